@@ -1,0 +1,36 @@
+/*
+ * memport.h - the narrow interface through which a component issues a
+ * modeled memory access without knowing what is below it (caches, DRAM).
+ * Used by the MMU walk (PTEG probes), the hypervisor (HPT, LMB table, SMR
+ * metadata) and the CPU. The requester (hardware thread) is bound into ctx.
+ */
+#ifndef LPARSIM_CORE_MEMPORT_H
+#define LPARSIM_CORE_MEMPORT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mem_kind { MEM_READ = 0, MEM_WRITE = 1, MEM_IFETCH = 2 } mem_kind;
+
+typedef struct mem_port {
+    /* Access `size` bytes at real address paddr, issued at core cycle `now`.
+     * Returns the latency in core cycles (>= 1). Accesses that cross a cache
+     * line are charged per line. */
+    uint64_t (*access)(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
+                       uint64_t now);
+    void *ctx;
+} mem_port;
+
+static inline uint64_t mem_access(const mem_port *p, uint64_t paddr, uint32_t size,
+                                  mem_kind kind, uint64_t now)
+{
+    return p->access(p->ctx, paddr, size, kind, now);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

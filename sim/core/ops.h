@@ -1,0 +1,87 @@
+/*
+ * ops.h - per-operation cycle accounting.
+ *
+ * Every hypervisor operation, hcall, page fault and TLB miss produces one
+ * op_rec: start, end and a breakdown of end-start into named parts
+ * (compute, memory, tlb, queueing, ... declared per op type). The registry
+ * keeps, per op type, count/total and a histogram (min/mean/p50/p90/p99/max)
+ * and the summed breakdown. Invariant (asserted): the parts of a record sum
+ * to end - start.
+ */
+#ifndef LPARSIM_CORE_OPS_H
+#define LPARSIM_CORE_OPS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+#include "jtree.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OP_MAX_PARTS 8
+
+typedef struct op_rec {
+    uint64_t start, end;
+    uint64_t part[OP_MAX_PARTS];
+} op_rec;
+
+typedef struct op_type {
+    char *name;                       /* "hcall.H_ENTER" */
+    char *desc;
+    char *part_name[OP_MAX_PARTS];
+    unsigned nparts;
+    uint64_t count, total;
+    uint64_t part_total[OP_MAX_PARTS];
+    hist h;
+} op_type;
+
+typedef struct ops_reg ops_reg;
+typedef unsigned op_id;
+
+ops_reg *ops_create(void);
+void ops_destroy(ops_reg *r);
+
+/* Declare an op type. parts is a comma-separated list of part names
+ * ("compute,memory,tlb,queueing"). Declaring an existing name returns its
+ * id (parts must match, asserted). */
+op_id ops_declare(ops_reg *r, const char *name, const char *desc, const char *parts);
+
+/* Index of a part name within an op type; asserts that it exists. */
+unsigned ops_part(const ops_reg *r, op_id id, const char *part);
+
+static inline void op_begin(op_rec *o, uint64_t now)
+{
+    o->start = o->end = now;
+    for (int i = 0; i < OP_MAX_PARTS; i++)
+        o->part[i] = 0;
+}
+
+/* Charge `cycles` to part p and advance the record's end. */
+static inline void op_charge(op_rec *o, unsigned p, uint64_t cycles)
+{
+    o->part[p] += cycles;
+    o->end += cycles;
+}
+
+void ops_record(ops_reg *r, op_id id, const op_rec *o);
+
+const op_type *ops_get(const ops_reg *r, op_id id);
+/* NULL if no such op type. */
+const op_type *ops_find(const ops_reg *r, const char *name);
+unsigned ops_count(const ops_reg *r);
+
+/* ops.<name>.{count,total,min,mean,p50,p90,p99,max,breakdown.<part>}
+ * (breakdown values are total cycles per part over all ops of the type).
+ * Op types with count 0 are written with zeros. */
+void ops_to_json(const ops_reg *r, jtree *j);
+
+/* Human-readable table, one row per op type with count > 0. */
+void ops_print_table(const ops_reg *r, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

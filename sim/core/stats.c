@@ -1,0 +1,126 @@
+/*
+ * stats.c - registry of declared statistics (see stats.h).
+ * Registration order is dump order, so reports are deterministic.
+ */
+#include "stats.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stats_inst {
+    char *prefix;
+    const stat_table *t;
+    const void *base;
+} stats_inst;
+
+struct stats_reg {
+    stats_inst *v;
+    size_t n, cap;
+};
+
+stats_reg *stats_create(void)
+{
+    return calloc(1, sizeof(stats_reg));
+}
+
+void stats_destroy(stats_reg *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].prefix);
+    free(r->v);
+    free(r);
+}
+
+int stats_register(stats_reg *r, const char *prefix, const stat_table *t, const void *base)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 32;
+        stats_inst *v = realloc(r->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        r->v = v;
+        r->cap = cap;
+    }
+    char *p = strdup(prefix);
+    if (!p)
+        return -1;
+    r->v[r->n++] = (stats_inst){p, t, base};
+    return 0;
+}
+
+void hist_to_json(const hist *h, jtree *j, const char *path)
+{
+    char k[512];
+    snprintf(k, sizeof k, "%s.count", path);
+    jtree_set_u64(j, k, h->count);
+    snprintf(k, sizeof k, "%s.min", path);
+    jtree_set_u64(j, k, h->count ? h->min : 0);
+    snprintf(k, sizeof k, "%s.mean", path);
+    jtree_set_double(j, k, hist_mean(h));
+    snprintf(k, sizeof k, "%s.p50", path);
+    jtree_set_u64(j, k, hist_pct(h, 0.50));
+    snprintf(k, sizeof k, "%s.p90", path);
+    jtree_set_u64(j, k, hist_pct(h, 0.90));
+    snprintf(k, sizeof k, "%s.p99", path);
+    jtree_set_u64(j, k, hist_pct(h, 0.99));
+    snprintf(k, sizeof k, "%s.max", path);
+    jtree_set_u64(j, k, h->max);
+}
+
+void stats_to_json(const stats_reg *r, jtree *j)
+{
+    char path[512];
+    for (size_t i = 0; i < r->n; i++) {
+        const stats_inst *in = &r->v[i];
+        for (size_t k = 0; k < in->t->n; k++) {
+            const stat_desc *d = &in->t->s[k];
+            snprintf(path, sizeof path, "%s.%s", in->prefix, d->name);
+            const char *field = (const char *)in->base + d->offset;
+            switch (d->kind) {
+            case SK_COUNTER: {
+                uint64_t v;
+                memcpy(&v, field, sizeof v);
+                jtree_set_u64(j, path, v);
+                break;
+            }
+            case SK_HIST:
+                hist_to_json((const hist *)(const void *)field, j, path);
+                break;
+            case SK_DERIVED:
+                jtree_set_double(j, path, d->derive(in->base));
+                break;
+            }
+        }
+    }
+}
+
+void stat_table_print(FILE *f, const stat_table *t, const char *prefix)
+{
+    static const char *const kind[] = {"counter", "histogram", "derived"};
+    for (size_t k = 0; k < t->n; k++) {
+        const stat_desc *d = &t->s[k];
+        fprintf(f, "%s.%s  (%s, %s)\n    %s\n", prefix ? prefix : t->name, d->name,
+                kind[d->kind], d->unit, d->desc);
+    }
+}
+
+int stats_get_counter(const stats_reg *r, const char *name, uint64_t *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const stats_inst *in = &r->v[i];
+        size_t pl = strlen(in->prefix);
+        if (strncmp(name, in->prefix, pl) != 0 || name[pl] != '.')
+            continue;
+        for (size_t k = 0; k < in->t->n; k++) {
+            const stat_desc *d = &in->t->s[k];
+            if (d->kind == SK_COUNTER && strcmp(name + pl + 1, d->name) == 0) {
+                memcpy(out, (const char *)in->base + d->offset, sizeof *out);
+                return 0;
+            }
+        }
+    }
+    return -1;
+}

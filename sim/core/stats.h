@@ -1,0 +1,72 @@
+/*
+ * stats.h - statistics declared once, as plain struct fields.
+ *
+ * A component keeps its counters (uint64_t) and histograms (hist) as fields
+ * of an ordinary struct that the hot path increments directly. One
+ * stat_table names each field with unit and description; derived figures
+ * (rates, ratios) are functions evaluated at dump time. An instance is
+ * registered in the machine's stats_reg under a prefix ("tlb.thread3");
+ * dumping writes "<prefix>.<name>" into a jtree.
+ * Invariant: registered bases outlive the registry (or are unregistered by
+ * destroying the registry first).
+ */
+#ifndef LPARSIM_CORE_STATS_H
+#define LPARSIM_CORE_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+#include "jtree.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum stat_kind {
+    SK_COUNTER, /* uint64_t field at offset */
+    SK_HIST,    /* hist field at offset: dumped as {count,min,mean,p50,p90,p99,max} */
+    SK_DERIVED, /* double derive(base) */
+} stat_kind;
+
+typedef struct stat_desc {
+    const char *name;
+    stat_kind kind;
+    const char *unit;
+    const char *desc;
+    size_t offset;                         /* SK_COUNTER, SK_HIST */
+    double (*derive)(const void *base);    /* SK_DERIVED */
+} stat_desc;
+
+typedef struct stat_table {
+    const char *name; /* component, e.g. "tlb" */
+    const stat_desc *s;
+    size_t n;
+} stat_table;
+
+typedef struct stats_reg stats_reg;
+
+stats_reg *stats_create(void);
+void stats_destroy(stats_reg *r);
+
+/* Register one instance. prefix is copied. Returns 0 or -1 (allocation). */
+int stats_register(stats_reg *r, const char *prefix, const stat_table *t,
+                   const void *base);
+
+/* Write every registered stat into j, in registration order. */
+void stats_to_json(const stats_reg *r, jtree *j);
+
+/* Print the declarations (name, unit, description) of a table, for docs. */
+void stat_table_print(FILE *f, const stat_table *t, const char *prefix);
+
+/* Read a counter by full name ("tlb.thread3.hits"); -1 if not found. */
+int stats_get_counter(const stats_reg *r, const char *name, uint64_t *out);
+
+/* Write a histogram's summary under path (used by stats and ops). */
+void hist_to_json(const hist *h, jtree *j, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

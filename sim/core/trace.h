@@ -1,0 +1,121 @@
+/*
+ * trace.h - lparsim's native workload trace format (reader and writer).
+ *
+ * Binary form (version 1): the whole file is one gzip (zlib) stream holding
+ *   header:  magic "LPSIMTRC", u16 version, u16 flags, u32 note length, note
+ *   records: compact, variable length (see trace_format.md in docs/)
+ *   end:     an END record carrying the record count, so a truncated file
+ *            is detected (gzip's CRC catches corruption).
+ * Text form: first line "#lparsim-trace v1", then one record per line:
+ *   I <pc> <size> [<word>]    instruction fetch (+ optional 32-bit word)
+ *   L <ea> <size>             load
+ *   S <ea> <size>             store
+ *   M <ea> <size>             modify (load then store of the same bytes)
+ *   H <num> [<arg>...]        hypervisor call / sharing op (up to 6 args)
+ *   K <id> [<value>]          marker
+ * Numbers are hex with 0x or decimal; '#' starts a comment. Text files may
+ * also be gzipped. Readers stream: a trace is never loaded whole.
+ */
+#ifndef LPARSIM_CORE_TRACE_H
+#define LPARSIM_CORE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tr_kind {
+    TR_INSN = 0,   /* addr = pc, size = instruction length, word if TRF_WORD */
+    TR_LOAD = 1,   /* addr = effective address, size = bytes */
+    TR_STORE = 2,
+    TR_MODIFY = 3, /* load then store of the same bytes */
+    TR_HCALL = 4,  /* word = hcall / operation number, args[0..nargs) */
+    TR_MARKER = 5, /* word = marker id, addr = value */
+    TR_KIND_COUNT
+};
+
+#define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
+#define TR_MAX_ARGS 6
+
+typedef struct tr_rec {
+    uint8_t kind;   /* enum tr_kind */
+    uint8_t size;   /* access / instruction size in bytes (1..255) */
+    uint8_t flags;  /* TRF_* */
+    uint8_t nargs;  /* TR_HCALL */
+    uint32_t word;
+    uint64_t addr;
+    uint64_t args[TR_MAX_ARGS];
+} tr_rec;
+
+const char *tr_kind_name(unsigned kind); /* "insn", "load", ... */
+
+/* ---- reading ---- */
+typedef struct tr_reader tr_reader;
+
+/* Open a native trace (binary or text, gzipped or not). Errors: missing
+ * file, not an lparsim trace (with a hint to use `lparsim trace import`),
+ * unsupported version. */
+tr_reader *tr_open(const char *path, sim_err *e);
+void tr_close(tr_reader *r);
+
+/* Read up to n records into buf. Returns the number read (0 at the end of
+ * the trace), or -1 with e set on a truncated or corrupt file or a malformed
+ * text line (message names file, line or record index, and what was
+ * expected). */
+long tr_read(tr_reader *r, tr_rec *buf, size_t n, sim_err *e);
+
+/* Rewind to the first record (for looping workloads). */
+int tr_rewind(tr_reader *r, sim_err *e);
+
+const char *tr_path(const tr_reader *r);
+const char *tr_note(const tr_reader *r); /* header note ("" for text) */
+int tr_is_text(const tr_reader *r);
+
+/* ---- writing (always binary) ---- */
+typedef struct tr_writer tr_writer;
+
+/* note: free-form provenance ("imported from X by lparsim trace import").
+ * level: zlib level 1..9. Writes to path.tmp and renames on close, so a
+ * failed or interrupted write never leaves a half-written trace. */
+tr_writer *tr_create(const char *path, const char *note, int level, sim_err *e);
+int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);
+/* Write the END record, flush, rename into place. Frees w. */
+int tr_finish(tr_writer *w, sim_err *e);
+/* Abandon: remove the temporary file. Frees w. */
+void tr_abort(tr_writer *w);
+uint64_t tr_written(const tr_writer *w);
+
+/* ---- importers (sim/core/trace_import.c) ---- */
+typedef enum tr_import_fmt { TR_FMT_LACKEY, TR_FMT_DRAMSIM3 } tr_import_fmt;
+
+/* Convert a foreign text trace (plain or gzipped) into a native binary
+ * trace. lackey: "I  addr,size", " L addr,size", " S", " M"; "==PID==" lines
+ * are skipped. dramsim3: "<hex addr> <READ|WRITE> <cycle>" -> loads/stores
+ * of 64 bytes; cycle stamps are dropped (in a native trace the CPU model
+ * decides timing; `lparsim dram` reads DRAMsim3 files directly). Errors
+ * name file and line. On error nothing is left at out_path. *n_out receives the number of
+ * records written. */
+int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
+              uint64_t *n_out, sim_err *e);
+
+/* ---- summary (`lparsim trace info`) ---- */
+typedef struct tr_info {
+    uint64_t records;
+    uint64_t by_kind[TR_KIND_COUNT];
+    uint64_t bytes_accessed;           /* sum of sizes of memory records */
+    uint64_t pages_4k, pages_64k;      /* distinct pages touched (instruction
+                                          fetches and data; an access that
+                                          crosses a page boundary touches both) */
+    uint64_t min_addr, max_addr;       /* over memory records */
+} tr_info;
+
+int tr_summarize(const char *path, tr_info *out, sim_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,59 @@
+/*
+ * trace_priv.h - internals shared by the trace module's files (trace_read.c,
+ * trace_write.c, trace_text.c, trace_import.c, trace_info.c). Not a public
+ * header: nothing outside sim/core/trace_*.c includes it.
+ *
+ * Binary record encoding (version 1, see docs/trace_format.md):
+ *   tag byte, bit 7 clear: memory record (INSN, LOAD, STORE, MODIFY)
+ *     bits 0-1 kind, bit 2 SEQ (address == prediction, no delta follows),
+ *     bit 3 WORD (INSN only: 4-byte little-endian word follows),
+ *     bits 4-6 size code: 0 = size byte follows, 1..6 = size, 7 = size 8.
+ *     Then [size byte] [zigzag varint delta from prediction] [word].
+ *     Prediction: INSN -> previous pc + previous instruction size;
+ *     data -> previous data address (LOAD/STORE/MODIFY share one class).
+ *   tag byte, bit 7 set: bits 0-2 kind (4 HCALL, 5 MARKER, 6 END),
+ *     bits 3-5 nargs (HCALL only), bit 6 clear.
+ *     HCALL:  varint number, nargs varints.
+ *     MARKER: varint id, varint value.
+ *     END:    varint count of records before it; nothing may follow.
+ * Invariant: reader and writer update the two address predictors in the
+ * same way after every memory record, so deltas stay small on real traces.
+ */
+#ifndef LPARSIM_CORE_TRACE_PRIV_H
+#define LPARSIM_CORE_TRACE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+#define TRB_MAGIC "LPSIMTRC"
+#define TRB_MAGIC_LEN 8
+#define TRB_VERSION 1
+#define TRB_HDR_FIXED 16          /* magic + u16 version + u16 flags + u32 */
+#define TRB_NOTE_MAX (1u << 20)   /* longest header note accepted */
+
+#define TRB_TAG_EXT 0x80          /* non-memory record */
+#define TRB_TAG_SEQ 0x04
+#define TRB_TAG_WORD 0x08
+#define TRB_SC_SHIFT 4
+#define TRB_KIND_END 6
+
+#define TRB_MAXREC 96             /* longest encoded record, bytes */
+#define TR_BUF_SIZE (256u * 1024) /* reader / writer chunk size */
+
+#define TRT_HEADER "#lparsim-trace v"
+#define TRT_HEADER_V1 "#lparsim-trace v1"
+#define TRT_LINE_MAX 1024         /* longest text line accepted */
+
+/* Parse one text-form line (no newline; may end in '\r'). Returns 1 with
+ * *out filled, 0 for a blank or comment line, -1 with e set
+ * ("PATH:LINE: expected ..., got '...'"). */
+int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
+                       const char *path, unsigned long lineno, sim_err *e);
+
+/* Quote a line for an error message: copy up to cap-1 bytes, replacing
+ * control characters, ending in "..." when cut. */
+void tr_quote_line(const char *line, size_t len, char *dst, size_t cap);
+
+#endif

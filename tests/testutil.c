@@ -1,0 +1,126 @@
+/* testutil.c - see testutil.h. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *env_or(const char *k, const char *d)
+{
+    const char *v = getenv(k);
+    return v && *v ? v : d;
+}
+
+const char *tu_src(const char *rel)
+{
+    static char buf[8][4096];
+    static int slot;
+    char *b = buf[slot++ & 7];
+    snprintf(b, 4096, "%s/%s", env_or("LPARSIM_SRC", "."), rel);
+    return b;
+}
+
+const char *tu_tmp(const char *file)
+{
+    static char buf[8][4096];
+    static int slot;
+    const char *dir = env_or("LPARSIM_TMP", "/tmp/lparsim-test");
+    mkdir(dir, 0755);
+    char *b = buf[slot++ & 7];
+    snprintf(b, 4096, "%s/%s", dir, file);
+    return b;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    size_t k;
+    while ((k = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            s = realloc(s, cap);
+        }
+    }
+    fclose(f);
+    s[n] = '\0';
+    if (len)
+        *len = n;
+    return s;
+}
+
+int tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+tu_run tu_lparsim(const char *const *argv)
+{
+    tu_run r = {-1, NULL, NULL};
+    const char *bin = env_or("LPARSIM_BIN", "./lparsim");
+    char outp[4200], errp[4200];
+    static int seq;
+    snprintf(outp, sizeof outp, "%s", tu_tmp(""));
+    snprintf(outp, sizeof outp, "%s/.run%d.%d.out", env_or("LPARSIM_TMP", "/tmp/lparsim-test"), (int)getpid(), seq);
+    snprintf(errp, sizeof errp, "%s/.run%d.%d.err", env_or("LPARSIM_TMP", "/tmp/lparsim-test"), (int)getpid(), seq++);
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **av = calloc(n + 2, sizeof *av);
+    av[0] = (char *)bin;
+    for (size_t i = 0; i < n; i++)
+        av[i + 1] = (char *)argv[i];
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    if (chdir(env_or("LPARSIM_SRC", ".")) != 0) { /* keep cwd */ }
+    pid_t pid;
+    int rc = posix_spawn(&pid, bin, &fa, NULL, av, environ);
+    if (cwd[0] && chdir(cwd) != 0) { /* ignore */ }
+    posix_spawn_file_actions_destroy(&fa);
+    free(av);
+    if (rc != 0)
+        return r;
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = tu_read_file(outp, NULL);
+    r.err = tu_read_file(errp, NULL);
+    if (!r.out)
+        r.out = strdup("");
+    if (!r.err)
+        r.err = strdup("");
+    unlink(outp);
+    unlink(errp);
+    return r;
+}
+
+void tu_run_free(tu_run *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}

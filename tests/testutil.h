@@ -1,0 +1,33 @@
+/*
+ * testutil.h - helpers shared by the Check test programs: run the lparsim
+ * binary and capture its output and exit status, find source-tree data,
+ * make scratch directories, read and write small files.
+ */
+#ifndef LPARSIM_TESTUTIL_H
+#define LPARSIM_TESTUTIL_H
+
+#include <stddef.h>
+
+typedef struct tu_run {
+    int status;      /* exit code, or 128+signal if killed */
+    char *out;       /* captured stdout (NUL-terminated, heap) */
+    char *err;       /* captured stderr */
+} tu_run;
+
+/* Run $LPARSIM_BIN with argv (NULL-terminated, without argv[0]) in the
+ * source tree ($LPARSIM_SRC) as working directory. */
+tu_run tu_lparsim(const char *const *argv);
+void tu_run_free(tu_run *r);
+
+/* Path of a file in the source tree: tu_src("tests/data/x.trc"). Static
+ * buffer rotation (8 slots). */
+const char *tu_src(const char *rel);
+/* A fresh scratch directory for this test binary ($LPARSIM_TMP/<name>),
+ * created (emptied) on demand; returns "<dir>/<file>" (8 slots). */
+const char *tu_tmp(const char *file);
+
+/* Read a whole file (heap, NUL-terminated), NULL if missing. */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const char *text);
+
+#endif

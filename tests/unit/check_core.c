@@ -1,0 +1,261 @@
+/*
+ * check_core.c - unit tests of sim/core: histogram percentiles, JSON tree,
+ * scheduler order, RNG determinism, op accounting, stats registry.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hist.h"
+#include "core/jtree.h"
+#include "core/ops.h"
+#include "core/resource.h"
+#include "core/rng.h"
+#include "core/sched.h"
+#include "core/stats.h"
+#include "core/err.h"
+
+static char *jtree_text(const jtree *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    jtree_write(t, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(hist_exact_small_values)
+{
+    hist h;
+    hist_init(&h);
+    for (uint64_t v = 1; v <= 100; v++)
+        hist_add(&h, v);
+    ck_assert_uint_eq(h.count, 100);
+    ck_assert_uint_eq(h.min, 1);
+    ck_assert_uint_eq(h.max, 100);
+    ck_assert_double_eq_tol(hist_mean(&h), 50.5, 1e-9);
+    ck_assert_uint_eq(hist_pct(&h, 0.50), 50);
+    ck_assert_uint_eq(hist_pct(&h, 0.90), 90);
+    ck_assert_uint_eq(hist_pct(&h, 0.99), 99);
+    ck_assert_uint_eq(hist_pct(&h, 1.0), 100);
+    hist_free(&h);
+}
+END_TEST
+
+START_TEST(hist_large_values_bounded_error)
+{
+    hist h;
+    hist_init(&h);
+    for (uint64_t v = 1; v <= 100000; v++)
+        hist_add(&h, v * 1000);
+    uint64_t p50 = hist_pct(&h, 0.5);
+    ck_assert_msg(p50 > 50000000 * 0.984 && p50 < 50000000 * 1.016, "p50 %llu", (unsigned long long)p50);
+    ck_assert_uint_eq(h.max, 100000000);
+    ck_assert_uint_le(hist_pct(&h, 0.999999), h.max);
+    hist h2;
+    hist_init(&h2);
+    hist_add(&h2, 7);
+    hist_merge(&h2, &h);
+    ck_assert_uint_eq(h2.count, 100001);
+    ck_assert_uint_eq(h2.min, 7);
+    hist_free(&h);
+    hist_free(&h2);
+}
+END_TEST
+
+START_TEST(hist_empty)
+{
+    hist h;
+    hist_init(&h);
+    ck_assert_uint_eq(hist_pct(&h, 0.5), 0);
+    ck_assert_double_eq(hist_mean(&h), 0.0);
+    hist_free(&h);
+}
+END_TEST
+
+START_TEST(jtree_nested_ordered)
+{
+    jtree *t = jtree_create();
+    jtree_set_u64(t, "ops.hcall.H_ENTER.count", 3);
+    jtree_set_double(t, "sim.host_seconds", 0.5);
+    jtree_set_u64(t, "ops.hcall.H_REMOVE.count", 1);
+    jtree_set_str(t, "machine.name", "a\"b");
+    jtree_set_u64(t, "ops.hcall.H_ENTER.count", 4);
+    char *s = jtree_text(t);
+    const char *want =
+        "{\n  \"ops\": {\n    \"hcall\": {\n      \"H_ENTER\": {\n        \"count\": 4\n      },\n"
+        "      \"H_REMOVE\": {\n        \"count\": 1\n      }\n    }\n  },\n"
+        "  \"sim\": {\n    \"host_seconds\": 0.5\n  },\n  \"machine\": {\n    \"name\": \"a\\\"b\"\n  }\n}\n";
+    ck_assert_str_eq(s, want);
+    double d;
+    ck_assert_int_eq(jtree_get_double(t, "ops.hcall.H_ENTER.count", &d), 0);
+    ck_assert_double_eq(d, 4.0);
+    ck_assert_int_eq(jtree_get_double(t, "ops.hcall", &d), -1);
+    ck_assert_int_eq(jtree_get_double(t, "nope.x", &d), -1);
+    free(s);
+    jtree_destroy(t);
+}
+END_TEST
+
+START_TEST(sched_furthest_behind_first)
+{
+    sched s;
+    ck_assert_int_eq(sched_init(&s, 4), 0);
+    sched_set(&s, 0, 100);
+    sched_set(&s, 1, 50);
+    sched_set(&s, 2, 50);
+    sched_set(&s, 3, 10);
+    ck_assert_uint_eq(sched_min(&s), 3);
+    sched_set(&s, 3, 60);
+    ck_assert_uint_eq(sched_min(&s), 1); /* tie 50: lowest id */
+    ck_assert_uint_eq(sched_second_clock(&s), 50);
+    sched_remove(&s, 1);
+    ck_assert_uint_eq(sched_min(&s), 2);
+    sched_remove(&s, 2);
+    ck_assert_uint_eq(sched_min(&s), 3);
+    ck_assert_uint_eq(sched_min_clock(&s), 60);
+    ck_assert_uint_eq(sched_size(&s), 2);
+    sched_set(&s, 0, 5);
+    ck_assert_uint_eq(sched_min(&s), 0);
+    sched_free(&s);
+}
+END_TEST
+
+START_TEST(rng_deterministic)
+{
+    rng a, b;
+    rng_seed(&a, 42);
+    rng_seed(&b, 42);
+    for (int i = 0; i < 1000; i++)
+        ck_assert_uint_eq(rng_next(&a), rng_next(&b));
+    rng_seed(&b, 43);
+    ck_assert_uint_ne(rng_next(&a), rng_next(&b));
+    for (int i = 0; i < 1000; i++)
+        ck_assert_uint_lt(rng_below(&a, 7), 7);
+    ck_assert_uint_ne(rng_derive(1, 1), rng_derive(1, 2));
+}
+END_TEST
+
+START_TEST(ops_parts_sum_and_json)
+{
+    ops_reg *r = ops_create();
+    op_id id = ops_declare(r, "hcall.H_ENTER", "insert", "compute,memory,tlb,queueing");
+    ck_assert_uint_eq(ops_declare(r, "hcall.H_ENTER", "insert", "compute,memory,tlb,queueing"), id);
+    op_rec o;
+    op_begin(&o, 1000);
+    op_charge(&o, ops_part(r, id, "compute"), 100);
+    op_charge(&o, ops_part(r, id, "memory"), 27);
+    ops_record(r, id, &o);
+    op_begin(&o, 5000);
+    op_charge(&o, 0, 200);
+    ops_record(r, id, &o);
+    const op_type *t = ops_find(r, "hcall.H_ENTER");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->count, 2);
+    ck_assert_uint_eq(t->total, 327);
+    ck_assert_uint_eq(t->part_total[0], 300);
+    ck_assert_uint_eq(t->part_total[1], 27);
+    jtree *j = jtree_create();
+    ops_to_json(r, j);
+    double d;
+    ck_assert_int_eq(jtree_get_double(j, "ops.hcall.H_ENTER.count", &d), 0);
+    ck_assert_double_eq(d, 2);
+    ck_assert_int_eq(jtree_get_double(j, "ops.hcall.H_ENTER.max", &d), 0);
+    ck_assert_double_eq(d, 200);
+    ck_assert_int_eq(jtree_get_double(j, "ops.hcall.H_ENTER.breakdown.memory", &d), 0);
+    ck_assert_double_eq(d, 27);
+    jtree_destroy(j);
+    ops_destroy(r);
+}
+END_TEST
+
+struct demo_stats {
+    uint64_t hits, misses;
+};
+static double demo_rate(const void *b)
+{
+    const struct demo_stats *s = b;
+    return s->hits + s->misses ? (double)s->hits / (double)(s->hits + s->misses) : 0;
+}
+static const stat_desc demo_desc[] = {
+    {"hits", SK_COUNTER, "accesses", "hits", offsetof(struct demo_stats, hits), NULL},
+    {"misses", SK_COUNTER, "accesses", "misses", offsetof(struct demo_stats, misses), NULL},
+    {"hit_rate", SK_DERIVED, "ratio", "hits / accesses", 0, demo_rate},
+};
+static const stat_table demo_table = {"demo", demo_desc, 3};
+
+START_TEST(stats_registry_dump)
+{
+    struct demo_stats a = {3, 1}, b = {0, 0};
+    stats_reg *r = stats_create();
+    stats_register(r, "tlb.thread0", &demo_table, &a);
+    stats_register(r, "tlb.thread1", &demo_table, &b);
+    a.hits++;
+    uint64_t v;
+    ck_assert_int_eq(stats_get_counter(r, "tlb.thread0.hits", &v), 0);
+    ck_assert_uint_eq(v, 4);
+    ck_assert_int_eq(stats_get_counter(r, "tlb.thread0.nope", &v), -1);
+    jtree *j = jtree_create();
+    stats_to_json(r, j);
+    double d;
+    ck_assert_int_eq(jtree_get_double(j, "tlb.thread0.hit_rate", &d), 0);
+    ck_assert_double_eq_tol(d, 0.8, 1e-12);
+    ck_assert_int_eq(jtree_get_double(j, "tlb.thread1.misses", &d), 0);
+    ck_assert_double_eq(d, 0);
+    jtree_destroy(j);
+    stats_destroy(r);
+}
+END_TEST
+
+START_TEST(resource_queueing)
+{
+    resource r = {0};
+    ck_assert_uint_eq(resource_acquire(&r, 10, 5), 10);
+    ck_assert_uint_eq(resource_acquire(&r, 12, 5), 15);
+    ck_assert_uint_eq(r.waits, 1);
+    ck_assert_uint_eq(r.wait_cycles, 3);
+    ck_assert_uint_eq(resource_acquire(&r, 100, 1), 100);
+    ck_assert_uint_eq(r.uses, 3);
+}
+END_TEST
+
+START_TEST(err_one_line)
+{
+    sim_err e;
+    ck_assert_int_eq(sim_errf(&e, "a\nb %d", 3), -1);
+    ck_assert_str_eq(e.msg, "a b 3");
+    sim_err_prefix(&e, "f.yaml:%d", 2);
+    ck_assert_str_eq(e.msg, "f.yaml:2: a b 3");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("hist");
+    tcase_add_test(tc, hist_exact_small_values);
+    tcase_add_test(tc, hist_large_values_bounded_error);
+    tcase_add_test(tc, hist_empty);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("jtree");
+    tcase_add_test(tc, jtree_nested_ordered);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sched");
+    tcase_add_test(tc, sched_furthest_behind_first);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("misc");
+    tcase_add_test(tc, rng_deterministic);
+    tcase_add_test(tc, ops_parts_sum_and_json);
+    tcase_add_test(tc, stats_registry_dump);
+    tcase_add_test(tc, resource_queueing);
+    tcase_add_test(tc, err_one_line);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
