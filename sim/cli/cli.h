@@ -1,0 +1,43 @@
+/*
+ * cli.h - shared pieces of the lparsim command line: each command is a
+ * function taking its own argv (after the command word) and returning the
+ * process exit status (0 ok, 1 run-time/user error, 2 usage error).
+ * Errors are printed as one line "lparsim: <message>" on stderr.
+ */
+#ifndef LPARSIM_CLI_H
+#define LPARSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "core/jtree.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_dram(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_params(int argc, char **argv);
+
+/* Print "lparsim: msg" and return 1. */
+int cli_fail(const sim_err *e);
+/* Print "lparsim: usage: ..." style error and return 2. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write a JSON tree / CSV of its leaves to path atomically (path.tmp then
+ * rename). Returns 0 or -1 with e set. */
+int cli_write_json(const jtree *j, const char *path, sim_err *e);
+int cli_write_csv(const jtree *j, const char *path, sim_err *e);
+
+/* Monotonic host time in seconds. */
+double cli_now(void);
+
+/* True if stderr is a terminal (progress lines go there). */
+bool cli_progress_wanted(void);
+
+/* Option value helper: if argv[*i] is opt, take the next argument into *val
+ * (error if missing). Supports "--opt=value" too. Returns 1 if matched,
+ * 0 if not, -1 on a missing value (usage error printed). */
+int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * cmd_params.c - `lparsim params [COMPONENT] [--markdown]`: every declared
+ * parameter with type, unit, default, range and description, straight from
+ * the components' parameter tables.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "machine/machine.h"
+
+int cmd_params(int argc, char **argv)
+{
+    const char *filter = NULL;
+    bool md = false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--markdown"))
+            md = true;
+        else if (argv[i][0] == '-')
+            return cli_usage("unknown option '%s'", argv[i]);
+        else if (filter)
+            return cli_usage("params takes at most one component");
+        else
+            filter = argv[i];
+    }
+    if (md) {
+        param_print_markdown(stdout, &machine_config_table, NULL);
+        return 0;
+    }
+    size_t n = param_print(stdout, &machine_config_table, NULL, filter);
+    if (n == 0) {
+        fprintf(stderr, "lparsim: no parameter matches '%s'; components are:", filter);
+        for (size_t i = 0; i < machine_config_table.n; i++)
+            fprintf(stderr, " %s", machine_config_table.p[i].name);
+        fputc('\n', stderr);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * cpu.h - hardware threads replaying traces.
+ *
+ * A cpu_thread is one SMT thread of a core of a processor module, with its
+ * own TLB and local clock. When a vCPU is bound to it, it replays that
+ * vCPU's trace: loads, stores and instruction fetches are translated
+ * (segment -> TLB -> HPT search on a miss -> the guest's page fault when
+ * the HPT has no entry) and then go through the core's caches and DRAM.
+ *
+ * Timing (in-order, blocking, cycle-approximate):
+ *   instruction   insn_cycles + fetch stall
+ *   load          stall = latency beyond hidden_latency (an L1 hit is hidden)
+ *   store         posted: no stall beyond translation (the store queue drains
+ *                 in the background), but its cache/DRAM traffic is modeled
+ *   TLB miss      op "tlb.miss": PTEG probes (+ R/C write) and page-fault time
+ * Records that are not memory accesses (hcalls, markers) go to the binding's
+ * record hook (the guest OS). The instruction word, when a trace carries it,
+ * is handed to an optional decode hook (the Capstone front end plugs in
+ * there); without one, every instruction costs insn_cycles.
+ * Invariant: a thread's clock never decreases.
+ */
+#ifndef LPARSIM_CPU_CPU_H
+#define LPARSIM_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/memport.h"
+#include "core/ops.h"
+#include "core/param.h"
+#include "core/stats.h"
+#include "core/trace.h"
+#include "mmu/hpt.h"
+#include "tlb/tlb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cpu_config {
+    uint64_t insn_cycles;    /* cycles per instruction (non-memory work) */
+    uint64_t hidden_latency; /* load/fetch latency hidden by the pipeline */
+    uint64_t quantum;        /* scheduler: cycles a thread may run ahead */
+} cpu_config;
+
+extern const param_table cpu_params; /* "cpu" */
+
+struct cpu_thread;
+
+enum cpu_access { CPU_LOAD = 0, CPU_STORE = 1, CPU_IFETCH = 2 };
+
+/* Guest page fault: make the page at ea present in the HPT (or fail).
+ * Returns the cycles spent, or UINT64_MAX with e set. */
+typedef uint64_t (*cpu_fault_fn)(void *ctx, struct cpu_thread *t, uint64_t ea,
+                                 enum cpu_access acc, uint64_t now, sim_err *e);
+/* A trace record that is not a memory access (TR_HCALL, TR_MARKER).
+ * Returns cycles, or UINT64_MAX with e set. */
+typedef uint64_t (*cpu_record_fn)(void *ctx, struct cpu_thread *t, const tr_rec *r,
+                                  uint64_t now, sim_err *e);
+/* Decode hook for instruction words: returns the cycles of the instruction
+ * (replacing insn_cycles). */
+typedef uint64_t (*cpu_decode_fn)(void *ctx, uint64_t pc, uint32_t word);
+
+typedef struct cpu_binding {
+    uint32_t lpid;
+    uint32_t vcpu;        /* index within the LPAR */
+    const hpt *hpt;
+    struct seg_table *seg;
+    uint32_t context;     /* address-space (process) id for VSIDs */
+    bool seg_1t;
+    hpt_psize psize;      /* page size of the LPAR's mappings */
+    tr_reader *trace;     /* owned by the binder */
+    uint64_t repeat;      /* passes over the trace (>= 1) */
+    uint64_t max_records; /* stop after this many records (0 = no limit) */
+    cpu_fault_fn fault;
+    cpu_record_fn record;
+    void *ctx;            /* for fault / record */
+    cpu_decode_fn decode;
+    void *decode_ctx;
+} cpu_binding;
+
+typedef struct cpu_thread_stats {
+    uint64_t records, insns, loads, stores, modifies, other_records;
+    uint64_t page_crossings;   /* accesses that touched two pages */
+    uint64_t tlb_miss_cycles;  /* cycles in tlb.miss ops */
+    uint64_t stall_cycles;     /* load/fetch latency beyond the hidden part */
+    uint64_t busy_cycles;      /* clock advance while running the trace */
+} cpu_thread_stats;
+
+extern const stat_table cpu_thread_stat_table;
+
+#define CPU_TRACE_BUF 1024
+
+typedef struct cpu_thread {
+    unsigned id, module, core, smt;   /* global id, module, global core, thread in core */
+    tlb *tlb;
+    const mem_port *port;             /* the core's caches */
+    uint64_t clock;
+    const cpu_config *cfg;
+    cpu_binding b;
+    bool bound, done;
+    uint64_t pass;                    /* current pass over the trace */
+    /* segment lookaside (one entry; SLB misses are not modeled) */
+    uint64_t seg_key;                 /* esid + 1, 0 = empty */
+    uint64_t seg_vsid;
+    /* trace buffer */
+    tr_rec *buf;
+    long pos, len;
+    ops_reg *ops;
+    op_id op_tlb_miss;
+    cpu_thread_stats st;
+} cpu_thread;
+
+int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, unsigned smt,
+                    tlb *tl, const mem_port *port, const cpu_config *cfg, ops_reg *ops,
+                    sim_err *e);
+void cpu_thread_free(cpu_thread *t);
+void cpu_thread_bind(cpu_thread *t, const cpu_binding *b);
+
+/* Run records until the clock reaches `until` (or the trace ends).
+ * Returns 1 if the thread has more to do, 0 when its trace is finished,
+ * -1 on an error (e set: a bad trace, a page fault that failed). */
+int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,285 @@
+/*
+ * thread.c - one hardware thread replaying its vCPU's trace (see cpu.h).
+ * The hit path (segment lookaside, TLB hit, cache access) is kept short;
+ * TLB misses and page faults leave through the slow path in walk().
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+#define CPU_F(f) offsetof(cpu_config, f)
+static const param_desc cpu_param_list[] = {
+    {"insn_cycles", PT_UINT, "cycles", "1", 1, 1000, NULL,
+     "Cycles per instruction for the non-memory part of every instruction record "
+     "(in-order, one instruction per cycle by default).", CPU_F(insn_cycles), NULL},
+    {"hidden_latency", PT_UINT, "cycles", "3", 0, 1000, NULL,
+     "Load/fetch latency the pipeline hides; only latency beyond it stalls the thread "
+     "(3 = an L1 hit costs nothing extra).", CPU_F(hidden_latency), NULL},
+    {"quantum", PT_UINT, "cycles", "2000", 1, 1e9, NULL,
+     "How far a thread may run ahead of the thread furthest behind before the scheduler "
+     "switches (smaller = finer interleaving of shared-resource requests, slower).",
+     CPU_F(quantum), NULL},
+};
+const param_table cpu_params = {"cpu", sizeof(cpu_config), cpu_param_list,
+                                PARAM_COUNT(cpu_param_list),
+                                "Hardware threads: per-instruction timing and scheduling."};
+
+#define ST_F(f) offsetof(cpu_thread_stats, f)
+static double ipc(const void *b)
+{
+    const cpu_thread_stats *s = b;
+    return s->busy_cycles ? (double)s->insns / (double)s->busy_cycles : 0.0;
+}
+static const stat_desc cpu_stat_list[] = {
+    {"records", SK_COUNTER, "records", "trace records replayed", ST_F(records), NULL},
+    {"insns", SK_COUNTER, "records", "instruction records", ST_F(insns), NULL},
+    {"loads", SK_COUNTER, "records", "load records", ST_F(loads), NULL},
+    {"stores", SK_COUNTER, "records", "store records", ST_F(stores), NULL},
+    {"modifies", SK_COUNTER, "records", "modify (load+store) records", ST_F(modifies), NULL},
+    {"other_records", SK_COUNTER, "records", "hcall and marker records handed to the guest",
+     ST_F(other_records), NULL},
+    {"page_crossings", SK_COUNTER, "accesses", "accesses that touched two pages",
+     ST_F(page_crossings), NULL},
+    {"tlb_miss_cycles", SK_COUNTER, "cycles", "cycles spent in TLB misses (walks and faults)",
+     ST_F(tlb_miss_cycles), NULL},
+    {"stall_cycles", SK_COUNTER, "cycles", "load and fetch latency beyond the hidden part",
+     ST_F(stall_cycles), NULL},
+    {"busy_cycles", SK_COUNTER, "cycles", "cycles the thread spent replaying its trace",
+     ST_F(busy_cycles), NULL},
+    {"ipc", SK_DERIVED, "insns/cycle", "instructions per busy cycle", 0, ipc},
+};
+const stat_table cpu_thread_stat_table = {"cpu", cpu_stat_list, PARAM_COUNT(cpu_stat_list)};
+
+int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, unsigned smt,
+                    tlb *tl, const mem_port *port, const cpu_config *cfg, ops_reg *ops,
+                    sim_err *e)
+{
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    t->module = module;
+    t->core = core;
+    t->smt = smt;
+    t->tlb = tl;
+    t->port = port;
+    t->cfg = cfg;
+    t->ops = ops;
+    t->done = true;
+    t->op_tlb_miss = ops_declare(ops, "tlb.miss", "TLB miss: HPT search, and the page fault if "
+                                                  "the HPT had no entry", "walk,fault");
+    t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf);
+    if (!t->buf)
+        return sim_errf(e, "out of host memory");
+    return 0;
+}
+
+void cpu_thread_free(cpu_thread *t)
+{
+    free(t->buf);
+    t->buf = NULL;
+}
+
+void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
+{
+    t->b = *b;
+    if (t->b.repeat == 0)
+        t->b.repeat = 1;
+    t->bound = true;
+    t->done = false;
+    t->pass = 0;
+    t->pos = t->len = 0;
+    t->seg_key = 0;
+}
+
+/* Slow path: segment lookup (creating the segment as the guest's SLB miss
+ * handler would), done once per change of ESID. */
+static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
+{
+    const seg_entry *s = seg_lookup(t->b.seg, t->b.context, ea);
+    if (!s) {
+        hpt_psize base = t->b.psize == PSZ_4K ? PSZ_4K : PSZ_64K;
+        if (t->b.psize == PSZ_16M)
+            base = PSZ_4K;
+        s = seg_map(t->b.seg, t->b.context, ea, t->b.seg_1t, base, 0, 1, e);
+        if (!s)
+            return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->b.lpid,
+                                  t->b.vcpu, (unsigned long long)ea);
+    }
+    t->seg_key = (ea >> (t->b.seg_1t ? 40 : 28)) + 1;
+    t->seg_vsid = s->vsid;
+    return 0;
+}
+
+/* TLB miss: search the HPT (charging PTEG probes), fault if absent, retry. */
+static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum cpu_access acc,
+                uint64_t *rpn, sim_err *e)
+{
+    op_rec o;
+    op_begin(&o, t->clock);
+    for (int tries = 0;; tries++) {
+        hpt_result r;
+        int x = hpt_translate(t->b.hpt, t->seg_vsid, ea, shift, t->b.seg_1t, 1,
+                              acc == CPU_STORE, t->port, o.end, &r);
+        op_charge(&o, 0, r.cycles);
+        if (x == HPT_XLATE_OK) {
+            *rpn = hpte_real_addr(r.e.r, t->b.psize) >> shift;
+            tlb_insert(t->tlb, t->b.lpid, vpn, t->b.psize, *rpn, hpte_prot(r.e.r, 1));
+            break;
+        }
+        if (x == HPT_XLATE_PROT)
+            return sim_errf(e, "LPAR %u vCPU %u: %s at EA 0x%llx denied by the HPTE's protection "
+                               "(protection faults are not modeled)", t->b.lpid, t->b.vcpu,
+                            acc == CPU_STORE ? "store" : "access", (unsigned long long)ea);
+        if (tries == 2)
+            return sim_errf(e, "LPAR %u vCPU %u: page fault at EA 0x%llx did not make the page "
+                               "present", t->b.lpid, t->b.vcpu, (unsigned long long)ea);
+        uint64_t c = t->b.fault(t->b.ctx, t, ea, acc, o.end, e);
+        if (c == UINT64_MAX)
+            return -1;
+        op_charge(&o, 1, c);
+    }
+    ops_record(t->ops, t->op_tlb_miss, &o);
+    t->st.tlb_miss_cycles += o.end - o.start;
+    t->clock = o.end;
+    return 0;
+}
+
+/* Translate ea; returns the real address or UINT64_MAX on error. */
+static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
+{
+    unsigned sshift = t->b.seg_1t ? 40 : 28;
+    if ((ea >> sshift) + 1 != t->seg_key && segment(t, ea, e) != 0)
+        return UINT64_MAX;
+    unsigned shift = hpt_psize_shift(t->b.psize);
+    uint64_t off = ea & ((1ULL << sshift) - 1);
+    uint64_t vpn = (t->seg_vsid << (sshift - shift)) | (off >> shift);
+    const tlb_entry *te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
+    uint64_t rpn;
+    if (te && (acc != CPU_STORE || (te->prot & HPTE_PROT_W))) {
+        rpn = te->rpn;
+    } else if (walk(t, ea, vpn, shift, acc, &rpn, e) != 0) {
+        return UINT64_MAX;
+    }
+    return (rpn << shift) | (ea & ((1ULL << shift) - 1));
+}
+
+/* One memory access of `size` bytes at ea: translate each page touched,
+ * access the caches; returns the latency, or UINT64_MAX on error. */
+static uint64_t mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *e)
+{
+    static const mem_kind kinds[] = {MEM_READ, MEM_WRITE, MEM_IFETCH};
+    unsigned shift = hpt_psize_shift(t->b.psize);
+    uint64_t last = ea + (size ? size - 1 : 0);
+    uint64_t lat = 0;
+    for (;;) {
+        uint64_t page_end = (ea | ((1ULL << shift) - 1));
+        uint64_t end = last < page_end ? last : page_end;
+        uint64_t pa = xlate(t, ea, acc, e);
+        if (pa == UINT64_MAX)
+            return UINT64_MAX;
+        lat += mem_access(t->port, pa, (uint32_t)(end - ea + 1), kinds[acc], t->clock + lat);
+        if (end == last)
+            return lat;
+        t->st.page_crossings++;
+        ea = end + 1;
+    }
+}
+
+static inline void stall(cpu_thread *t, uint64_t lat)
+{
+    uint64_t h = t->cfg->hidden_latency;
+    if (lat > h) {
+        t->clock += lat - h;
+        t->st.stall_cycles += lat - h;
+    }
+}
+
+static int refill(cpu_thread *t, sim_err *e)
+{
+    for (;;) {
+        long n = tr_read(t->b.trace, t->buf, CPU_TRACE_BUF, e);
+        if (n < 0)
+            return -1;
+        if (n > 0) {
+            t->pos = 0;
+            t->len = n;
+            return 1;
+        }
+        if (++t->pass >= t->b.repeat)
+            return 0;
+        if (tr_rewind(t->b.trace, e) != 0)
+            return -1;
+    }
+}
+
+int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
+{
+    if (!t->bound || t->done)
+        return 0;
+    uint64_t start = t->clock;
+    int rc = 1;
+    while (t->clock < until) {
+        if (t->pos == t->len) {
+            int r = refill(t, e);
+            if (r <= 0) {
+                rc = r;
+                break;
+            }
+        }
+        if (t->b.max_records && t->st.records >= t->b.max_records) {
+            rc = 0;
+            break;
+        }
+        const tr_rec *r = &t->buf[t->pos++];
+        t->st.records++;
+        uint64_t lat;
+        switch (r->kind) {
+        case TR_INSN:
+            t->st.insns++;
+            t->clock += (r->flags & TRF_WORD) && t->b.decode
+                            ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
+                            : t->cfg->insn_cycles;
+            if ((lat = mem_op(t, r->addr, r->size, CPU_IFETCH, e)) == UINT64_MAX)
+                goto fail;
+            stall(t, lat);
+            break;
+        case TR_LOAD:
+            t->st.loads++;
+            if ((lat = mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
+                goto fail;
+            stall(t, lat);
+            break;
+        case TR_STORE:
+            t->st.stores++;
+            if (mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
+                goto fail;
+            break;
+        case TR_MODIFY:
+            t->st.modifies++;
+            if ((lat = mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
+                goto fail;
+            stall(t, lat);
+            if (mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
+                goto fail;
+            break;
+        default: {
+            t->st.other_records++;
+            uint64_t c = t->b.record ? t->b.record(t->b.ctx, t, r, t->clock, e) : 0;
+            if (c == UINT64_MAX)
+                goto fail;
+            t->clock += c;
+            break;
+        }
+        }
+    }
+    if (rc <= 0)
+        t->done = true;
+    t->st.busy_cycles += t->clock - start;
+    return rc;
+fail:
+    t->st.busy_cycles += t->clock - start;
+    t->done = true;
+    return sim_err_prefix(e, "%s record %llu", tr_path(t->b.trace),
+                          (unsigned long long)t->st.records);
+}

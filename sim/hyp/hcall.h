@@ -1,0 +1,72 @@
+/*
+ * hcall.h - PAPR hypervisor-call numbers, flags and return codes for the
+ * hashed page table (values as in PAPR / Linux asm/hvcall.h), and the
+ * dispatcher's entry point. Each hcall is one op record "hcall.<NAME>" with
+ * parts compute (entry/exit and per-step work), memory (the hypervisor's own
+ * modeled accesses: LMB table, HPTEs), tlb (invalidation work) and queueing
+ * (waiting for the LPAR's tlbie lock).
+ */
+#ifndef LPARSIM_HYP_HCALL_H
+#define LPARSIM_HYP_HCALL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* hcall numbers */
+#define H_REMOVE 0x04
+#define H_ENTER 0x08
+#define H_READ 0x0C
+#define H_CLEAR_MOD 0x10
+#define H_CLEAR_REF 0x14
+#define H_PROTECT 0x18
+#define H_BULK_REMOVE 0x124
+
+/* return codes */
+#define H_SUCCESS 0
+#define H_HARDWARE (-1)
+#define H_FUNCTION (-2)
+#define H_PRIVILEGE (-3)
+#define H_PARAMETER (-4)
+#define H_PTEG_FULL (-6)
+#define H_NOT_FOUND (-7)
+#define H_NO_MEM (-9)
+#define H_RESOURCE (-16)
+
+/* flags (PAPR bit numbering converted to masks) */
+#define H_EXACT (1ULL << 39)
+#define H_R_XLATE (1ULL << 38)
+#define H_READ_4 (1ULL << 37)
+#define H_AVPN (1ULL << 31)
+#define H_ANDCOND (1ULL << 30)
+#define H_ZERO_PAGE (1ULL << 15)
+/* H_PROTECT takes the new protection in flags, laid out as in KVM:
+ * PP = flags & 0x3, N = flags & 0x4, KEY_LO = flags & 0xe00,
+ * KEY_HI = (flags << 48) & r.KEY_HI, PP0 = (flags << 55) & r.PP0. */
+
+/* H_BULK_REMOVE translation-specifier high word (tsh) fields */
+#define H_BULK_REMOVE_TYPE 0xc000000000000000ULL
+#define H_BULK_REMOVE_REQUEST 0x4000000000000000ULL
+#define H_BULK_REMOVE_RESPONSE 0x8000000000000000ULL
+#define H_BULK_REMOVE_END 0xc000000000000000ULL
+#define H_BULK_REMOVE_CODE 0x3000000000000000ULL
+#define H_BULK_REMOVE_SUCCESS 0x0000000000000000ULL
+#define H_BULK_REMOVE_NOT_FOUND 0x1000000000000000ULL
+#define H_BULK_REMOVE_PARM 0x2000000000000000ULL
+#define H_BULK_REMOVE_HW 0x3000000000000000ULL
+#define H_BULK_REMOVE_RC 0x0c00000000000000ULL
+#define H_BULK_REMOVE_FLAGS 0x0300000000000000ULL
+#define H_BULK_REMOVE_ABSOLUTE 0x0000000000000000ULL
+#define H_BULK_REMOVE_ANDCOND 0x0100000000000000ULL
+#define H_BULK_REMOVE_AVPN 0x0200000000000000ULL
+#define H_BULK_REMOVE_PTEX 0x00ffffffffffffffULL
+#define H_BULK_REMOVE_MAX_BATCH 4
+
+const char *hcall_name(uint64_t opcode); /* "H_ENTER", or NULL if unknown */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

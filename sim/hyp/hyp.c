@@ -1,0 +1,294 @@
+/*
+ * hyp.c - hypervisor object: parameters, LPAR creation (LMBs + HPT), hcall
+ * dispatch and the charge helpers shared by hcall handlers (see hyp.h).
+ */
+#include "hyp_int.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HYP_F(f) offsetof(hyp_config, f)
+static const param_desc hyp_param_list[] = {
+    {"memory", PT_SIZE, "bytes", "0", 0, 0x1p62, NULL,
+     "Real memory reserved at address 0 for the hypervisor (LMB tables, every LPAR's HPT); "
+     "0 reserves just enough, rounded up to whole LMBs.", HYP_F(memory), NULL},
+    {"lmb_size", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p40, NULL,
+     "Size of a logical memory block; LPAR memory is handed out in whole LMBs "
+     "(power of two, at least 16M so any page fits in one LMB).", HYP_F(lmb_size), NULL},
+    {"hcall_entry_cycles", PT_UINT, "cycles", "150", 0, 1e6, NULL,
+     "Cost of entering the hypervisor on an hcall (sc 1, state save, dispatch); "
+     "assumption, of the order of a KVM real-mode hcall entry.", HYP_F(hcall_entry_cycles), NULL},
+    {"hcall_exit_cycles", PT_UINT, "cycles", "100", 0, 1e6, NULL,
+     "Cost of returning from an hcall to the partition (state restore, hrfid); assumption.",
+     HYP_F(hcall_exit_cycles), NULL},
+    {"step_cycles", PT_UINT, "cycles", "4", 0, 1e4, NULL,
+     "Compute per step of hypervisor work (one HPTE or table entry examined or built), "
+     "on top of the modeled memory accesses.", HYP_F(step_cycles), NULL},
+    {"hpt_ratio", PT_UINT, "", "128", 16, 4096, NULL,
+     "Default HPT size is LPAR memory / hpt_ratio rounded up to a power of two "
+     "(128 as QEMU; PAPR recommends 64), clamped to 256K..64T.", HYP_F(hpt_ratio), NULL},
+};
+const param_table hyp_params = {"hypervisor", sizeof(hyp_config), hyp_param_list,
+                                PARAM_COUNT(hyp_param_list),
+                                "The hypervisor: its memory, LMBs, hcall costs and HPT sizing."};
+
+static const stat_desc hyp_stat_list[] = {
+    {"hcalls", SK_COUNTER, "calls", "hcalls made by all LPARs", offsetof(hyp_stats, hcalls), NULL},
+    {"hcall_errors", SK_COUNTER, "calls", "hcalls that returned an error code",
+     offsetof(hyp_stats, hcall_errors), NULL},
+    {"hcalls_unsupported", SK_COUNTER, "calls", "hcalls with an unknown number (H_FUNCTION)",
+     offsetof(hyp_stats, hcalls_unsupported), NULL},
+    {"hptes_inserted", SK_COUNTER, "entries", "HPTEs written valid by H_ENTER",
+     offsetof(hyp_stats, hptes_inserted), NULL},
+    {"hptes_removed", SK_COUNTER, "entries", "HPTEs invalidated by H_REMOVE/H_BULK_REMOVE",
+     offsetof(hyp_stats, hptes_removed), NULL},
+};
+static const stat_table hyp_stat_table = {"hypervisor", hyp_stat_list, PARAM_COUNT(hyp_stat_list)};
+
+static uint64_t store_read(void *ctx, uint64_t pa)
+{
+    return physmem_read64(ctx, pa);
+}
+
+static void store_write(void *ctx, uint64_t pa, uint64_t v)
+{
+    /* a host allocation failure here cannot be reported through the hcall;
+     * physmem asserts its own invariants, we treat OOM as fatal misuse */
+    int rc = physmem_write64(ctx, pa, v);
+    assert(rc == 0);
+    (void)rc;
+}
+
+static uint64_t pow2_ceil(uint64_t v)
+{
+    uint64_t p = 1;
+    while (p < v)
+        p <<= 1;
+    return p;
+}
+
+uint64_t hyp_hpt_size(const hyp_config *c, uint64_t lpar_memory, uint64_t hpt_bytes)
+{
+    if (hpt_bytes)
+        return hpt_bytes;
+    uint64_t s = pow2_ceil(lpar_memory / c->hpt_ratio);
+    if (s < (1ULL << HPT_MIN_SHIFT))
+        s = 1ULL << HPT_MIN_SHIFT;
+    if (s > (1ULL << HPT_MAX_SHIFT))
+        s = 1ULL << HPT_MAX_SHIFT;
+    return s;
+}
+
+static uint64_t lmbtab_bytes(const hyp_config *c, uint64_t memory)
+{
+    uint64_t n = (memory + c->lmb_size - 1) / c->lmb_size;
+    return (8 * n + 127) & ~127ULL;
+}
+
+uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t *lpar_memory,
+                           const uint64_t *hpt_bytes)
+{
+    uint64_t *sz = calloc(2 * (size_t)nlpars + 1, sizeof *sz);
+    uint64_t *al = calloc(2 * (size_t)nlpars + 1, sizeof *al);
+    if (!sz || !al) {
+        free(sz);
+        free(al);
+        return UINT64_MAX;
+    }
+    for (unsigned i = 0; i < nlpars; i++) {
+        sz[2 * i] = lmbtab_bytes(c, lpar_memory[i]);
+        al[2 * i] = 128;
+        sz[2 * i + 1] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
+        al[2 * i + 1] = sz[2 * i + 1];
+    }
+    uint64_t need = lmb_plan(sz, al, 2 * nlpars);
+    free(sz);
+    free(al);
+    if (need == 0)
+        need = 1;
+    return (need + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
+}
+
+hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim_err *e)
+{
+    hyp *h = calloc(1, sizeof *h);
+    if (!h) {
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    h->cfg = *c;
+    h->env = *env;
+    if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
+        hyp_register_hpt_hcalls(h) != 0 ||
+        stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0) {
+        if (!e || !e->msg[0])
+            sim_errf(e, "cannot create the hypervisor");
+        hyp_destroy(h);
+        return NULL;
+    }
+    return h;
+}
+
+void hyp_destroy(hyp *h)
+{
+    if (!h)
+        return;
+    for (unsigned i = 0; i < h->nlpars; i++) {
+        free(h->lpars[i].name);
+        free(h->lpars[i].lmb_base);
+    }
+    free(h->lpars);
+    lmb_space_free(&h->lmb);
+    free(h);
+}
+
+int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+{
+    const hyp_config *c = &h->cfg;
+    if (memory == 0 || memory % c->lmb_size != 0)
+        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs (hypervisor.lmb_size "
+                           "= %llu)", (unsigned long long)memory, (unsigned long long)c->lmb_size);
+    if (h->nlpars == h->cap) {
+        unsigned cap = h->cap ? 2 * h->cap : 8;
+        hyp_lpar *v = realloc(h->lpars, cap * sizeof *v);
+        if (!v)
+            return sim_errf(e, "out of host memory");
+        h->lpars = v;
+        h->cap = cap;
+    }
+    hyp_lpar *lp = &h->lpars[h->nlpars];
+    memset(lp, 0, sizeof *lp);
+    lp->memory = memory;
+    lp->nlmbs = memory / c->lmb_size;
+    uint64_t hsize = hyp_hpt_size(c, memory, hpt_bytes);
+    lp->lmbtab_paddr = lmb_hyp_alloc(&h->lmb, lmbtab_bytes(c, memory), 128);
+    uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
+    if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX)
+        return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
+                           "%llu bytes; raise hypervisor.memory or set it to 0 (automatic)",
+                        (unsigned long long)h->lmb.hyp_bytes, (unsigned long long)hsize);
+    hpt_store st = {store_read, store_write, h->env.pm};
+    if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
+        return -1;
+    lp->lmb_base = malloc(lp->nlmbs * sizeof *lp->lmb_base);
+    lp->name = strdup(name ? name : "");
+    if (!lp->lmb_base || !lp->name) {
+        free(lp->lmb_base);
+        free(lp->name);
+        return sim_errf(e, "out of host memory");
+    }
+    if (lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e) != 0) {
+        free(lp->lmb_base);
+        free(lp->name);
+        return sim_err_prefix(e, "memory %llu bytes", (unsigned long long)memory);
+    }
+    for (uint64_t k = 0; k < lp->nlmbs; k++)
+        lp->lmb_base[k] = physmem_read64(h->env.pm, lp->lmbtab_paddr + 8 * k);
+    return (int)h->nlpars++;
+}
+
+unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
+const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid].name; }
+const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid) { return &h->lpars[lpid].hpt; }
+uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid) { return h->lpars[lpid].memory; }
+uint64_t hyp_lmb_size(const hyp *h) { return h->cfg.lmb_size; }
+uint64_t hyp_memory_bytes(const hyp *h) { return h->lmb.hyp_bytes; }
+
+uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la)
+{
+    const hyp_lpar *lp = &h->lpars[lpid];
+    if (la >= lp->memory)
+        return UINT64_MAX;
+    return lp->lmb_base[la / h->cfg.lmb_size] + la % h->cfg.lmb_size;
+}
+
+bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra)
+{
+    uint64_t slot = ra / h->cfg.lmb_size;
+    return slot < h->lmb.nslots && h->lmb.owner[slot] == lpid;
+}
+
+uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
+{
+    if (la >= lp->memory)
+        return UINT64_MAX;
+    uint64_t k = la / c->h->cfg.lmb_size;
+    hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_READ);
+    uint64_t base = physmem_read64(c->h->env.pm, lp->lmbtab_paddr + 8 * k);
+    return base + la % c->h->cfg.lmb_size;
+}
+
+int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn)
+{
+    for (unsigned i = 0; i < h->nhcalls; i++)
+        if (h->hcalls[i].opcode == opcode)
+            return -1;
+    if (h->nhcalls == HYP_MAX_HCALLS)
+        return -1;
+    char op[96];
+    snprintf(op, sizeof op, "hcall.%s", name);
+    h->hcalls[h->nhcalls++] =
+        (hyp_hcall_entry){opcode, fn,
+                          ops_declare(h->env.ops, op, "hypervisor call", "compute,memory,tlb,queueing")};
+    return 0;
+}
+
+int hyp_add_ext(hyp *h, const hyp_ext *x)
+{
+    if (h->next == HYP_MAX_EXTS)
+        return -1;
+    h->ext[h->next++] = *x;
+    return 0;
+}
+
+void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)
+{
+    op_charge(&c->op, c->p_memory, mem_access(c->port, paddr, size, kind, c->op.end));
+}
+
+void hcall_steps(hcall_ctx *c, uint64_t n)
+{
+    op_charge(&c->op, c->p_compute, n * c->h->cfg.step_cycles);
+}
+
+void hcall_tlbie(hcall_ctx *c, const uint64_t *vpns, const uint8_t *psizes, unsigned n)
+{
+    if (n == 0)
+        return;
+    tlbie_cost cost;
+    tlbie_global(c->h->env.fabric, c->h->env.tlbs, c->h->env.nthreads, c->lpid, vpns, psizes, n,
+                 c->op.end, &cost);
+    op_charge(&c->op, c->p_queueing, cost.queueing);
+    op_charge(&c->op, c->p_tlb, cost.work);
+}
+
+long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,
+               const uint64_t *args, uint64_t *rets, uint64_t *cycles)
+{
+    assert(lpid < h->nlpars && thread < h->env.nthreads);
+    hcall_ctx c = {h, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
+    op_begin(&c.op, now);
+    op_charge(&c.op, c.p_compute, h->cfg.hcall_entry_cycles);
+    h->st.hcalls++;
+    const hyp_hcall_entry *ent = NULL;
+    for (unsigned i = 0; i < h->nhcalls; i++)
+        if (h->hcalls[i].opcode == opcode) {
+            ent = &h->hcalls[i];
+            break;
+        }
+    long rc;
+    if (!ent) {
+        h->st.hcalls_unsupported++;
+        rc = H_FUNCTION;
+    } else {
+        rc = ent->fn(&c, args, rets);
+    }
+    op_charge(&c.op, c.p_compute, h->cfg.hcall_exit_cycles);
+    if (rc != H_SUCCESS)
+        h->st.hcall_errors++;
+    if (ent)
+        ops_record(h->env.ops, ent->op, &c.op);
+    *cycles = c.op.end - c.op.start;
+    return rc;
+}

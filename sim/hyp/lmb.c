@@ -1,0 +1,90 @@
+/* lmb.c - LMB slots, hypervisor memory and per-LPAR LMB tables (lmb.h). */
+#include "lmb.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_size,
+                   uint64_t hyp_bytes, sim_err *e)
+{
+    uint64_t total = memmap_total_bytes(mm);
+    s->lmb_size = lmb_size;
+    s->nslots = total / lmb_size;
+    s->pm = pm;
+    s->mm = mm;
+    s->hyp_bytes = hyp_bytes;
+    s->hyp_next = 0;
+    s->owner = NULL;
+    if (total % lmb_size != 0)
+        return sim_errf(e, "hypervisor.lmb_size: %llu bytes does not divide the machine's memory "
+                           "(%llu bytes); expected a power of two dividing memory size",
+                        (unsigned long long)lmb_size, (unsigned long long)total);
+    if (hyp_bytes % lmb_size != 0 || hyp_bytes >= total)
+        return sim_errf(e, "hypervisor.memory: %llu bytes; expected a multiple of the LMB size "
+                           "below the machine's %llu bytes",
+                        (unsigned long long)hyp_bytes, (unsigned long long)total);
+    s->owner = malloc(s->nslots * sizeof *s->owner);
+    if (!s->owner)
+        return sim_errf(e, "out of host memory for %llu LMB slots", (unsigned long long)s->nslots);
+    uint64_t hyp_slots = hyp_bytes / lmb_size;
+    for (uint64_t i = 0; i < s->nslots; i++)
+        s->owner[i] = i < hyp_slots ? LMB_HYP : LMB_FREE;
+    s->next_free_slot = hyp_slots;
+    return 0;
+}
+
+void lmb_space_free(lmb_space *s)
+{
+    free(s->owner);
+    s->owner = NULL;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+uint64_t lmb_hyp_alloc(lmb_space *s, uint64_t bytes, uint64_t align)
+{
+    assert(align && (align & (align - 1)) == 0);
+    uint64_t at = align_up(s->hyp_next, align);
+    if (at + bytes > s->hyp_bytes || at + bytes < at)
+        return UINT64_MAX;
+    s->hyp_next = at + bytes;
+    return at;
+}
+
+uint64_t lmb_plan(const uint64_t *sizes, const uint64_t *aligns, unsigned n)
+{
+    uint64_t next = 0;
+    for (unsigned i = 0; i < n; i++)
+        next = align_up(next, aligns[i]) + sizes[i];
+    return next;
+}
+
+int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr, sim_err *e)
+{
+    if (s->nslots - s->next_free_slot < count)
+        return sim_errf(e, "needs %llu LMBs of %llu bytes but only %llu are free",
+                        (unsigned long long)count, (unsigned long long)s->lmb_size,
+                        (unsigned long long)(s->nslots - s->next_free_slot));
+    for (uint64_t k = 0; k < count; k++) {
+        uint64_t slot = s->next_free_slot++;
+        assert(s->owner[slot] == LMB_FREE);
+        s->owner[slot] = lpid;
+        if (physmem_write64(s->pm, table_paddr + 8 * k, slot * s->lmb_size) != 0)
+            return sim_errf(e, "out of host memory for the LMB table");
+    }
+    return 0;
+}
+
+void lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr)
+{
+    for (uint64_t k = 0; k < count; k++) {
+        uint64_t base = physmem_read64(s->pm, table_paddr + 8 * k);
+        uint64_t slot = base / s->lmb_size;
+        if (slot < s->nslots && s->owner[slot] == lpid)
+            s->owner[slot] = LMB_FREE;
+    }
+    physmem_zero(s->pm, table_paddr, 8 * count);
+}

@@ -1,0 +1,69 @@
+/*
+ * lmb.h - the hypervisor's logical memory blocks (LMBs) and its own memory.
+ *
+ * Real memory is cut into LMB-sized slots. The first `hyp_bytes` hold the
+ * hypervisor (its tables and every LPAR's HPT); the rest are handed to LPARs
+ * whole, in address order. Each LPAR has an LMB table at a real address in
+ * hypervisor memory: entry k (8 bytes) holds the real base address of the
+ * LPAR's logical block k. The same words are written into physmem, so the
+ * hypervisor's translation reads a modeled word at a real address, and the
+ * host-side array here is only an index for speed and checking.
+ * Invariants: a slot belongs to at most one owner; an LPAR's logical
+ * address maps only into slots it owns (translation outside its memory
+ * fails), so no HPTE it creates can point outside its LMBs.
+ */
+#ifndef LPARSIM_HYP_LMB_H
+#define LPARSIM_HYP_LMB_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "memctl/memmap.h"
+#include "memctl/physmem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LMB_FREE UINT32_MAX
+#define LMB_HYP (UINT32_MAX - 1)
+
+typedef struct lmb_space {
+    uint64_t lmb_size;      /* bytes, power of two */
+    uint64_t nslots;        /* total / lmb_size */
+    uint32_t *owner;        /* per slot: lpid, LMB_FREE or LMB_HYP */
+    uint64_t hyp_bytes;     /* reserved at the bottom for the hypervisor */
+    uint64_t hyp_next;      /* bump allocator inside hypervisor memory */
+    uint64_t next_free_slot;
+    physmem *pm;
+    const memmap *mm;
+} lmb_space;
+
+int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_size,
+                   uint64_t hyp_bytes, sim_err *e);
+void lmb_space_free(lmb_space *s);
+
+/* Allocate `bytes` of hypervisor memory aligned to `align` (power of two).
+ * Returns the real address, or UINT64_MAX when hypervisor memory is full. */
+uint64_t lmb_hyp_alloc(lmb_space *s, uint64_t bytes, uint64_t align);
+
+/* Bytes a bump allocator needs for the given sequence of (size, align)
+ * requests starting at 0 (used to size hypervisor memory up front). */
+uint64_t lmb_plan(const uint64_t *sizes, const uint64_t *aligns, unsigned n);
+
+/* Give `count` free slots to lpid and write its LMB table (count entries of
+ * 8 bytes, at table_paddr). Returns 0 or -1 if not enough free slots. */
+int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr, sim_err *e);
+
+/* Give slots back (LPAR termination): the LPAR's table is zeroed. */
+void lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr);
+
+static inline uint64_t lmb_free_bytes(const lmb_space *s)
+{
+    return (s->nslots - s->next_free_slot) * s->lmb_size;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,297 @@
+/*
+ * guest.c - guest OS page-fault model (see guest.h): per-address-space page
+ * table (an open-addressing hash of (context, effective page) -> logical
+ * page), first-touch allocation, and Linux's HPTE insertion policy through
+ * H_ENTER / H_REMOVE.
+ */
+#include "guest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "hyp/hcall.h"
+
+typedef struct gpte {
+    uint64_t epn;     /* effective page number + 1 (0 = empty slot) */
+    uint32_t context;
+    uint64_t lpn;
+} gpte;
+
+typedef struct guest_stats {
+    uint64_t page_faults, first_touches, refaults;
+    uint64_t hpte_evictions;   /* H_REMOVEs issued to make room */
+    uint64_t secondary_inserts;
+    uint64_t hcall_records, markers;
+} guest_stats;
+
+#define GS_F(f) offsetof(guest_stats, f)
+static const stat_desc guest_stat_list[] = {
+    {"page_faults", SK_COUNTER, "faults", "page faults taken (HPT had no entry)",
+     GS_F(page_faults), NULL},
+    {"first_touches", SK_COUNTER, "pages", "faults that allocated a new logical page",
+     GS_F(first_touches), NULL},
+    {"refaults", SK_COUNTER, "faults", "faults on pages whose HPTE had been evicted",
+     GS_F(refaults), NULL},
+    {"hpte_evictions", SK_COUNTER, "entries", "HPTEs removed to make room (both PTEGs full)",
+     GS_F(hpte_evictions), NULL},
+    {"secondary_inserts", SK_COUNTER, "entries", "HPTEs placed in the secondary PTEG",
+     GS_F(secondary_inserts), NULL},
+    {"hcall_records", SK_COUNTER, "records", "hcall records issued from the trace",
+     GS_F(hcall_records), NULL},
+    {"markers", SK_COUNTER, "records", "marker records seen in the trace", GS_F(markers), NULL},
+};
+static const stat_table guest_stat_table = {"guest", guest_stat_list,
+                                            PARAM_COUNT(guest_stat_list)};
+
+struct guest {
+    guest_config cfg;
+    hyp *h;
+    unsigned lpid;
+    char *name;
+    hpt_psize psize;
+    unsigned shift;
+    bool seg_1t;
+    seg_table *seg;
+    rng rng;
+    uint64_t npages, next_lpn;
+    uint64_t pt_base, pt_entries;  /* logical area holding the guest page table */
+    gpte *map;
+    uint64_t cap, used;
+    ops_reg *ops;
+    op_id op_fault, p_compute, p_memory, p_hcall;
+    guest_stats st;
+};
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+static gpte *map_find(guest *g, uint32_t ctx, uint64_t epn, bool *found)
+{
+    uint64_t mask = g->cap - 1, i = mix(epn ^ ((uint64_t)ctx << 44)) & mask;
+    for (;; i = (i + 1) & mask) {
+        gpte *p = &g->map[i];
+        if (p->epn == 0) {
+            *found = false;
+            return p;
+        }
+        if (p->epn == epn + 1 && p->context == ctx) {
+            *found = true;
+            return p;
+        }
+    }
+}
+
+static int map_grow(guest *g)
+{
+    gpte *old = g->map;
+    uint64_t oldcap = g->cap;
+    g->cap = oldcap ? 2 * oldcap : 1024;
+    g->map = calloc(g->cap, sizeof *g->map);
+    if (!g->map) {
+        g->map = old;
+        g->cap = oldcap;
+        return -1;
+    }
+    for (uint64_t i = 0; i < oldcap; i++)
+        if (old[i].epn) {
+            bool f;
+            *map_find(g, old[i].context, old[i].epn - 1, &f) = old[i];
+        }
+    free(old);
+    return 0;
+}
+
+guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_config *lc,
+                    uint64_t seed, ops_reg *ops, stats_reg *stats, sim_err *e)
+{
+    guest *g = calloc(1, sizeof *g);
+    if (!g) {
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    g->cfg = *c;
+    g->h = h;
+    g->lpid = lpid;
+    g->name = strdup(lc->name);
+    g->psize = lc->page_size == LPAR_PAGE_64K ? PSZ_64K
+               : lc->page_size == LPAR_PAGE_16M ? PSZ_16M : PSZ_4K;
+    g->shift = hpt_psize_shift(g->psize);
+    g->seg_1t = lc->segment == LPAR_SEG_1T;
+    g->npages = lc->memory >> g->shift;
+    /* the guest's own page table: 8 bytes per page, at the start of memory */
+    g->pt_entries = g->npages;
+    uint64_t pt_bytes = (8 * g->pt_entries + (1ULL << g->shift) - 1) & ~((1ULL << g->shift) - 1);
+    g->pt_base = 0;
+    g->next_lpn = pt_bytes >> g->shift;
+    rng_seed(&g->rng, rng_derive(seed, 0x6775657374ULL + lpid));
+    g->ops = ops;
+    g->op_fault = ops_declare(ops, "page_fault",
+                              "guest page fault: PTE lookup, first-touch allocation, H_ENTER",
+                              "compute,memory,hcall");
+    g->p_compute = 0;
+    g->p_memory = 1;
+    g->p_hcall = 2;
+    g->seg = seg_create(e);
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "guest.%s", lc->name);
+    if (!g->name || !g->seg || map_grow(g) != 0 ||
+        stats_register(stats, prefix, &guest_stat_table, &g->st) != 0) {
+        if (e && !e->msg[0])
+            sim_errf(e, "out of host memory");
+        guest_destroy(g);
+        return NULL;
+    }
+    return g;
+}
+
+void guest_destroy(guest *g)
+{
+    if (!g)
+        return;
+    seg_destroy(g->seg);
+    free(g->map);
+    free(g->name);
+    free(g);
+}
+
+uint64_t guest_pages_used(const guest *g)
+{
+    return g->st.first_touches;
+}
+
+/* A modeled access by the guest to its own logical address la. */
+static void guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, mem_kind k)
+{
+    uint64_t ra = hyp_logical_to_real(g->h, g->lpid, la);
+    op_charge(o, g->p_memory, mem_access(t->port, ra, size, k, o->end));
+}
+
+static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uint64_t *args,
+                  uint64_t *rets)
+{
+    uint64_t cyc;
+    long rc = hyp_hcall(g->h, g->lpid, t->id, o->end, opcode, args, rets, &cyc);
+    op_charge(o, g->p_hcall, cyc);
+    return rc;
+}
+
+/* Insert the translation ea -> logical page lpn with Linux's policy. */
+static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, uint64_t lpn, sim_err *e)
+{
+    const hpt *ht = hyp_lpar_hpt(g->h, g->lpid);
+    uint64_t vsid = t->seg_vsid;
+    uint64_t hash = hpt_hash(vsid, ea, g->shift, g->seg_1t);
+    hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
+    hpt_psize base = g->psize == PSZ_4K ? PSZ_4K : (g->psize == PSZ_64K ? PSZ_64K : PSZ_4K);
+    for (int round = 0; round < 16; round++) {
+        for (int sec = 0; sec < 2; sec++) {
+            hpte x = hpte_make(vsid, ea, g->seg_1t, base, g->psize, lpn << g->shift, &at, sec);
+            uint64_t args[8] = {0, hpt_pteg_index(ht, hash, sec) * HPT_PTEG_SLOTS, x.v, x.r};
+            uint64_t rets[8];
+            long rc = hcall(g, t, o, H_ENTER, args, rets);
+            if (rc == H_SUCCESS) {
+                g->st.secondary_inserts += (uint64_t)sec;
+                return 0;
+            }
+            if (rc != H_PTEG_FULL)
+                return sim_errf(e, "LPAR %s: H_ENTER for EA 0x%llx returned %ld", g->name,
+                                (unsigned long long)ea, rc);
+        }
+        /* both groups full: evict a non-bolted entry from a random group */
+        bool sec = rng_below(&g->rng, 2);
+        uint64_t group = hpt_pteg_index(ht, hash, sec) * HPT_PTEG_SLOTS;
+        uint64_t first = rng_below(&g->rng, HPT_PTEG_SLOTS);
+        for (uint64_t i = 0; i < HPT_PTEG_SLOTS; i++) {
+            uint64_t args[8] = {H_ANDCOND, group + (first + i) % HPT_PTEG_SLOTS, HPTE_V_BOLTED};
+            uint64_t rets[8];
+            if (hcall(g, t, o, H_REMOVE, args, rets) == H_SUCCESS) {
+                g->st.hpte_evictions++;
+                break;
+            }
+        }
+    }
+    return sim_errf(e, "LPAR %s: could not insert an HPTE for EA 0x%llx after 16 evictions",
+                    g->name, (unsigned long long)ea);
+}
+
+static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_access acc,
+                            uint64_t now, sim_err *e)
+{
+    (void)acc;
+    guest *g = ctx;
+    op_rec o;
+    op_begin(&o, now);
+    g->st.page_faults++;
+    op_charge(&o, g->p_compute, g->cfg.fault_cycles);
+    uint64_t epn = ea >> g->shift;
+    uint32_t context = t->b.context;
+    if (g->used * 2 >= g->cap && map_grow(g) != 0) {
+        sim_errf(e, "out of host memory");
+        return UINT64_MAX;
+    }
+    bool found;
+    gpte *p = map_find(g, context, epn, &found);
+    uint64_t pte_la = g->pt_base + 8 * (mix(epn ^ ((uint64_t)context << 44)) % g->pt_entries);
+    guest_mem(g, t, &o, pte_la, 8, MEM_READ);
+    if (!found) {
+        if (g->next_lpn >= g->npages) {
+            sim_errf(e, "LPAR %s is out of memory: all %llu pages of %llu bytes are in use "
+                        "(guest paging is not modeled); give it more memory",
+                     g->name, (unsigned long long)g->npages, 1ULL << g->shift);
+            return UINT64_MAX;
+        }
+        p->epn = epn + 1;
+        p->context = context;
+        p->lpn = g->next_lpn++;
+        g->used++;
+        g->st.first_touches++;
+        if (g->cfg.zero_new_pages)
+            for (uint64_t off = 0; off < (1ULL << g->shift); off += 128)
+                guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_WRITE);
+        guest_mem(g, t, &o, pte_la, 8, MEM_WRITE);
+    } else {
+        g->st.refaults++;
+    }
+    if (insert_hpte(g, t, &o, ea, p->lpn, e) != 0)
+        return UINT64_MAX;
+    ops_record(g->ops, g->op_fault, &o);
+    return o.end - now;
+}
+
+static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t now, sim_err *e)
+{
+    guest *g = ctx;
+    (void)e;
+    if (r->kind == TR_MARKER) {
+        g->st.markers++;
+        return 0;
+    }
+    g->st.hcall_records++;
+    uint64_t args[8] = {0}, rets[8], cyc;
+    for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS; i++)
+        args[i] = r->args[i];
+    hyp_hcall(g->h, g->lpid, t->id, now, r->word, args, rets, &cyc);
+    return cyc;
+}
+
+void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b)
+{
+    memset(b, 0, sizeof *b);
+    b->lpid = g->lpid;
+    b->vcpu = vcpu;
+    b->hpt = hyp_lpar_hpt(g->h, g->lpid);
+    b->seg = g->seg;
+    b->context = context;
+    b->seg_1t = g->seg_1t;
+    b->psize = g->psize;
+    b->fault = guest_fault;
+    b->record = guest_record;
+    b->ctx = g;
+}

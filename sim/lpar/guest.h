@@ -1,0 +1,80 @@
+/*
+ * guest.h - the guest OS model of one LPAR, and the LPAR/vCPU config.
+ *
+ * The guest keeps, per address space (process context), a Linux-like page
+ * table mapping effective pages to logical pages. On a page fault (the HPT
+ * has no entry) it looks the page up (a modeled read of its PTE), allocates
+ * a logical page on first touch (optionally zeroing it, modeled line by
+ * line), and inserts the translation with H_ENTER using Linux's policy:
+ * primary PTEG; if full, the secondary PTEG (H set); if both are full,
+ * H_REMOVE a non-bolted entry of a randomly chosen group starting at a
+ * random slot (H_ANDCOND with BOLTED, as pSeries Linux does), then retry.
+ * Each fault is one op "page_fault" (parts compute, memory, hcall).
+ * Trace records of kind hcall are issued to the hypervisor as they are.
+ * Invariants: a (context, effective page) maps to at most one logical page;
+ * logical pages are never handed out twice; the guest only names logical
+ * addresses inside its own memory.
+ */
+#ifndef LPARSIM_LPAR_GUEST_H
+#define LPARSIM_LPAR_GUEST_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/ops.h"
+#include "core/param.h"
+#include "core/stats.h"
+#include "cpu/cpu.h"
+#include "hyp/hyp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct guest_config {
+    uint64_t fault_cycles;   /* guest kernel work per page fault */
+    bool zero_new_pages;     /* clear a page on first touch (modeled stores) */
+} guest_config;
+
+extern const param_table guest_params; /* "guest" */
+
+typedef struct vcpu_config {
+    uint64_t thread;       /* hardware thread (global index) */
+    char *trace;           /* native trace file */
+    uint64_t process;      /* address-space id; 0 = a private one per vCPU */
+    uint64_t repeat;       /* passes over the trace */
+} vcpu_config;
+
+enum { LPAR_PAGE_4K = 0, LPAR_PAGE_64K = 1, LPAR_PAGE_16M = 2 };
+enum { LPAR_SEG_256M = 0, LPAR_SEG_1T = 1 };
+
+typedef struct lpar_config {
+    char *name;
+    uint64_t memory;      /* bytes, whole LMBs */
+    unsigned page_size;   /* LPAR_PAGE_* */
+    unsigned segment;     /* LPAR_SEG_* */
+    uint64_t hpt_size;    /* bytes; 0 = hypervisor default */
+    param_list vcpus;     /* of vcpu_config */
+} lpar_config;
+
+extern const param_table vcpu_params;
+extern const param_table lpar_params; /* one element of "lpars" */
+
+typedef struct guest guest;
+
+guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_config *lc,
+                    uint64_t seed, ops_reg *ops, stats_reg *stats, sim_err *e);
+void guest_destroy(guest *g);
+
+/* Fill a cpu_binding for vCPU `vcpu` of this guest: fault and record
+ * handlers, HPT, segment table, address-space id, page size. The caller
+ * adds the trace, repeat and max_records. */
+void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b);
+
+/* Logical pages handed out so far. */
+uint64_t guest_pages_used(const guest *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,57 @@
+/* lpar_config.c - declared parameters of LPARs, their vCPUs and the guest OS
+ * model (see guest.h). */
+#include <stddef.h>
+
+#include "guest.h"
+
+#define G_F(f) offsetof(guest_config, f)
+static const param_desc guest_param_list[] = {
+    {"fault_cycles", PT_UINT, "cycles", "1200", 0, 1e7, NULL,
+     "Guest kernel compute per page fault (exception entry, VMA lookup, page-table update, "
+     "return), on top of its modeled memory accesses and hcalls; assumption of the order of "
+     "a Linux minor fault.", G_F(fault_cycles), NULL},
+    {"zero_new_pages", PT_BOOL, "", "true", 0, 0, NULL,
+     "Clear a logical page on first touch as Linux does; each 128-byte line is a modeled "
+     "store through the faulting thread's caches.", G_F(zero_new_pages), NULL},
+};
+const param_table guest_params = {"guest", sizeof(guest_config), guest_param_list,
+                                  PARAM_COUNT(guest_param_list),
+                                  "The guest OS model in every LPAR: page-fault handling."};
+
+#define V_F(f) offsetof(vcpu_config, f)
+static const param_desc vcpu_param_list[] = {
+    {"thread", PT_UINT, "", "0", 0, 1e6, NULL,
+     "Hardware thread (global index: module, core, SMT thread in order) the vCPU is bound to; "
+     "at most one vCPU per thread.", V_F(thread), NULL},
+    {"trace", PT_STRING, "", "", 0, 0, NULL,
+     "Native trace file the vCPU replays (a relative path is relative to the config file's "
+     "directory); see `lparsim trace import`.", V_F(trace), NULL},
+    {"process", PT_UINT, "", "0", 0, 500000, NULL,
+     "Address-space (process context) id; vCPUs of one LPAR with the same non-zero id share "
+     "an address space; 0 gives the vCPU a private one.", V_F(process), NULL},
+    {"repeat", PT_UINT, "passes", "1", 1, 1e6, NULL,
+     "Number of passes over the trace (later passes find warm caches, TLB and HPT).",
+     V_F(repeat), NULL},
+};
+const param_table vcpu_params = {"vcpu", sizeof(vcpu_config), vcpu_param_list,
+                                 PARAM_COUNT(vcpu_param_list), "One virtual CPU of an LPAR."};
+
+#define L_F(f) offsetof(lpar_config, f)
+static const param_desc lpar_param_list[] = {
+    {"name", PT_STRING, "", "lpar", 0, 0, NULL, "Name used in reports.", L_F(name), NULL},
+    {"memory", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p56, NULL,
+     "Logical memory of the LPAR, a whole number of LMBs (hypervisor.lmb_size).",
+     L_F(memory), NULL},
+    {"page_size", PT_ENUM, "", "4K", 0, 0, "4K|64K|16M",
+     "Page size the guest maps its memory with (base page size of its segments: 4K, or 64K "
+     "for 64K and 16M pages).", L_F(page_size), NULL},
+    {"segment", PT_ENUM, "", "256M", 0, 0, "256M|1T", "Segment size of the LPAR's SLB entries.",
+     L_F(segment), NULL},
+    {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,
+     "Size of the LPAR's HPT (a power of two, 256K..64T); 0 = memory / hypervisor.hpt_ratio.",
+     L_F(hpt_size), NULL},
+    {"vcpus", PT_LIST, "", NULL, 0, 0, NULL, "The LPAR's virtual CPUs.", L_F(vcpus),
+     &vcpu_params},
+};
+const param_table lpar_params = {"lpar", sizeof(lpar_config), lpar_param_list,
+                                 PARAM_COUNT(lpar_param_list), "One logical partition."};

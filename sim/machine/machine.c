@@ -1,0 +1,290 @@
+/*
+ * machine.c - building and destroying the machine from its config (see
+ * machine.h). Order: memory map and DRAM, caches, TLBs and threads, the
+ * hypervisor with its LPARs, then the guests and their vCPU bindings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine_int.h"
+
+/* Core cycles <-> DRAM cycles, exactly, in integers. */
+static uint64_t core_to_dram(const machine *m, uint64_t c)
+{
+    return (uint64_t)((unsigned __int128)c * 1000000u / ((unsigned __int128)m->topo.freq_mhz * m->dram_tck_ps));
+}
+
+static uint64_t dram_to_core_ceil(const machine *m, uint64_t d)
+{
+    unsigned __int128 n = (unsigned __int128)d * m->topo.freq_mhz * m->dram_tck_ps;
+    return (uint64_t)((n + 999999u) / 1000000u);
+}
+
+/* Below the L3: the memory module's DRAM controller plus the fabric. */
+static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_t now)
+{
+    machine *m = ctx;
+    unsigned mod = 0;
+    uint64_t off = line_paddr;
+    if (line_paddr < memmap_total_bytes(m->mm)) {
+        mod = memmap_module_of(m->mm, line_paddr);
+        off = line_paddr - memmap_module_base(m->mm, mod);
+    }
+    off %= m->dram_capacity;
+    uint64_t t = core_to_dram(m, now);
+    uint64_t done = dram_access(m->drams[mod % m->ndrams], off, write, t);
+    return m->fabric_cycles + dram_to_core_ceil(m, done > t ? done - t : 0);
+}
+
+static int cfg_error(sim_err *e, const cfg_src *src, const char *path, const char *msg)
+{
+    if (src)
+        return cfg_errf(e, src, path, "%s", msg);
+    return sim_errf(e, "%s: %s", path, msg);
+}
+
+/* Fill memory.modules automatically when the config lists none. */
+static int auto_memory(const machine_config *c, memory_config *mem, uint64_t need, sim_err *e)
+{
+    *mem = c->memory;
+    if (c->memory.modules.n)
+        return 0;
+    uint64_t n = c->machine.modules;
+    uint64_t pmb = c->memory.pmb_size;
+    uint64_t per = (need + n - 1) / n;
+    per = (per + pmb - 1) / pmb * pmb;
+    memory_module_config *mods = calloc(n, sizeof *mods);
+    if (!mods)
+        return sim_errf(e, "out of host memory");
+    for (uint64_t i = 0; i < n; i++)
+        mods[i].size = per;
+    mem->modules.items = mods;
+    mem->modules.n = n;
+    return 0;
+}
+
+static int build_memory(machine *m, const machine_config *c, uint64_t need, const cfg_src *src,
+                        sim_err *e)
+{
+    memory_config mem;
+    if (auto_memory(c, &mem, need, e) != 0)
+        return -1;
+    m->mm = memmap_create(&mem, e);
+    if (mem.modules.items != c->memory.modules.items)
+        free(mem.modules.items);
+    if (!m->mm)
+        return src ? sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "memory"))
+                   : -1;
+    if (memmap_total_bytes(m->mm) < need) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "the modules hold %llu bytes but the hypervisor and the LPARs "
+                                  "need %llu; add memory or remove the modules list (automatic)",
+                 (unsigned long long)memmap_total_bytes(m->mm), (unsigned long long)need);
+        return cfg_error(e, src, "memory.modules", msg);
+    }
+    m->pm = physmem_create(memmap_total_bytes(m->mm));
+    m->ndrams = memmap_module_count(m->mm);
+    m->drams = calloc(m->ndrams, sizeof *m->drams);
+    if (!m->pm || !m->drams)
+        return sim_errf(e, "out of host memory");
+    for (unsigned i = 0; i < m->ndrams; i++) {
+        m->drams[i] = dram_create(&c->dram, e);
+        if (!m->drams[i])
+            return src ? sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "dram"))
+                       : -1;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "dram.module%u", i);
+        stats_register(m->stats, prefix, &dram_stat_table, dram_get_stats(m->drams[i]));
+    }
+    m->dram_capacity = dram_config_capacity(&c->dram);
+    m->dram_tck_ps = c->dram.tCK;
+    m->fabric_cycles = c->machine.fabric_ns * c->machine.freq_mhz / 1000;
+    return 0;
+}
+
+static int build_cpus(machine *m, const machine_config *c, sim_err *e)
+{
+    unsigned cores = (unsigned)(c->machine.modules * c->machine.cores_per_module);
+    unsigned tpc = (unsigned)c->machine.threads_per_core;
+    memhier_below below = {below_access, m};
+    m->mh = memhier_create(&c->cache, (unsigned)c->machine.modules,
+                           (unsigned)c->machine.cores_per_module, below, e);
+    if (!m->mh || memhier_register_stats(m->mh, m->stats) != 0)
+        return -1;
+    m->nthreads = cores * tpc;
+    m->threads = calloc(m->nthreads, sizeof *m->threads);
+    m->tlbs = calloc(m->nthreads, sizeof *m->tlbs);
+    m->ports = calloc(m->nthreads, sizeof *m->ports);
+    if (!m->threads || !m->tlbs || !m->ports)
+        return sim_errf(e, "out of host memory");
+    for (unsigned i = 0; i < m->nthreads; i++) {
+        unsigned core = i / tpc;
+        m->tlbs[i] = tlb_create(&c->tlb, e);
+        if (!m->tlbs[i])
+            return -1;
+        m->ports[i] = memhier_port(m->mh, core);
+        if (cpu_thread_init(&m->threads[i], i, core / (unsigned)c->machine.cores_per_module, core,
+                            i % tpc, m->tlbs[i], m->ports[i], &m->cpu_cfg, m->ops, e) != 0)
+            return -1;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "tlb.thread%u", i);
+        stats_register(m->stats, prefix, &tlb_stat_table, tlb_get_stats(m->tlbs[i]));
+        snprintf(prefix, sizeof prefix, "cpu.thread%u", i);
+        stats_register(m->stats, prefix, &cpu_thread_stat_table, &m->threads[i].st);
+    }
+    return 0;
+}
+
+static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    const lpar_config *lc = c->lpars.items;
+    unsigned n = (unsigned)c->lpars.n;
+    char path[128], msg[SIM_ERR_MAX];
+    m->guests = calloc(n ? n : 1, sizeof *m->guests);
+    unsigned total_vcpus = 0;
+    for (unsigned i = 0; i < n; i++)
+        total_vcpus += (unsigned)lc[i].vcpus.n;
+    m->traces = calloc(total_vcpus ? total_vcpus : 1, sizeof *m->traces);
+    if (!m->guests || !m->traces)
+        return sim_errf(e, "out of host memory");
+    for (unsigned i = 0; i < n; i++) {
+        int lpid = hyp_lpar_create(m->hyp, lc[i].name, lc[i].memory, lc[i].hpt_size, e);
+        if (lpid < 0) {
+            snprintf(path, sizeof path, "lpars[%u].memory", i);
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            return cfg_error(e, src, path, msg);
+        }
+        m->guests[i] = guest_create(&c->guest, m->hyp, (unsigned)lpid, &lc[i], c->machine.seed,
+                                    m->ops, m->stats, e);
+        if (!m->guests[i])
+            return -1;
+        m->nguests++;
+        const vcpu_config *vc = lc[i].vcpus.items;
+        for (unsigned v = 0; v < lc[i].vcpus.n; v++) {
+            snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
+            if (vc[v].thread >= m->nthreads) {
+                snprintf(msg, sizeof msg, "thread %llu does not exist; the machine has %u "
+                                          "hardware threads (0..%u)",
+                         (unsigned long long)vc[v].thread, m->nthreads, m->nthreads - 1);
+                return cfg_error(e, src, path, msg);
+            }
+            cpu_thread *t = &m->threads[vc[v].thread];
+            if (t->bound) {
+                snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u",
+                         (unsigned long long)vc[v].thread, t->b.lpid, t->b.vcpu);
+                return cfg_error(e, src, path, msg);
+            }
+            snprintf(path, sizeof path, "lpars[%u].vcpus[%u].trace", i, v);
+            if (!vc[v].trace || !vc[v].trace[0])
+                return cfg_error(e, src, path, "missing; expected the path of a native trace");
+            tr_reader *r = tr_open(vc[v].trace, e);
+            if (!r) {
+                snprintf(msg, sizeof msg, "%s", e->msg);
+                return cfg_error(e, src, path, msg);
+            }
+            m->traces[m->ntraces++] = r;
+            cpu_binding b;
+            uint32_t ctx = vc[v].process ? (uint32_t)vc[v].process : 500001u + v;
+            guest_binding(m->guests[i], v, ctx, &b);
+            b.trace = r;
+            b.repeat = vc[v].repeat;
+            b.max_records = c->run.max_records;
+            cpu_thread_bind(t, &b);
+        }
+    }
+    return 0;
+}
+
+machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    sim_err_clear(e);
+    machine *m = calloc(1, sizeof *m);
+    if (!m) {
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    m->topo = c->machine;
+    m->topo.name = NULL;
+    m->name = strdup(c->machine.name ? c->machine.name : "");
+    m->cpu_cfg = c->cpu;
+    m->ops = ops_create();
+    m->stats = stats_create();
+    if (!m->name || !m->ops || !m->stats) {
+        sim_errf(e, "out of host memory");
+        goto fail;
+    }
+    /* size the hypervisor and the memory before building anything */
+    unsigned n = (unsigned)c->lpars.n;
+    uint64_t *mem = calloc(n + 1, sizeof *mem), *hsz = calloc(n + 1, sizeof *hsz);
+    uint64_t lpar_total = 0;
+    for (unsigned i = 0; mem && hsz && i < n; i++) {
+        const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
+        mem[i] = lc->memory;
+        hsz[i] = lc->hpt_size;
+        lpar_total += lc->memory;
+    }
+    uint64_t hyp_bytes = c->hypervisor.memory;
+    if (mem && hsz && !hyp_bytes)
+        hyp_bytes = hyp_memory_needed(&c->hypervisor, n, mem, hsz);
+    free(mem);
+    free(hsz);
+    if (build_memory(m, c, hyp_bytes + lpar_total, src, e) != 0 || build_cpus(m, c, e) != 0)
+        goto fail;
+    m->fabric = tlbie_fabric_create(&c->tlb, n ? n : 1, e);
+    if (!m->fabric)
+        goto fail;
+    stats_register(m->stats, "tlbie", &tlbie_stat_table, tlbie_get_stats(m->fabric));
+    hyp_env env = {m->mm, m->pm, m->tlbs, m->ports, m->nthreads, m->fabric, m->ops, m->stats};
+    m->hyp = hyp_create(&c->hypervisor, &env, hyp_bytes, e);
+    if (!m->hyp) {
+        if (src)
+            sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "hypervisor"));
+        goto fail;
+    }
+    if (build_lpars(m, c, src, e) != 0)
+        goto fail;
+    return m;
+fail:
+    machine_destroy(m);
+    return NULL;
+}
+
+void machine_destroy(machine *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ntraces; i++)
+        tr_close(m->traces[i]);
+    free(m->traces);
+    for (unsigned i = 0; i < m->nguests; i++)
+        guest_destroy(m->guests[i]);
+    free(m->guests);
+    hyp_destroy(m->hyp);
+    tlbie_fabric_destroy(m->fabric);
+    if (m->threads)
+        for (unsigned i = 0; i < m->nthreads; i++)
+            cpu_thread_free(&m->threads[i]);
+    free(m->threads);
+    if (m->tlbs)
+        for (unsigned i = 0; i < m->nthreads; i++)
+            tlb_destroy(m->tlbs[i]);
+    free(m->tlbs);
+    free(m->ports);
+    memhier_destroy(m->mh);
+    if (m->drams)
+        for (unsigned i = 0; i < m->ndrams; i++)
+            dram_destroy(m->drams[i]);
+    free(m->drams);
+    physmem_destroy(m->pm);
+    memmap_destroy(m->mm);
+    stats_destroy(m->stats);
+    ops_destroy(m->ops);
+    free(m->name);
+    free(m);
+}
+
+hyp *machine_hyp(machine *m) { return m->hyp; }
+unsigned machine_threads(const machine *m) { return m->nthreads; }
+cpu_thread *machine_thread(machine *m, unsigned i) { return &m->threads[i]; }
+const ops_reg *machine_ops(const machine *m) { return m->ops; }
+const stats_reg *machine_stats(const machine *m) { return m->stats; }

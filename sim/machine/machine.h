@@ -1,0 +1,100 @@
+/*
+ * machine.h - the whole simulated machine, built from one config: processor
+ * modules, cores and SMT threads (with TLBs), caches, memory modules with
+ * one DRAM controller each, the hypervisor, and LPARs whose vCPUs replay
+ * traces. All state hangs off the machine object; two machines can live in
+ * one process.
+ */
+#ifndef LPARSIM_MACHINE_MACHINE_H
+#define LPARSIM_MACHINE_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "core/jtree.h"
+#include "core/param.h"
+#include "cpu/cpu.h"
+#include "hyp/hyp.h"
+#include "lpar/guest.h"
+#include "memctl/dram.h"
+#include "memctl/memhier.h"
+#include "memctl/memmap.h"
+#include "tlb/tlb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct topology_config {
+    char *name;
+    uint64_t seed;
+    uint64_t modules, cores_per_module, threads_per_core;
+    uint64_t freq_mhz;
+    uint64_t fabric_ns;   /* on-chip fabric + memory-controller latency per DRAM access */
+} topology_config;
+
+typedef struct run_config {
+    uint64_t max_records; /* per vCPU; 0 = whole trace */
+} run_config;
+
+typedef struct machine_config {
+    topology_config machine;
+    cpu_config cpu;
+    cache_config cache;
+    memory_config memory;
+    dram_config dram;
+    tlb_config tlb;
+    hyp_config hypervisor;
+    guest_config guest;
+    param_list lpars;     /* of lpar_config */
+    run_config run;
+} machine_config;
+
+extern const param_table machine_config_table; /* the root: every key of a config file */
+
+/* Resolve relative trace paths against base_dir (the config file's
+ * directory). 0 or -1 (out of memory). */
+int machine_config_resolve_paths(machine_config *c, const char *base_dir, sim_err *e);
+
+/* Defaults for every parameter (lists empty). */
+int machine_config_init(machine_config *c, sim_err *e);
+void machine_config_free(machine_config *c);
+
+typedef struct machine machine;
+
+/* Build the machine; src (may be NULL) gives file:line for semantic errors.
+ * Opens every trace (errors name the trace file). */
+machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e);
+void machine_destroy(machine *m);
+
+/* Progress callback: called about every `period` simulated records. */
+typedef void (*machine_progress_fn)(void *ctx, uint64_t records, uint64_t cycles);
+
+/* Replay every bound vCPU's trace to its end. 0 or -1 with e set (the
+ * statistics gathered so far stay readable). */
+int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e);
+
+/* Simulated cycles (the latest thread clock) and records replayed. */
+uint64_t machine_cycles(const machine *m);
+uint64_t machine_records(const machine *m);
+uint64_t machine_total_records_hint(const machine *m); /* 0 if unknown */
+
+/* Every figure of the run (machine summary, ops, component stats) into j;
+ * host timing (sim.host_seconds ...) is added by the caller. */
+void machine_report_json(const machine *m, jtree *j);
+/* Human-readable report. */
+void machine_report_text(const machine *m, const jtree *j, FILE *f);
+
+/* Access for tests and front ends. */
+hyp *machine_hyp(machine *m);
+unsigned machine_threads(const machine *m);
+cpu_thread *machine_thread(machine *m, unsigned i);
+const ops_reg *machine_ops(const machine *m);
+const stats_reg *machine_stats(const machine *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,38 @@
+/* machine_int.h - private layout of the machine object (sim/machine only). */
+#ifndef LPARSIM_MACHINE_INT_H
+#define LPARSIM_MACHINE_INT_H
+
+#include "core/ops.h"
+#include "core/stats.h"
+#include "machine.h"
+#include "memctl/physmem.h"
+
+
+struct machine {
+    topology_config topo;
+    cpu_config cpu_cfg;
+    ops_reg *ops;
+    stats_reg *stats;
+    memmap *mm;
+    physmem *pm;
+    dram **drams;                /* one per memory module */
+    unsigned ndrams;
+    uint64_t dram_capacity;
+    uint64_t fabric_cycles;
+    uint64_t dram_tck_ps;
+    memhier *mh;
+    tlb **tlbs;
+    tlbie_fabric *fabric;
+    cpu_thread *threads;
+    const mem_port **ports;
+    unsigned nthreads;
+    hyp *hyp;
+    guest **guests;
+    unsigned nguests;
+    tr_reader **traces;
+    unsigned ntraces;
+    uint64_t max_records;
+    char *name;
+};
+
+#endif
