@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""synth_trace.py - write a synthetic workload in Valgrind lackey format
+(then `lparsim trace import --format lackey`). Deterministic for a seed.
+
+  scripts/synth_trace.py stream  --records N [--bytes B] [--seed S] > out.lackey
+  scripts/synth_trace.py random  --records N [--bytes B] [--seed S] > out.lackey
+
+stream: a loop body of 4 instructions that loads a[i] and stores b[i]
+        (8-byte elements) over two arrays of B bytes each, wrapping.
+random: a loop body of 3 instructions doing a dependent 8-byte load at a
+        uniformly random address in a B-byte heap (pointer chasing).
+"""
+import argparse
+import random
+import sys
+
+CODE = 0x10000000
+HEAP = 0x200000000
+
+
+def stream(n, size, out):
+    a, b = HEAP, HEAP + size
+    i, k = 0, 0
+    while k < n:
+        pc = CODE
+        out.write("I  %08x,4\n" % pc)
+        out.write(" L %x,8\n" % (a + i))
+        out.write("I  %08x,4\n" % (pc + 4))
+        out.write("I  %08x,4\n" % (pc + 8))
+        out.write(" S %x,8\n" % (b + i))
+        out.write("I  %08x,4\n" % (pc + 12))
+        k += 6
+        i = (i + 8) % size
+
+
+def chase(n, size, seed, out):
+    rng = random.Random(seed)
+    k = 0
+    while k < n:
+        pc = CODE + 0x100
+        out.write("I  %08x,4\n" % pc)
+        out.write(" L %x,8\n" % (HEAP + rng.randrange(size // 8) * 8))
+        out.write("I  %08x,4\n" % (pc + 4))
+        out.write("I  %08x,4\n" % (pc + 8))
+        k += 4
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("kind", choices=["stream", "random"])
+    p.add_argument("--records", type=int, required=True)
+    p.add_argument("--bytes", type=int, default=16 << 20)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+    out = sys.stdout
+    out.write("==0== synthetic %s trace, %d records, %d bytes, seed %d\n"
+              % (a.kind, a.records, a.bytes, a.seed))
+    if a.kind == "stream":
+        stream(a.records, a.bytes, out)
+    else:
+        chase(a.records, a.bytes, a.seed, out)
+
+
+if __name__ == "__main__":
+    main()

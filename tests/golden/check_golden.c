@@ -1,0 +1,97 @@
+/*
+ * check_golden.c - golden-report test: `lparsim run tests/golden/golden.yaml`
+ * must produce exactly the committed JSON report (host timing removed), and
+ * the same again on a second run (determinism).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* Drop the lines holding host-time figures. */
+static char *strip_host(const char *s)
+{
+    char *out = malloc(strlen(s) + 1);
+    char *o = out;
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s + 1) : strlen(s);
+        if (!memmem(s, len, "\"host_seconds\"", 14) &&
+            !memmem(s, len, "\"records_per_host_second\"", 25)) {
+            memcpy(o, s, len);
+            o += len;
+        }
+        s += len;
+    }
+    *o = '\0';
+    return out;
+}
+
+static char *run_golden(const char *name)
+{
+    const char *out = tu_tmp(name);
+    const char *argv[] = {"run", "tests/golden/golden.yaml", "--quiet", "--json", out, NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 0, "lparsim run failed (%d): %s", r.status, r.err);
+    tu_run_free(&r);
+    char *text = tu_read_file(out, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *s = strip_host(text);
+    free(text);
+    return s;
+}
+
+static void first_difference(const char *a, const char *b)
+{
+    int line = 1;
+    while (*a && *a == *b) {
+        if (*a == '\n')
+            line++;
+        a++;
+        b++;
+    }
+    fprintf(stderr, "golden: first difference at line %d\n  got:      %.80s\n  expected: %.80s\n"
+                    "(an intended model change? run scripts/update_golden.sh and say why)\n",
+            line, a, b);
+}
+
+START_TEST(report_matches_golden_file)
+{
+    char *got = run_golden("golden1.json");
+    char *want = tu_read_file(tu_src("tests/golden/golden.expected.json"), NULL);
+    ck_assert_ptr_nonnull(want);
+    if (strcmp(got, want) != 0)
+        first_difference(got, want);
+    ck_assert_msg(strcmp(got, want) == 0, "report differs from tests/golden/golden.expected.json");
+    free(got);
+    free(want);
+}
+END_TEST
+
+START_TEST(report_is_deterministic)
+{
+    char *a = run_golden("golden2.json");
+    char *b = run_golden("golden3.json");
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("golden");
+    TCase *tc = tcase_create("report");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, report_matches_golden_file);
+    tcase_add_test(tc, report_is_deterministic);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,189 @@
+/*
+ * check_replay.c - integration tests: whole machines replaying the shipped
+ * traces, through the library and through the lparsim command.
+ *  - every distinct page a trace touches costs exactly one H_ENTER when the
+ *    HPT is large enough (and `trace info` agrees), for 4K and 64K pages;
+ *  - a second run gives identical JSON (host timing aside);
+ *  - after the default machine's run, every op's breakdown sums to its
+ *    total, and no LPAR's HPT maps real memory outside its own LMBs.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/trace.h"
+#include "machine/machine.h"
+#include "testutil.h"
+
+static double jnum(const jtree *j, const char *path)
+{
+    double d = -1;
+    ck_assert_msg(jtree_get_double(j, path, &d) == 0, "missing %s", path);
+    return d;
+}
+
+static jtree *replay(const char *trace, const char *page_size)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    machine_config c;
+    ck_assert_int_eq(machine_config_init(&c, &e), 0);
+    char set[512];
+    const char *sets[] = {"lpars[0].name=t", "lpars[0].memory=4G", "lpars[0].vcpus[0].thread=0"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(cfg_set(&machine_config_table, &c, sets[i], &e) == 0, "%s", e.msg);
+    snprintf(set, sizeof set, "lpars[0].page_size=%s", page_size);
+    ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
+    snprintf(set, sizeof set, "lpars[0].vcpus[0].trace=%s", tu_src(trace));
+    ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
+    machine *m = machine_create(&c, NULL, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert_msg(machine_run(m, NULL, NULL, &e) == 0, "%s", e.msg);
+    jtree *j = jtree_create();
+    machine_report_json(m, j);
+    machine_destroy(m);
+    machine_config_free(&c);
+    return j;
+}
+
+START_TEST(h_enter_per_distinct_page)
+{
+    static const char *const traces[] = {"traces/gzip-head.trc", "traces/stream-8m.trc",
+                                         "tests/data/replay/crossing.txt"};
+    for (int t = 0; t < 3; t++) {
+        tr_info info;
+        sim_err e;
+        ck_assert_msg(tr_summarize(tu_src(traces[t]), &info, &e) == 0, "%s", e.msg);
+        jtree *j = replay(traces[t], "4K");
+        ck_assert_msg(jnum(j, "ops.hcall.H_ENTER.count") == (double)info.pages_4k,
+                      "%s: H_ENTER %.0f, pages %llu", traces[t], jnum(j, "ops.hcall.H_ENTER.count"),
+                      (unsigned long long)info.pages_4k);
+        ck_assert(jnum(j, "ops.page_fault.count") == (double)info.pages_4k);
+        ck_assert(jnum(j, "ops.hcall.H_REMOVE.count") == 0);
+        ck_assert(jnum(j, "sim.records") == (double)info.records);
+        jtree_destroy(j);
+        j = replay(traces[t], "64K");
+        ck_assert(jnum(j, "ops.hcall.H_ENTER.count") == (double)info.pages_64k);
+        jtree_destroy(j);
+    }
+}
+END_TEST
+
+START_TEST(crossing_access_touches_both_pages)
+{
+    /* the file holds 3 records: a load inside one page, a load crossing
+     * into the next page, an instruction crossing another boundary */
+    jtree *j = replay("tests/data/replay/crossing.txt", "4K");
+    ck_assert(jnum(j, "ops.hcall.H_ENTER.count") == 4);
+    ck_assert(jnum(j, "cpu.thread0.page_crossings") == 2);
+    jtree_destroy(j);
+}
+END_TEST
+
+static char *strip_host(char *s)
+{
+    char *o = s, *p = s;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (!memmem(p, len, "host_seconds", 12) && !memmem(p, len, "records_per_host", 16)) {
+            memmove(o, p, len);
+            o += len;
+        }
+        p += len;
+    }
+    *o = '\0';
+    return s;
+}
+
+START_TEST(cli_replay_is_deterministic)
+{
+    const char *a = tu_tmp("replay_a.json"), *b = tu_tmp("replay_b.json");
+    const char *argv1[] = {"replay", "traces/gzip-mid.trc", "traces/stream-8m.trc", "--page-size",
+                           "4K", "--quiet", "--json", a, NULL};
+    tu_run r = tu_lparsim(argv1);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    tu_run_free(&r);
+    const char *argv2[] = {"replay", "traces/gzip-mid.trc", "traces/stream-8m.trc", "--page-size",
+                           "4K", "--quiet", "--json", b, NULL};
+    r = tu_lparsim(argv2);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    tu_run_free(&r);
+    char *x = tu_read_file(a, NULL), *y = tu_read_file(b, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(y);
+    ck_assert_ptr_nonnull(strstr(x, "\"records_per_host_second\""));
+    ck_assert_str_eq(strip_host(x), strip_host(y));
+    free(x);
+    free(y);
+}
+END_TEST
+
+START_TEST(default_machine_invariants)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    machine_config c;
+    ck_assert_int_eq(machine_config_init(&c, &e), 0);
+    cfg_src *src = cfg_src_create("configs/default.yaml");
+    ck_assert_msg(cfg_load_yaml(&machine_config_table, &c, tu_src("configs/default.yaml"), src,
+                                &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(machine_config_resolve_paths(&c, tu_src("configs"), &e), 0);
+    ck_assert_int_eq(cfg_set(&machine_config_table, &c, "run.max_records=100000", &e), 0);
+    machine *m = machine_create(&c, src, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert_msg(machine_run(m, NULL, NULL, &e) == 0, "%s", e.msg);
+    /* every op: parts sum to the total */
+    const ops_reg *ops = machine_ops(m);
+    for (unsigned i = 0; i < ops_count(ops); i++) {
+        const op_type *t = ops_get(ops, i);
+        uint64_t sum = 0;
+        for (unsigned p = 0; p < t->nparts; p++)
+            sum += t->part_total[p];
+        ck_assert_uint_eq(sum, t->total);
+    }
+    ck_assert_uint_gt(ops_find(ops, "hcall.H_REMOVE")->count, 0); /* batch LPAR evicts */
+    /* isolation: every valid HPTE maps the LPAR's own memory */
+    hyp *h = machine_hyp(m);
+    uint64_t valid = 0;
+    for (unsigned l = 0; l < hyp_lpar_count(h); l++) {
+        const hpt *t = hyp_lpar_hpt(h, l);
+        for (uint64_t x = 0; x < t->npteg * HPT_PTEG_SLOTS; x++) {
+            hpte p = hpt_read(t, x);
+            if (!(p.v & HPTE_V_VALID))
+                continue;
+            valid++;
+            int ps = hpte_decode_psize_any(p.v, p.r);
+            ck_assert_int_ge(ps, 0);
+            uint64_t ra = hpte_real_addr(p.r, (hpt_psize)ps);
+            for (unsigned o = 0; o < hyp_lpar_count(h); o++)
+                ck_assert_msg(hyp_real_owned_by(h, o, ra) == (o == l),
+                              "LPAR %u HPTE %llu maps 0x%llx", l, (unsigned long long)x,
+                              (unsigned long long)ra);
+        }
+    }
+    ck_assert_uint_gt(valid, 1000);
+    machine_destroy(m);
+    machine_config_free(&c);
+    cfg_src_destroy(src);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("replay");
+    TCase *tc = tcase_create("replay");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, h_enter_per_distinct_page);
+    tcase_add_test(tc, crossing_access_touches_both_pages);
+    tcase_add_test(tc, cli_replay_is_deterministic);
+    tcase_add_test(tc, default_machine_invariants);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
