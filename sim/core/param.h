@@ -115,7 +115,10 @@ int cfg_load_yaml_string(const param_table *t, void *obj, const char *name,
                          const char *text, cfg_src *src, sim_err *e);
 
 /* Apply one "--set a.b.c=value" override. List elements are addressed as
- * "lpars[1].memory" or "lpars.1.memory"; the element must exist. */
+ * "lpars[1].memory" or "lpars.1.memory"; the element must exist, except
+ * that index == n appends one defaulted element ("lpars[2].name=x" when
+ * there are 2). Messages start "--set <assignment>: ". On error obj is
+ * unchanged (an element appended by this call is removed again). */
 int cfg_set(const param_table *t, void *obj, const char *assignment, sim_err *e);
 
 /* Parse one scalar value for descriptor d into field storage `dst`.
@@ -135,6 +138,14 @@ size_t param_print(FILE *f, const param_table *t, const char *prefix,
 
 /* Same as a Markdown table (for docs/PARAMETERS.md). */
 size_t param_print_markdown(FILE *f, const param_table *t, const char *prefix);
+
+/* Check a table's declarations, recursively: names non-empty, unique and
+ * made of [A-Za-z0-9_-]; descriptions non-empty; every scalar has a default
+ * that parses and lies in its range (min <= max; min == max == 0 means no
+ * range); enum choices well formed; STRUCT/LIST have `sub`; fields lie
+ * inside the struct. Returns 0, or -1 with the first problem in e. For unit
+ * tests of every module's tables. */
+int param_table_check(const param_table *t, sim_err *e);
 
 /* Find a descriptor by key in one table (no dots). */
 const param_desc *param_find(const param_table *t, const char *key);

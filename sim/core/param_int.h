@@ -18,4 +18,11 @@ int param_enum_index(const char *choices, const char *s, unsigned *out);
 /* Short type name: "uint", "size", "enum", ... */
 const char *param_type_name(param_type t);
 
+/* "an unsigned integer", "a size like 64K", "one of a|b|c", ... */
+void param_expected_phrase(const param_desc *d, char *buf, size_t cap);
+/* Text after "unknown key": "; did you mean 'size'? (valid keys: size, assoc)"
+ * (suggestion only within edit distance max(2, len/3)) or " (valid keys: ...)". */
+void param_unknown_key_hint(const param_table *t, const char *key, char *buf,
+                            size_t cap);
+
 #endif
