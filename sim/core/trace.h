@@ -53,6 +53,12 @@ typedef struct tr_rec {
 
 const char *tr_kind_name(unsigned kind); /* "insn", "load", ... */
 
+/* Format r as its text-form line (no newline) into buf, snprintf-style:
+ * returns the length the full line needs. Parsing the line gives back r.
+ * I/L/S/M: "L 0x<addr> <size>" (I adds " 0x<word>" with TRF_WORD);
+ * H: "H 0x<num> 0x<arg>..."; K: "K <id> 0x<value>". */
+int tr_format_text(const tr_rec *r, char *buf, size_t n);
+
 /* ---- reading ---- */
 typedef struct tr_reader tr_reader;
 
@@ -82,6 +88,11 @@ typedef struct tr_writer tr_writer;
  * level: zlib level 1..9. Writes to path.tmp and renames on close, so a
  * failed or interrupted write never leaves a half-written trace. */
 tr_writer *tr_create(const char *path, const char *note, int level, sim_err *e);
+/* The same as tr_create. Use this name in programs linked with libcheck:
+ * its static library defines its own global tr_create (a test-result
+ * constructor), so referencing ours there fails to link. */
+tr_writer *tr_writer_create(const char *path, const char *note, int level,
+                            sim_err *e);
 int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);
 /* Write the END record, flush, rename into place. Frees w. */
 int tr_finish(tr_writer *w, sim_err *e);

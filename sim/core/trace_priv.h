@@ -46,6 +46,15 @@
 #define TRT_HEADER_V1 "#lparsim-trace v1"
 #define TRT_LINE_MAX 1024         /* longest text line accepted */
 
+/* zlib's gzerror message without the "PATH: " prefix it adds. */
+static inline const char *tr_gz_msg(const char *msg, const char *path)
+{
+    size_t i = 0;
+    while (path[i] && msg[i] == path[i])
+        i++;
+    return !path[i] && msg[i] == ':' && msg[i + 1] == ' ' ? msg + i + 2 : msg;
+}
+
 /* Parse one text-form line (no newline; may end in '\r'). Returns 1 with
  * *out filled, 0 for a blank or comment line, -1 with e set
  * ("PATH:LINE: expected ..., got '...'"). */

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# bench.sh - simulation-speed benchmarks (figures, not pass/fail).
+#
+#   scripts/bench.sh LACKEY_TRACE DRAMSIM3_TRACE [RUNS]
+#
+# 1. imports the Valgrind lackey trace into the native format;
+# 2. full-model replay speed: `lparsim replay --page-size 4K` on it, pinned to
+#    one core, records per host second (median of RUNS, default 3);
+# 3. DRAM controller speed: `lparsim dram` on the DRAMsim3-format trace with
+#    configs/memory/ddr4-2400-dramsim3.yaml, requests per host second, and the
+#    average read latency it reports.
+set -euo pipefail
+top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+lackey="${1:?usage: $0 LACKEY_TRACE DRAMSIM3_TRACE [RUNS]}"
+dramtr="${2:?usage: $0 LACKEY_TRACE DRAMSIM3_TRACE [RUNS]}"
+runs="${3:-3}"
+"$top/scripts/setup.sh" release
+bin="$top/build/release/lparsim"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+
+jnum() { # jnum FILE KEY -> first numeric value of "KEY": in FILE
+  sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "lparsim bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"
+t0=$(date +%s.%N)
+$bin trace import --format lackey "$lackey" -o "$tmp/lackey.trc" 2>/dev/null
+t1=$(date +%s.%N)
+recs=$($bin trace info "$tmp/lackey.trc" | sed -n 's/.*: \([0-9]*\) records/\1/p')
+awk -v r="$recs" -v a="$t0" -v b="$t1" 'BEGIN {printf "import:  %s records in %.2f s\n", r, b - a}'
+
+for i in $(seq "$runs"); do
+  $pin "$bin" replay "$tmp/lackey.trc" --page-size 4K --quiet --json "$tmp/replay$i.json"
+  jnum "$tmp/replay$i.json" records_per_host_second
+done | median > "$tmp/replay.med"
+awk -v v="$(cat "$tmp/replay.med")" -v n="$runs" 'BEGIN {printf "replay:  %.2f M records per host second (median of %s, one core; target >= 20 M)\n", v / 1e6, n}'
+
+for i in $(seq "$runs"); do
+  $pin "$bin" dram "$dramtr" --config "$top/configs/memory/ddr4-2400-dramsim3.yaml" \
+    --json "$tmp/dram$i.json" >/dev/null
+  jnum "$tmp/dram$i.json" requests_per_host_second
+done | median > "$tmp/dram.med"
+lat=$(jnum "$tmp/dram1.json" mean)
+awk -v v="$(cat "$tmp/dram.med")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", v / 1e3, n}'
+printf "dram:    average read latency %s DRAM cycles (DRAMsim3: 109.13)\n" "$lat"

@@ -1,0 +1,225 @@
+/*
+ * trace_write.c - writer for binary native traces (see trace_priv.h for the
+ * record encoding, docs/trace_format.md for the full format).
+ *
+ * Records are encoded into a 256 KiB buffer that is handed to gzwrite when
+ * fewer than TRB_MAXREC bytes are free. The file is written as PATH.tmp and
+ * renamed to PATH only by a successful tr_finish; tr_abort and every failure
+ * remove PATH.tmp. Invariant: the address predictors are updated exactly as
+ * the reader updates them.
+ */
+#include "trace_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+struct tr_writer {
+    gzFile gz;
+    char *path;
+    char *tmp;
+    uint64_t nrec;
+    uint64_t pc_pred, data_prev;
+    size_t len;
+    uint8_t buf[TR_BUF_SIZE];
+};
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t k = 0;
+    while (v >= 0x80) {
+        p[k++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[k++] = (uint8_t)v;
+    return k;
+}
+
+static int flush_buf(tr_writer *w, sim_err *e)
+{
+    if (w->len && gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len) {
+        int errnum = Z_OK;
+        const char *msg = gzerror(w->gz, &errnum);
+        return sim_errf(e, "%s: cannot write: %s", w->tmp,
+                        errnum == Z_ERRNO ? strerror(errno) : tr_gz_msg(msg, w->tmp));
+    }
+    w->len = 0;
+    return 0;
+}
+
+static void free_writer(tr_writer *w)
+{
+    free(w->path);
+    free(w->tmp);
+    free(w);
+}
+
+tr_writer *tr_writer_create(const char *path, const char *note, int level,
+                            sim_err *e)
+{
+    if (!note)
+        note = "";
+    if (level < 1 || level > 9) {
+        sim_errf(e, "%s: compression level %d out of range; expected 1..9", path, level);
+        return NULL;
+    }
+    size_t nlen = strlen(note);
+    if (nlen > TRB_NOTE_MAX) {
+        sim_errf(e, "%s: trace note of %zu bytes; expected at most %u", path,
+                 nlen, TRB_NOTE_MAX);
+        return NULL;
+    }
+    tr_writer *w = calloc(1, sizeof *w);
+    size_t pl = strlen(path);
+    if (w) {
+        w->path = strdup(path);
+        w->tmp = malloc(pl + 5);
+    }
+    if (!w || !w->path || !w->tmp) {
+        sim_errf(e, "%s: out of memory", path);
+        if (w)
+            free_writer(w);
+        return NULL;
+    }
+    memcpy(w->tmp, path, pl);
+    memcpy(w->tmp + pl, ".tmp", 5);
+    char mode[8];
+    snprintf(mode, sizeof mode, "wb%d", level);
+    errno = 0;
+    w->gz = gzopen(w->tmp, mode);
+    if (!w->gz) {
+        sim_errf(e, "%s: cannot create: %s", w->tmp, strerror(errno ? errno : ENOMEM));
+        free_writer(w);
+        return NULL;
+    }
+    gzbuffer(w->gz, TR_BUF_SIZE);
+    uint8_t h[TRB_HDR_FIXED];
+    memcpy(h, TRB_MAGIC, TRB_MAGIC_LEN);
+    h[8] = TRB_VERSION;
+    h[9] = 0;
+    h[10] = h[11] = 0; /* flags */
+    for (int k = 0; k < 4; k++)
+        h[12 + k] = (uint8_t)(nlen >> (8 * k));
+    if ((gzwrite(w->gz, h, sizeof h) != (int)sizeof h) ||
+        (nlen && gzwrite(w->gz, note, (unsigned)nlen) != (int)nlen)) {
+        sim_errf(e, "%s: cannot write: %s", w->tmp, strerror(errno));
+        tr_abort(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Record validity: what a reader can decode back to the same record. */
+static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
+{
+    const char *why = NULL;
+    if (r->kind >= TR_KIND_COUNT)
+        why = "kind out of range";
+    else if (r->kind <= TR_MODIFY) {
+        if (!r->size)
+            why = "size 0 (expected 1..255)";
+        else if (r->flags & ~TRF_WORD)
+            why = "unknown flags";
+        else if ((r->flags & TRF_WORD) && r->kind != TR_INSN)
+            why = "TRF_WORD on a data record";
+    } else if (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS)
+        why = "more than 6 hcall arguments";
+    if (!why)
+        return 0;
+    return sim_errf(e, "%s: record %llu: cannot write: %s", w->path,
+                    (unsigned long long)w->nrec, why);
+}
+
+int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
+{
+    if (check_rec(w, r, e) < 0)
+        return -1;
+    if (w->len > TR_BUF_SIZE - TRB_MAXREC && flush_buf(w, e) < 0)
+        return -1;
+    uint8_t *p = w->buf + w->len;
+    if (r->kind <= TR_MODIFY) {
+        unsigned kind = r->kind, size = r->size, sc;
+        sc = size <= 6 ? size : size == 8 ? 7 : 0;
+        uint8_t *tag = p++;
+        *tag = (uint8_t)(kind | sc << TRB_SC_SHIFT);
+        if (!sc)
+            *p++ = (uint8_t)size;
+        uint64_t pred = kind == TR_INSN ? w->pc_pred : w->data_prev;
+        if (r->addr == pred)
+            *tag |= TRB_TAG_SEQ;
+        else {
+            uint64_t d = r->addr - pred;
+            uint64_t z = (d << 1) ^ (0 - (d >> 63));
+            p += put_varint(p, z);
+        }
+        if (r->flags & TRF_WORD) {
+            *tag |= TRB_TAG_WORD;
+            for (int k = 0; k < 4; k++)
+                *p++ = (uint8_t)(r->word >> (8 * k));
+        }
+        if (kind == TR_INSN)
+            w->pc_pred = r->addr + size;
+        else
+            w->data_prev = r->addr;
+    } else if (r->kind == TR_HCALL) {
+        *p++ = (uint8_t)(TRB_TAG_EXT | (unsigned)r->nargs << 3 | TR_HCALL);
+        p += put_varint(p, r->word);
+        for (unsigned a = 0; a < r->nargs; a++)
+            p += put_varint(p, r->args[a]);
+    } else { /* TR_MARKER */
+        *p++ = (uint8_t)(TRB_TAG_EXT | TR_MARKER);
+        p += put_varint(p, r->word);
+        p += put_varint(p, r->addr);
+    }
+    w->len = (size_t)(p - w->buf);
+    w->nrec++;
+    return 0;
+}
+
+int tr_finish(tr_writer *w, sim_err *e)
+{
+    if (w->len > TR_BUF_SIZE - TRB_MAXREC && flush_buf(w, e) < 0) {
+        tr_abort(w);
+        return -1;
+    }
+    uint8_t *p = w->buf + w->len;
+    *p++ = TRB_TAG_EXT | TRB_KIND_END;
+    p += put_varint(p, w->nrec);
+    w->len = (size_t)(p - w->buf);
+    if (flush_buf(w, e) < 0) {
+        tr_abort(w);
+        return -1;
+    }
+    errno = 0;
+    int rc = gzclose(w->gz);
+    w->gz = NULL;
+    if (rc != Z_OK) {
+        sim_errf(e, "%s: cannot write: %s", w->tmp,
+                 rc == Z_ERRNO && errno ? strerror(errno) : "gzip close failed");
+        tr_abort(w);
+        return -1;
+    }
+    if (rename(w->tmp, w->path) != 0) {
+        sim_errf(e, "%s: cannot rename %s into place: %s", w->path, w->tmp,
+                 strerror(errno));
+        tr_abort(w);
+        return -1;
+    }
+    free_writer(w);
+    return 0;
+}
+
+void tr_abort(tr_writer *w)
+{
+    if (!w)
+        return;
+    if (w->gz)
+        gzclose(w->gz);
+    unlink(w->tmp);
+    free_writer(w);
+}
+
+uint64_t tr_written(const tr_writer *w) { return w->nrec; }

@@ -1,0 +1,91 @@
+/*
+ * cache.h - one set-associative, write-back, write-allocate cache with true
+ * LRU replacement. Tags only (no data: contents live in physmem); it answers
+ * hit or miss, keeps dirty bits and reports dirty victims. Timing is applied
+ * by the caller (memhier); the latency field of the config is not used here.
+ * Invariants: sets = size / (ways * line_size) is a power of two; within a
+ * set the valid lines are kept in recency order (MRU first) followed by the
+ * invalid ways; a line is in at most one way.
+ */
+#ifndef LPARSIM_MEMCTL_CACHE_H
+#define LPARSIM_MEMCTL_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/param.h"
+#include "core/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One cache level; the owning table (cache_params) gives per-level defaults. */
+typedef struct cache_level_config {
+    uint64_t size;    /* bytes */
+    uint64_t ways;    /* associativity */
+    uint64_t latency; /* load-to-use cycles for a hit at this level (total, not increment) */
+} cache_level_config;
+
+/* Counters of one cache instance (stat table: cache_stat_table). */
+typedef struct cache_stats {
+    uint64_t hits;       /* demand accesses (cache_access) that hit */
+    uint64_t misses;     /* demand accesses that missed (and filled) */
+    uint64_t writebacks; /* dirty lines evicted from this cache */
+    uint64_t invalidations; /* valid lines removed by cache_invalidate_line */
+} cache_stats;
+
+extern const stat_table cache_stat_table; /* hits, misses, writebacks, invalidations, miss_rate */
+
+#define CACHE_NO_LINE UINT64_MAX
+
+typedef struct cache cache;
+
+/* line_size must be a power of two (bytes). `name` is the config key path
+ * ("cache.l1d") used in error messages. Errors: size not a multiple of
+ * ways * line_size, set count not a power of two, ways 0. */
+cache *cache_create(const cache_level_config *c, uint64_t line_size,
+                    const char *name, sim_err *e);
+void cache_destroy(cache *c);
+
+/* Demand access to the line holding byte address line_addr (offset bits are
+ * ignored). Returns 1 on hit, 0 on miss (the line is then filled as MRU;
+ * write-allocate). A write leaves the line dirty. If evicted_dirty_line is
+ * not NULL it receives the base address of the dirty victim evicted by the
+ * fill, or CACHE_NO_LINE. */
+int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line);
+
+/* Fast path for callers: if the line is in the MRU way of its set, do what
+ * cache_access would (count a hit, apply the write) and return 1; otherwise
+ * return 0 and change nothing (the caller then uses cache_access). */
+int cache_hit_mru(cache *c, uint64_t line_addr, bool write);
+
+/* A dirty line written back into this cache from the level above: marks it
+ * dirty if present (LRU order unchanged), else allocates it dirty as MRU.
+ * Not counted as a hit or miss. Returns 1 if the line was present. */
+int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line);
+
+/* True if the line is present (no LRU or stats change). */
+bool cache_probe(const cache *c, uint64_t line_addr);
+
+/* Drop the line if present; returns 1 if it was present and dirty (the data
+ * are discarded: the caller decides whether that is a writeback). */
+int cache_invalidate_line(cache *c, uint64_t line_addr);
+
+/* Invalidate every line; returns the number of dirty lines that were held
+ * (counted as writebacks). */
+uint64_t cache_flush_all(cache *c);
+
+const cache_stats *cache_get_stats(const cache *c);
+void cache_reset_stats(cache *c);
+
+/* Geometry. */
+uint64_t cache_sets(const cache *c);
+unsigned cache_ways(const cache *c);
+uint64_t cache_line_size(const cache *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,346 @@
+/*
+ * dram_queue.c - the dram object and the queued (trace-replay) entry
+ * point: creation, transaction and pending-address pools, enqueue with
+ * DRAMsim3's read/write buffering rules, and the event loop.
+ *
+ * Buffering rules: a write to a line with a write already pending merges
+ * into it; a read of a line with a pending write is served from it (1
+ * cycle); a read of a line with a pending read waits for the same READ.
+ * Writes complete (are posted) one cycle after acceptance.
+ *
+ * Event loop: each channel caches the earliest cycle it can act
+ * (dram_chan_next); dram_run_until jumps from one such cycle to the next
+ * and never visits idle cycles; idle refreshes are applied in closed form.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memctl/dram_internal.h"
+
+#define PEND_BUCKETS 4096u
+
+static uint32_t pend_hash(const dram *d, uint64_t key)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & d->pend_mask;
+}
+
+dram_pend *dram_pend_find(dram *d, uint64_t key)
+{
+    for (uint32_t i = d->pend_bucket[pend_hash(d, key)]; i != DRAM_NIL; i = d->pend[i].next)
+        if (d->pend[i].key == key)
+            return &d->pend[i];
+    return NULL;
+}
+
+static bool grow(void **p, uint32_t *n, size_t elem)
+{
+    uint32_t nn = *n ? *n * 2 : 256;
+    void *q = realloc(*p, (size_t)nn * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *n = nn;
+    return true;
+}
+
+dram_pend *dram_pend_get(dram *d, uint64_t key)
+{
+    dram_pend *p = dram_pend_find(d, key);
+    if (p)
+        return p;
+    assert(d->pend_free != DRAM_NIL); /* dram_reserve() ran first */
+    uint32_t i = d->pend_free, h = pend_hash(d, key);
+    p = &d->pend[i];
+    d->pend_free = p->next;
+    p->key = key;
+    p->reads = p->write = DRAM_NIL;
+    p->next = d->pend_bucket[h];
+    d->pend_bucket[h] = i;
+    return p;
+}
+
+void dram_pend_drop_if_empty(dram *d, dram_pend *p)
+{
+    if (p->reads != DRAM_NIL || p->write != DRAM_NIL)
+        return;
+    uint32_t idx = (uint32_t)(p - d->pend), *link = &d->pend_bucket[pend_hash(d, p->key)];
+    while (*link != idx)
+        link = &d->pend[*link].next;
+    *link = p->next;
+    p->next = d->pend_free;
+    d->pend_free = idx;
+}
+
+/* Make sure one transaction and one pending entry can be allocated. */
+static bool dram_reserve(dram *d)
+{
+    if (d->tr_free == DRAM_NIL) {
+        uint32_t old = d->ntr;
+        if (!grow((void **)&d->tr, &d->ntr, sizeof *d->tr))
+            return false;
+        for (uint32_t i = old; i < d->ntr; i++)
+            d->tr[i].next = i + 1 < d->ntr ? i + 1 : DRAM_NIL;
+        d->tr_free = old;
+    }
+    if (d->pend_free == DRAM_NIL) {
+        uint32_t old = d->npend;
+        if (!grow((void **)&d->pend, &d->npend, sizeof *d->pend))
+            return false;
+        for (uint32_t i = old; i < d->npend; i++)
+            d->pend[i].next = i + 1 < d->npend ? i + 1 : DRAM_NIL;
+        d->pend_free = old;
+    }
+    return true;
+}
+
+uint32_t dram_trans_alloc(dram *d)
+{
+    assert(d->tr_free != DRAM_NIL); /* dram_reserve() ran first */
+    uint32_t i = d->tr_free;
+    d->tr_free = d->tr[i].next;
+    d->tr[i].next = DRAM_NIL;
+    return i;
+}
+
+void dram_trans_free(dram *d, uint32_t i)
+{
+    d->tr[i].next = d->tr_free;
+    d->tr_free = i;
+}
+
+void dram_complete(dram *d, uint32_t ti, uint64_t done)
+{
+    const dram_trans *tr = &d->tr[ti];
+    if (!tr->is_write)
+        hist_add(&d->st.read_latency, done - tr->arrival);
+    if (done > d->last_done)
+        d->last_done = done;
+    if (d->done)
+        d->done(d->done_ctx, tr->tag, done);
+}
+
+dram *dram_create(const dram_config *cfg, sim_err *e)
+{
+    if (dram_config_validate(cfg, e) != 0)
+        return NULL;
+    dram *d = calloc(1, sizeof *d);
+    if (!d)
+        goto oom;
+    d->cfg = *cfg;
+    d->cfg.address_mapping = NULL;
+    if (dram_map_parse(cfg, &d->map, e) != 0) {
+        free(d);
+        return NULL;
+    }
+    dram_timing_derive(cfg, &d->tm);
+    d->banks = (uint32_t)(cfg->bankgroups * cfg->banks_per_group);
+    d->capacity = dram_config_capacity(cfg);
+    d->req_bytes = dram_config_request_bytes(cfg);
+    hist_init(&d->st.read_latency);
+    d->tr_free = d->pend_free = DRAM_NIL;
+    d->pend_mask = PEND_BUCKETS - 1;
+    d->pend_bucket = malloc(PEND_BUCKETS * sizeof *d->pend_bucket);
+    d->ch = calloc(cfg->channels, sizeof *d->ch);
+    if (!d->pend_bucket || !d->ch)
+        goto oom;
+    memset(d->pend_bucket, 0xff, PEND_BUCKETS * sizeof *d->pend_bucket);
+    for (uint64_t i = 0; i < cfg->channels; i++) {
+        dram_chan *c = &d->ch[i];
+        c->nq = (uint32_t)cfg->ranks * d->banks;
+        c->nwords = (c->nq + 63) / 64;
+        c->bank = calloc(c->nq, sizeof *c->bank);
+        c->bg = calloc(cfg->ranks * cfg->bankgroups, sizeof *c->bg);
+        c->rank = calloc(cfg->ranks, sizeof *c->rank);
+        c->q = calloc(c->nq, sizeof *c->q);
+        c->nonempty = calloc(c->nwords, sizeof *c->nonempty);
+        c->rq = malloc(cfg->trans_queue_size * sizeof *c->rq);
+        c->wq = malloc(cfg->trans_queue_size * sizeof *c->wq);
+        c->refq = malloc((cfg->ranks * 2 + 2) * sizeof *c->refq);
+        if (!c->bank || !c->bg || !c->rank || !c->q || !c->nonempty || !c->rq || !c->wq || !c->refq)
+            goto oom;
+        for (uint32_t q = 0; q < c->nq; q++) {
+            c->bank[q].open_row = DRAM_NO_ROW;
+            c->q[q].bk = &c->bank[q];
+            c->q[q].rank = q / d->banks;
+            c->q[q].b = q % d->banks;
+            c->q[q].bg = &c->bg[c->q[q].rank * cfg->bankgroups + c->q[q].b / cfg->banks_per_group];
+            c->q[q].rk = &c->rank[c->q[q].rank];
+            c->q[q].dirty = true;
+            c->q[q].ready = 0;
+            c->q[q].t = malloc(cfg->cmd_queue_size * sizeof *c->q[q].t);
+            if (!c->q[q].t)
+                goto oom;
+        }
+        c->rr = c->nq - 1; /* the first search starts at queue 0 */
+        dram_refresh_init(d, c);
+        c->next = c->ref_next;
+    }
+    return d;
+oom:
+    dram_destroy(d);
+    sim_errf(e, "dram: out of memory");
+    return NULL;
+}
+
+void dram_destroy(dram *d)
+{
+    if (!d)
+        return;
+    for (uint64_t i = 0; d->ch && i < d->cfg.channels; i++) {
+        dram_chan *c = &d->ch[i];
+        for (uint32_t q = 0; c->q && q < c->nq; q++)
+            free(c->q[q].t);
+        free(c->bank);
+        free(c->bg);
+        free(c->rank);
+        free(c->q);
+        free(c->nonempty);
+        free(c->rq);
+        free(c->wq);
+        free(c->refq);
+    }
+    free(d->ch);
+    free(d->tr);
+    free(d->pend);
+    free(d->pend_bucket);
+    hist_free(&d->st.read_latency);
+    free(d);
+}
+
+void dram_set_callback(dram *d, dram_done_fn fn, void *ctx)
+{
+    d->done = fn;
+    d->done_ctx = ctx;
+}
+
+const dram_stats *dram_get_stats(const dram *d) { return &d->st; }
+uint64_t dram_now(const dram *d) { return d->now; }
+uint64_t dram_last_done(const dram *d) { return d->last_done; }
+
+static void chan_run(dram *d, dram_chan *c, uint64_t until)
+{
+    for (;;) {
+        if (!dram_chan_busy(c) && c->ref_next < until && !c->sched_again) {
+            dram_refresh_skip_idle(d, c, until);
+            c->next = c->ref_next; /* nothing but refresh can be pending */
+        }
+        if (c->next >= until)
+            return;
+        uint64_t t = c->next;
+        dram_chan_tick(d, c, t); /* sets c->next */
+    }
+}
+
+void dram_run_until(dram *d, uint64_t cycle)
+{
+    if (cycle <= d->now)
+        return;
+    for (uint64_t i = 0; i < d->cfg.channels; i++)
+        chan_run(d, &d->ch[i], cycle);
+    d->now = cycle;
+}
+
+uint64_t dram_next_event(const dram *d)
+{
+    uint64_t best = UINT64_MAX;
+    for (uint64_t i = 0; i < d->cfg.channels; i++)
+        if (d->ch[i].next < best)
+            best = d->ch[i].next;
+    return best < d->now ? d->now : best;
+}
+
+bool dram_will_accept(const dram *d, uint64_t addr, bool is_write)
+{
+    dram_loc l;
+    dram_decode_loc(d, addr % d->capacity, &l);
+    const dram_chan *c = &d->ch[l.channel];
+    return (is_write ? c->nwq : c->nrq) < d->cfg.trans_queue_size;
+}
+
+bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t tag)
+{
+    if (arrival < d->now)
+        arrival = d->now;
+    dram_run_until(d, arrival);
+    addr %= d->capacity;
+    dram_loc l;
+    dram_decode_loc(d, addr, &l);
+    dram_chan *c = &d->ch[l.channel];
+    if ((is_write ? c->nwq : c->nrq) >= d->cfg.trans_queue_size) {
+        d->st.queue_full++;
+        return false;
+    }
+    if (!dram_reserve(d)) {
+        d->oom = true;
+        return false;
+    }
+    uint64_t key = addr >> d->map.shift;
+    dram_pend *p = dram_pend_find(d, key);
+    if (is_write) {
+        d->st.writes++;
+        if (p && p->write != DRAM_NIL) {
+            d->st.merged_writes++;
+        } else {
+            uint32_t ti = dram_trans_alloc(d);
+            dram_trans *tr = &d->tr[ti];
+            *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
+                               l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
+                               DRAM_NIL, true};
+            c->wq[c->nwq++] = ti;
+            dram_pend_get(d, key)->write = ti;
+        }
+        if (d->done)
+            d->done(d->done_ctx, tag, arrival + 1);
+    } else {
+        d->st.reads++;
+        if (p && p->write != DRAM_NIL) {
+            d->st.forwarded_reads++;
+            hist_add(&d->st.read_latency, 1);
+            if (arrival + 1 > d->last_done)
+                d->last_done = arrival + 1;
+            if (d->done)
+                d->done(d->done_ctx, tag, arrival + 1);
+            return true;
+        }
+        uint32_t ti = dram_trans_alloc(d);
+        dram_trans *tr = &d->tr[ti];
+        *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
+                           l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
+                           DRAM_NIL, false};
+        p = dram_pend_get(d, key);
+        if (p->reads != DRAM_NIL) { /* join the pending READ */
+            d->st.merged_reads++;
+            tr->next = d->tr[p->reads].next;
+            d->tr[p->reads].next = ti;
+            return true;
+        }
+        p->reads = ti;
+        c->rq[c->nrq++] = ti;
+    }
+    if (arrival < c->next)
+        c->next = arrival;
+    return true;
+}
+
+uint64_t dram_drain(dram *d)
+{
+    uint64_t end = d->now;
+    d->flushing = true;
+    for (uint64_t i = 0; i < d->cfg.channels; i++) {
+        dram_chan *c = &d->ch[i];
+        if (dram_chan_busy(c) && d->now < c->next)
+            c->next = d->now; /* re-evaluate the drain decision now */
+        uint64_t t = d->now;
+        while (dram_chan_busy(c)) {
+            assert(c->next != UINT64_MAX);
+            t = c->next + 1;
+            chan_run(d, c, t);
+        }
+        if (t > end)
+            end = t;
+    }
+    d->flushing = false;
+    d->now = end;
+    return d->last_done;
+}

@@ -1,0 +1,317 @@
+/*
+ * memhier.c - the per-core L1I/L1D/L2 and per-module L3 hierarchy (see
+ * memhier.h for the timing model). One demand access walks down the levels
+ * until a hit, filling every level it missed in; the dirty victims of those
+ * fills are then written back one level down (L3 victims to below, posted).
+ * Invariants: caches are indexed by global core (l1i/l1d/l2) or module (l3);
+ * ports[c].port.ctx == &ports[c].
+ */
+#include "memhier.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Field table of one level, with that level's defaults. */
+#define MH_LEVEL_TABLE(var, lname, dsize, dways, dlat, what)                           \
+    static const param_desc var##_p[] = {                                              \
+        {"size", PT_SIZE, "bytes", dsize, 1024, (double)(1ull << 40), NULL,            \
+         "Capacity of " what "; ways x line size x a power-of-two number of sets.",    \
+         offsetof(cache_level_config, size), NULL},                                    \
+        {"ways", PT_UINT, "ways", dways, 1, 1024, NULL, "Associativity of " what ".",  \
+         offsetof(cache_level_config, ways), NULL},                                    \
+        {"latency", PT_UINT, "cycles", dlat, 1, 100000, NULL,                          \
+         "Load-to-use latency of a hit in " what " (total from the core, not an "      \
+         "increment).",                                                                \
+         offsetof(cache_level_config, latency), NULL},                                 \
+    };                                                                                 \
+    static const param_table var = {lname, sizeof(cache_level_config), var##_p,        \
+                                    PARAM_COUNT(var##_p), what " (per level)."}
+
+/* POWER9 sizes; POWER8-measured latencies (POWER-NOTES). The L3 is 10M
+ * 20-way per module, standing in for POWER9's 10M per core pair. */
+MH_LEVEL_TABLE(l1i_params, "l1i", "32K", "8", "3", "the per-core L1 instruction cache");
+MH_LEVEL_TABLE(l1d_params, "l1d", "32K", "8", "3", "the per-core L1 data cache");
+MH_LEVEL_TABLE(l2_params, "l2", "512K", "8", "13", "the per-core L2 cache");
+MH_LEVEL_TABLE(l3_params, "l3", "10M", "20", "27", "the L3 shared by the cores of a module");
+
+static const param_desc cache_p[] = {
+    {"line_size", PT_SIZE, "bytes", "128", 16, 4096, NULL,
+     "Cache line size of every level (a power of two).",
+     offsetof(cache_config, line_size), NULL},
+    {"l1i", PT_STRUCT, "", NULL, 0, 0, NULL, "Per-core L1 instruction cache.",
+     offsetof(cache_config, l1i), &l1i_params},
+    {"l1d", PT_STRUCT, "", NULL, 0, 0, NULL, "Per-core L1 data cache.",
+     offsetof(cache_config, l1d), &l1d_params},
+    {"l2", PT_STRUCT, "", NULL, 0, 0, NULL, "Per-core unified L2 cache.",
+     offsetof(cache_config, l2), &l2_params},
+    {"l3", PT_STRUCT, "", NULL, 0, 0, NULL, "Unified L3 cache shared per processor module.",
+     offsetof(cache_config, l3), &l3_params},
+};
+
+const param_table cache_params = {
+    "cache", sizeof(cache_config), cache_p, PARAM_COUNT(cache_p),
+    "Write-back, write-allocate, true-LRU cache hierarchy (L1I, L1D, L2 per core; L3 per module).",
+};
+
+typedef struct memhier_core_port {
+    memhier *h;
+    unsigned core;
+    mem_port port;
+} memhier_core_port;
+
+struct memhier {
+    unsigned ncores, cpm, nmod;
+    unsigned line_shift;
+    uint64_t lat_l1i, lat_l1d, lat_l2, lat_l3;
+    cache **l1i, **l1d, **l2; /* ncores each */
+    cache **l3;               /* nmod */
+    memhier_below below;
+    memhier_core_port *ports;
+};
+
+static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
+                               uint64_t now)
+{
+    memhier_core_port *p = ctx;
+    return memhier_access(p->h, p->core, paddr, size, kind, now);
+}
+
+static int mh_check_latency(const char *name, uint64_t lat, const char *above_name,
+                            uint64_t above, sim_err *e)
+{
+    if (lat >= above)
+        return 0;
+    return sim_errf(e, "cache.%s.latency: %llu is below cache.%s.latency %llu; expected "
+                       "load-to-use totals that do not decrease with depth",
+                    name, (unsigned long long)lat, above_name, (unsigned long long)above);
+}
+
+memhier *memhier_create(const cache_config *c, unsigned modules,
+                        unsigned cores_per_module, memhier_below below, sim_err *e)
+{
+    assert(modules >= 1 && cores_per_module >= 1 && below.access);
+    uint64_t ls = c->line_size;
+    if (ls < 16 || (ls & (ls - 1))) {
+        sim_errf(e, "cache.line_size: %llu is not a power of two >= 16; expected e.g. 128",
+                 (unsigned long long)ls);
+        return NULL;
+    }
+    if (mh_check_latency("l2", c->l2.latency, "l1d", c->l1d.latency, e) ||
+        mh_check_latency("l2", c->l2.latency, "l1i", c->l1i.latency, e) ||
+        mh_check_latency("l3", c->l3.latency, "l2", c->l2.latency, e))
+        return NULL;
+    memhier *h = calloc(1, sizeof *h);
+    if (!h) {
+        sim_errf(e, "cache: out of host memory");
+        return NULL;
+    }
+    h->nmod = modules;
+    h->cpm = cores_per_module;
+    h->ncores = modules * cores_per_module;
+    h->line_shift = (unsigned)__builtin_ctzll(ls);
+    h->lat_l1i = c->l1i.latency;
+    h->lat_l1d = c->l1d.latency;
+    h->lat_l2 = c->l2.latency;
+    h->lat_l3 = c->l3.latency;
+    h->below = below;
+    h->l1i = calloc(h->ncores, sizeof *h->l1i);
+    h->l1d = calloc(h->ncores, sizeof *h->l1d);
+    h->l2 = calloc(h->ncores, sizeof *h->l2);
+    h->l3 = calloc(h->nmod, sizeof *h->l3);
+    h->ports = calloc(h->ncores, sizeof *h->ports);
+    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports) {
+        memhier_destroy(h);
+        sim_errf(e, "cache: out of host memory");
+        return NULL;
+    }
+    for (unsigned i = 0; i < h->ncores; i++) {
+        if (!(h->l1i[i] = cache_create(&c->l1i, ls, "cache.l1i", e)) ||
+            !(h->l1d[i] = cache_create(&c->l1d, ls, "cache.l1d", e)) ||
+            !(h->l2[i] = cache_create(&c->l2, ls, "cache.l2", e))) {
+            memhier_destroy(h);
+            return NULL;
+        }
+        h->ports[i].h = h;
+        h->ports[i].core = i;
+        h->ports[i].port.access = mh_port_access;
+        h->ports[i].port.ctx = &h->ports[i];
+    }
+    for (unsigned m = 0; m < h->nmod; m++)
+        if (!(h->l3[m] = cache_create(&c->l3, ls, "cache.l3", e))) {
+            memhier_destroy(h);
+            return NULL;
+        }
+    return h;
+}
+
+void memhier_destroy(memhier *h)
+{
+    if (!h)
+        return;
+    for (unsigned i = 0; i < h->ncores; i++) {
+        if (h->l1i)
+            cache_destroy(h->l1i[i]);
+        if (h->l1d)
+            cache_destroy(h->l1d[i]);
+        if (h->l2)
+            cache_destroy(h->l2[i]);
+    }
+    for (unsigned m = 0; h->l3 && m < h->nmod; m++)
+        cache_destroy(h->l3[m]);
+    free(h->l1i);
+    free(h->l1d);
+    free(h->l2);
+    free(h->l3);
+    free(h->ports);
+    free(h);
+}
+
+/* Write a dirty victim of L3 to memory (posted: latency ignored). */
+static void mh_wb_below(memhier *h, uint64_t line, uint64_t now)
+{
+    if (line != CACHE_NO_LINE)
+        (void)h->below.access(h->below.ctx, line, true, now);
+}
+
+/* Write a dirty L2 victim into L3 (and on down). */
+static void mh_wb_l3(memhier *h, cache *l3, uint64_t line, uint64_t now)
+{
+    uint64_t v;
+    if (line == CACHE_NO_LINE)
+        return;
+    cache_writeback_in(l3, line, &v);
+    mh_wb_below(h, v, now);
+}
+
+/* One line that missed in L1 (already filled there, victim v1): walk L2, L3
+ * and below; returns its latency. */
+static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uint64_t line,
+                                                  uint64_t v1, uint64_t now)
+{
+    uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
+    cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
+    uint64_t t3 = now + h->lat_l3;
+    if (cache_access(l2, line, false, &v2))
+        lat = h->lat_l2;
+    else if (cache_access(l3, line, false, &v3))
+        lat = h->lat_l3;
+    else
+        lat = h->lat_l3 + h->below.access(h->below.ctx, line, false, t3);
+    /* writebacks of the fills' dirty victims, deepest first */
+    mh_wb_below(h, v3, t3);
+    mh_wb_l3(h, l3, v2, t3);
+    if (v1 != CACHE_NO_LINE) {
+        uint64_t v;
+        cache_writeback_in(l2, v1, &v);
+        mh_wb_l3(h, l3, v, t3);
+    }
+    return lat;
+}
+
+/* One line: returns its latency. */
+static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind,
+                               uint64_t now)
+{
+    uint64_t v1;
+    if (kind == MEM_IFETCH) {
+        if (cache_access(h->l1i[core], line, false, &v1))
+            return h->lat_l1i;
+    } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE, &v1)) {
+        return h->lat_l1d;
+    }
+    return mh_miss(h, core, line, v1, now);
+}
+
+static __attribute__((noinline)) uint64_t mh_slow(memhier *h, unsigned core,
+                                                  uint64_t paddr, uint32_t size,
+                                                  mem_kind kind, uint64_t now)
+{
+    uint64_t first = paddr >> h->line_shift;
+    uint64_t last = (paddr + (size ? size - 1u : 0u)) >> h->line_shift;
+    uint64_t lat = 0;
+    for (uint64_t l = first; l <= last; l++)
+        lat += mh_line(h, core, l << h->line_shift, kind, now + lat);
+    return lat;
+}
+
+uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
+                        mem_kind kind, uint64_t now)
+{
+    assert(core < h->ncores);
+    /* fast path: one line, in the MRU way of its L1 set */
+    if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> h->line_shift) == 0, 1)) {
+        if (kind == MEM_IFETCH) {
+            if (cache_hit_mru(h->l1i[core], paddr, false))
+                return h->lat_l1i;
+        } else if (cache_hit_mru(h->l1d[core], paddr, kind == MEM_WRITE)) {
+            return h->lat_l1d;
+        }
+    }
+    return mh_slow(h, core, paddr, size, kind, now);
+}
+
+const mem_port *memhier_port(memhier *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return &h->ports[core].port;
+}
+
+void memhier_invalidate(memhier *h, uint64_t paddr)
+{
+    for (unsigned i = 0; i < h->ncores; i++) {
+        cache_invalidate_line(h->l1i[i], paddr);
+        cache_invalidate_line(h->l1d[i], paddr);
+        cache_invalidate_line(h->l2[i], paddr);
+    }
+    for (unsigned m = 0; m < h->nmod; m++)
+        cache_invalidate_line(h->l3[m], paddr);
+}
+
+int memhier_register_stats(memhier *h, stats_reg *r)
+{
+    static const char *const names[3] = {"l1i", "l1d", "l2"};
+    char p[96];
+    for (unsigned m = 0; m < h->nmod; m++) {
+        for (unsigned c = 0; c < h->cpm; c++) {
+            unsigned g = m * h->cpm + c;
+            cache *cs[3] = {h->l1i[g], h->l1d[g], h->l2[g]};
+            for (int k = 0; k < 3; k++) {
+                snprintf(p, sizeof p, "cache.module%u.core%u.%s", m, c, names[k]);
+                if (stats_register(r, p, &cache_stat_table, cache_get_stats(cs[k])) != 0)
+                    return -1;
+            }
+        }
+        snprintf(p, sizeof p, "cache.module%u.l3", m);
+        if (stats_register(r, p, &cache_stat_table, cache_get_stats(h->l3[m])) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+unsigned memhier_cores(const memhier *h) { return h->ncores; }
+uint64_t memhier_line_size(const memhier *h) { return 1ull << h->line_shift; }
+
+cache *memhier_l1i(memhier *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return h->l1i[core];
+}
+
+cache *memhier_l1d(memhier *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return h->l1d[core];
+}
+
+cache *memhier_l2(memhier *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return h->l2[core];
+}
+
+cache *memhier_l3(memhier *h, unsigned module)
+{
+    assert(module < h->nmod);
+    return h->l3[module];
+}

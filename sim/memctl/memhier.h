@@ -1,0 +1,88 @@
+/*
+ * memhier.h - the cache hierarchy of the machine: per core an L1I, an L1D
+ * and an L2; per processor module one L3 shared by its cores. Below the L3
+ * is whatever the caller binds (DRAM).
+ *
+ * Timing: a hit at a level costs that level's configured latency, which is
+ * the load-to-use total (L1 3, L2 13, L3 27 core cycles by default, after
+ * POWER-NOTES), not an increment over the level above. An L3 miss costs the
+ * L3 latency plus the fill latency returned by below.access(). An access
+ * that crosses line boundaries is charged line by line, sequentially.
+ * Fills allocate in every level (inclusive on fill; no back-invalidation on
+ * eviction). Dirty victims are written back to the next level; dirty L3
+ * victims go to below.access(write=true), whose latency is not charged to
+ * the requester (posted writeback). Coherence between cores and modules is
+ * not modeled (trace-driven timing).
+ * Invariants: core c belongs to module c / cores_per_module; all levels
+ * share one line size.
+ */
+#ifndef LPARSIM_MEMCTL_MEMHIER_H
+#define LPARSIM_MEMCTL_MEMHIER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/memport.h"
+#include "core/param.h"
+#include "core/stats.h"
+#include "cache.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cache_config {
+    uint64_t line_size;   /* bytes, all levels */
+    cache_level_config l1i, l1d, l2, l3;
+} cache_config;
+
+extern const param_table cache_params; /* "cache" */
+
+/* Memory below the L3. access() returns the latency of a read fill in core
+ * cycles; it is also called with write=true for dirty L3 victims (posted).
+ * line_paddr is line aligned; now is the core cycle the request leaves the
+ * L3 (request time + L3 latency). */
+typedef struct memhier_below {
+    uint64_t (*access)(void *ctx, uint64_t line_paddr, bool write, uint64_t now);
+    void *ctx;
+} memhier_below;
+
+typedef struct memhier memhier;
+
+/* modules >= 1, cores_per_module >= 1. Errors name the key path
+ * ("cache.l2.size: ..."); the caller prefixes file:line. */
+memhier *memhier_create(const cache_config *c, unsigned modules,
+                        unsigned cores_per_module, memhier_below below, sim_err *e);
+void memhier_destroy(memhier *h);
+
+/* Access `size` bytes at paddr by `core` (global index) at cycle now; returns
+ * the latency in core cycles (>= 1). MEM_IFETCH goes through L1I, MEM_READ and
+ * MEM_WRITE through L1D. size 0 is treated as 1. */
+uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
+                        mem_kind kind, uint64_t now);
+
+/* A mem_port bound to one core (owned by h, valid until memhier_destroy). */
+const mem_port *memhier_port(memhier *h, unsigned core);
+
+/* Drop the line holding paddr from every cache, without writeback (e.g. a
+ * page whose contents are replaced by DMA or page-in). */
+void memhier_invalidate(memhier *h, uint64_t paddr);
+
+/* Register every cache's stats: "<prefix>.module<M>.core<C>.l1i|l1d|l2" and
+ * "<prefix>.module<M>.l3" with prefix "cache" (core index C is local to
+ * module M). Returns 0 or -1 (allocation failure). */
+int memhier_register_stats(memhier *h, stats_reg *r);
+
+unsigned memhier_cores(const memhier *h);
+uint64_t memhier_line_size(const memhier *h);
+/* Individual caches, for tests and reports. */
+cache *memhier_l1i(memhier *h, unsigned core);
+cache *memhier_l1d(memhier *h, unsigned core);
+cache *memhier_l2(memhier *h, unsigned core);
+cache *memhier_l3(memhier *h, unsigned module);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,79 @@
+/*
+ * memmap.h - memory modules and physical memory blocks (PMBs).
+ *
+ * The machine's real address space starts at 0 and is the concatenation of
+ * the configured memory modules, in order. It is tiled from 0 by PMBs of one
+ * size (a power of two, at least the largest page size 16M), so a PMB is
+ * either part of one module or spans several (when pmb_size exceeds a module,
+ * or a module boundary falls inside it). Pages are 4K, 64K or 16M; every
+ * module and every PMB holds a whole number of 16M pages.
+ * Invariants after memmap_create: total = sum of module sizes = pmb_count *
+ * pmb_size; module i covers [module_base(i), module_base(i)+size(i)).
+ */
+#ifndef LPARSIM_MEMCTL_MEMMAP_H
+#define LPARSIM_MEMCTL_MEMMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/param.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Page sizes the machine supports (bytes), ascending. */
+#define MEMMAP_PAGE_4K (4ull << 10)
+#define MEMMAP_PAGE_64K (64ull << 10)
+#define MEMMAP_PAGE_16M (16ull << 20)
+#define MEMMAP_MAX_PAGE MEMMAP_PAGE_16M
+
+typedef struct memory_module_config {
+    uint64_t size; /* bytes */
+} memory_module_config;
+
+typedef struct memory_config {
+    param_list modules; /* of memory_module_config, in address order */
+    uint64_t pmb_size;  /* bytes */
+} memory_config;
+
+extern const param_table memory_module_params; /* one element of memory.modules */
+extern const param_table memory_params;        /* "memory" */
+
+typedef struct memmap memmap;
+
+/* Validates c; on error returns NULL with e = "memory.<key>: what; expected
+ * ..." (the caller prefixes file:line). NULL with "out of memory" likewise. */
+memmap *memmap_create(const memory_config *c, sim_err *e);
+void memmap_destroy(memmap *m);
+
+uint64_t memmap_total_bytes(const memmap *m);
+
+unsigned memmap_module_count(const memmap *m);
+uint64_t memmap_module_base(const memmap *m, unsigned i);
+uint64_t memmap_module_size(const memmap *m, unsigned i);
+/* Module holding paddr (< total, asserted). */
+unsigned memmap_module_of(const memmap *m, uint64_t paddr);
+
+size_t memmap_pmb_count(const memmap *m);
+uint64_t memmap_pmb_base(const memmap *m, size_t i);
+uint64_t memmap_pmb_size(const memmap *m, size_t i);
+/* PMB holding paddr (< total, asserted). */
+size_t memmap_pmb_of(const memmap *m, uint64_t paddr);
+/* Modules that PMB i overlaps: first..last inclusive (first == last when the
+ * PMB lies inside one module). */
+void memmap_pmb_modules(const memmap *m, size_t i, unsigned *first, unsigned *last);
+
+/* True for 4K, 64K and 16M. */
+bool memmap_page_size_valid(uint64_t bytes);
+
+/* Format a byte count as the shortest exact "3M", "256M", "2G", "4096" form
+ * (for messages). Returns buf. */
+const char *memmap_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

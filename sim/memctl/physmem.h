@@ -1,0 +1,54 @@
+/*
+ * physmem.h - sparse contents of the machine's physical (real) memory.
+ *
+ * Models the functional side of memory only (no timing): 64-bit words
+ * addressed by real address over a machine of up to 2^63 bytes. Host memory
+ * is allocated only for 64 KiB chunks that were written; reading memory that
+ * was never written returns 0. Zeroing a whole chunk gives its host memory
+ * back. Words are host-endian; the functional model stores values, not bytes.
+ * Invariant: a chunk is present in the table iff a nonzero word was written
+ * to it since it was last wholly zeroed by physmem_zero() (writing zero to
+ * never-written memory allocates nothing).
+ */
+#ifndef LPARSIM_MEMCTL_PHYSMEM_H
+#define LPARSIM_MEMCTL_PHYSMEM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PHYSMEM_CHUNK_SHIFT 16u
+#define PHYSMEM_CHUNK_BYTES (1ull << PHYSMEM_CHUNK_SHIFT) /* 64 KiB */
+
+typedef struct physmem physmem;
+
+/* A store for real addresses [0, size_bytes); size_bytes = 0 means no limit
+ * (addresses are then only bounded by 2^63). Returns NULL if out of host
+ * memory. */
+physmem *physmem_create(uint64_t size_bytes);
+void physmem_destroy(physmem *pm);
+
+/* paddr must be 8-byte aligned and inside the store (asserted). */
+uint64_t physmem_read64(physmem *pm, uint64_t paddr);
+/* Returns 0, or -1 if the host is out of memory for a new chunk. */
+int physmem_write64(physmem *pm, uint64_t paddr, uint64_t value);
+
+/* Zero [paddr, paddr+len) (both 8-byte aligned); chunks wholly covered are
+ * released. */
+void physmem_zero(physmem *pm, uint64_t paddr, uint64_t len);
+/* Copy len bytes (8-byte aligned) from src to dst; the ranges must not
+ * overlap. Never-written source words copy as zero without allocating when
+ * the destination is also unwritten. Returns 0 or -1 (host out of memory). */
+int physmem_copy(physmem *pm, uint64_t dst, uint64_t src, uint64_t len);
+
+/* Host bytes held: chunk data plus the chunk table. */
+uint64_t physmem_bytes_allocated(const physmem *pm);
+/* Number of 64 KiB chunks currently backed by host memory. */
+uint64_t physmem_chunks(const physmem *pm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,706 @@
+/*
+ * check_trace.c - unit tests of the native trace format (sim/core/trace*):
+ * binary and text round trips, a hand-encoded byte sequence per
+ * docs/trace_format.md, rewind, tr_summarize on a hand-counted lackey
+ * sample, the importers, every error message, atomic writes, and a
+ * fuzz-ish loop of truncations and byte flips that must never crash.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/trace.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 11 ^ *s << 29;
+}
+
+static int exists(const char *p) { return access(p, F_OK) == 0; }
+
+/* A set of records covering every kind and encoding corner. */
+static size_t make_recs(tr_rec *v, size_t cap)
+{
+    static const uint64_t addrs[] = {0, UINT64_MAX, 0x8000000000000000ull, 1,
+                                     0x7fffffffffffffffull, 0x1fff0006d8ull, 0};
+    size_t n = 0;
+    memset(v, 0, cap * sizeof *v);
+    for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++)
+        for (unsigned k = 0; k < 4; k++) {
+            v[n] = (tr_rec){.kind = (uint8_t)k, .size = (uint8_t)(k == 0 ? 7 : 255 - i),
+                            .addr = addrs[i]};
+            if (k == 0 && (i & 1)) {
+                v[n].flags = TRF_WORD;
+                v[n].word = 0x7c0802a6u + (uint32_t)i;
+            }
+            n++;
+        }
+    for (unsigned a = 0; a <= TR_MAX_ARGS; a++) {
+        v[n] = (tr_rec){.kind = TR_HCALL, .word = a == 6 ? UINT32_MAX : 0x8 + a,
+                        .nargs = (uint8_t)a};
+        for (unsigned j = 0; j < a; j++)
+            v[n].args[j] = j == 0 ? UINT64_MAX : (uint64_t)j << (9 * j);
+        n++;
+    }
+    v[n++] = (tr_rec){.kind = TR_MARKER, .word = 0, .addr = 0};
+    v[n++] = (tr_rec){.kind = TR_MARKER, .word = UINT32_MAX, .addr = UINT64_MAX};
+    /* a long pseudo-random tail to cross buffer refills */
+    uint64_t s = 42, pc = 0x10000000;
+    while (n < cap) {
+        uint64_t x = lcg(&s);
+        tr_rec *r = &v[n++];
+        r->kind = (uint8_t)(x % 5 == 4 ? 0 : x % 5);
+        r->size = (uint8_t)(1 + (x >> 8) % 16);
+        if (r->kind == TR_INSN) {
+            r->addr = pc;
+            pc += (x >> 20) % 64 == 0 ? (x >> 30) : r->size;
+        } else {
+            r->addr = 0x7fff0000 + ((x >> 24) & 0xffff) * 8;
+        }
+    }
+    return n;
+}
+
+static void assert_same(const tr_rec *a, const tr_rec *b, size_t i)
+{
+    ck_assert_msg(a->kind == b->kind && a->size == b->size && a->flags == b->flags &&
+                  a->nargs == b->nargs && a->word == b->word && a->addr == b->addr,
+                  "record %zu differs (kind %u/%u addr %llx/%llx)", i, a->kind, b->kind,
+                  (unsigned long long)a->addr, (unsigned long long)b->addr);
+    if (a->kind == TR_HCALL)
+        for (unsigned j = 0; j < a->nargs; j++)
+            ck_assert_uint_eq(a->args[j], b->args[j]);
+}
+
+static void write_trace(const char *path, const tr_rec *v, size_t n)
+{
+    sim_err e = {{0}};
+    tr_writer *w = tr_writer_create(path, "unit test", 6, &e);
+    ck_assert_msg(w != NULL, "%s", e.msg);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(tr_write(w, &v[i], &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(tr_written(w), n);
+    ck_assert_msg(tr_finish(w, &e) == 0, "%s", e.msg);
+}
+
+/* Read all records with batch size `batch` (records beyond cap are counted,
+ * not stored); returns the count, -1 on error. */
+static long read_all(const char *path, tr_rec *out, size_t cap, size_t batch, sim_err *e)
+{
+    tr_reader *r = tr_open(path, e);
+    if (!r)
+        return -1;
+    size_t n = 0;
+    long k;
+    tr_rec spare;
+    for (;;) {
+        size_t want = n < cap ? (batch < cap - n ? batch : cap - n) : 1;
+        k = tr_read(r, n < cap ? out + n : &spare, want, e);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    tr_close(r);
+    return k < 0 ? -1 : (long)n;
+}
+
+/* Gzip header + payload into path (a binary trace built by hand). */
+static void write_raw(const char *path, unsigned version, const uint8_t *pl, size_t n)
+{
+    uint8_t h[20] = {'L', 'P', 'S', 'I', 'M', 'T', 'R', 'C', (uint8_t)version, 0, 0, 0,
+                     4, 0, 0, 0, 'n', 'o', 't', 'e'};
+    gzFile g = gzopen(path, "wb");
+    ck_assert_ptr_nonnull(g);
+    gzwrite(g, h, sizeof h);
+    if (n)
+        gzwrite(g, pl, (unsigned)n);
+    gzclose(g);
+}
+
+/* Records of the hand encoding below, and its bytes (docs/trace_format.md). */
+static const uint8_t hand_bytes[] = {
+    0x40, 0x80, 0x40,             /* I 0x1000 4: sc 4, delta +0x1000 */
+    0x2c, 0xa6, 0x02, 0x08, 0x7c, /* I 0x1004 2 word: SEQ|WORD, sc 2 */
+    0x71, 0x20,                   /* L 0x10 8: sc 7, delta +16 */
+    0x02, 0x10, 0x0f,             /* S 0x8 16: size byte, delta -8 */
+    0x94, 0x08, 0x01, 0xac, 0x02, /* H 0x8 1 300 */
+    0x85, 0x03, 0x05,             /* K 3 5 */
+    0x86, 0x06,                   /* END 6 */
+};
+static const tr_rec hand_recs[6] = {
+    {.kind = TR_INSN, .size = 4, .addr = 0x1000},
+    {.kind = TR_INSN, .size = 2, .flags = TRF_WORD, .word = 0x7c0802a6, .addr = 0x1004},
+    {.kind = TR_LOAD, .size = 8, .addr = 0x10},
+    {.kind = TR_STORE, .size = 16, .addr = 0x8},
+    {.kind = TR_HCALL, .word = 8, .nargs = 2, .args = {1, 300}},
+    {.kind = TR_MARKER, .word = 3, .addr = 5},
+};
+
+/* ---- round trips ---- */
+
+#define NREC 300000
+START_TEST(binary_round_trip)
+{
+    tr_rec *v = malloc(NREC * sizeof *v), *got = malloc(NREC * sizeof *got);
+    size_t n = make_recs(v, NREC);
+    const char *p = tu_tmp("rt.trc");
+    write_trace(p, v, n);
+    static const size_t batches[] = {1, 7, 4096, NREC};
+    for (size_t b = 0; b < 4; b++) {
+        sim_err e = {{0}};
+        memset(got, 0xee, NREC * sizeof *got);
+        long k = read_all(p, got, NREC, batches[b], &e);
+        ck_assert_msg(k == (long)n, "batch %zu: %ld %s", batches[b], k, e.msg);
+        for (size_t i = 0; i < n; i++)
+            assert_same(&v[i], &got[i], i);
+    }
+    sim_err e = {{0}};
+    tr_reader *r = tr_open(p, &e);
+    ck_assert_str_eq(tr_note(r), "unit test");
+    ck_assert_int_eq(tr_is_text(r), 0);
+    ck_assert_str_eq(tr_path(r), p);
+    tr_close(r);
+    free(v);
+    free(got);
+}
+END_TEST
+
+START_TEST(binary_hand_encoding)
+{
+    const char *p = tu_tmp("hand.trc");
+    write_raw(p, 1, hand_bytes, sizeof hand_bytes);
+    tr_rec got[8];
+    sim_err e = {{0}};
+    ck_assert_int_eq(read_all(p, got, 8, 8, &e), 6);
+    for (int i = 0; i < 6; i++)
+        assert_same(&hand_recs[i], &got[i], (size_t)i);
+    /* the writer produces exactly these bytes after the header */
+    const char *q = tu_tmp("hand2.trc");
+    sim_err e2 = {{0}};
+    tr_writer *w = tr_writer_create(q, "note", 1, &e2);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(tr_write(w, &hand_recs[i], &e2), 0);
+    ck_assert_int_eq(tr_finish(w, &e2), 0);
+    gzFile g = gzopen(q, "rb");
+    uint8_t buf[256];
+    int k = gzread(g, buf, sizeof buf);
+    gzclose(g);
+    ck_assert_int_eq(k, 20 + (int)sizeof hand_bytes);
+    ck_assert_mem_eq(buf + 20, hand_bytes, sizeof hand_bytes);
+    ck_assert_mem_eq(buf, "LPSIMTRC\1\0\0\0\4\0\0\0note", 20);
+}
+END_TEST
+
+START_TEST(text_round_trip)
+{
+    enum { N = 5000 };
+    tr_rec *v = malloc(N * sizeof *v), *got = malloc(N * sizeof *got);
+    size_t n = make_recs(v, N);
+    const char *p = tu_tmp("rt.txt");
+    FILE *f = fopen(p, "w");
+    fprintf(f, "#lparsim-trace v1\n");
+    char line[256];
+    for (size_t i = 0; i < n; i++) {
+        int k = tr_format_text(&v[i], line, sizeof line);
+        ck_assert_int_eq(k, (int)strlen(line));
+        fprintf(f, "%s\n", line);
+    }
+    fclose(f);
+    sim_err e = {{0}};
+    ck_assert_int_eq(read_all(p, got, N, 333, &e), (long)n);
+    for (size_t i = 0; i < n; i++)
+        assert_same(&v[i], &got[i], i);
+    /* exact formatter output, hand-written */
+    static const struct { int i; const char *s; } ex[] = {
+        {0, "I 0x1000 4"}, {1, "I 0x1004 2 0x7c0802a6"}, {2, "L 0x10 8"},
+        {3, "S 0x8 16"}, {4, "H 0x8 0x1 0x12c"}, {5, "K 3 0x5"}};
+    for (int i = 0; i < 6; i++) {
+        tr_format_text(&hand_recs[ex[i].i], line, sizeof line);
+        ck_assert_str_eq(line, ex[i].s);
+    }
+    tr_rec m = {.kind = TR_MODIFY, .size = 255, .addr = UINT64_MAX};
+    tr_format_text(&m, line, sizeof line);
+    ck_assert_str_eq(line, "M 0xffffffffffffffff 255");
+    ck_assert_int_eq(tr_format_text(&m, line, 4), 24); /* snprintf-style */
+    ck_assert_str_eq(line, "M 0");
+    free(v);
+    free(got);
+}
+END_TEST
+
+START_TEST(text_sample_and_rewind)
+{
+    const char *p = tu_src("tests/data/trace/sample.txt");
+    sim_err e = {{0}};
+    tr_reader *r = tr_open(p, &e);
+    ck_assert_msg(r != NULL, "%s", e.msg);
+    ck_assert_int_eq(tr_is_text(r), 1);
+    ck_assert_str_eq(tr_note(r), "");
+    tr_rec a[16], b[16];
+    for (int pass = 0; pass < 2; pass++) {
+        tr_rec *x = pass ? b : a;
+        ck_assert_int_eq(tr_read(r, x, 16, &e), 9);
+        ck_assert_int_eq(tr_read(r, x, 16, &e), 0);
+        ck_assert_int_eq(tr_rewind(r, &e), 0);
+    }
+    tr_close(r);
+    for (int i = 0; i < 9; i++)
+        assert_same(&a[i], &b[i], (size_t)i);
+    ck_assert(a[0].kind == TR_INSN && a[0].addr == 0x10000000 && a[0].size == 4 &&
+              a[0].flags == TRF_WORD && a[0].word == 0x7c0802a6);
+    ck_assert(a[1].flags == 0 && a[1].word == 0);
+    ck_assert(a[3].kind == TR_STORE && a[3].addr == 4096 && a[3].size == 4);
+    ck_assert(a[4].kind == TR_MODIFY && a[4].size == 16);
+    ck_assert(a[5].kind == TR_HCALL && a[5].word == 8 && a[5].nargs == 3 &&
+              a[5].args[0] == 1 && a[5].args[2] == 3);
+    ck_assert(a[6].kind == TR_HCALL && a[6].word == 4 && a[6].nargs == 0);
+    ck_assert(a[7].kind == TR_MARKER && a[7].word == 1 && a[7].addr == 0x100);
+    ck_assert(a[8].kind == TR_MARKER && a[8].word == 2 && a[8].addr == 0);
+}
+END_TEST
+
+START_TEST(binary_rewind)
+{
+    enum { N = 70000 };
+    tr_rec *v = malloc(N * sizeof *v), *got = malloc(N * sizeof *got);
+    size_t n = make_recs(v, N);
+    const char *p = tu_tmp("rw.trc");
+    write_trace(p, v, n);
+    sim_err e = {{0}};
+    tr_reader *r = tr_open(p, &e);
+    ck_assert_int_eq(tr_read(r, got, 1000, &e), 1000);
+    ck_assert_int_eq(tr_rewind(r, &e), 0);
+    size_t k = 0;
+    long m;
+    while ((m = tr_read(r, got + k, 4096 < N - k ? 4096 : N - k, &e)) > 0)
+        k += (size_t)m;
+    ck_assert_int_eq(m, 0);
+    ck_assert_uint_eq(k, n);
+    for (size_t i = 0; i < n; i++)
+        assert_same(&v[i], &got[i], i);
+    tr_close(r);
+    free(v);
+    free(got);
+}
+END_TEST
+
+/* ---- summary and importers ---- */
+
+START_TEST(info_tiny_lackey)
+{
+    const char *out = tu_tmp("tiny.trc");
+    uint64_t n = 0;
+    sim_err e = {{0}};
+    ck_assert_msg(tr_import(TR_FMT_LACKEY, tu_src("tests/data/trace/tiny.lackey"), out,
+                            &n, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(n, 22);
+    tr_info in;
+    ck_assert_msg(tr_summarize(out, &in, &e) == 0, "%s", e.msg);
+    /* hand-counted from the 22 records of tiny.lackey:
+     * I 12 (48 bytes), L 5 (30), S 3 (13), M 2 (17);
+     * 4K pages: 0x4000, 0x4001 (the fetch 0x4000ffc,6 crosses into it),
+     * 0x1fff000, 0x60f, 0x610 (the load 0x60fffc,8 crosses), 0x612, 0x4020,
+     * 0x620 = 8; 64K pages: 0x400, 0x1fff00, 0x60, 0x61 (same load),
+     * 0x402, 0x62 = 6; lowest byte 0x60fff0, highest 0x1fff000ff8 + 7 */
+    ck_assert_uint_eq(in.records, 22);
+    ck_assert_uint_eq(in.by_kind[TR_INSN], 12);
+    ck_assert_uint_eq(in.by_kind[TR_LOAD], 5);
+    ck_assert_uint_eq(in.by_kind[TR_STORE], 3);
+    ck_assert_uint_eq(in.by_kind[TR_MODIFY], 2);
+    ck_assert_uint_eq(in.by_kind[TR_HCALL] + in.by_kind[TR_MARKER], 0);
+    ck_assert_uint_eq(in.bytes_accessed, 48 + 30 + 13 + 17);
+    ck_assert_uint_eq(in.pages_4k, 8);
+    ck_assert_uint_eq(in.pages_64k, 6);
+    ck_assert_uint_eq(in.min_addr, 0x60fff0);
+    ck_assert_uint_eq(in.max_addr, 0x1fff000fffull);
+    tr_reader *r = tr_open(out, &e);
+    ck_assert_ptr_nonnull(strstr(tr_note(r), "tiny.lackey (lackey)"));
+    tr_rec v[4];
+    ck_assert_int_eq(tr_read(r, v, 3, &e), 3);
+    ck_assert(v[1].kind == TR_INSN && v[1].addr == 0x4000ffc && v[1].size == 6);
+    ck_assert(v[2].kind == TR_STORE && v[2].addr == 0x1fff000ff8ull && v[2].size == 8);
+    tr_close(r);
+    /* gzipped input gives the same trace */
+    char *txt = tu_read_file(tu_src("tests/data/trace/tiny.lackey"), NULL);
+    gzFile g = gzopen(tu_tmp("tiny.lackey.gz"), "wb");
+    gzputs(g, txt);
+    gzclose(g);
+    free(txt);
+    ck_assert_int_eq(tr_import(TR_FMT_LACKEY, tu_tmp("tiny.lackey.gz"), out, &n, &e), 0);
+    ck_assert_uint_eq(n, 22);
+}
+END_TEST
+
+START_TEST(import_dramsim3)
+{
+    const char *out = tu_tmp("d3.trc");
+    uint64_t n = 0;
+    sim_err e = {{0}};
+    ck_assert_msg(tr_import(TR_FMT_DRAMSIM3, tu_src("tests/data/trace/tiny.dramsim3"),
+                            out, &n, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(n, 4);
+    tr_rec v[8];
+    ck_assert_int_eq(read_all(out, v, 8, 8, &e), 4);
+    static const uint64_t a[4] = {0x80F8A980, 0x047B9580, 0x7A214300, 0x7a214340};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_uint_eq(v[i].addr, a[i]);
+        ck_assert_uint_eq(v[i].size, 64);
+        ck_assert_uint_eq(v[i].kind, i < 2 ? TR_LOAD : TR_STORE);
+    }
+}
+END_TEST
+
+static void import_fails(tr_import_fmt f, const char *text, const char *expect_fmt)
+{
+    const char *in = tu_tmp("bad.in"), *out = tu_tmp("bad.trc");
+    char tmp[4200], want[2048];
+    ck_assert_int_eq(tu_write_file(in, text), 0);
+    unlink(out);
+    sim_err e = {{0}};
+    uint64_t n = 99;
+    ck_assert_int_eq(tr_import(f, in, out, &n, &e), -1);
+    snprintf(want, sizeof want, expect_fmt, in);
+    ck_assert_str_eq(e.msg, want);
+    ck_assert_uint_eq(n, 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    ck_assert(!exists(out) && !exists(tmp));
+}
+
+START_TEST(import_errors)
+{
+    import_fails(TR_FMT_LACKEY, "==1== hi\nI  0400,4\n L 10,8\n\n S zz,8\n",
+                 "%s:5: expected a lackey record 'I  <hexaddr>,<size>' or "
+                 "' L|S|M <hexaddr>,<size>' (size 1..255), got ' S zz,8'");
+    import_fails(TR_FMT_LACKEY, "I  0400,4\n L 10,0\n",
+                 "%s:2: expected a lackey record 'I  <hexaddr>,<size>' or "
+                 "' L|S|M <hexaddr>,<size>' (size 1..255), got ' L 10,0'");
+    import_fails(TR_FMT_LACKEY, "I  0400,4\n L 10,256\n",
+                 "%s:2: expected a lackey record 'I  <hexaddr>,<size>' or "
+                 "' L|S|M <hexaddr>,<size>' (size 1..255), got ' L 10,256'");
+    import_fails(TR_FMT_LACKEY, "I  0400,4\nhello world\n",
+                 "%s:2: expected a lackey record 'I  <hexaddr>,<size>' or "
+                 "' L|S|M <hexaddr>,<size>' (size 1..255), got 'hello world'");
+    import_fails(TR_FMT_DRAMSIM3, "0x10 READ 1\n0x20 FETCH 2\n",
+                 "%s:2: expected a DRAMsim3 record '<hexaddr> READ|WRITE <cycle>', "
+                 "got '0x20 FETCH 2'");
+    import_fails(TR_FMT_DRAMSIM3, "0x10 READ\n",
+                 "%s:1: expected a DRAMsim3 record '<hexaddr> READ|WRITE <cycle>', "
+                 "got '0x10 READ'");
+    sim_err e = {{0}};
+    const char *miss = tu_tmp("missing.lackey");
+    char want[2048];
+    ck_assert_int_eq(tr_import(TR_FMT_LACKEY, miss, tu_tmp("x.trc"), NULL, &e), -1);
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", miss);
+    ck_assert_str_eq(e.msg, want);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+static void open_fails(const char *path, const char *expect_fmt)
+{
+    sim_err e = {{0}};
+    char want[2048];
+    ck_assert_ptr_null(tr_open(path, &e));
+    snprintf(want, sizeof want, expect_fmt, path);
+    ck_assert_str_eq(e.msg, want);
+}
+
+/* Reading fails (after any good records) with exactly this message. */
+static void read_fails(const char *path, const char *expect_fmt)
+{
+    sim_err e = {{0}};
+    char want[2048];
+    tr_rec v[64];
+    ck_assert_int_eq(read_all(path, v, 64, 64, &e), -1);
+    snprintf(want, sizeof want, expect_fmt, path);
+    ck_assert_str_eq(e.msg, want);
+}
+
+START_TEST(open_errors)
+{
+    open_fails(tu_tmp("nope.trc"), "%s: cannot open: No such file or directory");
+    open_fails(tu_src("tests/data/trace/tiny.lackey"),
+               "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
+               "header '#lparsim-trace v1'); convert foreign traces with "
+               "`lparsim trace import --format lackey|dramsim3`");
+    const char *p = tu_tmp("empty.trc");
+    tu_write_file(p, "");
+    open_fails(p, "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
+                  "header '#lparsim-trace v1'); convert foreign traces with "
+                  "`lparsim trace import --format lackey|dramsim3`");
+    write_raw(p, 2, hand_bytes, sizeof hand_bytes);
+    open_fails(p, "%s: unsupported trace version 2 (this lparsim reads version 1)");
+    tu_write_file(p, "#lparsim-trace v2\nI 0 4\n");
+    open_fails(p, "%s: unsupported text trace version 'v2' (this lparsim reads v1)");
+    tu_write_file(p, "LPSIMTRC\1\0");
+    open_fails(p, "%s: truncated trace: ended after 0 records without an END record");
+}
+END_TEST
+
+START_TEST(binary_errors)
+{
+    const char *p = tu_tmp("err.trc");
+    uint8_t b[64];
+    size_t n = sizeof hand_bytes;
+    write_raw(p, 1, hand_bytes, n - 2); /* no END */
+    read_fails(p, "%s: truncated trace: ended after 6 records without an END record");
+    write_raw(p, 1, hand_bytes, 12); /* cut inside the STORE record */
+    read_fails(p, "%s: truncated trace: ended after 3 records without an END record");
+    memcpy(b, hand_bytes, n);
+    b[13] = 0xc4; /* HCALL tag with bit 6 set */
+    write_raw(p, 1, b, n);
+    read_fails(p, "%s: corrupt trace at record 4: bad tag byte");
+    b[13] = 0x07; /* memory tag is fine... */
+    b[13] = 0x94;
+    b[n - 1] = 7; /* END count wrong */
+    write_raw(p, 1, b, n);
+    read_fails(p, "%s: corrupt trace at record 6: END record count does not match "
+                  "the records read");
+    b[n - 1] = 6;
+    b[n] = 0x40;
+    write_raw(p, 1, b, n + 1);
+    read_fails(p, "%s: corrupt trace at record 6: data after the END record");
+    static const uint8_t ovf[] = {0x40, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0x7f, 0x86, 0x01};
+    write_raw(p, 1, ovf, sizeof ovf);
+    read_fails(p, "%s: corrupt trace at record 0: varint overflow in address delta");
+    static const uint8_t word_on_load[] = {0x40, 0x02, 0x19, 1, 2, 3, 4, 0x86, 0x02};
+    write_raw(p, 1, word_on_load, sizeof word_on_load);
+    read_fails(p, "%s: corrupt trace at record 1: bad tag byte (word flag on a data "
+                  "record)");
+    static const uint8_t size0[] = {0x00, 0x00, 0x02, 0x86, 0x01};
+    write_raw(p, 1, size0, sizeof size0);
+    read_fails(p, "%s: corrupt trace at record 0: size byte 0 (expected 1..255)");
+}
+END_TEST
+
+START_TEST(gzip_errors)
+{
+    enum { N = 20000 };
+    tr_rec *v = malloc(N * sizeof *v);
+    size_t n = make_recs(v, N);
+    const char *p = tu_tmp("gz.trc"), *q = tu_tmp("gzcut.trc");
+    write_trace(p, v, n);
+    size_t len;
+    char *raw = tu_read_file(p, &len);
+    /* cut the gzip stream at several offsets */
+    size_t cuts[] = {5, 30, len / 3, len / 2, len - 9, len - 5, len - 1};
+    for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+        FILE *f = fopen(q, "wb");
+        fwrite(raw, 1, cuts[c], f);
+        fclose(f);
+        sim_err e = {{0}};
+        tr_rec *got = malloc(N * sizeof *got);
+        ck_assert_int_eq(read_all(q, got, N, 1000, &e), -1);
+        free(got);
+        char want[2048];
+        snprintf(want, sizeof want, "%s: truncated trace: ended after ", q);
+        ck_assert_msg(!strncmp(e.msg, want, strlen(want)), "cut %zu: %s", cuts[c], e.msg);
+    }
+    /* a bad CRC-32 in the gzip trailer */
+    raw[len - 8] ^= 0x55;
+    FILE *f = fopen(q, "wb");
+    fwrite(raw, 1, len, f);
+    fclose(f);
+    sim_err e = {{0}};
+    tr_rec *got = malloc(N * sizeof *got);
+    ck_assert_int_eq(read_all(q, got, N, 1000, &e), -1);
+    /* zlib drops the output of the inflate call that found the bad CRC, so
+     * the error comes at or before the last record */
+    char want[2048];
+    snprintf(want, sizeof want, "%s: corrupt trace at record ", q);
+    ck_assert_msg(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
+    const char *tail = ": gzip stream: incorrect data check";
+    ck_assert_str_eq(e.msg + strlen(e.msg) - strlen(tail), tail);
+    free(got);
+    free(raw);
+    free(v);
+}
+END_TEST
+
+START_TEST(text_errors)
+{
+    const char *p = tu_tmp("bad.txt");
+    tu_write_file(p, "#lparsim-trace v1\nI 0x10 4\nL 0x20 0\n");
+    read_fails(p, "%s:3: expected 'L <ea> <size>' with size 1..255, got 'L 0x20 0'");
+    tu_write_file(p, "#lparsim-trace v1\n# c\n\nS 0x20 256 # big\n");
+    read_fails(p, "%s:4: expected 'S <ea> <size>' with size 1..255, got 'S 0x20 256'");
+    tu_write_file(p, "#lparsim-trace v1\nX 1 2\n");
+    read_fails(p, "%s:2: expected a record 'I|L|S|M <addr> <size>', 'H <num> [<arg>...]' "
+                  "or 'K <id> [<value>]' (numbers 0x-hex or decimal), got 'X 1 2'");
+    tu_write_file(p, "#lparsim-trace v1\nI 0x10 4 0x100000000\n");
+    read_fails(p, "%s:2: expected 'I <pc> <size> [<word>]' with size 1..255 and a "
+                  "32-bit word, got 'I 0x10 4 0x100000000'");
+    tu_write_file(p, "#lparsim-trace v1\nH 1 2 3 4 5 6 7 8\n");
+    read_fails(p, "%s:2: expected 'H <num> [<arg>...]' with a 32-bit number and at most "
+                  "6 args, got 'H 1 2 3 4 5 6 7 8'");
+    tu_write_file(p, "#lparsim-trace v1\nK\n");
+    read_fails(p, "%s:2: expected 'K <id> [<value>]' with a 32-bit id, got 'K'");
+    tu_write_file(p, "#lparsim-trace v1\nL 0xfffffffffffffffff 8\n");
+    read_fails(p, "%s:2: expected 'L <ea> <size>' with size 1..255, got "
+                  "'L 0xfffffffffffffffff 8'");
+}
+END_TEST
+
+START_TEST(writer_errors)
+{
+    const char *p = tu_tmp("w.trc");
+    sim_err e = {{0}};
+    tr_writer *w = tr_writer_create(p, NULL, 6, &e);
+    tr_rec bad = {.kind = TR_LOAD, .size = 0, .addr = 4};
+    char want[2048];
+    ck_assert_int_eq(tr_write(w, &bad, &e), -1);
+    snprintf(want, sizeof want, "%s: record 0: cannot write: size 0 (expected 1..255)", p);
+    ck_assert_str_eq(e.msg, want);
+    tr_abort(w);
+    ck_assert_ptr_null(tr_writer_create(p, "", 0, &e));
+    ck_assert_ptr_null(tr_writer_create(tu_tmp("nodir/x.trc"), "", 6, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg, "nodir/x.trc.tmp: cannot create: No such file"));
+}
+END_TEST
+
+START_TEST(atomic_write)
+{
+    const char *p = tu_tmp("atomic.trc");
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    unlink(p);
+    sim_err e = {{0}};
+    tr_writer *w = tr_writer_create(p, "x", 6, &e);
+    for (int i = 0; i < 6; i++)
+        tr_write(w, &hand_recs[i], &e);
+    ck_assert(!exists(p) && exists(tmp));
+    tr_abort(w);
+    ck_assert(!exists(p) && !exists(tmp));
+    tr_abort(NULL);
+    write_trace(p, hand_recs, 6);
+    ck_assert(exists(p) && !exists(tmp));
+    /* an abandoned rewrite leaves the old trace intact */
+    w = tr_writer_create(p, "y", 6, &e);
+    tr_write(w, &hand_recs[0], &e);
+    tr_abort(w);
+    tr_rec v[8];
+    ck_assert_int_eq(read_all(p, v, 8, 8, &e), 6);
+    ck_assert(!exists(tmp));
+}
+END_TEST
+
+/* ---- never crash ---- */
+
+static void check_any(const char *path)
+{
+    sim_err e = {{0}};
+    tr_rec v[300];
+    tr_reader *r = tr_open(path, &e);
+    if (!r) {
+        ck_assert(strncmp(e.msg, path, strlen(path)) == 0);
+        return;
+    }
+    long k;
+    while ((k = tr_read(r, v, 300, &e)) > 0)
+        for (long i = 0; i < k; i++) {
+            ck_assert_uint_lt(v[i].kind, TR_KIND_COUNT);
+            ck_assert(v[i].kind > TR_MODIFY || v[i].size >= 1);
+            ck_assert_uint_le(v[i].nargs, TR_MAX_ARGS);
+        }
+    if (k < 0)
+        ck_assert(strncmp(e.msg, path, strlen(path)) == 0);
+    tr_close(r);
+}
+
+START_TEST(fuzz_no_crash)
+{
+    enum { N = 2000 };
+    tr_rec *v = malloc(N * sizeof *v);
+    size_t n = make_recs(v, N);
+    const char *p = tu_tmp("fz.trc"), *q = tu_tmp("fz2.trc");
+    write_trace(p, v, n);
+    free(v);
+    size_t zlen, plen = 0;
+    char *z = tu_read_file(p, &zlen);
+    static uint8_t pl[1 << 16];
+    gzFile g = gzopen(p, "rb");
+    plen = (size_t)gzread(g, pl, sizeof pl);
+    gzclose(g);
+    ck_assert_uint_gt(plen, 1000);
+    static uint8_t m[1 << 16];
+    uint64_t s = 7;
+    for (int it = 0; it < 1200; it++) {
+        int mode = it % 4;
+        uint64_t x = lcg(&s);
+        if (mode < 2) { /* mutate the decompressed bytes, recompress */
+            size_t len = plen;
+            memcpy(m, pl, plen);
+            if (mode == 0)
+                len = x % plen;
+            else
+                for (int k = 0; k < 1 + (int)(x % 3); k++)
+                    m[lcg(&s) % plen] ^= (uint8_t)(1 + lcg(&s) % 255);
+            gzFile o = gzopen(q, "wb1");
+            gzwrite(o, m, (unsigned)len);
+            gzclose(o);
+        } else { /* mutate the compressed file */
+            memcpy(m, z, zlen);
+            size_t len = zlen;
+            if (mode == 2)
+                m[x % zlen] ^= (uint8_t)(1 + (x >> 20) % 255);
+            else
+                len = x % zlen;
+            FILE *f = fopen(q, "wb");
+            fwrite(m, 1, len, f);
+            fclose(f);
+        }
+        check_any(q);
+    }
+    free(z);
+}
+END_TEST
+
+static Suite *trace_suite(void)
+{
+    Suite *s = suite_create("trace");
+    TCase *t = tcase_create("round_trip");
+    tcase_add_test(t, binary_round_trip);
+    tcase_add_test(t, binary_hand_encoding);
+    tcase_add_test(t, text_round_trip);
+    tcase_add_test(t, text_sample_and_rewind);
+    tcase_add_test(t, binary_rewind);
+    tcase_set_timeout(t, 60);
+    suite_add_tcase(s, t);
+    t = tcase_create("summary_import");
+    tcase_add_test(t, info_tiny_lackey);
+    tcase_add_test(t, import_dramsim3);
+    tcase_add_test(t, import_errors);
+    suite_add_tcase(s, t);
+    t = tcase_create("errors");
+    tcase_add_test(t, open_errors);
+    tcase_add_test(t, binary_errors);
+    tcase_add_test(t, gzip_errors);
+    tcase_add_test(t, text_errors);
+    tcase_add_test(t, writer_errors);
+    tcase_add_test(t, atomic_write);
+    suite_add_tcase(s, t);
+    t = tcase_create("robustness");
+    tcase_add_test(t, fuzz_no_crash);
+    tcase_set_timeout(t, 120);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(trace_suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0;
+}
