@@ -13,7 +13,10 @@
 extern "C" {
 #endif
 
-typedef enum mem_kind { MEM_READ = 0, MEM_WRITE = 1, MEM_IFETCH = 2 } mem_kind;
+/* MEM_ZERO establishes whole lines as zero without reading memory (POWER's
+ * dcbz, as Linux's clear_page uses): a miss allocates the line dirty and
+ * costs the L2 latency instead of a fetch from DRAM. */
+typedef enum mem_kind { MEM_READ = 0, MEM_WRITE = 1, MEM_IFETCH = 2, MEM_ZERO = 3 } mem_kind;
 
 typedef struct mem_port {
     /* Access `size` bytes at real address paddr, issued at core cycle `now`.

@@ -117,7 +117,7 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (flags & H_ZERO_PAGE) {
         uint64_t line = 128;
         for (uint64_t off = 0; off < psz; off += line)
-            hcall_mem(c, ra + off, (uint32_t)line, MEM_WRITE);
+            hcall_mem(c, ra + off, (uint32_t)line, MEM_ZERO);
     }
     uint64_t rpn_bits = HPTE_R_RPN & ~(psz - 1); /* keep the LP code below the page */
     hpte n;

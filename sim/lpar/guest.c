@@ -254,7 +254,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
         g->st.first_touches++;
         if (g->cfg.zero_new_pages)
             for (uint64_t off = 0; off < (1ULL << g->shift); off += 128)
-                guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_WRITE);
+                guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_ZERO);
         guest_mem(g, t, &o, pte_la, 8, MEM_WRITE);
     } else {
         g->st.refaults++;

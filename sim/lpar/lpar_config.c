@@ -11,8 +11,9 @@ static const param_desc guest_param_list[] = {
      "return), on top of its modeled memory accesses and hcalls; assumption of the order of "
      "a Linux minor fault.", G_F(fault_cycles), NULL},
     {"zero_new_pages", PT_BOOL, "", "true", 0, 0, NULL,
-     "Clear a logical page on first touch as Linux does; each 128-byte line is a modeled "
-     "store through the faulting thread's caches.", G_F(zero_new_pages), NULL},
+     "Clear a logical page on first touch as Linux does (dcbz per 128-byte line through the "
+     "faulting thread's caches: no DRAM read, dirty lines written back later).",
+     G_F(zero_new_pages), NULL},
 };
 const param_table guest_params = {"guest", sizeof(guest_config), guest_param_list,
                                   PARAM_COUNT(guest_param_list),

@@ -187,7 +187,7 @@ static void mh_wb_l3(memhier *h, cache *l3, uint64_t line, uint64_t now)
 /* One line that missed in L1 (already filled there, victim v1): walk L2, L3
  * and below; returns its latency. */
 static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uint64_t line,
-                                                  uint64_t v1, uint64_t now)
+                                                  uint64_t v1, uint64_t now, bool zero)
 {
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
     cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
@@ -196,6 +196,8 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
         lat = h->lat_l2;
     else if (cache_access(l3, line, false, &v3))
         lat = h->lat_l3;
+    else if (zero)
+        lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
     else
         lat = h->lat_l3 + h->below.access(h->below.ctx, line, false, t3);
     /* writebacks of the fills' dirty victims, deepest first */
@@ -217,10 +219,10 @@ static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kin
     if (kind == MEM_IFETCH) {
         if (cache_access(h->l1i[core], line, false, &v1))
             return h->lat_l1i;
-    } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE, &v1)) {
+    } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO, &v1)) {
         return h->lat_l1d;
     }
-    return mh_miss(h, core, line, v1, now);
+    return mh_miss(h, core, line, v1, now, kind == MEM_ZERO);
 }
 
 static __attribute__((noinline)) uint64_t mh_slow(memhier *h, unsigned core,
@@ -244,7 +246,7 @@ uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size
         if (kind == MEM_IFETCH) {
             if (cache_hit_mru(h->l1i[core], paddr, false))
                 return h->lat_l1i;
-        } else if (cache_hit_mru(h->l1d[core], paddr, kind == MEM_WRITE)) {
+        } else if (cache_hit_mru(h->l1d[core], paddr, kind == MEM_WRITE || kind == MEM_ZERO)) {
             return h->lat_l1d;
         }
     }

@@ -212,6 +212,23 @@ static memhier *small_hier(fake_below *f)
     return h;
 }
 
+START_TEST(mh_zero_line_no_fetch)
+{
+    fake_below f;
+    memhier *h = small_hier(&f);
+    /* dcbz of a line present nowhere: L2 latency, no read below, line dirty */
+    ck_assert_uint_eq(memhier_access(h, 0, 0x8000, 128, MEM_ZERO, 0), 13);
+    ck_assert_int_eq(f.reads, 0);
+    ck_assert_uint_eq(memhier_access(h, 0, 0x8000, 8, MEM_READ, 0), 3);
+    /* a zeroed line that hits in L1 costs an L1 hit */
+    ck_assert_uint_eq(memhier_access(h, 0, 0x8000, 128, MEM_ZERO, 0), 3);
+    /* the dirty line reaches memory as a write when evicted from L1 */
+    ck_assert(cache_invalidate_line(memhier_l1d(h, 0), 0x8000) == 1);
+    ck_assert_int_eq(f.reads, 0);
+    memhier_destroy(h);
+}
+END_TEST
+
 START_TEST(mh_l1_hit_and_miss)
 {
     fake_below f;
@@ -406,6 +423,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, mh_l3_shared_per_module);
     tcase_add_test(t, mh_dirty_l3_victim_posted);
     tcase_add_test(t, mh_line_crossing);
+    tcase_add_test(t, mh_zero_line_no_fetch);
     tcase_add_test(t, mh_ifetch_vs_data);
     tcase_add_test(t, mh_port_and_invalidate);
     tcase_add_test(t, mh_stats_names);
