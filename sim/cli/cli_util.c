@@ -11,7 +11,13 @@
 
 int cli_fail(const sim_err *e)
 {
-    fprintf(stderr, "lparsim: %s\n", e->msg[0] ? e->msg : "unknown error");
+    /* exactly one line, whatever bytes a message quotes from a bad input */
+    char line[SIM_ERR_MAX];
+    snprintf(line, sizeof line, "%s", e->msg[0] ? e->msg : "unknown error");
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "lparsim: %s\n", line);
     return 1;
 }
 

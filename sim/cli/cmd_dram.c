@@ -41,16 +41,33 @@ int cmd_dram(int argc, char **argv)
     sim_err_clear(&e);
     machine_config c;
     int status = 0;
+    cfg_src *src = cfgpath ? cfg_src_create(cfgpath) : NULL;
     if (machine_config_init(&c, &e) != 0 ||
-        (cfgpath && cfg_load_yaml(&machine_config_table, &c, cfgpath, NULL, &e) != 0)) {
+        (cfgpath && cfg_load_yaml(&machine_config_table, &c, cfgpath, src, &e) != 0)) {
         machine_config_free(&c);
+        cfg_src_destroy(src);
         return cli_fail(&e);
     }
     for (int i = 0; i < nsets; i++)
         if (cfg_set(&machine_config_table, &c, sets[i], &e) != 0) {
             machine_config_free(&c);
+            cfg_src_destroy(src);
             return cli_fail(&e);
         }
+    /* semantic checks of the dram section, located in the config file: the
+     * message starts with the key path ("dram.address_mapping: ...") */
+    if (dram_config_validate(&c.dram, &e) != 0) {
+        if (src) {
+            char key[128];
+            size_t k = strcspn(e.msg, ": ");
+            snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e.msg);
+            sim_err_prefix(&e, "%s:%d", cfgpath, cfg_src_line(src, key));
+        }
+        machine_config_free(&c);
+        cfg_src_destroy(src);
+        return cli_fail(&e);
+    }
+    cfg_src_destroy(src);
     dram_replay_result res;
     memset(&res, 0, sizeof res);
     double t0 = cli_now();

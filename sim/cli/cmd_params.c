@@ -33,7 +33,7 @@ int cmd_params(int argc, char **argv)
         for (size_t i = 0; i < machine_config_table.n; i++)
             fprintf(stderr, " %s", machine_config_table.p[i].name);
         fputc('\n', stderr);
-        return 1;
+        return 2; /* a bad argument, like an unknown command */
     }
     return 0;
 }

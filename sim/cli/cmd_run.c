@@ -172,10 +172,8 @@ int cmd_replay(int argc, char **argv)
         if (cfg_set(&machine_config_table, &c, base[i], &e) != 0)
             status = cli_fail(&e);
     snprintf(set, sizeof set, "lpars[0].page_size=%s", ps);
-    if (!status && cfg_set(&machine_config_table, &c, set, &e) != 0) {
-        sim_errf(&e, "--page-size %s: expected 4K, 64K or 16M", ps);
-        status = cli_fail(&e);
-    }
+    if (!status && cfg_set(&machine_config_table, &c, set, &e) != 0)
+        status = cli_usage("--page-size %s: expected 4K, 64K or 16M", ps);
     for (int i = 0; i < npos && !status; i++) {
         snprintf(set, sizeof set, "lpars[0].vcpus[%d].trace=%s", i, pos[i]);
         if (cfg_set(&machine_config_table, &c, set, &e) != 0)

@@ -295,15 +295,23 @@ int cfg_load_yaml(const param_table *t, void *obj, const char *path,
             buf = nb;
         }
     }
-    int bad = ferror(f);
+    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!buf)
         return sim_errf(e, "%s: cannot read: out of memory", path);
     if (bad) {
         free(buf);
-        return sim_errf(e, "%s: cannot read: I/O error", path);
+        return sim_errf(e, "%s: cannot read: %s", path, strerror(bad));
     }
     buf[n] = '\0';
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) { /* the parser would stop there and silently ignore the rest */
+        int line = 1;
+        for (const char *p = buf; p < nul; p++)
+            line += *p == '\n';
+        free(buf);
+        return sim_errf(e, "%s:%d: NUL byte; expected a YAML text file", path, line);
+    }
     int rc = cfg_load_yaml_string(t, obj, path, buf, src, e);
     free(buf);
     return rc;

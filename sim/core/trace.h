@@ -87,10 +87,8 @@ typedef struct tr_writer tr_writer;
 /* note: free-form provenance ("imported from X by lparsim trace import").
  * level: zlib level 1..9. Writes to path.tmp and renames on close, so a
  * failed or interrupted write never leaves a half-written trace. */
-tr_writer *tr_create(const char *path, const char *note, int level, sim_err *e);
-/* The same as tr_create. Use this name in programs linked with libcheck:
- * its static library defines its own global tr_create (a test-result
- * constructor), so referencing ours there fails to link. */
+/* (Not called tr_create: libcheck's static library defines a global of that
+ * name, and the test programs link both.) */
 tr_writer *tr_writer_create(const char *path, const char *note, int level,
                             sim_err *e);
 int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);

@@ -46,6 +46,37 @@
 #define TRT_HEADER_V1 "#lparsim-trace v1"
 #define TRT_LINE_MAX 1024         /* longest text line accepted */
 
+/* Reader state, shared by trace_read.c (open, header, text) and
+ * trace_decode.c (binary records). */
+#include <zlib.h>
+
+struct tr_reader {
+    gzFile gz;
+    char *path;
+    char *note;
+    int text;            /* text form */
+    int eof;             /* gzread returned 0 */
+    int gz_cut;          /* gzip stream ended early (Z_BUF_ERROR) */
+    int done;            /* END seen (binary) / end of file (text) */
+    int failed;          /* sticky error, message in errmsg */
+    size_t pos, len;
+    uint64_t nrec;       /* records returned so far */
+    unsigned long line;  /* text: current line number */
+    uint64_t pc_pred;    /* binary: predicted next pc */
+    uint64_t data_prev;  /* binary: previous data address */
+    char errmsg[SIM_ERR_MAX];
+    uint8_t buf[TR_BUF_SIZE + 1]; /* +1: NUL for text scanning */
+};
+
+/* Sticky failure: remember e's message; returns -1. */
+long tr_rd_fail(tr_reader *r, sim_err *e);
+/* Move buf[pos..len) to the front and read more; sets eof / gz_cut. */
+int tr_rd_refill(tr_reader *r, sim_err *e);
+/* "PATH: truncated trace: ended after N records without an END record" */
+int tr_rd_truncated(tr_reader *r, sim_err *e);
+/* Decode up to n binary records (tr_read's binary half). */
+long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e);
+
 /* zlib's gzerror message without the "PATH: " prefix it adds. */
 static inline const char *tr_gz_msg(const char *msg, const char *path)
 {

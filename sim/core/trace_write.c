@@ -91,7 +91,7 @@ tr_writer *tr_writer_create(const char *path, const char *note, int level,
     errno = 0;
     w->gz = gzopen(w->tmp, mode);
     if (!w->gz) {
-        sim_errf(e, "%s: cannot create: %s", w->tmp, strerror(errno ? errno : ENOMEM));
+        sim_errf(e, "%s: cannot create: %s", path, strerror(errno ? errno : ENOMEM));
         free_writer(w);
         return NULL;
     }

@@ -124,7 +124,13 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
         op_charge(&o, 0, r.cycles);
         if (x == HPT_XLATE_OK) {
             *rpn = hpte_real_addr(r.e.r, t->b.psize) >> shift;
-            tlb_insert(t->tlb, t->b.lpid, vpn, t->b.psize, *rpn, hpte_prot(r.e.r, 1));
+            /* The TLB caches C: an entry loaded while C = 0 does not let a
+             * store through (the store walks again and sets C), so the HPTE
+             * records every modified page (H_CLEAR_MOD, paging). */
+            unsigned prot = hpte_prot(r.e.r, 1);
+            if (!(r.e.r & HPTE_R_C))
+                prot &= ~(unsigned)HPTE_PROT_W;
+            tlb_insert(t->tlb, t->b.lpid, vpn, t->b.psize, *rpn, prot);
             break;
         }
         if (x == HPT_XLATE_PROT)

@@ -172,7 +172,7 @@ static long h_protect(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!ptex_ok(t, ptex))
         return H_PARAMETER;
     hpte old = read_hpte(c, t, ptex);
-    if (!hpte_avpn_match(old.v, flags, a[2]))
+    if (!hpte_avpn_match(old.v, flags & H_AVPN, a[2])) /* PAPR: H_AVPN only */
         return H_NOT_FOUND;
     uint64_t bits = ((flags << 55) & HPTE_R_PP0) | ((flags << 48) & HPTE_R_KEY_HI) |
                     (flags & (HPTE_R_PP | HPTE_R_N | HPTE_R_KEY_LO));
@@ -227,8 +227,9 @@ static long h_read(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     return H_SUCCESS;
 }
 
-/* H_CLEAR_REF(flags, ptex) -> rets[0] = old r. Clears R; the TLB is not
- * invalidated (as KVM: a stale reference bit only makes aging imprecise). */
+/* H_CLEAR_REF(flags, ptex) -> rets[0] = old r. Clears R and, if it was set,
+ * invalidates the TLBs (as KVM's kvmppc_clear_ref_hpte): TLB hits never set
+ * R again, so without the tlbie a hot page would look unreferenced. */
 static long h_clear_ref(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     const hpt *t = &lpar_of(c)->hpt;
@@ -241,6 +242,10 @@ static long h_clear_ref(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (x.r & HPTE_R_R) {
         x.r &= ~HPTE_R_R;
         write_hpte(c, t, a[1], x);
+        int ps = entry_psize(x);
+        uint8_t p8 = (uint8_t)(ps < 0 ? PSZ_4K : ps);
+        uint64_t vpn = hpte_slot_vpn(t, x.v, a[1], (hpt_psize)p8);
+        hcall_tlbie(c, &vpn, &p8, 1);
     }
     return H_SUCCESS;
 }
@@ -285,11 +290,15 @@ static long h_bulk_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         uint64_t type = tsh & H_BULK_REMOVE_TYPE;
         if (type == H_BULK_REMOVE_END)
             break;
+        /* response: type 10, code and R/C filled in here (as KVM: a stale
+         * code or R/C in the request is never echoed back) */
+        uint64_t resp = (tsh & ~(H_BULK_REMOVE_TYPE | H_BULK_REMOVE_CODE | H_BULK_REMOVE_RC)) |
+                        H_BULK_REMOVE_RESPONSE;
         if (type != H_BULK_REMOVE_REQUEST) {
+            rets[2 * i] = resp | H_BULK_REMOVE_PARM;
             rc = H_PARAMETER;
             break;
         }
-        uint64_t resp = (tsh & ~(H_BULK_REMOVE_TYPE | H_BULK_REMOVE_CODE)) | H_BULK_REMOVE_RESPONSE;
         uint64_t ptex = tsh & H_BULK_REMOVE_PTEX;
         uint64_t fl = tsh & H_BULK_REMOVE_FLAGS;
         if (!ptex_ok(t, ptex) || fl == (H_BULK_REMOVE_ANDCOND | H_BULK_REMOVE_AVPN)) {

@@ -147,8 +147,9 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
 {
     const hyp_config *c = &h->cfg;
     if (memory == 0 || memory % c->lmb_size != 0)
-        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs (hypervisor.lmb_size "
-                           "= %llu)", (unsigned long long)memory, (unsigned long long)c->lmb_size);
+        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs; expected a "
+                           "multiple of hypervisor.lmb_size = %llu",
+                        (unsigned long long)memory, (unsigned long long)c->lmb_size);
     if (h->nlpars == h->cap) {
         unsigned cap = h->cap ? 2 * h->cap : 8;
         hyp_lpar *v = realloc(h->lpars, cap * sizeof *v);
@@ -162,6 +163,13 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
     lp->memory = memory;
     lp->nlmbs = memory / c->lmb_size;
     uint64_t hsize = hyp_hpt_size(c, memory, hpt_bytes);
+    if (hsize & (hsize - 1) || hsize < (1ULL << HPT_MIN_SHIFT) || hsize > (1ULL << HPT_MAX_SHIFT))
+        return sim_errf(e, "HPT size %llu bytes; expected a power of two from 256K to 64T",
+                        (unsigned long long)hsize);
+    if (lmb_free_bytes(&h->lmb) < memory)
+        return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
+                        (unsigned long long)memory, (unsigned long long)lp->nlmbs,
+                        (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
     lp->lmbtab_paddr = lmb_hyp_alloc(&h->lmb, lmbtab_bytes(c, memory), 128);
     uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
     if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX)

@@ -15,6 +15,10 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
     s->hyp_bytes = hyp_bytes;
     s->hyp_next = 0;
     s->owner = NULL;
+    if (lmb_size == 0 || (lmb_size & (lmb_size - 1)) != 0)
+        return sim_errf(e, "hypervisor.lmb_size: %llu bytes is not a power of two; expected a "
+                           "power of two (so every page lies inside one LMB)",
+                        (unsigned long long)lmb_size);
     if (total % lmb_size != 0)
         return sim_errf(e, "hypervisor.lmb_size: %llu bytes does not divide the machine's memory "
                            "(%llu bytes); expected a power of two dividing memory size",

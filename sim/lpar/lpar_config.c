@@ -44,8 +44,8 @@ static const param_desc lpar_param_list[] = {
      "Logical memory of the LPAR, a whole number of LMBs (hypervisor.lmb_size).",
      L_F(memory), NULL},
     {"page_size", PT_ENUM, "", "4K", 0, 0, "4K|64K|16M",
-     "Page size the guest maps its memory with (base page size of its segments: 4K, or 64K "
-     "for 64K and 16M pages).", L_F(page_size), NULL},
+     "Page size the guest maps its memory with (segment base page size: 64K for 64K pages, "
+     "4K for 4K and 16M pages).", L_F(page_size), NULL},
     {"segment", PT_ENUM, "", "256M", 0, 0, "256M|1T", "Segment size of the LPAR's SLB entries.",
      L_F(segment), NULL},
     {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,

@@ -43,6 +43,21 @@ static int cfg_error(sim_err *e, const cfg_src *src, const char *path, const cha
     return sim_errf(e, "%s: %s", path, msg);
 }
 
+/* Locate a component's own validation message ("dram.address_mapping: ...")
+ * in the config file: prefix the line of the key it starts with, or of
+ * `section` when that key was not given. */
+static int src_prefix(sim_err *e, const cfg_src *src, const char *section)
+{
+    if (!src)
+        return -1;
+    char key[128];
+    size_t k = strcspn(e->msg, ": ");
+    snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e->msg);
+    int line = strncmp(key, section, strlen(section)) ? cfg_src_line(src, section)
+                                                     : cfg_src_line(src, key);
+    return sim_err_prefix(e, "%s:%d", cfg_src_file(src), line);
+}
+
 /* Fill memory.modules automatically when the config lists none. */
 static int auto_memory(const machine_config *c, memory_config *mem, uint64_t need, sim_err *e)
 {
@@ -73,8 +88,7 @@ static int build_memory(machine *m, const machine_config *c, uint64_t need, cons
     if (mem.modules.items != c->memory.modules.items)
         free(mem.modules.items);
     if (!m->mm)
-        return src ? sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "memory"))
-                   : -1;
+        return src_prefix(e, src, "memory");
     if (memmap_total_bytes(m->mm) < need) {
         char msg[256];
         snprintf(msg, sizeof msg, "the modules hold %llu bytes but the hypervisor and the LPARs "
@@ -90,8 +104,7 @@ static int build_memory(machine *m, const machine_config *c, uint64_t need, cons
     for (unsigned i = 0; i < m->ndrams; i++) {
         m->drams[i] = dram_create(&c->dram, e);
         if (!m->drams[i])
-            return src ? sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "dram"))
-                       : -1;
+            return src_prefix(e, src, "dram");
         char prefix[64];
         snprintf(prefix, sizeof prefix, "dram.module%u", i);
         stats_register(m->stats, prefix, &dram_stat_table, dram_get_stats(m->drams[i]));
@@ -163,14 +176,15 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
         for (unsigned v = 0; v < lc[i].vcpus.n; v++) {
             snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
             if (vc[v].thread >= m->nthreads) {
-                snprintf(msg, sizeof msg, "thread %llu does not exist; the machine has %u "
-                                          "hardware threads (0..%u)",
-                         (unsigned long long)vc[v].thread, m->nthreads, m->nthreads - 1);
+                snprintf(msg, sizeof msg, "thread %llu does not exist; expected a thread "
+                                          "0..%u (the machine has %u hardware threads)",
+                         (unsigned long long)vc[v].thread, m->nthreads - 1, m->nthreads);
                 return cfg_error(e, src, path, msg);
             }
             cpu_thread *t = &m->threads[vc[v].thread];
             if (t->bound) {
-                snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u",
+                snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
+                                          "one vCPU per hardware thread",
                          (unsigned long long)vc[v].thread, t->b.lpid, t->b.vcpu);
                 return cfg_error(e, src, path, msg);
             }
@@ -195,9 +209,44 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
     return 0;
 }
 
+/* Checks of the LPAR list the parameter ranges cannot express. */
+static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    const lpar_config *lc = c->lpars.items;
+    char path[64], msg[256];
+    for (size_t i = 0; i < c->lpars.n; i++) {
+        uint64_t h = lc[i].hpt_size;
+        if (h && ((h & (h - 1)) || h < (1ULL << HPT_MIN_SHIFT) || h > (1ULL << HPT_MAX_SHIFT))) {
+            snprintf(path, sizeof path, "lpars[%zu].hpt_size", i);
+            snprintf(msg, sizeof msg, "%llu bytes; expected 0 (automatic) or a power of two "
+                     "from 256K to 64T", (unsigned long long)h);
+            return cfg_error(e, src, path, msg);
+        }
+        /* names become report keys (machine.lpars.NAME.*, CSV paths) */
+        const char *nm = lc[i].name ? lc[i].name : "";
+        if (!*nm || nm[strspn(nm, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_-")]) {
+            snprintf(path, sizeof path, "lpars[%zu].name", i);
+            snprintf(msg, sizeof msg, "'%.64s'; expected a name of letters, digits, '_' and '-'",
+                     nm);
+            return cfg_error(e, src, path, msg);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(lc[i].name ? lc[i].name : "", lc[k].name ? lc[k].name : "")) {
+                snprintf(path, sizeof path, "lpars[%zu].name", i);
+                snprintf(msg, sizeof msg, "'%.64s' is already the name of lpars[%zu]; "
+                         "expected a unique name", lc[i].name ? lc[i].name : "", k);
+                return cfg_error(e, src, path, msg);
+            }
+    }
+    return 0;
+}
+
 machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     sim_err_clear(e);
+    if (check_lpars(c, src, e) != 0)
+        return NULL;
     machine *m = calloc(1, sizeof *m);
     if (!m) {
         sim_errf(e, "out of host memory");

@@ -103,8 +103,10 @@ void dram_apply(dram *d, dram_chan *c, int kind, uint32_t rank, uint32_t b,
     const dram_timing *tm = &d->tm;
     dram_bank *bk = &c->bank[rank * d->banks + b];
     dram_rank *rk = &c->rank[rank];
-    c->q[rank * d->banks + b].dirty = true;
-    c->q[rank * d->banks + b].ready = 0;
+    uint32_t qi = rank * d->banks + b;
+    c->q[qi].dirty = true;
+    if (c->q[qi].n)
+        dram_q_set(c, qi, 0);
     switch (kind) {
     case DC_READ:
     case DC_WRITE: {

@@ -70,9 +70,6 @@ typedef struct dram_cmdq {
     uint32_t rank, b;
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
-    /* lower bound of the cycle its next command can issue: timings only
-     * grow, so it stays valid until the queue or its bank changes (then 0) */
-    uint64_t ready;
 } dram_cmdq;
 #define DRAM_NONE16 UINT16_MAX
 
@@ -89,7 +86,14 @@ typedef struct dram_chan {
     dram_bgrp *bg;    /* ranks * bankgroups */
     dram_rank *rank;
     dram_cmdq *q;     /* one per bank */
-    uint64_t *nonempty; /* bit per queue */
+    /* per queue, a lower bound of the cycle its next command can issue
+     * (UINT64_MAX when empty): timings only grow, so it stays valid until
+     * the queue or its bank changes, which resets it to 0 */
+    uint64_t *qready;
+    uint64_t *due; /* scratch bitmask: queues whose qready is due */
+    uint32_t *act, *pos, nact; /* dense list of non-empty queues */
+    uint64_t qmin; /* min qready at the last queues_next, valid unless qreset */
+    bool qreset;
     uint32_t nq, nwords, rr;
     uint32_t *rq, nrq, *wq, nwq;
     uint64_t write_draining;
@@ -141,6 +145,12 @@ void dram_refresh_skip_idle(dram *d, dram_chan *c, uint64_t until);
 void dram_refresh_catch_up(dram *d, dram_chan *c, uint64_t t);
 
 /* dram_sched.c */
+static inline void dram_q_set(dram_chan *c, uint32_t qi, uint64_t v)
+{
+    c->qready[qi] = v;
+    if (!v)
+        c->qreset = true;
+}
 void dram_chan_tick(dram *d, dram_chan *c, uint64_t t);
 uint64_t dram_chan_next(dram *d, dram_chan *c, uint64_t from);
 bool dram_chan_busy(const dram_chan *c);

@@ -148,16 +148,20 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
     for (uint64_t i = 0; i < cfg->channels; i++) {
         dram_chan *c = &d->ch[i];
         c->nq = (uint32_t)cfg->ranks * d->banks;
-        c->nwords = (c->nq + 63) / 64;
         c->bank = calloc(c->nq, sizeof *c->bank);
         c->bg = calloc(cfg->ranks * cfg->bankgroups, sizeof *c->bg);
         c->rank = calloc(cfg->ranks, sizeof *c->rank);
         c->q = calloc(c->nq, sizeof *c->q);
-        c->nonempty = calloc(c->nwords, sizeof *c->nonempty);
+        c->qready = malloc(c->nq * sizeof *c->qready);
+        c->nwords = (c->nq + 63) / 64;
+        c->due = calloc(c->nwords, sizeof *c->due);
+        c->qreset = true;
+        c->act = malloc(c->nq * sizeof *c->act);
+        c->pos = malloc(c->nq * sizeof *c->pos);
         c->rq = malloc(cfg->trans_queue_size * sizeof *c->rq);
         c->wq = malloc(cfg->trans_queue_size * sizeof *c->wq);
         c->refq = malloc((cfg->ranks * 2 + 2) * sizeof *c->refq);
-        if (!c->bank || !c->bg || !c->rank || !c->q || !c->nonempty || !c->rq || !c->wq || !c->refq)
+        if (!c->bank || !c->bg || !c->rank || !c->q || !c->qready || !c->due || !c->act || !c->pos || !c->rq || !c->wq || !c->refq)
             goto oom;
         for (uint32_t q = 0; q < c->nq; q++) {
             c->bank[q].open_row = DRAM_NO_ROW;
@@ -167,7 +171,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
             c->q[q].bg = &c->bg[c->q[q].rank * cfg->bankgroups + c->q[q].b / cfg->banks_per_group];
             c->q[q].rk = &c->rank[c->q[q].rank];
             c->q[q].dirty = true;
-            c->q[q].ready = 0;
+            c->qready[q] = UINT64_MAX;
             c->q[q].t = malloc(cfg->cmd_queue_size * sizeof *c->q[q].t);
             if (!c->q[q].t)
                 goto oom;
@@ -195,7 +199,10 @@ void dram_destroy(dram *d)
         free(c->bg);
         free(c->rank);
         free(c->q);
-        free(c->nonempty);
+        free(c->qready);
+        free(c->due);
+        free(c->act);
+        free(c->pos);
         free(c->rq);
         free(c->wq);
         free(c->refq);

@@ -110,9 +110,12 @@ static void q_remove(dram_chan *c, uint32_t qi, uint32_t i)
     dram_cmdq *q = &c->q[qi];
     memmove(&q->t[i], &q->t[i + 1], (q->n - i - 1) * sizeof q->t[0]);
     q->dirty = true;
-    q->ready = 0;
-    if (--q->n == 0)
-        c->nonempty[qi / 64] &= ~(1ULL << (qi % 64));
+    dram_q_set(c, qi, --q->n ? 0 : UINT64_MAX);
+    if (!q->n) { /* swap-remove from the dense list */
+        uint32_t p = c->pos[qi], last = c->act[--c->nact];
+        c->act[p] = last;
+        c->pos[last] = p;
+    }
     c->cmds--;
 }
 
@@ -148,11 +151,39 @@ static void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind, uint
         dram_pend_drop_if_empty(d, p);
 }
 
-/* First set bit in [from, to) of the non-empty mask, or `to`. */
-static uint32_t next_set(const dram_chan *c, uint32_t from, uint32_t to)
+/* Mark in c->due the queues whose cached ready cycle is <= t and return
+ * the minimum of the others, leaving out the rank waiting for refresh (no
+ * command may go to it until its REFRESH issues). Only non-empty queues
+ * are visited, branch-free. */
+static uint64_t compute_due(const dram *d, dram_chan *c, uint64_t t)
+{
+    uint64_t later = UINT64_MAX;
+    memset(c->due, 0, c->nwords * sizeof *c->due);
+    for (uint32_t k = 0; k < c->nact; k++) {
+        uint32_t qi = c->act[k];
+        uint64_t v = c->qready[qi];
+        c->due[qi / 64] |= (uint64_t)(v <= t) << (qi % 64);
+        later = v > t && v < later ? v : later;
+    }
+    if (c->ref_n) {
+        uint32_t lo = c->refq[c->ref_head] * d->banks;
+        later = UINT64_MAX;
+        for (uint32_t k = 0; k < c->nact; k++) {
+            uint32_t qi = c->act[k];
+            if (qi >= lo && qi < lo + d->banks)
+                c->due[qi / 64] &= ~(1ULL << (qi % 64));
+            else if (c->qready[qi] > t && c->qready[qi] < later)
+                later = c->qready[qi];
+        }
+    }
+    return later;
+}
+
+/* First due queue in [from, to), or `to`. */
+static uint32_t next_due(const dram_chan *c, uint32_t from, uint32_t to)
 {
     while (from < to) {
-        uint64_t w = c->nonempty[from / 64] >> (from % 64);
+        uint64_t w = c->due[from / 64] >> (from % 64);
         if (w) {
             uint32_t i = from + (uint32_t)__builtin_ctzll(w);
             return i < to ? i : to;
@@ -162,23 +193,23 @@ static uint32_t next_set(const dram_chan *c, uint32_t from, uint32_t to)
     return to;
 }
 
-/* Visit the queues round-robin from the one after the last issuer; the
- * first with a command ready at t issues it. Queues whose cached ready
- * cycle is later than t are skipped without looking inside. */
+/* Visit the due queues round-robin from the one after the last issuer;
+ * the first with a command ready at t issues it. Queues whose cached
+ * ready cycle is later than t are not looked into. */
 static void issue_from_queues(dram *d, dram_chan *c, uint64_t t)
 {
-    uint32_t skip_rank = c->ref_n ? c->refq[c->ref_head] : DRAM_NIL;
+    if (!c->qreset && t < c->qmin)
+        return; /* no queue can be ready yet */
+    compute_due(d, c, t);
     uint32_t start = (c->rr + 1) % c->nq;
     for (int pass = 0; pass < 2; pass++) {
         uint32_t lo = pass ? 0 : start, hi = pass ? start : c->nq;
-        for (uint32_t qi = next_set(c, lo, hi); qi < hi; qi = next_set(c, qi + 1, hi)) {
-            dram_cmdq *q = &c->q[qi];
-            if (q->ready > t || q->rank == skip_rank)
-                continue;
+        for (uint32_t qi = next_due(c, lo, hi); qi < hi; qi = next_due(c, qi + 1, hi)) {
             uint32_t idx;
             int kind;
-            q->ready = q_scan(d, q, t, &idx, &kind);
-            if (q->ready == t) {
+            uint64_t r = q_scan(d, &c->q[qi], t, &idx, &kind);
+            c->qready[qi] = r;
+            if (r == t) {
                 issue(d, c, qi, idx, kind, t);
                 c->rr = qi;
                 return;
@@ -187,23 +218,17 @@ static void issue_from_queues(dram *d, dram_chan *c, uint64_t t)
     }
 }
 
-/* Earliest cycle >= from at which some queue can issue (UINT64_MAX if
- * none), refreshing the cached ready cycles that are due. */
+/* Earliest cycle >= from at which some queue may issue (a lower bound;
+ * UINT64_MAX if none), re-evaluating the cached cycles that are due. */
 static uint64_t queues_next(dram *d, dram_chan *c, uint64_t from)
 {
-    uint32_t skip_rank = c->ref_n ? c->refq[c->ref_head] : DRAM_NIL;
-    uint64_t best = UINT64_MAX;
-    for (uint32_t qi = next_set(c, 0, c->nq); qi < c->nq; qi = next_set(c, qi + 1, c->nq)) {
-        dram_cmdq *q = &c->q[qi];
-        if (q->rank == skip_rank)
-            continue;
-        if (q->ready <= from) {
-            uint32_t idx;
-            int kind;
-            q->ready = q_scan(d, q, from, &idx, &kind);
-        }
-        if (q->ready < best)
-            best = q->ready;
+    uint64_t best = compute_due(d, c, from);
+    for (uint32_t qi = next_due(c, 0, c->nq); qi < c->nq; qi = next_due(c, qi + 1, c->nq)) {
+        uint32_t idx;
+        int kind;
+        uint64_t v = q_scan(d, &c->q[qi], from, &idx, &kind);
+        c->qready[qi] = v;
+        best = v < best ? v : best;
     }
     return best;
 }
@@ -240,10 +265,13 @@ static void schedule(dram *d, dram_chan *c)
                 }
                 c->write_draining--;
             }
+            if (!q->n) {
+                c->pos[tr->queue] = c->nact;
+                c->act[c->nact++] = tr->queue;
+            }
             q->t[q->n++] = l[i];
             q->dirty = true;
-            q->ready = 0;
-            c->nonempty[tr->queue / 64] |= 1ULL << (tr->queue % 64);
+            dram_q_set(c, tr->queue, 0);
             c->cmds++;
             list_remove(l, n, i);
             c->sched_again = true;
@@ -264,10 +292,14 @@ void dram_chan_tick(dram *d, dram_chan *c, uint64_t t)
 
 uint64_t dram_chan_next(dram *d, dram_chan *c, uint64_t from)
 {
-    if (c->sched_again)
+    if (c->sched_again) {
+        c->qreset = true;
         return from;
+    }
     uint64_t best = dram_refresh_next(d, c, from);
     uint64_t q = queues_next(d, c, from);
+    c->qmin = q;
+    c->qreset = false;
     best = q < best ? q : best;
     return best > from ? best : from;
 }

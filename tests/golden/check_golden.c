@@ -80,6 +80,22 @@ START_TEST(report_is_deterministic)
 }
 END_TEST
 
+START_TEST(parameter_docs_are_current)
+{
+    const char *argv[] = {"params", "--markdown", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 0);
+    char *doc = tu_read_file(tu_src("docs/PARAMETERS.md"), NULL);
+    ck_assert_ptr_nonnull(doc);
+    const char *table = strstr(doc, "\n| parameter |");
+    ck_assert_ptr_nonnull(table);
+    ck_assert_msg(strcmp(table + 1, r.out) == 0,
+                  "docs/PARAMETERS.md is stale: run scripts/update_docs.sh");
+    free(doc);
+    tu_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("golden");
@@ -87,6 +103,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, report_matches_golden_file);
     tcase_add_test(tc, report_is_deterministic);
+    tcase_add_test(tc, parameter_docs_are_current);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);

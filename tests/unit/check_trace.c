@@ -145,7 +145,7 @@ static const tr_rec hand_recs[6] = {
 
 /* ---- round trips ---- */
 
-#define NREC 300000
+#define NREC 150000
 START_TEST(binary_round_trip)
 {
     tr_rec *v = malloc(NREC * sizeof *v), *got = malloc(NREC * sizeof *got);
@@ -563,7 +563,9 @@ START_TEST(writer_errors)
     tr_abort(w);
     ck_assert_ptr_null(tr_writer_create(p, "", 0, &e));
     ck_assert_ptr_null(tr_writer_create(tu_tmp("nodir/x.trc"), "", 6, &e));
-    ck_assert_ptr_nonnull(strstr(e.msg, "nodir/x.trc.tmp: cannot create: No such file"));
+    snprintf(want, sizeof want, "%s: cannot create: No such file or directory",
+             tu_tmp("nodir/x.trc"));
+    ck_assert_str_eq(e.msg, want);
 }
 END_TEST
 
@@ -633,7 +635,7 @@ START_TEST(fuzz_no_crash)
     ck_assert_uint_gt(plen, 1000);
     static uint8_t m[1 << 16];
     uint64_t s = 7;
-    for (int it = 0; it < 1200; it++) {
+    for (int it = 0; it < 800; it++) {
         int mode = it % 4;
         uint64_t x = lcg(&s);
         if (mode < 2) { /* mutate the decompressed bytes, recompress */

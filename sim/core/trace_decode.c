@@ -1,0 +1,200 @@
+/*
+ * trace_decode.c - the binary record decoder behind tr_read (the hot path
+ * of trace replay). See trace_priv.h for the encoding.
+ *
+ * Records are decoded out of the reader's buffer in one tight loop that
+ * keeps the address predictors in locals; the buffer is refilled when at
+ * most TRB_MAXREC bytes remain, so a record is never split unless the input
+ * ended. Every read is bounds-checked against the buffer end; a record that
+ * does not fit at EOF means the trace was truncated. Invariant: the
+ * predictors advance exactly as the writer's do (trace_write.c).
+ */
+#include "trace_priv.h"
+
+#include <string.h>
+
+static const uint8_t sc_size[8] = {0, 1, 2, 3, 4, 5, 6, 8};
+
+enum { DEC_OK = 0, DEC_SHORT = 1, DEC_OVERFLOW = 2 };
+
+static inline int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    uint64_t x = 0;
+    for (unsigned sh = 0;; sh += 7) {
+        if (p >= end)
+            return DEC_SHORT;
+        uint8_t c = *p++;
+        if (sh == 63 && c > 1)
+            return DEC_OVERFLOW;
+        x |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80))
+            break;
+    }
+    *pp = p;
+    *v = x;
+    return DEC_OK;
+}
+
+/* Report a decode failure at the current record. */
+static long bad(tr_reader *r, int why, const char *what, sim_err *e)
+{
+    if (why == DEC_SHORT)
+        tr_rd_truncated(r, e);
+    else if (why == DEC_OVERFLOW)
+        sim_errf(e, "%s: corrupt trace at record %llu: varint overflow in %s",
+                 r->path, (unsigned long long)r->nrec, what);
+    else
+        sim_errf(e, "%s: corrupt trace at record %llu: %s", r->path,
+                 (unsigned long long)r->nrec, what);
+    return -1;
+}
+
+#define NEED(n) do { if ((size_t)(end - p) < (size_t)(n)) { why = DEC_SHORT; what = "record"; goto stop; } } while (0)
+#define VARINT(dst, name) do { int w_ = get_varint(&p, end, &(dst)); if (w_) { why = w_; what = name; goto stop; } } while (0)
+
+long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
+{
+    size_t i = 0;
+    uint64_t pc_pred = r->pc_pred, data_prev = r->data_prev;
+    int why = 0;
+    const char *what = NULL;
+    sim_err tmp;
+    sim_err *ee = e ? e : &tmp;
+    size_t counted = 0; /* records of this call already added to r->nrec */
+    while (i < n && !r->done) {
+        r->nrec += i - counted;
+        counted = i;
+        if (r->len - r->pos <= TRB_MAXREC && !r->eof && tr_rd_refill(r, ee) < 0) {
+            why = -2; /* message already in ee */
+            break;
+        }
+        const uint8_t *p = r->buf + r->pos, *end = r->buf + r->len;
+        if (p == end) {
+            why = DEC_SHORT;
+            what = "record";
+            break;
+        }
+        /* Decode while a whole record surely fits, or to the end at EOF. */
+        const uint8_t *lim = r->eof ? end : end - TRB_MAXREC;
+        while (i < n && p < lim) {
+            const uint8_t *start = p;
+            tr_rec *o = &out[i];
+            unsigned t = *p++;
+            if (!(t & TRB_TAG_EXT)) {
+                unsigned kind = t & 3, sc = (t >> TRB_SC_SHIFT) & 7;
+                unsigned size = sc_size[sc];
+                if (!sc) {
+                    NEED(1);
+                    size = *p++;
+                    if (!size) {
+                        why = -1;
+                        what = "size byte 0 (expected 1..255)";
+                        goto stop;
+                    }
+                }
+                uint64_t pred = kind == TR_INSN ? pc_pred : data_prev, addr = pred;
+                if (!(t & TRB_TAG_SEQ)) {
+                    uint64_t z;
+                    VARINT(z, "address delta");
+                    addr = pred + ((z >> 1) ^ (0 - (z & 1)));
+                }
+                o->kind = (uint8_t)kind;
+                o->size = (uint8_t)size;
+                o->nargs = 0;
+                o->addr = addr;
+                if (t & TRB_TAG_WORD) {
+                    if (kind != TR_INSN) {
+                        why = -1;
+                        what = "bad tag byte (word flag on a data record)";
+                        goto stop;
+                    }
+                    NEED(4);
+                    o->word = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                              (uint32_t)p[3] << 24;
+                    o->flags = TRF_WORD;
+                    p += 4;
+                } else {
+                    o->word = 0;
+                    o->flags = 0;
+                }
+                if (kind == TR_INSN)
+                    pc_pred = addr + size;
+                else
+                    data_prev = addr;
+            } else {
+                unsigned kind = t & 7, nargs = (t >> 3) & 7;
+                if ((t & 0x40) || (kind != TR_HCALL && nargs) || nargs > TR_MAX_ARGS ||
+                    (kind != TR_HCALL && kind != TR_MARKER && kind != TRB_KIND_END)) {
+                    why = -1;
+                    what = "bad tag byte";
+                    goto stop;
+                }
+                uint64_t v;
+                if (kind == TRB_KIND_END) {
+                    VARINT(v, "END count");
+                    if (v != r->nrec + (i - counted)) {
+                        why = -1;
+                        what = "END record count does not match the records read";
+                        goto stop;
+                    }
+                    r->done = 1;
+                    r->pos = (size_t)(p - r->buf);
+                    break;
+                }
+                VARINT(v, kind == TR_HCALL ? "hcall number" : "marker id");
+                if (v > UINT32_MAX) {
+                    why = -1;
+                    what = kind == TR_HCALL ? "hcall number exceeds 32 bits"
+                                            : "marker id exceeds 32 bits";
+                    goto stop;
+                }
+                o->kind = (uint8_t)kind;
+                o->size = 0;
+                o->flags = 0;
+                o->word = (uint32_t)v;
+                o->nargs = (uint8_t)nargs;
+                o->addr = 0;
+                if (kind == TR_MARKER)
+                    VARINT(o->addr, "marker value");
+                for (unsigned a = 0; a < nargs; a++)
+                    VARINT(o->args[a], "hcall argument");
+            }
+            i++;
+            r->pos = (size_t)(p - r->buf);
+            continue;
+        stop:
+            r->pos = (size_t)(start - r->buf);
+            break;
+        }
+        if (why)
+            break;
+    }
+    r->pc_pred = pc_pred;
+    r->data_prev = data_prev;
+    r->nrec += i - counted;
+    if (r->done && !why) {
+        /* nothing but EOF may follow the END record; reading on to EOF also
+         * makes zlib check the gzip CRC and length */
+        if (r->pos == r->len && !r->eof && tr_rd_refill(r, ee) < 0)
+            why = -2;
+        else if (r->pos < r->len) {
+            why = -1;
+            what = "data after the END record";
+        } else if (r->gz_cut) {
+            why = DEC_SHORT;
+        }
+    }
+    if (!why)
+        return (long)i;
+    if (why != -2)
+        bad(r, why, what, ee);
+    tr_rd_fail(r, ee);
+    if (i) { /* hand out the good records; the error comes with the next call */
+        if (e)
+            e->msg[0] = 0;
+        return (long)i;
+    }
+    return -1;
+}
+

@@ -1,0 +1,879 @@
+/*
+ * check_cli.c - the lparsim command line against bad input, through the
+ * built binary: every malformed config, trace or argument must give exactly
+ * one stderr line "lparsim: FILE:LINE: KEY: ...; expected ..." (the parts
+ * that apply) and exit 1 (bad input) or 2 (bad usage) - never a signal, a
+ * second line or exit 0 - and must never destroy results written earlier.
+ * Also: the informational commands (--help, --version, params) and the keys
+ * a successful run writes to its JSON and CSV reports.
+ *
+ * Inputs are generated into the scratch directory (tu_tmp) at test time;
+ * real traces come from traces/ and tests/data/trace/. Expected line numbers
+ * are counted by hand in the config texts below.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NEED(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define PATHMAX 4096
+
+/* A small machine: 1 module x 1 core x 2 threads, 16M LMBs (2 lines). */
+#define HDR "machine: {modules: 1, cores_per_module: 1, threads_per_core: 2}\n" \
+            "hypervisor: {lmb_size: 16M}\n"
+
+/* ---- helpers ---- */
+
+static void cmdline(const char *const *argv, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "lparsim");
+    for (; *argv && k < n; argv++)
+        k += (size_t)snprintf(buf + k, n - k, " %s", *argv);
+}
+
+/* Run argv; the command must exit with `status` and print exactly one line
+ * on stderr, starting "lparsim: " and containing every needle. */
+static void fails(int status, const char *const *argv, const char *const *needles)
+{
+    char cmd[1024];
+    cmdline(argv, cmd, sizeof cmd);
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == status, "%s: exit %d, expected %d; stderr: %s", cmd, r.status,
+                  status, r.err ? r.err : "");
+    ck_assert_msg(!strncmp(r.err, "lparsim: ", 9), "%s: stderr does not start 'lparsim: ': %s",
+                  cmd, r.err);
+    const char *nl = strchr(r.err, '\n');
+    ck_assert_msg(nl && nl[1] == '\0', "%s: stderr is not exactly one line: [%s]", cmd, r.err);
+    for (const char *c = r.err; c < nl; c++) /* no \r, tabs or escapes from quoted input */
+        ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7f, "%s: control byte 0x%02x in: %s",
+                      cmd, (unsigned char)*c, r.err);
+    for (; needles && *needles; needles++)
+        ck_assert_msg(strstr(r.err, *needles) != NULL, "%s: message lacks '%s': %s", cmd,
+                      *needles, r.err);
+    tu_run_free(&r);
+}
+
+/* Write text (printf format) to the scratch file `name`; its path in out. */
+static const char *wfile(char out[PATHMAX], const char *name, const char *fmt, ...)
+{
+    snprintf(out, PATHMAX, "%s", tu_tmp(name));
+    va_list ap;
+    va_start(ap, fmt);
+    FILE *f = fopen(out, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", out);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    ck_assert_int_eq(fclose(f), 0);
+    return out;
+}
+
+static void wbytes(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    char *s = tu_read_file(path, n);
+    ck_assert_msg(s != NULL, "cannot read %s", path);
+    return s;
+}
+
+/* A copy of a source-tree trace in the scratch dir, cut to its first half. */
+static const char *truncated_copy(char out[PATHMAX], const char *src_rel, const char *name)
+{
+    size_t n;
+    char *d = slurp(tu_src(src_rel), &n);
+    snprintf(out, PATHMAX, "%s", tu_tmp(name));
+    wbytes(out, d, n / 2);
+    free(d);
+    return out;
+}
+
+/* ---- a minimal JSON reader: is the text one well-formed value, and what
+ * kind of value sits at a dotted path ('o', 'a', 's', 'n', 'b', 'z')? ---- */
+
+typedef struct jscan {
+    const char *p;
+    const char *want;
+    char found;
+    char path[512];
+} jscan;
+
+static void jws(jscan *j)
+{
+    while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r')
+        j->p++;
+}
+
+static int jstr(jscan *j, char *out, size_t n)
+{
+    if (*j->p != '"')
+        return -1;
+    size_t k = 0;
+    for (j->p++; *j->p != '"'; j->p++) {
+        if (!*j->p || (unsigned char)*j->p < 0x20)
+            return -1;
+        if (*j->p == '\\' && !*++j->p)
+            return -1;
+        if (out && k + 1 < n)
+            out[k++] = *j->p;
+    }
+    j->p++;
+    if (out)
+        out[k] = '\0';
+    return 0;
+}
+
+static int jval(jscan *j)
+{
+    jws(j);
+    char kind = 0;
+    int rc = 0;
+    size_t plen = strlen(j->path);
+    if (*j->p == '{') {
+        kind = 'o';
+        j->p++;
+        jws(j);
+        if (*j->p == '}')
+            j->p++;
+        else
+            for (;;) {
+                char key[128];
+                jws(j);
+                if (jstr(j, key, sizeof key) != 0)
+                    return -1;
+                jws(j);
+                if (*j->p++ != ':')
+                    return -1;
+                snprintf(j->path + plen, sizeof j->path - plen, "%s%s", plen ? "." : "", key);
+                rc = jval(j);
+                j->path[plen] = '\0';
+                if (rc)
+                    return rc;
+                jws(j);
+                if (*j->p == ',') {
+                    j->p++;
+                    continue;
+                }
+                if (*j->p++ != '}')
+                    return -1;
+                break;
+            }
+    } else if (*j->p == '[') {
+        kind = 'a';
+        j->p++;
+        jws(j);
+        if (*j->p == ']')
+            j->p++;
+        else
+            for (;;) {
+                if (jval(j))
+                    return -1;
+                jws(j);
+                if (*j->p == ',') {
+                    j->p++;
+                    continue;
+                }
+                if (*j->p++ != ']')
+                    return -1;
+                break;
+            }
+    } else if (*j->p == '"') {
+        kind = 's';
+        if (jstr(j, NULL, 0))
+            return -1;
+    } else if (!strncmp(j->p, "true", 4) || !strncmp(j->p, "false", 5)) {
+        kind = 'b';
+        j->p += *j->p == 't' ? 4 : 5;
+    } else if (!strncmp(j->p, "null", 4)) {
+        kind = 'z';
+        j->p += 4;
+    } else {
+        char *end;
+        strtod(j->p, &end);
+        if (end == j->p)
+            return -1;
+        kind = 'n';
+        j->p = end;
+    }
+    if (!strcmp(j->path, j->want))
+        j->found = kind;
+    return 0;
+}
+
+/* Kind of the value at path in json (0 if absent); fails on malformed JSON. */
+static char jkind(const char *json, const char *path)
+{
+    jscan j = {json, path, 0, ""};
+    ck_assert_msg(jval(&j) == 0, "malformed JSON near: %.60s", j.p);
+    jws(&j);
+    ck_assert_msg(*j.p == '\0', "trailing data after the JSON value: %.60s", j.p);
+    return j.found;
+}
+
+/* Value of the CSV row "key,<value>" (exact key), -1 if absent. */
+static double csv_num(const char *csv, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *l = csv; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (!strncmp(l, key, kl) && l[kl] == ',') {
+            char *end;
+            double v = strtod(l + kl + 1, &end);
+            ck_assert_msg(end != l + kl + 1 && (*end == '\n' || !*end), "CSV %s: bad value", key);
+            return v;
+        }
+    return -1;
+}
+
+/* ---- lparsim run: the config file ---- */
+
+START_TEST(run_missing_config)
+{
+    fails(1, ARGV("run", tu_tmp("nope.yaml")), NEED("nope.yaml", "cannot open"));
+    char dir[PATHMAX];
+    snprintf(dir, sizeof dir, "%s", tu_tmp(""));
+    fails(1, ARGV("run", dir), NEED("cannot read", "directory"));
+}
+END_TEST
+
+START_TEST(run_yaml_syntax)
+{
+    char p[PATHMAX];
+    wfile(p, "syn.yaml", "machine:\n  modules: 2\n  name: \"abc\n");
+    fails(1, ARGV("run", p), NEED("syn.yaml:3:", "YAML syntax error"));
+    wfile(p, "syn2.yaml", "machine:\n  modules: 2\n  seed: {a: 1\ntlb:\n  ways: 2\n");
+    fails(1, ARGV("run", p), NEED("syn2.yaml:4:", "YAML syntax error"));
+    wfile(p, "twodoc.yaml", "machine: {modules: 2}\n---\nmachine: {modules: 3}\n");
+    fails(1, ARGV("run", p), NEED("twodoc.yaml:3:", "expected one document"));
+    /* a NUL byte would silently end the parse: the rest must not be ignored */
+    const char nul[] = "machine: {modules: 2}\n\0lpars: [\n";
+    snprintf(p, sizeof p, "%s", tu_tmp("nul.yaml"));
+    wbytes(p, nul, sizeof nul - 1);
+    fails(1, ARGV("run", p), NEED("nul.yaml:2:", "NUL", "expected"));
+    /* binary garbage: an error, one line */
+    char junk[512];
+    for (unsigned i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i * 167u + 13u);
+    snprintf(p, sizeof p, "%s", tu_tmp("junk.yaml"));
+    wbytes(p, junk, sizeof junk);
+    fails(1, ARGV("run", p), NEED("junk.yaml"));
+}
+END_TEST
+
+START_TEST(run_unknown_key)
+{
+    char p[PATHMAX];
+    wfile(p, "unk.yaml", "machine: {modules: 2, cores_per_modul: 2}\n");
+    fails(1, ARGV("run", p),
+          NEED("unk.yaml:1:", "machine.cores_per_modul", "unknown key",
+               "did you mean 'cores_per_module'"));
+    wfile(p, "unk2.yaml", HDR "lpars:\n  - name: a\n    memroy: 64M\n");
+    fails(1, ARGV("run", p), NEED("unk2.yaml:5:", "lpars[0].memroy", "'memory'"));
+}
+END_TEST
+
+START_TEST(run_wrong_type)
+{
+    char p[PATHMAX];
+    wfile(p, "type.yaml", "machine:\n  modules: [1, 2]\n");
+    fails(1, ARGV("run", p),
+          NEED("type.yaml:2:", "machine.modules", "expected an unsigned integer"));
+    wfile(p, "type2.yaml", "machine:\n  freq_mhz: 3.5\n");
+    fails(1, ARGV("run", p),
+          NEED("type2.yaml:2:", "machine.freq_mhz", "expected an unsigned integer", "'3.5'"));
+    wfile(p, "type3.yaml", "machine: 3\n");
+    fails(1, ARGV("run", p), NEED("type3.yaml:1:", "machine", "expected a mapping"));
+    wfile(p, "type4.yaml", "lpars: 5\n");
+    fails(1, ARGV("run", p), NEED("type4.yaml:1:", "lpars", "expected a sequence"));
+}
+END_TEST
+
+START_TEST(run_out_of_range)
+{
+    char p[PATHMAX];
+    wfile(p, "rng.yaml", "tlb:\n  ways: 0\n");
+    fails(1, ARGV("run", p), NEED("rng.yaml:2:", "tlb.ways", "expected an integer in [1, 64]"));
+    wfile(p, "rng2.yaml", "machine: {modules: -1}\n");
+    fails(1, ARGV("run", p), NEED("rng2.yaml:1:", "machine.modules", "expected"));
+    wfile(p, "rng3.yaml", "machine:\n  modules: 99999999999999999999999\n");
+    fails(1, ARGV("run", p), NEED("rng3.yaml:2:", "machine.modules", "expected"));
+    wfile(p, "rng4.yaml", HDR "lpars:\n  - {name: a, memory: 0}\n");
+    fails(1, ARGV("run", p), NEED("rng4.yaml:4:", "lpars[0].memory", "expected a size in"));
+}
+END_TEST
+
+START_TEST(run_bad_enum_and_size)
+{
+    char p[PATHMAX];
+    wfile(p, "enum.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    page_size: 8K\n");
+    fails(1, ARGV("run", p),
+          NEED("enum.yaml:6:", "lpars[0].page_size", "expected one of 4K|64K|16M", "'8K'"));
+    wfile(p, "size.yaml", HDR "lpars:\n  - name: a\n    memory: 64Q\n");
+    fails(1, ARGV("run", p), NEED("size.yaml:5:", "lpars[0].memory", "expected a size", "'64Q'"));
+}
+END_TEST
+
+START_TEST(run_duplicate_key_and_top_level)
+{
+    char p[PATHMAX];
+    wfile(p, "dup.yaml", "machine:\n  modules: 2\n  modules: 3\n");
+    fails(1, ARGV("run", p), NEED("dup.yaml:3:", "machine.modules", "duplicate key", "line 2"));
+    wfile(p, "top.yaml", "- a\n- b\n");
+    fails(1, ARGV("run", p), NEED("top.yaml:1:", "expected a mapping"));
+    wfile(p, "nolpar.yaml", "machine: {modules: 2}\n");
+    fails(1, ARGV("run", p), NEED("nolpar.yaml", "no LPARs", "expected"));
+    wfile(p, "empty.yaml", "");
+    fails(1, ARGV("run", p), NEED("empty.yaml", "no LPARs", "expected"));
+}
+END_TEST
+
+/* ---- lparsim run: semantic checks (file:line of the offending key) ---- */
+
+START_TEST(run_lmb_multiple)
+{
+    char p[PATHMAX];
+    wfile(p, "lmb.yaml", HDR "lpars:\n  - name: a\n    memory: 40M\n");
+    fails(1, ARGV("run", p),
+          NEED("lmb.yaml:5:", "lpars[0].memory", "LMB", "expected a multiple"));
+}
+END_TEST
+
+START_TEST(run_bad_threads)
+{
+    char p[PATHMAX];
+    const char *tr = tu_src("traces/gzip-head.trc");
+    wfile(p, "thr.yaml",
+          HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+              "      - thread: 5\n        trace: %s\n", tr);
+    fails(1, ARGV("run", p),
+          NEED("thr.yaml:7:", "lpars[0].vcpus[0].thread", "thread 5 does not exist",
+               "expected a thread 0..1"));
+    wfile(p, "two.yaml",
+          HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n      - {thread: 0, trace: %s}\n"
+              "  - name: b\n    memory: 64M\n    vcpus:\n      - {thread: 0, trace: %s}\n",
+          tr, tr);
+    fails(1, ARGV("run", p),
+          NEED("two.yaml:11:", "lpars[1].vcpus[0].thread", "already runs LPAR 0 vCPU 0",
+               "expected"));
+}
+END_TEST
+
+START_TEST(run_bad_lpar_list)
+{
+    char p[PATHMAX];
+    /* an HPT size that is not a power of two once hit an assertion */
+    wfile(p, "hpt.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    hpt_size: 3K\n");
+    fails(1, ARGV("run", p),
+          NEED("hpt.yaml:6:", "lpars[0].hpt_size", "expected 0 (automatic) or a power of two"));
+    wfile(p, "names.yaml", HDR "lpars:\n  - {name: a, memory: 16M}\n  - {name: a, memory: 16M}\n");
+    fails(1, ARGV("run", p), NEED("names.yaml:5:", "lpars[1].name", "expected a unique name"));
+    /* names are report keys: "a.lpid" once aborted the JSON report after the run */
+    wfile(p, "names2.yaml",
+          HDR "lpars:\n  - {name: a, memory: 16M}\n  - {name: a.lpid, memory: 16M}\n");
+    fails(1, ARGV("run", p),
+          NEED("names2.yaml:5:", "lpars[1].name", "'a.lpid'", "expected a name"));
+    wfile(p, "names3.yaml", HDR "lpars:\n  - {name: \"\", memory: 16M}\n");
+    fails(1, ARGV("run", p), NEED("names3.yaml:4:", "lpars[0].name", "expected a name"));
+    wfile(p, "notrace.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                                 "      - {thread: 0}\n");
+    fails(1, ARGV("run", p),
+          NEED("notrace.yaml:7:", "lpars[0].vcpus[0].trace", "missing", "expected"));
+}
+END_TEST
+
+/* ---- lparsim run: the traces a config names ---- */
+
+START_TEST(run_missing_trace)
+{
+    char p[PATHMAX];
+    wfile(p, "mtr.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                             "      - {thread: 0, trace: nothere.trc}\n");
+    fails(1, ARGV("run", p),
+          NEED("mtr.yaml:7:", "lpars[0].vcpus[0].trace", "nothere.trc", "cannot open"));
+}
+END_TEST
+
+START_TEST(run_foreign_trace)
+{
+    char p[PATHMAX];
+    wfile(p, "lack.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                              "      - {thread: 0, trace: %s}\n",
+          tu_src("tests/data/trace/tiny.lackey"));
+    fails(1, ARGV("run", p),
+          NEED("lack.yaml:7:", "lpars[0].vcpus[0].trace", "tiny.lackey", "not an lparsim trace",
+               "expected", "lparsim trace import"));
+}
+END_TEST
+
+START_TEST(run_truncated_trace)
+{
+    /* a native trace imported from the lackey sample, cut in half */
+    char full[PATHMAX], cut[PATHMAX], p[PATHMAX];
+    snprintf(full, sizeof full, "%s", tu_tmp("tiny-full.trc"));
+    tu_run r = tu_lparsim(ARGV("trace", "import", "--format", "lackey",
+                               tu_src("tests/data/trace/tiny.lackey"), "-o", full));
+    ck_assert_msg(r.status == 0, "import: %s", r.err);
+    tu_run_free(&r);
+    size_t n;
+    char *d = slurp(full, &n);
+    snprintf(cut, sizeof cut, "%s", tu_tmp("tiny-cut.trc"));
+    wbytes(cut, d, n / 2);
+    free(d);
+    wfile(p, "trunc.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                               "      - {thread: 0, trace: %s}\n", cut);
+    fails(1, ARGV("run", p), NEED("tiny-cut.trc", "truncated"));
+    /* and a real one, cut mid-stream */
+    truncated_copy(cut, "traces/gzip-head.trc", "gzip-cut.trc");
+    wfile(p, "trunc2.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                                "      - {thread: 0, trace: %s}\n", cut);
+    fails(1, ARGV("run", p), NEED("gzip-cut.trc", "truncated"));
+}
+END_TEST
+
+START_TEST(run_corrupt_trace)
+{
+    size_t n;
+    char *d = slurp(tu_src("traces/gzip-head.trc"), &n);
+    char t[PATHMAX], p[PATHMAX];
+    snprintf(t, sizeof t, "%s", tu_tmp("corrupt.trc"));
+    for (size_t i = n / 2; i < n / 2 + 64; i++)
+        d[i] ^= 0x5a;
+    wbytes(t, d, n);
+    free(d);
+    wfile(p, "corrupt.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                                 "      - {thread: 0, trace: %s}\n", t);
+    fails(1, ARGV("run", p), NEED("corrupt.trc", "corrupt"));
+}
+END_TEST
+
+START_TEST(run_bad_text_trace)
+{
+    char t[PATHMAX], p[PATHMAX];
+    wfile(t, "bad.txt", "#lparsim-trace v1\nL 0x1000 8\nX 0x2000 8\n");
+    wfile(p, "badtxt.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                                "      - {thread: 0, trace: %s}\n", t);
+    fails(1, ARGV("run", p), NEED("bad.txt:3:", "expected a record", "'X 0x2000 8'"));
+}
+END_TEST
+
+/* ---- lparsim run: options ---- */
+
+START_TEST(run_bad_set)
+{
+    char p[PATHMAX];
+    wfile(p, "set.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                             "      - {thread: 0, trace: %s}\n", tu_src("traces/gzip-head.trc"));
+    fails(1, ARGV("run", p, "--set", "machine.cores_per_modul=3"),
+          NEED("--set machine.cores_per_modul=3", "unknown key",
+               "did you mean 'cores_per_module'"));
+    fails(1, ARGV("run", p, "--set", "machine.modules=abc"),
+          NEED("--set machine.modules=abc", "expected an unsigned integer", "'abc'"));
+    fails(1, ARGV("run", p, "--set", "tlb.ways=0"),
+          NEED("--set tlb.ways=0", "expected an integer in [1, 64]"));
+    fails(1, ARGV("run", p, "--set", "lpars[3].memory=1G"),
+          NEED("--set lpars[3].memory=1G", "no element lpars[3]", "1 element"));
+    fails(1, ARGV("run", p, "--set", "lpars[x].memory=1G"),
+          NEED("--set lpars[x].memory=1G", "expected lpars[N]"));
+    fails(1, ARGV("run", p, "--set", "noequals"), NEED("--set noequals", "expected KEY=VALUE"));
+}
+END_TEST
+
+START_TEST(run_bad_usage)
+{
+    char p[PATHMAX];
+    wfile(p, "usage.yaml", HDR "lpars:\n  - {name: a, memory: 16M}\n");
+    fails(2, ARGV("run", p, "--bogus"), NEED("unknown option '--bogus'"));
+    fails(2, ARGV("run", p, "--json"), NEED("--json needs a value"));
+    fails(2, ARGV("run", p, "--csv"), NEED("--csv needs a value"));
+    fails(2, ARGV("run", p, "--set"), NEED("--set needs a value"));
+    fails(2, ARGV("run"), NEED("run needs a config file"));
+    fails(2, ARGV("run", p, p), NEED("too many arguments"));
+}
+END_TEST
+
+/* ---- lparsim replay ---- */
+
+START_TEST(replay_errors)
+{
+    fails(2, ARGV("replay"), NEED("replay needs at least one trace"));
+    fails(2, ARGV("replay", "traces/gzip-head.trc", "--page-size", "8K"),
+          NEED("--page-size 8K", "expected 4K, 64K or 16M"));
+    fails(2, ARGV("replay", "traces/gzip-head.trc", "--page-size"),
+          NEED("--page-size needs a value"));
+    fails(1, ARGV("replay", "nothere.trc"),
+          NEED("lpars[0].vcpus[0].trace", "nothere.trc", "cannot open"));
+    fails(1, ARGV("replay", "tests/data/trace/tiny.lackey"),
+          NEED("tiny.lackey", "not an lparsim trace", "lparsim trace import"));
+    char cut[PATHMAX];
+    truncated_copy(cut, "traces/stream-8m.trc", "stream-cut.trc");
+    fails(1, ARGV("replay", cut), NEED("stream-cut.trc", "truncated"));
+}
+END_TEST
+
+/* ---- lparsim dram ---- */
+
+START_TEST(dram_bad_trace)
+{
+    char p[PATHMAX];
+    fails(1, ARGV("dram", tu_tmp("nothere.dram")), NEED("nothere.dram", "cannot open"));
+    wfile(p, "bad.dram", "0x1000 READ 10\n0x2000 WRTE 20\n");
+    fails(1, ARGV("dram", p),
+          NEED("bad.dram:2:", "expected '<hex address> <READ|WRITE> <cycle>'",
+               "'0x2000 WRTE 20'"));
+    wfile(p, "bad2.dram", "# comment\n0x1000 READ 10\n\n0x2000 WRITE\n");
+    fails(1, ARGV("dram", p), NEED("bad2.dram:4:", "expected '<hex address>"));
+    wfile(p, "bad3.dram", "0x1000 READ 10\n0x2000 READ 5\n");
+    fails(1, ARGV("dram", p), NEED("bad3.dram:2:", "expected non-decreasing cycles"));
+    wfile(p, "bad4.dram", "0x1000 READ 10\n0xFFFFFFFFFFFF READ 20\n");
+    fails(1, ARGV("dram", p), NEED("bad4.dram:2:", "capacity", "expected an address below"));
+    /* a native binary trace is not a DRAMsim3 file; the quoted bytes must
+     * not break the one-line message */
+    fails(1, ARGV("dram", "traces/gzip-head.trc"), NEED("gzip-head.trc:1:", "expected"));
+    char junk[300];
+    for (unsigned i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i % 7 == 3 ? '\r' : i * 89u + 1u);
+    snprintf(p, sizeof p, "%s", tu_tmp("junk.dram"));
+    wbytes(p, junk, sizeof junk);
+    fails(1, ARGV("dram", p), NEED("junk.dram:1:", "expected"));
+}
+END_TEST
+
+START_TEST(dram_bad_config)
+{
+    char p[PATHMAX];
+    const char *tr = "tests/data/trace/tiny.dramsim3";
+    fails(1, ARGV("dram", tr, "--config", tu_tmp("nope.yaml")), NEED("nope.yaml", "cannot open"));
+    wfile(p, "dsyn.yaml", "dram:\n  channels: 1\n  tCK: [1,\n");
+    fails(1, ARGV("dram", tr, "--config", p), NEED("dsyn.yaml:", "YAML syntax error"));
+    wfile(p, "dunk.yaml", "dram:\n  channels: 1\n  tRDC: 17\n");
+    fails(1, ARGV("dram", tr, "--config", p),
+          NEED("dunk.yaml:3:", "dram.tRDC", "unknown key", "did you mean 'tRCD'"));
+    wfile(p, "dmap.yaml", "dram:\n  channels: 1\n  address_mapping: rorochbabgco\n");
+    fails(1, ARGV("dram", tr, "--config", p),
+          NEED("dmap.yaml:3:", "dram.address_mapping", "'rorochbabgco'", "expected six"));
+    wfile(p, "dpow.yaml", "dram:\n  channels: 3\n");
+    fails(1, ARGV("dram", tr, "--config", p),
+          NEED("dpow.yaml:2:", "dram.channels", "expected 1, 2, 4"));
+    fails(1, ARGV("dram", tr, "--set", "dram.address_mapping=xx"),
+          NEED("dram.address_mapping", "'xx'", "expected six"));
+    fails(1, ARGV("dram", tr, "--set", "dram.bogus=1"), NEED("--set dram.bogus=1", "unknown key"));
+    /* the same mapping in a machine config: located too */
+    wfile(p, "mmap.yaml", HDR "dram:\n  address_mapping: rorochbabgco\nlpars:\n"
+                              "  - {name: a, memory: 16M}\n");
+    fails(1, ARGV("run", p), NEED("mmap.yaml:4:", "dram.address_mapping", "expected six"));
+}
+END_TEST
+
+START_TEST(dram_bad_usage)
+{
+    fails(2, ARGV("dram"), NEED("usage: lparsim dram TRACE"));
+    fails(2, ARGV("dram", "a", "b"), NEED("dram takes one trace file"));
+    fails(2, ARGV("dram", "tests/data/trace/tiny.dramsim3", "--json"),
+          NEED("--json needs a value"));
+    fails(2, ARGV("dram", "tests/data/trace/tiny.dramsim3", "--frob"),
+          NEED("unknown option '--frob'"));
+}
+END_TEST
+
+/* ---- lparsim trace ---- */
+
+START_TEST(trace_import_errors)
+{
+    char out[PATHMAX], in[PATHMAX];
+    snprintf(out, sizeof out, "%s", tu_tmp("imp.trc"));
+    unlink(out); /* from an earlier run of this test */
+    const char *lackey = tu_src("tests/data/trace/tiny.lackey");
+    fails(2, ARGV("trace", "import", "--format", "foo", lackey, "-o", out),
+          NEED("--format foo", "expected lackey or dramsim3"));
+    fails(2, ARGV("trace", "import", "--format", "lackey", lackey), NEED("usage: lparsim trace"));
+    fails(2, ARGV("trace", "import", "--format", "lackey", lackey, "-o"),
+          NEED("-o needs a value"));
+    ck_assert(!exists(out));
+    /* a bad line: named, and nothing left behind */
+    wfile(in, "bad.lackey", "==1== Lackey\nI  04000000,3\n L 1ffefff000,8\n Q 1234,8\n");
+    fails(1, ARGV("trace", "import", "--format", "lackey", in, "-o", out),
+          NEED("bad.lackey:4:", "expected a lackey record", "' Q 1234,8'"));
+    ck_assert_msg(!exists(out), "a failed import left %s", out);
+    char tmp[PATHMAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    ck_assert_msg(!exists(tmp), "a failed import left %s", tmp);
+    wfile(in, "bad.d3", "0x1000 READ 0\n0x2000 WRTE 8\n");
+    fails(1, ARGV("trace", "import", "--format", "dramsim3", in, "-o", out),
+          NEED("bad.d3:2:", "expected a DRAMsim3 record"));
+    ck_assert(!exists(out) && !exists(tmp));
+    /* a missing input */
+    fails(1, ARGV("trace", "import", "--format", "lackey", tu_tmp("none.lackey"), "-o", out),
+          NEED("none.lackey", "cannot open"));
+    ck_assert(!exists(out) && !exists(tmp));
+    /* an output directory that does not exist: the message names the output */
+    fails(1, ARGV("trace", "import", "--format", "lackey", lackey, "-o",
+                  "/nonexistent-lparsim-dir/x.trc"),
+          NEED("/nonexistent-lparsim-dir/x.trc:", "cannot create"));
+    /* an existing output survives a failed import */
+    wfile(out, "imp.trc", "OLD CONTENT\n");
+    fails(1, ARGV("trace", "import", "--format", "lackey", in, "-o", out), NEED("bad.d3:1:"));
+    char *s = slurp(out, NULL);
+    ck_assert_str_eq(s, "OLD CONTENT\n");
+    free(s);
+    ck_assert(!exists(tmp));
+}
+END_TEST
+
+START_TEST(trace_info_cat_errors)
+{
+    char cut[PATHMAX], t[PATHMAX];
+    fails(1, ARGV("trace", "info", tu_tmp("none.trc")), NEED("none.trc", "cannot open"));
+    fails(1, ARGV("trace", "cat", tu_tmp("none.trc")), NEED("none.trc", "cannot open"));
+    truncated_copy(cut, "traces/gzip-head.trc", "info-cut.trc");
+    fails(1, ARGV("trace", "info", cut), NEED("info-cut.trc", "truncated"));
+    fails(1, ARGV("trace", "cat", cut), NEED("info-cut.trc", "truncated"));
+    fails(1, ARGV("trace", "info", "tests/data/trace/tiny.lackey"),
+          NEED("tiny.lackey", "not an lparsim trace", "lparsim trace import"));
+    fails(1, ARGV("trace", "cat", "tests/data/trace/tiny.lackey"),
+          NEED("tiny.lackey", "not an lparsim trace"));
+    /* cat prints the records before a bad line, then the error */
+    wfile(t, "cat-bad.txt", "#lparsim-trace v1\nL 0x1000 8\nL 0x2000\n");
+    tu_run r = tu_lparsim(ARGV("trace", "cat", t));
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "cat-bad.txt:3:") && strstr(r.err, "expected"), "%s", r.err);
+    ck_assert_msg(strstr(r.out, "L 0x1000 8") != NULL, "good record lost: [%s]", r.out);
+    tu_run_free(&r);
+    fails(2, ARGV("trace", "cat", t, "--limit", "abc"), NEED("--limit abc", "expected a number"));
+    fails(2, ARGV("trace"), NEED("trace needs a subcommand"));
+    fails(2, ARGV("trace", "bogus"), NEED("unknown trace subcommand 'bogus'"));
+    fails(2, ARGV("trace", "info"), NEED("usage: lparsim trace info"));
+}
+END_TEST
+
+START_TEST(trace_corruption_never_crashes)
+{
+    /* damage at several places: always exit 1 with one line, never a signal */
+    size_t n;
+    char *orig = slurp(tu_src("traces/gzip-head.trc"), &n);
+    char *d = malloc(n);
+    char t[PATHMAX];
+    snprintf(t, sizeof t, "%s", tu_tmp("damaged.trc"));
+    for (unsigned k = 0; k < 12; k++) {
+        memcpy(d, orig, n);
+        /* gzip magic and flags (not its mtime: gzip ignores that), the
+         * first deflate block, all over the data, the CRC at the end */
+        static const size_t head[4] = {0, 3, 10, 15};
+        size_t at = k < 4 ? head[k] : k < 11 ? (n / 12) * k : n - 6;
+        for (size_t i = at; i < at + 1 + k % 5 && i < n; i++)
+            d[i] ^= (char)(0x41 + k);
+        wbytes(t, d, n);
+        fails(1, ARGV("trace", "info", t), NEED("damaged.trc"));
+    }
+    free(d);
+    free(orig);
+}
+END_TEST
+
+/* ---- informational commands ---- */
+
+START_TEST(params_and_help)
+{
+    fails(2, ARGV("params", "bogus"),
+          NEED("no parameter matches 'bogus'", "machine", "dram", "lpars", "tlb"));
+    tu_run r = tu_lparsim(ARGV("params", "dram"));
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.err, "");
+    const char *p = strstr(r.out, "dram.tRCD ");
+    ck_assert_msg(p && (p == r.out || p[-1] == '\n'), "no dram.tRCD block: %.200s", r.out);
+    const char *nl = strchr(p, '\n');
+    ck_assert(nl != NULL);
+    ck_assert_msg(memmem(p, (size_t)(nl - p), "cycles", 6) != NULL, "no unit: %.*s",
+                  (int)(nl - p), p);
+    ck_assert_msg(memmem(p, (size_t)(nl - p), "default", 7) != NULL, "no default");
+    ck_assert_msg(!strncmp(nl + 1, "    ", 4) && nl[5] > ' ', "no description after %.*s",
+                  (int)(nl - p), p);
+    ck_assert_msg(strstr(r.out, "machine.modules") == NULL, "params dram printed machine.*");
+    tu_run_free(&r);
+
+    r = tu_lparsim(ARGV("--help"));
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(!strncmp(r.out, "usage: lparsim", 14), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    r = tu_lparsim(ARGV("--version"));
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(!strncmp(r.out, "lparsim ", 8) && r.out[8] >= '0' && r.out[8] <= '9' &&
+                      strchr(r.out, '\n') == r.out + strlen(r.out) - 1,
+                  "%s", r.out);
+    tu_run_free(&r);
+    fails(2, ARGV("frobnicate"), NEED("unknown command 'frobnicate'"));
+    const char *none[] = {NULL};
+    fails(2, none, NEED("missing command"));
+    fails(2, ARGV("params", "--bogus"), NEED("unknown option '--bogus'"));
+}
+END_TEST
+
+/* ---- results already written are never lost ---- */
+
+static const char old_json[] = "{\n  \"old\": \"results\"\n}\n";
+static const char old_csv[] = "metric,value\nold,1\n";
+
+static void assert_untouched(const char *json, const char *csv)
+{
+    char *s = slurp(json, NULL);
+    ck_assert_str_eq(s, old_json);
+    free(s);
+    s = slurp(csv, NULL);
+    ck_assert_str_eq(s, old_csv);
+    free(s);
+    char tmp[PATHMAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", json);
+    ck_assert_msg(!exists(tmp), "%s left behind", tmp);
+    snprintf(tmp, sizeof tmp, "%s.tmp", csv);
+    ck_assert_msg(!exists(tmp), "%s left behind", tmp);
+}
+
+START_TEST(failed_runs_keep_old_results)
+{
+    char j[PATHMAX], c[PATHMAX], p[PATHMAX];
+    wfile(j, "keep.json", "%s", old_json);
+    wfile(c, "keep.csv", "%s", old_csv);
+    /* bad config */
+    wfile(p, "keep-bad.yaml", "machine: {modules: 2, cores_per_modul: 2}\n");
+    fails(1, ARGV("run", p, "--json", j, "--csv", c), NEED("keep-bad.yaml:1:"));
+    assert_untouched(j, c);
+    /* bad usage after the output options */
+    fails(2, ARGV("run", p, "--json", j, "--csv", c, "--bogus"), NEED("unknown option"));
+    assert_untouched(j, c);
+    /* a run that fails part way: one 16M LMB holds 4096 4K pages, and
+     * random-96m.trc touches ~24000 */
+    wfile(p, "keep-oom.yaml", HDR "lpars:\n  - name: small\n    memory: 16M\n    vcpus:\n"
+                                  "      - {thread: 0, trace: %s}\n",
+          tu_src("traces/random-96m.trc"));
+    fails(1, ARGV("run", p, "--json", j, "--csv", c, "-q"),
+          NEED("random-96m.trc", "LPAR small", "out of memory", "4096 pages"));
+    assert_untouched(j, c);
+    /* a trace that turns out truncated after part of the run */
+    char cut[PATHMAX];
+    truncated_copy(cut, "traces/gzip-head.trc", "keep-cut.trc");
+    wfile(p, "keep-cut.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                                  "      - {thread: 0, trace: %s}\n", cut);
+    fails(1, ARGV("run", p, "--json", j, "--csv", c, "-q"), NEED("keep-cut.trc", "truncated"));
+    assert_untouched(j, c);
+    /* replay with a bad trace */
+    fails(1, ARGV("replay", cut, "--json", j, "--csv", c, "-q"), NEED("truncated"));
+    assert_untouched(j, c);
+    /* dram with a bad line */
+    wfile(p, "keep.dram", "0x1000 READ 10\nbad line\n");
+    fails(1, ARGV("dram", p, "--json", j), NEED("keep.dram:2:"));
+    assert_untouched(j, c);
+}
+END_TEST
+
+START_TEST(unwritable_report_path)
+{
+    /* the text report is printed before the JSON write fails */
+    char p[PATHMAX];
+    wfile(p, "unw.yaml", HDR "run: {max_records: 1000}\nlpars:\n  - name: a\n    memory: 64M\n"
+                             "    vcpus:\n      - {thread: 0, trace: %s}\n",
+          tu_src("traces/gzip-head.trc"));
+    const char *const *argv = ARGV("run", p, "--json", "/nonexistent-lparsim-dir/r.json");
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "/nonexistent-lparsim-dir/r.json") &&
+                      strstr(r.err, "cannot write") && strchr(r.err, '\n')[1] == '\0',
+                  "%s", r.err);
+    ck_assert_msg(strlen(r.out) > 100, "report not printed: %s", r.out);
+    tu_run_free(&r);
+}
+END_TEST
+
+START_TEST(golden_run_reports)
+{
+    char j[PATHMAX], c[PATHMAX], tmp[PATHMAX + 8];
+    wfile(j, "golden.json", "%s", old_json); /* replaced atomically */
+    snprintf(c, sizeof c, "%s", tu_tmp("golden.csv"));
+    unlink(c);
+    tu_run r = tu_lparsim(ARGV("run", "tests/golden/golden.yaml", "--json", j, "--csv", c, "-q"));
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_str_eq(r.out, ""); /* --quiet */
+    tu_run_free(&r);
+    snprintf(tmp, sizeof tmp, "%s.tmp", j);
+    ck_assert(!exists(tmp));
+    snprintf(tmp, sizeof tmp, "%s.tmp", c);
+    ck_assert(!exists(tmp));
+
+    char *js = slurp(j, NULL);
+    static const char *const nums[] = {
+        "sim.cycles", "sim.records", "sim.host_seconds", "sim.records_per_host_second",
+        "ops.hcall.H_ENTER.count", "ops.hcall.H_REMOVE.count", "ops.hcall.H_PROTECT.count",
+        "ops.hcall.H_READ.count", "ops.hcall.H_BULK_REMOVE.count", "ops.page_fault.p99"};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        ck_assert_msg(jkind(js, nums[i]) == 'n', "JSON %s: kind '%c', expected a number",
+                      nums[i], jkind(js, nums[i]) ? jkind(js, nums[i]) : '-');
+    ck_assert_msg(jkind(js, "ops.tlb.miss.breakdown") == 'o',
+                  "ops.tlb.miss.breakdown is not an object");
+    ck_assert_int_eq(jkind(js, "old"), 0); /* the old file was replaced */
+    free(js);
+
+    char *cs = slurp(c, NULL);
+    ck_assert_msg(!strncmp(cs, "metric,value\n", 13), "CSV header: %.40s", cs);
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        ck_assert_msg(csv_num(cs, nums[i]) >= 0, "CSV lacks %s", nums[i]);
+    /* 3 vCPUs, each stopped by run.max_records = 60000 (every trace is longer) */
+    ck_assert_double_eq(csv_num(cs, "sim.records"), 180000.0);
+    /* every page touched needs an H_ENTER; two LPARs touch at least one each */
+    ck_assert_double_ge(csv_num(cs, "ops.hcall.H_ENTER.count"), 2.0);
+    ck_assert_double_gt(csv_num(cs, "sim.cycles"), 180000.0); /* >= 1 cycle per record */
+    ck_assert_double_ge(csv_num(cs, "ops.page_fault.p99"), 1.0);
+    ck_assert_msg(strstr(cs, "\nops.tlb.miss.breakdown.") != NULL, "CSV lacks the breakdown");
+    free(cs);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    struct {
+        const char *name;
+        const TTest *tests[16];
+    } groups[] = {
+        {"run_config", {run_missing_config, run_yaml_syntax, run_unknown_key, run_wrong_type,
+                        run_out_of_range, run_bad_enum_and_size, run_duplicate_key_and_top_level}},
+        {"run_semantic", {run_lmb_multiple, run_bad_threads, run_bad_lpar_list}},
+        {"run_traces", {run_missing_trace, run_foreign_trace, run_truncated_trace,
+                        run_corrupt_trace, run_bad_text_trace}},
+        {"run_options", {run_bad_set, run_bad_usage, replay_errors}},
+        {"dram", {dram_bad_trace, dram_bad_config, dram_bad_usage}},
+        {"trace", {trace_import_errors, trace_info_cat_errors, trace_corruption_never_crashes}},
+        {"info", {params_and_help}},
+        {"results", {failed_runs_keep_old_results, unwritable_report_path, golden_run_reports}},
+    };
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        TCase *tc = tcase_create(groups[g].name);
+        tcase_set_timeout(tc, 300);
+        for (size_t i = 0; groups[g].tests[i]; i++)
+            tcase_add_test(tc, groups[g].tests[i]);
+        suite_add_tcase(s, tc);
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
