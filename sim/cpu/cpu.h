@@ -101,6 +101,7 @@ typedef struct cpu_thread {
     cpu_binding b;
     bool bound, done;
     uint64_t pass;                    /* current pass over the trace */
+    unsigned page_shift, seg_shift;   /* from the binding, for the hit path */
     /* segment lookaside (one entry; SLB misses are not modeled) */
     uint64_t seg_key;                 /* esid + 1, 0 = empty */
     uint64_t seg_vsid;

@@ -90,6 +90,8 @@ void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
     t->pass = 0;
     t->pos = t->len = 0;
     t->seg_key = 0;
+    t->page_shift = hpt_psize_shift(t->b.psize);
+    t->seg_shift = t->b.seg_1t ? 40 : 28;
 }
 
 /* Slow path: segment lookup (creating the segment as the guest's SLB miss
@@ -106,7 +108,7 @@ static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
             return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->b.lpid,
                                   t->b.vcpu, (unsigned long long)ea);
     }
-    t->seg_key = (ea >> (t->b.seg_1t ? 40 : 28)) + 1;
+    t->seg_key = (ea >> t->seg_shift) + 1;
     t->seg_vsid = s->vsid;
     return 0;
 }
@@ -154,10 +156,10 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 /* Translate ea; returns the real address or UINT64_MAX on error. */
 static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
-    unsigned sshift = t->b.seg_1t ? 40 : 28;
+    unsigned sshift = t->seg_shift;
     if ((ea >> sshift) + 1 != t->seg_key && segment(t, ea, e) != 0)
         return UINT64_MAX;
-    unsigned shift = hpt_psize_shift(t->b.psize);
+    unsigned shift = t->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
     uint64_t vpn = (t->seg_vsid << (sshift - shift)) | (off >> shift);
     const tlb_entry *te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
@@ -175,7 +177,7 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
 static uint64_t mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *e)
 {
     static const mem_kind kinds[] = {MEM_READ, MEM_WRITE, MEM_IFETCH};
-    unsigned shift = hpt_psize_shift(t->b.psize);
+    unsigned shift = t->page_shift;
     uint64_t last = ea + (size ? size - 1 : 0);
     uint64_t lat = 0;
     for (;;) {
