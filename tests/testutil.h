@@ -6,6 +6,7 @@
 #ifndef LPARSIM_TESTUTIL_H
 #define LPARSIM_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 typedef struct tu_run {
@@ -29,5 +30,13 @@ const char *tu_tmp(const char *file);
 /* Read a whole file (heap, NUL-terminated), NULL if missing. */
 char *tu_read_file(const char *path, size_t *len);
 int tu_write_file(const char *path, const char *text);
+
+/* Run a suite in fork mode (crash isolation), print Check's summary and
+ * return the process exit status (0 when every test passed). */
+int tu_run_suite(Suite *s);
+
+/* Remove, in place, the lines of a JSON report that carry host-time figures
+ * ("host_seconds", "records_per_host_second"); returns s. */
+char *tu_strip_host(char *s);
 
 #endif

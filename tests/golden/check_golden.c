@@ -10,25 +10,6 @@
 
 #include "testutil.h"
 
-/* Drop the lines holding host-time figures. */
-static char *strip_host(const char *s)
-{
-    char *out = malloc(strlen(s) + 1);
-    char *o = out;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s + 1) : strlen(s);
-        if (!memmem(s, len, "\"host_seconds\"", 14) &&
-            !memmem(s, len, "\"records_per_host_second\"", 25)) {
-            memcpy(o, s, len);
-            o += len;
-        }
-        s += len;
-    }
-    *o = '\0';
-    return out;
-}
-
 static char *run_golden(const char *name)
 {
     const char *out = tu_tmp(name);
@@ -38,9 +19,7 @@ static char *run_golden(const char *name)
     tu_run_free(&r);
     char *text = tu_read_file(out, NULL);
     ck_assert_ptr_nonnull(text);
-    char *s = strip_host(text);
-    free(text);
-    return s;
+    return tu_strip_host(text);
 }
 
 static void first_difference(const char *a, const char *b)
@@ -105,10 +84,5 @@ int main(void)
     tcase_add_test(tc, report_is_deterministic);
     tcase_add_test(tc, parameter_docs_are_current);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

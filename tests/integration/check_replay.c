@@ -81,22 +81,6 @@ START_TEST(crossing_access_touches_both_pages)
 }
 END_TEST
 
-static char *strip_host(char *s)
-{
-    char *o = s, *p = s;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
-        if (!memmem(p, len, "host_seconds", 12) && !memmem(p, len, "records_per_host", 16)) {
-            memmove(o, p, len);
-            o += len;
-        }
-        p += len;
-    }
-    *o = '\0';
-    return s;
-}
-
 START_TEST(cli_replay_is_deterministic)
 {
     const char *a = tu_tmp("replay_a.json"), *b = tu_tmp("replay_b.json");
@@ -114,7 +98,7 @@ START_TEST(cli_replay_is_deterministic)
     ck_assert_ptr_nonnull(x);
     ck_assert_ptr_nonnull(y);
     ck_assert_ptr_nonnull(strstr(x, "\"records_per_host_second\""));
-    ck_assert_str_eq(strip_host(x), strip_host(y));
+    ck_assert_str_eq(tu_strip_host(x), tu_strip_host(y));
     free(x);
     free(y);
 }
@@ -180,10 +164,5 @@ int main(void)
     tcase_add_test(tc, cli_replay_is_deterministic);
     tcase_add_test(tc, default_machine_invariants);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

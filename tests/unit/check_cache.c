@@ -434,10 +434,5 @@ static Suite *cache_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cache_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf != 0;
+    return tu_run_suite(cache_suite());
 }

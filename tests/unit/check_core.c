@@ -16,6 +16,8 @@
 #include "core/stats.h"
 #include "core/err.h"
 
+#include "testutil.h"
+
 static char *jtree_text(const jtree *t)
 {
     char *buf = NULL;
@@ -252,10 +254,5 @@ int main(void)
     tcase_add_test(tc, resource_queueing);
     tcase_add_test(tc, err_one_line);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

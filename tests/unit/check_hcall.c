@@ -1203,10 +1203,5 @@ static Suite *hcall_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(hcall_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return tu_run_suite(hcall_suite());
 }

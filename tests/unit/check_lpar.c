@@ -624,10 +624,5 @@ static Suite *lpar_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(lpar_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return tu_run_suite(lpar_suite());
 }

@@ -311,10 +311,5 @@ static Suite *physmem_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(physmem_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf != 0;
+    return tu_run_suite(physmem_suite());
 }
