@@ -102,6 +102,11 @@ typedef struct cpu_thread {
     bool bound, done;
     uint64_t pass;                    /* current pass over the trace */
     unsigned page_shift, seg_shift;   /* from the binding, for the hit path */
+    /* one-entry TLB lookaside per access kind (fetch, load, store): the
+     * entry last hit, re-validated by its tag on every use, so it never
+     * outlives an invalidation or an eviction; hits still count in the TLB */
+    const tlb_entry *la_entry[3];
+    uint32_t la_ctx;
     /* segment lookaside (one entry; SLB misses are not modeled) */
     uint64_t seg_key;                 /* esid + 1, 0 = empty */
     uint64_t seg_vsid;

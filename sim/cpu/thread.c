@@ -92,6 +92,8 @@ void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
     t->seg_key = 0;
     t->page_shift = hpt_psize_shift(t->b.psize);
     t->seg_shift = t->b.seg_1t ? 40 : 28;
+    t->la_ctx = tlb_make_ctx(t->b.lpid, t->b.psize);
+    t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
 }
 
 /* Slow path: segment lookup (creating the segment as the guest's SLB miss
@@ -162,7 +164,13 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
     unsigned shift = t->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
     uint64_t vpn = (t->seg_vsid << (sshift - shift)) | (off >> shift);
-    const tlb_entry *te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
+    const tlb_entry *te = t->la_entry[acc];
+    if (te && te->vpn == vpn && te->ctx == t->la_ctx) {
+        tlb_note_hit(t->tlb, te);
+    } else {
+        te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
+        t->la_entry[acc] = te;
+    }
     uint64_t rpn;
     if (te && (acc != CPU_STORE || (te->prot & HPTE_PROT_W))) {
         rpn = te->rpn;

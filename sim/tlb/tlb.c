@@ -163,6 +163,13 @@ const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize)
     return NULL;
 }
 
+void tlb_note_hit(tlb *t, const tlb_entry *e)
+{
+    t->st.hits++;
+    if (t->lru)
+        t->e[e - t->e].stamp = ++t->clock;
+}
+
 bool tlb_insert(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize, uint64_t rpn,
                 unsigned prot)
 {

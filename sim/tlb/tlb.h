@@ -59,6 +59,11 @@ typedef struct tlb_entry {
     uint64_t stamp; /* replacement stamp (LRU: last use; FIFO: insertion) */
 } tlb_entry;
 
+/* The tag word of an entry for (lpid, psize). */
+static inline uint32_t tlb_make_ctx(uint32_t lpid, unsigned psize)
+{
+    return lpid << 3 | (uint32_t)psize << 1 | 1u;
+}
 static inline uint32_t tlb_entry_lpid(const tlb_entry *e) { return e->ctx >> 3; }
 static inline unsigned tlb_entry_psize(const tlb_entry *e) { return (e->ctx >> 1) & 3; }
 
@@ -84,6 +89,10 @@ uint64_t tlb_sets(const tlb *t);
 /* Entry for (lpid, vpn, psize) or NULL; counts a hit or a miss. The pointer
  * is valid until the next insert/invalidate on t. */
 const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize);
+/* Count a hit on entry e of t that the caller found through its own
+ * one-entry lookaside (e's tag checked current): the same statistics and
+ * replacement state as tlb_lookup returning e. */
+void tlb_note_hit(tlb *t, const tlb_entry *e);
 /* Install (or refresh) a translation; evicts the LRU (or oldest) way of a
  * full set. Returns true if a valid entry was evicted. */
 bool tlb_insert(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize, uint64_t rpn,
