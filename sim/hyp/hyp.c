@@ -89,22 +89,18 @@ static uint64_t lmbtab_bytes(const hyp_config *c, uint64_t memory)
 uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t *lpar_memory,
                            const uint64_t *hpt_bytes)
 {
-    uint64_t *sz = calloc(2 * (size_t)nlpars + 1, sizeof *sz);
-    uint64_t *al = calloc(2 * (size_t)nlpars + 1, sizeof *al);
-    if (!sz || !al) {
-        free(sz);
-        free(al);
+    /* HPTs from the bottom (as hyp_lpar_create allocates them), tables from
+     * the top: 128-byte multiples below an LMB-aligned top, so no waste */
+    uint64_t *sz = calloc((size_t)nlpars + 1, sizeof *sz);
+    if (!sz)
         return UINT64_MAX;
-    }
+    uint64_t tables = 0;
     for (unsigned i = 0; i < nlpars; i++) {
-        sz[2 * i] = lmbtab_bytes(c, lpar_memory[i]);
-        al[2 * i] = 128;
-        sz[2 * i + 1] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
-        al[2 * i + 1] = sz[2 * i + 1];
+        tables += lmbtab_bytes(c, lpar_memory[i]);
+        sz[i] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
     }
-    uint64_t need = lmb_plan(sz, al, 2 * nlpars);
+    uint64_t need = lmb_plan(sz, sz, nlpars) + tables;
     free(sz);
-    free(al);
     if (need == 0)
         need = 1;
     return (need + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
@@ -170,8 +166,8 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
         return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
                         (unsigned long long)memory, (unsigned long long)lp->nlmbs,
                         (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
-    lp->lmbtab_paddr = lmb_hyp_alloc(&h->lmb, lmbtab_bytes(c, memory), 128);
     uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
+    lp->lmbtab_paddr = lmb_hyp_alloc_top(&h->lmb, lmbtab_bytes(c, memory), 128);
     if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX)
         return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
                            "%llu bytes; raise hypervisor.memory or set it to 0 (automatic)",

@@ -14,6 +14,7 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
     s->mm = mm;
     s->hyp_bytes = hyp_bytes;
     s->hyp_next = 0;
+    s->hyp_top = hyp_bytes;
     s->owner = NULL;
     if (lmb_size == 0 || (lmb_size & (lmb_size - 1)) != 0)
         return sim_errf(e, "hypervisor.lmb_size: %llu bytes is not a power of two; expected a "
@@ -52,9 +53,21 @@ uint64_t lmb_hyp_alloc(lmb_space *s, uint64_t bytes, uint64_t align)
 {
     assert(align && (align & (align - 1)) == 0);
     uint64_t at = align_up(s->hyp_next, align);
-    if (at + bytes > s->hyp_bytes || at + bytes < at)
+    if (at + bytes > s->hyp_top || at + bytes < at)
         return UINT64_MAX;
     s->hyp_next = at + bytes;
+    return at;
+}
+
+uint64_t lmb_hyp_alloc_top(lmb_space *s, uint64_t bytes, uint64_t align)
+{
+    assert(align && (align & (align - 1)) == 0);
+    if (bytes > s->hyp_top)
+        return UINT64_MAX;
+    uint64_t at = (s->hyp_top - bytes) & ~(align - 1);
+    if (at < s->hyp_next)
+        return UINT64_MAX;
+    s->hyp_top = at;
     return at;
 }
 

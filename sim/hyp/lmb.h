@@ -2,8 +2,9 @@
  * lmb.h - the hypervisor's logical memory blocks (LMBs) and its own memory.
  *
  * Real memory is cut into LMB-sized slots. The first `hyp_bytes` hold the
- * hypervisor (its tables and every LPAR's HPT); the rest are handed to LPARs
- * whole, in address order. Each LPAR has an LMB table at a real address in
+ * hypervisor: every LPAR's HPT, packed from the bottom with natural
+ * alignment, and the LMB tables, packed from the top. The rest are handed
+ * to LPARs whole, in address order. Each LPAR has an LMB table at a real address in
  * hypervisor memory: entry k (8 bytes) holds the real base address of the
  * LPAR's logical block k. The same words are written into physmem, so the
  * hypervisor's translation reads a modeled word at a real address, and the
@@ -33,7 +34,9 @@ typedef struct lmb_space {
     uint64_t nslots;        /* total / lmb_size */
     uint32_t *owner;        /* per slot: lpid, LMB_FREE or LMB_HYP */
     uint64_t hyp_bytes;     /* reserved at the bottom for the hypervisor */
-    uint64_t hyp_next;      /* bump allocator inside hypervisor memory */
+    uint64_t hyp_next;      /* bump allocator from the bottom (HPTs, naturally aligned) */
+    uint64_t hyp_top;       /* and from the top (small tables), so tables never
+                               break the alignment run of the HPTs */
     uint64_t next_free_slot;
     physmem *pm;
     const memmap *mm;
@@ -46,6 +49,9 @@ void lmb_space_free(lmb_space *s);
 /* Allocate `bytes` of hypervisor memory aligned to `align` (power of two).
  * Returns the real address, or UINT64_MAX when hypervisor memory is full. */
 uint64_t lmb_hyp_alloc(lmb_space *s, uint64_t bytes, uint64_t align);
+
+/* The same from the top of hypervisor memory, downwards. */
+uint64_t lmb_hyp_alloc_top(lmb_space *s, uint64_t bytes, uint64_t align);
 
 /* Bytes a bump allocator needs for the given sequence of (size, align)
  * requests starting at 0 (used to size hypervisor memory up front). */

@@ -1107,17 +1107,18 @@ START_TEST(hyp_memory_sizing)
     env v;
     env_base(&v, 1 * GB, 256 * MB);
     v.hc.lmb_size = 16 * MB;
-    /* LPAR 0: table 16 entries = 128 B at 0, HPT 8M aligned at 8M -> 16M;
-     * LPAR 1: table at 16M (128 B), HPT 16M aligned at 32M -> 48M */
+    /* HPTs from the bottom: LPAR 0's 8M at 0, LPAR 1's 16M aligned at 16M
+     * -> 32M; two LMB tables of 16 entries (128 B each) from the top:
+     * 32M + 256 B -> 48M in whole 16M LMBs */
     uint64_t mem[2] = {256 * MB, 256 * MB}, hsz[2] = {8 * MB, 16 * MB};
     ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, hsz), 48 * MB);
-    /* default sizes: 256M / 128 = 2M each: 2M..4M, 4M+128 -> 6M..8M -> 16M */
+    /* default sizes: 256M / 128 = 2M each: 0..2M, 2M..4M, + 256 B -> 16M */
     ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, NULL), 16 * MB);
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 256 * MB, 0), 2 * MB);
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 16 * MB, 0), 256 * KB);   /* clamped up */
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 96 * MB, 0), 1 * MB);     /* 768K -> 1M */
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 96 * MB, 512 * KB), 512 * KB);
-    /* 32M: the second HPT (16M, aligned at 32M) does not fit */
+    /* 32M: the second HPT (16M at 16M) collides with LPAR 0's table at the top */
     sim_err e = {{0}};
     hyp_env he = henv(&v);
     v.h = hyp_create(&v.hc, &he, 32 * MB, &e);
@@ -1134,8 +1135,8 @@ START_TEST(hyp_memory_sizing)
     ck_assert_msg(v.h != NULL, "%s", e.msg);
     ck_assert_int_eq(hyp_lpar_create(v.h, "a", 256 * MB, 8 * MB, &e), 0);
     ck_assert_int_eq(hyp_lpar_create(v.h, "b", 256 * MB, 16 * MB, &e), 1);
-    ck_assert_uint_eq(hyp_lpar_hpt(v.h, 0)->base, 8 * MB);
-    ck_assert_uint_eq(hyp_lpar_hpt(v.h, 1)->base, 32 * MB);
+    ck_assert_uint_eq(hyp_lpar_hpt(v.h, 0)->base, 0);
+    ck_assert_uint_eq(hyp_lpar_hpt(v.h, 1)->base, 16 * MB);
     ck_assert_uint_eq(hyp_logical_to_real(v.h, 0, 0), 48 * MB);
     ck_assert_uint_eq(hyp_logical_to_real(v.h, 1, 0), 48 * MB + 256 * MB);
     /* LPAR 1 spans 16 LMBs, in order */
