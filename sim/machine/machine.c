@@ -308,6 +308,8 @@ void machine_destroy(machine *m)
     for (unsigned i = 0; i < m->nguests; i++)
         guest_destroy(m->guests[i]);
     free(m->guests);
+    if (m->sched_ready)
+        sched_free(&m->sched);
     hyp_destroy(m->hyp);
     tlbie_fabric_destroy(m->fabric);
     if (m->threads)

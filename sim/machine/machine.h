@@ -76,6 +76,17 @@ typedef void (*machine_progress_fn)(void *ctx, uint64_t records, uint64_t cycles
  * statistics gathered so far stay readable). */
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e);
 
+/* Run scheduler steps while the thread furthest behind is before cycle
+ * `limit`, then stop (the steps are the same whatever the limits, so a run
+ * in pieces gives results identical to one machine_run). Returns 1 if work
+ * remains, 0 when every trace is finished, -1 on an error. */
+int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
+                      sim_err *e);
+
+/* The cycle the machine has reached: the clock of the thread furthest
+ * behind, or the latest clock once every trace is finished. */
+uint64_t machine_now(const machine *m);
+
 /* Simulated cycles (the latest thread clock) and records replayed. */
 uint64_t machine_cycles(const machine *m);
 uint64_t machine_records(const machine *m);

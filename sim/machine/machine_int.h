@@ -3,6 +3,7 @@
 #define LPARSIM_MACHINE_INT_H
 
 #include "core/ops.h"
+#include "core/sched.h"
 #include "core/stats.h"
 #include "machine.h"
 #include "memctl/physmem.h"
@@ -32,6 +33,9 @@ struct machine {
     tr_reader **traces;
     unsigned ntraces;
     uint64_t max_records;
+    sched sched;                 /* threads still replaying, by clock */
+    bool sched_ready;
+    uint64_t run_records, next_report;
     char *name;
 };
 

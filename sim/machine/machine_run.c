@@ -25,39 +25,61 @@ uint64_t machine_records(const machine *m)
     return r;
 }
 
-int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
+static int sched_start(machine *m, sim_err *e)
 {
-    sched s;
-    if (sched_init(&s, m->nthreads) != 0)
+    if (m->sched_ready)
+        return 0;
+    if (sched_init(&m->sched, m->nthreads) != 0)
         return sim_errf(e, "out of host memory");
     for (unsigned i = 0; i < m->nthreads; i++)
         if (m->threads[i].bound && !m->threads[i].done)
-            sched_set(&s, i, m->threads[i].clock);
-    uint64_t q = m->cpu_cfg.quantum, next_report = PROGRESS_PERIOD, records = 0;
-    int rc = 0;
-    while (sched_size(&s) > 0) {
-        uint32_t id = sched_min(&s);
+            sched_set(&m->sched, i, m->threads[i].clock);
+    m->sched_ready = true;
+    m->next_report = PROGRESS_PERIOD;
+    return 0;
+}
+
+uint64_t machine_now(const machine *m)
+{
+    if (m->sched_ready && sched_size(&m->sched) > 0)
+        return sched_min_clock(&m->sched);
+    return machine_cycles(m);
+}
+
+int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
+                      sim_err *e)
+{
+    if (sched_start(m, e) != 0)
+        return -1;
+    sched *s = &m->sched;
+    uint64_t q = m->cpu_cfg.quantum;
+    while (sched_size(s) > 0) {
+        uint32_t id = sched_min(s);
         cpu_thread *t = &m->threads[id];
-        uint64_t other = sched_second_clock(&s);
+        if (t->clock >= limit)
+            return 1;
+        uint64_t other = sched_second_clock(s);
         uint64_t until = other == UINT64_MAX ? t->clock + 64 * q : other + q;
         if (until <= t->clock)
             until = t->clock + 1;
         uint64_t before = t->st.records;
         int r = cpu_thread_run(t, until, e);
-        records += t->st.records - before;
-        if (r < 0) {
-            rc = -1;
-            break;
-        }
+        m->run_records += t->st.records - before;
+        if (r < 0)
+            return -1;
         if (r == 0)
-            sched_remove(&s, id);
+            sched_remove(s, id);
         else
-            sched_set(&s, id, t->clock);
-        if (fn && records >= next_report) {
-            fn(ctx, records, machine_cycles(m));
-            next_report = records + PROGRESS_PERIOD;
+            sched_set(s, id, t->clock);
+        if (fn && m->run_records >= m->next_report) {
+            fn(ctx, m->run_records, machine_cycles(m));
+            m->next_report = m->run_records + PROGRESS_PERIOD;
         }
     }
-    sched_free(&s);
-    return rc;
+    return 0;
+}
+
+int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
+{
+    return machine_run_until(m, UINT64_MAX, fn, ctx, e) < 0 ? -1 : 0;
 }

@@ -154,6 +154,66 @@ START_TEST(default_machine_invariants)
 }
 END_TEST
 
+static machine *default_machine(machine_config *c, cfg_src **src)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    ck_assert_int_eq(machine_config_init(c, &e), 0);
+    *src = cfg_src_create("configs/default.yaml");
+    ck_assert_msg(cfg_load_yaml(&machine_config_table, c, tu_src("configs/default.yaml"), *src,
+                                &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(machine_config_resolve_paths(c, tu_src("configs"), &e), 0);
+    ck_assert_int_eq(cfg_set(&machine_config_table, c, "run.max_records=50000", &e), 0);
+    machine *m = machine_create(c, *src, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    return m;
+}
+
+static char *report_text(machine *m)
+{
+    jtree *j = jtree_create();
+    machine_report_json(m, j);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    jtree_write(j, f);
+    fclose(f);
+    jtree_destroy(j);
+    return buf;
+}
+
+START_TEST(run_in_pieces_matches_one_run)
+{
+    sim_err e;
+    machine_config c1, c2;
+    cfg_src *s1, *s2;
+    machine *a = default_machine(&c1, &s1), *b = default_machine(&c2, &s2);
+    ck_assert_msg(machine_run(a, NULL, NULL, &e) == 0, "%s", e.msg);
+    /* b advances in steps of 100k cycles, as a SystemC wrapper would */
+    int r, steps = 0;
+    uint64_t last = 0;
+    for (uint64_t t = 100000; (r = machine_run_until(b, t, NULL, NULL, &e)) == 1; t += 100000) {
+        ck_assert_uint_ge(machine_now(b), last);
+        ck_assert_uint_ge(machine_now(b), t);
+        last = machine_now(b);
+        steps++;
+    }
+    ck_assert_msg(r == 0, "%s", e.msg);
+    ck_assert_int_gt(steps, 10);
+    ck_assert_uint_eq(machine_now(b), machine_cycles(b));
+    char *x = report_text(a), *y = report_text(b);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    machine_destroy(a);
+    machine_destroy(b);
+    machine_config_free(&c1);
+    machine_config_free(&c2);
+    cfg_src_destroy(s1);
+    cfg_src_destroy(s2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("replay");
@@ -163,6 +223,7 @@ int main(void)
     tcase_add_test(tc, crossing_access_touches_both_pages);
     tcase_add_test(tc, cli_replay_is_deterministic);
     tcase_add_test(tc, default_machine_invariants);
+    tcase_add_test(tc, run_in_pieces_matches_one_run);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
