@@ -24,6 +24,8 @@ static uint64_t dram_to_core_ceil(const machine *m, uint64_t d)
 static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_t now)
 {
     machine *m = ctx;
+    if (m->ext_below.access)
+        return m->ext_below.access(m->ext_below.ctx, line_paddr, write, now);
     unsigned mod = 0;
     uint64_t off = line_paddr;
     if (line_paddr < memmap_total_bytes(m->mm)) {
@@ -332,6 +334,11 @@ void machine_destroy(machine *m)
     ops_destroy(m->ops);
     free(m->name);
     free(m);
+}
+
+void machine_set_memory_below(machine *m, memhier_below below)
+{
+    m->ext_below = below;
 }
 
 hyp *machine_hyp(machine *m) { return m->hyp; }

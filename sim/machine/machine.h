@@ -87,6 +87,14 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
  * behind, or the latest clock once every trace is finished. */
 uint64_t machine_now(const machine *m);
 
+/* Replace the memory below the last-level cache (the DRAM controllers and
+ * the fabric latency) by the caller's model: access() receives line-aligned
+ * real addresses, write = true for posted writebacks, and the core cycle
+ * the request leaves the L3; it returns the fill latency in core cycles.
+ * Used by the SystemC bindings to send that traffic out through a TLM
+ * initiator socket. Call before machine_run. */
+void machine_set_memory_below(machine *m, memhier_below below);
+
 /* Simulated cycles (the latest thread clock) and records replayed. */
 uint64_t machine_cycles(const machine *m);
 uint64_t machine_records(const machine *m);

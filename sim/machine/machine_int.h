@@ -33,6 +33,7 @@ struct machine {
     tr_reader **traces;
     unsigned ntraces;
     uint64_t max_records;
+    memhier_below ext_below;     /* replaces the DRAM controllers when set */
     sched sched;                 /* threads still replaying, by clock */
     bool sched_ready;
     uint64_t run_records, next_report;
