@@ -79,62 +79,70 @@ uint64_t dram_ref_ready(const dram *d, const dram_chan *c, uint32_t rank, uint32
     return pb != DRAM_NIL ? best : all;
 }
 
-static void col_common(dram *d, dram_chan *c, uint32_t rank, uint32_t b, bool wr, uint64_t t)
+/* The effects of a column command on its bank group, rank and the other
+ * ranks (bus turnarounds). */
+static void col_common(dram *d, dram_chan *c, const dram_cmdq *q, bool wr, uint64_t t)
 {
     const dram_timing *tm = &d->tm;
-    dram_bgrp *g = &c->bg[rank * d->cfg.bankgroups + b / (uint32_t)d->cfg.banks_per_group];
-    dram_rank *rk = &c->rank[rank];
+    dram_bgrp *g = q->bg;
+    dram_rank *rk = q->rk;
     up(&g->t_rd, t + (wr ? tm->w2r_l : tm->rr_l));
     up(&g->t_wr, t + (wr ? tm->ww_l : tm->r2w));
     up(&rk->t_rd, t + (wr ? tm->w2r_s : tm->rr_s));
     up(&rk->t_wr, t + (wr ? tm->ww_s : tm->r2w));
     uint64_t xr = t + (wr ? tm->w2r_o : tm->rr_o), xw = t + (wr ? tm->ww_o : tm->r2w_o);
-    for (uint32_t r = 0; r < d->cfg.ranks; r++) {
-        if (r == rank)
+    for (dram_rank *r = c->rank, *end = c->rank + d->cfg.ranks; r < end; r++) {
+        if (r == rk)
             continue;
-        up(&c->rank[r].t_xrd, xr);
-        up(&c->rank[r].t_xwr, xw);
+        up(&r->t_xrd, xr);
+        up(&r->t_xwr, xw);
     }
+}
+
+static void count_col(dram *d, const dram_bank *bk, bool wr)
+{
+    if (bk->hits) {
+        if (wr)
+            d->st.write_row_hits++;
+        else
+            d->st.read_row_hits++;
+    }
+    wr ? d->st.write_cmds++ : d->st.read_cmds++;
 }
 
 void dram_apply(dram *d, dram_chan *c, int kind, uint32_t rank, uint32_t b,
                 uint32_t row, uint64_t t)
 {
-    const dram_timing *tm = &d->tm;
-    dram_bank *bk = &c->bank[rank * d->banks + b];
-    dram_rank *rk = &c->rank[rank];
     uint32_t qi = rank * d->banks + b;
-    c->q[qi].dirty = true;
-    if (c->q[qi].n)
+    dram_cmdq *q = &c->q[qi];
+    q->dirty = true;
+    if (q->n)
         dram_q_set(c, qi, 0);
+    dram_apply_cmd(d, c, q, kind, row, t);
+}
+
+void dram_apply_cmd(dram *d, dram_chan *c, const dram_cmdq *q, int kind, uint32_t row,
+                    uint64_t t)
+{
+    const dram_timing *tm = &d->tm;
+    dram_bank *bk = q->bk;
+    dram_rank *rk = q->rk;
     switch (kind) {
     case DC_READ:
     case DC_WRITE: {
         bool wr = kind == DC_WRITE;
         assert(bk->open_row != DRAM_NO_ROW);
-        if (bk->hits) {
-            if (wr)
-                d->st.write_row_hits++;
-            else
-                d->st.read_row_hits++;
-        }
+        count_col(d, bk, wr);
         bk->hits++;
-        wr ? d->st.write_cmds++ : d->st.read_cmds++;
-        col_common(d, c, rank, b, wr, t);
+        col_common(d, c, q, wr, t);
         up(&bk->t_pre, t + (wr ? tm->w2p : tm->r2p));
         break;
     }
     case DC_READP:
     case DC_WRITEP: {
         bool wr = kind == DC_WRITEP;
-        if (bk->hits) {
-            if (wr)
-                d->st.write_row_hits++;
-            else
-                d->st.read_row_hits++;
-        }
-        wr ? d->st.write_cmds++ : d->st.read_cmds++;
-        col_common(d, c, rank, b, wr, t);
+        count_col(d, bk, wr);
+        col_common(d, c, q, wr, t);
         up(&bk->t_act, t + (wr ? tm->wrp2act : tm->rdp2act));
         up(&bk->t_ref, t + (wr ? tm->wrp2act : tm->rd2act));
         bk->open_row = DRAM_NO_ROW;
@@ -142,7 +150,7 @@ void dram_apply(dram *d, dram_chan *c, int kind, uint32_t rank, uint32_t b,
         break;
     }
     case DC_ACT: {
-        dram_bgrp *g = &c->bg[rank * d->cfg.bankgroups + b / (uint32_t)d->cfg.banks_per_group];
+        dram_bgrp *g = q->bg;
         assert(bk->open_row == DRAM_NO_ROW);
         up(&bk->t_act, t + tm->rc);
         up(&bk->t_rd, t + tm->rcd);

@@ -67,6 +67,7 @@ typedef struct dram_cmdq {
     dram_bank *bk;
     dram_bgrp *bg;
     dram_rank *rk;
+    uint64_t ready; /* cached ready cycle, see dram_chan */
     uint32_t rank, b;
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
@@ -81,19 +82,27 @@ typedef struct dram_pend {
     uint32_t next;  /* bucket chain / free list */
 } dram_pend;
 
+/* Per channel, the queues that may issue soon, by their cached ready
+ * cycle q.ready (a lower bound of the cycle the queue's next command can
+ * issue; UINT64_MAX when empty). Timings only grow, so a cached cycle
+ * stays a valid lower bound until the queue or its bank changes, which
+ * resets it to 0. Every non-empty queue with ready < UINT64_MAX is in
+ * exactly one of three bitmask sets (nwords words each):
+ *   due:   ready < wbase (due at the last wheel advance);
+ *   wheel: slot ready % DRAM_WHEEL, for wbase <= ready < wbase + DRAM_WHEEL;
+ *   far:   ready >= wbase + DRAM_WHEEL (farmin: their exact minimum).
+ * wmask has a bit per non-empty wheel slot. With at most 64 queues the
+ * sets live in the channel itself (due1, far1, wheel1). */
+#define DRAM_WHEEL 64u
+
 typedef struct dram_chan {
     dram_bank *bank;  /* ranks * banks */
     dram_bgrp *bg;    /* ranks * bankgroups */
     dram_rank *rank;
     dram_cmdq *q;     /* one per bank */
-    /* per queue, a lower bound of the cycle its next command can issue
-     * (UINT64_MAX when empty): timings only grow, so it stays valid until
-     * the queue or its bank changes, which resets it to 0 */
-    uint64_t *qready;
-    uint64_t *due; /* scratch bitmask: queues whose qready is due */
-    uint32_t *act, *pos, nact; /* dense list of non-empty queues */
-    uint64_t qmin; /* min qready at the last queues_next, valid unless qreset */
-    bool qreset;
+    uint64_t *due, *wheel, *far; /* see above */
+    uint64_t wmask, wbase, farmin;
+    uint64_t due1, far1, wheel1[DRAM_WHEEL];
     uint32_t nq, nwords, rr;
     uint32_t *rq, nrq, *wq, nwq;
     uint64_t write_draining;
@@ -133,8 +142,12 @@ void dram_timing_derive(const dram_config *c, dram_timing *t);
 void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l);
 uint64_t dram_ready_act(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b);
 uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b, bool wr);
+/* Issue a command: its timing effects, and the bank's queue marked for
+ * re-evaluation (dram_apply_cmd leaves the queue to the caller). */
 void dram_apply(dram *d, dram_chan *c, int kind, uint32_t rank, uint32_t b,
                 uint32_t row, uint64_t t);
+void dram_apply_cmd(dram *d, dram_chan *c, const dram_cmdq *q, int kind, uint32_t row,
+                    uint64_t t);
 uint64_t dram_ref_ready(const dram *d, const dram_chan *c, uint32_t rank, uint32_t *pre_bank);
 
 /* dram_refresh.c */
@@ -144,16 +157,84 @@ uint64_t dram_refresh_next(const dram *d, const dram_chan *c, uint64_t from);
 void dram_refresh_skip_idle(dram *d, dram_chan *c, uint64_t until);
 void dram_refresh_catch_up(dram *d, dram_chan *c, uint64_t t);
 
-/* dram_sched.c */
-static inline void dram_q_set(dram_chan *c, uint32_t qi, uint64_t v)
+/* dram_sched.c: visit every cycle < until at which the channel can act */
+void dram_chan_run(dram *d, dram_chan *c, uint64_t until);
+static inline bool dram_chan_busy(const dram_chan *c)
 {
-    c->qready[qi] = v;
-    if (!v)
-        c->qreset = true;
+    return c->nrq || c->nwq || c->cmds || c->ref_n;
 }
-void dram_chan_tick(dram *d, dram_chan *c, uint64_t t);
-uint64_t dram_chan_next(dram *d, dram_chan *c, uint64_t from);
-bool dram_chan_busy(const dram_chan *c);
+
+/* dram_qsets.c: the rare paths of the queue sets (hot ones inline below) */
+/* Set queue qi's cached ready cycle to v (0: re-evaluate at the next
+ * chance; UINT64_MAX: the queue is empty), moving it between the sets. */
+void dram_q_set(dram_chan *c, uint32_t qi, uint64_t v);
+void dram_far_recompute(dram_chan *c);
+/* Move the far queues now within the wheel's reach (after wbase moved). */
+void dram_far_migrate(dram_chan *c);
+/* Whether the set m has a queue outside [lo, hi). */
+bool dram_any_outside(const dram_chan *c, const uint64_t *m, uint32_t lo, uint32_t hi);
+
+/* The due / wheel / far sets. nw is c->nwords, passed as a constant 1 by
+ * the hot paths so that the word loops fold away for <= 64 queues. */
+#define DRAM_INLINE static inline __attribute__((always_inline))
+
+DRAM_INLINE uint64_t *dram_due(dram_chan *c, uint32_t nw) { return nw == 1 ? &c->due1 : c->due; }
+DRAM_INLINE uint64_t *dram_far(dram_chan *c, uint32_t nw) { return nw == 1 ? &c->far1 : c->far; }
+DRAM_INLINE uint64_t *dram_slot(dram_chan *c, uint64_t cyc, uint32_t nw)
+{
+    return nw == 1 ? &c->wheel1[cyc % DRAM_WHEEL] : &c->wheel[(size_t)(cyc % DRAM_WHEEL) * nw];
+}
+
+/* Put queue qi, whose ready cycle is v, into the set v belongs to. */
+DRAM_INLINE void dram_set_insert(dram_chan *c, uint32_t qi, uint64_t v, uint32_t nw)
+{
+    uint64_t b = 1ULL << (qi % 64);
+    if (v < c->wbase) {
+        dram_due(c, nw)[qi / 64] |= b;
+    } else if (v - c->wbase < DRAM_WHEEL) {
+        dram_slot(c, v, nw)[qi / 64] |= b;
+        c->wmask |= 1ULL << (v % DRAM_WHEEL);
+    } else if (v != UINT64_MAX) {
+        dram_far(c, nw)[qi / 64] |= b;
+        if (v < c->farmin)
+            c->farmin = v;
+    }
+}
+
+DRAM_INLINE void dram_set_remove(dram_chan *c, uint32_t qi, uint32_t nw)
+{
+    uint64_t v = c->q[qi].ready, b = 1ULL << (qi % 64);
+    if (v < c->wbase) {
+        dram_due(c, nw)[qi / 64] &= ~b;
+    } else if (v - c->wbase < DRAM_WHEEL) {
+        uint64_t *w = dram_slot(c, v, nw), any = 0;
+        w[qi / 64] &= ~b;
+        for (uint32_t k = 0; k < nw; k++)
+            any |= w[k];
+        if (!any)
+            c->wmask &= ~(1ULL << (v % DRAM_WHEEL));
+    } else if (v != UINT64_MAX) {
+        dram_far(c, nw)[qi / 64] &= ~b;
+        if (v == c->farmin)
+            dram_far_recompute(c);
+    }
+}
+
+DRAM_INLINE void dram_qset(dram_chan *c, uint32_t qi, uint64_t v, uint32_t nw)
+{
+    dram_set_remove(c, qi, nw);
+    c->q[qi].ready = v;
+    dram_set_insert(c, qi, v, nw);
+}
+
+/* dram_reader.c: the requests of a trace file, in file order, to sink
+ * (0, or -1 with e filled: the first error of the file or of sink). */
+typedef struct dram_treq {
+    uint64_t addr, cyc, line;
+    bool wr;
+} dram_treq;
+int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q, sim_err *e),
+                    void *ctx, sim_err *e);
 
 /* dram_queue.c */
 dram_pend *dram_pend_find(dram *d, uint64_t key);

@@ -8,9 +8,10 @@
  * cycle); a read of a line with a pending read waits for the same READ.
  * Writes complete (are posted) one cycle after acceptance.
  *
- * Event loop: each channel caches the earliest cycle it can act
- * (dram_chan_next); dram_run_until jumps from one such cycle to the next
- * and never visits idle cycles; idle refreshes are applied in closed form.
+ * Event loop: each channel caches the earliest cycle it can act (c->next,
+ * dram_sched.c); dram_run_until (dram_chan_run) jumps from one such cycle
+ * to the next and never visits idle cycles; idle refreshes are applied in
+ * closed form.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -152,16 +153,21 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
         c->bg = calloc(cfg->ranks * cfg->bankgroups, sizeof *c->bg);
         c->rank = calloc(cfg->ranks, sizeof *c->rank);
         c->q = calloc(c->nq, sizeof *c->q);
-        c->qready = malloc(c->nq * sizeof *c->qready);
         c->nwords = (c->nq + 63) / 64;
-        c->due = calloc(c->nwords, sizeof *c->due);
-        c->qreset = true;
-        c->act = malloc(c->nq * sizeof *c->act);
-        c->pos = malloc(c->nq * sizeof *c->pos);
+        if (c->nwords == 1) { /* the sets live in the channel */
+            c->due = &c->due1;
+            c->far = &c->far1;
+            c->wheel = c->wheel1;
+        } else {
+            c->due = calloc(c->nwords, sizeof *c->due);
+            c->far = calloc(c->nwords, sizeof *c->far);
+            c->wheel = calloc((size_t)DRAM_WHEEL * c->nwords, sizeof *c->wheel);
+        }
+        c->farmin = UINT64_MAX;
         c->rq = malloc(cfg->trans_queue_size * sizeof *c->rq);
         c->wq = malloc(cfg->trans_queue_size * sizeof *c->wq);
         c->refq = malloc((cfg->ranks * 2 + 2) * sizeof *c->refq);
-        if (!c->bank || !c->bg || !c->rank || !c->q || !c->qready || !c->due || !c->act || !c->pos || !c->rq || !c->wq || !c->refq)
+        if (!c->bank || !c->bg || !c->rank || !c->q || !c->due || !c->far || !c->wheel || !c->rq || !c->wq || !c->refq)
             goto oom;
         for (uint32_t q = 0; q < c->nq; q++) {
             c->bank[q].open_row = DRAM_NO_ROW;
@@ -171,7 +177,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
             c->q[q].bg = &c->bg[c->q[q].rank * cfg->bankgroups + c->q[q].b / cfg->banks_per_group];
             c->q[q].rk = &c->rank[c->q[q].rank];
             c->q[q].dirty = true;
-            c->qready[q] = UINT64_MAX;
+            c->q[q].ready = UINT64_MAX;
             c->q[q].t = malloc(cfg->cmd_queue_size * sizeof *c->q[q].t);
             if (!c->q[q].t)
                 goto oom;
@@ -199,10 +205,11 @@ void dram_destroy(dram *d)
         free(c->bg);
         free(c->rank);
         free(c->q);
-        free(c->qready);
-        free(c->due);
-        free(c->act);
-        free(c->pos);
+        if (c->nwords > 1) {
+            free(c->due);
+            free(c->far);
+            free(c->wheel);
+        }
         free(c->rq);
         free(c->wq);
         free(c->refq);
@@ -225,26 +232,12 @@ const dram_stats *dram_get_stats(const dram *d) { return &d->st; }
 uint64_t dram_now(const dram *d) { return d->now; }
 uint64_t dram_last_done(const dram *d) { return d->last_done; }
 
-static void chan_run(dram *d, dram_chan *c, uint64_t until)
-{
-    for (;;) {
-        if (!dram_chan_busy(c) && c->ref_next < until && !c->sched_again) {
-            dram_refresh_skip_idle(d, c, until);
-            c->next = c->ref_next; /* nothing but refresh can be pending */
-        }
-        if (c->next >= until)
-            return;
-        uint64_t t = c->next;
-        dram_chan_tick(d, c, t); /* sets c->next */
-    }
-}
-
 void dram_run_until(dram *d, uint64_t cycle)
 {
     if (cycle <= d->now)
         return;
     for (uint64_t i = 0; i < d->cfg.channels; i++)
-        chan_run(d, &d->ch[i], cycle);
+        dram_chan_run(d, &d->ch[i], cycle);
     d->now = cycle;
 }
 
@@ -342,7 +335,7 @@ uint64_t dram_drain(dram *d)
         while (dram_chan_busy(c)) {
             assert(c->next != UINT64_MAX);
             t = c->next + 1;
-            chan_run(d, c, t);
+            dram_chan_run(d, c, t);
         }
         if (t > end)
             end = t;

@@ -56,8 +56,7 @@ bool dram_refresh_tick(dram *d, dram_chan *c, uint64_t t)
         return false;
     dram_apply(d, c, DC_REF, r, 0, 0, t);
     c->ref_head = (c->ref_head + 1) % refq_cap(d);
-    c->ref_n--;
-    c->qreset = true; /* the rank's queues may issue again */
+    c->ref_n--; /* the rank's queues may issue again */
     return true;
 }
 

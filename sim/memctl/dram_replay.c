@@ -2,72 +2,15 @@
  * dram_replay.c - replay of a DRAMsim3 text trace through the queued
  * controller (`lparsim dram`), and its result as a jtree.
  *
- * Trace lines: "<hex address> <READ|WRITE> <decimal cycle>", plain or
- * gzip (zlib gzopen reads both), streamed in chunks. Blank lines and
- * lines starting with '#' are skipped. Requests enter in file order, never
- * before their cycle and at most one per cycle (DRAMsim3's trace CPU);
- * when a queue is full the head waits and later ones queue behind it.
- * Cycles must not decrease; addresses must be below the capacity.
+ * The trace is read and parsed by dram_reader.c. Requests enter in file
+ * order, never before their cycle and at most one per cycle (DRAMsim3's
+ * trace CPU); when a queue is full the head waits and later ones queue
+ * behind it. Cycles must not decrease; addresses must be below the
+ * capacity.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "memctl/dram_internal.h"
-
-#define CHUNK (1u << 20)
-
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch |= 0x20;
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Parse one line [s, end). 1 = request, 0 = skip, -1 = malformed. */
-static int parse_line(const char *s, const char *end, uint64_t *addr, bool *wr, uint64_t *cyc)
-{
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    if (s == end || *s == '#')
-        return 0;
-    if (end - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x')
-        s += 2;
-    uint64_t a = 0;
-    int n = 0, v;
-    for (; s < end && (v = hexval(*s)) >= 0; s++, n++)
-        a = a << 4 | (uint64_t)v;
-    if (n == 0 || n > 16 || s == end || (*s != ' ' && *s != '\t'))
-        return -1;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    if (end - s >= 4 && !strncmp(s, "READ", 4) && (end - s == 4 || s[4] == ' ' || s[4] == '\t')) {
-        *wr = false;
-        s += 4;
-    } else if (end - s >= 5 && !strncmp(s, "WRITE", 5) &&
-               (end - s == 5 || s[5] == ' ' || s[5] == '\t')) {
-        *wr = true;
-        s += 5;
-    } else {
-        return -1;
-    }
-    if (s == end || (*s != ' ' && *s != '\t'))
-        return -1;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    uint64_t c = 0;
-    for (n = 0; s < end && *s >= '0' && *s <= '9'; s++, n++)
-        c = c * 10 + (uint64_t)(*s - '0');
-    if (n == 0 || n > 19 || s != end)
-        return -1;
-    *addr = a;
-    *cyc = c;
-    return 1;
-}
 
 typedef struct replay {
     dram *d;
@@ -76,22 +19,13 @@ typedef struct replay {
     bool any;
 } replay;
 
-static int replay_line(replay *r, const char *s, const char *end, sim_err *e)
+/* One request, in file order (the sink of dram_trace_read). */
+static int replay_req(void *ctx, const dram_treq *q, sim_err *e)
 {
-    uint64_t addr, cyc;
-    bool wr;
-    r->line++;
-    int k = parse_line(s, end, &addr, &wr, &cyc);
-    if (k == 0)
-        return 0;
-    if (k < 0) {
-        int len = (int)(end - s);
-        if (len && end[-1] == '\r')
-            len--;
-        return sim_errf(e, "%s:%llu: expected '<hex address> <READ|WRITE> <cycle>', got '%.*s%s'",
-                        r->path, (unsigned long long)r->line, len > 80 ? 80 : len, s,
-                        len > 80 ? "..." : "");
-    }
+    replay *r = ctx;
+    uint64_t addr = q->addr, cyc = q->cyc;
+    bool wr = q->wr;
+    r->line = q->line;
     if (r->any && cyc < r->prev)
         return sim_errf(e, "%s:%llu: cycle %llu is before the previous request's cycle %llu; "
                         "expected non-decreasing cycles", r->path, (unsigned long long)r->line,
@@ -117,49 +51,6 @@ static int replay_line(replay *r, const char *s, const char *end, sim_err *e)
     return 0;
 }
 
-static int replay_stream(replay *r, gzFile f, sim_err *e)
-{
-    char *buf = malloc(CHUNK + 1);
-    if (!buf)
-        return sim_errf(e, "%s: out of memory", r->path);
-    size_t have = 0;
-    int rc = 0;
-    for (;;) {
-        int n = gzread(f, buf + have, (unsigned)(CHUNK - have));
-        if (n < 0) {
-            int zerr;
-            const char *msg = gzerror(f, &zerr);
-            rc = sim_errf(e, "%s: read error: %s", r->path,
-                          zerr == Z_ERRNO ? strerror(errno) : msg);
-            break;
-        }
-        have += (size_t)n;
-        char *s = buf, *end = buf + have, *nl;
-        while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-            if ((rc = replay_line(r, s, nl, e)) != 0)
-                goto out;
-            s = nl + 1;
-        }
-        size_t rest = (size_t)(end - s);
-        if (n == 0) { /* end of file: a last line without newline */
-            if (rest)
-                rc = replay_line(r, s, end, e);
-            break;
-        }
-        if (rest == CHUNK) {
-            rc = sim_errf(e, "%s:%llu: line longer than %u bytes; expected "
-                          "'<hex address> <READ|WRITE> <cycle>'", r->path,
-                          (unsigned long long)r->line + 1, CHUNK);
-            break;
-        }
-        memmove(buf, s, rest);
-        have = rest;
-    }
-out:
-    free(buf);
-    return rc;
-}
-
 int dram_replay_file(const dram_config *cfg, const char *path, dram_replay_result *out,
                      sim_err *e)
 {
@@ -169,16 +60,7 @@ int dram_replay_file(const dram_config *cfg, const char *path, dram_replay_resul
     r.d = dram_create(cfg, e);
     if (!r.d)
         return -1;
-    gzFile f = gzopen(path, "rb");
-    if (!f) {
-        sim_errf(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "gzopen failed");
-        dram_destroy(r.d);
-        return -1;
-    }
-    gzbuffer(f, 1u << 18);
-    int rc = replay_stream(&r, f, e);
-    gzclose(f);
-    if (rc != 0) {
+    if (dram_trace_read(path, replay_req, &r, e) != 0) {
         dram_destroy(r.d);
         return -1;
     }

@@ -15,17 +15,25 @@
  * Write draining (DRAMsim3 policy): start when the write buffer is full,
  * or holds more than write_drain_min writes while every command queue is
  * empty; then move that many writes before serving reads again.
+ *
+ * Event-driven: each queue caches a lower bound of the cycle it can next
+ * issue (q.ready; valid because "not before" cycles only grow, reset to 0
+ * when the queue or its bank changes) and sits in the due set, a slot of
+ * a 64-cycle timing wheel or the far set by that cycle (dram_internal.h).
+ * A visited cycle looks only into the due queues, in round-robin order;
+ * after it, the due queues are re-evaluated at the next cycle and the
+ * channel's next event is that cycle, the first non-empty wheel slot, the
+ * far minimum or the next refresh. Which queues are re-evaluated when is
+ * exactly as in a plain scan of every queue, so the cached cycles, and
+ * dram_next_event(), are the same. The hot paths are compiled twice, for
+ * one-word sets (<= 64 queues: nw is the constant 1) and for any size.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "memctl/dram_internal.h"
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
-
-bool dram_chan_busy(const dram_chan *c)
-{
-    return c->nrq || c->nwq || c->cmds || c->ref_n;
-}
 
 static void q_candidates(const dram *d, dram_cmdq *q)
 {
@@ -35,6 +43,16 @@ static void q_candidates(const dram *d, dram_cmdq *q)
     q->dirty = false;
     if (bk->open_row == DRAM_NO_ROW || !q->n)
         return;
+    if (q->n == 1) { /* the common case, in short */
+        const dram_trans *tr = &d->tr[q->t[0]];
+        if (tr->row != bk->open_row)
+            q->pre_ok = true;
+        else if (tr->is_write)
+            q->i_wr = 0;
+        else
+            q->i_rd = 0;
+        return;
+    }
     bool hit = false;
     for (uint32_t i = 0; i < q->n; i++) {
         const dram_trans *tr = &d->tr[q->t[i]];
@@ -59,74 +77,121 @@ static void q_candidates(const dram *d, dram_cmdq *q)
     q->pre_ok = d->tr[q->t[0]].row != bk->open_row && (!hit || bk->hits >= 4);
 }
 
-/* If some command of queue q can issue at t, return t and the first such
- * (in queue order) in idx and kind; otherwise the earliest cycle any can. */
-static uint64_t q_scan(const dram *d, dram_cmdq *q, uint64_t t, uint32_t *idx, int *kind)
+static inline uint64_t mn(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* ---- the due / wheel / far sets (dram_internal.h, dram_qsets.c) ---- */
+
+/* Move the wheel on so that wbase = x + 1: the queues due by x join the
+ * due set, the far ones now within the wheel's reach join the wheel. */
+DRAM_INLINE void advance(dram_chan *c, uint64_t x, uint32_t nw)
+{
+    uint64_t wb = c->wbase;
+    if (x < wb)
+        return;
+    uint64_t fire = c->wmask, span = x - wb + 1;
+    if (span == 1) { /* the usual step: one slot */
+        fire &= 1ULL << (wb % DRAM_WHEEL);
+    } else if (span < DRAM_WHEEL) { /* the slots of cycles wb..x */
+        unsigned k = (unsigned)(wb % DRAM_WHEEL);
+        uint64_t m = (1ULL << span) - 1;
+        fire &= m << k | m >> ((64 - k) % 64);
+    }
+    if (fire) {
+        c->wmask &= ~fire;
+        do {
+            uint64_t *w = dram_slot(c, (uint64_t)__builtin_ctzll(fire), nw);
+            for (uint32_t k = 0; k < nw; k++) {
+                dram_due(c, nw)[k] |= w[k];
+                w[k] = 0;
+            }
+            fire &= fire - 1;
+        } while (fire);
+    }
+    c->wbase = x + 1;
+    if (c->farmin < x + 1 + DRAM_WHEEL)
+        dram_far_migrate(c);
+}
+
+/* First set bit of m in [from, to), or `to`. */
+DRAM_INLINE uint32_t next_bit(const uint64_t *m, uint32_t from, uint32_t to, uint32_t nw)
+{
+    if (nw == 1) {
+        uint64_t w = from < 64 ? m[0] >> from : 0;
+        uint32_t i = w ? from + (uint32_t)__builtin_ctzll(w) : to;
+        return i < to ? i : to;
+    }
+    while (from < to) {
+        uint64_t w = m[from / 64] >> (from % 64);
+        if (w) {
+            uint32_t i = from + (uint32_t)__builtin_ctzll(w);
+            return i < to ? i : to;
+        }
+        from = (from / 64 + 1) * 64;
+    }
+    return to;
+}
+
+/* ---- one queue ---- */
+
+/* Earliest cycle >= t at which queue q can issue a command (UINT64_MAX if
+ * it has none): the best of its FR-FCFS candidates. If that is t and
+ * kind is not NULL, also the command: the oldest ready one (its kind, and
+ * its index in the queue in *idx). */
+DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, uint32_t *idx)
 {
     const dram_bank *bk = q->bk;
     const dram_rank *rk = q->rk;
+    const dram_bgrp *bg = q->bg;
     if (bk->open_row == DRAM_NO_ROW) {
-        uint64_t r = mx(mx(bk->t_act, q->bg->t_act), rk->t_act);
+        uint64_t r = mx(mx(bk->t_act, bg->t_act), rk->t_act);
         if (rk->faw_n >= 4)
             r = mx(r, rk->faw[rk->faw_i] + d->tm.faw);
-        *idx = 0;
-        *kind = DC_ACT;
+        if (kind) {
+            *kind = DC_ACT;
+            *idx = 0;
+        }
         return mx(t, r);
     }
     if (q->dirty)
         q_candidates(d, q);
+    uint64_t rp = q->pre_ok ? bk->t_pre : UINT64_MAX;
+    uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), mx(rk->t_rd, rk->t_xrd))
+                                         : UINT64_MAX;
+    uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), mx(rk->t_wr, rk->t_xwr))
+                                         : UINT64_MAX;
+    uint64_t r = mn(rp, mn(rr, rw));
+    if (r > t || !kind)
+        return mx(t, r);
     bool close = d->cfg.row_policy == DRAM_CLOSE_PAGE;
-    uint64_t r[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
-    uint32_t at[3] = {0, q->i_rd, q->i_wr};
-    int kd[3] = {DC_PRE, close ? DC_READP : DC_READ, close ? DC_WRITEP : DC_WRITE};
-    if (q->pre_ok)
-        r[0] = bk->t_pre;
-    if (q->i_rd != DRAM_NONE16)
-        r[1] = mx(mx(bk->t_rd, q->bg->t_rd), mx(rk->t_rd, rk->t_xrd));
-    if (q->i_wr != DRAM_NONE16)
-        r[2] = mx(mx(bk->t_wr, q->bg->t_wr), mx(rk->t_wr, rk->t_xwr));
-    uint64_t best = UINT64_MAX;
-    int pick = -1;
-    for (int k = 0; k < 3; k++) {
-        if (r[k] <= t) { /* ready now: the oldest ready command wins */
-            if (pick < 0 || best > t || at[k] < at[pick]) {
-                pick = k;
-                best = t;
-            }
-        } else if (r[k] < best) {
-            best = r[k];
-            pick = k;
-        }
+    if (rp <= t) { /* the oldest command (index 0) */
+        *kind = DC_PRE;
+        *idx = 0;
+    } else if (rr <= t && (rw > t || q->i_rd < q->i_wr)) {
+        *kind = close ? DC_READP : DC_READ;
+        *idx = q->i_rd;
+    } else {
+        *kind = close ? DC_WRITEP : DC_WRITE;
+        *idx = q->i_wr;
     }
-    if (pick >= 0) {
-        *idx = at[pick];
-        *kind = kd[pick];
-    }
-    return best;
+    return t;
 }
 
-static void q_remove(dram_chan *c, uint32_t qi, uint32_t i)
+DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind, uint64_t t,
+                       uint32_t nw)
 {
     dram_cmdq *q = &c->q[qi];
-    memmove(&q->t[i], &q->t[i + 1], (q->n - i - 1) * sizeof q->t[0]);
-    q->dirty = true;
-    dram_q_set(c, qi, --q->n ? 0 : UINT64_MAX);
-    if (!q->n) { /* swap-remove from the dense list */
-        uint32_t p = c->pos[qi], last = c->act[--c->nact];
-        c->act[p] = last;
-        c->pos[last] = p;
-    }
-    c->cmds--;
-}
-
-static void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind, uint64_t t)
-{
-    uint32_t ti = c->q[qi].t[i];
+    uint32_t ti = q->t[i];
     dram_trans *tr = &d->tr[ti];
-    dram_apply(d, c, kind, c->q[qi].rank, c->q[qi].b, tr->row, t);
-    if (kind == DC_ACT || kind == DC_PRE)
+    dram_apply_cmd(d, c, q, kind, tr->row, t);
+    q->dirty = true; /* re-evaluate the queue */
+    if (kind == DC_ACT || kind == DC_PRE) {
+        dram_qset(c, qi, 0, nw);
         return;
-    q_remove(c, qi, i);
+    }
+    memmove(&q->t[i], &q->t[i + 1], (q->n - i - 1) * sizeof q->t[0]);
+    q->n--;
+    dram_qset(c, qi, q->n ? 0 : UINT64_MAX, nw);
+    c->cmds--;
     dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
     if (kind == DC_READ || kind == DC_READP) {
         uint64_t done = t + d->tm.read_delay;
@@ -151,86 +216,124 @@ static void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind, uint
         dram_pend_drop_if_empty(d, p);
 }
 
-/* Mark in c->due the queues whose cached ready cycle is <= t and return
- * the minimum of the others, leaving out the rank waiting for refresh (no
- * command may go to it until its REFRESH issues). Only non-empty queues
- * are visited, branch-free. */
-static uint64_t compute_due(const dram *d, dram_chan *c, uint64_t t)
+/* ---- the channel's queues ---- */
+
+/* The queues of the rank waiting for refresh, [lo, hi) (empty if none):
+ * no command goes to them until its REFRESH issues. */
+typedef struct excl {
+    uint32_t lo, hi;
+    uint64_t mask; /* the same as a bit mask, with at most 64 queues */
+} excl;
+
+DRAM_INLINE excl excluded(const dram *d, const dram_chan *c)
 {
-    uint64_t later = UINT64_MAX;
-    memset(c->due, 0, c->nwords * sizeof *c->due);
-    for (uint32_t k = 0; k < c->nact; k++) {
-        uint32_t qi = c->act[k];
-        uint64_t v = c->qready[qi];
-        c->due[qi / 64] |= (uint64_t)(v <= t) << (qi % 64);
-        later = v > t && v < later ? v : later;
-    }
+    excl x = {c->nq, c->nq, 0};
     if (c->ref_n) {
-        uint32_t lo = c->refq[c->ref_head] * d->banks;
-        later = UINT64_MAX;
-        for (uint32_t k = 0; k < c->nact; k++) {
-            uint32_t qi = c->act[k];
-            if (qi >= lo && qi < lo + d->banks)
-                c->due[qi / 64] &= ~(1ULL << (qi % 64));
-            else if (c->qready[qi] > t && c->qready[qi] < later)
-                later = c->qready[qi];
-        }
+        x.lo = c->refq[c->ref_head] * d->banks;
+        x.hi = x.lo + d->banks;
+        if (c->nwords == 1)
+            x.mask = (d->banks >= 64 ? ~0ULL : (1ULL << d->banks) - 1) << x.lo;
     }
-    return later;
+    return x;
 }
 
-/* First due queue in [from, to), or `to`. */
-static uint32_t next_due(const dram_chan *c, uint32_t from, uint32_t to)
+/* Look into queue qi at t during the round-robin visit: issue its command
+ * if it has one ready (true), else refresh its cached ready cycle. */
+DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint32_t nw)
 {
-    while (from < to) {
-        uint64_t w = c->due[from / 64] >> (from % 64);
-        if (w) {
-            uint32_t i = from + (uint32_t)__builtin_ctzll(w);
-            return i < to ? i : to;
-        }
-        from = (from / 64 + 1) * 64;
+    int kind;
+    uint32_t idx;
+    uint64_t r = q_eval(d, &c->q[qi], t, &kind, &idx);
+    if (r == t) {
+        issue(d, c, qi, idx, kind, t, nw);
+        c->rr = qi;
+        return true;
     }
-    return to;
+    dram_qset(c, qi, r, nw);
+    return false;
 }
 
 /* Visit the due queues round-robin from the one after the last issuer;
- * the first with a command ready at t issues it. Queues whose cached
- * ready cycle is later than t are not looked into. */
-static void issue_from_queues(dram *d, dram_chan *c, uint64_t t)
+ * the first with a command ready at t issues it. Queues not yet due are
+ * not looked into; each due queue looked into gets its ready cycle
+ * refreshed. */
+DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, uint32_t nw)
 {
-    if (!c->qreset && t < c->qmin)
-        return; /* no queue can be ready yet */
-    compute_due(d, c, t);
-    uint32_t start = (c->rr + 1) % c->nq;
+    advance(c, t, nw);
+    uint32_t start = c->rr + 1 < c->nq ? c->rr + 1 : 0;
+    if (nw == 1) { /* the set bits of one word, from start on, then below it */
+        uint64_t m = c->due1 & ~x.mask, part[2] = {m >> start << start, m & ((1ULL << start) - 1)};
+        for (int p = 0; p < 2; p++)
+            for (uint64_t b = part[p]; b; b &= b - 1)
+                if (try_queue(d, c, (uint32_t)__builtin_ctzll(b), t, nw))
+                    return;
+        return;
+    }
     for (int pass = 0; pass < 2; pass++) {
         uint32_t lo = pass ? 0 : start, hi = pass ? start : c->nq;
-        for (uint32_t qi = next_due(c, lo, hi); qi < hi; qi = next_due(c, qi + 1, hi)) {
-            uint32_t idx;
-            int kind;
-            uint64_t r = q_scan(d, &c->q[qi], t, &idx, &kind);
-            c->qready[qi] = r;
-            if (r == t) {
-                issue(d, c, qi, idx, kind, t);
-                c->rr = qi;
-                return;
+        for (uint32_t qi = next_bit(c->due, lo, hi, nw); qi < hi;
+             qi = next_bit(c->due, qi + 1, hi, nw)) {
+            if (qi >= x.lo && qi < x.hi) {
+                qi = x.hi - 1;
+                continue;
             }
+            if (try_queue(d, c, qi, t, nw))
+                return;
         }
     }
+}
+
+/* Re-evaluate due queue qi at from; whether it can issue then. */
+DRAM_INLINE bool recheck(dram *d, dram_chan *c, uint32_t qi, uint64_t from, uint32_t nw)
+{
+    uint64_t r = q_eval(d, &c->q[qi], from, NULL, NULL);
+    if (r == from) {
+        c->q[qi].ready = r; /* still due */
+        return true;
+    }
+    dram_qset(c, qi, r, nw);
+    return false;
 }
 
 /* Earliest cycle >= from at which some queue may issue (a lower bound;
  * UINT64_MAX if none), re-evaluating the cached cycles that are due. */
-static uint64_t queues_next(dram *d, dram_chan *c, uint64_t from)
+DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, uint32_t nw)
 {
-    uint64_t best = compute_due(d, c, from);
-    for (uint32_t qi = next_due(c, 0, c->nq); qi < c->nq; qi = next_due(c, qi + 1, c->nq)) {
-        uint32_t idx;
-        int kind;
-        uint64_t v = q_scan(d, &c->q[qi], from, &idx, &kind);
-        c->qready[qi] = v;
-        best = v < best ? v : best;
+    advance(c, from, nw);
+    bool now = false;
+    if (nw == 1) {
+        for (uint64_t b = c->due1 & ~x.mask; b; b &= b - 1)
+            now |= recheck(d, c, (uint32_t)__builtin_ctzll(b), from, nw);
+    } else {
+        for (uint32_t qi = next_bit(c->due, 0, c->nq, nw); qi < c->nq;
+             qi = next_bit(c->due, qi + 1, c->nq, nw)) {
+            if (qi >= x.lo && qi < x.hi) {
+                qi = x.hi - 1;
+                continue;
+            }
+            now |= recheck(d, c, qi, from, nw);
+        }
     }
-    return best;
+    if (now)
+        return from;
+    /* the first wheel slot holding a queue that is not excluded */
+    bool none = x.lo == x.hi;
+    unsigned k = (unsigned)(c->wbase % DRAM_WHEEL);
+    uint64_t rot = k ? (c->wmask >> k | c->wmask << (64 - k)) : c->wmask;
+    for (; rot; rot &= rot - 1) {
+        uint64_t cyc = c->wbase + (uint64_t)__builtin_ctzll(rot);
+        if (none || (nw == 1 ? (c->wheel1[cyc % DRAM_WHEEL] & ~x.mask) != 0
+                             : dram_any_outside(c, dram_slot(c, cyc, nw), x.lo, x.hi)))
+            return cyc;
+    }
+    if (none)
+        return c->farmin;
+    uint64_t m = UINT64_MAX;
+    for (uint32_t qi = next_bit(dram_far(c, nw), 0, c->nq, nw); qi < c->nq;
+         qi = next_bit(dram_far(c, nw), qi + 1, c->nq, nw))
+        if (qi < x.lo || qi >= x.hi)
+            m = mn(m, c->q[qi].ready);
+    return m;
 }
 
 static void list_remove(uint32_t *l, uint32_t *n, uint32_t i)
@@ -239,10 +342,14 @@ static void list_remove(uint32_t *l, uint32_t *n, uint32_t i)
     (*n)--;
 }
 
-static void schedule(dram *d, dram_chan *c)
+/* Move one transaction from the read queue (or, while draining, the write
+ * buffer) into its bank's command queue; sched_again if one moved. */
+DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
     uint64_t cap = d->cfg.trans_queue_size;
     c->sched_again = false;
+    if (!c->nrq && !c->nwq)
+        return;
     if (!c->write_draining &&
         (c->nwq >= cap || (c->nwq > d->cfg.write_drain_min && c->cmds == 0) ||
          (d->flushing && c->nwq && !c->nrq)))
@@ -265,13 +372,9 @@ static void schedule(dram *d, dram_chan *c)
                 }
                 c->write_draining--;
             }
-            if (!q->n) {
-                c->pos[tr->queue] = c->nact;
-                c->act[c->nact++] = tr->queue;
-            }
             q->t[q->n++] = l[i];
             q->dirty = true;
-            dram_q_set(c, tr->queue, 0);
+            dram_qset(c, tr->queue, 0, nw);
             c->cmds++;
             list_remove(l, n, i);
             c->sched_again = true;
@@ -282,24 +385,42 @@ static void schedule(dram *d, dram_chan *c)
     }
 }
 
-void dram_chan_tick(dram *d, dram_chan *c, uint64_t t)
+/* One controller cycle t, then the next cycle worth visiting. */
+DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
-    if (!dram_refresh_tick(d, c, t))
-        issue_from_queues(d, c, t);
-    schedule(d, c);
-    c->next = dram_chan_next(d, c, t + 1);
+    bool ref = (t == c->ref_next || c->ref_n) && dram_refresh_tick(d, c, t);
+    excl x = excluded(d, c);
+    if (!ref)
+        issue_from_queues(d, c, t, x, nw);
+    schedule(d, c, nw);
+    uint64_t from = t + 1;
+    if (c->sched_again) {
+        c->next = from;
+        return;
+    }
+    uint64_t best = c->ref_n ? dram_refresh_next(d, c, from) : c->ref_next;
+    best = mn(best, queues_next(d, c, from, x, nw));
+    c->next = mx(best, from);
 }
 
-uint64_t dram_chan_next(dram *d, dram_chan *c, uint64_t from)
+DRAM_INLINE void run(dram *d, dram_chan *c, uint64_t until, uint32_t nw)
 {
-    if (c->sched_again) {
-        c->qreset = true;
-        return from;
+    for (;;) {
+        if (!dram_chan_busy(c) && c->ref_next < until && !c->sched_again) {
+            dram_refresh_skip_idle(d, c, until);
+            c->next = c->ref_next; /* nothing but refresh can be pending */
+        }
+        if (c->next >= until)
+            return;
+        tick(d, c, c->next, nw); /* sets c->next */
     }
-    uint64_t best = dram_refresh_next(d, c, from);
-    uint64_t q = queues_next(d, c, from);
-    c->qmin = q;
-    c->qreset = false;
-    best = q < best ? q : best;
-    return best > from ? best : from;
+}
+
+/* Visit every cycle < until at which the channel can act. */
+void dram_chan_run(dram *d, dram_chan *c, uint64_t until)
+{
+    if (c->nwords == 1)
+        run(d, c, until, 1);
+    else
+        run(d, c, until, c->nwords);
 }

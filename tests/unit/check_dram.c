@@ -374,6 +374,35 @@ START_TEST(b_refresh)
 }
 END_TEST
 
+/* 8 ranks: 128 bank queues, more than one 64-bit word of queue sets. */
+START_TEST(t_many_queues)
+{
+    dram_config c;
+    done_log l;
+    sim_err e = {{0}};
+    cfg_init(&c, false);
+    c.ranks = 8;
+    dram *d = dram_create(&c, &e);
+    ck_assert_msg(d != NULL, "%s", e.msg);
+    memset(&l, 0, sizeof l);
+    dram_set_callback(d, on_done, &l);
+    /* rank: 3 bits [17,20), row from bit 20; the last queue (rank 7, bank
+     * group 3, bank 3) and the first (rank 0, bank 0) */
+    uint64_t hi = 1ull << 20 | 7ull << 17 | 3ull << 15 | 3ull << 13, lo = 1ull << 20;
+    enq(d, hi, false, 100, 0);     /* ACT 101, RD 118, data 139 */
+    enq(d, lo, false, 101, 1);     /* ACT 102, RD after the rank switch 118 + 4 + 1 */
+    enq(d, hi + 64, false, 1000, 2); /* row hit: RD 1001, data 1022 */
+    enq(d, hi + (1ull << 20), false, 2000, 3); /* conflict: data 2056 */
+    dram_drain(d);
+    ck_assert_uint_eq(l.done[0], 139);
+    ck_assert_uint_eq(l.done[1], 123 + 17 + 4);
+    ck_assert_uint_eq(l.done[2], 1000 + 1 + 17 + 4);
+    ck_assert_uint_eq(l.done[3], 2000 + 1 + 17 + 17 + 17 + 4);
+    dram_destroy(d);
+    param_free(&dram_param_table, &c);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- replay */
 
 static const char *put(const char *name, const char *text)
@@ -467,6 +496,66 @@ START_TEST(r_replay_small)
 }
 END_TEST
 
+/* A trace of n reads of rows 1..n of one bank every 100 cycles (each
+ * one a row conflict but the first), in two line forms (the second one
+ * off the fast path); line `bad` (1-based, 0: none) replaced by `badline`. */
+static char *long_trace(int n, int bad, const char *badline)
+{
+    size_t cap = (size_t)n * 48 + 256, len = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    for (int i = 1; i <= n; i++) {
+        if (i == bad)
+            len += (size_t)snprintf(t + len, cap - len, "%s\n", badline);
+        else if (i % 7)
+            len += (size_t)snprintf(t + len, cap - len, "0x%llX READ %d\n",
+                                    (unsigned long long)i << 18, (i - 1) * 100);
+        else
+            len += (size_t)snprintf(t + len, cap - len, "%llx\tREAD\t%d\r\n",
+                                    (unsigned long long)i << 18, (i - 1) * 100);
+    }
+    return t;
+}
+
+START_TEST(r_replay_long)
+{
+    dram_config c;
+    dram_replay_result r;
+    sim_err e = {{0}};
+    cfg_init(&c, false);
+    /* more requests than the reader hands over in one batch */
+    char *t = long_trace(20000, 0, NULL);
+    ck_assert_int_eq(dram_replay_file(&c, put("long.trace", t), &r, &e), 0);
+    ck_assert_uint_eq(r.reads, 20000);
+    ck_assert_uint_eq(r.held_back, 0);
+    ck_assert_uint_eq(r.lat_min, 39);
+    ck_assert_uint_eq(r.lat_max, 56);
+    ck_assert_double_eq_tol(r.lat_mean, (39.0 + 19999 * 56.0) / 20000, 1e-9);
+    ck_assert_uint_eq(r.cycles, 19999 * 100 + 56);
+    dram_replay_result_free(&r);
+    const char *gz = tu_tmp("long.trace.gz");
+    gzFile f = gzopen(gz, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gzputs(f, t), (int)strlen(t));
+    gzclose(f);
+    ck_assert_int_eq(dram_replay_file(&c, gz, &r, &e), 0);
+    ck_assert_uint_eq(r.cycles, 19999 * 100 + 56);
+    dram_replay_result_free(&r);
+    free(t);
+    param_free(&dram_param_table, &c);
+    /* errors late in the file; the first one in file order wins */
+    t = long_trace(20000, 19999, "0x100 READ");
+    replay_err("long1.trace", t, ":19999: expected");
+    free(t);
+    t = long_trace(20000, 15000, "0x40 WRITE 5");
+    size_t n = strlen(t);
+    t = realloc(t, n + 16);
+    strcpy(t + n, "garbage\n");
+    replay_err("long2.trace", t, ":15000: cycle 5 is before");
+    free(t);
+}
+END_TEST
+
 static Suite *dram_suite(void)
 {
     Suite *s = suite_create("dram");
@@ -481,6 +570,7 @@ static Suite *dram_suite(void)
     tcase_add_test(tc, t_faw);
     tcase_add_test(tc, t_refresh_blocks_rank);
     tcase_add_test(tc, t_idle_gap_no_ticking);
+    tcase_add_test(tc, t_many_queues);
     suite_add_tcase(s, tc);
     tc = tcase_create("scheduler");
     tcase_add_test(tc, s_frfcfs);
@@ -495,6 +585,7 @@ static Suite *dram_suite(void)
     tc = tcase_create("replay");
     tcase_add_test(tc, r_bad_lines);
     tcase_add_test(tc, r_replay_small);
+    tcase_add_test(tc, r_replay_long);
     suite_add_tcase(s, tc);
     return s;
 }
