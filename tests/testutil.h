@@ -9,6 +9,10 @@
 #include <check.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct tu_run {
     int status;      /* exit code, or 128+signal if killed */
     char *out;       /* captured stdout (NUL-terminated, heap) */
@@ -39,4 +43,7 @@ int tu_run_suite(Suite *s);
  * ("host_seconds", "records_per_host_second"); returns s. */
 char *tu_strip_host(char *s);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/trace.h"
+#include "cpu/decode.h"
 
 static int trace_import(int argc, char **argv)
 {
@@ -97,14 +98,19 @@ static int trace_info(int argc, char **argv)
     return status;
 }
 
+/* `trace cat --disasm`: instruction records that carry a word get the
+ * disassembly as a trailing comment (the output stays a valid text trace). */
 static int trace_cat(int argc, char **argv)
 {
     const char *in = NULL, *lim = NULL;
+    int disasm = 0;
     for (int i = 0; i < argc; i++) {
         int r;
         if ((r = cli_opt(argc, argv, &i, "--limit", &lim)) != 0) {
             if (r < 0)
                 return 2;
+        } else if (!strcmp(argv[i], "--disasm")) {
+            disasm = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("unknown option '%s'", argv[i]);
         } else if (in) {
@@ -114,7 +120,7 @@ static int trace_cat(int argc, char **argv)
         }
     }
     if (!in)
-        return cli_usage("usage: lparsim trace cat FILE [--limit N]");
+        return cli_usage("usage: lparsim trace cat FILE [--limit N] [--disasm]");
     uint64_t limit = UINT64_MAX;
     if (lim) {
         char *end;
@@ -127,6 +133,11 @@ static int trace_cat(int argc, char **argv)
     tr_reader *r = tr_open(in, &e);
     if (!r)
         return cli_fail(&e);
+    ppc_decoder *dec = NULL;
+    if (disasm && !(dec = ppc_decoder_create(&e))) {
+        tr_close(r);
+        return cli_fail(&e);
+    }
     printf("#lparsim-trace v1\n");
     tr_rec buf[256];
     char line[512];
@@ -142,11 +153,20 @@ static int trace_cat(int argc, char **argv)
         if (n == 0)
             break;
         for (long i = 0; i < n && done < limit; i++, done++) {
-            tr_format_text(&buf[i], line, sizeof line);
+            int len = tr_format_text(&buf[i], line, sizeof line);
+            if (dec && buf[i].kind == TR_INSN && (buf[i].flags & TRF_WORD) && len > 0 &&
+                (size_t)len < sizeof line) {
+                uint32_t w = buf[i].word;
+                int k = snprintf(line + len, sizeof line - (size_t)len, "  # %s: ",
+                                 ppc_class_name(ppc_decode(dec, w)));
+                if (k > 0 && (size_t)(len + k) < sizeof line)
+                    ppc_disasm(dec, w, buf[i].addr, line + len + k, sizeof line - (size_t)(len + k));
+            }
             puts(line);
         }
     }
     tr_close(r);
+    ppc_decoder_destroy(dec);
     return status;
 }
 

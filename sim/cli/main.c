@@ -22,7 +22,7 @@ static const char usage[] =
     "        replay a DRAMsim3-format trace straight into the DRAM controller\n"
     "  trace import --format lackey|dramsim3 IN -o OUT\n"
     "  trace info FILE [--json FILE]\n"
-    "  trace cat FILE [--limit N]\n"
+    "  trace cat FILE [--limit N] [--disasm]\n"
     "        convert, summarise and print traces (native format: docs/trace_format.md)\n"
     "  params [COMPONENT] [--markdown]\n"
     "        every parameter with type, unit, default, range and description\n"

@@ -15,8 +15,9 @@
  *   TLB miss      op "tlb.miss": PTEG probes (+ R/C write) and page-fault time
  * Records that are not memory accesses (hcalls, markers) go to the binding's
  * record hook (the guest OS). The instruction word, when a trace carries it,
- * is handed to an optional decode hook (the Capstone front end plugs in
- * there); without one, every instruction costs insn_cycles.
+ * is handed to an optional decode hook (the Capstone front end of decode.h
+ * plugs in there, with cycles per instruction class from class_cycles);
+ * without a word or a hook, every instruction costs insn_cycles.
  * Invariant: a thread's clock never decreases.
  */
 #ifndef LPARSIM_CPU_CPU_H
@@ -38,13 +39,24 @@
 extern "C" {
 #endif
 
+/* Cycles of an instruction by class when its word is decoded, in the
+ * order of ppc_class (decode.h) then divide, so that a copy of the struct
+ * is the array ppc_decoder_set_cycles takes (checked in thread.c). */
+typedef struct cpu_class_cycles {
+    uint64_t load, store, branch, integer, mul, fp, vector, barrier, tlb, syscall, other,
+        invalid, div;
+} cpu_class_cycles;
+
 typedef struct cpu_config {
     uint64_t insn_cycles;    /* cycles per instruction (non-memory work) */
     uint64_t hidden_latency; /* load/fetch latency hidden by the pipeline */
     uint64_t quantum;        /* scheduler: cycles a thread may run ahead */
+    bool decode;             /* decode instruction words (traces that carry them) */
+    cpu_class_cycles class_cycles;
 } cpu_config;
 
 extern const param_table cpu_params; /* "cpu" */
+
 
 struct cpu_thread;
 

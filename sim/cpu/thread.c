@@ -8,6 +8,46 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "decode.h"
+
+/* class_cycles must line up with ppc_class and PPC_COST_DIV */
+_Static_assert(sizeof(cpu_class_cycles) == PPC_COST_COUNT * sizeof(uint64_t),
+               "cpu_class_cycles: one field per timing slot");
+_Static_assert(offsetof(cpu_class_cycles, mul) == PPC_MULDIV * sizeof(uint64_t) &&
+                   offsetof(cpu_class_cycles, invalid) == PPC_INVALID * sizeof(uint64_t) &&
+                   offsetof(cpu_class_cycles, div) == PPC_COST_DIV * sizeof(uint64_t),
+               "cpu_class_cycles: field order follows ppc_class");
+
+#define CC_F(f) offsetof(cpu_class_cycles, f)
+#define CC(name, f, def, what)                                                               \
+    {name, PT_UINT, "cycles", def, 0, 100000, NULL, what, CC_F(f), NULL}
+static const param_desc class_cycles_list[] = {
+    CC("load", load, "1", "Issue cycles of a load instruction (its data access is the trace's "
+                          "L record, charged apart)."),
+    CC("store", store, "1", "Issue cycles of a store instruction (the S record is charged apart)."),
+    CC("branch", branch, "1", "Cycles of a branch (no misprediction model)."),
+    CC("integer", integer, "1", "Cycles of a fixed-point add, logical, shift, rotate, compare."),
+    CC("mul", mul, "4", "Cycles of an integer multiply (assumption, POWER9-like)."),
+    CC("float", fp, "4", "Cycles of a floating-point instruction, binary or decimal "
+                         "(assumption, pipelined FPU latency)."),
+    CC("vector", vector, "4", "Cycles of a VMX/VSX instruction that is not a load or store "
+                              "(assumption)."),
+    CC("barrier", barrier, "20", "Cycles of sync, lwsync, ptesync, isync, eieio (assumption: "
+                                 "drain cost with an empty store queue)."),
+    CC("tlb", tlb, "10", "Cycles of tlbie, tlbiel, tlbsync, slbie, slbmte ... as executed by the "
+                         "trace (assumption; the hypervisor's own invalidations are costed by "
+                         "the tlb component)."),
+    CC("syscall", syscall, "30", "Cycles of sc / sc 1 / scv: the interrupt entry (assumption; "
+                                 "hcall records are costed by the hypervisor)."),
+    CC("other", other, "1", "Cycles of any other instruction (SPR moves, cache management, traps)."),
+    CC("invalid", invalid, "1", "Cycles charged for a word neither Capstone nor the fallback "
+                                "decodes (such words are counted in cpu.decode.invalid)."),
+    CC("div", div, "20", "Cycles of an integer divide or modulo (assumption, POWER9-like)."),
+};
+static const param_table class_cycles_table = {
+    "class_cycles", sizeof(cpu_class_cycles), class_cycles_list, PARAM_COUNT(class_cycles_list),
+    "Cycles per instruction class, used instead of insn_cycles for records that carry an "
+    "instruction word."};
 
 #define CPU_F(f) offsetof(cpu_config, f)
 static const param_desc cpu_param_list[] = {
@@ -21,6 +61,13 @@ static const param_desc cpu_param_list[] = {
      "How far a thread may run ahead of the thread furthest behind before the scheduler "
      "switches (smaller = finer interleaving of shared-resource requests, slower).",
      CPU_F(quantum), NULL},
+    {"decode", PT_BOOL, "", "true", 0, 0, NULL,
+     "Decode the instruction words a trace carries (Capstone, then an opcode fallback) and "
+     "charge class_cycles by instruction class; false = insn_cycles for every instruction.",
+     CPU_F(decode), NULL},
+    {"class_cycles", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Cycles per instruction class for records that carry an instruction word.",
+     CPU_F(class_cycles), &class_cycles_table},
 };
 const param_table cpu_params = {"cpu", sizeof(cpu_config), cpu_param_list,
                                 PARAM_COUNT(cpu_param_list),

@@ -147,6 +147,17 @@ static int build_cpus(machine *m, const machine_config *c, sim_err *e)
         snprintf(prefix, sizeof prefix, "cpu.thread%u", i);
         stats_register(m->stats, prefix, &cpu_thread_stat_table, &m->threads[i].st);
     }
+    if (c->cpu.decode) {
+        /* one decoder (and word cache) for the machine; its figures are
+         * reported as cpu.decode.* once a trace has carried words */
+        m->dec = ppc_decoder_create(e);
+        if (!m->dec)
+            return -1;
+        uint64_t cyc[PPC_COST_COUNT];
+        _Static_assert(sizeof cyc == sizeof c->cpu.class_cycles, "one field per timing slot");
+        memcpy(cyc, &c->cpu.class_cycles, sizeof cyc);
+        ppc_decoder_set_cycles(m->dec, cyc);
+    }
     return 0;
 }
 
@@ -205,6 +216,10 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
             b.trace = r;
             b.repeat = vc[v].repeat;
             b.max_records = c->run.max_records;
+            if (m->dec) {
+                b.decode = ppc_decode_hook;
+                b.decode_ctx = m->dec;
+            }
             cpu_thread_bind(t, &b);
         }
     }
@@ -323,6 +338,7 @@ void machine_destroy(machine *m)
             tlb_destroy(m->tlbs[i]);
     free(m->tlbs);
     free(m->ports);
+    ppc_decoder_destroy(m->dec);
     memhier_destroy(m->mh);
     if (m->drams)
         for (unsigned i = 0; i < m->ndrams; i++)

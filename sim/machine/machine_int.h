@@ -5,6 +5,7 @@
 #include "core/ops.h"
 #include "core/sched.h"
 #include "core/stats.h"
+#include "cpu/decode.h"
 #include "machine.h"
 #include "memctl/physmem.h"
 
@@ -27,6 +28,7 @@ struct machine {
     cpu_thread *threads;
     const mem_port **ports;
     unsigned nthreads;
+    ppc_decoder *dec;            /* instruction-word decoder shared by all threads (cpu.decode) */
     hyp *hyp;
     guest **guests;
     unsigned nguests;

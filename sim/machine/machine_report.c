@@ -113,6 +113,15 @@ void machine_report_json(const machine *m, jtree *j)
     hist_to_json(&t.dram_lat, j, "dram.total.read_latency");
     hist_free(&t.dram_lat);
     stats_to_json(m->stats, j);
+    /* cpu.decode.* only when some trace carried instruction words, so the
+     * reports of word-less traces keep their exact form */
+    if (m->dec && ppc_decoder_stats(m->dec)->decodes) {
+        stats_reg *r = stats_create();
+        if (r && stats_register(r, "cpu.decode", &ppc_decode_stat_table,
+                                ppc_decoder_stats(m->dec)) == 0)
+            stats_to_json(r, j);
+        stats_destroy(r);
+    }
 }
 
 static double jget(const jtree *j, const char *path)
@@ -164,4 +173,16 @@ void machine_report_text(const machine *m, const jtree *j, FILE *f)
             jget(j, "dram.total.reads"), jget(j, "dram.total.writes"),
             jget(j, "dram.total.row_hit_rate"), jget(j, "dram.total.read_latency.mean"),
             jget(j, "dram.total.read_latency.p99"));
+    const ppc_decode_stats *ds = m->dec ? ppc_decoder_stats(m->dec) : NULL;
+    if (ds && ds->decodes) {
+        fprintf(f, "decode: %" PRIu64 " words (%" PRIu64 " distinct, cache hit rate %.4f): "
+                   "Capstone %.4f, fallback %.4f, %" PRIu64 " invalid\n  classes:",
+                ds->decodes, ds->distinct_words, ratio(ds->cache_hits, ds->decodes),
+                ratio(ds->capstone, ds->decodes), ratio(ds->fallback, ds->decodes),
+                ds->invalid);
+        for (int c = 0; c < PPC_CLASS_COUNT; c++)
+            if (ds->by_class[c])
+                fprintf(f, " %s %" PRIu64, ppc_class_name((ppc_class)c), ds->by_class[c]);
+        fprintf(f, "\n");
+    }
 }
