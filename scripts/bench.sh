@@ -39,11 +39,16 @@ for i in $(seq "$runs"); do
 done | median > "$tmp/replay.med"
 awk -v v="$(cat "$tmp/replay.med")" -v n="$runs" 'BEGIN {printf "replay:  %.2f M records per host second (median of %s, one core; target >= 20 M)\n", v / 1e6, n}'
 
-for i in $(seq "$runs"); do
-  $pin "$bin" dram "$dramtr" --config "$top/configs/memory/ddr4-2400-dramsim3.yaml" \
-    --json "$tmp/dram$i.json" >/dev/null
-  jnum "$tmp/dram$i.json" requests_per_host_second
-done | median > "$tmp/dram.med"
+# dram: pinned to one core (the controller alone, like DRAMsim3's
+# single-threaded figure) and unpinned (trace parsing runs on a reader thread)
+for mode in pinned free; do
+  p=""; [ "$mode" = pinned ] && p="$pin"
+  for i in $(seq "$runs"); do
+    $p "$bin" dram "$dramtr" --config "$top/configs/memory/ddr4-2400-dramsim3.yaml" \
+      --json "$tmp/dram$i.json" >/dev/null
+    jnum "$tmp/dram$i.json" requests_per_host_second
+  done | median > "$tmp/dram.$mode"
+done
 lat=$(jnum "$tmp/dram1.json" mean)
-awk -v v="$(cat "$tmp/dram.med")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", v / 1e3, n}'
+awk -v a="$(cat "$tmp/dram.pinned")" -v b="$(cat "$tmp/dram.free")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second on one core, %.0f k with the reader thread on a second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", a / 1e3, b / 1e3, n}'
 printf "dram:    average read latency %s DRAM cycles (DRAMsim3: 109.13)\n" "$lat"

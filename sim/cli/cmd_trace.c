@@ -28,14 +28,16 @@ static int trace_import(int argc, char **argv)
         }
     }
     if (!fmt || !in || !out)
-        return cli_usage("usage: lparsim trace import --format lackey|dramsim3 IN -o OUT");
+        return cli_usage("usage: lparsim trace import --format lackey|dramsim3|qemu IN -o OUT");
     tr_import_fmt f;
     if (!strcmp(fmt, "lackey"))
         f = TR_FMT_LACKEY;
     else if (!strcmp(fmt, "dramsim3"))
         f = TR_FMT_DRAMSIM3;
+    else if (!strcmp(fmt, "qemu"))
+        f = TR_FMT_QEMU;
     else
-        return cli_usage("--format %s: expected lackey or dramsim3", fmt);
+        return cli_usage("--format %s: expected lackey, dramsim3 or qemu", fmt);
     sim_err e;
     sim_err_clear(&e);
     uint64_t n = 0;

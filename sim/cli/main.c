@@ -20,7 +20,7 @@ static const char usage[] =
     "        replay one trace per vCPU on a one-LPAR machine with default hardware\n"
     "  dram TRACE [--config FILE] [--set KEY=VALUE]... [--json FILE]\n"
     "        replay a DRAMsim3-format trace straight into the DRAM controller\n"
-    "  trace import --format lackey|dramsim3 IN -o OUT\n"
+    "  trace import --format lackey|dramsim3|qemu IN -o OUT\n"
     "  trace info FILE [--json FILE]\n"
     "  trace cat FILE [--limit N] [--disasm]\n"
     "        convert, summarise and print traces (native format: docs/trace_format.md)\n"

@@ -99,13 +99,17 @@ void tr_abort(tr_writer *w);
 uint64_t tr_written(const tr_writer *w);
 
 /* ---- importers (sim/core/trace_import.c) ---- */
-typedef enum tr_import_fmt { TR_FMT_LACKEY, TR_FMT_DRAMSIM3 } tr_import_fmt;
+typedef enum tr_import_fmt { TR_FMT_LACKEY, TR_FMT_DRAMSIM3, TR_FMT_QEMU } tr_import_fmt;
 
 /* Convert a foreign text trace (plain or gzipped) into a native binary
  * trace. lackey: "I  addr,size", " L addr,size", " S", " M"; "==PID==" lines
  * are skipped. dramsim3: "<hex addr> <READ|WRITE> <cycle>" -> loads/stores
  * of 64 bytes; cycle stamps are dropped (in a native trace the CPU model
- * decides timing; `lparsim dram` reads DRAMsim3 files directly). Errors
+ * decides timing; `lparsim dram` reads DRAMsim3 files directly). qemu: an
+ * execution log of a POWER program under qemu-user, either lparsim's plugin
+ * log ("I <pc> <word>", "L|S <addr> <size>", "E <count>") or QEMU's own
+ * `-singlestep -d in_asm,exec,nochain` log -> instructions of size 4 with
+ * their words (TRF_WORD), plus loads/stores (plugin log only). Errors
  * name file and line. On error nothing is left at out_path. *n_out receives the number of
  * records written. */
 int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,

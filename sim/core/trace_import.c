@@ -1,7 +1,8 @@
 /*
  * trace_import.c - converters from foreign text traces to native binary
  * traces: Valgrind lackey ("I  addr,size", " L|S|M addr,size", "==PID=="
- * lines skipped) and DRAMsim3 ("<hex addr> READ|WRITE <cycle>").
+ * lines skipped), DRAMsim3 ("<hex addr> READ|WRITE <cycle>") and QEMU
+ * execution logs (the line parser is trace_import_qemu.c).
  *
  * Input (plain or gzipped) is read in 256 KiB chunks and split into lines
  * in place; each line becomes at most one record. Invariant: on any error
@@ -23,6 +24,7 @@ typedef struct imp_lines {
     unsigned long line;
     size_t pos, len;
     int eof;
+    int last_nl;        /* the line returned last ended in '\n' */
     char buf[TR_BUF_SIZE];
 } imp_lines;
 
@@ -37,6 +39,7 @@ static int next_line(imp_lines *L, const char **s, size_t *n, sim_err *e)
             *n = ll;
             L->pos += ll + (nl ? 1 : 0);
             L->line++;
+            L->last_nl = nl != NULL;
             return 1;
         }
         if (L->eof)
@@ -65,7 +68,7 @@ static int next_line(imp_lines *L, const char **s, size_t *n, sim_err *e)
     }
 }
 
-static int is_blank(const char *s, size_t n)
+int tr_imp_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
@@ -83,8 +86,7 @@ static int hexval(unsigned c)
     return -1;
 }
 
-/* Parse 1..16 hex digits at s[*i]. */
-static int parse_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+int tr_imp_hex(const char *s, size_t n, size_t *i, uint64_t *out)
 {
     uint64_t v = 0;
     size_t k = *i, start = k;
@@ -102,7 +104,7 @@ static int parse_hex(const char *s, size_t n, size_t *i, uint64_t *out)
     return 0;
 }
 
-static int parse_dec(const char *s, size_t n, size_t *i, uint64_t max, uint64_t *out)
+int tr_imp_dec(const char *s, size_t n, size_t *i, uint64_t max, uint64_t *out)
 {
     uint64_t v = 0;
     size_t k = *i;
@@ -127,7 +129,7 @@ static int lackey_line(const char *s, size_t n, tr_rec *r)
     size_t i = 0;
     while (i < n && s[i] == ' ')
         i++;
-    if (is_blank(s + i, n - i))
+    if (tr_imp_blank(s + i, n - i))
         return 0;
     switch (s[i]) {
     case 'I': r->kind = TR_INSN; break;
@@ -142,10 +144,10 @@ static int lackey_line(const char *s, size_t n, tr_rec *r)
     while (i < n && s[i] == ' ')
         i++;
     uint64_t a, sz;
-    if (parse_hex(s, n, &i, &a) < 0 || i >= n || s[i] != ',')
+    if (tr_imp_hex(s, n, &i, &a) < 0 || i >= n || s[i] != ',')
         return -1;
     i++;
-    if (parse_dec(s, n, &i, 255, &sz) < 0 || sz == 0 || !is_blank(s + i, n - i))
+    if (tr_imp_dec(s, n, &i, 255, &sz) < 0 || sz == 0 || !tr_imp_blank(s + i, n - i))
         return -1;
     r->addr = a;
     r->size = (uint8_t)sz;
@@ -155,7 +157,7 @@ static int lackey_line(const char *s, size_t n, tr_rec *r)
 /* DRAMsim3 line -> 1, 0 (blank), -1. */
 static int dramsim3_line(const char *s, size_t n, tr_rec *r)
 {
-    if (is_blank(s, n))
+    if (tr_imp_blank(s, n))
         return 0;
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -163,7 +165,7 @@ static int dramsim3_line(const char *s, size_t n, tr_rec *r)
     if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
         i += 2;
     uint64_t a, cyc;
-    if (parse_hex(s, n, &i, &a) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
+    if (tr_imp_hex(s, n, &i, &a) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
         return -1;
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
         i++;
@@ -180,7 +182,7 @@ static int dramsim3_line(const char *s, size_t n, tr_rec *r)
         return -1;
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
         i++;
-    if (parse_dec(s, n, &i, UINT64_MAX / 10 - 1, &cyc) < 0 || !is_blank(s + i, n - i))
+    if (tr_imp_dec(s, n, &i, UINT64_MAX / 10 - 1, &cyc) < 0 || !tr_imp_blank(s + i, n - i))
         return -1;
     r->addr = a;
     r->size = 64;
@@ -204,12 +206,15 @@ int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
         return -1;
     }
     gzbuffer(L->gz, TR_BUF_SIZE);
-    const char *fname = fmt == TR_FMT_LACKEY ? "lackey" : "dramsim3";
+    const char *fname = fmt == TR_FMT_LACKEY ? "lackey" : fmt == TR_FMT_QEMU ? "qemu" : "dramsim3";
     char note[1200];
     snprintf(note, sizeof note, "imported from %s (%s) by lparsim trace import",
              in_path, fname);
     tr_writer *w = tr_writer_create(out_path, note, 6, e);
     int rc = w ? 0 : -1;
+    tr_qemu *q = NULL;
+    if (rc == 0 && fmt == TR_FMT_QEMU && !(q = tr_qemu_create()))
+        rc = sim_errf(e, "%s: out of memory", in_path);
     const char *s = NULL;
     size_t n = 0;
     tr_rec rec;
@@ -218,26 +223,34 @@ int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
         int k = next_line(L, &s, &n, e);
         if (k <= 0) {
             rc = k;
+            if (k == 0 && q)
+                rc = tr_qemu_finish(q, w, in_path, L->line, 1, e);
             break;
+        }
+        if (q) { /* a last line without newline: the log was cut */
+            rc = L->last_nl ? tr_qemu_line(q, s, n, w, in_path, L->line, e)
+                            : tr_qemu_finish(q, w, in_path, L->line, 0, e);
+            continue;
         }
         k = fmt == TR_FMT_LACKEY ? lackey_line(s, n, &rec) : dramsim3_line(s, n, &rec);
         if (k < 0) {
-            char q[96];
+            char qt[96];
             while (n && (s[n - 1] == '\r'))
                 n--;
-            tr_quote_line(s, n, q, sizeof q);
+            tr_quote_line(s, n, qt, sizeof qt);
             rc = sim_errf(e, fmt == TR_FMT_LACKEY
                           ? "%s:%lu: expected a lackey record 'I  <hexaddr>,<size>' "
                             "or ' L|S|M <hexaddr>,<size>' (size 1..255), got '%s'"
                           : "%s:%lu: expected a DRAMsim3 record '<hexaddr> "
                             "READ|WRITE <cycle>', got '%s'",
-                          in_path, L->line, q);
+                          in_path, L->line, qt);
         } else if (k > 0) {
             rc = tr_write(w, &rec, e);
         }
     }
     gzclose(L->gz);
     free(L);
+    tr_qemu_destroy(q);
     if (rc < 0) {
         tr_abort(w);
         return -1;

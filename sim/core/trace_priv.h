@@ -96,4 +96,22 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
  * control characters, ending in "..." when cut. */
 void tr_quote_line(const char *line, size_t len, char *dst, size_t cap);
 
+/* Helpers of the importers (trace_import.c). Blank: only ' ', '\t', '\r'.
+ * Hex: 1..16 hex digits at s[*i]; dec: decimal <= max; both advance *i and
+ * return 0, or -1 leaving *i. */
+int tr_imp_blank(const char *s, size_t n);
+int tr_imp_hex(const char *s, size_t n, size_t *i, uint64_t *out);
+int tr_imp_dec(const char *s, size_t n, size_t *i, uint64_t max, uint64_t *out);
+
+/* QEMU log importer state (trace_import_qemu.c): lines in order, then
+ * finish at the end of input. Both return 0, or -1 with e set
+ * ("PATH:LINE: ..."). */
+typedef struct tr_qemu tr_qemu;
+tr_qemu *tr_qemu_create(void);
+void tr_qemu_destroy(tr_qemu *q);
+int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *path,
+                 unsigned long line, sim_err *e);
+int tr_qemu_finish(tr_qemu *q, tr_writer *w, const char *path, unsigned long line,
+                   int last_has_newline, sim_err *e);
+
 #endif

@@ -146,7 +146,7 @@ static int read_header(tr_reader *r, sim_err *e)
         return tr_rd_truncated(r, e);
     return sim_errf(e, "%s: not an lparsim trace (expected binary magic LPSIMTRC "
                     "or text header '#lparsim-trace v1'); convert foreign traces "
-                    "with `lparsim trace import --format lackey|dramsim3`", r->path);
+                    "with `lparsim trace import --format lackey|dramsim3|qemu`", r->path);
 }
 
 tr_reader *tr_open(const char *path, sim_err *e)

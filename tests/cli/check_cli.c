@@ -602,7 +602,7 @@ START_TEST(trace_import_errors)
     unlink(out); /* from an earlier run of this test */
     const char *lackey = tu_src("tests/data/trace/tiny.lackey");
     fails(2, ARGV("trace", "import", "--format", "foo", lackey, "-o", out),
-          NEED("--format foo", "expected lackey or dramsim3"));
+          NEED("--format foo", "expected lackey, dramsim3 or qemu"));
     fails(2, ARGV("trace", "import", "--format", "lackey", lackey), NEED("usage: lparsim trace"));
     fails(2, ARGV("trace", "import", "--format", "lackey", lackey, "-o"),
           NEED("-o needs a value"));

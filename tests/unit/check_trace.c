@@ -430,12 +430,12 @@ START_TEST(open_errors)
     open_fails(tu_src("tests/data/trace/tiny.lackey"),
                "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
                "header '#lparsim-trace v1'); convert foreign traces with "
-               "`lparsim trace import --format lackey|dramsim3`");
+               "`lparsim trace import --format lackey|dramsim3|qemu`");
     const char *p = tu_tmp("empty.trc");
     tu_write_file(p, "");
     open_fails(p, "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
                   "header '#lparsim-trace v1'); convert foreign traces with "
-                  "`lparsim trace import --format lackey|dramsim3`");
+                  "`lparsim trace import --format lackey|dramsim3|qemu`");
     write_raw(p, 2, hand_bytes, sizeof hand_bytes);
     open_fails(p, "%s: unsupported trace version 2 (this lparsim reads version 1)");
     tu_write_file(p, "#lparsim-trace v2\nI 0 4\n");

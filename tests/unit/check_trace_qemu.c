@@ -1,0 +1,168 @@
+/*
+ * check_trace_qemu.c - `tr_import(TR_FMT_QEMU, ...)`: both dialects of a
+ * QEMU execution log (lparsim's plugin log and QEMU's own
+ * -d in_asm,exec,nochain log) become instruction records with their words
+ * and, from the plugin log, loads and stores; bad input (garbage lines, an
+ * executed pc without a word, a truncated log) fails with one message
+ * naming file and line, and leaves no output file behind.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/trace.h"
+#include "testutil.h"
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static long read_all(const char *path, tr_rec *v, size_t cap)
+{
+    sim_err e = {{0}};
+    tr_reader *r = tr_open(path, &e);
+    ck_assert_msg(r != NULL, "%s", e.msg);
+    long k = 0, m;
+    while ((m = tr_read(r, v + k, cap - (size_t)k, &e)) > 0)
+        k += m;
+    ck_assert_msg(m == 0, "%s", e.msg);
+    tr_close(r);
+    return k;
+}
+
+static void is_insn(const tr_rec *r, uint64_t pc, uint32_t word)
+{
+    ck_assert_uint_eq(r->kind, TR_INSN);
+    ck_assert_uint_eq(r->addr, pc);
+    ck_assert_uint_eq(r->size, 4);
+    ck_assert_uint_eq(r->flags, TRF_WORD);
+    ck_assert_uint_eq(r->word, word);
+}
+
+START_TEST(plugin_log)
+{
+    const char *out = tu_tmp("plugin.trc");
+    sim_err e = {{0}};
+    uint64_t n = 0;
+    ck_assert_msg(tr_import(TR_FMT_QEMU, tu_src("tests/data/qemu/plugin.log"), out, &n, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_uint_eq(n, 7);
+    tr_rec v[16];
+    ck_assert_int_eq(read_all(out, v, 16), 7);
+    is_insn(&v[0], 0x10000100, 0x3c40100e);
+    is_insn(&v[1], 0x10000104, 0xe9230008);
+    ck_assert(v[2].kind == TR_LOAD && v[2].addr == 0x7fff0008 && v[2].size == 8);
+    is_insn(&v[3], 0x10000108, 0xf8410018);
+    ck_assert(v[4].kind == TR_STORE && v[4].addr == 0x7fff0018 && v[4].size == 8);
+    is_insn(&v[5], 0x1000010c, 0x4e800020); /* blr: opcode 19 in the top 6 bits */
+    ck_assert_uint_eq(v[5].word >> 26, 19);
+    ck_assert(v[6].kind == TR_STORE && v[6].addr == 0x20000000 && v[6].size == 16);
+}
+END_TEST
+
+START_TEST(qemu_d_log)
+{
+    const char *out = tu_tmp("dlog.trc");
+    sim_err e = {{0}};
+    uint64_t n = 0;
+    ck_assert_msg(tr_import(TR_FMT_QEMU, tu_src("tests/data/qemu/dlog.log"), out, &n, &e) == 0,
+                  "%s", e.msg);
+    /* blocks run: 0x100 (1 insn), 0x200 (2), 0x100 (1); the last 0x200 was
+     * announced but stopped before it started */
+    ck_assert_uint_eq(n, 4);
+    tr_rec v[8];
+    ck_assert_int_eq(read_all(out, v, 8), 4);
+    is_insn(&v[0], 0x10000100, 0x3c40100e);
+    is_insn(&v[1], 0x10000200, 0x38600001);
+    is_insn(&v[2], 0x10000204, 0x4e800020);
+    is_insn(&v[3], 0x10000100, 0x3c40100e);
+}
+END_TEST
+
+static void fails(const char *text, const char *expect_fmt)
+{
+    const char *in = tu_tmp("bad.log"), *out = tu_tmp("bad.trc");
+    char tmp[4200], want[2048];
+    ck_assert_int_eq(tu_write_file(in, text), 0);
+    unlink(out);
+    sim_err e = {{0}};
+    uint64_t n = 99;
+    ck_assert_int_eq(tr_import(TR_FMT_QEMU, in, out, &n, &e), -1);
+    snprintf(want, sizeof want, expect_fmt, in);
+    ck_assert_str_eq(e.msg, want);
+    ck_assert(strchr(e.msg, '\n') == NULL);
+    ck_assert_uint_eq(n, 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    ck_assert(!exists(out) && !exists(tmp));
+}
+
+#define PLUGIN_EXPECT "expected a plugin log line 'I <pc> <word>', 'L|S <addr> <size>' " \
+                      "(size 1..255) or 'E <count>', got "
+#define DLOG_EXPECT "expected a QEMU -d in_asm,exec log line ('IN:', '0x<pc>:  " \
+                    "<8-digit word> ...', 'Trace ...'), got "
+#define TRACE_LINE(pc) "Trace 0: 0x7f00 [0000000000000000/" pc "/02806105/00000201] f\n"
+
+START_TEST(garbage_lines)
+{
+    fails("I 100 3c40100e\nhello world\nE 1\n", "%s:2: " PLUGIN_EXPECT "'hello world'");
+    fails("I 100 3c40100e\nL 10 0\nE 1\n", "%s:2: " PLUGIN_EXPECT "'L 10 0'");
+    fails("I 100 3c40100e\nS 10 256\nE 1\n", "%s:2: " PLUGIN_EXPECT "'S 10 256'");
+    fails("I 100 13c40100e\nE 1\n", "%s:1: " PLUGIN_EXPECT "'I 100 13c40100e'");
+    fails("I zz 3c40100e\nE 1\n", "%s:1: " PLUGIN_EXPECT "'I zz 3c40100e'");
+    fails("L 10 8\nI 100 3c40100e\nE 1\n", "%s:1: data access before any instruction");
+    fails("IN: f\n0x100:  3c40100  lis r2, 0\n", "%s:2: " DLOG_EXPECT "'0x100:  3c40100  lis r2, 0'");
+    fails("IN: f\n0x100:  3c40100e  lis\n\nTrace 0: garbage\n",
+          "%s:4: " DLOG_EXPECT "'Trace 0: garbage'");
+    fails("IN: f\n0x100:  3c40100e  lis\n\nI 100 3c40100e\n",
+          "%s:4: mixes the plugin log ('I <pc> <word>' lines) with QEMU's -d log "
+          "('Trace' lines); expected one of them");
+    fails("IN: f\n0x100:  3c40100e  lis\n0x108:  3c40100e  lis\n",
+          "%s:3: in_asm block is not contiguous: pc 0x108 after 0x100");
+}
+END_TEST
+
+START_TEST(missing_word)
+{
+    fails("IN: f\n0x100:  3c40100e  lis\n\n" TRACE_LINE("0000000000000100")
+          TRACE_LINE("0000000000000200"),
+          "%s:5: executed pc 0x200 has no instruction word; expected its in_asm lines "
+          "earlier (record with -d in_asm,exec,nochain)");
+}
+END_TEST
+
+START_TEST(truncated)
+{
+    fails("I 100 3c40100e\nI 104 3c40100e\n",
+          "%s:2: truncated log: no end line 'E <count>' (was QEMU or the program killed?)");
+    fails("I 100 3c40100e\nI 104 3c40100e\nE 3\n",
+          "%s:3: the log ends with 'E 3' but holds 2 instructions");
+    fails("I 100 3c40100e\nE 1\nI 104 3c40100e\n",
+          "%s:3: data after the end line 'E <count>'");
+    fails("IN: f\n0x100:  3c40100e  lis\n\n" "Trace 0: 0x7f00 [0000000000000000/0000000000000100",
+          "%s:4: truncated log: the last line has no newline");
+    fails("I 100 3c40100e\nE 1", "%s:2: truncated log: the last line has no newline");
+    fails("", "%s: empty log: no instructions; expected a QEMU plugin log or a -d "
+              "in_asm,exec,nochain log");
+    fails("# only a comment\n\n", "%s: empty log: no instructions; expected a QEMU plugin "
+                                  "log or a -d in_asm,exec,nochain log");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("trace_qemu");
+    TCase *ok = tcase_create("import");
+    tcase_add_test(ok, plugin_log);
+    tcase_add_test(ok, qemu_d_log);
+    suite_add_tcase(s, ok);
+    TCase *bad = tcase_create("bad_input");
+    tcase_add_test(bad, garbage_lines);
+    tcase_add_test(bad, missing_word);
+    tcase_add_test(bad, truncated);
+    suite_add_tcase(s, bad);
+    return tu_run_suite(s);
+}
