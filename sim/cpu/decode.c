@@ -18,9 +18,13 @@
 
 #include "decode.h"
 
+#define DEC_FRONT 4096u /* power of two */
+
 typedef struct dec_ent {
     uint32_t word;
     uint8_t used, cls, path, slot; /* slot: timing slot (class or PPC_COST_DIV) */
+    uint64_t count;                /* executions (decode calls) of this word */
+    uint64_t charged;              /* of which through ppc_decode_cycles */
 } dec_ent;
 
 struct ppc_decoder {
@@ -30,7 +34,11 @@ struct ppc_decoder {
     size_t cap;      /* power of two */
     unsigned shift;  /* 32 - log2(cap) */
     uint64_t cycles[PPC_COST_COUNT];
-    ppc_decode_stats st;
+    ppc_decode_stats st;   /* uncached executions and distinct_words */
+    ppc_decode_stats sum;  /* filled by ppc_decoder_stats */
+    /* direct-mapped front of the table for the hot path: slot -> entry
+     * (NULL or an entry whose word is checked on use); cleared on growth */
+    dec_ent *front[DEC_FRONT];
 };
 
 static const char *const class_names[PPC_CLASS_COUNT] = {
@@ -173,9 +181,30 @@ void ppc_decoder_set_cycles(ppc_decoder *d, const uint64_t cycles[PPC_COST_COUNT
     memcpy(d->cycles, cycles, sizeof d->cycles);
 }
 
-const ppc_decode_stats *ppc_decoder_stats(const ppc_decoder *d)
+/* The per-word execution counts are summed here, at report time, so an
+ * executed word costs one cache lookup and one increment. d->st holds only
+ * the executions of words that could not be cached (host out of memory). */
+const ppc_decode_stats *ppc_decoder_stats(ppc_decoder *d)
 {
-    return &d->st;
+    ppc_decode_stats *s = &d->sum;
+    *s = d->st;
+    for (size_t k = 0; k < d->cap; k++) {
+        const dec_ent *x = &d->tab[k];
+        if (!x->used)
+            continue;
+        s->decodes += x->count;
+        s->by_class[x->cls] += x->count;
+        s->cycles[x->cls] += x->charged * d->cycles[x->slot];
+        if (x->path == PPC_PATH_CAPSTONE)
+            s->capstone += x->count;
+        else if (x->path == PPC_PATH_FALLBACK)
+            s->fallback += x->count;
+        else
+            s->invalid += x->count;
+    }
+    /* a cached word missed once (its first decode); uncached ones always */
+    s->cache_hits = s->decodes - d->st.decodes - d->st.distinct_words;
+    return s;
 }
 
 static inline size_t slot_of(const ppc_decoder *d, uint32_t w)
@@ -195,7 +224,7 @@ static int cs_decode(ppc_decoder *d, uint32_t w)
 
 static dec_ent classify(ppc_decoder *d, uint32_t w)
 {
-    dec_ent x = {w, 1, PPC_INVALID, PPC_PATH_INVALID, PPC_INVALID};
+    dec_ent x = {w, 1, PPC_INVALID, PPC_PATH_INVALID, PPC_INVALID, 0, 0};
     int div = 0;
     if (cs_decode(d, w)) {
         x.cls = (uint8_t)ppc_class_of_mnemonic(d->insn->mnemonic);
@@ -229,6 +258,7 @@ static int grow(ppc_decoder *d)
         nt[k] = old[i];
     }
     free(old);
+    memset(d->front, 0, sizeof d->front);
     return 0;
 }
 
@@ -247,7 +277,7 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
     }
     *hit = 0;
     *tmp = classify(d, w);
-    if ((d->st.distinct_words + 1) * 2 > d->cap) {
+    if ((d->st.distinct_words + 1) * 4 > d->cap) { /* load factor <= 1/4: short probes */
         if (grow(d) != 0)
             return tmp;
         k = slot_of(d, w);
@@ -259,12 +289,23 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
     return &d->tab[k];
 }
 
-static inline const dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent *tmp)
+static inline dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent *tmp)
 {
+    size_t f = (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
+    dec_ent *x = d->front[f];
+    if (__builtin_expect(x && x->word == w, 1)) {
+        x->count++;
+        return x;
+    }
     int hit;
-    const dec_ent *x = lookup(d, w, &hit, tmp);
+    x = (dec_ent *)lookup(d, w, &hit, tmp);
+    if (__builtin_expect(x != tmp, 1)) {
+        d->front[f] = x;
+        x->count++;
+        return x;
+    }
+    /* not cacheable (host out of memory): count it directly */
     d->st.decodes++;
-    d->st.cache_hits += (uint64_t)hit;
     d->st.by_class[x->cls]++;
     if (x->path == PPC_PATH_CAPSTONE)
         d->st.capstone++;
@@ -277,16 +318,19 @@ static inline const dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent 
 
 ppc_class ppc_decode(ppc_decoder *d, uint32_t word)
 {
-    dec_ent tmp;
+    dec_ent tmp = {0};
     return (ppc_class)decode_counted(d, word, &tmp)->cls;
 }
 
 uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
 {
-    dec_ent tmp;
-    const dec_ent *x = decode_counted(d, word, &tmp);
+    dec_ent tmp = {0};
+    dec_ent *x = decode_counted(d, word, &tmp);
     uint64_t c = d->cycles[x->slot];
-    d->st.cycles[x->cls] += c;
+    if (x != &tmp)
+        x->charged++;
+    else
+        d->st.cycles[x->cls] += c;
     return c;
 }
 
@@ -299,7 +343,7 @@ uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word)
 ppc_path ppc_decode_path(ppc_decoder *d, uint32_t word)
 {
     int hit;
-    dec_ent tmp;
+    dec_ent tmp = {0};
     return (ppc_path)lookup(d, word, &hit, &tmp)->path;
 }
 

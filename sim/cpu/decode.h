@@ -118,7 +118,7 @@ int ppc_disasm(ppc_decoder *d, uint32_t word, uint64_t pc, char *buf, size_t n);
  * decode). */
 ppc_path ppc_decode_path(ppc_decoder *d, uint32_t word);
 
-const ppc_decode_stats *ppc_decoder_stats(const ppc_decoder *d);
+const ppc_decode_stats *ppc_decoder_stats(ppc_decoder *d);
 
 /* The two classifiers on their own (for tests and tools). */
 /* Class of a Capstone-style mnemonic ("lwz", "bdnz+", "xxlor", "sync"):
