@@ -8,7 +8,10 @@
  * the HPT has no entry) and then go through the core's caches and DRAM.
  *
  * Timing (in-order, blocking, cycle-approximate):
- *   instruction   insn_cycles + fetch stall
+ *   instruction   insn_cycles (or class_cycles) + fetch stall; a one-cycle
+ *                 instruction takes max(1/thread_width, k/issue_width)
+ *                 cycles when k threads of the core are replaying (SMT
+ *                 threads share the core's issue slots)
  *   load          stall = latency beyond hidden_latency (an L1 hit is hidden)
  *   store         posted: no stall beyond translation (the store queue drains
  *                 in the background), but its cache/DRAM traffic is modeled
@@ -51,6 +54,8 @@ typedef struct cpu_config {
     uint64_t insn_cycles;    /* cycles per instruction (non-memory work) */
     uint64_t hidden_latency; /* load/fetch latency hidden by the pipeline */
     uint64_t quantum;        /* scheduler: cycles a thread may run ahead */
+    uint64_t thread_width;   /* instructions one thread may issue per cycle */
+    uint64_t issue_width;    /* issue slots per core cycle, shared by its SMT threads */
     bool decode;             /* decode instruction words (traces that carry them) */
     cpu_class_cycles class_cycles;
 } cpu_config;
@@ -119,6 +124,12 @@ typedef struct cpu_thread {
      * outlives an invalidation or an eviction; hits still count in the TLB */
     const tlb_entry *la_entry[3];
     uint32_t la_ctx;
+    /* issue slots: single-cycle instructions cost max(1/thread_width,
+     * active/issue_width) cycles, kept exactly as a fraction over
+     * issue_width * thread_width; core_active counts the core's threads
+     * still replaying (shared by the core's threads, owned by the caller) */
+    unsigned *core_active;
+    uint64_t issue_frac;
     /* segment lookaside (one entry; SLB misses are not modeled) */
     uint64_t seg_key;                 /* esid + 1, 0 = empty */
     uint64_t seg_vsid;
@@ -135,6 +146,10 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
                     sim_err *e);
 void cpu_thread_free(cpu_thread *t);
 void cpu_thread_bind(cpu_thread *t, const cpu_binding *b);
+/* Share issue slots with the other threads of the core through *active
+ * (the number of the core's threads still replaying; the thread adds
+ * itself while bound and not done). NULL: no sharing. */
+void cpu_thread_share_core(cpu_thread *t, unsigned *active);
 
 /* Run records until the clock reaches `until` (or the trace ends).
  * Returns 1 if the thread has more to do, 0 when its trace is finished,

@@ -61,6 +61,14 @@ static const param_desc cpu_param_list[] = {
      "How far a thread may run ahead of the thread furthest behind before the scheduler "
      "switches (smaller = finer interleaving of shared-resource requests, slower).",
      CPU_F(quantum), NULL},
+    {"thread_width", PT_UINT, "insns/cycle", "1", 1, 16, NULL,
+     "Instructions one SMT thread may issue per cycle (1 = at most one per cycle, the "
+     "calibration of insn_cycles and class_cycles).", CPU_F(thread_width), NULL},
+    {"issue_width", PT_UINT, "insns/cycle", "4", 1, 64, NULL,
+     "Issue slots of a core per cycle, shared by its SMT threads that are replaying: a "
+     "one-cycle instruction costs max(1/thread_width, k/issue_width) cycles with k such "
+     "threads (POWER9 SMT4 core: 4-wide dispatch per thread set, assumption).",
+     CPU_F(issue_width), NULL},
     {"decode", PT_BOOL, "", "true", 0, 0, NULL,
      "Decode the instruction words a trace carries (Capstone, then an opcode fallback) and "
      "charge class_cycles by instruction class; false = insn_cycles for every instruction.",
@@ -125,6 +133,36 @@ void cpu_thread_free(cpu_thread *t)
 {
     free(t->buf);
     t->buf = NULL;
+}
+
+void cpu_thread_share_core(cpu_thread *t, unsigned *active)
+{
+    t->core_active = active;
+    if (active && t->bound && !t->done)
+        (*active)++;
+}
+
+static void thread_finished(cpu_thread *t)
+{
+    if (!t->done && t->core_active)
+        (*t->core_active)--;
+    t->done = true;
+}
+
+/* Cycles of one instruction whose base cost is c. */
+static inline void issue(cpu_thread *t, uint64_t c)
+{
+    if (c != 1 || !t->core_active) {
+        t->clock += c;
+        return;
+    }
+    /* in units of 1/(tw*iw) cycle: one slot of the thread = iw units, one
+     * share of the core = k * tw units */
+    uint64_t tw = t->cfg->thread_width, iw = t->cfg->issue_width, k = *t->core_active;
+    uint64_t units = iw > k * tw ? iw : k * tw;
+    t->issue_frac += units;
+    t->clock += t->issue_frac / (tw * iw);
+    t->issue_frac %= tw * iw;
 }
 
 void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
@@ -300,9 +338,9 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         switch (r->kind) {
         case TR_INSN:
             t->st.insns++;
-            t->clock += (r->flags & TRF_WORD) && t->b.decode
-                            ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
-                            : t->cfg->insn_cycles;
+            issue(t, (r->flags & TRF_WORD) && t->b.decode
+                         ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
+                         : t->cfg->insn_cycles);
             if ((lat = mem_op(t, r->addr, r->size, CPU_IFETCH, e)) == UINT64_MAX)
                 goto fail;
             stall(t, lat);
@@ -337,12 +375,12 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         }
     }
     if (rc <= 0)
-        t->done = true;
+        thread_finished(t);
     t->st.busy_cycles += t->clock - start;
     return rc;
 fail:
     t->st.busy_cycles += t->clock - start;
-    t->done = true;
+    thread_finished(t);
     return sim_err_prefix(e, "%s record %llu", tr_path(t->b.trace),
                           (unsigned long long)t->st.records);
 }

@@ -309,6 +309,14 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     if (build_lpars(m, c, src, e) != 0)
         goto fail;
+    /* SMT threads of a core share its issue slots */
+    m->core_active = calloc(c->machine.modules * c->machine.cores_per_module, sizeof *m->core_active);
+    if (!m->core_active) {
+        sim_errf(e, "out of host memory");
+        goto fail;
+    }
+    for (unsigned i = 0; i < m->nthreads; i++)
+        cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
     return m;
 fail:
     machine_destroy(m);
@@ -333,6 +341,7 @@ void machine_destroy(machine *m)
         for (unsigned i = 0; i < m->nthreads; i++)
             cpu_thread_free(&m->threads[i]);
     free(m->threads);
+    free(m->core_active);
     if (m->tlbs)
         for (unsigned i = 0; i < m->nthreads; i++)
             tlb_destroy(m->tlbs[i]);

@@ -36,6 +36,7 @@ struct machine {
     unsigned ntraces;
     uint64_t max_records;
     memhier_below ext_below;     /* replaces the DRAM controllers when set */
+    unsigned *core_active;       /* per core: its threads still replaying */
     sched sched;                 /* threads still replaying, by clock */
     bool sched_ready;
     uint64_t run_records, next_report;

@@ -214,6 +214,71 @@ START_TEST(run_in_pieces_matches_one_run)
 }
 END_TEST
 
+/* One instruction repeated n times in one page: after the first fetch
+ * (page fault, DRAM) every fetch is an L1 hit, hidden by the pipeline. */
+static const char *loop_trace(unsigned n)
+{
+    const char *path = tu_tmp("loop.txt");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#lparsim-trace v1\n", f);
+    for (unsigned i = 0; i < n; i++)
+        fputs("I 0x10000 4\n", f);
+    fclose(f);
+    return path;
+}
+
+static double issue_run(const char *trace, unsigned nthreads, const char *const *sets)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    machine_config c;
+    char set[4200];
+    ck_assert_int_eq(machine_config_init(&c, &e), 0);
+    const char *base[] = {"machine.modules=1", "machine.cores_per_module=1",
+                          "machine.threads_per_core=8", "lpars[0].name=t",
+                          "lpars[0].memory=256M"};
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(cfg_set(&machine_config_table, &c, base[i], &e) == 0, "%s", e.msg);
+    for (unsigned v = 0; v < nthreads; v++) {
+        snprintf(set, sizeof set, "lpars[0].vcpus[%u].trace=%s", v, trace);
+        ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
+        snprintf(set, sizeof set, "lpars[0].vcpus[%u].thread=%u", v, v);
+        ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
+    }
+    for (int i = 0; sets[i]; i++)
+        ck_assert_msg(cfg_set(&machine_config_table, &c, sets[i], &e) == 0, "%s", e.msg);
+    machine *m = machine_create(&c, NULL, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert_msg(machine_run(m, NULL, NULL, &e) == 0, "%s", e.msg);
+    jtree *j = jtree_create();
+    machine_report_json(m, j);
+    double busy = jnum(j, "cpu.thread0.busy_cycles");
+    jtree_destroy(j);
+    machine_destroy(m);
+    machine_config_free(&c);
+    return busy;
+}
+
+START_TEST(smt_threads_share_issue_slots)
+{
+    const unsigned n = 20000;
+    const char *t = loop_trace(n);
+    const char *w1[] = {"cpu.thread_width=1", NULL}, *w2[] = {"cpu.thread_width=2", NULL};
+    /* alone: a one-cycle instruction costs 1/thread_width cycles */
+    double one = issue_run(t, 1, w1), two = issue_run(t, 1, w2);
+    ck_assert_msg(one - two == n / 2, "width 1: %.0f, width 2: %.0f", one, two);
+    /* 8 threads on a 4-wide core: 2 cycles each while all replay; the last
+     * quantum (2000 cycles) may run with fewer threads */
+    const char *q[] = {"cpu.thread_width=1", "cpu.issue_width=4", NULL};
+    double eight = issue_run(t, 8, q);
+    ck_assert_msg(eight - one <= n && eight - one >= n - 2000, "alone %.0f, 8 threads %.0f",
+                  one, eight);
+    /* 4 threads on a 4-wide core: no slowdown from sharing */
+    ck_assert(issue_run(t, 4, q) - one < 2000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("replay");
@@ -224,6 +289,7 @@ int main(void)
     tcase_add_test(tc, cli_replay_is_deterministic);
     tcase_add_test(tc, default_machine_invariants);
     tcase_add_test(tc, run_in_pieces_matches_one_run);
+    tcase_add_test(tc, smt_threads_share_issue_slots);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
