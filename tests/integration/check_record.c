@@ -23,11 +23,13 @@
 /* Run the recording script; returns its exit status (stderr in *log). */
 static int record(const char *src, const char *out, const char *extra, char **log)
 {
-    char cmd[8192];
     const char *errf = tu_tmp("record.err");
-    snprintf(cmd, sizeof cmd, "bash '%s' '%s' -o '%s' %s >'%s' 2>&1",
-             tu_src("scripts/record-ppc64le.sh"), src, out, extra, errf);
+    char *cmd = NULL;
+    int n = asprintf(&cmd, "bash '%s' '%s' -o '%s' %s >'%s' 2>&1",
+                     tu_src("scripts/record-ppc64le.sh"), src, out, extra, errf);
+    ck_assert_int_gt(n, 0);
     int st = system(cmd);
+    free(cmd);
     *log = tu_read_file(errf, NULL);
     return st == -1 ? -1 : WEXITSTATUS(st);
 }
