@@ -21,6 +21,11 @@
  * is handed to an optional decode hook (the Capstone front end of decode.h
  * plugs in there, with cycles per instruction class from class_cycles);
  * without a word or a hook, every instruction costs insn_cycles.
+ * TLB and SLB management instructions in a trace act on the model: the
+ * operand (RB) is not traced, so tlbiel drops the thread's entries of its
+ * LPAR (tlbiel_flush_threshold semantics, one tlbiel per set), tlbie does a
+ * global LPAR-scoped flush through the binding's tlbie hook, slbie/slbia
+ * drop the thread's segment lookaside.
  * Invariant: a thread's clock never decreases.
  */
 #ifndef LPARSIM_CPU_CPU_H
@@ -78,6 +83,9 @@ typedef uint64_t (*cpu_record_fn)(void *ctx, struct cpu_thread *t, const tr_rec 
 /* Decode hook for instruction words: returns the cycles of the instruction
  * (replacing insn_cycles). */
 typedef uint64_t (*cpu_decode_fn)(void *ctx, uint64_t pc, uint32_t word);
+/* A traced tlbie (global, LPAR-scoped): invalidate the LPAR's entries in
+ * every thread's TLB through the tlbie fabric; returns the cycles. */
+typedef uint64_t (*cpu_tlbie_fn)(void *ctx, struct cpu_thread *t, uint64_t now);
 
 typedef struct cpu_binding {
     uint32_t lpid;
@@ -95,11 +103,13 @@ typedef struct cpu_binding {
     void *ctx;            /* for fault / record */
     cpu_decode_fn decode;
     void *decode_ctx;
+    cpu_tlbie_fn tlbie;   /* traced tlbie (NULL: TLB left alone) */
 } cpu_binding;
 
 typedef struct cpu_thread_stats {
     uint64_t records, insns, loads, stores, modifies, other_records;
     uint64_t page_crossings;   /* accesses that touched two pages */
+    uint64_t traced_tlbie, traced_tlbiel, traced_slb; /* TLB/SLB management in the trace */
     uint64_t tlb_miss_cycles;  /* cycles in tlb.miss ops */
     uint64_t stall_cycles;     /* load/fetch latency beyond the hidden part */
     uint64_t busy_cycles;      /* clock advance while running the trace */

@@ -97,6 +97,12 @@ static const stat_desc cpu_stat_list[] = {
      ST_F(other_records), NULL},
     {"page_crossings", SK_COUNTER, "accesses", "accesses that touched two pages",
      ST_F(page_crossings), NULL},
+    {"traced_tlbie", SK_COUNTER, "insns", "tlbie instructions in the trace (global LPAR flush)",
+     ST_F(traced_tlbie), NULL},
+    {"traced_tlbiel", SK_COUNTER, "insns", "tlbiel instructions in the trace (local LPAR flush)",
+     ST_F(traced_tlbiel), NULL},
+    {"traced_slb", SK_COUNTER, "insns", "slbie/slbia/slbieg instructions in the trace",
+     ST_F(traced_slb), NULL},
     {"tlb_miss_cycles", SK_COUNTER, "cycles", "cycles spent in TLB misses (walks and faults)",
      ST_F(tlb_miss_cycles), NULL},
     {"stall_cycles", SK_COUNTER, "cycles", "load and fetch latency beyond the hidden part",
@@ -147,6 +153,33 @@ static void thread_finished(cpu_thread *t)
     if (!t->done && t->core_active)
         (*t->core_active)--;
     t->done = true;
+}
+
+/* TLB/SLB management words (primary opcode 31, extended opcode in bits
+ * 21-30): their effect on the model; returns extra cycles. */
+static uint64_t insn_effect(cpu_thread *t, uint32_t word)
+{
+    if ((word >> 26) != 31)
+        return 0;
+    switch ((word >> 1) & 0x3ff) {
+    case 306: /* tlbie */
+        t->st.traced_tlbie++;
+        t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+        return t->b.tlbie ? t->b.tlbie(t->b.ctx, t, t->clock) : 0;
+    case 274: { /* tlbiel */
+        t->st.traced_tlbiel++;
+        tlb_inval_lpid(t->tlb, t->b.lpid);
+        t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+        const tlb_config *c = tlb_get_config(t->tlb);
+        return tlbiel_local_work(c, tlb_sets(t->tlb), (unsigned)c->tlbiel_flush_threshold + 1);
+    }
+    case 434: case 466: case 498: /* slbie, slbieg, slbia */
+        t->st.traced_slb++;
+        t->seg_key = 0;
+        return 0;
+    default:
+        return 0;
+    }
 }
 
 /* Cycles of one instruction whose base cost is c. */
@@ -338,9 +371,13 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         switch (r->kind) {
         case TR_INSN:
             t->st.insns++;
-            issue(t, (r->flags & TRF_WORD) && t->b.decode
-                         ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
-                         : t->cfg->insn_cycles);
+            if (r->flags & TRF_WORD) {
+                issue(t, t->b.decode ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
+                                     : t->cfg->insn_cycles);
+                t->clock += insn_effect(t, r->word);
+            } else {
+                issue(t, t->cfg->insn_cycles);
+            }
             if ((lat = mem_op(t, r->addr, r->size, CPU_IFETCH, e)) == UINT64_MAX)
                 goto fail;
             stall(t, lat);

@@ -223,6 +223,11 @@ uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
     return base + la % c->h->cfg.lmb_size;
 }
 
+uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
+{
+    return tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, now, NULL);
+}
+
 int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn)
 {
     for (unsigned i = 0; i < h->nhcalls; i++)

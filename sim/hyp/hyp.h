@@ -96,6 +96,11 @@ uint64_t hyp_memory_bytes(const hyp *h);
 long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,
                const uint64_t *args, uint64_t *rets, uint64_t *cycles);
 
+/* A tlbie executed by the partition itself (traced guest kernel code):
+ * an LPAR-scoped global flush through the tlbie fabric, queueing on the
+ * LPAR's tlbie lock. Returns the cycles, queueing included. */
+uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now);
+
 /* ---- extension interface ---- */
 
 /* Execution context of one hcall, for handlers. */

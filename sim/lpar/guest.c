@@ -281,6 +281,13 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
     return cyc;
 }
 
+static uint64_t guest_tlbie(void *ctx, cpu_thread *t, uint64_t now)
+{
+    guest *g = ctx;
+    (void)t;
+    return hyp_partition_tlbie(g->h, g->lpid, now);
+}
+
 void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b)
 {
     memset(b, 0, sizeof *b);
@@ -293,5 +300,6 @@ void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b)
     b->psize = g->psize;
     b->fault = guest_fault;
     b->record = guest_record;
+    b->tlbie = guest_tlbie;
     b->ctx = g;
 }

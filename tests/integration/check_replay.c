@@ -35,7 +35,7 @@ static jtree *replay(const char *trace, const char *page_size)
         ck_assert_msg(cfg_set(&machine_config_table, &c, sets[i], &e) == 0, "%s", e.msg);
     snprintf(set, sizeof set, "lpars[0].page_size=%s", page_size);
     ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
-    snprintf(set, sizeof set, "lpars[0].vcpus[0].trace=%s", tu_src(trace));
+    snprintf(set, sizeof set, "lpars[0].vcpus[0].trace=%s", trace[0] == '/' ? trace : tu_src(trace));
     ck_assert_int_eq(cfg_set(&machine_config_table, &c, set, &e), 0);
     machine *m = machine_create(&c, NULL, &e);
     ck_assert_msg(m != NULL, "%s", e.msg);
@@ -279,6 +279,40 @@ START_TEST(smt_threads_share_issue_slots)
 }
 END_TEST
 
+/* tlbiel (0x7c000224 = opcode 31, XO 274), tlbie (0x7c000264, XO 306) and
+ * slbia (0x7c0003e4, XO 498) in a trace act on the TLB / segment model. */
+START_TEST(traced_tlb_management_acts)
+{
+    static const struct {
+        const char *word, *counter;
+        double misses, fabric_flushes;
+    } cases[] = {
+        {"0x60000000", NULL, 2, 0},                   /* nop: no effect */
+        {"0x7c000224", "cpu.thread0.traced_tlbiel", 3, 0},
+        {"0x7c000264", "cpu.thread0.traced_tlbie", 3, 1},
+        {"0x7c0003e4", "cpu.thread0.traced_slb", 2, 0},
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        const char *path = tu_tmp("tlbop.txt");
+        char text[512];
+        /* 0x10000 misses once, then hits; the instruction's own page misses;
+         * after a TLB flush the third load misses again */
+        snprintf(text, sizeof text,
+                 "#lparsim-trace v1\nL 0x10000 8\nL 0x10008 8\nI 0x20000 4 %s\nL 0x10010 8\n",
+                 cases[i].word);
+        ck_assert_int_eq(tu_write_file(path, text), 0);
+        jtree *j = replay(path, "4K");
+        ck_assert_msg(jnum(j, "tlb.thread0.misses") == cases[i].misses, "%s: %.0f misses",
+                      cases[i].word, jnum(j, "tlb.thread0.misses"));
+        ck_assert(jnum(j, "ops.page_fault.count") == 2);
+        ck_assert(jnum(j, "tlbie.flushes") == cases[i].fabric_flushes);
+        if (cases[i].counter)
+            ck_assert(jnum(j, cases[i].counter) == 1);
+        jtree_destroy(j);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("replay");
@@ -290,6 +324,7 @@ int main(void)
     tcase_add_test(tc, default_machine_invariants);
     tcase_add_test(tc, run_in_pieces_matches_one_run);
     tcase_add_test(tc, smt_threads_share_issue_slots);
+    tcase_add_test(tc, traced_tlb_management_acts);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
