@@ -62,13 +62,12 @@ typedef struct dram_trans {
  * its column, whether the oldest command may precharge), recomputed only
  * when the queue or its bank changes (dirty). */
 typedef struct dram_cmdq {
-    uint32_t n;
+    _Alignas(64) uint32_t n; /* one cache line per queue */
     uint32_t *t; /* transaction indices, oldest first */
     dram_bank *bk;
     dram_bgrp *bg;
     dram_rank *rk;
     uint64_t ready; /* cached ready cycle, see dram_chan */
-    uint32_t rank, b;
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
 } dram_cmdq;
@@ -104,7 +103,11 @@ typedef struct dram_chan {
     uint64_t wmask, wbase, farmin;
     uint64_t due1, far1, wheel1[DRAM_WHEEL];
     uint32_t nq, nwords, rr;
+    /* read queue and write buffer, oldest first: rq[0..nrq) and wq[0..nwq)
+     * slide forward inside rqbuf/wqbuf (2 x trans_queue_size entries each)
+     * so that taking the oldest moves nothing (dram_list_push/_remove) */
     uint32_t *rq, nrq, *wq, nwq;
+    uint32_t *rqbuf, *wqbuf;
     uint64_t write_draining;
     uint64_t cmds; /* commands in all queues */
     bool sched_again;
@@ -138,8 +141,23 @@ struct dram {
 int dram_map_parse(const dram_config *c, dram_map *m, sim_err *e);
 void dram_timing_derive(const dram_config *c, dram_timing *t);
 
-/* dram_bank.c: readiness and command effects */
-void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l);
+/* Address decoding (inline: once per request on the enqueue path). */
+static inline void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l)
+{
+    const dram_map *m = &d->map;
+    uint64_t a = addr >> m->shift;
+#define DRAM_F(i) (uint32_t)((a >> m->pos[i]) & ((1ULL << m->bits[i]) - 1))
+    l->channel = DRAM_F(DM_CH);
+    l->rank = DRAM_F(DM_RA);
+    l->bankgroup = DRAM_F(DM_BG);
+    l->bank = DRAM_F(DM_BA);
+    l->row = DRAM_F(DM_RO);
+    l->column = DRAM_F(DM_CO);
+#undef DRAM_F
+}
+
+/* dram_bank.c: readiness and command effects (the effects are inline in
+ * dram_apply.h, for the scheduler) */
 uint64_t dram_ready_act(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b);
 uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b, bool wr);
 /* Issue a command: its timing effects, and the bank's queue marked for
@@ -162,6 +180,27 @@ void dram_chan_run(dram *d, dram_chan *c, uint64_t until);
 static inline bool dram_chan_busy(const dram_chan *c)
 {
     return c->nrq || c->nwq || c->cmds || c->ref_n;
+}
+
+/* Append v to the list l[0..n) held in buf (2 * cap entries; n < cap). */
+static inline void dram_list_push(uint32_t **l, uint32_t *n, uint32_t *buf, uint64_t cap,
+                                  uint32_t v)
+{
+    if (*l + *n == buf + 2 * cap) { /* at the end of buf: back to its start */
+        for (uint32_t k = 0; k < *n; k++)
+            buf[k] = (*l)[k];
+        *l = buf;
+    }
+    (*l)[(*n)++] = v;
+}
+
+/* Remove entry i of l[0..n), keeping the order: the i older ones move up. */
+static inline void dram_list_remove(uint32_t **l, uint32_t *n, uint32_t i)
+{
+    for (uint32_t k = i; k > 0; k--)
+        (*l)[k] = (*l)[k - 1];
+    (*l)++;
+    (*n)--;
 }
 
 /* dram_qsets.c: the rare paths of the queue sets (hot ones inline below) */
@@ -220,6 +259,17 @@ DRAM_INLINE void dram_set_remove(dram_chan *c, uint32_t qi, uint32_t nw)
     }
 }
 
+/* Queue qi, in the due set, gets ready cycle v (UINT64_MAX: empty): a
+ * shortcut of dram_qset for the queues the visit looks into. */
+DRAM_INLINE void dram_qset_due(dram_chan *c, uint32_t qi, uint64_t v, uint32_t nw)
+{
+    c->q[qi].ready = v;
+    if (v < c->wbase)
+        return; /* stays due */
+    dram_due(c, nw)[qi / 64] &= ~(1ULL << (qi % 64));
+    dram_set_insert(c, qi, v, nw);
+}
+
 DRAM_INLINE void dram_qset(dram_chan *c, uint32_t qi, uint64_t v, uint32_t nw)
 {
     dram_set_remove(c, qi, nw);
@@ -237,11 +287,51 @@ int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q,
                     void *ctx, sim_err *e);
 
 /* dram_queue.c */
-dram_pend *dram_pend_find(dram *d, uint64_t key);
+/* The pending-address table: find, get (find or add), drop when empty. */
+static inline uint32_t dram_pend_hash(const dram *d, uint64_t key)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & d->pend_mask;
+}
+
+static inline dram_pend *dram_pend_find(const dram *d, uint64_t key)
+{
+    for (uint32_t i = d->pend_bucket[dram_pend_hash(d, key)]; i != DRAM_NIL; i = d->pend[i].next)
+        if (d->pend[i].key == key)
+            return &d->pend[i];
+    return NULL;
+}
+
 dram_pend *dram_pend_get(dram *d, uint64_t key);
-void dram_pend_drop_if_empty(dram *d, dram_pend *p);
+
+static inline void dram_pend_drop_if_empty(dram *d, dram_pend *p)
+{
+    if (p->reads != DRAM_NIL || p->write != DRAM_NIL)
+        return;
+    uint32_t idx = (uint32_t)(p - d->pend), *link = &d->pend_bucket[dram_pend_hash(d, p->key)];
+    while (*link != idx)
+        link = &d->pend[*link].next;
+    *link = p->next;
+    p->next = d->pend_free;
+    d->pend_free = idx;
+}
+
 uint32_t dram_trans_alloc(dram *d);
-void dram_trans_free(dram *d, uint32_t i);
-void dram_complete(dram *d, uint32_t ti, uint64_t done);
+static inline void dram_trans_free(dram *d, uint32_t i)
+{
+    d->tr[i].next = d->tr_free;
+    d->tr_free = i;
+}
+
+/* Transaction ti is done at cycle done: latency, last_done, callback. */
+static inline void dram_complete(dram *d, uint32_t ti, uint64_t done)
+{
+    const dram_trans *tr = &d->tr[ti];
+    if (!tr->is_write)
+        hist_add(&d->st.read_latency, done - tr->arrival);
+    if (done > d->last_done)
+        d->last_done = done;
+    if (d->done)
+        d->done(d->done_ctx, tr->tag, done);
+}
 
 #endif

@@ -21,19 +21,6 @@
 
 #define PEND_BUCKETS 4096u
 
-static uint32_t pend_hash(const dram *d, uint64_t key)
-{
-    return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & d->pend_mask;
-}
-
-dram_pend *dram_pend_find(dram *d, uint64_t key)
-{
-    for (uint32_t i = d->pend_bucket[pend_hash(d, key)]; i != DRAM_NIL; i = d->pend[i].next)
-        if (d->pend[i].key == key)
-            return &d->pend[i];
-    return NULL;
-}
-
 static bool grow(void **p, uint32_t *n, size_t elem)
 {
     uint32_t nn = *n ? *n * 2 : 256;
@@ -51,7 +38,7 @@ dram_pend *dram_pend_get(dram *d, uint64_t key)
     if (p)
         return p;
     assert(d->pend_free != DRAM_NIL); /* dram_reserve() ran first */
-    uint32_t i = d->pend_free, h = pend_hash(d, key);
+    uint32_t i = d->pend_free, h = dram_pend_hash(d, key);
     p = &d->pend[i];
     d->pend_free = p->next;
     p->key = key;
@@ -59,18 +46,6 @@ dram_pend *dram_pend_get(dram *d, uint64_t key)
     p->next = d->pend_bucket[h];
     d->pend_bucket[h] = i;
     return p;
-}
-
-void dram_pend_drop_if_empty(dram *d, dram_pend *p)
-{
-    if (p->reads != DRAM_NIL || p->write != DRAM_NIL)
-        return;
-    uint32_t idx = (uint32_t)(p - d->pend), *link = &d->pend_bucket[pend_hash(d, p->key)];
-    while (*link != idx)
-        link = &d->pend[*link].next;
-    *link = p->next;
-    p->next = d->pend_free;
-    d->pend_free = idx;
 }
 
 /* Make sure one transaction and one pending entry can be allocated. */
@@ -104,23 +79,6 @@ uint32_t dram_trans_alloc(dram *d)
     return i;
 }
 
-void dram_trans_free(dram *d, uint32_t i)
-{
-    d->tr[i].next = d->tr_free;
-    d->tr_free = i;
-}
-
-void dram_complete(dram *d, uint32_t ti, uint64_t done)
-{
-    const dram_trans *tr = &d->tr[ti];
-    if (!tr->is_write)
-        hist_add(&d->st.read_latency, done - tr->arrival);
-    if (done > d->last_done)
-        d->last_done = done;
-    if (d->done)
-        d->done(d->done_ctx, tr->tag, done);
-}
-
 dram *dram_create(const dram_config *cfg, sim_err *e)
 {
     if (dram_config_validate(cfg, e) != 0)
@@ -152,7 +110,10 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
         c->bank = calloc(c->nq, sizeof *c->bank);
         c->bg = calloc(cfg->ranks * cfg->bankgroups, sizeof *c->bg);
         c->rank = calloc(cfg->ranks, sizeof *c->rank);
-        c->q = calloc(c->nq, sizeof *c->q);
+        /* one queue per 64-byte line */
+        c->q = aligned_alloc(64, ((c->nq * sizeof *c->q + 63) / 64) * 64);
+        if (c->q)
+            memset(c->q, 0, c->nq * sizeof *c->q);
         c->nwords = (c->nq + 63) / 64;
         if (c->nwords == 1) { /* the sets live in the channel */
             c->due = &c->due1;
@@ -164,18 +125,17 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
             c->wheel = calloc((size_t)DRAM_WHEEL * c->nwords, sizeof *c->wheel);
         }
         c->farmin = UINT64_MAX;
-        c->rq = malloc(cfg->trans_queue_size * sizeof *c->rq);
-        c->wq = malloc(cfg->trans_queue_size * sizeof *c->wq);
+        c->rq = c->rqbuf = malloc(2 * cfg->trans_queue_size * sizeof *c->rq);
+        c->wq = c->wqbuf = malloc(2 * cfg->trans_queue_size * sizeof *c->wq);
         c->refq = malloc((cfg->ranks * 2 + 2) * sizeof *c->refq);
         if (!c->bank || !c->bg || !c->rank || !c->q || !c->due || !c->far || !c->wheel || !c->rq || !c->wq || !c->refq)
             goto oom;
         for (uint32_t q = 0; q < c->nq; q++) {
             c->bank[q].open_row = DRAM_NO_ROW;
             c->q[q].bk = &c->bank[q];
-            c->q[q].rank = q / d->banks;
-            c->q[q].b = q % d->banks;
-            c->q[q].bg = &c->bg[c->q[q].rank * cfg->bankgroups + c->q[q].b / cfg->banks_per_group];
-            c->q[q].rk = &c->rank[c->q[q].rank];
+            uint32_t rank = q / d->banks, b = q % d->banks;
+            c->q[q].bg = &c->bg[rank * cfg->bankgroups + b / cfg->banks_per_group];
+            c->q[q].rk = &c->rank[rank];
             c->q[q].dirty = true;
             c->q[q].ready = UINT64_MAX;
             c->q[q].t = malloc(cfg->cmd_queue_size * sizeof *c->q[q].t);
@@ -210,8 +170,8 @@ void dram_destroy(dram *d)
             free(c->far);
             free(c->wheel);
         }
-        free(c->rq);
-        free(c->wq);
+        free(c->rqbuf);
+        free(c->wqbuf);
         free(c->refq);
     }
     free(d->ch);
@@ -263,7 +223,8 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
     if (arrival < d->now)
         arrival = d->now;
     dram_run_until(d, arrival);
-    addr %= d->capacity;
+    if (addr >= d->capacity) /* no division in the usual case */
+        addr %= d->capacity;
     dram_loc l;
     dram_decode_loc(d, addr, &l);
     dram_chan *c = &d->ch[l.channel];
@@ -287,7 +248,7 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
             *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
                                l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
                                DRAM_NIL, true};
-            c->wq[c->nwq++] = ti;
+            dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
             dram_pend_get(d, key)->write = ti;
         }
         if (d->done)
@@ -316,7 +277,7 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
             return true;
         }
         p->reads = ti;
-        c->rq[c->nrq++] = ti;
+        dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
     }
     if (arrival < c->next)
         c->next = arrival;

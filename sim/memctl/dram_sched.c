@@ -26,33 +26,19 @@
  * far minimum or the next refresh. Which queues are re-evaluated when is
  * exactly as in a plain scan of every queue, so the cached cycles, and
  * dram_next_event(), are the same. The hot paths are compiled twice, for
- * one-word sets (<= 64 queues: nw is the constant 1) and for any size.
+ * one-word sets (<= 64 queues: nw is the constant 1) and for any size;
+ * the command effects (dram_apply.h) are inlined with their kind known.
  */
 #include <assert.h>
-#include <string.h>
 
-#include "memctl/dram_internal.h"
+#include "memctl/dram_apply.h"
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static void q_candidates(const dram *d, dram_cmdq *q)
+/* q_candidates for two or more commands in the queue (open row) */
+static void q_candidates_n(const dram *d, dram_cmdq *q)
 {
     const dram_bank *bk = q->bk;
-    q->i_rd = q->i_wr = DRAM_NONE16;
-    q->pre_ok = false;
-    q->dirty = false;
-    if (bk->open_row == DRAM_NO_ROW || !q->n)
-        return;
-    if (q->n == 1) { /* the common case, in short */
-        const dram_trans *tr = &d->tr[q->t[0]];
-        if (tr->row != bk->open_row)
-            q->pre_ok = true;
-        else if (tr->is_write)
-            q->i_wr = 0;
-        else
-            q->i_rd = 0;
-        return;
-    }
     bool hit = false;
     for (uint32_t i = 0; i < q->n; i++) {
         const dram_trans *tr = &d->tr[q->t[i]];
@@ -75,6 +61,27 @@ static void q_candidates(const dram *d, dram_cmdq *q)
     /* only the oldest command may close the row, and not while a younger
      * one still hits it (unless four hits were already served) */
     q->pre_ok = d->tr[q->t[0]].row != bk->open_row && (!hit || bk->hits >= 4);
+}
+
+DRAM_INLINE void q_candidates(const dram *d, dram_cmdq *q)
+{
+    const dram_bank *bk = q->bk;
+    q->i_rd = q->i_wr = DRAM_NONE16;
+    q->pre_ok = false;
+    q->dirty = false;
+    if (bk->open_row == DRAM_NO_ROW || !q->n)
+        return;
+    if (q->n == 1) { /* the common case, in short */
+        const dram_trans *tr = &d->tr[q->t[0]];
+        if (tr->row != bk->open_row)
+            q->pre_ok = true;
+        else if (tr->is_write)
+            q->i_wr = 0;
+        else
+            q->i_rd = 0;
+        return;
+    }
+    q_candidates_n(d, q);
 }
 
 static inline uint64_t mn(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -182,15 +189,25 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
     dram_cmdq *q = &c->q[qi];
     uint32_t ti = q->t[i];
     dram_trans *tr = &d->tr[ti];
-    dram_apply_cmd(d, c, q, kind, tr->row, t);
     q->dirty = true; /* re-evaluate the queue */
-    if (kind == DC_ACT || kind == DC_PRE) {
-        dram_qset(c, qi, 0, nw);
+    if (kind == DC_ACT || kind == DC_PRE) { /* each compiled with its kind */
+        if (kind == DC_ACT)
+            dram_apply_inl(d, c, q, DC_ACT, tr->row, t);
+        else
+            dram_apply_inl(d, c, q, DC_PRE, tr->row, t);
+        dram_qset_due(c, qi, 0, nw); /* the issuer is a due queue */
         return;
     }
-    memmove(&q->t[i], &q->t[i + 1], (q->n - i - 1) * sizeof q->t[0]);
+    if (kind == DC_READ)
+        dram_apply_inl(d, c, q, DC_READ, tr->row, t);
+    else if (kind == DC_WRITE)
+        dram_apply_inl(d, c, q, DC_WRITE, tr->row, t);
+    else
+        dram_apply_cmd(d, c, q, kind, tr->row, t);
+    for (uint32_t k = i + 1; k < q->n; k++) /* short: no memmove call */
+        q->t[k - 1] = q->t[k];
     q->n--;
-    dram_qset(c, qi, q->n ? 0 : UINT64_MAX, nw);
+    dram_qset_due(c, qi, q->n ? 0 : UINT64_MAX, nw);
     c->cmds--;
     dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
     if (kind == DC_READ || kind == DC_READP) {
@@ -249,7 +266,7 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
         c->rr = qi;
         return true;
     }
-    dram_qset(c, qi, r, nw);
+    dram_qset_due(c, qi, r, nw);
     return false;
 }
 
@@ -261,12 +278,12 @@ DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, ui
 {
     advance(c, t, nw);
     uint32_t start = c->rr + 1 < c->nq ? c->rr + 1 : 0;
-    if (nw == 1) { /* the set bits of one word, from start on, then below it */
-        uint64_t m = c->due1 & ~x.mask, part[2] = {m >> start << start, m & ((1ULL << start) - 1)};
-        for (int p = 0; p < 2; p++)
-            for (uint64_t b = part[p]; b; b &= b - 1)
-                if (try_queue(d, c, (uint32_t)__builtin_ctzll(b), t, nw))
-                    return;
+    if (nw == 1) { /* the set bits of one word, from start on, then below it:
+                    * the word rotated right by start, bit j is queue j + start */
+        uint64_t m = c->due1 & ~x.mask, rot = m >> start | m << ((64 - start) % 64);
+        for (uint64_t b = rot; b; b &= b - 1)
+            if (try_queue(d, c, ((uint32_t)__builtin_ctzll(b) + start) % 64, t, nw))
+                return;
         return;
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -291,7 +308,7 @@ DRAM_INLINE bool recheck(dram *d, dram_chan *c, uint32_t qi, uint64_t from, uint
         c->q[qi].ready = r; /* still due */
         return true;
     }
-    dram_qset(c, qi, r, nw);
+    dram_qset_due(c, qi, r, nw);
     return false;
 }
 
@@ -317,7 +334,7 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     if (now)
         return from;
     /* the first wheel slot holding a queue that is not excluded */
-    bool none = x.lo == x.hi;
+    bool none = nw == 1 ? x.mask == 0 : x.lo == x.hi; /* no rank excluded */
     unsigned k = (unsigned)(c->wbase % DRAM_WHEEL);
     uint64_t rot = k ? (c->wmask >> k | c->wmask << (64 - k)) : c->wmask;
     for (; rot; rot &= rot - 1) {
@@ -336,12 +353,6 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     return m;
 }
 
-static void list_remove(uint32_t *l, uint32_t *n, uint32_t i)
-{
-    memmove(&l[i], &l[i + 1], (*n - i - 1) * sizeof l[0]);
-    (*n)--;
-}
-
 /* Move one transaction from the read queue (or, while draining, the write
  * buffer) into its bank's command queue; sched_again if one moved. */
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
@@ -356,7 +367,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
         c->write_draining = c->nwq;
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
-        uint32_t *l = w ? c->wq : c->rq, *n = w ? &c->nwq : &c->nrq;
+        uint32_t **lp = w ? &c->wq : &c->rq, *l = *lp, *n = w ? &c->nwq : &c->nrq;
         for (uint32_t i = 0; i < *n; i++) {
             dram_trans *tr = &d->tr[l[i]];
             dram_cmdq *q = &c->q[tr->queue];
@@ -376,7 +387,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             q->dirty = true;
             dram_qset(c, tr->queue, 0, nw);
             c->cmds++;
-            list_remove(l, n, i);
+            dram_list_remove(lp, n, i);
             c->sched_again = true;
             return;
         }
