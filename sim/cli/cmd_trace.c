@@ -84,6 +84,9 @@ static int trace_info(int argc, char **argv)
     jtree_set_u64(j, "trace.footprint.pages_4k", info.pages_4k);
     jtree_set_u64(j, "trace.footprint.pages_64k", info.pages_64k);
     jtree_set_u64(j, "trace.footprint.bytes_4k", info.pages_4k * 4096);
+    const char *order = info.flags & TRH_CODE_LE ? "little-endian"
+                        : info.flags & TRH_CODE_BE ? "big-endian" : "unknown";
+    jtree_set_str(j, "trace.code_byte_order", order);
     jtree_set_u64(j, "trace.min_addr", info.min_addr);
     jtree_set_u64(j, "trace.max_addr", info.max_addr);
     printf("%s: %" PRIu64 " records\n", in, info.records);
@@ -91,6 +94,7 @@ static int trace_info(int argc, char **argv)
         printf("  %-8s %" PRIu64 "\n", tr_kind_name(i), info.by_kind[i]);
     printf("footprint: %" PRIu64 " 4K pages (%" PRIu64 " KiB), %" PRIu64 " 64K pages\n",
            info.pages_4k, info.pages_4k * 4, info.pages_64k);
+    printf("code byte order: %s\n", order);
     printf("addresses: 0x%" PRIx64 " .. 0x%" PRIx64 ", %" PRIu64 " bytes accessed\n",
            info.min_addr, info.max_addr, info.bytes_accessed);
     int status = 0;

@@ -80,6 +80,8 @@ int tr_rewind(tr_reader *r, sim_err *e);
 const char *tr_path(const tr_reader *r);
 const char *tr_note(const tr_reader *r); /* header note ("" for text) */
 int tr_is_text(const tr_reader *r);
+/* Header flags of a binary trace (TRH_*; 0 for text or unknown). */
+unsigned tr_flags(const tr_reader *r);
 
 /* ---- writing (always binary) ---- */
 typedef struct tr_writer tr_writer;
@@ -91,6 +93,14 @@ typedef struct tr_writer tr_writer;
  * name, and the test programs link both.) */
 tr_writer *tr_writer_create(const char *path, const char *note, int level,
                             sim_err *e);
+/* Header flags: the byte order of the traced program (instruction words in
+ * records are always the architectural 32-bit value, primary opcode in the
+ * top 6 bits, whatever this says). At most one of the two is set. */
+#define TRH_CODE_LE 0x1u
+#define TRH_CODE_BE 0x2u
+/* tr_writer_create with header flags (TRH_*). */
+tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
+                                  unsigned flags, sim_err *e);
 int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);
 /* Write the END record, flush, rename into place. Frees w. */
 int tr_finish(tr_writer *w, sim_err *e);
@@ -124,6 +134,7 @@ typedef struct tr_info {
                                           fetches and data; an access that
                                           crosses a page boundary touches both) */
     uint64_t min_addr, max_addr;       /* over memory records */
+    unsigned flags;                    /* header flags (TRH_*) */
 } tr_info;
 
 int tr_summarize(const char *path, tr_info *out, sim_err *e);

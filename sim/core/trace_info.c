@@ -85,6 +85,7 @@ int tr_summarize(const char *path, tr_info *out, sim_err *e)
     tr_reader *r = tr_open(path, e);
     if (!r)
         return -1;
+    out->flags = tr_flags(r);
     tr_rec *buf = malloc(INFO_BATCH * sizeof *buf);
     pageset p4 = {0}, p64 = {0};
     int rc = buf ? 0 : sim_errf(e, "%s: out of memory", path);

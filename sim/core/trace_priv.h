@@ -55,6 +55,7 @@ struct tr_reader {
     char *path;
     char *note;
     int text;            /* text form */
+    unsigned flags;      /* binary header flags (TRH_*) */
     int eof;             /* gzread returned 0 */
     int gz_cut;          /* gzip stream ended early (Z_BUF_ERROR) */
     int done;            /* END seen (binary) / end of file (text) */

@@ -82,9 +82,11 @@ static int read_header(tr_reader *r, sim_err *e)
         if (ver != TRB_VERSION)
             return sim_errf(e, "%s: unsupported trace version %u (this lparsim "
                             "reads version %d)", r->path, ver, TRB_VERSION);
-        if (flags)
+        if ((flags & ~(TRH_CODE_LE | TRH_CODE_BE)) || flags == (TRH_CODE_LE | TRH_CODE_BE))
             return sim_errf(e, "%s: unsupported trace flags 0x%x (version 1 "
-                            "defines none)", r->path, flags);
+                            "defines 0x1 little-endian code, 0x2 big-endian code)",
+                            r->path, flags);
+        r->flags = flags;
         if (nlen > TRB_NOTE_MAX)
             return sim_errf(e, "%s: corrupt trace at record 0: note length %lu "
                             "exceeds %u", r->path, (unsigned long)nlen, TRB_NOTE_MAX);
@@ -203,6 +205,11 @@ int tr_rewind(tr_reader *r, sim_err *e)
 
 const char *tr_path(const tr_reader *r) { return r->path; }
 const char *tr_note(const tr_reader *r) { return r->note; }
+unsigned tr_flags(const tr_reader *r)
+{
+    return r->flags;
+}
+
 int tr_is_text(const tr_reader *r) { return r->text; }
 
 /* ---- text reading ---- */

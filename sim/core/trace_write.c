@@ -60,6 +60,17 @@ static void free_writer(tr_writer *w)
 tr_writer *tr_writer_create(const char *path, const char *note, int level,
                             sim_err *e)
 {
+    return tr_writer_create_flags(path, note, level, 0, e);
+}
+
+tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
+                                  unsigned flags, sim_err *e)
+{
+    if (flags & ~(TRH_CODE_LE | TRH_CODE_BE) || flags == (TRH_CODE_LE | TRH_CODE_BE)) {
+        sim_errf(e, "%s: trace header flags 0x%x; expected at most one of TRH_CODE_LE, "
+                    "TRH_CODE_BE", path, flags);
+        return NULL;
+    }
     if (!note)
         note = "";
     if (level < 1 || level > 9) {
@@ -100,7 +111,8 @@ tr_writer *tr_writer_create(const char *path, const char *note, int level,
     memcpy(h, TRB_MAGIC, TRB_MAGIC_LEN);
     h[8] = TRB_VERSION;
     h[9] = 0;
-    h[10] = h[11] = 0; /* flags */
+    h[10] = (uint8_t)flags; /* flags (u16) */
+    h[11] = 0;
     for (int k = 0; k < 4; k++)
         h[12 + k] = (uint8_t)(nlen >> (8 * k));
     if ((gzwrite(w->gz, h, sizeof h) != (int)sizeof h) ||

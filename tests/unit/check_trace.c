@@ -666,11 +666,44 @@ START_TEST(fuzz_no_crash)
 }
 END_TEST
 
+START_TEST(header_code_byte_order)
+{
+    sim_err e;
+    const char *p = tu_tmp("le.trc");
+    tr_writer *w = tr_writer_create_flags(p, "le", 6, TRH_CODE_LE, &e);
+    ck_assert_msg(w != NULL, "%s", e.msg);
+    tr_rec r = {.kind = TR_INSN, .size = 4, .flags = TRF_WORD, .word = 0x4e800020, .addr = 0x1000};
+    ck_assert_int_eq(tr_write(w, &r, &e), 0);
+    ck_assert_int_eq(tr_finish(w, &e), 0);
+    tr_reader *rd = tr_open(p, &e);
+    ck_assert_msg(rd != NULL, "%s", e.msg);
+    ck_assert_uint_eq(tr_flags(rd), TRH_CODE_LE);
+    tr_close(rd);
+    tr_info info;
+    ck_assert_int_eq(tr_summarize(p, &info, &e), 0);
+    ck_assert_uint_eq(info.flags, TRH_CODE_LE);
+    /* both orders, or an unknown bit: refused by the writer */
+    ck_assert_ptr_null(tr_writer_create_flags(tu_tmp("x.trc"), "", 6, 3, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg, "at most one"));
+    ck_assert_ptr_null(tr_writer_create_flags(tu_tmp("x.trc"), "", 6, 4, &e));
+    /* and by the reader: a header with flags 0x4 */
+    const char *q = tu_tmp("badflags.trc");
+    gzFile g = gzopen(q, "wb");
+    ck_assert_ptr_nonnull(g);
+    unsigned char h[16] = {'L', 'P', 'S', 'I', 'M', 'T', 'R', 'C', 1, 0, 4, 0, 0, 0, 0, 0};
+    gzwrite(g, h, sizeof h);
+    gzclose(g);
+    ck_assert_ptr_null(tr_open(q, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg, "unsupported trace flags 0x4"));
+}
+END_TEST
+
 static Suite *trace_suite(void)
 {
     Suite *s = suite_create("trace");
     TCase *t = tcase_create("round_trip");
     tcase_add_test(t, binary_round_trip);
+    tcase_add_test(t, header_code_byte_order);
     tcase_add_test(t, binary_hand_encoding);
     tcase_add_test(t, text_round_trip);
     tcase_add_test(t, text_sample_and_rewind);
@@ -696,6 +729,7 @@ static Suite *trace_suite(void)
     suite_add_tcase(s, t);
     return s;
 }
+
 
 int main(void)
 {
