@@ -4,7 +4,7 @@
  * Timing state is hierarchical: a command sets "not before" cycles on its
  * bank, its bank group, its rank and the other ranks; the earliest legal
  * cycle of a command is the max over the levels that apply (exactly
- * DRAMsim3's per-bank tables, given tXXX_L >= tXXX_S, which validation
+ * DRAMsim3's per-bank tables, given t*_L >= t*_S, which validation
  * enforces). All "not before" cycles only grow.
  */
 #ifndef LPARSIM_MEMCTL_DRAM_INTERNAL_H
