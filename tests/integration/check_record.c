@@ -54,6 +54,27 @@ static char *replay_csv(const char *trace, const char *csv)
     return t;
 }
 
+/* The shipped recordings: every executed word classified, and the decode
+ * cache answering almost every one (a few thousand distinct words). */
+START_TEST(shipped_recordings_fully_classified)
+{
+    static const char *const traces[] = {"traces/ppc64le-matmul.trc", "traces/ppc64le-sort.trc"};
+    for (int i = 0; i < 2; i++) {
+        char *t = replay_csv(traces[i], tu_tmp("shipped.csv"));
+        double insns = csv_value(t, "cpu.thread0.insns");
+        ck_assert(insns > 300000);
+        ck_assert(csv_value(t, "cpu.decode.decodes") == insns);
+        ck_assert(csv_value(t, "cpu.decode.invalid") == 0);
+        double share = csv_value(t, "cpu.decode.capstone_share") +
+                       csv_value(t, "cpu.decode.fallback_share");
+        ck_assert(share > 1 - 1e-9 && share < 1 + 1e-9);
+        ck_assert_msg(csv_value(t, "cpu.decode.cache_hit_rate") > 0.99, "%s: hit rate %.4f",
+                      traces[i], csv_value(t, "cpu.decode.cache_hit_rate"));
+        free(t);
+    }
+}
+END_TEST
+
 START_TEST(record_tiny_program)
 {
     /* copies: tu_tmp / tu_src hand out rotating buffers */
@@ -93,6 +114,12 @@ START_TEST(record_tiny_program)
     double share = csv_value(t, "cpu.decode.capstone_share") +
                    csv_value(t, "cpu.decode.fallback_share");
     ck_assert_msg(share > 1 - 1e-9 && share < 1 + 1e-9, "shares sum to %.12f", share);
+    /* the decode cache: each distinct word misses once, every repeat hits */
+    double distinct = csv_value(t, "cpu.decode.distinct_words");
+    double rate = csv_value(t, "cpu.decode.cache_hit_rate");
+    ck_assert(distinct > 0 && distinct < insns);
+    ck_assert_msg(rate > 1 - distinct / insns - 1e-9 && rate < 1 - distinct / insns + 1e-9,
+                  "hit rate %.9f, distinct %.0f of %.0f", rate, distinct, insns);
     free(t);
 
     t = replay_csv(io, tu_tmp("io.csv"));
@@ -154,6 +181,7 @@ int main(void)
     TCase *tc = tcase_create("record");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, record_tiny_program);
+    tcase_add_test(tc, shipped_recordings_fully_classified);
     tcase_add_test(tc, failing_program_leaves_no_trace);
     tcase_add_test(tc, import_bad_log_cli);
     suite_add_tcase(s, tc);
