@@ -2,7 +2,6 @@
  * cmd_run.c - `lparsim run CONFIG` and `lparsim replay TRACE...`: build a
  * machine, replay its traces, print the report, write JSON/CSV.
  */
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,20 +128,10 @@ int cmd_run(int argc, char **argv)
     cfg_src *src = cfg_src_create(pos[0]);
     int status;
     if (machine_config_init(&c, &e) != 0 || !src ||
-        cfg_load_yaml(&machine_config_table, &c, pos[0], src, &e) != 0 ||
-        apply_sets(&c, &o, &e) != 0) {
+        machine_config_load(&c, pos[0], o.sets, (unsigned)o.nsets, src, &e) != 0)
         status = cli_fail(&e);
-    } else {
-        char *dup = strdup(pos[0]);
-        if (machine_config_resolve_paths(&c, dup ? dirname(dup) : ".", &e) != 0)
-            status = cli_fail(&e);
-        else if (c.lpars.n == 0) {
-            sim_errf(&e, "%s: no LPARs; expected a list 'lpars' with at least one LPAR", pos[0]);
-            status = cli_fail(&e);
-        } else
-            status = simulate(&c, src, &o);
-        free(dup);
-    }
+    else
+        status = simulate(&c, src, &o);
     machine_config_free(&c);
     cfg_src_destroy(src);
     return status;

@@ -58,6 +58,13 @@ extern const param_table machine_config_table; /* the root: every key of a confi
  * directory). 0 or -1 (out of memory). */
 int machine_config_resolve_paths(machine_config *c, const char *base_dir, sim_err *e);
 
+/* Load a config file into c (which holds defaults), apply `--set`
+ * assignments in order, resolve trace paths against the file's directory
+ * and require at least one LPAR. src (may be NULL) records key lines.
+ * 0 or -1 with e set (file:line: path: ...). */
+int machine_config_load(machine_config *c, const char *path, const char *const *sets,
+                        unsigned nsets, cfg_src *src, sim_err *e);
+
 /* Defaults for every parameter (lists empty). */
 int machine_config_init(machine_config *c, sim_err *e);
 void machine_config_free(machine_config *c);

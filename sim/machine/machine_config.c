@@ -97,3 +97,24 @@ int machine_config_resolve_paths(machine_config *c, const char *base_dir, sim_er
     }
     return 0;
 }
+
+int machine_config_load(machine_config *c, const char *path, const char *const *sets,
+                        unsigned nsets, cfg_src *src, sim_err *e)
+{
+    if (cfg_load_yaml(&machine_config_table, c, path, src, e) != 0)
+        return -1;
+    for (unsigned i = 0; i < nsets; i++)
+        if (cfg_set(&machine_config_table, c, sets[i], e) != 0)
+            return -1;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
+    if (slash && !dir)
+        return sim_errf(e, "out of host memory");
+    int rc = machine_config_resolve_paths(c, dir ? dir : ".", e);
+    free(dir);
+    if (rc != 0)
+        return -1;
+    if (c->lpars.n == 0)
+        return sim_errf(e, "%s: no LPARs; expected a list 'lpars' with at least one LPAR", path);
+    return 0;
+}

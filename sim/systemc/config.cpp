@@ -12,15 +12,6 @@ namespace {
 {
     throw Error(e.msg[0] ? e.msg : "unknown error");
 }
-
-std::string dir_of(const std::string &path)
-{
-    std::string::size_type slash = path.find_last_of('/');
-    if (slash == std::string::npos)
-        return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 } // namespace
 
 Config::Config()
@@ -38,13 +29,11 @@ Config::Config(const std::string &path, const std::vector<std::string> &sets) : 
     src_ = cfg_src_create(path.c_str());
     if (!src_)
         throw Error("out of host memory");
-    if (cfg_load_yaml(&machine_config_table, &c_, path.c_str(), src_, &e) != 0)
-        fail(e);
+    std::vector<const char *> v;
     for (const std::string &s : sets)
-        set(s);
-    resolve_paths(dir_of(path));
-    if (c_.lpars.n == 0)
-        throw Error(path + ": no LPARs; expected a list 'lpars' with at least one LPAR");
+        v.push_back(s.c_str());
+    if (machine_config_load(&c_, path.c_str(), v.data(), (unsigned)v.size(), src_, &e) != 0)
+        fail(e);
 }
 
 Config::~Config()
