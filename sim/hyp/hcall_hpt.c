@@ -134,14 +134,29 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     return H_SUCCESS;
 }
 
+/* The tlbie operand of entry x in slot ptex: its VPN and page size. */
+static void entry_vpn(const hpt *t, hpte x, uint64_t ptex, uint64_t *vpn, uint8_t *psize)
+{
+    int ps = entry_psize(x);
+    *psize = (uint8_t)(ps < 0 ? PSZ_4K : ps);
+    *vpn = hpte_slot_vpn(t, x.v, ptex, (hpt_psize)*psize);
+}
+
+/* Invalidate every TLB's copy of entry x (one global tlbie). */
+static void tlbie_entry(hcall_ctx *c, const hpt *t, hpte x, uint64_t ptex)
+{
+    uint64_t vpn;
+    uint8_t ps;
+    entry_vpn(t, x, ptex, &vpn, &ps);
+    hcall_tlbie(c, &vpn, &ps, 1);
+}
+
 /* Clear an entry that matched and collect its VPN for the tlbie batch. */
 static void remove_entry(hcall_ctx *c, const hpt *t, uint64_t ptex, hpte old, uint64_t *vpn,
                          uint8_t *psize)
 {
     write_hpte(c, t, ptex, (hpte){0, 0});
-    int ps = entry_psize(old);
-    *psize = (uint8_t)(ps < 0 ? PSZ_4K : ps);
-    *vpn = hpte_slot_vpn(t, old.v, ptex, (hpt_psize)*psize);
+    entry_vpn(t, old, ptex, vpn, psize);
     notify_remove(c, ptex, old);
 }
 
@@ -180,10 +195,7 @@ static long h_protect(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     hpte n = {old.v, (old.r & ~mask) | bits};
     /* write invalid, invalidate, write valid */
     write_hpte(c, t, ptex, (hpte){old.v & ~HPTE_V_VALID, old.r});
-    int ps = entry_psize(old);
-    uint8_t p8 = (uint8_t)(ps < 0 ? PSZ_4K : ps);
-    uint64_t vpn = hpte_slot_vpn(t, old.v, ptex, (hpt_psize)p8);
-    hcall_tlbie(c, &vpn, &p8, 1);
+    tlbie_entry(c, t, old, ptex);
     hcall_steps(c, 1);
     write_hpte(c, t, ptex, n);
     return H_SUCCESS;
@@ -242,10 +254,7 @@ static long h_clear_ref(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (x.r & HPTE_R_R) {
         x.r &= ~HPTE_R_R;
         write_hpte(c, t, a[1], x);
-        int ps = entry_psize(x);
-        uint8_t p8 = (uint8_t)(ps < 0 ? PSZ_4K : ps);
-        uint64_t vpn = hpte_slot_vpn(t, x.v, a[1], (hpt_psize)p8);
-        hcall_tlbie(c, &vpn, &p8, 1);
+        tlbie_entry(c, t, x, a[1]);
     }
     return H_SUCCESS;
 }
@@ -265,10 +274,7 @@ static long h_clear_mod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     rets[0] = x.r;
     if (x.r & HPTE_R_C) {
         write_hpte(c, t, ptex, (hpte){x.v & ~HPTE_V_VALID, x.r});
-        int ps = entry_psize(x);
-        uint8_t p8 = (uint8_t)(ps < 0 ? PSZ_4K : ps);
-        uint64_t vpn = hpte_slot_vpn(t, x.v, ptex, (hpt_psize)p8);
-        hcall_tlbie(c, &vpn, &p8, 1);
+        tlbie_entry(c, t, x, ptex);
         x.r &= ~HPTE_R_C;
         write_hpte(c, t, ptex, x);
     }
