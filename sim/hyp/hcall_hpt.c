@@ -74,6 +74,22 @@ static void notify_remove(hcall_ctx *c, uint64_t ptex, hpte old)
             h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, entry_real(old));
 }
 
+void hyp_clear_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old)
+{
+    const hpt *t = &c->h->lpars[lpid].hpt;
+    write_hpte(c, t, ptex, (hpte){0, 0});
+    hyp *h = c->h;
+    h->st.hptes_removed++;
+    for (unsigned i = 0; i < h->next; i++)
+        if (h->ext[i].on_remove) {
+            /* the hooks see the LPAR that owned the entry */
+            unsigned caller = c->lpid;
+            c->lpid = lpid;
+            h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, entry_real(old));
+            c->lpid = caller;
+        }
+}
+
 /* H_ENTER(flags, ptex, pteh, ptel) -> rets[0] = ptex used */
 static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
@@ -92,7 +108,7 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t la = hpte_real_addr(ptel, (hpt_psize)ps);
     if (la + psz > lp->memory)
         return H_PARAMETER;
-    uint64_t ra = hyp_xlate_logical(c, lp, la);
+    uint64_t ra = hyp_xlate_enter(c, lp, la);
     if (ra == UINT64_MAX)
         return H_PARAMETER;
     for (unsigned i = 0; i < c->h->next; i++)

@@ -3,6 +3,7 @@
  * dispatch and the charge helpers shared by hcall handlers (see hyp.h).
  */
 #include "hyp_int.h"
+#include "smr/smr.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -28,6 +29,11 @@ static const param_desc hyp_param_list[] = {
     {"hpt_ratio", PT_UINT, "", "128", 16, 4096, NULL,
      "Default HPT size is LPAR memory / hpt_ratio rounded up to a power of two "
      "(128 as QEMU; PAPR recommends 64), clamped to 256K..64T.", HYP_F(hpt_ratio), NULL},
+    {"spare_lmbs", PT_UINT, "LMBs", "0", 0, 1e9, NULL,
+     "Free LMB slots the machine has beyond what the LPARs take (memory sized automatically): "
+     "room for PMB reclaim to move LMBs and for restarted LPARs.", HYP_F(spare_lmbs), NULL},
+    {"smr", PT_STRUCT, NULL, NULL, 0, 0, NULL, "Shared memory regions (seed 000).",
+     HYP_F(smr), &smr_params},
 };
 const param_table hyp_params = {"hypervisor", sizeof(hyp_config), hyp_param_list,
                                 PARAM_COUNT(hyp_param_list),
@@ -48,16 +54,20 @@ static const stat_table hyp_stat_table = {"hypervisor", hyp_stat_list, PARAM_COU
 
 static uint64_t store_read(void *ctx, uint64_t pa)
 {
-    return physmem_read64(ctx, pa);
+    const hyp *h = ctx;
+    return physmem_read64(h->env.pm, pa);
 }
 
 static void store_write(void *ctx, uint64_t pa, uint64_t v)
 {
     /* a host allocation failure here cannot be reported through the hcall;
      * physmem asserts its own invariants, we treat OOM as fatal misuse */
-    int rc = physmem_write64(ctx, pa, v);
+    hyp *h = ctx;
+    int rc = physmem_write64(h->env.pm, pa, v);
     assert(rc == 0);
     (void)rc;
+    if (h->hpte_write_hook)
+        h->hpte_write_hook(h->hpte_write_ctx, pa);
 }
 
 static uint64_t pow2_ceil(uint64_t v)
@@ -100,6 +110,7 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
         sz[i] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
     }
     uint64_t need = lmb_plan(sz, sz, nlpars) + tables;
+    need += (smr_memory_needed(&c->smr, c->lmb_size, nlpars, lpar_memory, sz) + 127) & ~127ULL;
     free(sz);
     if (need == 0)
         need = 1;
@@ -117,7 +128,8 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     h->env = *env;
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         hyp_register_hpt_hcalls(h) != 0 ||
-        stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0) {
+        stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
+        !(h->smr = smr_create(h, e))) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);
@@ -130,6 +142,7 @@ void hyp_destroy(hyp *h)
 {
     if (!h)
         return;
+    smr_destroy(h->smr);
     for (unsigned i = 0; i < h->nlpars; i++) {
         free(h->lpars[i].name);
         free(h->lpars[i].lmb_base);
@@ -172,7 +185,11 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
         return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
                            "%llu bytes; raise hypervisor.memory or set it to 0 (automatic)",
                         (unsigned long long)h->lmb.hyp_bytes, (unsigned long long)hsize);
-    hpt_store st = {store_read, store_write, h->env.pm};
+    if (h->nlpars >= c->smr.max_lpars)
+        return sim_errf(e, "LPAR %u is one too many for hypervisor.smr.max_lpars = %llu (the bits "
+                           "of each SMR's reference array); raise it",
+                        h->nlpars, (unsigned long long)c->smr.max_lpars);
+    hpt_store st = {store_read, store_write, h};
     if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
         return -1;
     lp->lmb_base = malloc(lp->nlmbs * sizeof *lp->lmb_base);
@@ -189,7 +206,10 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
     }
     for (uint64_t k = 0; k < lp->nlmbs; k++)
         lp->lmb_base[k] = physmem_read64(h->env.pm, lp->lmbtab_paddr + 8 * k);
-    return (int)h->nlpars++;
+    h->nlpars++;
+    if (smr_lpar_added(h->smr, h->nlpars - 1, e) != 0)
+        return -1;
+    return (int)h->nlpars - 1;
 }
 
 unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
@@ -223,6 +243,24 @@ uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
     return base + la % c->h->cfg.lmb_size;
 }
 
+uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
+{
+    if (la >= lp->memory)
+        return UINT64_MAX;
+    for (unsigned i = 0; i < c->h->next; i++)
+        if (c->h->ext[i].xlate) {
+            uint64_t ra = c->h->ext[i].xlate(c->h->ext[i].ctx, c, la);
+            if (ra != UINT64_MAX)
+                return ra;
+        }
+    return hyp_xlate_logical(c, lp, la);
+}
+
+int hyp_check_error(const hyp *h, sim_err *e)
+{
+    return h->smr ? smr_check_error(h->smr, e) : 0;
+}
+
 uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
 {
     return tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, now, NULL);
@@ -230,16 +268,23 @@ uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
 
 int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn)
 {
+    char op[96];
+    snprintf(op, sizeof op, "hcall.%s", name);
+    return hyp_register_hcall_op(h, opcode, op, NULL, fn);
+}
+
+int hyp_register_hcall_op(hyp *h, uint64_t opcode, const char *op, const char *parts,
+                          hcall_fn fn)
+{
     for (unsigned i = 0; i < h->nhcalls; i++)
         if (h->hcalls[i].opcode == opcode)
             return -1;
     if (h->nhcalls == HYP_MAX_HCALLS)
         return -1;
-    char op[96];
-    snprintf(op, sizeof op, "hcall.%s", name);
     h->hcalls[h->nhcalls++] =
         (hyp_hcall_entry){opcode, fn,
-                          ops_declare(h->env.ops, op, "hypervisor call", "compute,memory,tlb,queueing")};
+                          ops_declare(h->env.ops, op, "hypervisor call",
+                                      parts ? parts : "compute,memory,tlb,queueing")};
     return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "memctl/physmem.h"
 #include "mmu/hpt.h"
 #include "tlb/tlb.h"
+#include "hyp/smr/smr_config.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,8 @@ typedef struct hyp_config {
     uint64_t hcall_exit_cycles;
     uint64_t step_cycles;       /* compute per HPTE / table entry examined */
     uint64_t hpt_ratio;         /* default HPT bytes = LPAR memory / ratio */
+    uint64_t spare_lmbs;        /* free LMB slots beyond the LPARs' (reclaim, restart) */
+    smr_config smr;             /* shared memory regions (hypervisor.smr.*) */
 } hyp_config;
 
 extern const param_table hyp_params; /* "hypervisor" */
@@ -118,6 +121,14 @@ typedef long (*hcall_fn)(hcall_ctx *c, const uint64_t *args, uint64_t *rets);
 /* Register an hcall handler (op name "hcall.<name>", parts
  * compute,memory,tlb,queueing). Returns 0 or -1 if the number is taken. */
 int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn);
+/* The same with the op's full name (e.g. "smr.create") and its parts: the
+ * first four must be compute,memory,tlb,queueing; NULL = just those. */
+int hyp_register_hcall_op(hyp *h, uint64_t opcode, const char *op_name, const char *parts,
+                          hcall_fn fn);
+
+/* After an hcall: 0, or -1 with e set if a hypervisor check (the SMR
+ * auditor) found a violation; the run must stop. */
+int hyp_check_error(const hyp *h, sim_err *e);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);
@@ -135,6 +146,10 @@ typedef struct hyp_ext {
     long (*check_enter)(void *ctx, hcall_ctx *c, uint64_t real_addr, uint64_t page_bytes);
     void (*on_insert)(void *ctx, hcall_ctx *c, uint64_t ptex, hpte e, uint64_t real_addr);
     void (*on_remove)(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t real_addr);
+    /* H_ENTER's translation of a logical address: the real address when the
+     * feature redirects it (a client page attached to a shared page), or
+     * UINT64_MAX to use the LPAR's own LMB table. */
+    uint64_t (*xlate)(void *ctx, hcall_ctx *c, uint64_t la);
 } hyp_ext;
 
 int hyp_add_ext(hyp *h, const hyp_ext *x);

@@ -46,7 +46,16 @@ struct hyp {
     hyp_ext ext[HYP_MAX_EXTS];
     unsigned next;
     hyp_stats st;
+    struct smr *smr;
+    /* every HPTE word written (the SMR auditor's independent index) */
+    void (*hpte_write_hook)(void *ctx, uint64_t paddr);
+    void *hpte_write_ctx;
 };
+
+/* smr.c: the SMR feature's life cycle inside the hypervisor. */
+struct smr *smr_create(hyp *h, sim_err *e);
+void smr_destroy(struct smr *s);
+int smr_lpar_added(struct smr *s, unsigned lpid, sim_err *e);
 
 /* hcall_hpt.c: registers H_ENTER ... H_BULK_REMOVE. */
 int hyp_register_hpt_hcalls(hyp *h);
@@ -54,5 +63,10 @@ int hyp_register_hpt_hcalls(hyp *h);
 /* Real address for logical address la of LPAR lp, charging the LMB-table
  * read to c; UINT64_MAX if la is outside the LPAR's memory. */
 uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
+/* The same, honouring hyp_ext xlate redirections (H_ENTER's translation). */
+uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
+/* Clear HPTE ptex of lpid (modeled write, hooks notified), for features that
+ * remove entries of LPARs other than the caller. */
+void hyp_clear_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old);
 
 #endif

@@ -41,7 +41,39 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
 void lmb_space_free(lmb_space *s)
 {
     free(s->owner);
+    free(s->freelist);
     s->owner = NULL;
+    s->freelist = NULL;
+}
+
+uint64_t lmb_take(lmb_space *s, uint32_t lpid)
+{
+    uint64_t slot;
+    if (s->nfree)
+        slot = s->freelist[--s->nfree];
+    else if (s->next_free_slot < s->nslots)
+        slot = s->next_free_slot++;
+    else
+        return UINT64_MAX;
+    assert(s->owner[slot] == LMB_FREE);
+    s->owner[slot] = lpid;
+    return slot;
+}
+
+int lmb_give(lmb_space *s, uint64_t slot)
+{
+    assert(slot < s->nslots && s->owner[slot] != LMB_HYP);
+    if (s->nfree == s->capfree) {
+        uint64_t cap = s->capfree ? 2 * s->capfree : 16;
+        uint64_t *v = realloc(s->freelist, cap * sizeof *v);
+        if (!v)
+            return -1;
+        s->freelist = v;
+        s->capfree = cap;
+    }
+    s->owner[slot] = LMB_FREE;
+    s->freelist[s->nfree++] = slot;
+    return 0;
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -81,27 +113,27 @@ uint64_t lmb_plan(const uint64_t *sizes, const uint64_t *aligns, unsigned n)
 
 int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr, sim_err *e)
 {
-    if (s->nslots - s->next_free_slot < count)
+    if (lmb_free_bytes(s) / s->lmb_size < count)
         return sim_errf(e, "needs %llu LMBs of %llu bytes but only %llu are free",
                         (unsigned long long)count, (unsigned long long)s->lmb_size,
-                        (unsigned long long)(s->nslots - s->next_free_slot));
+                        (unsigned long long)(lmb_free_bytes(s) / s->lmb_size));
     for (uint64_t k = 0; k < count; k++) {
-        uint64_t slot = s->next_free_slot++;
-        assert(s->owner[slot] == LMB_FREE);
-        s->owner[slot] = lpid;
+        uint64_t slot = lmb_take(s, lpid);
         if (physmem_write64(s->pm, table_paddr + 8 * k, slot * s->lmb_size) != 0)
             return sim_errf(e, "out of host memory for the LMB table");
     }
     return 0;
 }
 
-void lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr)
+int lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr)
 {
+    int rc = 0;
     for (uint64_t k = 0; k < count; k++) {
         uint64_t base = physmem_read64(s->pm, table_paddr + 8 * k);
         uint64_t slot = base / s->lmb_size;
-        if (slot < s->nslots && s->owner[slot] == lpid)
-            s->owner[slot] = LMB_FREE;
+        if (slot < s->nslots && s->owner[slot] == lpid && lmb_give(s, slot) != 0)
+            rc = -1;
     }
     physmem_zero(s->pm, table_paddr, 8 * count);
+    return rc;
 }

@@ -38,6 +38,8 @@ typedef struct lmb_space {
     uint64_t hyp_top;       /* and from the top (small tables), so tables never
                                break the alignment run of the HPTs */
     uint64_t next_free_slot;
+    uint64_t *freelist;     /* slots given back (LIFO), below next_free_slot */
+    uint64_t nfree, capfree;
     physmem *pm;
     const memmap *mm;
 } lmb_space;
@@ -61,12 +63,19 @@ uint64_t lmb_plan(const uint64_t *sizes, const uint64_t *aligns, unsigned n);
  * 8 bytes, at table_paddr). Returns 0 or -1 if not enough free slots. */
 int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr, sim_err *e);
 
-/* Give slots back (LPAR termination): the LPAR's table is zeroed. */
-void lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr);
+/* Give slots back (LPAR termination): the LPAR's table is zeroed and the
+ * slots go on the free list. 0, or -1 if out of host memory. */
+int lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr);
+
+/* Take one free slot for lpid (free list first, then never-used slots);
+ * returns its index or UINT64_MAX. */
+uint64_t lmb_take(lmb_space *s, uint32_t lpid);
+/* Give one slot back to the free list. 0 or -1 (host out of memory). */
+int lmb_give(lmb_space *s, uint64_t slot);
 
 static inline uint64_t lmb_free_bytes(const lmb_space *s)
 {
-    return (s->nslots - s->next_free_slot) * s->lmb_size;
+    return (s->nslots - s->next_free_slot + s->nfree) * s->lmb_size;
 }
 
 #ifdef __cplusplus

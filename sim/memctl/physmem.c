@@ -258,3 +258,9 @@ uint64_t physmem_bytes_allocated(const physmem *pm)
 }
 
 uint64_t physmem_chunks(const physmem *pm) { return pm->n; }
+
+const uint64_t *physmem_chunk(physmem *pm, uint64_t paddr)
+{
+    pm_check(pm, paddr, 8);
+    return pm_find(pm, paddr >> PHYSMEM_CHUNK_SHIFT);
+}

@@ -47,6 +47,10 @@ int physmem_copy(physmem *pm, uint64_t dst, uint64_t src, uint64_t len);
 uint64_t physmem_bytes_allocated(const physmem *pm);
 /* Number of 64 KiB chunks currently backed by host memory. */
 uint64_t physmem_chunks(const physmem *pm);
+/* The words of the 64 KiB chunk holding paddr (index (paddr % 64K) / 8),
+ * or NULL if it was never written (all zero): lets host-side scans of large
+ * sparse tables skip empty chunks. Valid until the next write or zero. */
+const uint64_t *physmem_chunk(physmem *pm, uint64_t paddr);
 
 #ifdef __cplusplus
 }

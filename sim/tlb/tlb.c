@@ -239,3 +239,9 @@ uint64_t tlb_flush(tlb *t)
     t->st.flushed_entries += n;
     return n;
 }
+
+const tlb_entry *tlb_entries(const tlb *t, size_t *n)
+{
+    *n = (size_t)(t->sets * t->ways);
+    return t->e;
+}

@@ -85,6 +85,8 @@ void tlb_destroy(tlb *t);
 const tlb_config *tlb_get_config(const tlb *t);
 const tlb_stats *tlb_get_stats(const tlb *t);
 uint64_t tlb_sets(const tlb *t);
+/* All entries (sets x ways, invalid ones have ctx 0), for checkers. */
+const tlb_entry *tlb_entries(const tlb *t, size_t *n);
 
 /* Entry for (lpid, vpn, psize) or NULL; counts a hit or a miss. The pointer
  * is valid until the next insert/invalidate on t. */

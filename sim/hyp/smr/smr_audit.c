@@ -1,0 +1,340 @@
+/*
+ * smr_audit.c - the stale-mapping auditor. It keeps its own index of every
+ * valid HPTE, built from the raw HPT words as they are written (the
+ * hypervisor's store hook), so it depends on neither the hcall code paths
+ * nor any strategy. After every sharing operation it checks:
+ *  - every HPTE written since the last check maps a page its LPAR owns or
+ *    holds an attachment to ("never given");
+ *  - no HPTE and no TLB entry of any LPAR maps a page of the ended target
+ *    unless still entitled to it (stale mappings); the same before a page
+ *    or slot is released for reuse;
+ *  - before each invalidation, every strategy finds exactly the mappings
+ *    the index holds for the target.
+ * The first violation stops the run with a precise message.
+ * Index granularity: a mapping is filed under the 4K real page where its
+ * page starts; targets are page-aligned, so that page lies in the target.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "smr_int.h"
+
+#define NIL UINT32_MAX
+
+typedef struct au_node {
+    uint64_t addr;   /* HPTE real address */
+    uint64_t page;   /* real >> 12 of the mapped page */
+    uint32_t lpid;
+    uint32_t prev, next;
+} au_node;
+
+typedef struct audit {
+    smr *s;
+    u64map heads;    /* page -> first node */
+    u64map nodes;    /* HPTE address -> node */
+    au_node *v;
+    uint32_t n, cap, free_head;
+    uint64_t *dirty; /* HPTE addresses written since the last check */
+    size_t ndirty, capdirty;
+} audit;
+
+void smr_fail(smr *s, const char *fmt, ...)
+{
+    if (s->failed)
+        return;
+    s->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+    va_end(ap);
+}
+
+static void violation(smr *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void violation(smr *s, const char *fmt, ...)
+{
+    s->ast.violations++;
+    if (s->failed)
+        return;
+    char buf[SIM_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    smr_fail(s, "audit (strategy %s): %s", smr_strategy_name(s->sel), buf);
+}
+
+static unsigned lpid_of_hpte(const smr *s, uint64_t addr)
+{
+    const hyp *h = s->h;
+    unsigned lo = 0, hi = h->nlpars;
+    while (hi - lo > 1) { /* HPT bases increase with the lpid */
+        unsigned mid = (lo + hi) / 2;
+        if (h->lpars[mid].hpt.base <= addr)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void unlink_node(audit *a, uint64_t addr)
+{
+    uint64_t iv;
+    if (!u64map_del(&a->nodes, addr, &iv))
+        return;
+    au_node *n = &a->v[iv];
+    if (n->prev != NIL)
+        a->v[n->prev].next = n->next;
+    else if (n->next != NIL)
+        u64map_put(&a->heads, n->page, n->next);
+    else
+        u64map_del(&a->heads, n->page, NULL);
+    if (n->next != NIL)
+        a->v[n->next].prev = n->prev;
+    n->next = a->free_head;
+    a->free_head = (uint32_t)iv;
+}
+
+static int link_node(audit *a, uint64_t addr, uint64_t page, unsigned lpid)
+{
+    uint32_t i;
+    if (a->free_head != NIL) {
+        i = a->free_head;
+        a->free_head = a->v[i].next;
+    } else {
+        if (a->n == a->cap) {
+            uint32_t cap = a->cap ? 2 * a->cap : 1024;
+            au_node *v = realloc(a->v, cap * sizeof *v);
+            if (!v)
+                return -1;
+            a->v = v;
+            a->cap = cap;
+        }
+        i = a->n++;
+    }
+    uint64_t *h = u64map_get(&a->heads, page);
+    a->v[i] = (au_node){addr, page, lpid, NIL, h ? (uint32_t)*h : NIL};
+    if (h)
+        a->v[*h].prev = i;
+    if (u64map_put(&a->heads, page, i) != 0)
+        return -1;
+    return u64map_put(&a->nodes, addr, i);
+}
+
+void smr_audit_hpte_write(void *va, uint64_t pa)
+{
+    audit *a = va;
+    smr *s = a->s;
+    uint64_t addr = pa & ~(uint64_t)(HPT_HPTE_BYTES - 1);
+    hpte x = {physmem_read64(s->h->env.pm, addr), physmem_read64(s->h->env.pm, addr + 8)};
+    uint64_t real = smr_hpte_real(x, NULL);
+    uint64_t *cur = u64map_get(&a->nodes, addr);
+    if (cur && a->v[*cur].page == real >> 12)
+        return; /* R/C or protection change of the same mapping */
+    unlink_node(a, addr);
+    if (real == UINT64_MAX)
+        return;
+    if (link_node(a, addr, real >> 12, lpid_of_hpte(s, addr)) != 0) {
+        smr_fail(s, "out of host memory for the auditor's index");
+        return;
+    }
+    if (a->ndirty == a->capdirty) {
+        size_t cap = a->capdirty ? 2 * a->capdirty : 256;
+        uint64_t *d = realloc(a->dirty, cap * sizeof *d);
+        if (!d) {
+            smr_fail(s, "out of host memory for the auditor");
+            return;
+        }
+        a->dirty = d;
+        a->capdirty = cap;
+    }
+    a->dirty[a->ndirty++] = addr;
+}
+
+static void index_existing(audit *a)
+{
+    const hyp *h = a->s->h;
+    for (unsigned l = 0; l < h->nlpars; l++) {
+        const hpt *t = &h->lpars[l].hpt;
+        for (uint64_t off = 0; off < t->size; off += PHYSMEM_CHUNK_BYTES) {
+            if (!physmem_chunk(h->env.pm, t->base + off))
+                continue;
+            for (uint64_t i = 0; i < PHYSMEM_CHUNK_BYTES && off + i < t->size; i += HPT_HPTE_BYTES)
+                smr_audit_hpte_write(a, t->base + off + i);
+        }
+    }
+}
+
+void *smr_audit_create(smr *s)
+{
+    audit *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->s = s;
+    u64map_init(&a->heads);
+    u64map_init(&a->nodes);
+    a->free_head = NIL;
+    return a;
+}
+
+void smr_audit_destroy(void *va)
+{
+    audit *a = va;
+    if (!a)
+        return;
+    u64map_free(&a->heads);
+    u64map_free(&a->nodes);
+    free(a->v);
+    free(a->dirty);
+    free(a);
+}
+
+void smr_set_audit(smr *s, bool on)
+{
+    if (on && !s->audit_state) {
+        s->audit_state = smr_audit_create(s);
+        if (!s->audit_state)
+            return;
+        s->h->hpte_write_hook = smr_audit_hpte_write;
+        s->h->hpte_write_ctx = s->audit_state;
+        index_existing(s->audit_state);
+    }
+    s->audit = on && s->audit_state;
+}
+
+bool smr_entitled(const smr *s, unsigned lpid, uint64_t real)
+{
+    return smr_slot_owner(s, real) == lpid ||
+           u64map_get(&s->grant, smr_attach_key(lpid, real)) != NULL;
+}
+
+static uint64_t ptex_of(const smr *s, unsigned lpid, uint64_t addr)
+{
+    return (addr - s->h->lpars[lpid].hpt.base) / HPT_HPTE_BYTES;
+}
+
+static void check_node(smr *s, const au_node *n, const char *what)
+{
+    s->ast.hptes_checked++;
+    if (!smr_entitled(s, n->lpid, n->page << 12))
+        violation(s, "%s: LPAR %u (%s) HPTE 0x%llx maps real page 0x%llx, which it does not own "
+                     "and holds no attachment to",
+                  what, n->lpid, s->h->lpars[n->lpid].name,
+                  (unsigned long long)ptex_of(s, n->lpid, n->addr),
+                  (unsigned long long)(n->page << 12));
+}
+
+/* every HPTE and TLB entry mapping [base, base+len) */
+static void check_range(smr *s, uint64_t base, uint64_t len, const char *what)
+{
+    audit *a = s->audit_state;
+    for (uint64_t p = base >> 12; p < (base + len + 4095) >> 12; p++) {
+        uint64_t *h = u64map_get(&a->heads, p);
+        for (uint32_t i = h ? (uint32_t)*h : NIL; i != NIL; i = a->v[i].next)
+            check_node(s, &a->v[i], what);
+    }
+    for (unsigned th = 0; th < s->h->env.nthreads; th++) {
+        size_t n;
+        const tlb_entry *e = tlb_entries(s->h->env.tlbs[th], &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!e[i].ctx)
+                continue;
+            s->ast.tlb_entries_checked++;
+            uint64_t ra = e[i].rpn << hpt_psize_shift((hpt_psize)tlb_entry_psize(&e[i]));
+            unsigned l = tlb_entry_lpid(&e[i]);
+            if (ra - base < len && !smr_entitled(s, l, ra))
+                violation(s, "%s: the TLB of thread %u still holds LPAR %u's translation of "
+                             "VPN 0x%llx to real page 0x%llx",
+                          what, th, l, (unsigned long long)e[i].vpn, (unsigned long long)ra);
+        }
+    }
+}
+
+void smr_audit_free(smr *s, uint64_t base, uint64_t len, const char *what)
+{
+    check_range(s, base, len, what);
+}
+
+void smr_audit_after(smr *s, const smr_target *t)
+{
+    audit *a = s->audit_state;
+    s->ast.checks++;
+    for (size_t i = 0; i < a->ndirty; i++) {
+        uint64_t *iv = u64map_get(&a->nodes, a->dirty[i]);
+        if (iv)
+            check_node(s, &a->v[*iv], "after a sharing operation");
+    }
+    a->ndirty = 0;
+    for (unsigned i = 0; t && i < t->n; i++)
+        check_range(s, t->r[i].base, t->r[i].len, "after sharing ended");
+}
+
+static void describe_diff(smr *s, const char *who, const smr_hits *x, const smr_hits *ref)
+{
+    size_t i = 0, j = 0;
+    while (i < x->n && j < ref->n && x->v[i].lpid == ref->v[j].lpid && x->v[i].ptex == ref->v[j].ptex)
+        i++, j++;
+    if (j < ref->n && (i == x->n || x->v[i].lpid > ref->v[j].lpid ||
+                       (x->v[i].lpid == ref->v[j].lpid && x->v[i].ptex > ref->v[j].ptex)))
+        violation(s, "strategy %s found %zu mappings of the pages whose sharing ends, the HPTs "
+                     "hold %zu: it misses LPAR %u HPTE 0x%llx",
+                  who, x->n, ref->n, ref->v[j].lpid, (unsigned long long)ref->v[j].ptex);
+    else
+        violation(s, "strategy %s found %zu mappings of the pages whose sharing ends, the HPTs "
+                     "hold %zu: LPAR %u HPTE 0x%llx is not one of them",
+                  who, x->n, ref->n, x->v[i].lpid, (unsigned long long)x->v[i].ptex);
+}
+
+static bool same(const smr_hits *a, const smr_hits *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].lpid != b->v[i].lpid || a->v[i].ptex != b->v[i].ptex)
+            return false;
+    return true;
+}
+
+void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
+{
+    audit *a = s->audit_state;
+    smr_hits ref = {0};
+    for (unsigned r = 0; r < t->n; r++)
+        for (uint64_t p = t->r[r].base >> 12; p < (t->r[r].base + t->r[r].len + 4095) >> 12; p++) {
+            uint64_t *h = u64map_get(&a->heads, p);
+            for (uint32_t i = h ? (uint32_t)*h : NIL; i != NIL; i = a->v[i].next)
+                if (smr_target_wants(t, a->v[i].lpid) && s->lp[a->v[i].lpid].alive &&
+                    smr_hits_push(&ref, a->v[i].lpid, ptex_of(s, a->v[i].lpid, a->v[i].addr)))
+                    goto oom;
+        }
+    smr_hits_sort(&ref);
+    smr_hits sorted = {0};
+    for (size_t i = 0; i < hits->n; i++)
+        if (smr_hits_push(&sorted, hits->v[i].lpid, hits->v[i].ptex))
+            goto oom;
+    smr_hits_sort(&sorted);
+    if (!same(&sorted, &ref))
+        describe_diff(s, s->ops[s->sel]->name, &sorted, &ref);
+    for (unsigned k = 0; k < SMR_STRATEGY_COUNT && !s->failed; k++) {
+        if (k == s->sel)
+            continue;
+        smr_hits o = {0};
+        if (s->ops[k]->find(s->st[k], NULL, t, &o) != 0) {
+            free(o.v);
+            goto oom;
+        }
+        smr_hits_sort(&o);
+        if (!same(&o, &ref))
+            describe_diff(s, s->ops[k]->name, &o, &ref);
+        free(o.v);
+    }
+    s->ast.cross_checks++;
+    free(ref.v);
+    free(sorted.v);
+    return;
+oom:
+    free(ref.v);
+    free(sorted.v);
+    smr_fail(s, "out of host memory in the auditor");
+}
