@@ -56,6 +56,10 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **pos, int 
         } else if (page_size && (r = cli_opt(argc, argv, &i, "--page-size", page_size)) != 0) {
             if (r < 0)
                 return 2;
+        } else if (!strcmp(argv[i], "--audit")) {
+            if (o->nsets == 64)
+                return cli_usage("too many --set options (at most 64)");
+            o->sets[o->nsets++] = "hypervisor.smr.audit=true";
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             o->quiet = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {

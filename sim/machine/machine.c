@@ -280,14 +280,15 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
         goto fail;
     }
     /* size the hypervisor and the memory before building anything */
-    unsigned n = (unsigned)c->lpars.n;
+    unsigned nconf = (unsigned)c->lpars.n;
+    unsigned n = nconf + (unsigned)c->scenario.lpars;
     uint64_t *mem = calloc(n + 1, sizeof *mem), *hsz = calloc(n + 1, sizeof *hsz);
-    uint64_t lpar_total = 0;
+    uint64_t lpar_total = c->hypervisor.spare_lmbs * c->hypervisor.lmb_size;
     for (unsigned i = 0; mem && hsz && i < n; i++) {
         const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
-        mem[i] = lc->memory;
-        hsz[i] = lc->hpt_size;
-        lpar_total += lc->memory;
+        mem[i] = i < nconf ? lc->memory : c->scenario.lpar_memory;
+        hsz[i] = i < nconf ? lc->hpt_size : c->scenario.hpt_size;
+        lpar_total += mem[i];
     }
     uint64_t hyp_bytes = c->hypervisor.memory;
     if (mem && hsz && !hyp_bytes)
@@ -309,6 +310,14 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     if (build_lpars(m, c, src, e) != 0)
         goto fail;
+    if (c->scenario.lpars) {
+        m->scen = scenario_create(m, &c->scenario, c->machine.seed, e);
+        if (!m->scen) {
+            if (src)
+                sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "scenario"));
+            goto fail;
+        }
+    }
     /* SMT threads of a core share its issue slots */
     m->core_active = calloc(c->machine.modules * c->machine.cores_per_module, sizeof *m->core_active);
     if (!m->core_active) {
@@ -327,6 +336,7 @@ void machine_destroy(machine *m)
 {
     if (!m)
         return;
+    scenario_destroy(m->scen);
     for (unsigned i = 0; i < m->ntraces; i++)
         tr_close(m->traces[i]);
     free(m->traces);

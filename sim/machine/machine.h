@@ -18,6 +18,7 @@
 #include "cpu/cpu.h"
 #include "hyp/hyp.h"
 #include "lpar/guest.h"
+#include "machine/scenario.h"
 #include "memctl/dram.h"
 #include "memctl/memhier.h"
 #include "memctl/memmap.h"
@@ -50,6 +51,7 @@ typedef struct machine_config {
     guest_config guest;
     param_list lpars;     /* of lpar_config */
     run_config run;
+    scenario_config scenario;
 } machine_config;
 
 extern const param_table machine_config_table; /* the root: every key of a config file */

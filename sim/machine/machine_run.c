@@ -4,6 +4,7 @@
  * next thread's clock, until every bound vCPU's trace is replayed.
  */
 #include "core/sched.h"
+#include "scenario.h"
 #include "machine_int.h"
 
 #define PROGRESS_PERIOD (1u << 22) /* records between progress callbacks */
@@ -81,5 +82,7 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
 
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
 {
+    if (m->scen && scenario_run(m->scen, e) != 0)
+        return -1;
     return machine_run_until(m, UINT64_MAX, fn, ctx, e) < 0 ? -1 : 0;
 }

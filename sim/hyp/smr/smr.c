@@ -202,17 +202,26 @@ void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes)
 {
     if (!x)
         return;
-    uint64_t win = s->cfg.scan_outstanding;
-    for (uint64_t off = 0; off < bytes;) {
+    uint64_t win = s->cfg.scan_outstanding, sample = s->cfg.scan_sample_lines;
+    uint64_t lines = 0, windows = 0, spent = 0, off = 0;
+    while (off < bytes) {
+        if (sample && lines >= sample) {
+            /* the rest of the stream at the mean window time measured so far */
+            uint64_t rest = (bytes - off + HPT_PTEG_BYTES * win - 1) / (HPT_PTEG_BYTES * win);
+            op_charge(&x->op, x->p_memory, (uint64_t)((unsigned __int128)spent * rest / windows));
+            return;
+        }
         /* a window of lines issued together; the stream advances by the
          * slowest, so DRAM bank and bus contention set the pace */
         uint64_t now = x->op.end, worst = 0;
-        for (uint64_t i = 0; i < win && off < bytes; i++, off += HPT_PTEG_BYTES) {
+        for (uint64_t i = 0; i < win && off < bytes; i++, off += HPT_PTEG_BYTES, lines++) {
             uint64_t lat = mem_access(x->port, paddr + off, HPT_PTEG_BYTES, MEM_READ, now);
             if (lat > worst)
                 worst = lat;
         }
         op_charge(&x->op, x->p_memory, worst);
+        spent += worst;
+        windows++;
     }
 }
 
@@ -349,6 +358,11 @@ bool smr_is_authorized(const smr *s, uint64_t id, unsigned lpid)
     return smr_is_active(s, id) && lpid < s->cfg.max_lpars && smr_vbit(s->r[id].auth, lpid);
 }
 bool smr_lpar_alive(const smr *s, unsigned lpid) { return lpid < s->nlp && s->lp[lpid].alive; }
+
+bool smr_attached(const smr *s, unsigned lpid, uint64_t la)
+{
+    return u64map_get(&s->attach, smr_attach_key(lpid, la)) != NULL;
+}
 
 int smr_check_error(const smr *s, sim_err *e)
 {

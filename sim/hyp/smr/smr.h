@@ -78,6 +78,8 @@ uint64_t smr_page_count(const smr *s, uint64_t id);
 uint64_t smr_page_real(const smr *s, uint64_t id, uint64_t index);
 bool smr_is_authorized(const smr *s, uint64_t id, unsigned lpid);
 bool smr_lpar_alive(const smr *s, unsigned lpid);
+/* Is lpid's logical page la attached to a shared page? */
+bool smr_attached(const smr *s, unsigned lpid, uint64_t la);
 uint64_t smr_capacity(const smr *s); /* max SMR ids */
 
 /* Turn the auditor on or off (also hypervisor.smr.audit). */

@@ -30,6 +30,7 @@ typedef struct smr_config {
     uint64_t max_lpars;       /* bits per reference-array / authorisation vector */
     uint64_t max_pages;       /* pages per SMR (page-list capacity) */
     uint64_t scan_outstanding;/* HPT lines a scan keeps in flight */
+    uint64_t scan_sample_lines;/* lines of a scan simulated one by one (0 = all) */
     bool audit;               /* check every sharing operation (also --audit) */
 } smr_config;
 

@@ -1,0 +1,410 @@
+/*
+ * scenario.c - the SMR scenario generator (see scenario.h).
+ *
+ * Layout of a generated LPAR's logical memory: a server's SMRs are spread
+ * evenly over its memory (SMR j starts at j x memory / smrs_per_server,
+ * so in its own LMB while there are enough LMBs); a client attaches shared pages at logical pages taken from the top of
+ * its memory downwards, and maps each at an effective address in its own
+ * segment space (context 1). Every hcall runs on hardware thread
+ * lpid % threads at the scenario's clock.
+ * Invariant: after restore(j), SMR j is live with all its pages, every
+ * client authorised, every mapper attached with a valid HPTE, and the
+ * server maps its own pages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "hyp/hcall.h"
+#include "hyp/smr/smr.h"
+#include "machine_int.h"
+#include "scenario.h"
+
+#define SF(f) offsetof(scenario_config, f)
+#define XF(f) offsetof(scenario_mix, f)
+static const param_desc mix_list[] = {
+    {"map", PT_UINT, "weight", "40", 0, 1e9, NULL, "A client attaches and maps a shared page.", XF(map), NULL},
+    {"unmap", PT_UINT, "weight", "20", 0, 1e9, NULL, "A client unmaps (detaches) a shared page.", XF(unmap), NULL},
+    {"unshare", PT_UINT, "weight", "10", 0, 1e9, NULL, "A server unshares all pages of an SMR.", XF(unshare), NULL},
+    {"deauthorize", PT_UINT, "weight", "10", 0, 1e9, NULL, "A server de-authorises a client.", XF(deauthorize), NULL},
+    {"destroy", PT_UINT, "weight", "5", 0, 1e9, NULL, "A server destroys an SMR.", XF(destroy), NULL},
+    {"terminate", PT_UINT, "weight", "3", 0, 1e9, NULL, "A generated LPAR terminates (and restarts).", XF(terminate), NULL},
+    {"reclaim", PT_UINT, "weight", "2", 0, 1e9, NULL, "The hypervisor reclaims the PMB of a shared page.", XF(reclaim), NULL},
+};
+static const param_table mix_table = {"mix", sizeof(scenario_mix), mix_list, PARAM_COUNT(mix_list),
+                                      "Relative weights of the sharing operations."};
+
+static const param_desc scen_list[] = {
+    {"lpars", PT_UINT, "LPARs", "0", 0, 1048576, NULL,
+     "Generated LPARs g0, g1, ... added after the configured ones (0 = no scenario).", SF(lpars), NULL},
+    {"lpar_memory", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p50, NULL,
+     "Memory of each generated LPAR (whole LMBs).", SF(lpar_memory), NULL},
+    {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,
+     "HPT of each generated LPAR; 0 = hypervisor default (memory / hpt_ratio).", SF(hpt_size), NULL},
+    {"servers", PT_UINT, "LPARs", "1", 0, 65536, NULL,
+     "The first this many generated LPARs are servers; the others are clients.", SF(servers), NULL},
+    {"smrs_per_server", PT_UINT, "SMRs", "1", 0, 65536, NULL, "SMRs each server creates.",
+     SF(smrs_per_server), NULL},
+    {"pages_per_smr", PT_UINT, "pages", "16", 1, 1048576, NULL, "4K pages in each SMR.",
+     SF(pages_per_smr), NULL},
+    {"clients_per_smr", PT_UINT, "LPARs", "4", 0, 1048576, NULL,
+     "Client LPARs authorised for each SMR (taken in turn from the clients).",
+     SF(clients_per_smr), NULL},
+    {"map_fraction", PT_DOUBLE, "", "1.0", 0, 1, NULL,
+     "Fraction of each SMR's authorised clients that attach and map all its pages.",
+     SF(map_fraction), NULL},
+    {"ops", PT_UINT, "ops", "1000", 0, 1e12, NULL, "Sharing operations after the set-up.",
+     SF(ops), NULL},
+    {"interval", PT_UINT, "cycles", "100000", 1, 1e15, NULL,
+     "Cycles between two sharing operations (their rate); traced vCPUs run in between.",
+     SF(interval), NULL},
+    {"traffic", PT_UINT, "accesses", "16", 0, 1e9, NULL,
+     "Loads by mapping LPARs to their shared pages between two operations (through the TLB "
+     "and caches).", SF(traffic), NULL},
+    {"mix", PT_STRUCT, NULL, NULL, 0, 0, NULL, "Operation mix.", SF(mix), &mix_table},
+};
+const param_table scenario_params = {"scenario", sizeof(scenario_config), scen_list,
+                                     PARAM_COUNT(scen_list),
+                                     "Seeded SMR sharing workload on generated LPARs."};
+
+typedef struct scen_stats {
+    uint64_t ops, by_kind[7], restores, refused, hcalls;
+} scen_stats;
+
+#define ST(f) offsetof(scen_stats, f)
+static const stat_desc scen_stat_list[] = {
+    {"ops", SK_COUNTER, "ops", "Sharing operations issued after the set-up.", ST(ops), NULL},
+    {"maps", SK_COUNTER, "ops", "map operations.", ST(by_kind[0]), NULL},
+    {"unmaps", SK_COUNTER, "ops", "unmap operations.", ST(by_kind[1]), NULL},
+    {"unshares", SK_COUNTER, "ops", "unshare operations.", ST(by_kind[2]), NULL},
+    {"deauthorizes", SK_COUNTER, "ops", "de-authorise operations.", ST(by_kind[3]), NULL},
+    {"destroys", SK_COUNTER, "ops", "destroy operations.", ST(by_kind[4]), NULL},
+    {"terminates", SK_COUNTER, "ops", "LPAR terminations.", ST(by_kind[5]), NULL},
+    {"reclaims", SK_COUNTER, "ops", "PMB reclaims.", ST(by_kind[6]), NULL},
+    {"restores", SK_COUNTER, "SMRs", "SMR set-ups restored after an operation ended sharing.",
+     ST(restores), NULL},
+    {"refused", SK_COUNTER, "hcalls", "hcalls the hypervisor refused (full PTEGs, limits); each "
+     "is counted, none is fatal.", ST(refused), NULL},
+    {"hcalls", SK_COUNTER, "hcalls", "hcalls the generator made.", ST(hcalls), NULL},
+};
+static const stat_table scen_stat_table = {"scenario", scen_stat_list, PARAM_COUNT(scen_stat_list)};
+
+typedef struct mapping {
+    uint32_t lpid;
+    uint64_t la, ea, ptex; /* ptex UINT64_MAX: not mapped yet */
+} mapping;
+
+typedef struct plan_smr {
+    uint32_t server;
+    uint64_t id;        /* UINT64_MAX until created */
+    uint64_t la;        /* server logical base */
+    uint32_t *clients;  /* clients_per_smr */
+    uint32_t nmappers;  /* the first nmappers clients map */
+    mapping *srv;       /* server's own mappings, pages_per_smr */
+    mapping *map;       /* nmappers x pages_per_smr */
+} plan_smr;
+
+struct scenario {
+    machine *m;
+    scenario_config c;
+    rng r;
+    unsigned first;     /* lpid of g0 */
+    plan_smr *p;
+    uint64_t np;
+    uint64_t *next_top; /* per generated LPAR: next attach page from the top */
+    uint64_t now;
+    scen_stats st;
+    sim_err *e;
+};
+
+static unsigned thread_of(const scenario *s, unsigned lpid) { return lpid % s->m->nthreads; }
+
+static long hcall(scenario *s, unsigned lpid, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                  uint64_t a3, uint64_t *ret0)
+{
+    uint64_t args[8] = {a0, a1, a2, a3}, rets[8] = {0}, cyc = 0;
+    long rc = hyp_hcall(s->m->hyp, lpid, thread_of(s, lpid), s->now, op, args, rets, &cyc);
+    s->now += cyc;
+    s->st.hcalls++;
+    if (rc != H_SUCCESS)
+        s->st.refused++;
+    if (ret0)
+        *ret0 = rets[0];
+    return rc;
+}
+
+/* Is the mapping's HPTE still there (valid, same effective page)? */
+static bool mapped(scenario *s, const mapping *mp)
+{
+    if (mp->ptex == UINT64_MAX)
+        return false;
+    hpte x = hpt_read(hyp_lpar_hpt(s->m->hyp, mp->lpid), mp->ptex);
+    uint64_t vsid = seg_vsid(1, mp->ea, false);
+    return (x.v & HPTE_V_VALID) && ((x.v ^ hpte_ptem(vsid, mp->ea, 12, false, false)) & HPTE_V_AVPN) == 0;
+}
+
+static void enter(scenario *s, mapping *mp)
+{
+    const hpt *t = hyp_lpar_hpt(s->m->hyp, mp->lpid);
+    uint64_t vsid = seg_vsid(1, mp->ea, false);
+    uint64_t hash = hpt_hash(vsid, mp->ea, 12, false);
+    hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
+    for (int sec = 0; sec < 2; sec++) {
+        hpte x = hpte_make(vsid, mp->ea, false, PSZ_4K, PSZ_4K, mp->la, &at, sec);
+        uint64_t ptex;
+        if (hcall(s, mp->lpid, H_ENTER, 0, hpt_pteg_index(t, hash, sec) * HPT_PTEG_SLOTS, x.v, x.r,
+                  &ptex) == H_SUCCESS) {
+            mp->ptex = ptex;
+            return;
+        }
+    }
+    mp->ptex = UINT64_MAX;
+}
+
+/* Bring SMR j back to its full set-up. */
+static void restore(scenario *s, plan_smr *p)
+{
+    smr *sm = hyp_smr(s->m->hyp);
+    const scenario_config *c = &s->c;
+    if (p->id == UINT64_MAX || !smr_is_active(sm, p->id) || smr_server_of(sm, p->id) != p->server) {
+        if (hcall(s, p->server, H_SMR_CREATE, 12, 0, 0, 0, &p->id) != H_SUCCESS) {
+            p->id = UINT64_MAX;
+            return;
+        }
+    }
+    for (uint64_t i = 0; i < c->pages_per_smr; i++)
+        if (smr_page_real(sm, p->id, i) == UINT64_MAX)
+            hcall(s, p->server, H_SMR_ADD, p->id, p->la + 4096 * i, 1, 0, NULL);
+    for (uint64_t i = 0; i < c->pages_per_smr; i++)
+        if (!mapped(s, &p->srv[i]))
+            enter(s, &p->srv[i]);
+    for (uint64_t k = 0; k < c->clients_per_smr; k++)
+        if (!smr_is_authorized(sm, p->id, p->clients[k]))
+            hcall(s, p->server, H_SMR_AUTHORIZE, p->id, p->clients[k], 0, 0, NULL);
+    for (uint64_t k = 0; k < p->nmappers; k++)
+        for (uint64_t i = 0; i < c->pages_per_smr; i++) {
+            mapping *mp = &p->map[k * c->pages_per_smr + i];
+            if (!smr_attached(sm, mp->lpid, mp->la)) {
+                mp->ptex = UINT64_MAX;
+                if (hcall(s, mp->lpid, H_SMR_MAP, p->id, i, mp->la, 0, NULL) != H_SUCCESS)
+                    continue;
+            }
+            if (!mapped(s, mp))
+                enter(s, mp);
+        }
+    s->st.restores++;
+}
+
+scenario *scenario_create(machine *m, const scenario_config *c, uint64_t seed, sim_err *e)
+{
+    scenario *s = calloc(1, sizeof *s);
+    if (!s) {
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    s->m = m;
+    s->c = *c;
+    rng_seed(&s->r, rng_derive(seed, 0x5343454e));
+    hyp *h = m->hyp;
+    s->first = hyp_lpar_count(h);
+    uint64_t nclients = c->lpars > c->servers ? c->lpars - c->servers : 0;
+    if (c->servers > c->lpars || (c->clients_per_smr > nclients && c->smrs_per_server && c->servers)) {
+        sim_errf(e, "scenario: %llu servers and %llu clients per SMR need at least %llu generated "
+                    "LPARs; expected scenario.lpars >= servers + clients_per_smr",
+                 (unsigned long long)c->servers, (unsigned long long)c->clients_per_smr,
+                 (unsigned long long)(c->servers + c->clients_per_smr));
+        goto fail;
+    }
+    if (c->smrs_per_server && c->pages_per_smr * 4096 > c->lpar_memory / c->smrs_per_server) {
+        sim_errf(e, "scenario: %llu SMRs x %llu pages do not fit a server's %llu bytes; expected "
+                    "smrs_per_server x pages_per_smr x 4K <= lpar_memory",
+                 (unsigned long long)c->smrs_per_server, (unsigned long long)c->pages_per_smr,
+                 (unsigned long long)c->lpar_memory);
+        goto fail;
+    }
+    for (uint64_t i = 0; i < c->lpars; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "g%llu", (unsigned long long)i);
+        if (hyp_lpar_create(h, name, c->lpar_memory, c->hpt_size, e) < 0) {
+            sim_err_prefix(e, "scenario LPAR %s", name);
+            goto fail;
+        }
+    }
+    s->np = c->servers * c->smrs_per_server;
+    s->p = calloc(s->np ? s->np : 1, sizeof *s->p);
+    s->next_top = calloc(c->lpars ? c->lpars : 1, sizeof *s->next_top);
+    if (!s->p || !s->next_top)
+        goto oom;
+    uint64_t turn = 0;
+    uint64_t mappers = (uint64_t)(c->map_fraction * (double)c->clients_per_smr + 0.5);
+    for (uint64_t j = 0; j < s->np; j++) {
+        plan_smr *p = &s->p[j];
+        p->server = s->first + (unsigned)(j / c->smrs_per_server);
+        p->id = UINT64_MAX;
+        /* SMRs spread evenly over the server's memory (one per LMB while
+         * there are enough LMBs), so export vectors stay selective */
+        uint64_t stride = c->lpar_memory / c->smrs_per_server / 4096 * 4096;
+        p->la = (j % c->smrs_per_server) * stride;
+        p->clients = malloc((c->clients_per_smr + 1) * sizeof *p->clients);
+        p->srv = malloc(c->pages_per_smr * sizeof *p->srv);
+        p->nmappers = (uint32_t)mappers;
+        p->map = malloc((mappers * c->pages_per_smr + 1) * sizeof *p->map);
+        if (!p->clients || !p->srv || !p->map)
+            goto oom;
+        for (uint64_t i = 0; i < c->pages_per_smr; i++)
+            p->srv[i] = (mapping){p->server, p->la + 4096 * i,
+                                  0x100000000000ull + p->la + 4096 * i, UINT64_MAX};
+        for (uint64_t k = 0; k < c->clients_per_smr; k++)
+            p->clients[k] = s->first + (unsigned)(c->servers + (turn++ % nclients));
+        for (uint64_t k = 0; k < mappers; k++)
+            for (uint64_t i = 0; i < c->pages_per_smr; i++) {
+                unsigned l = p->clients[k];
+                uint64_t slot = s->next_top[l - s->first]++;
+                if ((slot + 1) * 4096 > c->lpar_memory / 2) {
+                    sim_errf(e, "scenario: client g%u attaches more pages than half its memory "
+                                "holds; raise scenario.lpar_memory", l - s->first);
+                    goto fail;
+                }
+                uint64_t la = c->lpar_memory - (slot + 1) * 4096;
+                p->map[k * c->pages_per_smr + i] =
+                    (mapping){l, la, 0x200000000000ull + slot * 4096, UINT64_MAX};
+            }
+    }
+    if (stats_register(m->stats, "scenario", &scen_stat_table, &s->st) != 0)
+        goto oom;
+    return s;
+oom:
+    sim_errf(e, "out of host memory for the scenario");
+fail:
+    scenario_destroy(s);
+    return NULL;
+}
+
+void scenario_destroy(scenario *s)
+{
+    if (!s)
+        return;
+    for (uint64_t j = 0; s->p && j < s->np; j++) {
+        free(s->p[j].clients);
+        free(s->p[j].srv);
+        free(s->p[j].map);
+    }
+    free(s->p);
+    free(s->next_top);
+    free(s);
+}
+
+/* Loads by mapping LPARs to their shared pages: TLB lookup, refill from
+ * the HPTE on a miss, then the access through the thread's caches. */
+static void traffic(scenario *s)
+{
+    const scenario_config *c = &s->c;
+    uint64_t per = s->c.pages_per_smr;
+    for (uint64_t n = 0; n < c->traffic && s->np; n++) {
+        plan_smr *p = &s->p[rng_below(&s->r, s->np)];
+        uint64_t nm = p->nmappers * per;
+        mapping *mp = nm ? &p->map[rng_below(&s->r, nm)] : &p->srv[rng_below(&s->r, per)];
+        if (!mapped(s, mp))
+            continue;
+        unsigned th = thread_of(s, mp->lpid);
+        tlb *t = s->m->tlbs[th];
+        uint64_t vpn = hpte_vpn(seg_vsid(1, mp->ea, false), mp->ea, 12, false);
+        hpte x = hpt_read(hyp_lpar_hpt(s->m->hyp, mp->lpid), mp->ptex);
+        uint64_t real = hpte_real_addr(x.r, PSZ_4K);
+        if (!tlb_lookup(t, mp->lpid, vpn, PSZ_4K))
+            tlb_insert(t, mp->lpid, vpn, PSZ_4K, real >> 12, HPTE_PROT_R | HPTE_PROT_W);
+        s->now += mem_access(s->m->ports[th], real, 8, MEM_READ, s->now);
+    }
+}
+
+static void restore_all_of(scenario *s, unsigned lpid)
+{
+    for (uint64_t j = 0; j < s->np; j++) {
+        plan_smr *p = &s->p[j];
+        bool involved = p->server == lpid;
+        for (uint64_t k = 0; k < s->c.clients_per_smr && !involved; k++)
+            involved = p->clients[k] == lpid;
+        if (involved || lpid == UINT32_MAX)
+            restore(s, p);
+    }
+}
+
+static void one_op(scenario *s)
+{
+    const scenario_mix *w = &s->c.mix;
+    uint64_t wt[7] = {w->map, w->unmap, w->unshare, w->deauthorize, w->destroy, w->terminate,
+                      w->reclaim};
+    uint64_t total = 0;
+    for (int i = 0; i < 7; i++)
+        total += wt[i];
+    if (!total || !s->np)
+        return;
+    uint64_t x = rng_below(&s->r, total);
+    int k = 0;
+    while (x >= wt[k])
+        x -= wt[k++];
+    plan_smr *p = &s->p[rng_below(&s->r, s->np)];
+    uint64_t per = s->c.pages_per_smr, nm = p->nmappers * per;
+    s->st.ops++;
+    s->st.by_kind[k]++;
+    switch (k) {
+    case 0: /* map: a mapping that is gone comes back */
+    case 1: { /* unmap */
+        if (!nm)
+            break;
+        mapping *mp = &p->map[rng_below(&s->r, nm)];
+        if (k == 1 && smr_attached(hyp_smr(s->m->hyp), mp->lpid, mp->la)) {
+            hcall(s, mp->lpid, H_SMR_UNMAP, mp->la, 0, 0, 0, NULL);
+            mp->ptex = UINT64_MAX;
+        } else {
+            restore(s, p);
+        }
+        break;
+    }
+    case 2: hcall(s, p->server, H_SMR_UNSHARE, p->id, 0, 0, 0, NULL); restore(s, p); break;
+    case 3:
+        if (s->c.clients_per_smr)
+            hcall(s, p->server, H_SMR_DEAUTHORIZE, p->id,
+                  p->clients[rng_below(&s->r, s->c.clients_per_smr)], 0, 0, NULL);
+        restore(s, p);
+        break;
+    case 4: hcall(s, p->server, H_SMR_DESTROY, p->id, 0, 0, 0, NULL); restore(s, p); break;
+    case 5: {
+        unsigned l = s->first + (unsigned)rng_below(&s->r, s->c.lpars);
+        hcall(s, l, H_SMR_TERMINATE, l, 0, 0, 0, NULL);
+        restore_all_of(s, l);
+        break;
+    }
+    case 6: {
+        uint64_t real = smr_page_real(hyp_smr(s->m->hyp), p->id, rng_below(&s->r, per));
+        if (real != UINT64_MAX) {
+            hcall(s, p->server, H_SMR_RECLAIM, memmap_pmb_of(s->m->mm, real), 0, 0, 0, NULL);
+            restore_all_of(s, UINT32_MAX);
+        }
+        break;
+    }
+    }
+}
+
+int scenario_run(scenario *s, sim_err *e)
+{
+    machine *m = s->m;
+    for (uint64_t j = 0; j < s->np; j++) {
+        restore(s, &s->p[j]);
+        if (hyp_check_error(m->hyp, e) != 0)
+            return -1;
+    }
+    for (uint64_t i = 0; i < s->c.ops; i++) {
+        uint64_t at = s->now + s->c.interval;
+        if (machine_run_until(m, at, NULL, NULL, e) < 0)
+            return -1;
+        traffic(s);
+        if (s->now < at)
+            s->now = at;
+        one_op(s);
+        if (hyp_check_error(m->hyp, e) != 0)
+            return -1;
+    }
+    return 0;
+}
