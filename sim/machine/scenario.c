@@ -379,8 +379,11 @@ static void one_op(scenario *s)
     case 6: {
         uint64_t real = smr_page_real(hyp_smr(s->m->hyp), p->id, rng_below(&s->r, per));
         if (real != UINT64_MAX) {
-            hcall(s, p->server, H_SMR_RECLAIM, memmap_pmb_of(s->m->mm, real), 0, 0, 0, NULL);
-            restore_all_of(s, UINT32_MAX);
+            size_t pmb = memmap_pmb_of(s->m->mm, real);
+            hcall(s, p->server, H_SMR_RECLAIM, pmb, 0, 0, 0, NULL);
+            /* a PMB within one LMB held only this server's pages */
+            bool one = memmap_pmb_size(s->m->mm, pmb) <= hyp_lmb_size(s->m->hyp);
+            restore_all_of(s, one ? p->server : UINT32_MAX);
         }
         break;
     }

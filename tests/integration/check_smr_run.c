@@ -1,0 +1,133 @@
+/*
+ * check_smr_run.c - the SMR experiment end to end through the lparsim
+ * binary: the short version of the long audit run (configs/smr/audit.yaml,
+ * every trigger, auditor on) for each strategy; the strategies agree on
+ * the scenario's functional outcome; the LPAR-count and HPT-size scaling
+ * the shipped sweep reports holds on small points; bad scenario input is
+ * a one-line error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static const char *strategies[] = {"exhaustive", "export-vector", "rmap"};
+
+/* Value of `key` in a "path,value" CSV report. */
+static double csv_get(const char *csv, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, key, n) && p[n] == ',')
+            return strtod(p + n + 1, NULL);
+    ck_abort_msg("%s missing from the report", key);
+    return 0;
+}
+
+static char *run_csv(const char *cfg, const char *const *sets, const char *out)
+{
+    const char *argv[32] = {"run", cfg, "-q", "--csv", out};
+    int n = 5;
+    for (int i = 0; sets && sets[i]; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sets[i];
+    }
+    argv[n] = NULL;
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 0, "lparsim run %s failed: %s", cfg, r.err);
+    tu_run_free(&r);
+    char *csv = tu_read_file(out, NULL);
+    ck_assert_ptr_nonnull(csv);
+    return csv;
+}
+
+START_TEST(audit_short)
+{
+    char *csv[3];
+    for (int s = 0; s < 3; s++) {
+        char set[64], out[64];
+        snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategies[s]);
+        snprintf(out, sizeof out, "audit-%d.csv", s);
+        const char *sets[] = {set, "scenario.ops=1500", NULL};
+        csv[s] = run_csv(tu_src("configs/smr/audit.yaml"), sets, tu_tmp(out));
+        ck_assert_double_eq(csv_get(csv[s], "audit.violations"), 0);
+        ck_assert_double_gt(csv_get(csv[s], "audit.cross_checks"), 100);
+        /* every trigger happened */
+        const char *kinds[] = {"scenario.unmaps", "scenario.unshares", "scenario.deauthorizes",
+                               "scenario.destroys", "scenario.terminates", "scenario.reclaims"};
+        for (int k = 0; k < 6; k++)
+            ck_assert_msg(csv_get(csv[s], kinds[k]) > 0, "%s: no %s", strategies[s], kinds[k]);
+    }
+    /* the same functional outcome whatever the strategy */
+    const char *same[] = {"ops.smr.invalidate.count", "smr.mappings_invalidated",
+                          "hypervisor.hptes_inserted", "hypervisor.hptes_removed",
+                          "scenario.hcalls", "scenario.refused", "smr.attaches"};
+    for (int k = 0; k < 7; k++)
+        for (int s = 1; s < 3; s++)
+            ck_assert_msg(csv_get(csv[s], same[k]) == csv_get(csv[0], same[k]),
+                          "%s differs between %s and %s", same[k], strategies[0], strategies[s]);
+    for (int s = 0; s < 3; s++)
+        free(csv[s]);
+}
+END_TEST
+
+static double inval_mean(const char *strategy, const char *set2, const char *out)
+{
+    char set[64];
+    snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategy);
+    const char *sets[] = {set, set2, "scenario.ops=2", NULL};
+    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp(out));
+    double v = csv_get(csv, "ops.smr.invalidate.mean");
+    free(csv);
+    return v;
+}
+
+/* 8x more LPARs with the same mapping clients: exhaustive grows with the
+ * LPARs, export-vector does not; 8x larger HPTs: rmap does not. */
+START_TEST(scaling)
+{
+    double e1 = inval_mean("exhaustive", "scenario.lpars=16", "e1.csv");
+    double e8 = inval_mean("exhaustive", "scenario.lpars=128", "e8.csv");
+    double v1 = inval_mean("export-vector", "scenario.lpars=16", "v1.csv");
+    double v8 = inval_mean("export-vector", "scenario.lpars=128", "v8.csv");
+    ck_assert_msg(e8 / e1 > 6.0, "exhaustive grew only %.2fx for 8x LPARs", e8 / e1);
+    ck_assert_msg(v8 / v1 < 1.2, "export-vector grew %.2fx for 8x LPARs", v8 / v1);
+    double r1 = inval_mean("rmap", "scenario.lpar_memory=1G", "r1.csv");
+    double r8 = inval_mean("rmap", "scenario.lpar_memory=8G", "r8.csv");
+    double x1 = inval_mean("exhaustive", "scenario.lpar_memory=1G", "x1.csv");
+    double x8 = inval_mean("exhaustive", "scenario.lpar_memory=8G", "x8.csv");
+    ck_assert_msg(r8 / r1 < 1.2, "rmap grew %.2fx for 8x HPTs", r8 / r1);
+    ck_assert_msg(x8 / x1 > 6.0, "exhaustive grew only %.2fx for 8x HPTs", x8 / x1);
+}
+END_TEST
+
+START_TEST(bad_scenario)
+{
+    const char *argv[] = {"run", tu_src("configs/smr/base.yaml"), "-q", "--set",
+                          "scenario.clients_per_smr=40", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "base.yaml:"));
+    ck_assert_ptr_nonnull(strstr(r.err, "scenario.lpars >= servers + clients_per_smr"));
+    tu_run_free(&r);
+    const char *argv2[] = {"run", tu_src("configs/smr/base.yaml"), "-q", "--set",
+                           "hypervisor.smr.strategy=clever", NULL};
+    r = tu_lparsim(argv2);
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.err, "exhaustive|export-vector|rmap"));
+    tu_run_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("smr_run");
+    TCase *t = tcase_create("run");
+    tcase_set_timeout(t, 600);
+    tcase_add_test(t, audit_short);
+    tcase_add_test(t, scaling);
+    tcase_add_test(t, bad_scenario);
+    suite_add_tcase(s, t);
+    return tu_run_suite(s);
+}
