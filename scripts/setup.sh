@@ -9,11 +9,13 @@
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# the last three record POWER programs (scripts/record-ppc64le.sh, used by
-# the test suite)
+# gcc-powerpc64le.. qemu-user record POWER programs (scripts/record-ppc64le.sh,
+# used by the test suite); gnuplot-nox and parallel serve lparsim sweep
+# (plots, GNU parallel jobs; both used by the test suite)
 pkgs=(build-essential cmake pkg-config zlib1g-dev check libfyaml-dev
       libcapstone-dev libsystemc-dev
-      gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-user)
+      gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-user
+      gnuplot-nox parallel)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

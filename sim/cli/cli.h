@@ -18,6 +18,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_dram(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_params(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Print "lparsim: msg" and return 1. */
 int cli_fail(const sim_err *e);

@@ -26,6 +26,11 @@ static const char usage[] =
     "        convert, summarise and print traces (native format: docs/trace_format.md)\n"
     "  params [COMPONENT] [--markdown]\n"
     "        every parameter with type, unit, default, range and description\n"
+    "  sweep SWEEP.yaml -o DIR [-j N] [--resume] [--timeout SECONDS] [--dry-run]\n"
+    "  sweep SWEEP.yaml -o DIR --emit parallel|slurm | --point ID\n"
+    "  sweep --collect DIR\n"
+    "        run a batch parameter sweep, one process per point: DIR/results.csv,\n"
+    "        plots; resumable, or as GNU parallel / Slurm jobs (docs/sweep.md)\n"
     "  --help, --version\n"
     "\n"
     "Exit status: 0 success, 1 error in input or during the run, 2 bad usage.\n";
@@ -55,5 +60,7 @@ int main(int argc, char **argv)
         return cmd_trace(ac, av);
     if (!strcmp(cmd, "params"))
         return cmd_params(ac, av);
+    if (!strcmp(cmd, "sweep"))
+        return cmd_sweep(ac, av);
     return cli_usage("unknown command '%s'", cmd);
 }

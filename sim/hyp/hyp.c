@@ -3,7 +3,7 @@
  * dispatch and the charge helpers shared by hcall handlers (see hyp.h).
  */
 #include "hyp_int.h"
-#include "smr/smr.h"
+#include "hyp/smr/smr.h"
 
 #include <assert.h>
 #include <stdlib.h>

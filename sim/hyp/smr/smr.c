@@ -80,6 +80,7 @@ smr *smr_create(hyp *h, sim_err *e)
     u64map_init(&s->page_smr);
     u64map_init(&s->attach);
     u64map_init(&s->grant);
+    u64map_init(&s->client_smr);
     if (!s->r || !s->slot_lpid)
         goto oom;
     for (uint64_t i = 0; i < c->max_servers; i++)
@@ -143,6 +144,7 @@ void smr_destroy(smr *s)
     u64map_free(&s->page_smr);
     u64map_free(&s->attach);
     u64map_free(&s->grant);
+    u64map_free(&s->client_smr);
     smr_audit_destroy(s->audit_state);
     free(s);
 }

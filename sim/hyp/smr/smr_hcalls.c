@@ -204,7 +204,10 @@ static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t own = hyp_logical_to_real(c->h, c->lpid, la);
     if (u64map_get(&s->page_smr, own >> 12))
         return H_PARAMETER; /* the caller shares that page itself */
-    if (u64map_put(&s->attach, key, a[0] << 32 | a[1]) != 0 ||
+    uint64_t ck = smr_client_key(c->lpid, a[0]);
+    uint64_t *cnt = u64map_get(&s->client_smr, ck);
+    if (u64map_put(&s->client_smr, ck, cnt ? *cnt + 1 : 1) != 0 ||
+        u64map_put(&s->attach, key, a[0] << 32 | a[1]) != 0 ||
         u64map_put(&s->grant, smr_attach_key(c->lpid, real), (la >> 12) + 1) != 0) {
         smr_fail(s, "out of host memory for an SMR attachment");
         return H_NO_MEM;
@@ -212,9 +215,6 @@ static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_WRITE);
     s->lp[c->lpid].nattach++;
     s->stt.attaches++;
-    uint64_t ck = (uint64_t)c->lpid << 24 | a[0];
-    uint64_t *cnt = u64map_get(&s->client_smr, ck);
-    u64map_put(&s->client_smr, ck, cnt ? *cnt + 1 : 1);
     /* FIG. 4, 408: record the mapping state */
     for (unsigned k = 0; k < SMR_STRATEGY_COUNT; k++)
         if (s->ops[k]->on_attach)

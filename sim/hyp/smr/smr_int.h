@@ -136,7 +136,7 @@ struct smr {
     u64map page_smr;      /* real 4K page -> id << 32 | index (shared pages) */
     u64map attach;        /* lpid << 40 | la >> 12 -> id << 32 | index */
     u64map grant;         /* lpid << 40 | real >> 12 -> (la >> 12) + 1 of its attachment */
-    u64map client_smr;    /* lpid << 24 | id -> attachments of lpid to pages of id */
+    u64map client_smr;    /* smr_client_key(lpid, id) -> attachments of lpid to pages of id */
     const smr_strategy_ops *ops[SMR_STRATEGY_COUNT];
     void *st[SMR_STRATEGY_COUNT];
     unsigned sel;
@@ -188,6 +188,8 @@ smr_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t
                              unsigned *n);
 uint64_t smr_attach_bucket(const smr *s, uint64_t key);
 static inline uint64_t smr_attach_key(unsigned lpid, uint64_t la) { return (uint64_t)lpid << 40 | la >> 12; }
+/* ids range up to max_per_server x max_servers = 2^32, lpids below 2^20 */
+static inline uint64_t smr_client_key(unsigned lpid, uint64_t id) { return (uint64_t)lpid << 32 | id; }
 
 /* smr_hcalls.c */
 int smr_register_hcalls(smr *s);

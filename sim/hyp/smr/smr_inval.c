@@ -147,7 +147,7 @@ void smr_detach(smr *s, smr_exec *x, unsigned lpid, uint64_t la)
     u64map_del(&s->grant, smr_attach_key(lpid, real), NULL);
     s->lp[lpid].nattach--;
     s->stt.detaches++;
-    uint64_t ck = (uint64_t)lpid << 24 | id;
+    uint64_t ck = smr_client_key(lpid, id);
     uint64_t *cnt = u64map_get(&s->client_smr, ck);
     if (cnt && --*cnt == 0) {
         u64map_del(&s->client_smr, ck, NULL);
