@@ -5,12 +5,16 @@
  *  - every SMR hcall's success path and its error codes, and the H_ENTER
  *    redirection of an attached client page to the shared real page;
  *  - every trigger (unmap, deauthorise, unshare partial and whole, destroy,
- *    terminate of the server and of a client, reclaim of a PMB): which
- *    HPTEs and TLB entries go and which survive, one smr.invalidate op per
- *    trigger with parts summing to its total, the same for all three
- *    strategies (loop tests over the strategy index);
+ *    terminate of the server and of a client, reclaim of a PMB of one or
+ *    two LMBs, pages in a server's second LMB, 64K pages): which HPTEs and
+ *    TLB entries go and which survive, one smr.invalidate op per trigger
+ *    with parts summing to its total and charged whole to the hcall's
+ *    "invalidate" part, memory contents after a reclaim (moved) and a
+ *    termination (fresh), the same for all three strategies (loop tests
+ *    over the strategy index);
  *  - the auditor: a strategy whose find drops its last hit is caught, with
- *    the missed LPAR and HPTE named; a pass-through copy is not;
+ *    the missed LPAR and HPTE named; a pass-through copy is not; an HPTE
+ *    or a TLB entry never given is caught when its page's sharing ends;
  *  - smr.metadata_bytes per strategy, computed by hand.
  *
  * Layout facts (by hand): the hypervisor needs less than one 256M LMB, so
@@ -51,9 +55,9 @@ static void set(machine_config *c, const char *kv)
     ck_assert_msg(cfg_set(&machine_config_table, c, kv, &e) == 0, "%s: %s", kv, e.msg);
 }
 
-/* nlpars LPARs p0.. of 256M with a 256K HPT; `spare` free LMB slots (the
- * memory module is sized by hand: see the report about spare_lmbs); extra
- * assignments (NULL-terminated, may be NULL) applied last. */
+/* nlpars LPARs p0.. of 256M with a 256K HPT; `spare` free LMB slots
+ * (hypervisor.spare_lmbs, after the LPARs'); extra assignments
+ * (NULL-terminated, may be NULL) applied last. */
 static void rig_build(rig *r, unsigned strat, unsigned nlpars, unsigned spare,
                       const char *const *extra)
 {
@@ -76,17 +80,8 @@ static void rig_build(rig *r, unsigned strat, unsigned nlpars, unsigned spare,
     }
     for (unsigned i = 0; extra && extra[i]; i++)
         set(&c, extra[i]);
-    if (spare) {
-        snprintf(kv, sizeof kv, "hypervisor.spare_lmbs=%u", spare);
-        set(&c, kv);
-        uint64_t mem[16], hsz[16];
-        for (unsigned i = 0; i < nlpars; i++)
-            mem[i] = LMB, hsz[i] = 256 * 1024;
-        uint64_t hypb = hyp_memory_needed(&c.hypervisor, nlpars, mem, hsz);
-        snprintf(kv, sizeof kv, "memory.modules[0].size=%lluM",
-                 (unsigned long long)((hypb + (nlpars + spare) * LMB) / MB));
-        set(&c, kv);
-    }
+    snprintf(kv, sizeof kv, "hypervisor.spare_lmbs=%u", spare);
+    set(&c, kv);
     r->m = machine_create(&c, NULL, &e);
     ck_assert_msg(r->m != NULL, "machine_create: %s", e.msg);
     machine_config_free(&c);
@@ -271,6 +266,25 @@ static void scen_setup(scen *sc, unsigned strat, unsigned spare, const char *con
     ck_assert_uint_eq(counter(r, "smr.attaches"), 3);
 }
 
+/* Every smr.invalidate is charged, whole, to the "invalidate" part of the
+ * hcall that triggered it. */
+static void check_inv_charged(rig *r)
+{
+    static const char *const trig[] = {"smr.unmap", "smr.deauthorize", "smr.unshare",
+                                       "smr.destroy", "smr.terminate", "smr.reclaim"};
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < 6; i++) {
+        const op_type *o = ops_find(machine_ops(r->m), trig[i]);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_uint_eq(o->nparts, 5);
+        ck_assert_str_eq(o->part_name[4], "invalidate");
+        sum += o->part_total[4];
+        check_parts(r, trig[i]);
+    }
+    ck_assert_uint_eq(sum, inv_op(r)->total);
+    ck_assert_uint_gt(sum, 0);
+}
+
 /* After a trigger: exactly one more smr.invalidate, parts adding up, no
  * auditor complaint. */
 static void one_more_inv(scen *sc, uint64_t mappings)
@@ -279,6 +293,7 @@ static void one_more_inv(scen *sc, uint64_t mappings)
     ck_assert_uint_eq(counter(&sc->r, "smr.invalidations"), sc->inv0 + 1);
     ck_assert_uint_eq(counter(&sc->r, "smr.mappings_invalidated"), mappings);
     check_parts(&sc->r, "smr.invalidate");
+    check_inv_charged(&sc->r);
     sim_err e = {{0}};
     ck_assert_msg(hyp_check_error(sc->r.h, &e) == 0, "%s", e.msg);
 }
@@ -593,6 +608,37 @@ START_TEST(removed_page_and_platform_errors)
 }
 END_TEST
 
+/* H_SMR_UNMAP of a logical address beyond the caller's memory: refused, and
+ * above all it must not reach another LPAR's attachment (attachment keys
+ * pack lpid and page number: an address of 2^52 or 2^56 and more would
+ * spill into the lpid bits). */
+START_TEST(unmap_outside_memory)
+{
+    rig r;
+    rig_build(&r, 2, 3, 0, NULL);
+    uint64_t id;
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_CREATE, 12, 0, 0, 0, &id), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_ADD, id, 0x1000, 1, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_AUTHORIZE, id, 1, 0, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, id, 0, 0x200000, 0, NULL), H_SUCCESS);
+    map m = map4k(&r, 1, EA(1), 0x200000, LMB + 0x1000);
+    const uint64_t bad[] = {LMB, (1ull << 52) | 0x200000, (1ull << 56) | 0x200000,
+                            (1ull << 57) | 0x200000, UINT64_MAX};
+    for (unsigned l = 0; l < 3; l += 2)
+        for (unsigned k = 0; k < 5; k++)
+            ck_assert_int_eq(hcall(&r, l, H_SMR_UNMAP, bad[k], 0, 0, 0, NULL), H_PARAMETER);
+    ck_assert(smr_attached(r.s, 1, 0x200000));
+    ck_assert(hpte_present(&r, &m) && tlb_present(&r, &m));
+    ck_assert_uint_eq(counter(&r, "smr.detaches"), 0);
+    ck_assert_uint_eq(inv_op(&r)->count, 0);
+    /* the owner's own unmap still works */
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_UNMAP, 0x200000, 0, 0, 0, NULL), H_SUCCESS);
+    ck_assert(!smr_attached(r.s, 1, 0x200000));
+    ck_assert(!hpte_present(&r, &m) && !tlb_present(&r, &m));
+    rig_free(&r);
+}
+END_TEST
+
 static void add_hcall_tests(TCase *t)
 {
     tcase_add_loop_test(t, success_paths, 0, 3);
@@ -603,6 +649,7 @@ static void add_hcall_tests(TCase *t)
     tcase_add_test(t, double_map);
     tcase_add_test(t, add_errors);
     tcase_add_test(t, removed_page_and_platform_errors);
+    tcase_add_test(t, unmap_outside_memory);
 }
 /* ---- triggers (loop index = strategy) ----------------------------------- */
 
@@ -766,7 +813,14 @@ START_TEST(trig_terminate_server)
     scen sc;
     scen_setup(&sc, (unsigned)_i, 0, NULL);
     rig *r = &sc.r;
+    physmem *pm = r->h->env.pm;
+    ck_assert_int_eq(physmem_write64(pm, sc.real[1] + 8, 0x5e7e7), 0);
+    ck_assert_int_eq(physmem_write64(pm, sc.cown.real, 0xc0c0), 0);
     ck_assert_int_eq(hcall(r, 3, H_SMR_TERMINATE, 0, 0, 0, 0, NULL), H_SUCCESS);
+    /* it restarts with fresh (zeroed) memory; other LPARs' stays */
+    ck_assert_uint_eq(physmem_read64(pm, hyp_logical_to_real(r->h, 0, 0x101008)), 0);
+    ck_assert_uint_eq(physmem_read64(pm, sc.real[1] + 8), 0);
+    ck_assert_uint_eq(physmem_read64(pm, sc.cown.real), 0xc0c0);
     one_more_inv(&sc, 3); /* the clients' three; the server's HPT is wiped */
     GONE(r, sc.a0);
     GONE(r, sc.a1);
@@ -802,8 +856,11 @@ START_TEST(trig_terminate_client)
     scen sc;
     scen_setup(&sc, (unsigned)_i, 0, NULL);
     rig *r = &sc.r;
+    uint64_t scans = counter(r, "smr.lpars_scanned");
     ck_assert_int_eq(hcall(r, 0, H_SMR_TERMINATE, 1, 0, 0, 0, NULL), H_SUCCESS);
     one_more_inv(&sc, 0); /* A shares nothing; its own HPT is wiped */
+    /* nothing to find: no strategy reads another HPT (only the wipe) */
+    ck_assert_uint_eq(counter(r, "smr.lpars_scanned"), scans);
     GONE(r, sc.a0);
     GONE(r, sc.a1);
     GONE(r, sc.aown);
@@ -880,7 +937,12 @@ START_TEST(trig_reclaim_client_pmb)
     scen sc;
     scen_setup(&sc, (unsigned)_i, 1, NULL);
     rig *r = &sc.r;
+    physmem *pm = r->h->env.pm;
+    ck_assert_int_eq(physmem_write64(pm, 2 * LMB + 0x400010, 0xa11ce), 0);
     ck_assert_int_eq(hcall(r, 0, H_SMR_RECLAIM, 2, 0, 0, 0, NULL), H_SUCCESS);
+    /* the contents moved with the LMB; the old slot is zeroed */
+    ck_assert_uint_eq(physmem_read64(pm, 5 * LMB + 0x400010), 0xa11ce);
+    ck_assert_uint_eq(physmem_read64(pm, 2 * LMB + 0x400010), 0);
     one_more_inv(&sc, 1); /* A's own page only */
     GONE(r, sc.aown);
     ALIVE(r, sc.a0); /* they map the server's pages, elsewhere */
@@ -902,6 +964,95 @@ START_TEST(trig_reclaim_client_pmb)
     GONE(r, sc.b0);
     ck_assert_uint_eq(inv_op(r)->count, 3);
     rig_free(r);
+}
+END_TEST
+
+/* PMBs of two LMBs (512M): slots 0 hypervisor, 1..4 the LPARs, 5..7 free
+ * (2 spare + 1 to fill the last PMB). PMB 2 = slots 4 (C) and 5 (free,
+ * the next never-used slot): C's LMB must skip slot 5 and go to 6. */
+START_TEST(trig_reclaim_two_lmb_pmb)
+{
+    static const char *const pmb2[] = {"memory.pmb_size=512M", NULL};
+    scen sc;
+    scen_setup(&sc, (unsigned)_i, 2, pmb2);
+    rig *r = &sc.r;
+    physmem *pm = r->h->env.pm;
+    ck_assert_int_eq(physmem_write64(pm, sc.cown.real + 8, 0xc0ffee), 0);
+    ck_assert_int_eq(hcall(r, 0, H_SMR_RECLAIM, 0, 0, 0, 0, NULL), H_PARAMETER);
+    ck_assert_int_eq(hcall(r, 0, H_SMR_RECLAIM, 2, 0, 0, 0, NULL), H_SUCCESS);
+    one_more_inv(&sc, 1);
+    GONE(r, sc.cown);
+    ALIVE(r, sc.aown);
+    ALIVE(r, sc.a0);
+    ALIVE(r, sc.b0);
+    nothing_maps(r, 4 * LMB, 2 * LMB);
+    ck_assert_uint_eq(hyp_logical_to_real(r->h, 3, 0), 6 * LMB);
+    ck_assert_uint_eq(physmem_read64(pm, 6 * LMB + 0x500008), 0xc0ffee);
+    ck_assert(!hyp_real_owned_by(r->h, 3, 5 * LMB));
+    ck_assert(!hyp_real_owned_by(r->h, 3, 4 * LMB));
+    /* PMB 1 = A (2) and B (3): A goes to 5, B to 4 (free list, LIFO; 2
+     * is inside the PMB and skipped) */
+    ck_assert_int_eq(hcall(r, 0, H_SMR_RECLAIM, 1, 0, 0, 0, NULL), H_SUCCESS);
+    ck_assert_uint_eq(inv_op(r)->count, 2);
+    GONE(r, sc.aown);
+    ALIVE(r, sc.a0);
+    ALIVE(r, sc.a1);
+    ALIVE(r, sc.b0);
+    for (unsigned i = 0; i < 4; i++)
+        ALIVE(r, sc.srv[i]);
+    ck_assert_uint_eq(hyp_logical_to_real(r->h, 1, 0), 5 * LMB);
+    ck_assert_uint_eq(hyp_logical_to_real(r->h, 2, 0), 4 * LMB);
+    /* the attachments survived: A and B still unmap */
+    ck_assert_int_eq(hcall(r, 1, H_SMR_UNMAP, 0x200000, 0, 0, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(r, 2, H_SMR_UNMAP, 0x300000, 0, 0, 0, NULL), H_SUCCESS);
+    GONE(r, sc.a0);
+    GONE(r, sc.b0);
+    sim_err e = {{0}};
+    ck_assert_msg(hyp_check_error(r->h, &e) == 0, "%s", e.msg);
+    rig_free(r);
+}
+END_TEST
+
+/* The server's shared pages in its second LMB (a 512M server): the export
+ * vector of LMB 1; a reclaim of that LMB's PMB ends their sharing. */
+START_TEST(trig_second_lmb)
+{
+    static const char *const big[] = {"lpars[0].memory=512M", NULL};
+    rig r;
+    rig_build(&r, (unsigned)_i, 3, 1, big);
+    /* slots: 0 hypervisor, 1-2 LPAR 0, 3 LPAR 1, 4 LPAR 2, 5 spare */
+    ck_assert_uint_eq(hyp_logical_to_real(r.h, 0, LMB), 2 * LMB);
+    uint64_t id;
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_CREATE, 12, 0, 0, 0, &id), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_ADD, id, 0x1000, 1, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_ADD, id, LMB + 0x2000, 2, 0, NULL), H_SUCCESS);
+    ck_assert_uint_eq(smr_page_real(r.s, id, 2), 2 * LMB + 0x3000);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_AUTHORIZE, id, 1, 0, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, id, 0, 0x10000, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, id, 2, 0x11000, 0, NULL), H_SUCCESS);
+    map m0 = map4k(&r, 1, EA(1), 0x10000, LMB + 0x1000);
+    map m2 = map4k(&r, 1, EA(2), 0x11000, 2 * LMB + 0x3000);
+    map s2 = map4k(&r, 0, EA(3), LMB + 0x3000, 2 * LMB + 0x3000);
+    /* unsharing page 2 (LMB 1) leaves page 0 (LMB 0) mapped */
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_UNSHARE, id, 2, 1, 0, NULL), H_SUCCESS);
+    ck_assert(!hpte_present(&r, &m2) && !tlb_present(&r, &m2));
+    ck_assert(hpte_present(&r, &m0) && tlb_present(&r, &m0));
+    ck_assert(hpte_present(&r, &s2));
+    /* page 1 (LMB 1) mapped again, then PMB 2 (LMB 1 of LPAR 0) reclaimed */
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, id, 1, 0x12000, 0, NULL), H_SUCCESS);
+    map m1 = map4k(&r, 1, EA(4), 0x12000, 2 * LMB + 0x2000);
+    ck_assert_int_eq(hcall(&r, 2, H_SMR_RECLAIM, 2, 0, 0, 0, NULL), H_SUCCESS);
+    ck_assert(!hpte_present(&r, &m1) && !tlb_present(&r, &m1));
+    ck_assert(!hpte_present(&r, &s2));
+    ck_assert(hpte_present(&r, &m0) && tlb_present(&r, &m0));
+    ck_assert_uint_eq(hyp_logical_to_real(r.h, 0, LMB), 5 * LMB);
+    ck_assert_uint_eq(smr_page_real(r.s, id, 1), UINT64_MAX);
+    ck_assert_uint_eq(smr_page_real(r.s, id, 0), LMB + 0x1000);
+    ck_assert_uint_eq(inv_op(&r)->count, 2);
+    ck_assert_uint_eq(counter(&r, "smr.mappings_invalidated"), 3);
+    sim_err e = {{0}};
+    ck_assert_msg(hyp_check_error(r.h, &e) == 0, "%s", e.msg);
+    rig_free(&r);
 }
 END_TEST
 
@@ -957,6 +1108,8 @@ static void add_trigger_tests(TCase *t)
     tcase_add_loop_test(t, trig_reclaim_server_pmb, 0, 3);
     tcase_add_loop_test(t, trig_reclaim_client_pmb, 0, 3);
     tcase_add_loop_test(t, trig_64k_pages, 0, 3);
+    tcase_add_loop_test(t, trig_reclaim_two_lmb_pmb, 0, 3);
+    tcase_add_loop_test(t, trig_second_lmb, 0, 3);
 }
 /* ---- the auditor ----------------------------------------------------------- */
 
@@ -1096,6 +1249,25 @@ START_TEST(audit_catches_foreign_hpte)
 }
 END_TEST
 
+/* ... and a TLB entry the hypervisor never gave (LPAR 3 holding a
+ * translation to the server's shared page 3) once its sharing ends. */
+START_TEST(audit_catches_stale_tlb)
+{
+    scen sc;
+    scen_setup(&sc, (unsigned)_i, 0, AUDIT_ON);
+    rig *r = &sc.r;
+    tlb_insert(machine_thread(r->m, 2)->tlb, 3, 0x777, PSZ_4K, sc.real[3] >> 12, 3);
+    ck_assert_int_eq(hcall(r, 0, H_SMR_UNSHARE, sc.id, 3, 1, 0, NULL), H_SUCCESS);
+    sim_err e = {{0}};
+    ck_assert_int_eq(hyp_check_error(r->h, &e), -1);
+    ck_assert_msg(strstr(e.msg, "TLB of thread 2") && strstr(e.msg, "LPAR 3") &&
+                      strstr(e.msg, "VPN 0x777"),
+                  "%s", e.msg);
+    ck_assert_uint_ge(counter(r, "audit.violations"), 1);
+    rig_free(r);
+}
+END_TEST
+
 /* ---- metadata ------------------------------------------------------------------ */
 
 START_TEST(metadata_bytes_by_strategy)
@@ -1138,6 +1310,7 @@ static void add_audit_tests(TCase *t)
     tcase_add_loop_test(t, audit_catches_missed_lpar, 0, 3);
     tcase_add_loop_test(t, audit_control_passes, 0, 3);
     tcase_add_loop_test(t, audit_catches_foreign_hpte, 0, 3);
+    tcase_add_loop_test(t, audit_catches_stale_tlb, 0, 3);
     tcase_add_loop_test(t, metadata_bytes_by_strategy, 0, 3);
 }
 

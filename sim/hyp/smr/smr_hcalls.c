@@ -227,6 +227,8 @@ static long h_unmap(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
     smr *s = S(c);
+    if (a[0] >= c->h->lpars[c->lpid].memory)
+        return H_PARAMETER; /* (its key would alias another LPAR's) */
     uint64_t key = smr_attach_key(c->lpid, a[0] & ~4095ull);
     hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
     hcall_steps(c, 1);

@@ -134,8 +134,8 @@ struct smr {
     uint64_t attach_paddr;/* attachment hash table */
     uint64_t strat_paddr; /* the selected strategy's global tables */
     u64map page_smr;      /* real 4K page -> id << 32 | index (shared pages) */
-    u64map attach;        /* lpid << 40 | la >> 12 -> id << 32 | index */
-    u64map grant;         /* lpid << 40 | real >> 12 -> (la >> 12) + 1 of its attachment */
+    u64map attach;        /* smr_attach_key(lpid, la) -> id << 32 | index */
+    u64map grant;         /* smr_attach_key(lpid, real) -> (la >> 12) + 1 of its attachment */
     u64map client_smr;    /* smr_client_key(lpid, id) -> attachments of lpid to pages of id */
     const smr_strategy_ops *ops[SMR_STRATEGY_COUNT];
     void *st[SMR_STRATEGY_COUNT];
@@ -187,7 +187,20 @@ void smr_detach(smr *s, smr_exec *x, unsigned lpid, uint64_t la);
 smr_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t count,
                              unsigned *n);
 uint64_t smr_attach_bucket(const smr *s, uint64_t key);
-static inline uint64_t smr_attach_key(unsigned lpid, uint64_t la) { return (uint64_t)lpid << 40 | la >> 12; }
+/* Key of (lpid, 4K page of address a): lpids are below 2^20 (max_lpars),
+ * addresses below 2^56 (LPAR memory; real memory in practice). Callers
+ * check a logical address against the LPAR's memory first, so no address
+ * can alias another LPAR's key. */
+#define SMR_KEY_SHIFT 44
+static inline uint64_t smr_attach_key(unsigned lpid, uint64_t a)
+{
+    return (uint64_t)lpid << SMR_KEY_SHIFT | a >> 12;
+}
+static inline unsigned smr_key_lpid(uint64_t key) { return (unsigned)(key >> SMR_KEY_SHIFT); }
+static inline uint64_t smr_key_addr(uint64_t key)
+{
+    return (key & ((1ull << SMR_KEY_SHIFT) - 1)) << 12;
+}
 /* ids range up to max_per_server x max_servers = 2^32, lpids below 2^20 */
 static inline uint64_t smr_client_key(unsigned lpid, uint64_t id) { return (uint64_t)lpid << 32 | id; }
 

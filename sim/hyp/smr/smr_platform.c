@@ -6,8 +6,10 @@
  * LPAR's mappings of the pages it shares, found by the strategy, and (b)
  * its own HPT, zeroed line by line, with an LPAR-scoped TLB flush. Then its
  * SMRs, attachments and server slot are dropped, its LMBs go back to the
- * free list (checked unmapped by the auditor) and the LPAR restarts empty
- * on fresh LMBs, so long scenarios keep their population.
+ * free list (checked unmapped by the auditor, then zeroed host-side, not
+ * charged) and the LPAR restarts empty on fresh LMBs (the free list is
+ * LIFO: in practice the same slots), so long scenarios keep their
+ * population.
  * Reclaim of a PMB: every mapping of any page in it, by any LPAR (its
  * owner included) is invalidated, shared pages in it leave their SMRs, and
  * each LMB it held moves to a free slot outside it (the LMB-table word is
@@ -71,8 +73,8 @@ long smr_terminate(smr *s, hcall_ctx *c, unsigned lpid)
         const u64map_slot *sl;
         if (!u64map_next(&s->attach, &i, &sl))
             break;
-        if (sl->key >> 40 == lpid) {
-            smr_detach(s, c, lpid, (sl->key & ((1ull << 40) - 1)) << 12);
+        if (smr_key_lpid(sl->key) == lpid) {
+            smr_detach(s, c, lpid, smr_key_addr(sl->key));
             i = 0; /* deletion moves entries: start over */
         }
     }
@@ -89,9 +91,11 @@ long smr_terminate(smr *s, hcall_ctx *c, unsigned lpid)
     uint64_t lsz = h->cfg.lmb_size;
     if (lmb_release(&h->lmb, lpid, lp->nlmbs, lp->lmbtab_paddr) != 0)
         goto oom;
-    if (s->audit)
-        for (uint64_t k = 0; k < lp->nlmbs; k++)
+    for (uint64_t k = 0; k < lp->nlmbs; k++) {
+        if (s->audit)
             smr_audit_free(s, lp->lmb_base[k], lsz, "a slot freed by a termination");
+        physmem_zero(h->env.pm, lp->lmb_base[k], lsz); /* fresh memory (host side) */
+    }
     /* restart on fresh LMBs (the table is rewritten: modeled writes) */
     sim_err e;
     if (lmb_assign(&h->lmb, lpid, lp->nlmbs, lp->lmbtab_paddr, &e) != 0) {
@@ -161,8 +165,12 @@ long smr_reclaim(smr *s, hcall_ctx *c, uint64_t pmb)
         hyp_lpar *lp = &h->lpars[owner];
         uint64_t k = smr_lmb_index(s, owner, sl * lsz);
         uint64_t to;
-        while ((to = lmb_take(&h->lmb, owner)) != UINT64_MAX && to >= lo && to < hi)
-            stash[nst++] = to; /* a free slot inside the PMB: not a destination */
+        while ((to = lmb_take(&h->lmb, owner)) != UINT64_MAX && to >= lo && to < hi) {
+            /* a free slot inside the PMB: not a destination; it stays free
+             * (lmb_take marked it owned, and this loop would move it) */
+            h->lmb.owner[to] = LMB_FREE;
+            stash[nst++] = to;
+        }
         if (to == UINT64_MAX)
             break; /* cannot happen: counted above */
         physmem_copy(h->env.pm, to * lsz, sl * lsz, lsz);

@@ -36,6 +36,8 @@ static int exh_find(void *vst, smr_exec *x, const smr_target *t, smr_hits *out)
 {
     exh_state *st = vst;
     smr *s = st->s;
+    if (!t->n)
+        return 0; /* nothing ends (e.g. a terminated LPAR that shared nothing) */
     for (unsigned l = 0; l < s->nlp; l++) {
         if (!s->lp[l].alive || !smr_target_wants(t, l))
             continue;
