@@ -239,14 +239,12 @@ static long h_read(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
             int ps = entry_psize(x);
             uint64_t psz = 1ULL << hpt_psize_shift((hpt_psize)(ps < 0 ? 0 : ps));
             uint64_t ra = hpte_real_addr(x.r, (hpt_psize)(ps < 0 ? 0 : ps));
-            for (uint64_t k = 0; k < lp->nlmbs; k++) {
-                if (lp->lmb_base[k] == (ra & ~(c->h->cfg.lmb_size - 1))) {
-                    hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_READ);
-                    uint64_t la = k * c->h->cfg.lmb_size + ra % c->h->cfg.lmb_size;
-                    uint64_t rpn_bits = HPTE_R_RPN & ~(psz - 1);
-                    x.r = (x.r & ~rpn_bits) | (la & rpn_bits);
-                    break;
-                }
+            uint64_t k = lmb_index_of(&c->h->lmb, c->lpid, ra);
+            if (k != UINT64_MAX) {
+                hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_READ);
+                uint64_t la = k * c->h->cfg.lmb_size + ra % c->h->cfg.lmb_size;
+                uint64_t rpn_bits = HPTE_R_RPN & ~(psz - 1);
+                x.r = (x.r & ~rpn_bits) | (la & rpn_bits);
             }
         }
         rets[2 * i] = x.v;

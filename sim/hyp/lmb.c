@@ -29,7 +29,8 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
                            "below the machine's %llu bytes",
                         (unsigned long long)hyp_bytes, (unsigned long long)total);
     s->owner = malloc(s->nslots * sizeof *s->owner);
-    if (!s->owner)
+    s->slot_lmb = calloc(s->nslots, sizeof *s->slot_lmb);
+    if (!s->owner || !s->slot_lmb)
         return sim_errf(e, "out of host memory for %llu LMB slots", (unsigned long long)s->nslots);
     uint64_t hyp_slots = hyp_bytes / lmb_size;
     for (uint64_t i = 0; i < s->nslots; i++)
@@ -41,8 +42,10 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
 void lmb_space_free(lmb_space *s)
 {
     free(s->owner);
+    free(s->slot_lmb);
     free(s->freelist);
     s->owner = NULL;
+    s->slot_lmb = NULL;
     s->freelist = NULL;
 }
 
@@ -119,6 +122,7 @@ int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr
                         (unsigned long long)(lmb_free_bytes(s) / s->lmb_size));
     for (uint64_t k = 0; k < count; k++) {
         uint64_t slot = lmb_take(s, lpid);
+        s->slot_lmb[slot] = (uint32_t)k;
         if (physmem_write64(s->pm, table_paddr + 8 * k, slot * s->lmb_size) != 0)
             return sim_errf(e, "out of host memory for the LMB table");
     }

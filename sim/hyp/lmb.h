@@ -33,6 +33,7 @@ typedef struct lmb_space {
     uint64_t lmb_size;      /* bytes, power of two */
     uint64_t nslots;        /* total / lmb_size */
     uint32_t *owner;        /* per slot: lpid, LMB_FREE or LMB_HYP */
+    uint32_t *slot_lmb;     /* per owned slot: its index in the owner's LMB table */
     uint64_t hyp_bytes;     /* reserved at the bottom for the hypervisor */
     uint64_t hyp_next;      /* bump allocator from the bottom (HPTs, naturally aligned) */
     uint64_t hyp_top;       /* and from the top (small tables), so tables never
@@ -62,6 +63,14 @@ uint64_t lmb_plan(const uint64_t *sizes, const uint64_t *aligns, unsigned n);
 /* Give `count` free slots to lpid and write its LMB table (count entries of
  * 8 bytes, at table_paddr). Returns 0 or -1 if not enough free slots. */
 int lmb_assign(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr, sim_err *e);
+
+/* The owner's logical LMB index of the slot holding real address ra, or
+ * UINT64_MAX if lpid does not own that slot. */
+static inline uint64_t lmb_index_of(const lmb_space *s, uint32_t lpid, uint64_t ra)
+{
+    uint64_t slot = ra / s->lmb_size;
+    return slot < s->nslots && s->owner[slot] == lpid ? s->slot_lmb[slot] : UINT64_MAX;
+}
 
 /* Give slots back (LPAR termination): the LPAR's table is zeroed and the
  * slots go on the free list. 0, or -1 if out of host memory. */

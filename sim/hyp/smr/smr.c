@@ -200,7 +200,7 @@ smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c)
     return k == s->sel ? c : NULL;
 }
 
-void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes)
+void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind kind)
 {
     if (!x)
         return;
@@ -217,7 +217,7 @@ void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes)
          * slowest, so DRAM bank and bus contention set the pace */
         uint64_t now = x->op.end, worst = 0;
         for (uint64_t i = 0; i < win && off < bytes; i++, off += HPT_PTEG_BYTES, lines++) {
-            uint64_t lat = mem_access(x->port, paddr + off, HPT_PTEG_BYTES, MEM_READ, now);
+            uint64_t lat = mem_access(x->port, paddr + off, HPT_PTEG_BYTES, kind, now);
             if (lat > worst)
                 worst = lat;
         }
@@ -290,12 +290,7 @@ uint32_t smr_slot_owner(const smr *s, uint64_t ra)
 
 uint64_t smr_lmb_index(const smr *s, uint32_t lpid, uint64_t ra)
 {
-    const hyp_lpar *lp = &s->h->lpars[lpid];
-    uint64_t base = ra & ~(s->h->cfg.lmb_size - 1);
-    for (uint64_t k = 0; k < lp->nlmbs; k++)
-        if (lp->lmb_base[k] == base)
-            return k;
-    return UINT64_MAX;
+    return lmb_index_of(&s->h->lmb, lpid, ra);
 }
 
 /* Does a valid HPTE (whatever its page size) overlap the target? */
@@ -311,6 +306,17 @@ static bool entry_hits(const smr_target *t, hpte x)
     return false;
 }
 
+typedef struct scan_ctx {
+    const smr_target *t;
+    smr_hits *out;
+} scan_ctx;
+
+static int scan_one(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
+{
+    scan_ctx *sc = ctx;
+    return entry_hits(sc->t, e) ? smr_hits_push(sc->out, lpid, ptex) : 0;
+}
+
 int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out)
 {
     const hpt *tb = &s->h->lpars[lpid].hpt;
@@ -319,20 +325,27 @@ int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hi
         s->stt.lpars_scanned++;
         s->stt.hpt_lines_scanned += lines;
     }
-    smr_stream(s, x, tb->base, tb->size);
+    smr_stream(s, x, tb->base, tb->size, MEM_READ);
     smr_steps(x, lines); /* one step per PTEG: 8 compares against the target */
-    /* host side: skip the 64K chunks never written (all entries invalid) */
+    scan_ctx sc = {t, out};
+    return smr_each_valid_hpte(s, lpid, scan_one, &sc);
+}
+
+int smr_each_valid_hpte(smr *s, unsigned lpid, smr_hpte_fn fn, void *ctx)
+{
+    const hpt *tb = &s->h->lpars[lpid].hpt;
     for (uint64_t off = 0; off < tb->size; off += PHYSMEM_CHUNK_BYTES) {
-        const uint64_t *w = physmem_chunk(s->h->env.pm, tb->base + off);
-        if (!w)
-            continue;
         uint64_t n = (tb->size - off < PHYSMEM_CHUNK_BYTES ? tb->size - off : PHYSMEM_CHUNK_BYTES) /
                      HPT_HPTE_BYTES;
         for (uint64_t i = 0; i < n; i++) {
+            /* looked up per entry: clearing the last word frees a chunk */
+            const uint64_t *w = physmem_chunk(s->h->env.pm, tb->base + off);
+            if (!w)
+                break;
             hpte e = {w[2 * i], w[2 * i + 1]};
-            if ((e.v & HPTE_V_VALID) && entry_hits(t, e) &&
-                smr_hits_push(out, lpid, off / HPT_HPTE_BYTES + i) != 0)
-                return -1;
+            int rc = (e.v & HPTE_V_VALID) ? fn(ctx, lpid, off / HPT_HPTE_BYTES + i, e) : 0;
+            if (rc)
+                return rc;
         }
     }
     return 0;

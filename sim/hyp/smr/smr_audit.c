@@ -152,18 +152,18 @@ void smr_audit_hpte_write(void *va, uint64_t pa)
     a->dirty[a->ndirty++] = addr;
 }
 
+static int index_one(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
+{
+    audit *a = ctx;
+    (void)e;
+    smr_audit_hpte_write(a, hpt_hpte_addr(&a->s->h->lpars[lpid].hpt, ptex));
+    return 0;
+}
+
 static void index_existing(audit *a)
 {
-    const hyp *h = a->s->h;
-    for (unsigned l = 0; l < h->nlpars; l++) {
-        const hpt *t = &h->lpars[l].hpt;
-        for (uint64_t off = 0; off < t->size; off += PHYSMEM_CHUNK_BYTES) {
-            if (!physmem_chunk(h->env.pm, t->base + off))
-                continue;
-            for (uint64_t i = 0; i < PHYSMEM_CHUNK_BYTES && off + i < t->size; i += HPT_HPTE_BYTES)
-                smr_audit_hpte_write(a, t->base + off + i);
-        }
-    }
+    for (unsigned l = 0; l < a->s->h->nlpars; l++)
+        smr_each_valid_hpte(a->s, l, index_one, a);
 }
 
 void *smr_audit_create(smr *s)

@@ -154,9 +154,15 @@ void smr_mem(smr_exec *x, uint64_t paddr, uint32_t size, mem_kind kind);
 void smr_steps(smr_exec *x, uint64_t n);
 /* Context for upkeep by strategy k: c if k is selected, else NULL. */
 smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c);
-/* Read [paddr, paddr+bytes) line by line with scan_outstanding lines in
- * flight (a hardware-prefetched stream). */
-void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes);
+/* Access [paddr, paddr+bytes) line by line (MEM_READ for a scan, MEM_ZERO
+ * to clear) with scan_outstanding lines in flight (a hardware-prefetched
+ * stream); beyond scan_sample_lines, at the mean time measured so far. */
+void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind kind);
+/* Call fn for every valid HPTE of lpid (host side, no cycles), skipping
+ * the 64K chunks never written; fn may clear the entry it is given.
+ * Stops at and returns fn's first non-zero result. */
+typedef int (*smr_hpte_fn)(void *ctx, unsigned lpid, uint64_t ptex, hpte e);
+int smr_each_valid_hpte(smr *s, unsigned lpid, smr_hpte_fn fn, void *ctx);
 /* Scan lpid's whole HPT for valid entries mapping the target (the walk
  * the exhaustive and export-vector strategies share). */
 int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out);

@@ -45,35 +45,19 @@ static void clear_one(smr *s, hcall_ctx *x, unsigned lpid, uint64_t ptex, uint64
     hyp_clear_hpte(x, lpid, ptex, old);
 }
 
+static int clear_entry(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
+{
+    hyp_clear_hpte(ctx, lpid, ptex, e);
+    return 0;
+}
+
 /* Zero the whole HPT of lpid (a stream of line writes) and remove its
  * valid entries (strategy upkeep included). */
 static int wipe_hpt(smr *s, hcall_ctx *x, unsigned lpid)
 {
     const hpt *t = &s->h->lpars[lpid].hpt;
-    uint64_t win = s->cfg.scan_outstanding;
-    for (uint64_t off = 0; off < t->size;) {
-        uint64_t now = x->op.end, worst = 0;
-        for (uint64_t i = 0; i < win && off < t->size; i++, off += HPT_PTEG_BYTES) {
-            uint64_t lat = mem_access(x->port, t->base + off, HPT_PTEG_BYTES, MEM_ZERO, now);
-            worst = lat > worst ? lat : worst;
-        }
-        op_charge(&x->op, x->p_memory, worst);
-    }
-    for (uint64_t off = 0; off < t->size; off += PHYSMEM_CHUNK_BYTES) {
-        const uint64_t *w = physmem_chunk(s->h->env.pm, t->base + off);
-        if (!w)
-            continue;
-        uint64_t n = (t->size - off < PHYSMEM_CHUNK_BYTES ? t->size - off : PHYSMEM_CHUNK_BYTES) /
-                     HPT_HPTE_BYTES;
-        for (uint64_t i = 0; i < n; i++) {
-            w = physmem_chunk(s->h->env.pm, t->base + off); /* clearing may free the chunk */
-            if (!w)
-                break;
-            hpte e = {w[2 * i], w[2 * i + 1]};
-            if (e.v & HPTE_V_VALID)
-                hyp_clear_hpte(x, lpid, off / HPT_HPTE_BYTES + i, e);
-        }
-    }
+    smr_stream(s, x, t->base, t->size, MEM_ZERO);
+    smr_each_valid_hpte(s, lpid, clear_entry, x);
     tlbie_batch(s, x, lpid, NULL, NULL, 0, true);
     return 0;
 }

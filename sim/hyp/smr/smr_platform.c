@@ -177,6 +177,7 @@ long smr_reclaim(smr *s, hcall_ctx *c, uint64_t pmb)
         physmem_write64(h->env.pm, lp->lmbtab_paddr + 8 * k, to * lsz);
         smr_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_WRITE);
         lp->lmb_base[k] = to * lsz;
+        h->lmb.slot_lmb[to] = (uint32_t)k;
         h->lmb.owner[sl] = LMB_FREE; /* ownership gone before the check */
         if (s->audit)
             smr_audit_free(s, sl * lsz, lsz, "a reclaimed PMB slot");
