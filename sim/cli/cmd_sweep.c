@@ -127,12 +127,12 @@ static int dry_run(const sweep_spec *s, const sweep_points *pts)
 /* Indices of the points that are not complete; *n their count. */
 static size_t *incomplete(const sweep_points *pts, const sweep_result *res, size_t *n)
 {
-    size_t *todo = calloc(pts->n + 1, sizeof *todo);
+    size_t *pending = calloc(pts->n + 1, sizeof *pending);
     *n = 0;
-    for (size_t i = 0; todo && i < pts->n; i++)
+    for (size_t i = 0; pending && i < pts->n; i++)
         if (!res || res[i].state != SWEEP_OK)
-            todo[(*n)++] = i;
-    return todo;
+            pending[(*n)++] = i;
+    return pending;
 }
 
 static void summary(const sweep_tally *t, size_t skipped, const char *dir)
@@ -168,16 +168,16 @@ static int run_local(const sweep_opts *o, const sweep_spec *s, const sweep_point
                      sim_err *e)
 {
     sweep_result *res = NULL;
-    size_t n = 0, *todo = NULL;
+    size_t n = 0, *pending = NULL;
     if (o->point) {
         long k = sweep_points_find(pts, o->point);
         if (k < 0)
             return sim_errf(e, "--point %s: no such point in %s; expected an id from "
                             "%s/points.tsv", o->point, s->file, o->dir);
-        todo = calloc(1, sizeof *todo);
-        if (!todo)
+        pending = calloc(1, sizeof *pending);
+        if (!pending)
             return sim_errf(e, "out of memory");
-        todo[n++] = (size_t)k;
+        pending[n++] = (size_t)k;
     } else {
         sweep_dir_cleanup(o->dir, pts); /* processes and temporaries of a killed sweep */
         if (o->resume) {
@@ -187,16 +187,16 @@ static int run_local(const sweep_opts *o, const sweep_spec *s, const sweep_point
                 return -1;
             }
         }
-        todo = incomplete(pts, res, &n);
+        pending = incomplete(pts, res, &n);
         sweep_result_free_all(res, pts->n);
         res = NULL;
-        if (!todo)
+        if (!pending)
             return sim_errf(e, "out of memory");
     }
     sweep_run_opts ro = {"/proc/self/exe", o->dir, o->jobs, o->timeout, !o->point,
                          cli_progress_wanted(), o->point ? 0 : pts->n - n};
     sweep_tally t = {0};
-    int rc = sweep_run(s, pts, todo, n, &ro, &t, e);
+    int rc = sweep_run(s, pts, pending, n, &ro, &t, e);
     if (!rc && !o->point) {
         rc = sweep_result_load_all(o->dir, s, pts, &res, e);
         if (!rc)
@@ -213,7 +213,7 @@ static int run_local(const sweep_opts *o, const sweep_spec *s, const sweep_point
                       : sim_errf(e, "sweep: %zu of %zu points failed (listed above)", t.failed,
                                  n);
     sweep_tally_free(&t);
-    free(todo);
+    free(pending);
     return rc;
 }
 
@@ -222,15 +222,15 @@ static int emit(const sweep_opts *o, const sweep_spec *s, const sweep_points *pt
     sweep_result *res = NULL;
     char *self = realpath("/proc/self/exe", NULL), *file = realpath(o->file, NULL);
     char *dir = realpath(o->dir, NULL);
-    size_t n = 0, *todo = NULL;
+    size_t n = 0, *pending = NULL;
     int rc = self && file && dir ? sweep_result_load_all(o->dir, s, pts, &res, e)
                                  : sim_errf(e, "%s: cannot resolve the absolute path", o->dir);
-    if (!rc && !(todo = incomplete(pts, res, &n)))
+    if (!rc && !(pending = incomplete(pts, res, &n)))
         rc = sim_errf(e, "out of memory");
     if (!rc)
-        rc = sweep_emit(o->emit, self, file, dir, pts, todo, n, o->timeout, e);
+        rc = sweep_emit(o->emit, self, file, dir, pts, pending, n, o->timeout, e);
     sweep_result_free_all(res, pts->n);
-    free(todo), free(self), free(file), free(dir);
+    free(pending), free(self), free(file), free(dir);
     return rc;
 }
 

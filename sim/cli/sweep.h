@@ -207,9 +207,9 @@ typedef struct sweep_tally {
     size_t nids;
 } sweep_tally;
 
-/* Run points todo[0..n) (indices into pts). Failed points are recorded
+/* Run points pending[0..n) (indices into pts). Failed points are recorded
  * (tally), not errors; -1 only when DIR cannot be written. */
-int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *todo, size_t n,
+int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pending, size_t n,
               const sweep_run_opts *o, sweep_tally *t, sim_err *e);
 void sweep_tally_free(sweep_tally *t);
 
@@ -221,9 +221,9 @@ int sweep_plots(const char *dir, const sweep_spec *s, const sweep_points *pts,
                 const sweep_result *res, sim_err *e);
 
 /* Write DIR/jobs.txt (parallel) or DIR/sweep.sbatch (slurm) for the points
- * todo[0..n) and print how to run it. */
+ * pending[0..n) and print how to run it. */
 int sweep_emit(const char *how, const char *self, const char *sweep_file, const char *dir,
-               const sweep_points *pts, const size_t *todo, size_t n, double timeout,
+               const sweep_points *pts, const size_t *pending, size_t n, double timeout,
                sim_err *e);
 /* Append s quoted for a POSIX shell. */
 void sweep_shell_quote(sweep_buf *b, const char *s);

@@ -60,14 +60,14 @@ static int write_file(const char *dir, const char *name, sweep_buf *b, sim_err *
 }
 
 static int emit_parallel(const char *self, const char *sweep_file, const char *dir,
-                         const sweep_points *pts, const size_t *todo, size_t n, double timeout,
+                         const sweep_points *pts, const size_t *pending, size_t n, double timeout,
                          sim_err *e)
 {
     sweep_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         command(&b, self, sweep_file, dir);
         sweep_buf_add(&b, " --point ");
-        sweep_shell_quote(&b, pts->p[todo[i]].id);
+        sweep_shell_quote(&b, pts->p[pending[i]].id);
         timeout_opt(&b, timeout);
         sweep_buf_add(&b, "\n");
     }
@@ -108,7 +108,7 @@ static void job_name(sweep_buf *b, const char *sweep_file)
 }
 
 static int emit_slurm(const char *self, const char *sweep_file, const char *dir,
-                      const sweep_points *pts, const size_t *todo, size_t n, double timeout,
+                      const sweep_points *pts, const size_t *pending, size_t n, double timeout,
                       sim_err *e)
 {
     sweep_buf b = {0};
@@ -121,7 +121,7 @@ static int emit_slurm(const char *self, const char *sweep_file, const char *dir,
                   "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\nset -eu\nids=(\n", n - 1, dir);
     for (size_t i = 0; i < n; i++) {
         sweep_buf_add(&b, "  ");
-        sweep_shell_quote(&b, pts->p[todo[i]].id);
+        sweep_shell_quote(&b, pts->p[pending[i]].id);
         sweep_buf_add(&b, "\n");
     }
     sweep_buf_add(&b, ")\n: \"${SLURM_ARRAY_TASK_ID:?run this script with sbatch (or set "
@@ -151,7 +151,7 @@ static int emit_slurm(const char *self, const char *sweep_file, const char *dir,
 }
 
 int sweep_emit(const char *how, const char *self, const char *sweep_file, const char *dir,
-               const sweep_points *pts, const size_t *todo, size_t n, double timeout,
+               const sweep_points *pts, const size_t *pending, size_t n, double timeout,
                sim_err *e)
 {
     const char *file = !strcmp(how, "slurm") ? "sweep.sbatch" : "jobs.txt";
@@ -165,6 +165,6 @@ int sweep_emit(const char *how, const char *self, const char *sweep_file, const 
         return 0;
     }
     if (!strcmp(how, "slurm"))
-        return emit_slurm(self, sweep_file, dir, pts, todo, n, timeout, e);
-    return emit_parallel(self, sweep_file, dir, pts, todo, n, timeout, e);
+        return emit_slurm(self, sweep_file, dir, pts, pending, n, timeout, e);
+    return emit_parallel(self, sweep_file, dir, pts, pending, n, timeout, e);
 }

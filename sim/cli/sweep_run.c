@@ -275,7 +275,7 @@ static void wait_some(pool *P)
     poll(fds, n, ms < 0 ? 0 : (int)ms);
 }
 
-int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *todo, size_t n,
+int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pending, size_t n,
               const sweep_run_opts *o, sweep_tally *t, sim_err *e)
 {
     pool P = {s, pts, o, t, calloc(o->jobs, sizeof(slot)), calloc(o->jobs, sizeof(struct pollfd)),
@@ -290,7 +290,7 @@ int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *todo, 
     while (P.running || (next < n && !rc)) {
         for (unsigned i = 0; i < o->jobs && next < n && !rc; i++)
             if (!P.slots[i].used)
-                rc = start_point(&P, &P.slots[i], todo[next++], e);
+                rc = start_point(&P, &P.slots[i], pending[next++], e);
         if (rc) /* DIR cannot be written: stop the others too */
             for (unsigned i = 0; i < o->jobs; i++)
                 if (P.slots[i].used)

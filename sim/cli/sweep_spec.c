@@ -155,7 +155,7 @@ static int load_groups(const sweep_parser *P, sweep_spec *s, struct fy_node *n, 
     if (!n || !fy_node_is_sequence(n) || fy_node_sequence_item_count(n) == 0)
         return sweep_perr(P, kline, "groups: expected a non-empty list of mappings "
                           "(name, grid, zip), got %s",
-                          n && fy_node_is_sequence(n) ? "an empty list" : sweep_kind(n));
+                          n && fy_node_is_sequence(n) ? "an empty list" : yaml_node_kind(n));
     s->groups = calloc((size_t)fy_node_sequence_item_count(n), sizeof *s->groups);
     if (!s->groups)
         return sweep_perr(P, kline, "out of memory");
@@ -163,10 +163,10 @@ static int load_groups(const sweep_parser *P, sweep_spec *s, struct fy_node *n, 
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
         item = sweep_deref(item);
-        int line = sweep_node_line(item) ? sweep_node_line(item) : kline;
+        int line = yaml_node_line(item) ? yaml_node_line(item) : kline;
         if (!fy_node_is_mapping(item))
             return sweep_perr(P, line, "groups: expected a mapping (name, grid, zip), got %s",
-                              sweep_kind(item));
+                              yaml_node_kind(item));
         struct fy_node *nm = fy_node_mapping_lookup_by_string(item, "name", FY_NT);
         if (!nm)
             return sweep_perr(P, line, "groups: a group without 'name'; expected name: WORD");
@@ -256,10 +256,10 @@ static int set_base(const sweep_parser *P, sweep_spec *s, const sweep_val *v)
 int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
 {
     root = sweep_deref(root);
-    if (!root || sweep_is_null(root) || !fy_node_is_mapping(root))
-        return sweep_perr(P, sweep_node_line(root), "expected a mapping with keys base, set, "
+    if (!root || yaml_node_is_null(root) || !fy_node_is_mapping(root))
+        return sweep_perr(P, yaml_node_line(root), "expected a mapping with keys base, set, "
                           "seeds, groups, grid, zip, metrics, plots; got %s",
-                          sweep_is_null(root) ? "an empty file" : sweep_kind(root));
+                          yaml_node_is_null(root) ? "an empty file" : yaml_node_kind(root));
     struct fy_node *grid = NULL, *zip = NULL, *groups = NULL, *plots = NULL;
     int gl = 0, zl = 0, grl = 0, pl = 0;
     void *it = NULL;
@@ -308,7 +308,7 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
             return -1;
     }
     if (!s->base)
-        return sweep_perr(P, sweep_node_line(root), "no 'base'; expected base: CONFIG.yaml");
+        return sweep_perr(P, yaml_node_line(root), "no 'base'; expected base: CONFIG.yaml");
     if (grl && (gl || zl))
         return sweep_perr(P, gl ? gl : zl, "%s: at the top level together with groups: (line "
                           "%d); expected grid/zip inside each group", gl ? "grid" : "zip", grl);

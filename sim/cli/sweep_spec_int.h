@@ -6,6 +6,7 @@
 #ifndef LPARSIM_CLI_SWEEP_SPEC_INT_H
 #define LPARSIM_CLI_SWEEP_SPEC_INT_H
 
+#include "core/yaml_doc.h"
 #include "sweep.h"
 
 struct fy_node;
@@ -18,11 +19,7 @@ typedef struct sweep_parser {
 
 int sweep_perr(const sweep_parser *P, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* 1-based line of a node (its first scalar); 0 if unknown. */
-int sweep_node_line(struct fy_node *n);
-const char *sweep_kind(struct fy_node *n);     /* "a mapping" ... */
 struct fy_node *sweep_deref(struct fy_node *n); /* follow an alias */
-bool sweep_is_null(struct fy_node *n);
 /* A one-line non-null scalar into out (heap text, line). `key` and `what`
  * word the error: "KEY: expected WHAT, got ...". */
 int sweep_scalar(const sweep_parser *P, struct fy_node *n, int kline, const char *key,

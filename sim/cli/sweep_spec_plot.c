@@ -130,7 +130,7 @@ int sweep_load_plots(const sweep_parser *P, sweep_spec *s, struct fy_node *n, in
     if (!n || !fy_node_is_sequence(n) || fy_node_sequence_item_count(n) == 0)
         return sweep_perr(P, kline, "plots: expected a non-empty list of mappings (name, x, y, "
                           "...), got %s",
-                          n && fy_node_is_sequence(n) ? "an empty list" : sweep_kind(n));
+                          n && fy_node_is_sequence(n) ? "an empty list" : yaml_node_kind(n));
     s->plots = calloc((size_t)fy_node_sequence_item_count(n), sizeof *s->plots);
     if (!s->plots)
         return sweep_perr(P, kline, "out of memory");
@@ -138,10 +138,10 @@ int sweep_load_plots(const sweep_parser *P, sweep_spec *s, struct fy_node *n, in
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
         item = sweep_deref(item);
-        int line = sweep_node_line(item) ? sweep_node_line(item) : kline;
+        int line = yaml_node_line(item) ? yaml_node_line(item) : kline;
         if (!fy_node_is_mapping(item))
             return sweep_perr(P, line, "plots: expected a mapping (name, x, y, ...), got %s",
-                              sweep_kind(item));
+                              yaml_node_kind(item));
         if (load_plot(P, s, item, line) != 0)
             return -1;
     }

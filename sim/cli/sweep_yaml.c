@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <libfyaml.h>
+#include "core/yaml_doc.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +25,6 @@ int sweep_perr(const sweep_parser *P, int line, const char *fmt, ...)
     return sim_errf(P->e, "%s: %s", P->file, msg);
 }
 
-int sweep_node_line(struct fy_node *n)
-{
-    if (!n)
-        return 0;
-    if (fy_node_is_scalar(n) || fy_node_is_alias(n)) {
-        struct fy_token *t = fy_node_get_scalar_token(n);
-        const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-        return m ? m->line + 1 : 0;
-    }
-    void *it = NULL;
-    if (fy_node_is_mapping(n)) {
-        struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-        return p ? sweep_node_line(fy_node_pair_key(p)) : 0;
-    }
-    return sweep_node_line(fy_node_sequence_iterate(n, &it));
-}
-
-const char *sweep_kind(struct fy_node *n)
-{
-    return !n ? "nothing" : fy_node_is_mapping(n) ? "a mapping"
-                          : fy_node_is_sequence(n) ? "a sequence" : "a scalar";
-}
-
 struct fy_node *sweep_deref(struct fy_node *n)
 {
     if (n && fy_node_is_alias(n)) {
@@ -56,25 +34,14 @@ struct fy_node *sweep_deref(struct fy_node *n)
     return n;
 }
 
-bool sweep_is_null(struct fy_node *n)
-{
-    if (!n)
-        return true;
-    if (!fy_node_is_scalar(n) || fy_node_get_style(n) != FYNS_PLAIN)
-        return false;
-    const char *s = fy_node_get_scalar0(n);
-    return !s || !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-           !strcmp(s, "NULL");
-}
-
 int sweep_scalar(const sweep_parser *P, struct fy_node *n, int kline, const char *key,
                  const char *what, sweep_val *out)
 {
     n = sweep_deref(n);
-    int line = n && fy_node_is_scalar(n) && sweep_node_line(n) ? sweep_node_line(n) : kline;
-    if (!n || !fy_node_is_scalar(n) || sweep_is_null(n))
+    int line = n && fy_node_is_scalar(n) && yaml_node_line(n) ? yaml_node_line(n) : kline;
+    if (!n || !fy_node_is_scalar(n) || yaml_node_is_null(n))
         return sweep_perr(P, line, "%s: expected %s, got %s", key, what,
-                          n && !sweep_is_null(n) ? sweep_kind(n) : "an empty value");
+                          n && !yaml_node_is_null(n) ? yaml_node_kind(n) : "an empty value");
     const char *s = fy_node_get_scalar0(n);
     for (const char *c = s; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -128,9 +95,9 @@ int sweep_scalar_list(const sweep_parser *P, struct fy_node *n, int kline, const
 {
     n = sweep_deref(n);
     if (!n || !fy_node_is_sequence(n))
-        return sweep_perr(P, n && sweep_node_line(n) ? sweep_node_line(n) : kline,
+        return sweep_perr(P, n && yaml_node_line(n) ? yaml_node_line(n) : kline,
                           "%s: expected a non-empty list of %s, got %s", key, what,
-                          sweep_is_null(n) ? "an empty value" : sweep_kind(n));
+                          yaml_node_is_null(n) ? "an empty value" : yaml_node_kind(n));
     size_t cnt = (size_t)fy_node_sequence_item_count(n);
     if (cnt == 0)
         return sweep_perr(P, kline, "%s: empty list; expected at least one of %s", key, what);
@@ -151,9 +118,9 @@ int sweep_scalar_list(const sweep_parser *P, struct fy_node *n, int kline, const
 int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const char *key)
 {
     if (!n || !fy_node_is_mapping(n))
-        return sweep_perr(P, n && sweep_node_line(n) ? sweep_node_line(n) : kline,
+        return sweep_perr(P, n && yaml_node_line(n) ? yaml_node_line(n) : kline,
                           "%s: expected a mapping, got %s", key,
-                          sweep_is_null(n) ? "an empty value" : sweep_kind(n));
+                          yaml_node_is_null(n) ? "an empty value" : yaml_node_kind(n));
     if (fy_node_mapping_item_count(n) == 0)
         return sweep_perr(P, kline, "%s: empty mapping; expected at least one entry", key);
     return 0;
@@ -162,73 +129,21 @@ int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const c
 const char *sweep_key(const sweep_parser *P, struct fy_node_pair *p, int *line)
 {
     struct fy_node *k = fy_node_pair_key(p);
-    *line = sweep_node_line(k);
-    if (!k || !fy_node_is_scalar(k) || sweep_is_null(k)) {
-        sweep_perr(P, *line, "expected a plain key, got %s", k ? sweep_kind(k) : "an empty key");
+    *line = yaml_node_line(k);
+    if (!k || !fy_node_is_scalar(k) || yaml_node_is_null(k)) {
+        sweep_perr(P, *line, "expected a plain key, got %s", k ? yaml_node_kind(k) : "an empty key");
         return NULL;
     }
     return fy_node_get_scalar0(k);
 }
 
-typedef struct diag_sink {
-    char first[256]; /* first line libfyaml wanted to print, as a fallback */
-} diag_sink;
-
-static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag;
-    diag_sink *d = user;
-    if (!d->first[0])
-        snprintf(d->first, sizeof d->first, "%.*s", (int)len, buf);
-}
-
 static int parse_text(const sweep_parser *P, sweep_spec *s, const char *text)
 {
-    diag_sink sink = {{0}};
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_out;
-    dc.user = &sink;
-    dc.colorize = false;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag)
-        return sweep_perr(P, 0, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pc = {0};
-    pc.flags = FYPCF_QUIET;
-    pc.diag = diag;
-    struct fy_parser *fyp = fy_parser_create(&pc);
-    if (!fyp || fy_parser_set_string(fyp, text, strlen(text)) != 0) {
-        if (fyp)
-            fy_parser_destroy(fyp);
-        fy_diag_destroy(diag);
-        return sweep_perr(P, 0, "out of memory");
-    }
-    struct fy_document *doc = fy_parse_load_document(fyp);
-    struct fy_document *doc2 = doc ? fy_parse_load_document(fyp) : NULL;
-    int rc;
-    if (fy_parser_get_stream_error(fyp)) {
-        void *it = NULL;
-        struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-        const char *msg = de ? de->msg : sink.first[0] ? sink.first : "unknown";
-        rc = strstr(msg, "duplicate key")
-                 ? sweep_perr(P, de ? de->line : 0, "duplicate key; expected each key (and each "
-                              "varied path) once per mapping")
-                 : sweep_perr(P, de ? de->line : 0, "YAML syntax error: %s; expected valid YAML",
-                              msg);
-    } else if (doc2) {
-        rc = sweep_perr(P, sweep_node_line(fy_document_root(doc2)),
-                        "a second YAML document; expected one document per file");
-    } else {
-        rc = sweep_spec_root(P, s, doc ? fy_document_root(doc) : NULL);
-    }
-    if (doc2)
-        fy_parse_document_destroy(fyp, doc2);
-    if (doc)
-        fy_parse_document_destroy(fyp, doc);
-    fy_parser_destroy(fyp);
-    fy_diag_destroy(diag);
+    yaml_doc *d = yaml_doc_parse(P->file, text, false, P->e);
+    if (!d)
+        return -1;
+    int rc = sweep_spec_root(P, s, yaml_doc_root(d));
+    yaml_doc_free(d);
     return rc;
 }
 
@@ -238,9 +153,9 @@ int sweep_spec_load(sweep_spec *s, const char *path, sim_err *e)
     sweep_parser P = {path, e};
     if (!(s->file = strdup(path)))
         return sweep_perr(&P, 0, "out of memory");
-    char *text = sweep_read_file(path);
+    char *text = yaml_read_text(path, e);
     if (!text)
-        return sweep_perr(&P, 0, "cannot read the sweep file; expected a readable YAML file");
+        return -1;
     int rc = parse_text(&P, s, text);
     free(text);
     return rc;

@@ -9,15 +9,14 @@
  * change nothing, of LIST keys give an empty list, of STRING keys give "".
  * Aliases are followed; duplicate keys, unknown keys, wrong node kinds and
  * bad values are errors of one line: "FILE:LINE: KEYPATH: what; expected".
- * libfyaml's diagnostics are collected through a private fy_diag and never
- * reach stderr. A stream must hold at most one document; an empty stream
+ * libfyaml's diagnostics never reach stderr (yaml_doc.h). A stream must hold at most one document; an empty stream
  * leaves every default in place. On error obj may be partly loaded but
  * stays valid for param_free. "--set" overrides live in cfg_set.c.
  */
 #include "param.h"
 #include "param_int.h"
+#include "yaml_doc.h"
 
-#include <errno.h>
 #include <libfyaml.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -51,41 +50,6 @@ static int yerr(const loader *L, int line, const char *path, const char *fmt, ..
     return sim_errf(L->e, "%s: %s", loc, msg);
 }
 
-/* 1-based line where a node starts (first scalar inside it); 0 if none. */
-static int node_line(struct fy_node *n)
-{
-    if (!n)
-        return 0;
-    if (fy_node_is_scalar(n)) {
-        struct fy_token *t = fy_node_get_scalar_token(n);
-        const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-        return m ? m->line + 1 : 0;
-    }
-    void *it = NULL;
-    if (fy_node_is_mapping(n)) {
-        struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-        return p ? node_line(fy_node_pair_key(p)) : 0;
-    }
-    return node_line(fy_node_sequence_iterate(n, &it));
-}
-
-static const char *kind_name(struct fy_node *n)
-{
-    return fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a sequence"
-                                                                        : "a scalar";
-}
-
-static bool is_null(struct fy_node *n)
-{
-    if (!n)
-        return true;
-    if (!fy_node_is_scalar(n) || fy_node_get_style(n) != FYNS_PLAIN)
-        return false;
-    const char *s = fy_node_get_scalar0(n);
-    return !s || !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-           !strcmp(s, "NULL");
-}
-
 /* Follow aliases; *out NULL means a null node. */
 static int deref(const loader *L, struct fy_node *n, const char *path, int line,
                  struct fy_node **out)
@@ -93,7 +57,7 @@ static int deref(const loader *L, struct fy_node *n, const char *path, int line,
     if (n && fy_node_is_alias(n)) {
         struct fy_node *r = fy_node_resolve_alias(n);
         if (!r)
-            return yerr(L, node_line(n) ? node_line(n) : line, path,
+            return yerr(L, yaml_node_line(n) ? yaml_node_line(n) : line, path,
                         "alias '*%s' has no anchor", fy_node_get_scalar0(n));
         n = r;
     }
@@ -126,17 +90,17 @@ static int load_list(const loader *L, const param_desc *d, param_list *l,
         char ipath[PATH_MAX_LEN];
         if (snprintf(ipath, sizeof ipath, "%s[%zu]", path, i) >= (int)sizeof ipath)
             return yerr(L, kline, path, "key path too long");
-        int iline = node_line(item) ? node_line(item) : kline;
+        int iline = yaml_node_line(item) ? yaml_node_line(item) : kline;
         if (deref(L, item, ipath, iline, &item) != 0)
             return -1;
-        if (item && !is_null(item) && !fy_node_is_mapping(item))
-            return yerr(L, iline, ipath, "expected a mapping, got %s", kind_name(item));
+        if (item && !yaml_node_is_null(item) && !fy_node_is_mapping(item))
+            return yerr(L, iline, ipath, "expected a mapping, got %s", yaml_node_kind(item));
         void *elem = (char *)l->items + i * d->sub->size;
         l->n = i + 1;
         if (param_defaults(d->sub, elem, L->e) != 0)
             return -1;
         cfg_src_note(L->src, ipath, iline);
-        if (item && !is_null(item) && load_map(L, d->sub, elem, item, ipath) != 0)
+        if (item && !yaml_node_is_null(item) && load_map(L, d->sub, elem, item, ipath) != 0)
             return -1;
     }
     return 0;
@@ -148,28 +112,28 @@ static int load_value(const loader *L, const param_desc *d, void *f,
     char exp[160];
     if (deref(L, v, path, kline, &v) != 0)
         return -1;
-    int line = v && fy_node_is_scalar(v) && node_line(v) ? node_line(v) : kline;
+    int line = v && fy_node_is_scalar(v) && yaml_node_line(v) ? yaml_node_line(v) : kline;
     if (d->type == PT_STRUCT) {
-        if (is_null(v))
+        if (yaml_node_is_null(v))
             return 0;
         if (!fy_node_is_mapping(v))
-            return yerr(L, line, path, "expected a mapping, got %s", kind_name(v));
+            return yerr(L, line, path, "expected a mapping, got %s", yaml_node_kind(v));
         return load_map(L, d->sub, f, v, path);
     }
     if (d->type == PT_LIST) {
-        if (!is_null(v) && !fy_node_is_sequence(v))
+        if (!yaml_node_is_null(v) && !fy_node_is_sequence(v))
             return yerr(L, kline, path, "expected a sequence of mappings, got %s",
-                        kind_name(v));
-        return load_list(L, d, f, is_null(v) ? NULL : v, path, kline);
+                        yaml_node_kind(v));
+        return load_list(L, d, f, yaml_node_is_null(v) ? NULL : v, path, kline);
     }
     param_expected_phrase(d, exp, sizeof exp);
     if (v && !fy_node_is_scalar(v))
-        return yerr(L, line, path, "expected %s, got %s", exp, kind_name(v));
-    if (is_null(v) && d->type != PT_STRING)
+        return yerr(L, line, path, "expected %s, got %s", exp, yaml_node_kind(v));
+    if (yaml_node_is_null(v) && d->type != PT_STRING)
         return yerr(L, line, path, "expected %s, got an empty value", exp);
     char where[PATH_MAX_LEN + 64];
     snprintf(where, sizeof where, "%s:%d: %s", L->file, line, path);
-    return param_parse_value(d, is_null(v) ? "" : fy_node_get_scalar0(v), f, where, L->e);
+    return param_parse_value(d, yaml_node_is_null(v) ? "" : fy_node_get_scalar0(v), f, where, L->e);
 }
 
 static int load_map(const loader *L, const param_table *t, void *obj,
@@ -179,10 +143,10 @@ static int load_map(const loader *L, const param_table *t, void *obj,
     struct fy_node_pair *p;
     while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node *k = fy_node_pair_key(p);
-        int kline = node_line(k) ? node_line(k) : node_line(map);
+        int kline = yaml_node_line(k) ? yaml_node_line(k) : yaml_node_line(map);
         if (!k || !fy_node_is_scalar(k) || fy_node_is_alias(k))
             return yerr(L, kline, path, "expected a plain key, got %s",
-                        k ? kind_name(k) : "an empty key");
+                        k ? yaml_node_kind(k) : "an empty key");
         const char *name = fy_node_get_scalar0(k);
         char kpath[PATH_MAX_LEN];
         if (snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "." : "", name) >=
@@ -194,7 +158,7 @@ static int load_map(const loader *L, const param_table *t, void *obj,
             struct fy_node *qk = fy_node_pair_key(q);
             if (qk && fy_node_is_scalar(qk) && !strcmp(fy_node_get_scalar0(qk), name))
                 return yerr(L, kline, kpath, "duplicate key (first given at line %d)",
-                            node_line(qk));
+                            yaml_node_line(qk));
         }
         const param_desc *d = param_find(t, name);
         if (!d) {
@@ -209,109 +173,31 @@ static int load_map(const loader *L, const param_table *t, void *obj,
     return 0;
 }
 
-typedef struct diag_sink {
-    char first[256]; /* first line libfyaml wanted to print, as a fallback */
-} diag_sink;
-
-static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag;
-    diag_sink *s = user;
-    if (!s->first[0])
-        snprintf(s->first, sizeof s->first, "%.*s", (int)len, buf);
-}
-
 int cfg_load_yaml_string(const param_table *t, void *obj, const char *name,
                          const char *text, cfg_src *src, sim_err *e)
 {
     loader L = {name ? name : "<string>", src, e};
-    diag_sink sink = {{0}};
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_out;
-    dc.user = &sink;
-    dc.colorize = false;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag)
-        return yerr(&L, 0, NULL, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pc = {0};
-    pc.flags = FYPCF_QUIET | FYPCF_ALLOW_DUPLICATE_KEYS;
-    pc.diag = diag;
-    struct fy_parser *fyp = fy_parser_create(&pc);
-    if (!fyp || fy_parser_set_string(fyp, text, strlen(text)) != 0) {
-        if (fyp)
-            fy_parser_destroy(fyp);
-        fy_diag_destroy(diag);
-        return yerr(&L, 0, NULL, "out of memory");
-    }
-    struct fy_document *doc = fy_parse_load_document(fyp);
-    struct fy_document *doc2 = doc ? fy_parse_load_document(fyp) : NULL;
-    int rc = 0;
-    if (fy_parser_get_stream_error(fyp)) {
-        void *it = NULL;
-        struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-        if (de)
-            rc = yerr(&L, de->line, NULL, "YAML syntax error: %s", de->msg);
-        else
-            rc = yerr(&L, 0, NULL, "YAML syntax error: %s",
-                      sink.first[0] ? sink.first : "unknown");
-    } else if (doc2) {
-        rc = yerr(&L, node_line(fy_document_root(doc2)), NULL,
-                  "a second YAML document; expected one document per file");
-    } else if (doc) { /* no document at all: an empty stream, all defaults */
-        struct fy_node *root = NULL;
-        rc = deref(&L, fy_document_root(doc), "", 1, &root);
-        if (rc == 0 && !is_null(root) && !fy_node_is_mapping(root))
-            rc = yerr(&L, node_line(root), NULL, "expected a mapping of keys at the top "
-                      "level, got %s", kind_name(root));
-        else if (rc == 0 && !is_null(root))
-            rc = load_map(&L, t, obj, root, "");
-    }
-    if (doc2)
-        fy_parse_document_destroy(fyp, doc2);
-    if (doc)
-        fy_parse_document_destroy(fyp, doc);
-    fy_parser_destroy(fyp);
-    fy_diag_destroy(diag);
+    /* duplicates are reported by load_map, with the first key's line */
+    yaml_doc *d = yaml_doc_parse(L.file, text, true, e);
+    if (!d)
+        return -1;
+    struct fy_node *root = NULL;
+    int rc = deref(&L, yaml_doc_root(d), "", 1, &root);
+    if (rc == 0 && !yaml_node_is_null(root) && !fy_node_is_mapping(root))
+        rc = yerr(&L, yaml_node_line(root), NULL, "expected a mapping of keys at the top "
+                  "level, got %s", yaml_node_kind(root));
+    else if (rc == 0 && !yaml_node_is_null(root))
+        rc = load_map(&L, t, obj, root, "");
+    yaml_doc_free(d);
     return rc;
 }
 
 int cfg_load_yaml(const param_table *t, void *obj, const char *path,
                   cfg_src *src, sim_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sim_errf(e, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0, k;
-    char *buf = malloc(cap);
-    while (buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
+    char *buf = yaml_read_text(path, e);
     if (!buf)
-        return sim_errf(e, "%s: cannot read: out of memory", path);
-    if (bad) {
-        free(buf);
-        return sim_errf(e, "%s: cannot read: %s", path, strerror(bad));
-    }
-    buf[n] = '\0';
-    const char *nul = memchr(buf, '\0', n);
-    if (nul) { /* the parser would stop there and silently ignore the rest */
-        int line = 1;
-        for (const char *p = buf; p < nul; p++)
-            line += *p == '\n';
-        free(buf);
-        return sim_errf(e, "%s:%d: NUL byte; expected a YAML text file", path, line);
-    }
+        return -1;
     int rc = cfg_load_yaml_string(t, obj, path, buf, src, e);
     free(buf);
     return rc;

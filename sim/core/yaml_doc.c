@@ -1,0 +1,173 @@
+/*
+ * yaml_doc.c - reading and parsing one YAML document with libfyaml,
+ * diagnostics collected into one-line errors (see yaml_doc.h).
+ */
+#include "yaml_doc.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct yaml_doc {
+    struct fy_diag *diag;
+    struct fy_parser *fyp;
+    struct fy_document *doc;
+};
+
+char *yaml_read_text(const char *path, sim_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sim_errf(e, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0, k;
+    char *buf = malloc(cap);
+    while (buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    int bad = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (!buf) {
+        sim_errf(e, "%s: cannot read: out of memory", path);
+        return NULL;
+    }
+    if (bad) {
+        free(buf);
+        sim_errf(e, "%s: cannot read: %s", path, strerror(bad));
+        return NULL;
+    }
+    buf[n] = '\0';
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        int line = 1;
+        for (const char *p = buf; p < nul; p++)
+            line += *p == '\n';
+        free(buf);
+        sim_errf(e, "%s:%d: NUL byte; expected a YAML text file", path, line);
+        return NULL;
+    }
+    return buf;
+}
+
+typedef struct diag_sink {
+    char first[256]; /* first line libfyaml wanted to print, as a fallback */
+} diag_sink;
+
+static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    (void)diag;
+    diag_sink *s = user;
+    if (!s->first[0])
+        snprintf(s->first, sizeof s->first, "%.*s", (int)len, buf);
+}
+
+void yaml_doc_free(yaml_doc *d)
+{
+    if (!d)
+        return;
+    if (d->doc)
+        fy_parse_document_destroy(d->fyp, d->doc);
+    if (d->fyp)
+        fy_parser_destroy(d->fyp);
+    if (d->diag)
+        fy_diag_destroy(d->diag);
+    free(d);
+}
+
+yaml_doc *yaml_doc_parse(const char *name, const char *text, bool allow_duplicate_keys,
+                         sim_err *e)
+{
+    diag_sink sink = {{0}};
+    yaml_doc *d = calloc(1, sizeof *d);
+    struct fy_diag_cfg dc;
+    fy_diag_cfg_default(&dc);
+    dc.fp = NULL;
+    dc.output_fn = diag_out;
+    dc.user = &sink;
+    dc.colorize = false;
+    if (d)
+        d->diag = fy_diag_create(&dc);
+    if (d && d->diag) {
+        fy_diag_set_collect_errors(d->diag, true);
+        struct fy_parse_cfg pc = {0};
+        pc.flags = FYPCF_QUIET | (allow_duplicate_keys ? FYPCF_ALLOW_DUPLICATE_KEYS : 0);
+        pc.diag = d->diag;
+        d->fyp = fy_parser_create(&pc);
+    }
+    if (!d || !d->fyp || fy_parser_set_string(d->fyp, text, strlen(text)) != 0) {
+        yaml_doc_free(d);
+        sim_errf(e, "%s: out of memory", name);
+        return NULL;
+    }
+    d->doc = fy_parse_load_document(d->fyp);
+    struct fy_document *doc2 = d->doc ? fy_parse_load_document(d->fyp) : NULL;
+    int failed = 0;
+    if (fy_parser_get_stream_error(d->fyp)) {
+        void *it = NULL;
+        struct fy_diag_error *de = fy_diag_errors_iterate(d->diag, &it);
+        if (de)
+            sim_errf(e, "%s:%d: YAML syntax error: %s", name, de->line, de->msg);
+        else
+            sim_errf(e, "%s: YAML syntax error: %s", name, sink.first[0] ? sink.first : "unknown");
+        failed = 1;
+    } else if (doc2) {
+        sim_errf(e, "%s:%d: a second YAML document; expected one document per file", name,
+                 yaml_node_line(fy_document_root(doc2)));
+        failed = 1;
+    }
+    if (doc2)
+        fy_parse_document_destroy(d->fyp, doc2);
+    if (failed) {
+        yaml_doc_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+struct fy_node *yaml_doc_root(const yaml_doc *d)
+{
+    return d->doc ? fy_document_root(d->doc) : NULL;
+}
+
+int yaml_node_line(struct fy_node *n)
+{
+    if (!n)
+        return 0;
+    if (fy_node_is_scalar(n) || fy_node_is_alias(n)) {
+        struct fy_token *t = fy_node_get_scalar_token(n);
+        const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+        return m ? m->line + 1 : 0;
+    }
+    void *it = NULL;
+    if (fy_node_is_mapping(n)) {
+        struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+        return p ? yaml_node_line(fy_node_pair_key(p)) : 0;
+    }
+    return yaml_node_line(fy_node_sequence_iterate(n, &it));
+}
+
+const char *yaml_node_kind(struct fy_node *n)
+{
+    return !n ? "nothing" : fy_node_is_mapping(n) ? "a mapping"
+                          : fy_node_is_sequence(n) ? "a sequence" : "a scalar";
+}
+
+bool yaml_node_is_null(struct fy_node *n)
+{
+    if (!n)
+        return true;
+    if (!fy_node_is_scalar(n) || fy_node_get_style(n) != FYNS_PLAIN)
+        return false;
+    const char *s = fy_node_get_scalar0(n);
+    return !s || !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+           !strcmp(s, "NULL");
+}
