@@ -113,3 +113,38 @@ bool u64map_del(u64map *m, uint64_t key, uint64_t *old)
     m->n--;
     return true;
 }
+
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t u64map_keys_between(const u64map *m, uint64_t lo, uint64_t hi, uint64_t **out)
+{
+    *out = NULL;
+    if (hi <= lo || !m->n)
+        return 0;
+    size_t n = 0, cap = 0;
+    uint64_t *v = NULL;
+    bool scan = hi - lo > m->cap;
+    for (uint64_t i = scan ? 0 : lo; scan ? i < m->cap : i < hi; i++) {
+        uint64_t k = scan ? m->s[i].key : i;
+        if (scan ? (k == U64MAP_EMPTY || k < lo || k >= hi) : !u64map_get(m, k))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            uint64_t *w = realloc(v, cap * sizeof *w);
+            if (!w) {
+                free(v);
+                return SIZE_MAX;
+            }
+            v = w;
+        }
+        v[n++] = k;
+    }
+    if (scan && n > 1)
+        qsort(v, n, sizeof *v, key_cmp);
+    *out = v;
+    return n;
+}

@@ -46,6 +46,12 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val);
 /* Remove key; true if it was present (its value into *old if old != NULL). */
 bool u64map_del(u64map *m, uint64_t key, uint64_t *old);
 
+/* The keys in [lo, hi), ascending, into *out (malloc'd, the caller frees;
+ * NULL when there are none). Probes each key of the range or scans the
+ * table, whichever is fewer steps. Returns the count, or SIZE_MAX when out
+ * of host memory. */
+size_t u64map_keys_between(const u64map *m, uint64_t lo, uint64_t hi, uint64_t **out);
+
 /* Iterate: for (size_t i = 0; u64map_next(m, &i, &slot);) */
 static inline bool u64map_next(const u64map *m, size_t *i, const u64map_slot **out)
 {

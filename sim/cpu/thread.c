@@ -289,7 +289,7 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
         te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
         t->la_entry[acc] = te;
     }
-    uint64_t rpn;
+    uint64_t rpn = 0;
     if (te && (acc != CPU_STORE || (te->prot & HPTE_PROT_W))) {
         rpn = te->rpn;
     } else if (walk(t, ea, vpn, shift, acc, &rpn, e) != 0) {

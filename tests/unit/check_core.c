@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/sched.h"
 #include "core/stats.h"
+#include "core/u64map.h"
 #include "core/err.h"
 
 #include "testutil.h"
@@ -233,6 +234,69 @@ START_TEST(err_one_line)
 }
 END_TEST
 
+/* u64map against a plain array over a small key space: random puts and
+ * deletes (backward-shift deletion must keep every key reachable), and
+ * keys_between in both of its modes (probe each key, scan the table). */
+START_TEST(u64map_matches_array_model)
+{
+    enum { KEYS = 4096 };
+    static uint64_t model[KEYS];
+    static bool present[KEYS];
+    memset(present, 0, sizeof present);
+    u64map m;
+    u64map_init(&m);
+    rng r;
+    rng_seed(&r, 7);
+    for (int step = 0; step < 200000; step++) {
+        unsigned i = (unsigned)rng_below(&r, KEYS);
+        uint64_t k = 100 + 3ull * i;
+        if (rng_below(&r, 3)) {
+            ck_assert_int_eq(u64map_put(&m, k, (uint64_t)step), 0);
+            model[i] = (uint64_t)step;
+            present[i] = true;
+        } else {
+            uint64_t old = 0;
+            ck_assert_int_eq(u64map_del(&m, k, &old), present[i]);
+            if (present[i])
+                ck_assert_uint_eq(old, model[i]);
+            present[i] = false;
+        }
+        if (step % 20000 == 0 || step == 199999) {
+            size_t n = 0;
+            for (unsigned j = 0; j < KEYS; j++) {
+                uint64_t *v = u64map_get(&m, 100 + 3ull * j);
+                ck_assert(present[j] == (v != NULL));
+                if (v)
+                    ck_assert_uint_eq(*v, model[j]);
+                n += present[j];
+            }
+            ck_assert_uint_eq(m.n, n);
+            ck_assert_uint_le(m.n * 4, m.cap * 3);
+        }
+    }
+    /* a narrow range probes, a wide one scans: both ascending and complete */
+    ck_assert_uint_gt(m.cap, 2000);
+    uint64_t spans[][2] = {{0, 600}, {1001, 3001}, {0, 1ull << 40}, {5000, 1ull << 33}, {5, 5}};
+    for (unsigned c = 0; c < 5; c++) {
+        uint64_t lo = spans[c][0], hi = spans[c][1], *keys;
+        size_t n = u64map_keys_between(&m, lo, hi, &keys), want = 0;
+        ck_assert_uint_ne(n, SIZE_MAX);
+        for (unsigned j = 0; j < KEYS; j++) {
+            uint64_t k = 100 + 3ull * j;
+            if (!present[j] || k < lo || k >= hi)
+                continue;
+            ck_assert_uint_lt(want, n);
+            ck_assert_uint_eq(keys[want], k);
+            want++;
+        }
+        ck_assert_uint_eq(n, want);
+        free(keys);
+    }
+    u64map_free(&m);
+    ck_assert_ptr_null(m.s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -253,6 +317,7 @@ int main(void)
     tcase_add_test(tc, stats_registry_dump);
     tcase_add_test(tc, resource_queueing);
     tcase_add_test(tc, err_one_line);
+    tcase_add_test(tc, u64map_matches_array_model);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -229,11 +229,18 @@ static void check_node(smr *s, const au_node *n, const char *what)
 static void check_range(smr *s, uint64_t base, uint64_t len, const char *what)
 {
     audit *a = s->audit_state;
-    for (uint64_t p = base >> 12; p < (base + len + 4095) >> 12; p++) {
-        uint64_t *h = u64map_get(&a->heads, p);
-        for (uint32_t i = h ? (uint32_t)*h : NIL; i != NIL; i = a->v[i].next)
+    uint64_t *pages;
+    size_t np = u64map_keys_between(&a->heads, base >> 12, (base + len + 4095) >> 12, &pages);
+    if (np == SIZE_MAX) {
+        smr_fail(s, "out of host memory in the auditor");
+        return;
+    }
+    for (size_t k = 0; k < np; k++) {
+        uint64_t *h = u64map_get(&a->heads, pages[k]);
+        for (uint32_t i = (uint32_t)*h; i != NIL; i = a->v[i].next)
             check_node(s, &a->v[i], what);
     }
+    free(pages);
     for (unsigned th = 0; th < s->h->env.nthreads; th++) {
         size_t n;
         const tlb_entry *e = tlb_entries(s->h->env.tlbs[th], &n);
@@ -300,14 +307,23 @@ void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
 {
     audit *a = s->audit_state;
     smr_hits ref = {0};
-    for (unsigned r = 0; r < t->n; r++)
-        for (uint64_t p = t->r[r].base >> 12; p < (t->r[r].base + t->r[r].len + 4095) >> 12; p++) {
-            uint64_t *h = u64map_get(&a->heads, p);
-            for (uint32_t i = h ? (uint32_t)*h : NIL; i != NIL; i = a->v[i].next)
+    for (unsigned r = 0; r < t->n; r++) {
+        uint64_t *pages;
+        size_t np = u64map_keys_between(&a->heads, t->r[r].base >> 12,
+                                        (t->r[r].base + t->r[r].len + 4095) >> 12, &pages);
+        if (np == SIZE_MAX)
+            goto oom;
+        for (size_t k = 0; k < np; k++) {
+            uint64_t *h = u64map_get(&a->heads, pages[k]);
+            for (uint32_t i = (uint32_t)*h; i != NIL; i = a->v[i].next)
                 if (smr_target_wants(t, a->v[i].lpid) && s->lp[a->v[i].lpid].alive &&
-                    smr_hits_push(&ref, a->v[i].lpid, ptex_of(s, a->v[i].lpid, a->v[i].addr)))
+                    smr_hits_push(&ref, a->v[i].lpid, ptex_of(s, a->v[i].lpid, a->v[i].addr))) {
+                    free(pages);
                     goto oom;
+                }
         }
+        free(pages);
+    }
     smr_hits_sort(&ref);
     smr_hits sorted = {0};
     for (size_t i = 0; i < hits->n; i++)

@@ -149,11 +149,18 @@ long smr_reclaim(smr *s, hcall_ctx *c, uint64_t pmb)
         return H_NO_MEM;
     }
     /* shared pages in it leave their SMRs */
-    for (uint64_t p = rg.base; p < rg.base + rg.len; p += 4096) {
-        uint64_t *v = u64map_get(&s->page_smr, p >> 12);
+    uint64_t *pages;
+    size_t np = u64map_keys_between(&s->page_smr, rg.base >> 12, (rg.base + rg.len) >> 12, &pages);
+    if (np == SIZE_MAX) {
+        smr_fail(s, "out of host memory reclaiming PMB %llu", (unsigned long long)pmb);
+        return H_NO_MEM;
+    }
+    for (size_t k = 0; k < np; k++) {
+        uint64_t *v = u64map_get(&s->page_smr, pages[k]); /* NULL: its large page went */
         if (v)
             smr_drop_page(s, c, *v >> 32, *v & 0xffffffffu);
     }
+    free(pages);
     /* move each LMB: take a slot outside, rewrite the owner's table */
     uint64_t *stash = malloc((hi - lo + 1) * sizeof *stash), nst = 0;
     if (!stash)
