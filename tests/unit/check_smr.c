@@ -1096,6 +1096,42 @@ START_TEST(trig_64k_pages)
 }
 END_TEST
 
+/* Mixed page sizes: a 4K H_ENTER inside a 64K attachment lands in the
+ * shared page and is refused for its size (it must not map the client's own
+ * memory behind the attachment); attachments of different sizes may not
+ * overlap, either way round. */
+START_TEST(mixed_sizes_inside_attachment)
+{
+    rig r;
+    rig_build(&r, (unsigned)_i, 3, 0, NULL);
+    uint64_t big, small;
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_CREATE, 16, 0, 0, 0, &big), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_ADD, big, 0x1000000, 2, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_CREATE, 12, 0, 0, 0, &small), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 0, H_SMR_ADD, small, 0x1100000, 4, 0, NULL), H_SUCCESS);
+    for (uint64_t id = big; id <= small; id += small - big)
+        ck_assert_int_eq(hcall(&r, 0, H_SMR_AUTHORIZE, id, 1, 0, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, big, 0, 0x2000000, 0, NULL), H_SUCCESS);
+    map m;
+    ck_assert_int_eq(enter(&r, 1, 0x30001000, 0x2001000, PSZ_4K, &m), H_PARAMETER);
+    ck_assert_int_eq(enter(&r, 1, 0x30000000, 0x2000000, PSZ_64K, &m), H_SUCCESS);
+    ck_assert_uint_eq(m.real, LMB + 0x1000000);
+    /* just outside the attachment: the client's own page */
+    ck_assert_int_eq(enter(&r, 1, 0x30010000, 0x2010000, PSZ_4K, &m), H_SUCCESS);
+    ck_assert_uint_ne(m.real >> 16, (LMB + 0x1000000) >> 16);
+    /* a 4K attachment inside the 64K one, and a 64K one over a 4K one */
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, small, 0, 0x2003000, 0, NULL), H_PARAMETER);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, small, 0, 0x2105000, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, big, 1, 0x2100000, 0, NULL), H_PARAMETER);
+    ck_assert_int_eq(hcall(&r, 1, H_SMR_MAP, big, 1, 0x2110000, 0, NULL), H_SUCCESS);
+    ck_assert_int_eq(enter(&r, 1, 0x40005000, 0x2105000, PSZ_4K, &m), H_SUCCESS);
+    ck_assert_uint_eq(m.real, LMB + 0x1100000);
+    sim_err e = {{0}};
+    ck_assert_msg(hyp_check_error(r.h, &e) == 0, "%s", e.msg);
+    rig_free(&r);
+}
+END_TEST
+
 static void add_trigger_tests(TCase *t)
 {
     tcase_add_loop_test(t, trig_unmap, 0, 3);
@@ -1108,6 +1144,7 @@ static void add_trigger_tests(TCase *t)
     tcase_add_loop_test(t, trig_reclaim_server_pmb, 0, 3);
     tcase_add_loop_test(t, trig_reclaim_client_pmb, 0, 3);
     tcase_add_loop_test(t, trig_64k_pages, 0, 3);
+    tcase_add_loop_test(t, mixed_sizes_inside_attachment, 0, 3);
     tcase_add_loop_test(t, trig_reclaim_two_lmb_pmb, 0, 3);
     tcase_add_loop_test(t, trig_second_lmb, 0, 3);
 }

@@ -82,7 +82,9 @@ bool smr_lpar_alive(const smr *s, unsigned lpid);
 bool smr_attached(const smr *s, unsigned lpid, uint64_t la);
 uint64_t smr_capacity(const smr *s); /* max SMR ids */
 
-/* Turn the auditor on or off (also hypervisor.smr.audit). */
+/* Turn the auditor on or off (also hypervisor.smr.audit). Once on, its
+ * index of HPTE writes stays current even while checks are off, so turning
+ * it on again checks against the true state (host time only, no cycles). */
 void smr_set_audit(smr *s, bool on);
 /* After an hcall: 0, or -1 with e set when the auditor found a violation
  * (the run must stop; the message names the LPAR, slot and page). */

@@ -177,6 +177,29 @@ static long h_authorize(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 }
 
 /* H_SMR_MAP(id, index, la): attach the caller's logical page la */
+/* Does [la, la+psz) of the caller overlap one of its attachments of another
+ * page size? Probes of the attachment table, for each size it has
+ * attachments of: the aligned base for a larger size, every slot of the
+ * range for a smaller one (only LPARs that mix sizes pay for this). */
+static bool overlaps_attachment(smr *s, hcall_ctx *c, uint64_t la, uint64_t psz)
+{
+    const smr_lpar *p = &s->lp[c->lpid];
+    for (unsigned k = 0; k < SMR_PAGE_SIZES; k++) {
+        uint64_t sz = 1ull << smr_size_shift(k);
+        if (!p->nattach_size[k] || sz == psz)
+            continue;
+        uint64_t lo = la & ~(sz - 1), hi = sz > psz ? lo + 1 : la + psz;
+        for (uint64_t a = lo; a < hi; a += sz) {
+            uint64_t key = smr_attach_key(c->lpid, a);
+            hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
+            hcall_steps(c, 1);
+            if (u64map_get(&s->attach, key))
+                return true;
+        }
+    }
+    return false;
+}
+
 static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
@@ -199,7 +222,8 @@ static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         return H_PARAMETER;
     uint64_t key = smr_attach_key(c->lpid, la);
     hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
-    if (u64map_get(&s->attach, key) || u64map_get(&s->grant, smr_attach_key(c->lpid, real)))
+    if (u64map_get(&s->attach, key) || u64map_get(&s->grant, smr_attach_key(c->lpid, real)) ||
+        overlaps_attachment(s, c, la, psz))
         return H_PARAMETER; /* double map */
     uint64_t own = hyp_logical_to_real(c->h, c->lpid, la);
     if (u64map_get(&s->page_smr, own >> 12))
@@ -214,6 +238,7 @@ static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     }
     hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_WRITE);
     s->lp[c->lpid].nattach++;
+    s->lp[c->lpid].nattach_size[smr_size_index(r->pshift)]++;
     s->stt.attaches++;
     /* FIG. 4, 408: record the mapping state */
     for (unsigned k = 0; k < SMR_STRATEGY_COUNT; k++)
@@ -365,16 +390,28 @@ static long h_reclaim(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 static uint64_t hook_xlate(void *ctx, hcall_ctx *c, uint64_t la)
 {
     smr *s = ctx;
-    if (!s->lp[c->lpid].nattach)
+    const smr_lpar *p = &s->lp[c->lpid];
+    if (!p->nattach)
         return UINT64_MAX;
-    uint64_t key = smr_attach_key(c->lpid, la);
-    hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
-    hcall_steps(c, 1);
-    uint64_t *v = u64map_get(&s->attach, key);
-    if (!v)
-        return UINT64_MAX;
-    const smr_region *r = &s->r[*v >> 32];
-    return r->pages[*v & 0xffffffffu].real + (la & ((1ull << r->pshift) - 1));
+    /* one probe of the attachment table per SMR page size the LPAR has
+     * attachments of (its per-size counts sit in its descriptor): a 4K
+     * H_ENTER inside a 64K attachment lands in the shared page, where
+     * check_enter refuses the size mismatch */
+    for (unsigned k = 0; k < SMR_PAGE_SIZES; k++) {
+        if (!p->nattach_size[k])
+            continue;
+        uint64_t base = la & ~((1ull << smr_size_shift(k)) - 1);
+        uint64_t key = smr_attach_key(c->lpid, base);
+        hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
+        hcall_steps(c, 1);
+        uint64_t *v = u64map_get(&s->attach, key);
+        if (!v)
+            continue;
+        const smr_region *r = &s->r[*v >> 32];
+        if (r->pshift == smr_size_shift(k))
+            return r->pages[*v & 0xffffffffu].real + (la - base);
+    }
+    return UINT64_MAX;
 }
 
 static long hook_check_enter(void *ctx, hcall_ctx *c, uint64_t ra, uint64_t bytes)
@@ -385,9 +422,9 @@ static long hook_check_enter(void *ctx, hcall_ctx *c, uint64_t ra, uint64_t byte
     uint64_t *v = u64map_get(&s->page_smr, ra >> 12);
     if (!v)
         return H_PRIVILEGE;
-    uint64_t id = *v >> 32;
+    uint64_t id = *v >> 32, page = ra & ~((1ull << s->r[id].pshift) - 1);
     hcall_mem(c, auth_addr(s, id, c->lpid), 8, MEM_READ);
-    if (!smr_vbit(s->r[id].auth, c->lpid) || !u64map_get(&s->grant, smr_attach_key(c->lpid, ra)))
+    if (!smr_vbit(s->r[id].auth, c->lpid) || !u64map_get(&s->grant, smr_attach_key(c->lpid, page)))
         return H_PRIVILEGE;
     return bytes == 1ull << s->r[id].pshift ? H_SUCCESS : H_PARAMETER;
 }

@@ -37,10 +37,16 @@ typedef struct smr_region {
     uint64_t *ref;      /* reference array row: LPARs that mapped a page */
 } smr_region;
 
+/* SMR page sizes (H_SMR_CREATE's page shift): 4K, 64K, 16M. */
+enum { SMR_PAGE_SIZES = 3 };
+static inline unsigned smr_size_index(unsigned pshift) { return pshift == 12 ? 0 : pshift == 16 ? 1 : 2; }
+static inline unsigned smr_size_shift(unsigned k) { return k == 0 ? 12 : k == 1 ? 16 : 24; }
+
 typedef struct smr_lpar {
     int32_t server_slot;  /* -1 until the LPAR creates its first SMR */
     bool alive;
     uint64_t nattach;     /* logical pages attached to shared pages */
+    uint64_t nattach_size[SMR_PAGE_SIZES]; /* ... of each SMR page size */
     uint64_t strat_paddr; /* the selected strategy's per-LPAR tables (export
                              vectors; rmap heads + revmap), laid out by it */
 } smr_lpar;

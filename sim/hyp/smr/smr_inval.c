@@ -130,6 +130,7 @@ void smr_detach(smr *s, smr_exec *x, unsigned lpid, uint64_t la)
     uint64_t real = s->r[id].pages[idx].real;
     u64map_del(&s->grant, smr_attach_key(lpid, real), NULL);
     s->lp[lpid].nattach--;
+    s->lp[lpid].nattach_size[smr_size_index(s->r[id].pshift)]--;
     s->stt.detaches++;
     uint64_t ck = smr_client_key(lpid, id);
     uint64_t *cnt = u64map_get(&s->client_smr, ck);

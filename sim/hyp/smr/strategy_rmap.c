@@ -3,7 +3,7 @@
  * way KVM keeps one (book3s_64_mmu_hv): a head word per 4K logical page of
  * each LPAR (8 B) and, per HPTE slot, a revmap entry {forw, back} (16 B)
  * linking every HPTE that maps the same real page into one chain. H_ENTER
- * links the new entry at the chain's tail, H_REMOVE unlinks it: O(1) each,
+ * links the new entry at the chain's front, H_REMOVE unlinks it: O(1) each,
  * charged to the map path. The search reads the head of every 4K page of
  * the target and follows its chain; it never reads an HPT it does not need.
  * Tables in hypervisor memory, per LPAR at its strategy address: heads
