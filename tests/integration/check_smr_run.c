@@ -4,7 +4,7 @@
  * every trigger, auditor on) for each strategy; the strategies agree on
  * the scenario's functional outcome; the LPAR-count and HPT-size scaling
  * the shipped sweep reports holds on small points; bad scenario input is
- * a one-line error.
+ * a one-line error; platform triggers inside running guests' traces.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +120,52 @@ START_TEST(bad_scenario)
 }
 END_TEST
 
+/* Platform triggers as hcall records in the traces of running guests: an
+ * LPAR terminates itself mid-trace and PMBs are reclaimed under both; the
+ * guests go on (re-faulting into emptied HPTs, on fresh memory), every
+ * trigger is an smr.invalidate, and the auditor finds nothing. */
+START_TEST(triggers_in_guest_traces)
+{
+    char *trc = malloc(64 * 1024), *p = trc;
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int pass = 0; pass < 3; pass++) {
+        for (int i = 0; i < 200; i++)
+            p += sprintf(p, "%s 0x%x 8\n", pass == 2 ? "S" : "L", 0x10000000 + i * 4096);
+        p += sprintf(p, pass == 0 ? "H 0xe020 0\n" : pass == 1 ? "H 0xe024 0\nH 0xe024 1\n" : "");
+    }
+    ck_assert_int_eq(tu_write_file(tu_tmp("trig.txt"), trc), 0);
+    free(trc);
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg,
+             "machine: {name: t, seed: 1, modules: 1, cores_per_module: 1, threads_per_core: 2}\n"
+             "hypervisor: {lmb_size: 256M, spare_lmbs: 2, smr: {audit: true}}\n"
+             "lpars:\n"
+             "  - {name: a, memory: 512M, vcpus: [{thread: 0, trace: %s}]}\n"
+             "  - {name: b, memory: 256M, vcpus: [{thread: 1, trace: %s}]}\n",
+             tu_tmp("trig.txt"), tu_tmp("trig.txt"));
+    ck_assert_int_eq(tu_write_file(tu_tmp("trig.yaml"), cfg), 0);
+    for (int s = 0; s < 3; s++) {
+        char set[64], out[64];
+        snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategies[s]);
+        snprintf(out, sizeof out, "trig-%d.csv", s);
+        const char *sets[] = {set, NULL};
+        char *csv = run_csv(tu_tmp("trig.yaml"), sets, tu_tmp(out));
+        ck_assert_double_eq(csv_get(csv, "audit.violations"), 0);
+        /* two terminations (one per LPAR), reclaims of PMB 0 (refused: the
+         * hypervisor's) and PMB 1 (twice: once per LPAR) */
+        ck_assert_double_eq(csv_get(csv, "ops.smr.terminate.count"), 2);
+        ck_assert_double_eq(csv_get(csv, "ops.smr.reclaim.count"), 4);
+        ck_assert_double_ge(csv_get(csv, "ops.smr.invalidate.count"), 3);
+        /* the terminated LPAR's HPT was wiped, then it re-faulted */
+        ck_assert_double_ge(csv_get(csv, "hypervisor.hptes_removed"), 200);
+        ck_assert_double_ge(csv_get(csv, "ops.page_fault.count"), 600);
+        ck_assert_double_eq(csv_get(csv, "cpu.thread0.stores"), 200);
+        ck_assert_double_eq(csv_get(csv, "cpu.thread1.stores"), 200);
+        free(csv);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("smr_run");
@@ -128,6 +174,7 @@ int main(void)
     tcase_add_test(t, audit_short);
     tcase_add_test(t, scaling);
     tcase_add_test(t, bad_scenario);
+    tcase_add_test(t, triggers_in_guest_traces);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
 }
