@@ -81,6 +81,7 @@ smr *smr_create(hyp *h, sim_err *e)
     u64map_init(&s->attach);
     u64map_init(&s->grant);
     u64map_init(&s->client_smr);
+    u64map_init(&s->scan_cursor);
     if (!s->r || !s->slot_lpid)
         goto oom;
     for (uint64_t i = 0; i < c->max_servers; i++)
@@ -145,6 +146,7 @@ void smr_destroy(smr *s)
     u64map_free(&s->attach);
     u64map_free(&s->grant);
     u64map_free(&s->client_smr);
+    u64map_free(&s->scan_cursor);
     smr_audit_destroy(s->audit_state);
     free(s);
 }
@@ -205,25 +207,41 @@ void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind ki
     if (!x)
         return;
     uint64_t win = s->cfg.scan_outstanding, sample = s->cfg.scan_sample_lines;
-    uint64_t lines = 0, windows = 0, spent = 0, off = 0;
-    while (off < bytes) {
-        if (sample && lines >= sample) {
-            /* the rest of the stream at the mean window time measured so far */
-            uint64_t rest = (bytes - off + HPT_PTEG_BYTES * win - 1) / (HPT_PTEG_BYTES * win);
-            op_charge(&x->op, x->p_memory, (uint64_t)((unsigned __int128)spent * rest / windows));
+    uint64_t total = (bytes + HPT_PTEG_BYTES - 1) / HPT_PTEG_BYTES, first = 0, n = total;
+    uint64_t *cur = NULL;
+    if (sample && total > sample) {
+        /* sample the lines after those the previous scan of this region
+         * sampled: they have not been touched since its last full pass */
+        cur = u64map_get(&s->scan_cursor, paddr);
+        if (!cur && u64map_put(&s->scan_cursor, paddr, 0) != 0) {
+            smr_fail(s, "out of host memory for the scan sampler");
             return;
         }
+        cur = u64map_get(&s->scan_cursor, paddr);
+        first = *cur;
+        n = sample;
+        *cur = (first + sample) % total;
+    }
+    uint64_t windows = 0, spent = 0;
+    for (uint64_t done = 0; done < n;) {
         /* a window of lines issued together; the stream advances by the
          * slowest, so DRAM bank and bus contention set the pace */
         uint64_t now = x->op.end, worst = 0;
-        for (uint64_t i = 0; i < win && off < bytes; i++, off += HPT_PTEG_BYTES, lines++) {
-            uint64_t lat = mem_access(x->port, paddr + off, HPT_PTEG_BYTES, kind, now);
+        for (uint64_t i = 0; i < win && done < n; i++, done++) {
+            uint64_t line = (first + done) % total;
+            uint64_t lat = mem_access(x->port, paddr + line * HPT_PTEG_BYTES, HPT_PTEG_BYTES,
+                                      kind, now);
             if (lat > worst)
                 worst = lat;
         }
         op_charge(&x->op, x->p_memory, worst);
         spent += worst;
         windows++;
+    }
+    if (n < total) {
+        /* the rest of the stream at the mean window time of the sample */
+        uint64_t rest = (total - n + win - 1) / win;
+        op_charge(&x->op, x->p_memory, (uint64_t)((unsigned __int128)spent * rest / windows));
     }
 }
 

@@ -29,9 +29,10 @@ static const param_desc smr_param_list[] = {
      "Cache lines a sequential HPT scan keeps in flight (hardware prefetch / miss queue); "
      "assumption, POWER9 L1D has 8-12 load-miss entries.", F(scan_outstanding), NULL},
     {"scan_sample_lines", PT_UINT, "lines", "8192", 0, 1e12, NULL,
-     "Lines of an HPT scan that go through the caches and DRAM one by one; the rest of the scan "
-     "is charged at the mean time per window measured on them (0 = every line: exact but slow "
-     "for 512 MiB HPTs).", F(scan_sample_lines), NULL},
+     "Lines of an HPT scan that go through the caches and DRAM one by one, each scan of a "
+     "region taking the lines after its previous sample; the rest of the scan is charged at "
+     "the mean time per window measured on them (0 = every line: exact but slow for 512 MiB "
+     "HPTs).", F(scan_sample_lines), NULL},
     {"audit", PT_BOOL, "", "false", 0, 0, NULL,
      "Check after every sharing operation that no HPTE or TLB entry maps a page its LPAR was "
      "not given, and that every strategy finds the same mappings (slow; also --audit).",

@@ -143,6 +143,7 @@ struct smr {
     u64map attach;        /* smr_attach_key(lpid, la) -> id << 32 | index */
     u64map grant;         /* smr_attach_key(lpid, real) -> (la >> 12) + 1 of its attachment */
     u64map client_smr;    /* smr_client_key(lpid, id) -> attachments of lpid to pages of id */
+    u64map scan_cursor;   /* stream start address -> line its next sample starts at */
     const smr_strategy_ops *ops[SMR_STRATEGY_COUNT];
     void *st[SMR_STRATEGY_COUNT];
     unsigned sel;
@@ -162,7 +163,10 @@ void smr_steps(smr_exec *x, uint64_t n);
 smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c);
 /* Access [paddr, paddr+bytes) line by line (MEM_READ for a scan, MEM_ZERO
  * to clear) with scan_outstanding lines in flight (a hardware-prefetched
- * stream); beyond scan_sample_lines, at the mean time measured so far. */
+ * stream). A region longer than scan_sample_lines has that many lines
+ * simulated, from where its previous sample stopped (so repeated scans
+ * meet lines as cold as a full scan would leave them), and the rest
+ * charged at the mean window time of the sample. */
 void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind kind);
 /* Call fn for every valid HPTE of lpid (host side, no cycles), skipping
  * the 64K chunks never written; fn may clear the entry it is given.
