@@ -18,6 +18,7 @@ typedef struct run_opts {
 typedef struct progress {
     double start, last;
     bool shown;
+    const machine *m;
 } progress;
 
 static void on_progress(void *ctx, uint64_t records, uint64_t cycles)
@@ -28,6 +29,15 @@ static void on_progress(void *ctx, uint64_t records, uint64_t cycles)
         return;
     p->last = now;
     p->shown = true;
+    uint64_t done, total;
+    if (machine_scenario_progress(p->m, &done, &total) && done < total) {
+        double el = now - p->start;
+        fprintf(stderr, "\rlparsim: scenario %llu/%llu operations (%.1f%%), %.1f M cycles, %.1f s, "
+                        "ETA %.0f s   ",
+                (unsigned long long)done, (unsigned long long)total, 100.0 * (double)done / (double)total,
+                (double)cycles / 1e6, el, done ? el * (double)(total - done) / (double)done : 0.0);
+        return;
+    }
     fprintf(stderr, "\rlparsim: %.1f M records, %.1f M cycles, %.1f s, %.2f M records/s   ",
             (double)records / 1e6, (double)cycles / 1e6, now - p->start,
             (double)records / 1e6 / (now - p->start));
@@ -90,7 +100,7 @@ static int simulate(const machine_config *c, const cfg_src *src, const run_opts 
     machine *m = machine_create(c, src, &e);
     if (!m)
         return cli_fail(&e);
-    progress p = {t0, t0, false};
+    progress p = {t0, t0, false, m};
     int rc = machine_run(m, cli_progress_wanted() ? on_progress : NULL, &p, &e);
     double host = cli_now() - t0;
     if (p.shown)

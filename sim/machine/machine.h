@@ -78,7 +78,8 @@ typedef struct machine machine;
 machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e);
 void machine_destroy(machine *m);
 
-/* Progress callback: called about every `period` simulated records. */
+/* Progress callback: called about every `period` simulated records, and
+ * every 256 operations of a scenario (machine_scenario_progress). */
 typedef void (*machine_progress_fn)(void *ctx, uint64_t records, uint64_t cycles);
 
 /* Replay every bound vCPU's trace to its end. 0 or -1 with e set (the
@@ -108,6 +109,8 @@ void machine_set_memory_below(machine *m, memhier_below below);
 uint64_t machine_cycles(const machine *m);
 uint64_t machine_records(const machine *m);
 uint64_t machine_total_records_hint(const machine *m); /* 0 if unknown */
+/* A scenario's operations done and configured; false without a scenario. */
+bool machine_scenario_progress(const machine *m, uint64_t *done, uint64_t *total);
 
 /* Every figure of the run (machine summary, ops, component stats) into j;
  * host timing (sim.host_seconds ...) is added by the caller. */

@@ -114,6 +114,7 @@ struct scenario {
     uint64_t np;
     uint64_t *next_top; /* per generated LPAR: next attach page from the top */
     uint64_t now;
+    uint64_t done;      /* operations issued */
     scen_stats st;
     sim_err *e;
 };
@@ -390,7 +391,14 @@ static void one_op(scenario *s)
     }
 }
 
-int scenario_run(scenario *s, sim_err *e)
+void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total, uint64_t *cycle)
+{
+    *done = s->done;
+    *total = s->c.ops;
+    *cycle = s->now;
+}
+
+int scenario_run(scenario *s, void (*tick)(void *ctx), void *ctx, sim_err *e)
 {
     machine *m = s->m;
     for (uint64_t j = 0; j < s->np; j++) {
@@ -408,6 +416,9 @@ int scenario_run(scenario *s, sim_err *e)
         one_op(s);
         if (hyp_check_error(m->hyp, e) != 0)
             return -1;
+        s->done = i + 1;
+        if (tick && s->done % 256 == 0)
+            tick(ctx);
     }
     return 0;
 }
