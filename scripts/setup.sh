@@ -11,11 +11,12 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # gcc-powerpc64le.. qemu-user record POWER programs (scripts/record-ppc64le.sh,
 # used by the test suite); gnuplot-nox and parallel serve lparsim sweep
-# (plots, GNU parallel jobs; both used by the test suite)
+# (plots, GNU parallel jobs; both used by the test suite); time (GNU time)
+# measures peak memory in scripts/smr_scale.sh
 pkgs=(build-essential cmake pkg-config zlib1g-dev check libfyaml-dev
       libcapstone-dev libsystemc-dev
       gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-user
-      gnuplot-nox parallel)
+      gnuplot-nox parallel time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
