@@ -151,22 +151,17 @@ static int load_group(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
 
 static int load_groups(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)
 {
-    n = sweep_deref(n);
-    if (!n || !fy_node_is_sequence(n) || fy_node_sequence_item_count(n) == 0)
-        return sweep_perr(P, kline, "groups: expected a non-empty list of mappings "
-                          "(name, grid, zip), got %s",
-                          n && fy_node_is_sequence(n) ? "an empty list" : yaml_node_kind(n));
-    s->groups = calloc((size_t)fy_node_sequence_item_count(n), sizeof *s->groups);
+    static const char what[] = "name, grid, zip";
+    size_t count = sweep_mapping_list(P, n, kline, "groups", what);
+    if (!count)
+        return -1;
+    s->groups = calloc(count, sizeof *s->groups);
     if (!s->groups)
         return sweep_perr(P, kline, "out of memory");
     void *it = NULL;
     struct fy_node *item;
-    while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
-        item = sweep_deref(item);
-        int line = yaml_node_line(item) ? yaml_node_line(item) : kline;
-        if (!fy_node_is_mapping(item))
-            return sweep_perr(P, line, "groups: expected a mapping (name, grid, zip), got %s",
-                              yaml_node_kind(item));
+    int line, more;
+    while ((more = sweep_next_mapping(P, n, &it, kline, "groups", what, &item, &line)) > 0) {
         struct fy_node *nm = fy_node_mapping_lookup_by_string(item, "name", FY_NT);
         if (!nm)
             return sweep_perr(P, line, "groups: a group without 'name'; expected name: WORD");
@@ -184,7 +179,7 @@ static int load_groups(const sweep_parser *P, sweep_spec *s, struct fy_node *n, 
         if (bad)
             return -1;
     }
-    return 0;
+    return more;
 }
 
 static int load_seeds(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)

@@ -29,6 +29,14 @@ int sweep_scalar_list(const sweep_parser *P, struct fy_node *n, int kline, const
 int sweep_bool(const sweep_parser *P, struct fy_node *n, int kline, const char *key, bool *out);
 /* n must be a non-empty mapping. */
 int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const char *key);
+/* A `key:` that must be a non-empty list of mappings (`what` lists their
+ * keys in errors): the item count, or 0 with the error set. */
+size_t sweep_mapping_list(const sweep_parser *P, struct fy_node *n, int kline, const char *key,
+                          const char *what);
+/* The next item of such a list: 1 with *item and *line, 0 at the end, -1
+ * (error set) when it is not a mapping. *it starts NULL. */
+int sweep_next_mapping(const sweep_parser *P, struct fy_node *n, void **it, int kline,
+                       const char *key, const char *what, struct fy_node **item, int *line);
 /* A pair's key text (NULL with the error set if it is not a plain scalar). */
 const char *sweep_key(const sweep_parser *P, struct fy_node_pair *p, int *line);
 bool sweep_word_ok(const char *s);       /* [A-Za-z0-9_-]+ */

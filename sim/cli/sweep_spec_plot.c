@@ -126,24 +126,18 @@ static int load_plot(const sweep_parser *P, sweep_spec *s, struct fy_node *m, in
 
 int sweep_load_plots(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)
 {
-    n = sweep_deref(n);
-    if (!n || !fy_node_is_sequence(n) || fy_node_sequence_item_count(n) == 0)
-        return sweep_perr(P, kline, "plots: expected a non-empty list of mappings (name, x, y, "
-                          "...), got %s",
-                          n && fy_node_is_sequence(n) ? "an empty list" : yaml_node_kind(n));
-    s->plots = calloc((size_t)fy_node_sequence_item_count(n), sizeof *s->plots);
+    static const char what[] = "name, x, y, ...";
+    size_t count = sweep_mapping_list(P, n, kline, "plots", what);
+    if (!count)
+        return -1;
+    s->plots = calloc(count, sizeof *s->plots);
     if (!s->plots)
         return sweep_perr(P, kline, "out of memory");
     void *it = NULL;
     struct fy_node *item;
-    while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
-        item = sweep_deref(item);
-        int line = yaml_node_line(item) ? yaml_node_line(item) : kline;
-        if (!fy_node_is_mapping(item))
-            return sweep_perr(P, line, "plots: expected a mapping (name, x, y, ...), got %s",
-                              yaml_node_kind(item));
+    int line, more;
+    while ((more = sweep_next_mapping(P, n, &it, kline, "plots", what, &item, &line)) > 0)
         if (load_plot(P, s, item, line) != 0)
             return -1;
-    }
-    return 0;
+    return more;
 }

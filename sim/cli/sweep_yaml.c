@@ -126,6 +126,33 @@ int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const c
     return 0;
 }
 
+size_t sweep_mapping_list(const sweep_parser *P, struct fy_node *n, int kline, const char *key,
+                          const char *what)
+{
+    n = sweep_deref(n);
+    if (!n || !fy_node_is_sequence(n) || fy_node_sequence_item_count(n) == 0) {
+        sweep_perr(P, kline, "%s: expected a non-empty list of mappings (%s), got %s", key, what,
+                   n && fy_node_is_sequence(n) ? "an empty list" : yaml_node_kind(n));
+        return 0;
+    }
+    return (size_t)fy_node_sequence_item_count(n);
+}
+
+int sweep_next_mapping(const sweep_parser *P, struct fy_node *n, void **it, int kline,
+                       const char *key, const char *what, struct fy_node **item, int *line)
+{
+    struct fy_node *x = fy_node_sequence_iterate(sweep_deref(n), it);
+    if (!x)
+        return 0;
+    x = sweep_deref(x);
+    *line = yaml_node_line(x) ? yaml_node_line(x) : kline;
+    if (!fy_node_is_mapping(x))
+        return sweep_perr(P, *line, "%s: expected a mapping (%s), got %s", key, what,
+                          yaml_node_kind(x));
+    *item = x;
+    return 1;
+}
+
 const char *sweep_key(const sweep_parser *P, struct fy_node_pair *p, int *line)
 {
     struct fy_node *k = fy_node_pair_key(p);
