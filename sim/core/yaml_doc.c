@@ -83,9 +83,39 @@ void yaml_doc_free(yaml_doc *d)
     free(d);
 }
 
+/* Offset of the first byte that is not part of well-formed UTF-8 (no
+ * overlong forms, surrogates or code points above U+10FFFF), or -1. */
+static long utf8_bad_at(const unsigned char *s)
+{
+    for (const unsigned char *p = s; *p;) {
+        unsigned c = *p, n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                                     : (c & 0xF8) == 0xF0 ? 3 : 4;
+        if (n == 4 || (n == 1 && c < 0xC2) || (c == 0xF4 && p[1] > 0x8F) || c > 0xF4 ||
+            (c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+            (c == 0xF0 && p[1] < 0x90))
+            return (long)(p - s);
+        for (unsigned i = 1; i <= n; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return (long)(p - s);
+        p += n + 1;
+    }
+    return -1;
+}
+
 yaml_doc *yaml_doc_parse(const char *name, const char *text, bool allow_duplicate_keys,
                          sim_err *e)
 {
+    /* YAML is Unicode text; libfyaml 0.7 can loop forever on some invalid
+     * bytes (a directive line "%\xdb"), so they are refused first */
+    long bad = utf8_bad_at((const unsigned char *)text);
+    if (bad >= 0) {
+        int line = 1;
+        for (long i = 0; i < bad; i++)
+            line += text[i] == '\n';
+        sim_errf(e, "%s:%d: invalid UTF-8 (byte 0x%02X); expected a UTF-8 text file", name, line,
+                 (unsigned char)text[bad]);
+        return NULL;
+    }
     diag_sink sink = {{0}};
     yaml_doc *d = calloc(1, sizeof *d);
     struct fy_diag_cfg dc;

@@ -25,7 +25,8 @@ typedef struct yaml_doc yaml_doc;
 char *yaml_read_text(const char *path, sim_err *e);
 
 /* Parse text (named `name` in messages) as at most one document. NULL
- * with e = "NAME:LINE: YAML syntax error: ..." or "NAME:LINE: a second YAML
+ * with e = "NAME:LINE: invalid UTF-8 (byte 0x..); expected a UTF-8 text
+ * file", "NAME:LINE: YAML syntax error: ..." or "NAME:LINE: a second YAML
  * document; expected one document per file". allow_duplicate_keys leaves
  * duplicates to the caller (which may report them with more context). */
 yaml_doc *yaml_doc_parse(const char *name, const char *text, bool allow_duplicate_keys,

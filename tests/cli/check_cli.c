@@ -275,6 +275,11 @@ START_TEST(run_yaml_syntax)
     snprintf(p, sizeof p, "%s", tu_tmp("junk.yaml"));
     wbytes(p, junk, sizeof junk);
     fails(1, ARGV("run", p), NEED("junk.yaml"));
+    /* invalid UTF-8 (libfyaml 0.7 would loop forever on this directive) */
+    const char dir[] = "%\xdb";
+    snprintf(p, sizeof p, "%s", tu_tmp("dir.yaml"));
+    wbytes(p, dir, sizeof dir - 1);
+    fails(1, ARGV("run", p), NEED("dir.yaml:1:", "invalid UTF-8 (byte 0xDB)"));
 }
 END_TEST
 

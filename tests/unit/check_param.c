@@ -424,6 +424,27 @@ START_TEST(error_syntax_quiet)
 }
 END_TEST
 
+/* Text must be UTF-8: well-formed multibyte text loads; a stray Latin-1
+ * byte, a surrogate, an overlong form or a truncated sequence is named by
+ * line and byte (libfyaml 0.7 loops forever on "%\xdb"). */
+START_TEST(error_invalid_utf8)
+{
+    t_cfg c;
+    fresh(&c);
+    sim_err e;
+    ck_assert_msg(cfg_load_yaml_string(&top_t, &c, CFG, "label: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n",
+                                       NULL, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(c.label, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    param_free(&top_t, &c);
+    load_err("%\xdb", CFG ":1: invalid UTF-8 (byte 0xDB); expected a UTF-8 text file");
+    load_err("dram:\n  channels: 2\nlabel: caf\xe9\n",
+             CFG ":3: invalid UTF-8 (byte 0xE9); expected a UTF-8 text file");
+    load_err("label: \xed\xa0\x80\n", CFG ":1: invalid UTF-8 (byte 0xED); expected a UTF-8 text file");
+    load_err("label: \xc0\xaf\n", CFG ":1: invalid UTF-8 (byte 0xC0); expected a UTF-8 text file");
+    load_err("label: \xe2\x82", CFG ":1: invalid UTF-8 (byte 0xE2); expected a UTF-8 text file");
+}
+END_TEST
+
 START_TEST(error_missing_file)
 {
     sim_err e;
@@ -581,6 +602,7 @@ static Suite *param_suite(void)
     tcase_add_test(tc, error_values);
     tcase_add_test(tc, error_structure);
     tcase_add_test(tc, error_syntax_quiet);
+    tcase_add_test(tc, error_invalid_utf8);
     tcase_add_test(tc, error_missing_file);
     tcase_add_test(tc, load_replaces_list_and_aliases);
     suite_add_tcase(s, tc);
