@@ -4,9 +4,8 @@
  * leak. Built and run by scripts/fuzz.sh (clang), not by the test suite.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <unistd.h>
 
+#include "fuzz_file.h"
 #include "machine/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -14,12 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/lparsim-fuzz-config-%d.yaml", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    if (fuzz_write_input(data, size, "config", path) != 0)
         return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
     machine_config c;
     sim_err e;
     if (machine_config_init(&c, &e) == 0) {

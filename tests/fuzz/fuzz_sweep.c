@@ -5,10 +5,9 @@
  * scripts/fuzz.sh (clang), not by the test suite.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "fuzz_file.h"
 #include "sweep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -16,12 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/lparsim-fuzz-sweep-%d.yaml", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    if (fuzz_write_input(data, size, "sweep", path) != 0)
         return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
     sweep_spec s;
     memset(&s, 0, sizeof s);
     sim_err e;
