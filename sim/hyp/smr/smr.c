@@ -208,16 +208,14 @@ void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind ki
         return;
     uint64_t win = s->cfg.scan_outstanding, sample = s->cfg.scan_sample_lines;
     uint64_t total = (bytes + HPT_PTEG_BYTES - 1) / HPT_PTEG_BYTES, first = 0, n = total;
-    uint64_t *cur = NULL;
     if (sample && total > sample) {
         /* sample the lines after those the previous scan of this region
          * sampled: they have not been touched since its last full pass */
-        cur = u64map_get(&s->scan_cursor, paddr);
-        if (!cur && u64map_put(&s->scan_cursor, paddr, 0) != 0) {
+        if (!u64map_get(&s->scan_cursor, paddr) && u64map_put(&s->scan_cursor, paddr, 0) != 0) {
             smr_fail(s, "out of host memory for the scan sampler");
             return;
         }
-        cur = u64map_get(&s->scan_cursor, paddr);
+        uint64_t *cur = u64map_get(&s->scan_cursor, paddr);
         first = *cur;
         n = sample;
         *cur = (first + sample) % total;

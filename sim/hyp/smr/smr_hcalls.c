@@ -176,7 +176,16 @@ static long h_authorize(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     return H_SUCCESS;
 }
 
-/* H_SMR_MAP(id, index, la): attach the caller's logical page la */
+/* One charged probe of the attachment table: the caller's attachment at
+ * logical address la (its value, id << 32 | index), or NULL. */
+static const uint64_t *probe_attach(smr *s, hcall_ctx *c, uint64_t la)
+{
+    uint64_t key = smr_attach_key(c->lpid, la);
+    hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
+    hcall_steps(c, 1);
+    return u64map_get(&s->attach, key);
+}
+
 /* Does [la, la+psz) of the caller overlap one of its attachments of another
  * page size? Probes of the attachment table, for each size it has
  * attachments of: the aligned base for a larger size, every slot of the
@@ -189,17 +198,14 @@ static bool overlaps_attachment(smr *s, hcall_ctx *c, uint64_t la, uint64_t psz)
         if (!p->nattach_size[k] || sz == psz)
             continue;
         uint64_t lo = la & ~(sz - 1), hi = sz > psz ? lo + 1 : la + psz;
-        for (uint64_t a = lo; a < hi; a += sz) {
-            uint64_t key = smr_attach_key(c->lpid, a);
-            hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
-            hcall_steps(c, 1);
-            if (u64map_get(&s->attach, key))
+        for (uint64_t a = lo; a < hi; a += sz)
+            if (probe_attach(s, c, a))
                 return true;
-        }
     }
     return false;
 }
 
+/* H_SMR_MAP(id, index, la): attach the caller's logical page la */
 static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
@@ -401,10 +407,7 @@ static uint64_t hook_xlate(void *ctx, hcall_ctx *c, uint64_t la)
         if (!p->nattach_size[k])
             continue;
         uint64_t base = la & ~((1ull << smr_size_shift(k)) - 1);
-        uint64_t key = smr_attach_key(c->lpid, base);
-        hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
-        hcall_steps(c, 1);
-        uint64_t *v = u64map_get(&s->attach, key);
+        const uint64_t *v = probe_attach(s, c, base);
         if (!v)
             continue;
         const smr_region *r = &s->r[*v >> 32];
