@@ -84,29 +84,13 @@ bool machine_scenario_progress(const machine *m, uint64_t *done, uint64_t *total
 {
     if (!m->scen)
         return false;
-    uint64_t cycle;
-    scenario_progress(m->scen, done, total, &cycle);
+    scenario_progress(m->scen, done, total);
     return true;
-}
-
-typedef struct scen_tick {
-    machine *m;
-    machine_progress_fn fn;
-    void *ctx;
-} scen_tick;
-
-static void on_scen_tick(void *v)
-{
-    scen_tick *t = v;
-    uint64_t done, total, cycle, now = machine_now(t->m);
-    scenario_progress(t->m->scen, &done, &total, &cycle);
-    t->fn(t->ctx, machine_records(t->m), cycle > now ? cycle : now);
 }
 
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
 {
-    scen_tick t = {m, fn, ctx};
-    if (m->scen && scenario_run(m->scen, fn ? on_scen_tick : NULL, &t, e) != 0)
+    if (m->scen && scenario_run(m->scen, fn, ctx, e) != 0)
         return -1;
     return machine_run_until(m, UINT64_MAX, fn, ctx, e) < 0 ? -1 : 0;
 }

@@ -391,14 +391,14 @@ static void one_op(scenario *s)
     }
 }
 
-void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total, uint64_t *cycle)
+void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total)
 {
     *done = s->done;
     *total = s->c.ops;
-    *cycle = s->now;
 }
 
-int scenario_run(scenario *s, void (*tick)(void *ctx), void *ctx, sim_err *e)
+int scenario_run(scenario *s, void (*fn)(void *ctx, uint64_t records, uint64_t cycles), void *ctx,
+                 sim_err *e)
 {
     machine *m = s->m;
     for (uint64_t j = 0; j < s->np; j++) {
@@ -417,8 +417,10 @@ int scenario_run(scenario *s, void (*tick)(void *ctx), void *ctx, sim_err *e)
         if (hyp_check_error(m->hyp, e) != 0)
             return -1;
         s->done = i + 1;
-        if (tick && s->done % 256 == 0)
-            tick(ctx);
+        if (fn && s->done % 256 == 0) {
+            uint64_t now = machine_now(m);
+            fn(ctx, machine_records(m), s->now > now ? s->now : now);
+        }
     }
     return 0;
 }

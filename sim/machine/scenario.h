@@ -48,11 +48,13 @@ typedef struct scenario scenario;
 scenario *scenario_create(struct machine *m, const scenario_config *c, uint64_t seed, sim_err *e);
 void scenario_destroy(scenario *s);
 /* Set up, then run the operations interleaved with the traced vCPUs,
- * calling tick(ctx) (if not NULL) every 256 operations. 0 or -1 with e set
- * (an auditor violation or a failed set-up). */
-int scenario_run(scenario *s, void (*tick)(void *ctx), void *ctx, sim_err *e);
-/* Operations done so far and configured; the cycle the scenario reached. */
-void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total, uint64_t *cycle);
+ * calling fn (a machine_progress_fn, may be NULL) every 256 operations with
+ * the records replayed and the cycle reached. 0 or -1 with e set (an
+ * auditor violation or a failed set-up). */
+int scenario_run(scenario *s, void (*fn)(void *ctx, uint64_t records, uint64_t cycles), void *ctx,
+                 sim_err *e);
+/* Operations done so far and configured. */
+void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total);
 
 #ifdef __cplusplus
 }
