@@ -23,10 +23,10 @@ printf "%-14s %10s %13s %12s %10s %9s\n" strategy ops invalidations audit_checks
 for s in "${strategies[@]}"; do
   rc=0
   "$bin" run "$top/configs/smr/audit.yaml" -q --csv "$out/$s.csv" \
-      --set hypervisor.smr.strategy="$s" --set scenario.ops="$ops" || rc=$?
+      --set hypervisor.smr.strategy="$s" --set drivers.smr.ops="$ops" || rc=$?
   if [ ! -s "$out/$s.csv" ]; then echo "$s: run failed (exit $rc)"; status=1; continue; fi
   v=$(val "$out/$s.csv" audit.violations)
-  printf "%-14s %10d %13d %12d %10d %9.1f\n" "$s" "$(val "$out/$s.csv" scenario.ops)" \
+  printf "%-14s %10d %13d %12d %10d %9.1f\n" "$s" "$(val "$out/$s.csv" drivers.smr.ops)" \
     "$(val "$out/$s.csv" ops.smr.invalidate.count)" "$(val "$out/$s.csv" audit.checks)" "$v" \
     "$(val "$out/$s.csv" sim.host_seconds)"
   [ "$v" -eq 0 ] && [ $rc -eq 0 ] || status=1

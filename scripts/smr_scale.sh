@@ -16,12 +16,12 @@ cfg="$top/configs/smr/scale-1000-lpars.yaml"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 val() { awk -F, -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"; }
-only_unshare=(--set scenario.mix.map=0 --set scenario.mix.unmap=0 --set scenario.mix.deauthorize=0
-              --set scenario.mix.destroy=0 --set scenario.mix.terminate=0
-              --set scenario.mix.reclaim=0 --set scenario.mix.unshare=1)
+only_unshare=(--set drivers.smr.mix.map=0 --set drivers.smr.mix.unmap=0 --set drivers.smr.mix.deauthorize=0
+              --set drivers.smr.mix.destroy=0 --set drivers.smr.mix.terminate=0
+              --set drivers.smr.mix.reclaim=0 --set drivers.smr.mix.unshare=1)
 for ops in 0 "$n"; do
   /usr/bin/time -f "%M" -o "$out/rss$ops" "$bin" run "$cfg" -q --csv "$out/run$ops.csv" \
-      --set scenario.ops="$ops" "${only_unshare[@]}"
+      --set drivers.smr.ops="$ops" "${only_unshare[@]}"
 done
 t0=$(val "$out/run0.csv" sim.host_seconds)
 t1=$(val "$out/run$n.csv" sim.host_seconds)

@@ -30,9 +30,9 @@ static void on_progress(void *ctx, uint64_t records, uint64_t cycles)
     p->last = now;
     p->shown = true;
     uint64_t done, total;
-    if (machine_scenario_progress(p->m, &done, &total) && done < total) {
+    if (machine_driver_progress(p->m, &done, &total) && done < total) {
         double el = now - p->start;
-        fprintf(stderr, "\rlparsim: scenario %llu/%llu operations (%.1f%%), %.1f M cycles, %.1f s, "
+        fprintf(stderr, "\rlparsim: drivers %llu/%llu operations (%.1f%%), %.1f M cycles, %.1f s, "
                         "ETA %.0f s   ",
                 (unsigned long long)done, (unsigned long long)total, 100.0 * (double)done / (double)total,
                 (double)cycles / 1e6, el, done ? el * (double)(total - done) / (double)done : 0.0);
@@ -69,7 +69,7 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **pos, int 
         } else if (!strcmp(argv[i], "--audit")) {
             if (o->nsets == 64)
                 return cli_usage("too many --set options (at most 64)");
-            o->sets[o->nsets++] = "hypervisor.smr.audit=true";
+            o->sets[o->nsets++] = "hypervisor.audit=true"; /* every enabled feature's */
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             o->quiet = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {

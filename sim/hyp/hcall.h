@@ -1,10 +1,12 @@
 /*
  * hcall.h - PAPR hypervisor-call numbers, flags and return codes for the
  * hashed page table (values as in PAPR / Linux asm/hvcall.h), and the
- * dispatcher's entry point. Each hcall is one op record "hcall.<NAME>" with
- * parts compute (entry/exit and per-step work), memory (the hypervisor's own
- * modeled accesses: LMB table, HPTEs), tlb (invalidation work) and queueing
- * (waiting for the LPAR's tlbie lock).
+ * name look-up of every registered hcall. Each of these PAPR hcalls is one
+ * op record "hcall.<NAME>" with parts compute (entry/exit and per-step
+ * work), memory (the hypervisor's own modeled accesses: LMB table, HPTEs),
+ * tlb (invalidation work) and queueing (waiting for the LPAR's tlbie lock).
+ * A feature's hcalls are ops named by the feature (e.g. "smr.create") with
+ * those four parts first and its own after them (feature.h).
  */
 #ifndef LPARSIM_HYP_HCALL_H
 #define LPARSIM_HYP_HCALL_H
@@ -64,7 +66,9 @@ extern "C" {
 #define H_BULK_REMOVE_PTEX 0x00ffffffffffffffULL
 #define H_BULK_REMOVE_MAX_BATCH 4
 
-const char *hcall_name(uint64_t opcode); /* "H_ENTER", or NULL if unknown */
+/* Name of any registered hcall, PAPR's or a feature's ("H_ENTER",
+ * "H_SMR_CREATE"), whether or not its feature is enabled; NULL if none. */
+const char *hcall_name(uint64_t opcode);
 
 #ifdef __cplusplus
 }

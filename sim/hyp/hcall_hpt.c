@@ -7,8 +7,10 @@
  * Every access the hypervisor makes is charged through the calling
  * thread's caches at the real address of the data: the LMB-table word that
  * translates the guest's logical page, the PTEG line searched, the HPTE
- * words written. Removal follows the ordering rule: clear the HPTE, tlbie
- * (LPAR-scoped, serialised per LPAR), then the slot is free.
+ * words written. Removals and downgrades go through the invalidation
+ * pipeline (inval.h): clear or downgrade the HPTE, make the TLBs coherent
+ * (the coherency strategy; eager LPAR-scoped tlbie by default), then the
+ * slot is free.
  */
 #include <assert.h>
 #include <string.h>
@@ -16,23 +18,9 @@
 #include "hyp_int.h"
 #include "mmu/hpte_vpn.h"
 
-const char *hcall_name(uint64_t opcode)
-{
-    switch (opcode) {
-    case H_REMOVE: return "H_REMOVE";
-    case H_ENTER: return "H_ENTER";
-    case H_READ: return "H_READ";
-    case H_CLEAR_MOD: return "H_CLEAR_MOD";
-    case H_CLEAR_REF: return "H_CLEAR_REF";
-    case H_PROTECT: return "H_PROTECT";
-    case H_BULK_REMOVE: return "H_BULK_REMOVE";
-    default: return NULL;
-    }
-}
-
 static hyp_lpar *lpar_of(hcall_ctx *c)
 {
-    return &c->h->lpars[c->lpid];
+    return c->h->lpars[c->lpid];
 }
 
 static bool ptex_ok(const hpt *t, uint64_t ptex)
@@ -57,37 +45,6 @@ static void write_hpte(hcall_ctx *c, const hpt *t, uint64_t ptex, hpte x)
 static int entry_psize(hpte x)
 {
     return hpte_decode_psize_any(x.v, x.r);
-}
-
-static uint64_t entry_real(hpte x)
-{
-    int ps = entry_psize(x);
-    return ps < 0 ? UINT64_MAX : hpte_real_addr(x.r, (hpt_psize)ps);
-}
-
-static void notify_remove(hcall_ctx *c, uint64_t ptex, hpte old)
-{
-    hyp *h = c->h;
-    h->st.hptes_removed++;
-    for (unsigned i = 0; i < h->next; i++)
-        if (h->ext[i].on_remove)
-            h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, entry_real(old));
-}
-
-void hyp_clear_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old)
-{
-    const hpt *t = &c->h->lpars[lpid].hpt;
-    write_hpte(c, t, ptex, (hpte){0, 0});
-    hyp *h = c->h;
-    h->st.hptes_removed++;
-    for (unsigned i = 0; i < h->next; i++)
-        if (h->ext[i].on_remove) {
-            /* the hooks see the LPAR that owned the entry */
-            unsigned caller = c->lpid;
-            c->lpid = lpid;
-            h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, entry_real(old));
-            c->lpid = caller;
-        }
 }
 
 /* H_ENTER(flags, ptex, pteh, ptel) -> rets[0] = ptex used */
@@ -142,38 +99,9 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t at = pteg * HPT_PTEG_SLOTS + (uint64_t)slot;
     hcall_steps(c, 1);
     write_hpte(c, t, at, n);
-    c->h->st.hptes_inserted++;
-    for (unsigned i = 0; i < c->h->next; i++)
-        if (c->h->ext[i].on_insert)
-            c->h->ext[i].on_insert(c->h->ext[i].ctx, c, at, n, ra);
+    hyp_notify_insert(c, at, n, ra);
     rets[0] = at;
     return H_SUCCESS;
-}
-
-/* The tlbie operand of entry x in slot ptex: its VPN and page size. */
-static void entry_vpn(const hpt *t, hpte x, uint64_t ptex, uint64_t *vpn, uint8_t *psize)
-{
-    int ps = entry_psize(x);
-    *psize = (uint8_t)(ps < 0 ? PSZ_4K : ps);
-    *vpn = hpte_slot_vpn(t, x.v, ptex, (hpt_psize)*psize);
-}
-
-/* Invalidate every TLB's copy of entry x (one global tlbie). */
-static void tlbie_entry(hcall_ctx *c, const hpt *t, hpte x, uint64_t ptex)
-{
-    uint64_t vpn;
-    uint8_t ps;
-    entry_vpn(t, x, ptex, &vpn, &ps);
-    hcall_tlbie(c, &vpn, &ps, 1);
-}
-
-/* Clear an entry that matched and collect its VPN for the tlbie batch. */
-static void remove_entry(hcall_ctx *c, const hpt *t, uint64_t ptex, hpte old, uint64_t *vpn,
-                         uint8_t *psize)
-{
-    write_hpte(c, t, ptex, (hpte){0, 0});
-    entry_vpn(t, old, ptex, vpn, psize);
-    notify_remove(c, ptex, old);
 }
 
 /* H_REMOVE(flags, ptex, avpn) -> rets[0..1] = old v, r */
@@ -185,10 +113,10 @@ static long h_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     hpte old = read_hpte(c, t, a[1]);
     if (!hpte_avpn_match(old.v, a[0], a[2]))
         return H_NOT_FOUND;
-    uint64_t vpn;
-    uint8_t ps;
-    remove_entry(c, t, a[1], old, &vpn, &ps);
-    hcall_tlbie(c, &vpn, &ps, 1);
+    hyp_batch b;
+    hyp_batch_init(&b, c, c->lpid);
+    hyp_batch_clear(&b, a[1], old);
+    hyp_batch_commit(&b);
     rets[0] = old.v;
     rets[1] = old.r;
     return H_SUCCESS;
@@ -209,9 +137,11 @@ static long h_protect(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
                     (flags & (HPTE_R_PP | HPTE_R_N | HPTE_R_KEY_LO));
     uint64_t mask = HPTE_R_PP0 | HPTE_R_PP | HPTE_R_N | HPTE_R_KEY_HI | HPTE_R_KEY_LO;
     hpte n = {old.v, (old.r & ~mask) | bits};
-    /* write invalid, invalidate, write valid */
-    write_hpte(c, t, ptex, (hpte){old.v & ~HPTE_V_VALID, old.r});
-    tlbie_entry(c, t, old, ptex);
+    /* write invalid, make the TLBs coherent, write valid */
+    hyp_batch b;
+    hyp_batch_init(&b, c, c->lpid);
+    hyp_batch_downgrade(&b, ptex, old, (hpte){old.v & ~HPTE_V_VALID, old.r});
+    hyp_batch_commit(&b);
     hcall_steps(c, 1);
     write_hpte(c, t, ptex, n);
     return H_SUCCESS;
@@ -267,8 +197,10 @@ static long h_clear_ref(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     rets[0] = x.r;
     if (x.r & HPTE_R_R) {
         x.r &= ~HPTE_R_R;
-        write_hpte(c, t, a[1], x);
-        tlbie_entry(c, t, x, a[1]);
+        hyp_batch b;
+        hyp_batch_init(&b, c, c->lpid);
+        hyp_batch_downgrade(&b, a[1], x, x);
+        hyp_batch_commit(&b);
     }
     return H_SUCCESS;
 }
@@ -287,8 +219,10 @@ static long h_clear_mod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         return H_NOT_FOUND;
     rets[0] = x.r;
     if (x.r & HPTE_R_C) {
-        write_hpte(c, t, ptex, (hpte){x.v & ~HPTE_V_VALID, x.r});
-        tlbie_entry(c, t, x, ptex);
+        hyp_batch b;
+        hyp_batch_init(&b, c, c->lpid);
+        hyp_batch_downgrade(&b, ptex, x, (hpte){x.v & ~HPTE_V_VALID, x.r});
+        hyp_batch_commit(&b);
         x.r &= ~HPTE_R_C;
         write_hpte(c, t, ptex, x);
     }
@@ -300,9 +234,8 @@ static long h_clear_mod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 static long h_bulk_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     const hpt *t = &lpar_of(c)->hpt;
-    uint64_t vpns[H_BULK_REMOVE_MAX_BATCH];
-    uint8_t ps[H_BULK_REMOVE_MAX_BATCH];
-    unsigned n = 0;
+    hyp_batch b;
+    hyp_batch_init(&b, c, c->lpid);
     long rc = H_SUCCESS;
     memcpy(rets, a, 8 * sizeof *rets);
     for (unsigned i = 0; i < H_BULK_REMOVE_MAX_BATCH; i++) {
@@ -333,21 +266,20 @@ static long h_bulk_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
             rets[2 * i] = resp | H_BULK_REMOVE_NOT_FOUND;
             continue;
         }
-        remove_entry(c, t, ptex, old, &vpns[n], &ps[n]);
-        n++;
+        hyp_batch_clear(&b, ptex, old);
         rets[2 * i] = resp | H_BULK_REMOVE_SUCCESS | ((old.r & (HPTE_R_R | HPTE_R_C)) << 51);
     }
-    hcall_tlbie(c, vpns, ps, n);
+    hyp_batch_commit(&b);
     return rc;
 }
 
-int hyp_register_hpt_hcalls(hyp *h)
-{
-    return hyp_register_hcall(h, H_ENTER, "H_ENTER", h_enter) |
-           hyp_register_hcall(h, H_REMOVE, "H_REMOVE", h_remove) |
-           hyp_register_hcall(h, H_PROTECT, "H_PROTECT", h_protect) |
-           hyp_register_hcall(h, H_READ, "H_READ", h_read) |
-           hyp_register_hcall(h, H_BULK_REMOVE, "H_BULK_REMOVE", h_bulk_remove) |
-           hyp_register_hcall(h, H_CLEAR_REF, "H_CLEAR_REF", h_clear_ref) |
-           hyp_register_hcall(h, H_CLEAR_MOD, "H_CLEAR_MOD", h_clear_mod);
-}
+const hyp_hcall_desc hyp_papr_hcalls[] = {
+    {H_ENTER, "H_ENTER", NULL, NULL, h_enter},
+    {H_REMOVE, "H_REMOVE", NULL, NULL, h_remove},
+    {H_PROTECT, "H_PROTECT", NULL, NULL, h_protect},
+    {H_READ, "H_READ", NULL, NULL, h_read},
+    {H_BULK_REMOVE, "H_BULK_REMOVE", NULL, NULL, h_bulk_remove},
+    {H_CLEAR_REF, "H_CLEAR_REF", NULL, NULL, h_clear_ref},
+    {H_CLEAR_MOD, "H_CLEAR_MOD", NULL, NULL, h_clear_mod},
+};
+const size_t hyp_papr_hcall_count = sizeof hyp_papr_hcalls / sizeof hyp_papr_hcalls[0];

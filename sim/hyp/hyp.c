@@ -1,16 +1,19 @@
 /*
- * hyp.c - hypervisor object: parameters, LPAR creation (LMBs + HPT), hcall
- * dispatch and the charge helpers shared by hcall handlers (see hyp.h).
+ * hyp.c - hypervisor object: parameters, creation (the enabled features in
+ * registry order), LPAR creation (LMBs, HPT, reverse-map tables), hcall
+ * dispatch (one check of every feature after each hcall), HPTE hooks and
+ * listeners, and the charge helpers shared by hcall handlers (see hyp.h).
  */
 #include "hyp_int.h"
-#include "hyp/smr/smr.h"
+#include "registry_params.h"
+#include "rmap_int.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HYP_F(f) offsetof(hyp_config, f)
-static const param_desc hyp_param_list[] = {
+static const param_desc hyp_param_all[] = {
     {"memory", PT_SIZE, "bytes", "0", 0, 0x1p62, NULL,
      "Real memory reserved at address 0 for the hypervisor (LMB tables, every LPAR's HPT); "
      "0 reserves just enough, rounded up to whole LMBs.", HYP_F(memory), NULL},
@@ -32,12 +35,24 @@ static const param_desc hyp_param_list[] = {
     {"spare_lmbs", PT_UINT, "LMBs", "0", 0, 1e9, NULL,
      "Free LMB slots the machine has beyond what the LPARs take (memory sized automatically): "
      "room for PMB reclaim to move LMBs and for restarted LPARs.", HYP_F(spare_lmbs), NULL},
-    {"smr", PT_STRUCT, NULL, NULL, 0, 0, NULL, "Shared memory regions (seed 000).",
-     HYP_F(smr), &smr_params},
+    {"scan_outstanding", PT_UINT, "lines", "8", 1, 64, NULL,
+     "Cache lines a sequential HPT scan or wipe keeps in flight (hardware prefetch / miss "
+     "queue); assumption, POWER9 L1D has 8-12 load-miss entries.", HYP_F(scan_outstanding), NULL},
+    {"scan_sample_lines", PT_UINT, "lines", "8192", 0, 1e12, NULL,
+     "Lines of an HPT scan or wipe that go through the caches and DRAM one by one, each scan of "
+     "a region taking the lines after its previous sample; the rest is charged at the mean time "
+     "per window measured on them (0 = every line: exact but slow for 512 MiB HPTs).",
+     HYP_F(scan_sample_lines), NULL},
+    {"audit", PT_BOOL, "", "false", 0, 0, NULL,
+     "Turn on the auditor of every enabled feature (also `lparsim run --audit`); the run stops "
+     "at the first violation with its message.", HYP_F(audit), NULL},
+    /* hypervisor.<feature>: one entry per registered feature */
+    HYP_FEATURE_LIST(HYP_FEATURE_PARAM)
 };
-const param_table hyp_params = {"hypervisor", sizeof(hyp_config), hyp_param_list,
-                                PARAM_COUNT(hyp_param_list),
-                                "The hypervisor: its memory, LMBs, hcall costs and HPT sizing."};
+const param_table hyp_params = {"hypervisor", sizeof(hyp_config), hyp_param_all,
+                                PARAM_COUNT(hyp_param_all),
+                                "The hypervisor: its memory, LMBs, hcall costs, HPT sizing and "
+                                "features (hypervisor.<feature>, off unless enabled)."};
 
 static const stat_desc hyp_stat_list[] = {
     {"hcalls", SK_COUNTER, "calls", "hcalls made by all LPARs", offsetof(hyp_stats, hcalls), NULL},
@@ -66,8 +81,8 @@ static void store_write(void *ctx, uint64_t pa, uint64_t v)
     int rc = physmem_write64(h->env.pm, pa, v);
     assert(rc == 0);
     (void)rc;
-    if (h->hpte_write_hook)
-        h->hpte_write_hook(h->hpte_write_ctx, pa);
+    for (unsigned i = 0; i < h->nlisten; i++)
+        h->listen[i].fn(h->listen[i].ctx, pa);
 }
 
 static uint64_t pow2_ceil(uint64_t v)
@@ -96,6 +111,27 @@ static uint64_t lmbtab_bytes(const hyp_config *c, uint64_t memory)
     return (8 * n + 127) & ~127ULL;
 }
 
+static uint64_t round128(uint64_t b)
+{
+    return (b + 127) & ~127ULL;
+}
+
+/* Does an enabled feature want the reverse map, and charged? */
+static bool wants_rmap(const hyp_config *c, bool *charged)
+{
+    bool any = false;
+    *charged = false;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++) {
+        bool ch = false;
+        if (hyp_cfg_enabled(&c->feature[f]) && hyp_features[f]->wants_rmap &&
+            hyp_features[f]->wants_rmap(c->feature[f].bytes, &ch)) {
+            any = true;
+            *charged |= ch;
+        }
+    }
+    return any;
+}
+
 uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t *lpar_memory,
                            const uint64_t *hpt_bytes)
 {
@@ -104,17 +140,64 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
     uint64_t *sz = calloc((size_t)nlpars + 1, sizeof *sz);
     if (!sz)
         return UINT64_MAX;
+    bool charged;
+    bool rmap = wants_rmap(c, &charged) && charged;
     uint64_t tables = 0;
     for (unsigned i = 0; i < nlpars; i++) {
         tables += lmbtab_bytes(c, lpar_memory[i]);
         sz[i] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
+        if (rmap)
+            tables += round128(hyp_rmap_lpar_bytes(lpar_memory[i], sz[i]));
     }
     uint64_t need = lmb_plan(sz, sz, nlpars) + tables;
-    need += (smr_memory_needed(&c->smr, c->lmb_size, nlpars, lpar_memory, sz) + 127) & ~127ULL;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (hyp_cfg_enabled(&c->feature[f]) && hyp_features[f]->memory_needed)
+            need += round128(hyp_features[f]->memory_needed(c->feature[f].bytes, c, nlpars,
+                                                            lpar_memory, sz));
     free(sz);
     if (need == 0)
         need = 1;
     return (need + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
+}
+
+static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, sim_err *e)
+{
+    if (h->nhcalls == HYP_MAX_HCALLS)
+        return sim_errf(e, "hcall registry: more than %d hcalls", HYP_MAX_HCALLS);
+    char op[96];
+    if (!d->op_name)
+        snprintf(op, sizeof op, "hcall.%s", d->name);
+    h->hcalls[h->nhcalls++] =
+        (hyp_hcall_entry){d->opcode, d->fn, fs,
+                          ops_declare(h->env.ops, d->op_name ? d->op_name : op,
+                                      "hypervisor call",
+                                      d->parts ? d->parts : "compute,memory,tlb,queueing")};
+    return 0;
+}
+
+static int create_features(hyp *h, sim_err *e)
+{
+    if (hyp_check_hcall_ranges(hyp_feature_ranges, hyp_features, HYP_NFEATURES, e) != 0)
+        return -1;
+    for (size_t i = 0; i < hyp_papr_hcall_count; i++)
+        if (register_hcall(h, &hyp_papr_hcalls[i], NULL, e) != 0)
+            return -1;
+    bool charged;
+    if (wants_rmap(&h->cfg, &charged) && !(h->rmap = hyp_rmap_create(h, charged)))
+        return sim_errf(e, "out of host memory");
+    for (unsigned f = 0; f < HYP_NFEATURES; f++) {
+        const hyp_feature *ft = hyp_features[f];
+        const hyp_feature_cfg *fc = &h->cfg.feature[f];
+        if (!hyp_cfg_enabled(fc))
+            continue;
+        h->feat[f] = ft->create(h, fc->bytes, h->cfg.audit, e);
+        if (!h->feat[f])
+            return sim_err_prefix(e, "hypervisor.%s", ft->name);
+        for (size_t i = 0; i < ft->nhcalls; i++)
+            if (register_hcall(h, &ft->hcalls[i], h->feat[f], e) != 0)
+                return -1;
+    }
+    return 0;
 }
 
 hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim_err *e)
@@ -126,10 +209,11 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     }
     h->cfg = *c;
     h->env = *env;
+    h->coh = &hyp_eager_tlbie;
+    u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
-        hyp_register_hpt_hcalls(h) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
-        !(h->smr = smr_create(h, e))) {
+        create_features(h, e) != 0) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);
@@ -142,33 +226,26 @@ void hyp_destroy(hyp *h)
 {
     if (!h)
         return;
-    smr_destroy(h->smr);
+    for (unsigned f = HYP_NFEATURES; f-- > 0;)
+        if (h->feat[f])
+            hyp_features[f]->destroy(h->feat[f]);
+    hyp_rmap_destroy(h->rmap);
     for (unsigned i = 0; i < h->nlpars; i++) {
-        free(h->lpars[i].name);
-        free(h->lpars[i].lmb_base);
+        free(h->lpars[i]->name);
+        free(h->lpars[i]->lmb_base);
+        free(h->lpars[i]);
     }
     free(h->lpars);
+    u64map_free(&h->scan_cursor);
     lmb_space_free(&h->lmb);
     free(h);
 }
 
-int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+/* Everything of a new LPAR but its registration: HPT, LMB table, LMBs. */
+static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                     sim_err *e)
 {
     const hyp_config *c = &h->cfg;
-    if (memory == 0 || memory % c->lmb_size != 0)
-        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs; expected a "
-                           "multiple of hypervisor.lmb_size = %llu",
-                        (unsigned long long)memory, (unsigned long long)c->lmb_size);
-    if (h->nlpars == h->cap) {
-        unsigned cap = h->cap ? 2 * h->cap : 8;
-        hyp_lpar *v = realloc(h->lpars, cap * sizeof *v);
-        if (!v)
-            return sim_errf(e, "out of host memory");
-        h->lpars = v;
-        h->cap = cap;
-    }
-    hyp_lpar *lp = &h->lpars[h->nlpars];
-    memset(lp, 0, sizeof *lp);
     lp->memory = memory;
     lp->nlmbs = memory / c->lmb_size;
     uint64_t hsize = hyp_hpt_size(c, memory, hpt_bytes);
@@ -181,14 +258,13 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
                         (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
     uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
     lp->lmbtab_paddr = lmb_hyp_alloc_top(&h->lmb, lmbtab_bytes(c, memory), 128);
-    if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX)
+    if (h->rmap && hyp_rmap_charged(h->rmap) && lp->lmbtab_paddr != UINT64_MAX)
+        lp->rmap_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_rmap_lpar_bytes(memory, hsize), 128);
+    if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX || lp->rmap_paddr == UINT64_MAX)
         return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
-                           "%llu bytes; raise hypervisor.memory or set it to 0 (automatic)",
+                           "%llu bytes and its tables; raise hypervisor.memory or set it to 0 "
+                           "(automatic)",
                         (unsigned long long)h->lmb.hyp_bytes, (unsigned long long)hsize);
-    if (h->nlpars >= c->smr.max_lpars)
-        return sim_errf(e, "LPAR %u is one too many for hypervisor.smr.max_lpars = %llu (the bits "
-                           "of each SMR's reference array); raise it",
-                        h->nlpars, (unsigned long long)c->smr.max_lpars);
     hpt_store st = {store_read, store_write, h};
     if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
         return -1;
@@ -206,22 +282,57 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
     }
     for (uint64_t k = 0; k < lp->nlmbs; k++)
         lp->lmb_base[k] = physmem_read64(h->env.pm, lp->lmbtab_paddr + 8 * k);
-    h->nlpars++;
-    if (smr_lpar_added(h->smr, h->nlpars - 1, e) != 0)
+    return 0;
+}
+
+int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+{
+    const hyp_config *c = &h->cfg;
+    if (memory == 0 || memory % c->lmb_size != 0)
+        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs; expected a "
+                           "multiple of hypervisor.lmb_size = %llu",
+                        (unsigned long long)memory, (unsigned long long)c->lmb_size);
+    if (h->nlpars == h->cap) {
+        unsigned cap = h->cap ? 2 * h->cap : 8;
+        hyp_lpar **v = realloc(h->lpars, cap * sizeof *v);
+        if (!v)
+            return sim_errf(e, "out of host memory");
+        h->lpars = v;
+        h->cap = cap;
+    }
+    /* each LPAR apart, so that guests' pointers to its HPT survive the
+     * creation of more LPARs (a driver's) */
+    hyp_lpar *lp = calloc(1, sizeof *lp);
+    if (!lp)
+        return sim_errf(e, "out of host memory");
+    h->lpars[h->nlpars] = lp;
+    int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
+    if (rc != 0) {
+        free(lp);
         return -1;
+    }
+    h->nlpars++;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->lpar_added &&
+            hyp_features[f]->lpar_added(h->feat[f], h->nlpars - 1, e) != 0)
+            return -1;
     return (int)h->nlpars - 1;
 }
 
 unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
-const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid].name; }
-const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid) { return &h->lpars[lpid].hpt; }
-uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid) { return h->lpars[lpid].memory; }
+const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid]->name; }
+const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid) { return &h->lpars[lpid]->hpt; }
+uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid) { return h->lpars[lpid]->memory; }
 uint64_t hyp_lmb_size(const hyp *h) { return h->cfg.lmb_size; }
 uint64_t hyp_memory_bytes(const hyp *h) { return h->lmb.hyp_bytes; }
+void *hyp_feature_state(const hyp *h, unsigned index)
+{
+    return index < HYP_NFEATURES ? h->feat[index] : NULL;
+}
 
 uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la)
 {
-    const hyp_lpar *lp = &h->lpars[lpid];
+    const hyp_lpar *lp = h->lpars[lpid];
     if (la >= lp->memory)
         return UINT64_MAX;
     return lp->lmb_base[la / h->cfg.lmb_size] + la % h->cfg.lmb_size;
@@ -256,36 +367,38 @@ uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
     return hyp_xlate_logical(c, lp, la);
 }
 
+void hyp_fail(hyp *h, const sim_err *e)
+{
+    if (h->failed)
+        return;
+    h->failed = true;
+    h->err = *e;
+}
+
+/* Latch the first error any enabled feature reports. */
+static void check_features(hyp *h)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES && !h->failed; f++) {
+        sim_err e;
+        sim_err_clear(&e);
+        if (h->feat[f] && hyp_features[f]->check_error &&
+            hyp_features[f]->check_error(h->feat[f], &e) != 0)
+            hyp_fail(h, &e);
+    }
+}
+
 int hyp_check_error(const hyp *h, sim_err *e)
 {
-    return h->smr ? smr_check_error(h->smr, e) : 0;
+    if (!h->failed)
+        return 0;
+    if (e)
+        *e = h->err;
+    return -1;
 }
 
 uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
 {
     return tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, now, NULL);
-}
-
-int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn)
-{
-    char op[96];
-    snprintf(op, sizeof op, "hcall.%s", name);
-    return hyp_register_hcall_op(h, opcode, op, NULL, fn);
-}
-
-int hyp_register_hcall_op(hyp *h, uint64_t opcode, const char *op, const char *parts,
-                          hcall_fn fn)
-{
-    for (unsigned i = 0; i < h->nhcalls; i++)
-        if (h->hcalls[i].opcode == opcode)
-            return -1;
-    if (h->nhcalls == HYP_MAX_HCALLS)
-        return -1;
-    h->hcalls[h->nhcalls++] =
-        (hyp_hcall_entry){opcode, fn,
-                          ops_declare(h->env.ops, op, "hypervisor call",
-                                      parts ? parts : "compute,memory,tlb,queueing")};
-    return 0;
 }
 
 int hyp_add_ext(hyp *h, const hyp_ext *x)
@@ -294,6 +407,55 @@ int hyp_add_ext(hyp *h, const hyp_ext *x)
         return -1;
     h->ext[h->next++] = *x;
     return 0;
+}
+
+int hyp_add_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx)
+{
+    if (h->nlisten == HYP_MAX_LISTENERS)
+        return -1;
+    h->listen[h->nlisten++] = (hyp_listener){fn, ctx};
+    return 0;
+}
+
+void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx)
+{
+    for (unsigned i = 0; i < h->nlisten; i++)
+        if (h->listen[i].fn == fn && h->listen[i].ctx == ctx) {
+            memmove(&h->listen[i], &h->listen[i + 1], (h->nlisten - i - 1) * sizeof h->listen[0]);
+            h->nlisten--;
+            return;
+        }
+}
+
+void hyp_notify_insert(hcall_ctx *c, uint64_t ptex, hpte e, uint64_t real)
+{
+    hyp *h = c->h;
+    h->st.hptes_inserted++;
+    if (h->rmap && hyp_rmap_insert(h->rmap, c, c->lpid, ptex, real) != 0) {
+        sim_err err;
+        sim_errf(&err, "out of host memory for the reverse map");
+        hyp_fail(h, &err);
+    }
+    for (unsigned i = 0; i < h->next; i++)
+        if (h->ext[i].on_insert)
+            h->ext[i].on_insert(h->ext[i].ctx, c, ptex, e, real);
+}
+
+void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old)
+{
+    hyp *h = c->h;
+    h->st.hptes_removed++;
+    /* the hooks see the LPAR that owned the entry */
+    unsigned caller = c->lpid;
+    c->lpid = lpid;
+    if (h->rmap)
+        hyp_rmap_remove(h->rmap, c, lpid, ptex);
+    int ps = hpte_decode_psize_any(old.v, old.r);
+    uint64_t real = ps < 0 ? UINT64_MAX : hpte_real_addr(old.r, (hpt_psize)ps);
+    for (unsigned i = 0; i < h->next; i++)
+        if (h->ext[i].on_remove)
+            h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, real);
+    c->lpid = caller;
 }
 
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)
@@ -308,20 +470,14 @@ void hcall_steps(hcall_ctx *c, uint64_t n)
 
 void hcall_tlbie(hcall_ctx *c, const uint64_t *vpns, const uint8_t *psizes, unsigned n)
 {
-    if (n == 0)
-        return;
-    tlbie_cost cost;
-    tlbie_global(c->h->env.fabric, c->h->env.tlbs, c->h->env.nthreads, c->lpid, vpns, psizes, n,
-                 c->op.end, &cost);
-    op_charge(&c->op, c->p_queueing, cost.queueing);
-    op_charge(&c->op, c->p_tlb, cost.work);
+    c->h->coh->invalidate(c->h->coh_ctx, c, c->lpid, vpns, psizes, n, false);
 }
 
 long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,
                const uint64_t *args, uint64_t *rets, uint64_t *cycles)
 {
     assert(lpid < h->nlpars && thread < h->env.nthreads);
-    hcall_ctx c = {h, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
+    hcall_ctx c = {h, NULL, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
     op_begin(&c.op, now);
     op_charge(&c.op, c.p_compute, h->cfg.hcall_entry_cycles);
     h->st.hcalls++;
@@ -336,6 +492,7 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
         h->st.hcalls_unsupported++;
         rc = H_FUNCTION;
     } else {
+        c.fs = ent->fs;
         rc = ent->fn(&c, args, rets);
     }
     op_charge(&c.op, c.p_compute, h->cfg.hcall_exit_cycles);
@@ -344,5 +501,6 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
     if (ent)
         ops_record(h->env.ops, ent->op, &c.op);
     *cycles = c.op.end - c.op.start;
+    check_features(h);
     return rc;
 }

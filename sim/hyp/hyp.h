@@ -5,15 +5,20 @@
  * The hypervisor runs on the hardware thread that made the hcall: its memory
  * accesses (LMB table, HPTEs) go through that thread's caches at real
  * addresses in hypervisor memory, and its invalidations go through the
- * tlbie fabric to every thread's TLB. Each hcall is one op record
- * "hcall.<NAME>" (parts compute, memory, tlb, queueing).
+ * coherency step (eager global tlbie by default) to every thread's TLB.
+ * Each hcall is one op record: "hcall.<NAME>" for PAPR's (parts compute,
+ * memory, tlb, queueing), or the name a feature declares (those four parts
+ * first, then its own).
  *
- * Extension: hypervisor features (sim/hyp/smr, smc, ipca, paging,
- * coherency) add hcalls with hyp_register_hcall() and observe HPT changes
- * through hyp_ext hooks; they never patch this file.
+ * Extension: hypervisor features are plug-ins (feature.h): one folder
+ * sim/hyp/<feature>/ and one line in registry.h. The core owns what they
+ * share: the hcall registry, the LMB table, the reverse map (rmap.h), HPTE
+ * listeners and hooks (below), the invalidation pipeline (inval.h) and the
+ * platform operations (platform.h). Adding a feature never patches this
+ * file.
  * Ordering rule (Linux mm style): an HPTE is removed, then the TLB entries
- * that may hold it are invalidated, and only then can its slot or page be
- * reused.
+ * that may hold it are made coherent, and only then can its slot or page be
+ * reused (inval.h keeps it in one place).
  */
 #ifndef LPARSIM_HYP_HYP_H
 #define LPARSIM_HYP_HYP_H
@@ -30,11 +35,21 @@
 #include "memctl/physmem.h"
 #include "mmu/hpt.h"
 #include "tlb/tlb.h"
-#include "hyp/smr/smr_config.h"
+#include "hyp/registry.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Storage of one feature's (or driver's) config, described by its own
+ * param table; a feature's config struct must fit (static-asserted there). */
+#define HYP_FEATURE_CFG_BYTES 256
+typedef union hyp_feature_cfg {
+    long double align_ld;
+    uint64_t align_u64;
+    void *align_ptr;
+    unsigned char bytes[HYP_FEATURE_CFG_BYTES];
+} hyp_feature_cfg;
 
 typedef struct hyp_config {
     uint64_t memory;            /* bytes reserved for the hypervisor; 0 = just enough */
@@ -44,10 +59,20 @@ typedef struct hyp_config {
     uint64_t step_cycles;       /* compute per HPTE / table entry examined */
     uint64_t hpt_ratio;         /* default HPT bytes = LPAR memory / ratio */
     uint64_t spare_lmbs;        /* free LMB slots beyond the LPARs' (reclaim, restart) */
-    smr_config smr;             /* shared memory regions (hypervisor.smr.*) */
+    uint64_t scan_outstanding;  /* HPT lines a streamed scan keeps in flight */
+    uint64_t scan_sample_lines; /* lines of a scan simulated one by one (0 = all) */
+    bool audit;                 /* every enabled feature's auditor (also --audit) */
+    hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
 } hyp_config;
 
 extern const param_table hyp_params; /* "hypervisor" */
+
+/* drivers.<name>.*: the workload drivers' configs (registry order). */
+typedef struct hyp_drivers_config {
+    hyp_feature_cfg driver[HYP_NFEATURES];
+} hyp_drivers_config;
+
+extern const param_table hyp_driver_params; /* "drivers" */
 
 /* What the machine hands the hypervisor. Arrays are indexed by hardware
  * thread and must outlive the hypervisor. */
@@ -78,7 +103,8 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
                            const uint64_t *hpt_bytes);
 
 /* Create an LPAR of `memory` bytes (a multiple of the LMB size) with an HPT
- * of hpt_bytes (0 = default size). Returns its lpid (0, 1, ...) or -1. */
+ * of hpt_bytes (0 = default size); every enabled feature hears of it.
+ * Returns its lpid (0, 1, ...) or -1. */
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e);
 
 unsigned hyp_lpar_count(const hyp *h);
@@ -109,6 +135,7 @@ uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now);
 /* Execution context of one hcall, for handlers. */
 typedef struct hcall_ctx {
     hyp *h;
+    void *fs;            /* the state of the feature whose hcall this is (NULL: core) */
     unsigned lpid;
     unsigned thread;
     const mem_port *port;
@@ -118,17 +145,13 @@ typedef struct hcall_ctx {
 
 typedef long (*hcall_fn)(hcall_ctx *c, const uint64_t *args, uint64_t *rets);
 
-/* Register an hcall handler (op name "hcall.<name>", parts
- * compute,memory,tlb,queueing). Returns 0 or -1 if the number is taken. */
-int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn);
-/* The same with the op's full name (e.g. "smr.create") and its parts: the
- * first four must be compute,memory,tlb,queueing; NULL = just those. */
-int hyp_register_hcall_op(hyp *h, uint64_t opcode, const char *op_name, const char *parts,
-                          hcall_fn fn);
-
-/* After an hcall: 0, or -1 with e set if a hypervisor check (the SMR
- * auditor) found a violation; the run must stop. */
+/* After an hcall: 0, or -1 with e set if a feature's check (an auditor)
+ * found a violation; the run must stop. hyp_hcall checks every enabled
+ * feature after each hcall and latches the first error here. */
 int hyp_check_error(const hyp *h, sim_err *e);
+
+/* Is feature `index` (registry order) enabled, and its state. */
+void *hyp_feature_state(const hyp *h, unsigned index);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);
@@ -137,8 +160,8 @@ void hcall_steps(hcall_ctx *c, uint64_t n);
  * serialised per LPAR); charges tlb and queueing parts. */
 void hcall_tlbie(hcall_ctx *c, const uint64_t *vpns, const uint8_t *psizes, unsigned n);
 
-/* Hooks: features that keep metadata about HPTEs (reverse maps, SMR
- * reference arrays) observe every insert and removal. */
+/* Hooks: features that keep metadata about HPTEs (SMR reference arrays)
+ * observe every insert and removal, in the order they were added. */
 typedef struct hyp_ext {
     void *ctx;
     /* Called before an H_ENTER writes its entry, with the real page address;
@@ -153,6 +176,37 @@ typedef struct hyp_ext {
 } hyp_ext;
 
 int hyp_add_ext(hyp *h, const hyp_ext *x);
+
+/* HPTE-write listeners: called with the real address of every HPTE word
+ * the hypervisor writes (auditors build their own index from them). */
+typedef void (*hyp_hpte_listener)(void *ctx, uint64_t hpte_paddr);
+int hyp_add_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
+void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
+
+/* ---- workload drivers (feature.h hyp_driver), run by the machine ---- */
+
+typedef struct hyp_drivers hyp_drivers;
+
+/* Any driver enabled in c? */
+bool hyp_drivers_enabled(const hyp_drivers_config *c);
+/* LPARs the enabled drivers will create, in creation order: the count;
+ * memory[] and hpt_bytes[] filled up to max. */
+unsigned hyp_drivers_lpars(const hyp_drivers_config *c, uint64_t *memory, uint64_t *hpt_bytes,
+                           unsigned max);
+/* Create the enabled drivers (registry order); NULL with e set ("drivers.<name>: ..."),
+ * or an empty set when none is enabled. */
+hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t seed, sim_err *e);
+void hyp_drivers_destroy(hyp_drivers *d);
+/* The cycle of the earliest next step (UINT64_MAX: all finished). */
+uint64_t hyp_drivers_next(const hyp_drivers *d);
+/* Run every driver whose next step is at `at` (registry order). 0 or -1. */
+int hyp_drivers_step(hyp_drivers *d, uint64_t at, sim_err *e);
+/* The latest cycle a driver's operation ended (0 without drivers). */
+uint64_t hyp_drivers_now(const hyp_drivers *d);
+/* Steps run so far (all drivers). */
+uint64_t hyp_drivers_steps(const hyp_drivers *d);
+/* Operations done and configured, summed; false without drivers. */
+bool hyp_drivers_progress(const hyp_drivers *d, uint64_t *done, uint64_t *total);
 
 #ifdef __cplusplus
 }

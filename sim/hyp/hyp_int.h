@@ -1,16 +1,22 @@
 /*
- * hyp_int.h - private layout of the hypervisor object, shared by hyp.c and
- * the hcall implementation files (never included outside sim/hyp).
+ * hyp_int.h - private layout of the hypervisor object, shared by the core's
+ * files (hyp.c, hcall_hpt.c, inval.c, platform.c, rmap.c) and the feature
+ * folders (which may include it; never included outside sim/hyp).
  */
 #ifndef LPARSIM_HYP_INT_H
 #define LPARSIM_HYP_INT_H
 
+#include "core/u64map.h"
+#include "feature.h"
 #include "hcall.h"
 #include "hyp.h"
+#include "inval.h"
 #include "lmb.h"
+#include "rmap.h"
 
-#define HYP_MAX_HCALLS 64
+#define HYP_MAX_HCALLS 128
 #define HYP_MAX_EXTS 8
+#define HYP_MAX_LISTENERS 8
 
 typedef struct hyp_lpar {
     char *name;
@@ -18,12 +24,14 @@ typedef struct hyp_lpar {
     uint64_t nlmbs;
     uint64_t lmbtab_paddr;  /* real address of the LMB table (8 B per LMB) */
     uint64_t *lmb_base;     /* host copy of the table (real base per LMB) */
+    uint64_t rmap_paddr;    /* reverse-map tables (heads, revmap) when charged */
     hpt hpt;
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {
     uint64_t opcode;
     hcall_fn fn;
+    void *fs;               /* owning feature's state (NULL: core) */
     op_id op;
 } hyp_hcall_entry;
 
@@ -35,38 +43,71 @@ typedef struct hyp_stats {
     uint64_t hptes_removed;
 } hyp_stats;
 
+typedef struct hyp_listener {
+    hyp_hpte_listener fn;
+    void *ctx;
+} hyp_listener;
+
+/* hcall numbers owned by a feature (registry.h) */
+typedef struct hyp_hcall_range {
+    uint64_t first, last;
+} hyp_hcall_range;
+
 struct hyp {
     hyp_config cfg;
     hyp_env env;
     lmb_space lmb;
-    hyp_lpar *lpars;
+    hyp_lpar **lpars;                   /* each allocated apart: pointers into
+                                           an LPAR (its hpt) stay valid */
     unsigned nlpars, cap;
     hyp_hcall_entry hcalls[HYP_MAX_HCALLS];
     unsigned nhcalls;
     hyp_ext ext[HYP_MAX_EXTS];
     unsigned next;
+    hyp_listener listen[HYP_MAX_LISTENERS];
+    unsigned nlisten;
     hyp_stats st;
-    struct smr *smr;
-    /* every HPTE word written (the SMR auditor's independent index) */
-    void (*hpte_write_hook)(void *ctx, uint64_t paddr);
-    void *hpte_write_ctx;
+    void *feat[HYP_NFEATURES];          /* enabled features' state, else NULL */
+    const hyp_coherency_ops *coh;
+    void *coh_ctx;
+    hyp_rmap *rmap;                     /* NULL unless a feature wants it */
+    u64map scan_cursor;                 /* stream start -> line its next sample starts at */
+    bool failed;                        /* a feature check failed: err holds why */
+    sim_err err;
 };
 
-/* smr.c: the SMR feature's life cycle inside the hypervisor. */
-struct smr *smr_create(hyp *h, sim_err *e);
-void smr_destroy(struct smr *s);
-int smr_lpar_added(struct smr *s, unsigned lpid, sim_err *e);
+/* registry.c */
+extern const hyp_feature *const hyp_features[HYP_NFEATURES];
+extern const hyp_hcall_range hyp_feature_ranges[HYP_NFEATURES];
+extern const hyp_driver *const hyp_driver_table[HYP_NFEATURES];
+/* Check that the features' hcall ranges are disjoint from each other and
+ * from the core's PAPR hcalls, and each feature's hcalls lie in its range
+ * and are unique. 0 or -1 with e naming both owners. */
+int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *const *feats,
+                           unsigned n, sim_err *e);
 
-/* hcall_hpt.c: registers H_ENTER ... H_BULK_REMOVE. */
-int hyp_register_hpt_hcalls(hyp *h);
+/* hcall_hpt.c: the core's PAPR hcalls */
+extern const hyp_hcall_desc hyp_papr_hcalls[];
+extern const size_t hyp_papr_hcall_count;
+
+/* Is the feature config's "enabled" (its first field) true? */
+static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)
+{
+    return *(const bool *)c->bytes;
+}
 
 /* Real address for logical address la of LPAR lp, charging the LMB-table
  * read to c; UINT64_MAX if la is outside the LPAR's memory. */
 uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
 /* The same, honouring hyp_ext xlate redirections (H_ENTER's translation). */
 uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
-/* Clear HPTE ptex of lpid (modeled write, hooks notified), for features that
- * remove entries of LPARs other than the caller. */
-void hyp_clear_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old);
+/* Modeled write of HPTE ptex of lpid (listeners told of both words). */
+void hyp_write_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte x);
+/* An HPTE became valid at ptex of c->lpid (rmap, hooks told). */
+void hyp_notify_insert(hcall_ctx *c, uint64_t ptex, hpte e, uint64_t real);
+/* HPTE ptex of lpid (old value `old`) was cleared: rmap and hooks told. */
+void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old);
+/* Latch the first feature error (a violation found outside an hcall). */
+void hyp_fail(hyp *h, const sim_err *e);
 
 #endif

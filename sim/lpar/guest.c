@@ -259,7 +259,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     } else {
         g->st.refaults++;
     }
-    if (insert_hpte(g, t, &o, ea, p->lpn, e) != 0)
+    if (insert_hpte(g, t, &o, ea, p->lpn, e) != 0 || hyp_check_error(g->h, e) != 0)
         return UINT64_MAX;
     ops_record(g->ops, g->op_fault, &o);
     return o.end - now;
@@ -268,7 +268,6 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
 static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t now, sim_err *e)
 {
     guest *g = ctx;
-    (void)e;
     if (r->kind == TR_MARKER) {
         g->st.markers++;
         return 0;
@@ -278,6 +277,9 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
     for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS; i++)
         args[i] = r->args[i];
     hyp_hcall(g->h, g->lpid, t->id, now, r->word, args, rets, &cyc);
+    /* a feature's check (an auditor) failed: the run stops here */
+    if (hyp_check_error(g->h, e) != 0)
+        return UINT64_MAX;
     return cyc;
 }
 

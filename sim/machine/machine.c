@@ -279,15 +279,21 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
         sim_errf(e, "out of host memory");
         goto fail;
     }
-    /* size the hypervisor and the memory before building anything */
+    /* size the hypervisor and the memory before building anything: the
+     * configured LPARs, then the drivers' */
     unsigned nconf = (unsigned)c->lpars.n;
-    unsigned n = nconf + (unsigned)c->scenario.lpars;
+    unsigned ndrv = hyp_drivers_lpars(&c->drivers, NULL, NULL, 0);
+    unsigned n = nconf + ndrv;
     uint64_t *mem = calloc(n + 1, sizeof *mem), *hsz = calloc(n + 1, sizeof *hsz);
     uint64_t lpar_total = c->hypervisor.spare_lmbs * c->hypervisor.lmb_size;
+    if (mem && hsz)
+        hyp_drivers_lpars(&c->drivers, mem + nconf, hsz + nconf, ndrv);
     for (unsigned i = 0; mem && hsz && i < n; i++) {
         const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
-        mem[i] = i < nconf ? lc->memory : c->scenario.lpar_memory;
-        hsz[i] = i < nconf ? lc->hpt_size : c->scenario.hpt_size;
+        if (i < nconf) {
+            mem[i] = lc->memory;
+            hsz[i] = lc->hpt_size;
+        }
         lpar_total += mem[i];
     }
     uint64_t hyp_bytes = c->hypervisor.memory;
@@ -310,13 +316,11 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     if (build_lpars(m, c, src, e) != 0)
         goto fail;
-    if (c->scenario.lpars) {
-        m->scen = scenario_create(m, &c->scenario, c->machine.seed, e);
-        if (!m->scen) {
-            if (src)
-                sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "scenario"));
-            goto fail;
-        }
+    m->drivers = hyp_drivers_create(m->hyp, &c->drivers, c->machine.seed, e);
+    if (!m->drivers) {
+        if (src)
+            src_prefix(e, src, "drivers");
+        goto fail;
     }
     /* SMT threads of a core share its issue slots */
     m->core_active = calloc(c->machine.modules * c->machine.cores_per_module, sizeof *m->core_active);
@@ -336,7 +340,7 @@ void machine_destroy(machine *m)
 {
     if (!m)
         return;
-    scenario_destroy(m->scen);
+    hyp_drivers_destroy(m->drivers);
     for (unsigned i = 0; i < m->ntraces; i++)
         tr_close(m->traces[i]);
     free(m->traces);

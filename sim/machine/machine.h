@@ -18,7 +18,6 @@
 #include "cpu/cpu.h"
 #include "hyp/hyp.h"
 #include "lpar/guest.h"
-#include "machine/scenario.h"
 #include "memctl/dram.h"
 #include "memctl/memhier.h"
 #include "memctl/memmap.h"
@@ -51,7 +50,7 @@ typedef struct machine_config {
     guest_config guest;
     param_list lpars;     /* of lpar_config */
     run_config run;
-    scenario_config scenario;
+    hyp_drivers_config drivers; /* drivers.<name>.*: workload drivers (hyp.h) */
 } machine_config;
 
 extern const param_table machine_config_table; /* the root: every key of a config file */
@@ -79,11 +78,14 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
 void machine_destroy(machine *m);
 
 /* Progress callback: called about every `period` simulated records, and
- * every 256 operations of a scenario (machine_scenario_progress). */
+ * every 256 steps of the workload drivers (machine_driver_progress). */
 typedef void (*machine_progress_fn)(void *ctx, uint64_t records, uint64_t cycles);
 
-/* Replay every bound vCPU's trace to its end. 0 or -1 with e set (the
- * statistics gathered so far stay readable). */
+/* Replay every bound vCPU's trace to its end, running the enabled workload
+ * drivers' steps in between (each at its cycle: every vCPU has run up to it
+ * first). 0 or -1 with e set (the statistics gathered so far stay
+ * readable); a feature's check failing after an hcall (an auditor
+ * violation) stops the run with its message. */
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e);
 
 /* Run scheduler steps while the thread furthest behind is before cycle
@@ -94,7 +96,8 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
                       sim_err *e);
 
 /* The cycle the machine has reached: the clock of the thread furthest
- * behind, or the latest clock once every trace is finished. */
+ * behind or the next driver step, whichever is earlier; once everything is
+ * finished, machine_cycles. */
 uint64_t machine_now(const machine *m);
 
 /* Replace the memory below the last-level cache (the DRAM controllers and
@@ -105,12 +108,13 @@ uint64_t machine_now(const machine *m);
  * initiator socket. Call before machine_run. */
 void machine_set_memory_below(machine *m, memhier_below below);
 
-/* Simulated cycles (the latest thread clock) and records replayed. */
+/* Simulated cycles (the latest thread clock, or the end of the last driver
+ * operation if later) and records replayed. */
 uint64_t machine_cycles(const machine *m);
 uint64_t machine_records(const machine *m);
 uint64_t machine_total_records_hint(const machine *m); /* 0 if unknown */
-/* A scenario's operations done and configured; false without a scenario. */
-bool machine_scenario_progress(const machine *m, uint64_t *done, uint64_t *total);
+/* The drivers' operations done and configured; false without drivers. */
+bool machine_driver_progress(const machine *m, uint64_t *done, uint64_t *total);
 
 /* Every figure of the run (machine summary, ops, component stats) into j;
  * host timing (sim.host_seconds ...) is added by the caller. */

@@ -61,9 +61,9 @@ static const param_desc root_list[] = {
     {"lpars", PT_LIST, "", NULL, 0, 0, NULL, "Logical partitions and their vCPUs.", M_F(lpars),
      &lpar_params},
     {"run", PT_STRUCT, "", NULL, 0, 0, NULL, "Limits of a run.", M_F(run), &run_table},
-    {"scenario", PT_STRUCT, "", NULL, 0, 0, NULL,
-     "Seeded SMR sharing workload on generated LPARs (scenario.lpars > 0).", M_F(scenario),
-     &scenario_params},
+    {"drivers", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Workload drivers: seeded generators of hcalls and accesses (drivers.<name>.enabled).",
+     M_F(drivers), &hyp_driver_params},
 };
 const param_table machine_config_table = {"", sizeof(machine_config), root_list,
                                           PARAM_COUNT(root_list), "A whole machine."};
@@ -117,7 +117,8 @@ int machine_config_load(machine_config *c, const char *path, const char *const *
     free(dir);
     if (rc != 0)
         return -1;
-    if (c->lpars.n == 0 && c->scenario.lpars == 0)
-        return sim_errf(e, "%s: no LPARs; expected a list 'lpars' with at least one LPAR, or scenario.lpars > 0", path);
+    if (c->lpars.n == 0 && !hyp_drivers_enabled(&c->drivers))
+        return sim_errf(e, "%s: no LPARs; expected a list 'lpars' with at least one LPAR, or an "
+                           "enabled workload driver (drivers.<name>.enabled)", path);
     return 0;
 }

@@ -41,7 +41,7 @@ struct machine {
     bool sched_ready;
     uint64_t run_records, next_report;
     char *name;
-    struct scenario *scen;       /* NULL without scenario.lpars */
+    hyp_drivers *drivers;        /* the enabled workload drivers (may be empty) */
 };
 
 #endif

@@ -1,17 +1,19 @@
 /*
  * machine_run.c - the run loop: the deterministic scheduler always advances
  * the hardware thread furthest behind, for at most one quantum beyond the
- * next thread's clock, until every bound vCPU's trace is replayed.
+ * next thread's clock, until every bound vCPU's trace is replayed; the
+ * workload drivers' steps come in between, each once every thread has
+ * reached its cycle. The steps are the same whatever the limits a caller
+ * runs to (lparsim runs to the end, lparsim-sc quantum by quantum).
  */
 #include "core/sched.h"
-#include "scenario.h"
 #include "machine_int.h"
 
 #define PROGRESS_PERIOD (1u << 22) /* records between progress callbacks */
 
 uint64_t machine_cycles(const machine *m)
 {
-    uint64_t c = 0;
+    uint64_t c = hyp_drivers_now(m->drivers);
     for (unsigned i = 0; i < m->nthreads; i++)
         if (m->threads[i].clock > c)
             c = m->threads[i].clock;
@@ -42,16 +44,19 @@ static int sched_start(machine *m, sim_err *e)
 
 uint64_t machine_now(const machine *m)
 {
-    if (m->sched_ready && sched_size(&m->sched) > 0)
-        return sched_min_clock(&m->sched);
-    return machine_cycles(m);
+    uint64_t next = hyp_drivers_next(m->drivers);
+    if (m->sched_ready && sched_size(&m->sched) > 0) {
+        uint64_t t = sched_min_clock(&m->sched);
+        return t < next ? t : next;
+    }
+    return next != UINT64_MAX ? next : machine_cycles(m);
 }
 
-int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
-                      sim_err *e)
+/* The threads alone, until the one furthest behind reaches limit: 1 then,
+ * 0 when every trace is finished, -1 on an error. */
+static int threads_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
+                             sim_err *e)
 {
-    if (sched_start(m, e) != 0)
-        return -1;
     sched *s = &m->sched;
     uint64_t q = m->cpu_cfg.quantum;
     while (sched_size(s) > 0) {
@@ -80,17 +85,32 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
     return 0;
 }
 
-bool machine_scenario_progress(const machine *m, uint64_t *done, uint64_t *total)
+int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
+                      sim_err *e)
 {
-    if (!m->scen)
-        return false;
-    scenario_progress(m->scen, done, total);
-    return true;
+    if (sched_start(m, e) != 0)
+        return -1;
+    for (;;) {
+        uint64_t next = hyp_drivers_next(m->drivers);
+        int r = threads_run_until(m, next < limit ? next : limit, fn, ctx, e);
+        if (r < 0)
+            return -1;
+        if (next >= limit || next == UINT64_MAX)
+            return r == 1 || next != UINT64_MAX ? 1 : 0;
+        /* every thread has reached the driver's cycle (or finished) */
+        if (hyp_drivers_step(m->drivers, next, e) != 0 || hyp_check_error(m->hyp, e) != 0)
+            return -1;
+        if (fn && hyp_drivers_steps(m->drivers) % 256 == 0)
+            fn(ctx, machine_records(m), machine_cycles(m));
+    }
+}
+
+bool machine_driver_progress(const machine *m, uint64_t *done, uint64_t *total)
+{
+    return hyp_drivers_progress(m->drivers, done, total);
 }
 
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
 {
-    if (m->scen && scenario_run(m->scen, fn, ctx, e) != 0)
-        return -1;
     return machine_run_until(m, UINT64_MAX, fn, ctx, e) < 0 ? -1 : 0;
 }

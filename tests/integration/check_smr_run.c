@@ -49,20 +49,20 @@ START_TEST(audit_short)
         char set[64], out[64];
         snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategies[s]);
         snprintf(out, sizeof out, "audit-%d.csv", s);
-        const char *sets[] = {set, "scenario.ops=1500", NULL};
+        const char *sets[] = {set, "drivers.smr.ops=1500", NULL};
         csv[s] = run_csv(tu_src("configs/smr/audit.yaml"), sets, tu_tmp(out));
         ck_assert_double_eq(csv_get(csv[s], "audit.violations"), 0);
         ck_assert_double_gt(csv_get(csv[s], "audit.cross_checks"), 100);
         /* every trigger happened */
-        const char *kinds[] = {"scenario.unmaps", "scenario.unshares", "scenario.deauthorizes",
-                               "scenario.destroys", "scenario.terminates", "scenario.reclaims"};
+        const char *kinds[] = {"drivers.smr.unmaps", "drivers.smr.unshares", "drivers.smr.deauthorizes",
+                               "drivers.smr.destroys", "drivers.smr.terminates", "drivers.smr.reclaims"};
         for (int k = 0; k < 6; k++)
             ck_assert_msg(csv_get(csv[s], kinds[k]) > 0, "%s: no %s", strategies[s], kinds[k]);
     }
     /* the same functional outcome whatever the strategy */
     const char *same[] = {"ops.smr.invalidate.count", "smr.mappings_invalidated",
                           "hypervisor.hptes_inserted", "hypervisor.hptes_removed",
-                          "scenario.hcalls", "scenario.refused", "smr.attaches"};
+                          "drivers.smr.hcalls", "drivers.smr.refused", "smr.attaches"};
     for (int k = 0; k < 7; k++)
         for (int s = 1; s < 3; s++)
             ck_assert_msg(csv_get(csv[s], same[k]) == csv_get(csv[0], same[k]),
@@ -76,7 +76,7 @@ static double inval_mean(const char *strategy, const char *set2, const char *out
 {
     char set[64];
     snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategy);
-    const char *sets[] = {set, set2, "scenario.ops=2", NULL};
+    const char *sets[] = {set, set2, "drivers.smr.ops=2", NULL};
     char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp(out));
     double v = csv_get(csv, "ops.smr.invalidate.mean");
     free(csv);
@@ -87,16 +87,16 @@ static double inval_mean(const char *strategy, const char *set2, const char *out
  * LPARs, export-vector does not; 8x larger HPTs: rmap does not. */
 START_TEST(scaling)
 {
-    double e1 = inval_mean("exhaustive", "scenario.lpars=16", "e1.csv");
-    double e8 = inval_mean("exhaustive", "scenario.lpars=128", "e8.csv");
-    double v1 = inval_mean("export-vector", "scenario.lpars=16", "v1.csv");
-    double v8 = inval_mean("export-vector", "scenario.lpars=128", "v8.csv");
+    double e1 = inval_mean("exhaustive", "drivers.smr.lpars=16", "e1.csv");
+    double e8 = inval_mean("exhaustive", "drivers.smr.lpars=128", "e8.csv");
+    double v1 = inval_mean("export-vector", "drivers.smr.lpars=16", "v1.csv");
+    double v8 = inval_mean("export-vector", "drivers.smr.lpars=128", "v8.csv");
     ck_assert_msg(e8 / e1 > 6.0, "exhaustive grew only %.2fx for 8x LPARs", e8 / e1);
     ck_assert_msg(v8 / v1 < 1.2, "export-vector grew %.2fx for 8x LPARs", v8 / v1);
-    double r1 = inval_mean("rmap", "scenario.lpar_memory=1G", "r1.csv");
-    double r8 = inval_mean("rmap", "scenario.lpar_memory=8G", "r8.csv");
-    double x1 = inval_mean("exhaustive", "scenario.lpar_memory=1G", "x1.csv");
-    double x8 = inval_mean("exhaustive", "scenario.lpar_memory=8G", "x8.csv");
+    double r1 = inval_mean("rmap", "drivers.smr.lpar_memory=1G", "r1.csv");
+    double r8 = inval_mean("rmap", "drivers.smr.lpar_memory=8G", "r8.csv");
+    double x1 = inval_mean("exhaustive", "drivers.smr.lpar_memory=1G", "x1.csv");
+    double x8 = inval_mean("exhaustive", "drivers.smr.lpar_memory=8G", "x8.csv");
     ck_assert_msg(r8 / r1 < 1.2, "rmap grew %.2fx for 8x HPTs", r8 / r1);
     ck_assert_msg(x8 / x1 > 6.0, "exhaustive grew only %.2fx for 8x HPTs", x8 / x1);
 }
@@ -105,11 +105,11 @@ END_TEST
 START_TEST(bad_scenario)
 {
     const char *argv[] = {"run", tu_src("configs/smr/base.yaml"), "-q", "--set",
-                          "scenario.clients_per_smr=40", NULL};
+                          "drivers.smr.clients_per_smr=40", NULL};
     tu_run r = tu_lparsim(argv);
     ck_assert_int_eq(r.status, 1);
     ck_assert_ptr_nonnull(strstr(r.err, "base.yaml:"));
-    ck_assert_ptr_nonnull(strstr(r.err, "scenario.lpars >= servers + clients_per_smr"));
+    ck_assert_ptr_nonnull(strstr(r.err, "expected lpars >= servers + clients_per_smr"));
     tu_run_free(&r);
     const char *argv2[] = {"run", tu_src("configs/smr/base.yaml"), "-q", "--set",
                            "hypervisor.smr.strategy=clever", NULL};
@@ -138,7 +138,7 @@ START_TEST(triggers_in_guest_traces)
     char cfg[1024];
     snprintf(cfg, sizeof cfg,
              "machine: {name: t, seed: 1, modules: 1, cores_per_module: 1, threads_per_core: 2}\n"
-             "hypervisor: {lmb_size: 256M, spare_lmbs: 2, smr: {audit: true}}\n"
+             "hypervisor: {lmb_size: 256M, spare_lmbs: 2, smr: {enabled: true, audit: true}}\n"
              "lpars:\n"
              "  - {name: a, memory: 512M, vcpus: [{thread: 0, trace: %s}]}\n"
              "  - {name: b, memory: 256M, vcpus: [{thread: 1, trace: %s}]}\n",
@@ -178,9 +178,9 @@ START_TEST(sampled_scan_matches_full)
         double mean[2];
         for (int full = 0; full < 2; full++) {
             snprintf(out, sizeof out, "sample-%d-%d.csv", s, full);
-            const char *sets[] = {set, "scenario.lpars=8", "scenario.clients_per_smr=4",
-                                  full ? "hypervisor.smr.scan_sample_lines=0"
-                                       : "hypervisor.smr.scan_sample_lines=1024",
+            const char *sets[] = {set, "drivers.smr.lpars=8", "drivers.smr.clients_per_smr=4",
+                                  full ? "hypervisor.scan_sample_lines=0"
+                                       : "hypervisor.scan_sample_lines=1024",
                                   NULL};
             char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp(out));
             mean[full] = csv_get(csv, "ops.smr.invalidate.mean");

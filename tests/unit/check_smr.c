@@ -68,6 +68,7 @@ static void rig_build(rig *r, unsigned strat, unsigned nlpars, unsigned spare,
     set(&c, "machine.modules=1");
     set(&c, "machine.cores_per_module=2");
     set(&c, "machine.threads_per_core=2");
+    set(&c, "hypervisor.smr.enabled=true");
     snprintf(kv, sizeof kv, "hypervisor.smr.strategy=%s", STRAT[strat]);
     set(&c, kv);
     for (unsigned i = 0; i < nlpars; i++) {

@@ -100,12 +100,13 @@ static machine *build(unsigned strat, const shape *sh)
     set(&c, "machine.modules=1");
     set(&c, "machine.cores_per_module=2");
     set(&c, "machine.threads_per_core=2");
+    set(&c, "hypervisor.smr.enabled=true");
     snprintf(kv, sizeof kv, "hypervisor.smr.strategy=%s", STRAT[strat]);
     set(&c, kv);
     set(&c, "hypervisor.smr.audit=true");
     /* timing only (the functional results do not depend on it): HPT scans
      * charged from a 32-line sample, small L2/L3 (quick to create) */
-    set(&c, "hypervisor.smr.scan_sample_lines=32");
+    set(&c, "hypervisor.scan_sample_lines=32");
     set(&c, "cache.l2.size=128K");
     set(&c, "cache.l3.size=640K");
     snprintf(kv, sizeof kv, "hypervisor.smr.max_per_server=%d", PER_SERVER);

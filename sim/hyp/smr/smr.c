@@ -13,8 +13,6 @@
 
 #include "smr_int.h"
 
-extern const stat_table smr_stat_table, smr_audit_stat_table;
-
 const char *smr_strategy_name(unsigned kind)
 {
     static const char *const n[] = {"exhaustive", "export-vector", "rmap"};
@@ -42,20 +40,29 @@ static uint64_t common_bytes(const smr_config *c)
            16ull * SMR_ATTACH_BUCKETS;
 }
 
-uint64_t smr_memory_needed(const smr_config *c, uint64_t lmb_size, unsigned nlpars,
+uint64_t smr_memory_needed(const void *cfg, const hyp_config *hc, unsigned nlpars,
                            const uint64_t *lpar_memory, const uint64_t *hpt_bytes)
 {
+    const smr_config *c = cfg;
     const smr_strategy_ops *o = strategy_ops(c->strategy);
     uint64_t need = common_bytes(c) + o->global_bytes(c) + 4096;
-    for (unsigned i = 0; i < nlpars; i++)
-        need += (o->lpar_bytes(c, lmb_size, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0) + 127) &
-                ~127ull;
+    for (unsigned i = 0; i < nlpars && c->strategy != SMR_RMAP; i++) /* rmap: the core's */
+        need += (o->lpar_bytes(c, hc->lmb_size, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0) +
+                 127) & ~127ull;
     return need;
 }
 
-smr *smr_create(hyp *h, sim_err *e)
+/* The rmap strategy's index is the core's reverse map (charged when it is
+ * the selected strategy); the auditor cross-checks it in every case. */
+static bool smr_wants_rmap(const void *cfg, bool *charged)
 {
-    const smr_config *c = &h->cfg.smr;
+    *charged = ((const smr_config *)cfg)->strategy == SMR_RMAP;
+    return true;
+}
+
+void *smr_create(hyp *h, const void *cfg, bool audit, sim_err *e)
+{
+    const smr_config *c = cfg;
     if (c->max_per_server % 64 || c->max_lpars % 64) {
         sim_errf(e, "hypervisor.smr: max_per_server %llu and max_lpars %llu; expected multiples "
                     "of 64", (unsigned long long)c->max_per_server,
@@ -81,7 +88,6 @@ smr *smr_create(hyp *h, sim_err *e)
     u64map_init(&s->attach);
     u64map_init(&s->grant);
     u64map_init(&s->client_smr);
-    u64map_init(&s->scan_cursor);
     if (!s->r || !s->slot_lpid)
         goto oom;
     for (uint64_t i = 0; i < c->max_servers; i++)
@@ -117,7 +123,7 @@ smr *smr_create(hyp *h, sim_err *e)
         stats_register(h->env.stats, "audit", &smr_audit_stat_table, &s->ast) != 0 ||
         smr_register_hcalls(s) != 0)
         goto oom;
-    smr_set_audit(s, c->audit);
+    smr_set_audit(s, c->audit || audit);
     if (s->audit && !s->audit_state)
         goto oom;
     return s;
@@ -127,8 +133,9 @@ oom:
     return NULL;
 }
 
-void smr_destroy(smr *s)
+void smr_destroy(void *vs)
 {
+    smr *s = vs;
     if (!s)
         return;
     for (unsigned k = 0; k < SMR_STRATEGY_COUNT; k++)
@@ -146,13 +153,17 @@ void smr_destroy(smr *s)
     u64map_free(&s->attach);
     u64map_free(&s->grant);
     u64map_free(&s->client_smr);
-    u64map_free(&s->scan_cursor);
     smr_audit_destroy(s->audit_state);
     free(s);
 }
 
-int smr_lpar_added(smr *s, unsigned lpid, sim_err *e)
+int smr_lpar_added(void *vs, unsigned lpid, sim_err *e)
 {
+    smr *s = vs;
+    if (lpid >= s->cfg.max_lpars)
+        return sim_errf(e, "LPAR %u is one too many for hypervisor.smr.max_lpars = %llu (the bits "
+                           "of each SMR's reference array); raise it",
+                        lpid, (unsigned long long)s->cfg.max_lpars);
     if (lpid >= s->caplp) {
         unsigned cap = s->caplp ? 2 * s->caplp : 16;
         while (cap <= lpid)
@@ -168,9 +179,9 @@ int smr_lpar_added(smr *s, unsigned lpid, sim_err *e)
     p->server_slot = -1;
     p->alive = true;
     s->nlp = lpid + 1;
-    const hyp_lpar *hl = &s->h->lpars[lpid];
+    const hyp_lpar *hl = s->h->lpars[lpid];
     uint64_t b = s->ops[s->sel]->lpar_bytes(&s->cfg, s->h->cfg.lmb_size, hl->memory, hl->hpt.size);
-    if (b) {
+    if (b && s->sel != SMR_RMAP) { /* the core allocates its reverse map */
         p->strat_paddr = lmb_hyp_alloc_top(&s->h->lmb, b, 128);
         if (p->strat_paddr == UINT64_MAX)
             return sim_errf(e, "hypervisor memory is too small for the %s tables of LPAR %u "
@@ -181,7 +192,7 @@ int smr_lpar_added(smr *s, unsigned lpid, sim_err *e)
     return 0;
 }
 
-smr *hyp_smr(hyp *h) { return h->smr; }
+smr *hyp_smr(hyp *h) { return hyp_feature_state(h, HYP_FEATURE_smr); }
 
 /* ---- charging ---- */
 
@@ -202,100 +213,13 @@ smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c)
     return k == s->sel ? c : NULL;
 }
 
-void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind kind)
+int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out)
 {
-    if (!x)
-        return;
-    uint64_t win = s->cfg.scan_outstanding, sample = s->cfg.scan_sample_lines;
-    uint64_t total = (bytes + HPT_PTEG_BYTES - 1) / HPT_PTEG_BYTES, first = 0, n = total;
-    if (sample && total > sample) {
-        /* sample the lines after those the previous scan of this region
-         * sampled: they have not been touched since its last full pass */
-        if (!u64map_get(&s->scan_cursor, paddr) && u64map_put(&s->scan_cursor, paddr, 0) != 0) {
-            smr_fail(s, "out of host memory for the scan sampler");
-            return;
-        }
-        uint64_t *cur = u64map_get(&s->scan_cursor, paddr);
-        first = *cur;
-        n = sample;
-        *cur = (first + sample) % total;
+    if (x) {
+        s->stt.lpars_scanned++;
+        s->stt.hpt_lines_scanned += s->h->lpars[lpid]->hpt.size / HPT_PTEG_BYTES;
     }
-    uint64_t windows = 0, spent = 0;
-    for (uint64_t done = 0; done < n;) {
-        /* a window of lines issued together; the stream advances by the
-         * slowest, so DRAM bank and bus contention set the pace */
-        uint64_t now = x->op.end, worst = 0;
-        for (uint64_t i = 0; i < win && done < n; i++, done++) {
-            uint64_t line = (first + done) % total;
-            uint64_t lat = mem_access(x->port, paddr + line * HPT_PTEG_BYTES, HPT_PTEG_BYTES,
-                                      kind, now);
-            if (lat > worst)
-                worst = lat;
-        }
-        op_charge(&x->op, x->p_memory, worst);
-        spent += worst;
-        windows++;
-    }
-    if (n < total) {
-        /* the rest of the stream at the mean window time of the sample */
-        uint64_t rest = (total - n + win - 1) / win;
-        op_charge(&x->op, x->p_memory, (uint64_t)((unsigned __int128)spent * rest / windows));
-    }
-}
-
-/* ---- targets and hits ---- */
-
-bool smr_target_wants(const smr_target *t, unsigned lpid)
-{
-    return (t->only < 0 || (unsigned)t->only == lpid) && (t->except < 0 || (unsigned)t->except != lpid);
-}
-
-bool smr_target_covers(const smr_target *t, uint64_t real)
-{
-    for (unsigned i = 0; i < t->n; i++)
-        if (real - t->r[i].base < t->r[i].len)
-            return true;
-    return false;
-}
-
-int smr_hits_push(smr_hits *h, uint32_t lpid, uint64_t ptex)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        smr_hit *v = realloc(h->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        h->v = v;
-        h->cap = cap;
-    }
-    h->v[h->n++] = (smr_hit){lpid, ptex};
-    return 0;
-}
-
-static int hit_cmp(const void *a, const void *b)
-{
-    const smr_hit *x = a, *y = b;
-    if (x->lpid != y->lpid)
-        return x->lpid < y->lpid ? -1 : 1;
-    return x->ptex < y->ptex ? -1 : x->ptex > y->ptex;
-}
-
-void smr_hits_sort(smr_hits *h)
-{
-    if (h->n > 1)
-        qsort(h->v, h->n, sizeof *h->v, hit_cmp);
-}
-
-uint64_t smr_hpte_real(hpte x, uint64_t *bytes)
-{
-    if (!(x.v & HPTE_V_VALID))
-        return UINT64_MAX;
-    int ps = hpte_decode_psize_any(x.v, x.r);
-    if (ps < 0)
-        return UINT64_MAX;
-    if (bytes)
-        *bytes = 1ull << hpt_psize_shift((hpt_psize)ps);
-    return hpte_real_addr(x.r, (hpt_psize)ps);
+    return hyp_scan_hpt(s->h, x, lpid, t, out);
 }
 
 uint32_t smr_slot_owner(const smr *s, uint64_t ra)
@@ -307,64 +231,6 @@ uint32_t smr_slot_owner(const smr *s, uint64_t ra)
 uint64_t smr_lmb_index(const smr *s, uint32_t lpid, uint64_t ra)
 {
     return lmb_index_of(&s->h->lmb, lpid, ra);
-}
-
-/* Does a valid HPTE (whatever its page size) overlap the target? */
-static bool entry_hits(const smr_target *t, hpte x)
-{
-    uint64_t sz;
-    uint64_t ra = smr_hpte_real(x, &sz);
-    if (ra == UINT64_MAX)
-        return false;
-    for (unsigned i = 0; i < t->n; i++)
-        if (ra < t->r[i].base + t->r[i].len && t->r[i].base < ra + sz)
-            return true;
-    return false;
-}
-
-typedef struct scan_ctx {
-    const smr_target *t;
-    smr_hits *out;
-} scan_ctx;
-
-static int scan_one(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
-{
-    scan_ctx *sc = ctx;
-    return entry_hits(sc->t, e) ? smr_hits_push(sc->out, lpid, ptex) : 0;
-}
-
-int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out)
-{
-    const hpt *tb = &s->h->lpars[lpid].hpt;
-    uint64_t lines = tb->size / HPT_PTEG_BYTES;
-    if (x) {
-        s->stt.lpars_scanned++;
-        s->stt.hpt_lines_scanned += lines;
-    }
-    smr_stream(s, x, tb->base, tb->size, MEM_READ);
-    smr_steps(x, lines); /* one step per PTEG: 8 compares against the target */
-    scan_ctx sc = {t, out};
-    return smr_each_valid_hpte(s, lpid, scan_one, &sc);
-}
-
-int smr_each_valid_hpte(smr *s, unsigned lpid, smr_hpte_fn fn, void *ctx)
-{
-    const hpt *tb = &s->h->lpars[lpid].hpt;
-    for (uint64_t off = 0; off < tb->size; off += PHYSMEM_CHUNK_BYTES) {
-        uint64_t n = (tb->size - off < PHYSMEM_CHUNK_BYTES ? tb->size - off : PHYSMEM_CHUNK_BYTES) /
-                     HPT_HPTE_BYTES;
-        for (uint64_t i = 0; i < n; i++) {
-            /* looked up per entry: clearing the last word frees a chunk */
-            const uint64_t *w = physmem_chunk(s->h->env.pm, tb->base + off);
-            if (!w)
-                break;
-            hpte e = {w[2 * i], w[2 * i + 1]};
-            int rc = (e.v & HPTE_V_VALID) ? fn(ctx, lpid, off / HPT_HPTE_BYTES + i, e) : 0;
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
 }
 
 /* ---- queries ---- */
@@ -394,6 +260,38 @@ bool smr_attached(const smr *s, unsigned lpid, uint64_t la)
 {
     return u64map_get(&s->attach, smr_attach_key(lpid, la)) != NULL;
 }
+
+static int check_error(const void *vs, sim_err *e)
+{
+    return smr_check_error(vs, e);
+}
+
+static void set_audit(void *vs, bool on)
+{
+    smr_set_audit(vs, on);
+}
+
+const hyp_feature smr_feature = {
+    .name = "smr",
+    .desc = "Shared memory regions (seed 000): sharing hcalls, three invalidation strategies, "
+            "auditor.",
+    .params = &smr_feature_params,
+    .hcalls = smr_hcalls,
+    .nhcalls = SMR_NHCALLS,
+    .memory_needed = smr_memory_needed,
+    .wants_rmap = smr_wants_rmap,
+    .create = smr_create,
+    .destroy = smr_destroy,
+    .lpar_added = smr_lpar_added,
+    .find = smr_find,
+    .platform = {.terminating = smr_on_terminating,
+                 .terminated = smr_on_terminated,
+                 .reclaimed = smr_on_reclaimed,
+                 .releasing = smr_on_releasing,
+                 .after = smr_on_after},
+    .check_error = check_error,
+    .set_audit = set_audit,
+};
 
 int smr_check_error(const smr *s, sim_err *e)
 {

@@ -59,15 +59,10 @@ extern "C" {
 
 typedef struct smr smr;
 
-/* The hypervisor's SMR state (created by hyp_create). */
+/* The hypervisor's SMR state, or NULL when hypervisor.smr.enabled is false. */
 smr *hyp_smr(hyp *h);
 
 const char *smr_strategy_name(unsigned kind); /* "exhaustive", "export-vector", "rmap" */
-
-/* Hypervisor memory the SMR tables need for these LPARs with the selected
- * strategy (added by hyp_memory_needed). */
-uint64_t smr_memory_needed(const smr_config *c, uint64_t lmb_size, unsigned nlpars,
-                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes);
 
 /* Host-side queries (no cycles), for the scenario generator and tests. */
 uint64_t smr_metadata_bytes(const smr *s);

@@ -10,7 +10,9 @@
  *    or slot is released for reuse;
  *  - before each invalidation, every strategy finds exactly the mappings
  *    the index holds for the target.
- * The first violation stops the run with a precise message.
+ * The first violation stops the run with a precise message. The index is
+ * a u64chain, the same structure as the core's reverse map, but built from
+ * the raw writes (an HPTE-write listener), never from the code it checks.
  * Index granularity: a mapping is filed under the 4K real page where its
  * page starts; targets are page-aligned, so that page lies in the target.
  */
@@ -18,23 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/u64chain.h"
 #include "smr_int.h"
 
-#define NIL UINT32_MAX
-
-typedef struct au_node {
-    uint64_t addr;   /* HPTE real address */
-    uint64_t page;   /* real >> 12 of the mapped page */
-    uint32_t lpid;
-    uint32_t prev, next;
-} au_node;
-
+/* The index: a u64chain of HPTE real addresses (key) by the 4K real page
+ * their mapping starts in (group), aux = lpid. */
 typedef struct audit {
     smr *s;
-    u64map heads;    /* page -> first node */
-    u64map nodes;    /* HPTE address -> node */
-    au_node *v;
-    uint32_t n, cap, free_head;
+    u64chain c;
     uint64_t *dirty; /* HPTE addresses written since the last check */
     size_t ndirty, capdirty;
 } audit;
@@ -70,7 +63,7 @@ static unsigned lpid_of_hpte(const smr *s, uint64_t addr)
     unsigned lo = 0, hi = h->nlpars;
     while (hi - lo > 1) { /* HPT bases increase with the lpid */
         unsigned mid = (lo + hi) / 2;
-        if (h->lpars[mid].hpt.base <= addr)
+        if (h->lpars[mid]->hpt.base <= addr)
             lo = mid;
         else
             hi = mid;
@@ -78,64 +71,20 @@ static unsigned lpid_of_hpte(const smr *s, uint64_t addr)
     return lo;
 }
 
-static void unlink_node(audit *a, uint64_t addr)
-{
-    uint64_t iv;
-    if (!u64map_del(&a->nodes, addr, &iv))
-        return;
-    au_node *n = &a->v[iv];
-    if (n->prev != NIL)
-        a->v[n->prev].next = n->next;
-    else if (n->next != NIL)
-        u64map_put(&a->heads, n->page, n->next);
-    else
-        u64map_del(&a->heads, n->page, NULL);
-    if (n->next != NIL)
-        a->v[n->next].prev = n->prev;
-    n->next = a->free_head;
-    a->free_head = (uint32_t)iv;
-}
-
-static int link_node(audit *a, uint64_t addr, uint64_t page, unsigned lpid)
-{
-    uint32_t i;
-    if (a->free_head != NIL) {
-        i = a->free_head;
-        a->free_head = a->v[i].next;
-    } else {
-        if (a->n == a->cap) {
-            uint32_t cap = a->cap ? 2 * a->cap : 1024;
-            au_node *v = realloc(a->v, cap * sizeof *v);
-            if (!v)
-                return -1;
-            a->v = v;
-            a->cap = cap;
-        }
-        i = a->n++;
-    }
-    uint64_t *h = u64map_get(&a->heads, page);
-    a->v[i] = (au_node){addr, page, lpid, NIL, h ? (uint32_t)*h : NIL};
-    if (h)
-        a->v[*h].prev = i;
-    if (u64map_put(&a->heads, page, i) != 0)
-        return -1;
-    return u64map_put(&a->nodes, addr, i);
-}
-
-void smr_audit_hpte_write(void *va, uint64_t pa)
+void smr_audit_hpte_listener(void *va, uint64_t pa)
 {
     audit *a = va;
     smr *s = a->s;
     uint64_t addr = pa & ~(uint64_t)(HPT_HPTE_BYTES - 1);
     hpte x = {physmem_read64(s->h->env.pm, addr), physmem_read64(s->h->env.pm, addr + 8)};
     uint64_t real = smr_hpte_real(x, NULL);
-    uint64_t *cur = u64map_get(&a->nodes, addr);
-    if (cur && a->v[*cur].page == real >> 12)
+    uint32_t cur = u64chain_find(&a->c, addr);
+    if (cur != U64CHAIN_NIL && u64chain_at(&a->c, cur)->group == real >> 12)
         return; /* R/C or protection change of the same mapping */
-    unlink_node(a, addr);
+    u64chain_unlink(&a->c, addr, NULL);
     if (real == UINT64_MAX)
         return;
-    if (link_node(a, addr, real >> 12, lpid_of_hpte(s, addr)) != 0) {
+    if (u64chain_link(&a->c, addr, real >> 12, lpid_of_hpte(s, addr), NULL) != 0) {
         smr_fail(s, "out of host memory for the auditor's index");
         return;
     }
@@ -156,7 +105,7 @@ static int index_one(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
 {
     audit *a = ctx;
     (void)e;
-    smr_audit_hpte_write(a, hpt_hpte_addr(&a->s->h->lpars[lpid].hpt, ptex));
+    smr_audit_hpte_listener(a, hpt_hpte_addr(&a->s->h->lpars[lpid]->hpt, ptex));
     return 0;
 }
 
@@ -172,9 +121,7 @@ void *smr_audit_create(smr *s)
     if (!a)
         return NULL;
     a->s = s;
-    u64map_init(&a->heads);
-    u64map_init(&a->nodes);
-    a->free_head = NIL;
+    u64chain_init(&a->c);
     return a;
 }
 
@@ -183,9 +130,9 @@ void smr_audit_destroy(void *va)
     audit *a = va;
     if (!a)
         return;
-    u64map_free(&a->heads);
-    u64map_free(&a->nodes);
-    free(a->v);
+    if (a->s->h)
+        hyp_remove_hpte_listener(a->s->h, smr_audit_hpte_listener, a);
+    u64chain_free(&a->c);
     free(a->dirty);
     free(a);
 }
@@ -196,8 +143,12 @@ void smr_set_audit(smr *s, bool on)
         s->audit_state = smr_audit_create(s);
         if (!s->audit_state)
             return;
-        s->h->hpte_write_hook = smr_audit_hpte_write;
-        s->h->hpte_write_ctx = s->audit_state;
+        if (hyp_add_hpte_listener(s->h, smr_audit_hpte_listener, s->audit_state) != 0) {
+            smr_audit_destroy(s->audit_state);
+            s->audit_state = NULL;
+            smr_fail(s, "no room for another HPTE-write listener");
+            return;
+        }
         index_existing(s->audit_state);
     }
     s->audit = on && s->audit_state;
@@ -211,18 +162,18 @@ bool smr_entitled(const smr *s, unsigned lpid, uint64_t real)
 
 static uint64_t ptex_of(const smr *s, unsigned lpid, uint64_t addr)
 {
-    return (addr - s->h->lpars[lpid].hpt.base) / HPT_HPTE_BYTES;
+    return (addr - s->h->lpars[lpid]->hpt.base) / HPT_HPTE_BYTES;
 }
 
-static void check_node(smr *s, const au_node *n, const char *what)
+static void check_node(smr *s, const u64chain_node *n, const char *what)
 {
     s->ast.hptes_checked++;
-    if (!smr_entitled(s, n->lpid, n->page << 12))
+    if (!smr_entitled(s, n->aux, n->group << 12))
         violation(s, "%s: LPAR %u (%s) HPTE 0x%llx maps real page 0x%llx, which it does not own "
                      "and holds no attachment to",
-                  what, n->lpid, s->h->lpars[n->lpid].name,
-                  (unsigned long long)ptex_of(s, n->lpid, n->addr),
-                  (unsigned long long)(n->page << 12));
+                  what, n->aux, s->h->lpars[n->aux]->name,
+                  (unsigned long long)ptex_of(s, n->aux, n->key),
+                  (unsigned long long)(n->group << 12));
 }
 
 /* every HPTE and TLB entry mapping [base, base+len) */
@@ -230,15 +181,15 @@ static void check_range(smr *s, uint64_t base, uint64_t len, const char *what)
 {
     audit *a = s->audit_state;
     uint64_t *pages;
-    size_t np = u64map_keys_between(&a->heads, base >> 12, (base + len + 4095) >> 12, &pages);
+    size_t np = u64map_keys_between(&a->c.heads, base >> 12, (base + len + 4095) >> 12, &pages);
     if (np == SIZE_MAX) {
         smr_fail(s, "out of host memory in the auditor");
         return;
     }
     for (size_t k = 0; k < np; k++) {
-        uint64_t *h = u64map_get(&a->heads, pages[k]);
-        for (uint32_t i = (uint32_t)*h; i != NIL; i = a->v[i].next)
-            check_node(s, &a->v[i], what);
+        for (uint32_t i = u64chain_first(&a->c, pages[k]); i != U64CHAIN_NIL;
+             i = u64chain_at(&a->c, i)->next)
+            check_node(s, u64chain_at(&a->c, i), what);
     }
     free(pages);
     for (unsigned th = 0; th < s->h->env.nthreads; th++) {
@@ -268,9 +219,9 @@ void smr_audit_after(smr *s, const smr_target *t)
     audit *a = s->audit_state;
     s->ast.checks++;
     for (size_t i = 0; i < a->ndirty; i++) {
-        uint64_t *iv = u64map_get(&a->nodes, a->dirty[i]);
-        if (iv)
-            check_node(s, &a->v[*iv], "after a sharing operation");
+        uint32_t iv = u64chain_find(&a->c, a->dirty[i]);
+        if (iv != U64CHAIN_NIL)
+            check_node(s, u64chain_at(&a->c, iv), "after a sharing operation");
     }
     a->ndirty = 0;
     for (unsigned i = 0; t && i < t->n; i++)
@@ -309,18 +260,20 @@ void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
     smr_hits ref = {0};
     for (unsigned r = 0; r < t->n; r++) {
         uint64_t *pages;
-        size_t np = u64map_keys_between(&a->heads, t->r[r].base >> 12,
+        size_t np = u64map_keys_between(&a->c.heads, t->r[r].base >> 12,
                                         (t->r[r].base + t->r[r].len + 4095) >> 12, &pages);
         if (np == SIZE_MAX)
             goto oom;
         for (size_t k = 0; k < np; k++) {
-            uint64_t *h = u64map_get(&a->heads, pages[k]);
-            for (uint32_t i = (uint32_t)*h; i != NIL; i = a->v[i].next)
-                if (smr_target_wants(t, a->v[i].lpid) && s->lp[a->v[i].lpid].alive &&
-                    smr_hits_push(&ref, a->v[i].lpid, ptex_of(s, a->v[i].lpid, a->v[i].addr))) {
+            for (uint32_t i = u64chain_first(&a->c, pages[k]); i != U64CHAIN_NIL;
+                 i = u64chain_at(&a->c, i)->next) {
+                const u64chain_node *n = u64chain_at(&a->c, i);
+                if (smr_target_wants(t, n->aux) && s->lp[n->aux].alive &&
+                    smr_hits_push(&ref, n->aux, ptex_of(s, n->aux, n->key))) {
                     free(pages);
                     goto oom;
                 }
+            }
         }
         free(pages);
     }

@@ -9,6 +9,9 @@
 
 #define F(f) offsetof(smr_config, f)
 static const param_desc smr_param_list[] = {
+    {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
+     "Turn the feature on: its hcalls, tables in hypervisor memory, statistics and ops exist "
+     "only when enabled.", F(enabled), NULL},
     {"strategy", PT_ENUM, "", "export-vector", 0, 0, "exhaustive|export-vector|rmap",
      "How the hypervisor finds the mappings of pages whose sharing ends: scan every LPAR's HPT, "
      "the seed's export vectors + reference array, or a per-page reverse map (KVM).",
@@ -25,20 +28,14 @@ static const param_desc smr_param_list[] = {
     {"max_pages", PT_UINT, "pages", "256", 1, 1048576, NULL,
      "Pages one SMR may hold (capacity of its page list in hypervisor memory).",
      F(max_pages), NULL},
-    {"scan_outstanding", PT_UINT, "lines", "8", 1, 64, NULL,
-     "Cache lines a sequential HPT scan keeps in flight (hardware prefetch / miss queue); "
-     "assumption, POWER9 L1D has 8-12 load-miss entries.", F(scan_outstanding), NULL},
-    {"scan_sample_lines", PT_UINT, "lines", "8192", 0, 1e12, NULL,
-     "Lines of an HPT scan that go through the caches and DRAM one by one, each scan of a "
-     "region taking the lines after its previous sample; the rest of the scan is charged at "
-     "the mean time per window measured on them (0 = every line: exact but slow for 512 MiB "
-     "HPTs).", F(scan_sample_lines), NULL},
     {"audit", PT_BOOL, "", "false", 0, 0, NULL,
      "Check after every sharing operation that no HPTE or TLB entry maps a page its LPAR was "
-     "not given, and that every strategy finds the same mappings (slow; also --audit).",
+     "not given, and that every strategy finds the same mappings (slow; also "
+     "hypervisor.audit and --audit).",
      F(audit), NULL},
 };
-const param_table smr_params = {"smr", sizeof(smr_config), smr_param_list,
+_Static_assert(sizeof(smr_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
+const param_table smr_feature_params = {"smr", sizeof(smr_config), smr_param_list,
                                 PARAM_COUNT(smr_param_list),
                                 "Shared memory regions: limits, invalidation strategy, auditor."};
 

@@ -1,7 +1,7 @@
 /*
  * smr_config.h - configuration of shared memory regions (SMRs, seed 000):
- * the key `hypervisor.smr.*`. Kept apart from smr.h so that hyp.h can embed
- * the struct in hyp_config without seeing the SMR implementation.
+ * the key `hypervisor.smr.*`, stored in the hypervisor's feature config
+ * slot of the SMR feature (registry.h).
  */
 #ifndef LPARSIM_HYP_SMR_CONFIG_H
 #define LPARSIM_HYP_SMR_CONFIG_H
@@ -24,17 +24,16 @@ typedef enum smr_strategy_kind {
 } smr_strategy_kind;
 
 typedef struct smr_config {
+    bool enabled;             /* the feature is on (first field: feature.h) */
     unsigned strategy;        /* smr_strategy_kind */
     uint64_t max_per_server;  /* SMRs one server LPAR may create (export-vector bits) */
     uint64_t max_servers;     /* LPARs that may act as servers */
     uint64_t max_lpars;       /* bits per reference-array / authorisation vector */
     uint64_t max_pages;       /* pages per SMR (page-list capacity) */
-    uint64_t scan_outstanding;/* HPT lines a scan keeps in flight */
-    uint64_t scan_sample_lines;/* lines of a scan simulated one by one (0 = all) */
     bool audit;               /* check every sharing operation (also --audit) */
 } smr_config;
 
-extern const param_table smr_params; /* "hypervisor.smr" */
+extern const param_table smr_feature_params; /* "hypervisor.smr" */
 
 #ifdef __cplusplus
 }

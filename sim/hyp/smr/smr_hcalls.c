@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hyp/platform.h"
 #include "smr_int.h"
 
-static smr *S(hcall_ctx *c) { return c->h->smr; }
+static smr *S(hcall_ctx *c) { return c->fs; }
 
 uint64_t smr_attach_bucket(const smr *s, uint64_t key)
 {
@@ -107,7 +108,7 @@ static long h_add(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (rc != H_SUCCESS)
         return rc;
     uint64_t psz = 1ull << r->pshift, la = a[1], n = a[2];
-    hyp_lpar *lp = &c->h->lpars[c->lpid];
+    hyp_lpar *lp = c->h->lpars[c->lpid];
     if (n == 0 || la % psz || la >= lp->memory || n > (lp->memory - la) / psz)
         return H_PARAMETER;
     /* a run of n free entries in the page list (holes first) */
@@ -223,7 +224,7 @@ static long h_map(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!smr_vbit(r->auth, c->lpid))
         return H_PRIVILEGE;
     uint64_t psz = 1ull << r->pshift, la = a[2], real = r->pages[a[1]].real;
-    const hyp_lpar *lp = &c->h->lpars[c->lpid];
+    const hyp_lpar *lp = c->h->lpars[c->lpid];
     if (la % psz || la >= lp->memory)
         return H_PARAMETER;
     uint64_t key = smr_attach_key(c->lpid, la);
@@ -258,7 +259,7 @@ static long h_unmap(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
     smr *s = S(c);
-    if (a[0] >= c->h->lpars[c->lpid].memory)
+    if (a[0] >= c->h->lpars[c->lpid]->memory)
         return H_PARAMETER; /* (its key would alias another LPAR's) */
     uint64_t key = smr_attach_key(c->lpid, a[0] & ~4095ull);
     hcall_mem(c, smr_attach_bucket(s, key), 16, MEM_READ);
@@ -269,7 +270,7 @@ static long h_unmap(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t id = *v >> 32, idx = *v & 0xffffffffu;
     smr_range rg = {s->r[id].pages[idx].real, 1ull << s->r[id].pshift};
     smr_target t = {&rg, 1, (int)c->lpid, -1};
-    if (smr_end_sharing(s, c, &t, -1) != 0)
+    if (smr_end_sharing(s, c, &t) != 0)
         return H_NO_MEM;
     smr_detach(s, c, c->lpid, a[0] & ~4095ull);
     if (s->audit)
@@ -297,7 +298,7 @@ static long h_deauthorize(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!rg)
         return H_NO_MEM;
     smr_target t = {rg, n, (int)l, -1};
-    if (smr_end_sharing(s, c, &t, -1) != 0) {
+    if (smr_end_sharing(s, c, &t) != 0) {
         free(rg);
         return H_NO_MEM;
     }
@@ -325,7 +326,7 @@ static long unshare(hcall_ctx *c, uint64_t id, uint64_t first, uint64_t count, b
     if (!rg)
         return H_NO_MEM;
     smr_target t = {rg, n, -1, (int)r->server};
-    int rc = smr_end_sharing(s, c, &t, -1);
+    int rc = smr_end_sharing(s, c, &t);
     for (uint64_t i = first; rc == 0 && i < first + count && i < r->npages; i++)
         smr_drop_page(s, c, id, i);
     if (destroy && rc == 0) {
@@ -374,21 +375,23 @@ static long h_destroy(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 
 long smr_destroy_region(hcall_ctx *c, uint64_t id)
 {
-    return unshare(c, id, 0, c->h->smr->r[id].npages, true);
+    return unshare(c, id, 0, S(c)->r[id].npages, true);
 }
 
+/* The platform triggers: the core's operations, the SMR auditor told
+ * through the feature's platform hooks. */
 static long h_terminate(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
     if (!valid_client(S(c), a[0]))
         return H_PARAMETER;
-    return smr_terminate(S(c), c, (unsigned)a[0]);
+    return hyp_lpar_terminate(c, (unsigned)a[0], S(c)->op_inv, SMR_PART_INVALIDATE);
 }
 
 static long h_reclaim(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
-    return smr_reclaim(S(c), c, a[0]);
+    return hyp_pmb_reclaim(c, a[0], S(c)->op_inv, SMR_PART_INVALIDATE);
 }
 
 /* ---- H_ENTER hooks ---- */
@@ -471,21 +474,24 @@ SMR_CALL(h_destroy)
 SMR_CALL(h_terminate)
 SMR_CALL(h_reclaim)
 
+static const char parts[] = "compute,memory,tlb,queueing,invalidate";
+const hyp_hcall_desc smr_hcalls[SMR_NHCALLS] = {
+    {H_SMR_CREATE, "H_SMR_CREATE", "smr.create", parts, call_h_create},
+    {H_SMR_ADD, "H_SMR_ADD", "smr.add", parts, call_h_add},
+    {H_SMR_AUTHORIZE, "H_SMR_AUTHORIZE", "smr.authorize", parts, call_h_authorize},
+    {H_SMR_DEAUTHORIZE, "H_SMR_DEAUTHORIZE", "smr.deauthorize", parts, call_h_deauthorize},
+    {H_SMR_MAP, "H_SMR_MAP", "smr.map", parts, call_h_map},
+    {H_SMR_UNMAP, "H_SMR_UNMAP", "smr.unmap", parts, call_h_unmap},
+    {H_SMR_UNSHARE, "H_SMR_UNSHARE", "smr.unshare", parts, call_h_unshare},
+    {H_SMR_DESTROY, "H_SMR_DESTROY", "smr.destroy", parts, call_h_destroy},
+    {H_SMR_TERMINATE, "H_SMR_TERMINATE", "smr.terminate", parts, call_h_terminate},
+    {H_SMR_RECLAIM, "H_SMR_RECLAIM", "smr.reclaim", parts, call_h_reclaim},
+};
+
+/* The H_ENTER hooks (the hcalls themselves are registered by the core
+ * from smr_hcalls). */
 int smr_register_hcalls(smr *s)
 {
-    static const char parts[] = "compute,memory,tlb,queueing,invalidate";
-    hyp *h = s->h;
     hyp_ext x = {s, hook_check_enter, hook_insert, hook_remove, hook_xlate};
-    return hyp_register_hcall_op(h, H_SMR_CREATE, "smr.create", parts, call_h_create) |
-           hyp_register_hcall_op(h, H_SMR_ADD, "smr.add", parts, call_h_add) |
-           hyp_register_hcall_op(h, H_SMR_AUTHORIZE, "smr.authorize", parts, call_h_authorize) |
-           hyp_register_hcall_op(h, H_SMR_DEAUTHORIZE, "smr.deauthorize", parts,
-                                 call_h_deauthorize) |
-           hyp_register_hcall_op(h, H_SMR_MAP, "smr.map", parts, call_h_map) |
-           hyp_register_hcall_op(h, H_SMR_UNMAP, "smr.unmap", parts, call_h_unmap) |
-           hyp_register_hcall_op(h, H_SMR_UNSHARE, "smr.unshare", parts, call_h_unshare) |
-           hyp_register_hcall_op(h, H_SMR_DESTROY, "smr.destroy", parts, call_h_destroy) |
-           hyp_register_hcall_op(h, H_SMR_TERMINATE, "smr.terminate", parts, call_h_terminate) |
-           hyp_register_hcall_op(h, H_SMR_RECLAIM, "smr.reclaim", parts, call_h_reclaim) |
-           hyp_add_ext(h, &x);
+    return hyp_add_ext(s->h, &x);
 }

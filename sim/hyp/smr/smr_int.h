@@ -51,29 +51,18 @@ typedef struct smr_lpar {
                              vectors; rmap heads + revmap), laid out by it */
 } smr_lpar;
 
-/* A range of real addresses whose sharing ends, and whose mappings are
- * wanted. */
-typedef struct smr_range {
-    uint64_t base, len;
-} smr_range;
-
-typedef struct smr_target {
-    const smr_range *r;
-    unsigned n;
-    int only;   /* only this lpid's mappings, or -1 */
-    int except; /* every LPAR but this one, or -1 */
-} smr_target;
-
-/* One mapping found: LPAR and HPTE index. */
-typedef struct smr_hit {
-    uint32_t lpid;
-    uint64_t ptex;
-} smr_hit;
-
-typedef struct smr_hits {
-    smr_hit *v;
-    size_t n, cap;
-} smr_hits;
+/* Targets and hits are the invalidation pipeline's (inval.h). */
+typedef hyp_range smr_range;
+typedef hyp_target smr_target;
+typedef hyp_hit smr_hit;
+typedef hyp_hits smr_hits;
+#define smr_target_wants hyp_target_wants
+#define smr_target_covers hyp_target_covers
+#define smr_hits_push hyp_hits_push
+#define smr_hits_sort hyp_hits_sort
+#define smr_hpte_real hyp_hpte_real
+#define smr_each_valid_hpte(s, lpid, fn, ctx) hyp_each_valid_hpte((s)->h, lpid, fn, ctx)
+typedef hyp_hpte_fn smr_hpte_fn;
 
 /* Hypervisor work is charged to an hcall_ctx; during an invalidation that
  * is a sub-context whose op is smr.invalidate and whose compute/memory
@@ -143,7 +132,6 @@ struct smr {
     u64map attach;        /* smr_attach_key(lpid, la) -> id << 32 | index */
     u64map grant;         /* smr_attach_key(lpid, real) -> (la >> 12) + 1 of its attachment */
     u64map client_smr;    /* smr_client_key(lpid, id) -> attachments of lpid to pages of id */
-    u64map scan_cursor;   /* stream start address -> line its next sample starts at */
     const smr_strategy_ops *ops[SMR_STRATEGY_COUNT];
     void *st[SMR_STRATEGY_COUNT];
     unsigned sel;
@@ -156,43 +144,46 @@ struct smr {
     sim_err err;
 };
 
+extern const stat_table smr_stat_table, smr_audit_stat_table;
+#define SMR_NHCALLS 10
+extern const hyp_hcall_desc smr_hcalls[SMR_NHCALLS];
+
+/* smr.c: the feature's life cycle */
+void *smr_create(hyp *h, const void *cfg, bool audit, sim_err *e);
+void smr_destroy(void *s);
+int smr_lpar_added(void *s, unsigned lpid, sim_err *e);
+uint64_t smr_memory_needed(const void *cfg, const hyp_config *hc, unsigned nlpars,
+                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes);
+
 /* smr.c: charging helpers (no-ops on a NULL context) */
 void smr_mem(smr_exec *x, uint64_t paddr, uint32_t size, mem_kind kind);
 void smr_steps(smr_exec *x, uint64_t n);
 /* Context for upkeep by strategy k: c if k is selected, else NULL. */
 smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c);
-/* Access [paddr, paddr+bytes) line by line (MEM_READ for a scan, MEM_ZERO
- * to clear) with scan_outstanding lines in flight (a hardware-prefetched
- * stream). A region longer than scan_sample_lines has that many lines
- * simulated, from where its previous sample stopped (so repeated scans
- * meet lines as cold as a full scan would leave them), and the rest
- * charged at the mean window time of the sample. */
-void smr_stream(smr *s, smr_exec *x, uint64_t paddr, uint64_t bytes, mem_kind kind);
-/* Call fn for every valid HPTE of lpid (host side, no cycles), skipping
- * the 64K chunks never written; fn may clear the entry it is given.
- * Stops at and returns fn's first non-zero result. */
-typedef int (*smr_hpte_fn)(void *ctx, unsigned lpid, uint64_t ptex, hpte e);
-int smr_each_valid_hpte(smr *s, unsigned lpid, smr_hpte_fn fn, void *ctx);
 /* Scan lpid's whole HPT for valid entries mapping the target (the walk
- * the exhaustive and export-vector strategies share). */
+ * the exhaustive and export-vector strategies share; the core's scan,
+ * counted in smr.lpars_scanned / hpt_lines_scanned when charged). */
 int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out);
-bool smr_target_wants(const smr_target *t, unsigned lpid);
-bool smr_target_covers(const smr_target *t, uint64_t real);
-int smr_hits_push(smr_hits *h, uint32_t lpid, uint64_t ptex);
-void smr_hits_sort(smr_hits *h);
-/* Real page an HPTE maps (UINT64_MAX if not valid) and its size. */
-uint64_t smr_hpte_real(hpte x, uint64_t *bytes);
 /* The lpid owning real address ra (LMB_FREE/LMB_HYP otherwise). */
 uint32_t smr_slot_owner(const smr *s, uint64_t ra);
 /* Logical LMB index of slot holding ra in its owner (host lookup). */
 uint64_t smr_lmb_index(const smr *s, uint32_t lpid, uint64_t ra);
 
-/* smr_inval.c: find and invalidate every mapping of the target (one
- * smr.invalidate op, added to c's "invalidate" part). 0 or -1 (host OOM). */
-int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t, int wipe_lpid);
+/* smr_inval.c: find and invalidate every mapping of the target through
+ * the core's pipeline (one smr.invalidate op, added to c's "invalidate"
+ * part). 0 or -1 (host OOM). */
+int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t);
 #define SMR_PART_INVALIDATE 4
-long smr_terminate(smr *s, hcall_ctx *c, unsigned lpid);
-long smr_reclaim(smr *s, hcall_ctx *c, uint64_t pmb);
+/* The finder the pipeline calls: the selected strategy's search, checked
+ * against every other strategy by the auditor (when on). */
+int smr_find(void *s, hcall_ctx *x, const smr_target *t, smr_hits *out);
+
+/* smr_platform.c: the hooks of the core's platform operations */
+int smr_on_terminating(void *s, hcall_ctx *c, unsigned lpid, hyp_ranges *shared);
+void smr_on_terminated(void *s, hcall_ctx *c, unsigned lpid);
+void smr_on_reclaimed(void *s, hcall_ctx *c, uint64_t base, uint64_t len);
+void smr_on_releasing(void *s, uint64_t base, uint64_t len, const char *what);
+void smr_on_after(void *s, const smr_target *t);
 /* Remove page index of SMR id (after its mappings were invalidated):
  * detach every client attached to it, update the tables. */
 void smr_drop_page(smr *s, smr_exec *x, uint64_t id, uint64_t index);
@@ -227,8 +218,8 @@ long smr_destroy_region(hcall_ctx *c, uint64_t id);
 
 /* smr_audit.c */
 void *smr_audit_create(smr *s);
+void smr_audit_hpte_listener(void *a, uint64_t hpte_paddr);
 void smr_audit_destroy(void *a);
-void smr_audit_hpte_write(void *a, uint64_t hpte_paddr);
 /* after a sharing op; the target (may be NULL) is what ended */
 void smr_audit_after(smr *s, const smr_target *t);
 /* before invalidating: every strategy must find `hits` */

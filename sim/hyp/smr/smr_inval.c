@@ -1,100 +1,35 @@
 /*
  * smr_inval.c - ending sharing: one smr.invalidate op per triggering
- * operation. Phases (the op's parts): find (the selected strategy's
- * search), hpte_remove (read and clear each HPTE found, plus the strategy
- * upkeep that removal implies), tlb_invalidate and queueing (one tlbie
- * batch per LPAR, LPAR-scoped through the tlbie fabric). Only after all of
- * that are pages, slots and attachments released (the ordering rule); the
- * auditor checks each release.
- * Also the platform triggers: LPAR termination (with restart) and PMB
- * reclaim.
+ * operation, run by the core's invalidation pipeline (inval.h) with the
+ * SMR finder. Phases (the op's parts): find (the selected strategy's
+ * search), hpte_remove (read and clear each HPTE found, plus the upkeep
+ * that removal implies), tlb_invalidate and queueing (the coherency step,
+ * one batch per LPAR). Only after all of that are pages, slots and
+ * attachments released (the ordering rule); the auditor checks each
+ * release.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmu/hpte_vpn.h"
 #include "smr_int.h"
 
-enum { P_FIND = 0, P_REMOVE = 1, P_TLB = 2, P_QUEUE = 3 };
-
-static void tlbie_batch(smr *s, hcall_ctx *x, unsigned lpid, const uint64_t *vpn,
-                        const uint8_t *ps, unsigned n, bool flush)
+int smr_find(void *vs, hcall_ctx *x, const smr_target *t, smr_hits *out)
 {
-    hyp *h = s->h;
-    tlbie_cost cost = {0, 0, 0};
-    if (flush)
-        tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, x->op.end, &cost);
-    else if (n)
-        tlbie_global(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, vpn, ps, n, x->op.end,
-                     &cost);
-    op_charge(&x->op, P_QUEUE, cost.queueing);
-    op_charge(&x->op, P_TLB, cost.work);
-}
-
-/* Clear one HPTE and note its tlbie operand. */
-static void clear_one(smr *s, hcall_ctx *x, unsigned lpid, uint64_t ptex, uint64_t *vpn,
-                      uint8_t *ps)
-{
-    const hpt *t = &s->h->lpars[lpid].hpt;
-    hcall_mem(x, hpt_hpte_addr(t, ptex), HPT_HPTE_BYTES, MEM_READ);
-    hcall_steps(x, 1);
-    hpte old = hpt_read(t, ptex);
-    int p = hpte_decode_psize_any(old.v, old.r);
-    *ps = (uint8_t)(p < 0 ? PSZ_4K : p);
-    *vpn = hpte_slot_vpn(t, old.v, ptex, (hpt_psize)*ps);
-    hyp_clear_hpte(x, lpid, ptex, old);
-}
-
-static int clear_entry(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
-{
-    hyp_clear_hpte(ctx, lpid, ptex, e);
-    return 0;
-}
-
-/* Zero the whole HPT of lpid (a stream of line writes) and remove its
- * valid entries (strategy upkeep included). */
-static int wipe_hpt(smr *s, hcall_ctx *x, unsigned lpid)
-{
-    const hpt *t = &s->h->lpars[lpid].hpt;
-    smr_stream(s, x, t->base, t->size, MEM_ZERO);
-    smr_each_valid_hpte(s, lpid, clear_entry, x);
-    tlbie_batch(s, x, lpid, NULL, NULL, 0, true);
-    return 0;
-}
-
-int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t, int wipe_lpid)
-{
-    hcall_ctx x = *c;
-    op_begin(&x.op, c->op.end);
-    x.p_compute = x.p_memory = P_FIND;
-    x.p_tlb = P_TLB;
-    x.p_queueing = P_QUEUE;
-    smr_hits hits = {0};
-    int rc = s->ops[s->sel]->find(s->st[s->sel], &x, t, &hits);
+    smr *s = vs;
+    int rc = s->ops[s->sel]->find(s->st[s->sel], x, t, out);
     if (rc == 0 && s->audit)
-        smr_audit_cross(s, t, &hits);
-    x.p_compute = x.p_memory = P_REMOVE;
-    uint64_t *vpn = malloc((hits.n + 1) * sizeof *vpn);
-    uint8_t *ps = malloc(hits.n + 1);
-    if (rc != 0 || !vpn || !ps) {
-        free(vpn), free(ps), free(hits.v);
+        smr_audit_cross(s, t, out);
+    s->stt.invalidations++;
+    s->stt.mappings_invalidated += out->n;
+    return rc;
+}
+
+int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t)
+{
+    if (hyp_invalidate(c, t, -1, smr_find, s, s->op_inv, SMR_PART_INVALIDATE, NULL) != 0) {
         smr_fail(s, "out of host memory during an SMR invalidation");
         return -1;
     }
-    for (size_t i = 0; i < hits.n;) {
-        unsigned lpid = hits.v[i].lpid, n = 0;
-        for (; i < hits.n && hits.v[i].lpid == lpid; i++, n++)
-            clear_one(s, &x, lpid, hits.v[i].ptex, &vpn[n], &ps[n]);
-        /* only after the HPTEs are gone: the TLBs that may hold them */
-        tlbie_batch(s, &x, lpid, vpn, ps, n, false);
-    }
-    if (wipe_lpid >= 0)
-        wipe_hpt(s, &x, (unsigned)wipe_lpid);
-    s->stt.invalidations++;
-    s->stt.mappings_invalidated += hits.n;
-    ops_record(s->h->env.ops, s->op_inv, &x.op);
-    op_charge(&c->op, SMR_PART_INVALIDATE, x.op.end - x.op.start);
-    free(vpn), free(ps), free(hits.v);
     return 0;
 }
 

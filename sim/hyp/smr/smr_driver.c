@@ -1,5 +1,15 @@
 /*
- * scenario.c - the SMR scenario generator (see scenario.h).
+ * smr_driver.c - the SMR workload driver (config drivers.smr): a seeded
+ * generator of sharing workloads. It adds generated LPARs g0, g1, ... to
+ * the machine, sets up servers, their SMRs and clients that attach and map
+ * the shared pages, then issues a random mix of sharing operations at a
+ * fixed rate while the traced vCPUs (if any) run, with memory traffic by
+ * the mapping LPARs between operations. After each operation that ends
+ * sharing it restores the sharing set-up, so every invalidation sees the
+ * same population. Determinism: all choices come from machine.seed.
+ * Errors: a set-up the hypervisor refuses (a limit, a full PTEG) stops the
+ * run with the refused hcall and the limit to raise; a configuration that
+ * could never invalidate anything is refused.
  *
  * Layout of a generated LPAR's logical memory: a server's SMRs are spread
  * evenly over its memory (SMR j starts at j x memory / smrs_per_server,
@@ -16,10 +26,28 @@
 #include <string.h>
 
 #include "core/rng.h"
-#include "hyp/hcall.h"
-#include "hyp/smr/smr.h"
-#include "machine_int.h"
-#include "scenario.h"
+#include "smr_int.h"
+
+typedef struct scenario_mix {
+    uint64_t map, unmap, unshare, deauthorize, destroy, terminate, reclaim;
+} scenario_mix;
+
+typedef struct scenario_config {
+    bool enabled;             /* first field (feature.h) */
+    uint64_t lpars;           /* generated LPARs (g0, g1, ...) */
+    uint64_t lpar_memory;     /* bytes each */
+    uint64_t hpt_size;        /* bytes each; 0 = hypervisor default */
+    uint64_t servers;         /* the first `servers` generated LPARs serve */
+    uint64_t smrs_per_server;
+    uint64_t pages_per_smr;   /* 4K pages */
+    uint64_t clients_per_smr; /* clients authorised per SMR */
+    double map_fraction;      /* of those, the fraction that attach and map every page */
+    uint64_t ops;             /* sharing operations after the set-up */
+    uint64_t interval;        /* cycles between operations */
+    uint64_t traffic;         /* accesses to mapped shared pages between operations */
+    scenario_mix mix;
+} scenario_config;
+_Static_assert(sizeof(scenario_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver config slot");
 
 #define SF(f) offsetof(scenario_config, f)
 #define XF(f) offsetof(scenario_mix, f)
@@ -36,15 +64,17 @@ static const param_table mix_table = {"mix", sizeof(scenario_mix), mix_list, PAR
                                       "Relative weights of the sharing operations."};
 
 static const param_desc scen_list[] = {
-    {"lpars", PT_UINT, "LPARs", "0", 0, 1048576, NULL,
-     "Generated LPARs g0, g1, ... added after the configured ones (0 = no scenario).", SF(lpars), NULL},
+    {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
+     "Run the SMR workload (needs hypervisor.smr.enabled).", SF(enabled), NULL},
+    {"lpars", PT_UINT, "LPARs", "16", 2, 1048576, NULL,
+     "Generated LPARs g0, g1, ... added after the configured ones.", SF(lpars), NULL},
     {"lpar_memory", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p50, NULL,
      "Memory of each generated LPAR (whole LMBs).", SF(lpar_memory), NULL},
     {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,
      "HPT of each generated LPAR; 0 = hypervisor default (memory / hpt_ratio).", SF(hpt_size), NULL},
-    {"servers", PT_UINT, "LPARs", "1", 0, 65536, NULL,
+    {"servers", PT_UINT, "LPARs", "1", 1, 65536, NULL,
      "The first this many generated LPARs are servers; the others are clients.", SF(servers), NULL},
-    {"smrs_per_server", PT_UINT, "SMRs", "1", 0, 65536, NULL, "SMRs each server creates.",
+    {"smrs_per_server", PT_UINT, "SMRs", "1", 1, 65536, NULL, "SMRs each server creates.",
      SF(smrs_per_server), NULL},
     {"pages_per_smr", PT_UINT, "pages", "16", 1, 1048576, NULL, "4K pages in each SMR.",
      SF(pages_per_smr), NULL},
@@ -54,7 +84,7 @@ static const param_desc scen_list[] = {
     {"map_fraction", PT_DOUBLE, "", "1.0", 0, 1, NULL,
      "Fraction of each SMR's authorised clients that attach and map all its pages.",
      SF(map_fraction), NULL},
-    {"ops", PT_UINT, "ops", "1000", 0, 1e12, NULL, "Sharing operations after the set-up.",
+    {"ops", PT_UINT, "ops", "1000", 1, 1e12, NULL, "Sharing operations after the set-up.",
      SF(ops), NULL},
     {"interval", PT_UINT, "cycles", "100000", 1, 1e15, NULL,
      "Cycles between two sharing operations (their rate); traced vCPUs run in between.",
@@ -64,9 +94,9 @@ static const param_desc scen_list[] = {
      "and caches).", SF(traffic), NULL},
     {"mix", PT_STRUCT, NULL, NULL, 0, 0, NULL, "Operation mix.", SF(mix), &mix_table},
 };
-const param_table scenario_params = {"scenario", sizeof(scenario_config), scen_list,
-                                     PARAM_COUNT(scen_list),
-                                     "Seeded SMR sharing workload on generated LPARs."};
+const param_table smr_driver_params = {"smr", sizeof(scenario_config), scen_list,
+                                       PARAM_COUNT(scen_list),
+                                       "Seeded SMR sharing workload on generated LPARs."};
 
 typedef struct scen_stats {
     uint64_t ops, by_kind[7], restores, refused, hcalls;
@@ -88,7 +118,8 @@ static const stat_desc scen_stat_list[] = {
      "is counted, none is fatal.", ST(refused), NULL},
     {"hcalls", SK_COUNTER, "hcalls", "hcalls the generator made.", ST(hcalls), NULL},
 };
-static const stat_table scen_stat_table = {"scenario", scen_stat_list, PARAM_COUNT(scen_stat_list)};
+static const stat_table scen_stat_table = {"drivers.smr", scen_stat_list,
+                                           PARAM_COUNT(scen_stat_list)};
 
 typedef struct mapping {
     uint32_t lpid;
@@ -105,8 +136,9 @@ typedef struct plan_smr {
     mapping *map;       /* nmappers x pages_per_smr */
 } plan_smr;
 
-struct scenario {
-    machine *m;
+typedef struct scenario {
+    hyp *h;
+    const hyp_env *env;
     scenario_config c;
     rng r;
     unsigned first;     /* lpid of g0 */
@@ -116,20 +148,41 @@ struct scenario {
     uint64_t now;
     uint64_t done;      /* operations issued */
     scen_stats st;
-    sim_err *e;
-};
+    bool setup_done;
+    bool strict;        /* the set-up: a refused hcall is an error */
+    sim_err err;        /* the first refusal while strict */
+} scenario;
 
-static unsigned thread_of(const scenario *s, unsigned lpid) { return lpid % s->m->nthreads; }
+static unsigned thread_of(const scenario *s, unsigned lpid) { return lpid % s->env->nthreads; }
+
+/* What a refused set-up hcall most likely means (which limit to raise). */
+static const char *refusal_hint(uint64_t op, long rc)
+{
+    if (op == H_ENTER && rc == H_PTEG_FULL)
+        return "a full PTEG; expected larger HPTs (drivers.smr.hpt_size or hypervisor.hpt_ratio)";
+    if (op == H_SMR_ADD)
+        return "expected hypervisor.smr.max_pages >= drivers.smr.pages_per_smr";
+    if (op == H_SMR_CREATE)
+        return "expected hypervisor.smr.max_per_server >= drivers.smr.smrs_per_server and "
+               "hypervisor.smr.max_servers >= drivers.smr.servers";
+    return "expected the hypervisor.smr limits to hold the drivers.smr set-up";
+}
 
 static long hcall(scenario *s, unsigned lpid, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
                   uint64_t a3, uint64_t *ret0)
 {
     uint64_t args[8] = {a0, a1, a2, a3}, rets[8] = {0}, cyc = 0;
-    long rc = hyp_hcall(s->m->hyp, lpid, thread_of(s, lpid), s->now, op, args, rets, &cyc);
+    long rc = hyp_hcall(s->h, lpid, thread_of(s, lpid), s->now, op, args, rets, &cyc);
     s->now += cyc;
     s->st.hcalls++;
-    if (rc != H_SUCCESS)
+    if (rc != H_SUCCESS) {
         s->st.refused++;
+        if (s->strict && !s->err.msg[0]) {
+            const char *n = hcall_name(op);
+            sim_errf(&s->err, "drivers.smr: the set-up's %s by LPAR %s was refused (%ld): %s",
+                     n ? n : "hcall", hyp_lpar_name(s->h, lpid), rc, refusal_hint(op, rc));
+        }
+    }
     if (ret0)
         *ret0 = rets[0];
     return rc;
@@ -140,14 +193,14 @@ static bool mapped(scenario *s, const mapping *mp)
 {
     if (mp->ptex == UINT64_MAX)
         return false;
-    hpte x = hpt_read(hyp_lpar_hpt(s->m->hyp, mp->lpid), mp->ptex);
+    hpte x = hpt_read(hyp_lpar_hpt(s->h, mp->lpid), mp->ptex);
     uint64_t vsid = seg_vsid(1, mp->ea, false);
     return (x.v & HPTE_V_VALID) && ((x.v ^ hpte_ptem(vsid, mp->ea, 12, false, false)) & HPTE_V_AVPN) == 0;
 }
 
 static void enter(scenario *s, mapping *mp)
 {
-    const hpt *t = hyp_lpar_hpt(s->m->hyp, mp->lpid);
+    const hpt *t = hyp_lpar_hpt(s->h, mp->lpid);
     uint64_t vsid = seg_vsid(1, mp->ea, false);
     uint64_t hash = hpt_hash(vsid, mp->ea, 12, false);
     hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
@@ -166,7 +219,7 @@ static void enter(scenario *s, mapping *mp)
 /* Bring SMR j back to its full set-up. */
 static void restore(scenario *s, plan_smr *p)
 {
-    smr *sm = hyp_smr(s->m->hyp);
+    smr *sm = hyp_smr(s->h);
     const scenario_config *c = &s->c;
     if (p->id == UINT64_MAX || !smr_is_active(sm, p->id) || smr_server_of(sm, p->id) != p->server) {
         if (hcall(s, p->server, H_SMR_CREATE, 12, 0, 0, 0, &p->id) != H_SUCCESS) {
@@ -197,38 +250,54 @@ static void restore(scenario *s, plan_smr *p)
     s->st.restores++;
 }
 
-scenario *scenario_create(machine *m, const scenario_config *c, uint64_t seed, sim_err *e)
+static void scenario_destroy(void *vs);
+
+/* A configuration that could never end any sharing is an error. */
+static int check_config(const scenario_config *c, const hyp *h, sim_err *e)
 {
+    if (!hyp_smr((hyp *)h))
+        return sim_errf(e, "drivers.smr.enabled: the SMR workload needs the SMR feature; "
+                           "expected hypervisor.smr.enabled: true");
+    const scenario_mix *w = &c->mix;
+    if (!(w->map + w->unmap + w->unshare + w->deauthorize + w->destroy + w->terminate + w->reclaim))
+        return sim_errf(e, "drivers.smr.mix: every weight is 0; expected at least one operation "
+                           "with a positive weight");
+    uint64_t nclients = c->lpars > c->servers ? c->lpars - c->servers : 0;
+    if (c->servers > c->lpars || c->clients_per_smr > nclients)
+        return sim_errf(e, "drivers.smr: %llu servers and %llu clients per SMR need at least %llu "
+                           "generated LPARs; expected lpars >= servers + clients_per_smr",
+                        (unsigned long long)c->servers, (unsigned long long)c->clients_per_smr,
+                        (unsigned long long)(c->servers + c->clients_per_smr));
+    if (c->pages_per_smr * 4096 > c->lpar_memory / c->smrs_per_server)
+        return sim_errf(e, "drivers.smr: %llu SMRs x %llu pages do not fit a server's %llu bytes; "
+                           "expected smrs_per_server x pages_per_smr x 4K <= lpar_memory",
+                        (unsigned long long)c->smrs_per_server,
+                        (unsigned long long)c->pages_per_smr, (unsigned long long)c->lpar_memory);
+    return 0;
+}
+
+static void *scenario_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
+{
+    const scenario_config *c = cfg;
+    if (check_config(c, env->h, e) != 0)
+        return NULL;
     scenario *s = calloc(1, sizeof *s);
     if (!s) {
         sim_errf(e, "out of host memory");
         return NULL;
     }
-    s->m = m;
+    s->h = env->h;
+    s->env = env->env;
     s->c = *c;
-    rng_seed(&s->r, rng_derive(seed, 0x5343454e));
-    hyp *h = m->hyp;
+    rng_seed(&s->r, rng_derive(env->seed, 0x5343454e));
+    hyp *h = env->h;
     s->first = hyp_lpar_count(h);
-    uint64_t nclients = c->lpars > c->servers ? c->lpars - c->servers : 0;
-    if (c->servers > c->lpars || (c->clients_per_smr > nclients && c->smrs_per_server && c->servers)) {
-        sim_errf(e, "scenario: %llu servers and %llu clients per SMR need at least %llu generated "
-                    "LPARs; expected scenario.lpars >= servers + clients_per_smr",
-                 (unsigned long long)c->servers, (unsigned long long)c->clients_per_smr,
-                 (unsigned long long)(c->servers + c->clients_per_smr));
-        goto fail;
-    }
-    if (c->smrs_per_server && c->pages_per_smr * 4096 > c->lpar_memory / c->smrs_per_server) {
-        sim_errf(e, "scenario: %llu SMRs x %llu pages do not fit a server's %llu bytes; expected "
-                    "smrs_per_server x pages_per_smr x 4K <= lpar_memory",
-                 (unsigned long long)c->smrs_per_server, (unsigned long long)c->pages_per_smr,
-                 (unsigned long long)c->lpar_memory);
-        goto fail;
-    }
+    uint64_t nclients = c->lpars - c->servers;
     for (uint64_t i = 0; i < c->lpars; i++) {
         char name[32];
         snprintf(name, sizeof name, "g%llu", (unsigned long long)i);
         if (hyp_lpar_create(h, name, c->lpar_memory, c->hpt_size, e) < 0) {
-            sim_err_prefix(e, "scenario LPAR %s", name);
+            sim_err_prefix(e, "drivers.smr: generated LPAR %s", name);
             goto fail;
         }
     }
@@ -263,8 +332,9 @@ scenario *scenario_create(machine *m, const scenario_config *c, uint64_t seed, s
                 unsigned l = p->clients[k];
                 uint64_t slot = s->next_top[l - s->first]++;
                 if ((slot + 1) * 4096 > c->lpar_memory / 2) {
-                    sim_errf(e, "scenario: client g%u attaches more pages than half its memory "
-                                "holds; raise scenario.lpar_memory", l - s->first);
+                    sim_errf(e, "drivers.smr: client g%u attaches more pages than half its "
+                                "memory holds; expected a larger drivers.smr.lpar_memory",
+                             l - s->first);
                     goto fail;
                 }
                 uint64_t la = c->lpar_memory - (slot + 1) * 4096;
@@ -272,18 +342,19 @@ scenario *scenario_create(machine *m, const scenario_config *c, uint64_t seed, s
                     (mapping){l, la, 0x200000000000ull + slot * 4096, UINT64_MAX};
             }
     }
-    if (stats_register(m->stats, "scenario", &scen_stat_table, &s->st) != 0)
+    if (stats_register(s->env->stats, "drivers.smr", &scen_stat_table, &s->st) != 0)
         goto oom;
     return s;
 oom:
-    sim_errf(e, "out of host memory for the scenario");
+    sim_errf(e, "out of host memory for the SMR driver");
 fail:
     scenario_destroy(s);
     return NULL;
 }
 
-void scenario_destroy(scenario *s)
+static void scenario_destroy(void *vs)
 {
+    scenario *s = vs;
     if (!s)
         return;
     for (uint64_t j = 0; s->p && j < s->np; j++) {
@@ -309,13 +380,13 @@ static void traffic(scenario *s)
         if (!mapped(s, mp))
             continue;
         unsigned th = thread_of(s, mp->lpid);
-        tlb *t = s->m->tlbs[th];
+        tlb *t = s->env->tlbs[th];
         uint64_t vpn = hpte_vpn(seg_vsid(1, mp->ea, false), mp->ea, 12, false);
-        hpte x = hpt_read(hyp_lpar_hpt(s->m->hyp, mp->lpid), mp->ptex);
+        hpte x = hpt_read(hyp_lpar_hpt(s->h, mp->lpid), mp->ptex);
         uint64_t real = hpte_real_addr(x.r, PSZ_4K);
         if (!tlb_lookup(t, mp->lpid, vpn, PSZ_4K))
             tlb_insert(t, mp->lpid, vpn, PSZ_4K, real >> 12, HPTE_PROT_R | HPTE_PROT_W);
-        s->now += mem_access(s->m->ports[th], real, 8, MEM_READ, s->now);
+        s->now += mem_access(s->env->ports[th], real, 8, MEM_READ, s->now);
     }
 }
 
@@ -355,7 +426,7 @@ static void one_op(scenario *s)
         if (!nm)
             break;
         mapping *mp = &p->map[rng_below(&s->r, nm)];
-        if (k == 1 && smr_attached(hyp_smr(s->m->hyp), mp->lpid, mp->la)) {
+        if (k == 1 && smr_attached(hyp_smr(s->h), mp->lpid, mp->la)) {
             hcall(s, mp->lpid, H_SMR_UNMAP, mp->la, 0, 0, 0, NULL);
             mp->ptex = UINT64_MAX;
         } else {
@@ -378,12 +449,12 @@ static void one_op(scenario *s)
         break;
     }
     case 6: {
-        uint64_t real = smr_page_real(hyp_smr(s->m->hyp), p->id, rng_below(&s->r, per));
+        uint64_t real = smr_page_real(hyp_smr(s->h), p->id, rng_below(&s->r, per));
         if (real != UINT64_MAX) {
-            size_t pmb = memmap_pmb_of(s->m->mm, real);
+            size_t pmb = memmap_pmb_of(s->env->mm, real);
             hcall(s, p->server, H_SMR_RECLAIM, pmb, 0, 0, 0, NULL);
             /* a PMB within one LMB held only this server's pages */
-            bool one = memmap_pmb_size(s->m->mm, pmb) <= hyp_lmb_size(s->m->hyp);
+            bool one = memmap_pmb_size(s->env->mm, pmb) <= hyp_lmb_size(s->h);
             restore_all_of(s, one ? p->server : UINT32_MAX);
         }
         break;
@@ -391,36 +462,71 @@ static void one_op(scenario *s)
     }
 }
 
-void scenario_progress(const scenario *s, uint64_t *done, uint64_t *total)
+static unsigned driver_lpars(const void *cfg, uint64_t *memory, uint64_t *hpt_bytes,
+                             unsigned max)
 {
+    const scenario_config *c = cfg;
+    for (unsigned i = 0; i < c->lpars && i < max; i++) {
+        memory[i] = c->lpar_memory;
+        hpt_bytes[i] = c->hpt_size;
+    }
+    return (unsigned)c->lpars;
+}
+
+static void scenario_progress(const void *vs, uint64_t *done, uint64_t *total)
+{
+    const scenario *s = vs;
     *done = s->done;
     *total = s->c.ops;
 }
 
-int scenario_run(scenario *s, void (*fn)(void *ctx, uint64_t records, uint64_t cycles), void *ctx,
-                 sim_err *e)
+/* The set-up first (at cycle 0, before any vCPU runs), then an operation
+ * every `interval` cycles after the previous one ended. */
+static uint64_t scenario_next(const void *vs)
 {
-    machine *m = s->m;
-    for (uint64_t j = 0; j < s->np; j++) {
-        restore(s, &s->p[j]);
-        if (hyp_check_error(m->hyp, e) != 0)
+    const scenario *s = vs;
+    if (!s->setup_done)
+        return s->now;
+    return s->done < s->c.ops ? s->now + s->c.interval : UINT64_MAX;
+}
+
+static uint64_t scenario_now(const void *vs)
+{
+    return ((const scenario *)vs)->now;
+}
+
+static int scenario_step(void *vs, sim_err *e)
+{
+    scenario *s = vs;
+    if (!s->setup_done) {
+        s->strict = true;
+        for (uint64_t j = 0; j < s->np && !s->err.msg[0]; j++)
+            restore(s, &s->p[j]);
+        s->strict = false;
+        s->setup_done = true;
+        if (s->err.msg[0]) {
+            *e = s->err;
             return -1;
-    }
-    for (uint64_t i = 0; i < s->c.ops; i++) {
-        uint64_t at = s->now + s->c.interval;
-        if (machine_run_until(m, at, NULL, NULL, e) < 0)
-            return -1;
-        traffic(s);
-        if (s->now < at)
-            s->now = at;
-        one_op(s);
-        if (hyp_check_error(m->hyp, e) != 0)
-            return -1;
-        s->done = i + 1;
-        if (fn && s->done % 256 == 0) {
-            uint64_t now = machine_now(m);
-            fn(ctx, machine_records(m), s->now > now ? s->now : now);
         }
+        return 0;
     }
+    uint64_t at = s->now + s->c.interval;
+    traffic(s);
+    if (s->now < at)
+        s->now = at;
+    one_op(s);
+    s->done++;
     return 0;
 }
+
+const hyp_driver smr_driver = {
+    .name = "smr",
+    .params = &smr_driver_params,
+    .lpars = driver_lpars,
+    .create = scenario_create,
+    .destroy = scenario_destroy,
+    .next = scenario_next,
+    .step = scenario_step,
+    .now = scenario_now,
+    .progress = scenario_progress,
+};

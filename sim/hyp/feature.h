@@ -1,0 +1,135 @@
+/*
+ * feature.h - the plug-in interfaces of the hypervisor: a hypervisor
+ * feature (sim/hyp/<feature>/) is one ops table, and a workload driver (a
+ * seeded generator of hcalls and accesses, in its feature's folder) is
+ * another. The registry (registry.h, one line per feature) lists them; the
+ * hypervisor core and the machine loop over it and name no feature.
+ *
+ * Life of an enabled feature (hypervisor.<name>.enabled: true):
+ *   memory_needed  before anything is built: hypervisor bytes of its tables
+ *   create         after the core (hcalls of its range registered by the
+ *                  core from its hcall table, then create registers its
+ *                  stats, ops, HPTE hooks and listeners)
+ *   lpar_added     after each LPAR is created (its HPT and LMB table exist)
+ *   platform hooks the core's LPAR termination/restart, PMB reclaim and LMB
+ *                  moves notify every feature (platform.c)
+ *   check_error    after every hcall: a violation found by the feature's
+ *                  auditor stops the run with its message
+ *   destroy
+ * A disabled feature is never created: it reserves no memory, registers no
+ * hcall, and reports no statistic or op.
+ */
+#ifndef LPARSIM_HYP_FEATURE_H
+#define LPARSIM_HYP_FEATURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/param.h"
+#include "hyp/hyp.h"
+#include "hyp/inval.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One hcall of a feature (or of PAPR): number, names and handler. The op
+ * is op_name ("hcall.<NAME>" when NULL) with parts (NULL: the four
+ * standard ones compute,memory,tlb,queueing, which must come first). */
+typedef struct hyp_hcall_desc {
+    uint64_t opcode;
+    const char *name;      /* "H_SMR_CREATE" */
+    const char *op_name;
+    const char *parts;
+    hcall_fn fn;
+} hyp_hcall_desc;
+
+/* What a feature hears from the core's platform operations (any may be
+ * NULL). Mappings are removed by the core's invalidation pipeline; these
+ * hooks keep the feature's own tables right. */
+typedef struct hyp_platform_hooks {
+    /* An LPAR is terminating: add to *t the real ranges whose mappings by
+     * other LPARs must go too (pages it shares); 0 or -1 (host OOM). */
+    int (*terminating)(void *f, hcall_ctx *c, unsigned lpid, hyp_ranges *shared);
+    /* Its mappings are gone (its HPT is wiped, shared ranges invalidated);
+     * drop what the feature held for it, before its memory is released. */
+    void (*terminated)(void *f, hcall_ctx *c, unsigned lpid);
+    /* The LPAR runs again, empty, on fresh LMBs. */
+    void (*restarted)(void *f, hcall_ctx *c, unsigned lpid);
+    /* Every mapping of [base, base+len) is gone (PMB reclaim), before its
+     * LMBs move: the feature drops what it has there. */
+    void (*reclaimed)(void *f, hcall_ctx *c, uint64_t base, uint64_t len);
+    /* LMB k of lpid moved from real address `from` to `to`. */
+    void (*lmb_moved)(void *f, hcall_ctx *c, unsigned lpid, uint64_t k, uint64_t from,
+                      uint64_t to);
+    /* Memory [base, base+len) is about to be reused (auditor: nothing may
+     * still map it); `what` names it in a message. */
+    void (*releasing)(void *f, uint64_t base, uint64_t len, const char *what);
+    /* After a platform operation whose target was t (auditor). */
+    void (*after)(void *f, const hyp_target *t);
+} hyp_platform_hooks;
+
+typedef struct hyp_feature {
+    const char *name;               /* config key hypervisor.<name>; stat/op prefix */
+    const char *desc;               /* one line */
+    const param_table *params;      /* first parameter: "enabled" (PT_BOOL at offset 0) */
+    const hyp_hcall_desc *hcalls;   /* inside the feature's registry range */
+    size_t nhcalls;
+    /* Hypervisor bytes of its tables for these LPARs (cfg: its config). */
+    uint64_t (*memory_needed)(const void *cfg, const hyp_config *hc, unsigned nlpars,
+                              const uint64_t *lpar_memory, const uint64_t *hpt_bytes);
+    /* Does it need the core's reverse map (real page -> HPTE slots)?
+     * *charged: its upkeep is charged to the hcalls (the tables are
+     * allocated in hypervisor memory), else a host-only index. */
+    bool (*wants_rmap)(const void *cfg, bool *charged);
+    void *(*create)(hyp *h, const void *cfg, bool audit, sim_err *e);
+    void (*destroy)(void *f);
+    int (*lpar_added)(void *f, unsigned lpid, sim_err *e);
+    /* Mapping finder for invalidations the core runs for platform
+     * operations (NULL: the core scans every HPT). */
+    int (*find)(void *f, hcall_ctx *c, const hyp_target *t, hyp_hits *out);
+    hyp_platform_hooks platform;
+    /* 0, or -1 with e set: the run must stop (auditor violation). */
+    int (*check_error)(const void *f, sim_err *e);
+    /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */
+    void (*set_audit)(void *f, bool on);
+} hyp_feature;
+
+/* ---- workload drivers ---- */
+
+/* What a driver may use: the hypervisor (hcalls, LPAR creation), the
+ * threads' TLBs and cache ports, and the machine's seed. */
+typedef struct hyp_driver_env {
+    hyp *h;
+    const hyp_env *env;
+    uint64_t seed;
+} hyp_driver_env;
+
+/* A driver runs in steps. The machine runs every traced vCPU up to the
+ * cycle next() returns, then calls step(); a driver whose next() is
+ * UINT64_MAX is finished. Ties go to the registry order; so every front end
+ * (lparsim, lparsim-sc) runs a driver identically. */
+typedef struct hyp_driver {
+    const char *name;               /* config key drivers.<name> */
+    const param_table *params;      /* first parameter: "enabled" (PT_BOOL at offset 0) */
+    /* Extra LPARs the driver will create, with their memory and HPT sizes
+     * (for sizing the machine); returns the count, fills up to max. */
+    unsigned (*lpars)(const void *cfg, uint64_t *memory, uint64_t *hpt_bytes, unsigned max);
+    /* Check the config against the enabled features (cfg_key names the
+     * offending key in errors) and create the driver (its LPARs too). */
+    void *(*create)(const hyp_driver_env *env, const void *cfg, sim_err *e);
+    void (*destroy)(void *d);
+    uint64_t (*next)(const void *d);
+    int (*step)(void *d, sim_err *e);
+    /* The cycle its last operation ended (counts in sim.cycles). */
+    uint64_t (*now)(const void *d);
+    /* Operations done and configured (progress line). */
+    void (*progress)(const void *d, uint64_t *done, uint64_t *total);
+} hyp_driver;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

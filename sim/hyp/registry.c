@@ -1,0 +1,87 @@
+/*
+ * registry.c - the feature and driver tables the core and the machine loop
+ * over, expanded from the one-line-per-feature list in registry.h, and the
+ * hcall registry's checks and names.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hyp_int.h"
+
+#include "registry_params.h"
+
+#define FEATURE_PTR(n, lo, hi, d) &n##_feature,
+const hyp_feature *const hyp_features[HYP_NFEATURES] = {HYP_FEATURE_LIST(FEATURE_PTR)};
+
+#define RANGE(n, lo, hi, d) {lo, hi},
+const hyp_hcall_range hyp_feature_ranges[HYP_NFEATURES] = {HYP_FEATURE_LIST(RANGE)};
+
+#define DRV_PTR_DRIVER(n) &n##_driver
+#define DRV_PTR_NODRIVER(n) NULL
+#define DRIVER_PTR(n, lo, hi, d) DRV_PTR_##d(n),
+const hyp_driver *const hyp_driver_table[HYP_NFEATURES] = {HYP_FEATURE_LIST(DRIVER_PTR)};
+
+/* drivers.<name>: one entry per feature that has a driver */
+#define DRV_PARAM_DRIVER(n)                                                                        \
+    {#n, PT_STRUCT, "", NULL, 0, 0, NULL, "Workload driver of the " #n " feature.",                \
+     offsetof(hyp_drivers_config, driver[HYP_FEATURE_##n]), &n##_driver_params},
+#define DRV_PARAM_NODRIVER(n)
+#define DRIVER_PARAM(n, lo, hi, d) DRV_PARAM_##d(n)
+static const param_desc driver_list[] = {HYP_FEATURE_LIST(DRIVER_PARAM)};
+const param_table hyp_driver_params = {"drivers", sizeof(hyp_drivers_config), driver_list,
+                                       PARAM_COUNT(driver_list),
+                                       "Workload drivers: seeded generators of hcalls and "
+                                       "accesses, one per feature that has one."};
+
+const char *hcall_name(uint64_t opcode)
+{
+    for (size_t i = 0; i < hyp_papr_hcall_count; i++)
+        if (hyp_papr_hcalls[i].opcode == opcode)
+            return hyp_papr_hcalls[i].name;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        for (size_t i = 0; i < hyp_features[f]->nhcalls; i++)
+            if (hyp_features[f]->hcalls[i].opcode == opcode)
+                return hyp_features[f]->hcalls[i].name;
+    return NULL;
+}
+
+int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *const *feats,
+                           unsigned n, sim_err *e)
+{
+    for (unsigned f = 0; f < n; f++) {
+        const hyp_hcall_range *r = &ranges[f];
+        if (r->first > r->last)
+            return sim_errf(e, "hcall registry: feature %s has an empty range 0x%llx..0x%llx",
+                            feats[f]->name, (unsigned long long)r->first,
+                            (unsigned long long)r->last);
+        for (size_t i = 0; i < hyp_papr_hcall_count; i++)
+            if (hyp_papr_hcalls[i].opcode >= r->first && hyp_papr_hcalls[i].opcode <= r->last)
+                return sim_errf(e, "hcall registry: 0x%llx is both the hypervisor core's %s and "
+                                   "in feature %s's range 0x%llx..0x%llx",
+                                (unsigned long long)hyp_papr_hcalls[i].opcode,
+                                hyp_papr_hcalls[i].name, feats[f]->name,
+                                (unsigned long long)r->first, (unsigned long long)r->last);
+        for (unsigned g = 0; g < n; g++)
+            if (g != f && r->first <= ranges[g].last && ranges[g].first <= r->last)
+                return sim_errf(e, "hcall registry: features %s (0x%llx..0x%llx) and %s "
+                                   "(0x%llx..0x%llx) claim the same hcall numbers",
+                                feats[f]->name, (unsigned long long)r->first,
+                                (unsigned long long)r->last, feats[g]->name,
+                                (unsigned long long)ranges[g].first,
+                                (unsigned long long)ranges[g].last);
+        for (size_t i = 0; i < feats[f]->nhcalls; i++) {
+            const hyp_hcall_desc *d = &feats[f]->hcalls[i];
+            if (d->opcode < r->first || d->opcode > r->last)
+                return sim_errf(e, "hcall registry: %s (0x%llx) of feature %s lies outside its "
+                                   "range 0x%llx..0x%llx", d->name, (unsigned long long)d->opcode,
+                                feats[f]->name, (unsigned long long)r->first,
+                                (unsigned long long)r->last);
+            for (size_t k = 0; k < i; k++)
+                if (feats[f]->hcalls[k].opcode == d->opcode)
+                    return sim_errf(e, "hcall registry: 0x%llx is both %s and %s of feature %s",
+                                    (unsigned long long)d->opcode, feats[f]->hcalls[k].name,
+                                    d->name, feats[f]->name);
+        }
+    }
+    return 0;
+}

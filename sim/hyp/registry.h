@@ -1,0 +1,26 @@
+/*
+ * registry.h - the hypervisor's features, one line each:
+ *
+ *   F(name, first hcall, last hcall, DRIVER | NODRIVER)
+ *
+ * A feature `name` lives in sim/hyp/<name>/ and defines
+ *   const hyp_feature   name##_feature;         (feature.h)
+ *   const param_table   name##_feature_params;  (hypervisor.<name>.*)
+ * and, with DRIVER, its workload driver
+ *   const hyp_driver    name##_driver;
+ *   const param_table   name##_driver_params;   (drivers.<name>.*)
+ * Its hcalls lie in [first, last] (a feature may own PAPR numbers, e.g.
+ * H_CEDE). The ranges and the core's own PAPR hcalls are checked disjoint
+ * at start-up; a clash is refused with a message naming both owners.
+ * Nothing outside a feature's folder names it, but this line.
+ */
+#ifndef LPARSIM_HYP_REGISTRY_H
+#define LPARSIM_HYP_REGISTRY_H
+
+#define HYP_FEATURE_LIST(F)                                                                        \
+    F(smr, 0xE000, 0xE0FC, DRIVER)
+
+#define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
+enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };
+
+#endif
