@@ -49,6 +49,19 @@ START_TEST(report_matches_golden_file)
 }
 END_TEST
 
+/* No feature is enabled in the golden config: it reports no feature's
+ * statistics or ops (SMR was always on and reported smr.*, audit.* and
+ * its ops, and reserved its tables). */
+START_TEST(disabled_features_report_nothing)
+{
+    char *got = run_golden("golden4.json");
+    const char *absent[] = {"\"smr\"", "\"audit\"", "\"drivers\"", "\"invalidate\""};
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert_msg(strstr(got, absent[i]) == NULL, "%s in the golden report", absent[i]);
+    free(got);
+}
+END_TEST
+
 START_TEST(report_is_deterministic)
 {
     char *a = run_golden("golden2.json");
@@ -82,6 +95,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, report_matches_golden_file);
     tcase_add_test(tc, report_is_deterministic);
+    tcase_add_test(tc, disabled_features_report_nothing);
     tcase_add_test(tc, parameter_docs_are_current);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -120,6 +120,54 @@ START_TEST(bad_scenario)
 }
 END_TEST
 
+/* One refused run: non-zero exit, one line naming what to change. */
+static void refused(const char *set, const char *want)
+{
+    const char *argv[] = {"run", tu_src("configs/smr/base.yaml"), "-q", "--set", set, NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status != 0, "%s: accepted", set);
+    ck_assert_msg(strstr(r.err, want) != NULL, "%s: '%s' not in '%s'", set, want, r.err);
+    ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+    tu_run_free(&r);
+}
+
+/* D5: a set-up the hypervisor refuses stops the run (it used to measure
+ * 4 mappings instead of 64 and exit 0); D21: a driver that could never
+ * end any sharing is refused. */
+START_TEST(driver_refuses_what_it_cannot_do)
+{
+    refused("hypervisor.smr.max_pages=1", "H_SMR_ADD by LPAR g0 was refused");
+    refused("hypervisor.smr.max_pages=1", "hypervisor.smr.max_pages >= drivers.smr.pages_per_smr");
+    refused("drivers.smr.pages_per_smr=257", "H_SMR_ADD by LPAR g0 was refused");
+    refused("drivers.smr.servers=0", "drivers.smr.servers");
+    refused("drivers.smr.smrs_per_server=0", "drivers.smr.smrs_per_server");
+    refused("drivers.smr.mix.unshare=0", "every weight is 0");
+    refused("hypervisor.smr.enabled=false", "expected hypervisor.smr.enabled: true");
+}
+END_TEST
+
+/* sim.cycles of a driver-only run is where its last operation ended: past
+ * ops x interval, and by no more than every hcall's and the traffic's
+ * cycles (it was 0 when the scenario ran outside the machine loop). */
+START_TEST(driver_only_run_counts_cycles)
+{
+    const char *sets[] = {NULL};
+    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp("cyc.csv"));
+    double cyc = csv_get(csv, "sim.cycles"), ops = csv_get(csv, "drivers.smr.ops");
+    ck_assert_double_eq(ops, 4);
+    ck_assert_double_gt(cyc, ops * 200000);
+    double hc = 0;
+    const char *names[] = {"ops.hcall.H_ENTER.total", "ops.smr.create.total",
+                           "ops.smr.add.total", "ops.smr.authorize.total", "ops.smr.map.total",
+                           "ops.smr.unshare.total"};
+    for (int i = 0; i < 6; i++)
+        hc += csv_get(csv, names[i]);
+    /* 64 loads between operations, each at most a DRAM miss (< 2000 cycles) */
+    ck_assert_double_le(cyc, ops * 200000 + hc + ops * 64 * 2000);
+    free(csv);
+}
+END_TEST
+
 /* Platform triggers as hcall records in the traces of running guests: an
  * LPAR terminates itself mid-trace and PMBs are reclaimed under both; the
  * guests go on (re-faulting into emptied HPTs, on fresh memory), every
@@ -202,6 +250,8 @@ int main(void)
     tcase_add_test(t, scaling);
     tcase_add_test(t, sampled_scan_matches_full);
     tcase_add_test(t, bad_scenario);
+    tcase_add_test(t, driver_refuses_what_it_cannot_do);
+    tcase_add_test(t, driver_only_run_counts_cycles);
     tcase_add_test(t, triggers_in_guest_traces);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

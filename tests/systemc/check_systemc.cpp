@@ -394,12 +394,14 @@ END_TEST
 
 /* ---- the lparsim-sc executable ---- */
 
-char *run_json(const char *bin_env, const char *out)
+char *run_json(const char *bin_env, const char *out, const char *config = "tests/golden/golden.yaml",
+               const char *set = nullptr)
 {
     const char *bin = std::getenv(bin_env);
     ck_assert_ptr_nonnull(bin);
     setenv("LPARSIM_BIN", bin, 1); /* this forked test only */
-    const char *argv[] = {"run", "tests/golden/golden.yaml", "--quiet", "--json", out, nullptr};
+    const char *argv[] = {"run", config, "--quiet", "--json", out,
+                          set ? "--set" : nullptr, set, nullptr};
     tu_run r = tu_lparsim(argv);
     ck_assert_msg(r.status == 0, "%s failed (%d): %s", bin, r.status, r.err);
     ck_assert_str_eq(r.err, ""); /* no SystemC banner either */
@@ -415,6 +417,28 @@ START_TEST(lparsim_sc_json_equals_lparsim)
     char *sc = run_json("LPARSIM_SC_BIN", tu_tmp("sc.json"));
     ck_assert_msg(std::strcmp(c, sc) == 0, "lparsim-sc's JSON differs from lparsim's");
     ck_assert_ptr_nonnull(std::strstr(sc, "\"ops\""));
+    std::free(c);
+    std::free(sc);
+}
+END_TEST
+
+/* Every shipped config (workload drivers included: they run from the
+ * machine loop, so lparsim-sc runs them too) gives the same report under
+ * lparsim-sc. The long ones run fewer driver operations. */
+static const char *const SHIPPED[][2] = {
+    {"configs/default.yaml", nullptr},
+    {"configs/smr/base.yaml", nullptr},
+    {"configs/smr/audit.yaml", "drivers.smr.ops=300"},
+    {"configs/smr/scale-1000-lpars.yaml", "drivers.smr.ops=4"},
+};
+
+START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)
+{
+    const char *cfg = SHIPPED[_i][0], *set = SHIPPED[_i][1];
+    char *c = run_json("LPARSIM_C_BIN", tu_tmp("c.json"), cfg, set);
+    char *sc = run_json("LPARSIM_SC_BIN", tu_tmp("sc.json"), cfg, set);
+    ck_assert_msg(std::strcmp(c, sc) == 0, "%s: lparsim-sc's JSON differs from lparsim's", cfg);
+    ck_assert_ptr_null(std::strstr(sc, "\"cycles\": 0,")); /* sim.cycles counts the drivers */
     std::free(c);
     std::free(sc);
 }
@@ -476,6 +500,8 @@ int main(void)
     tc = tcase_create("lparsim_sc");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, lparsim_sc_json_equals_lparsim);
+    tcase_add_loop_test(tc, lparsim_sc_equals_lparsim_on_shipped_configs, 0,
+                        (int)(sizeof SHIPPED / sizeof SHIPPED[0]));
     tcase_add_test(tc, lparsim_sc_usage_and_errors);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -1241,6 +1241,38 @@ START_TEST(audit_catches_missed_lpar)
 }
 END_TEST
 
+/* The same violation raised by an hcall in a guest's trace, under the
+ * generic hypervisor.audit (lparsim run --audit): the hypervisor checks
+ * its features after every hcall and the run stops with the message. */
+START_TEST(audit_stops_traced_hcall)
+{
+    char trc[256];
+    snprintf(trc, sizeof trc, "#lparsim-trace v1\nL 0x10000000 8\nH 0x%x 0\nL 0x10001000 8\n",
+             H_SMR_DESTROY);
+    const char *path = tu_tmp("destroy.txt");
+    ck_assert_int_eq(tu_write_file(path, trc), 0);
+    char tr[512];
+    snprintf(tr, sizeof tr, "lpars[0].vcpus[0].trace=%s", path);
+    const char *extra[] = {"hypervisor.audit=true", "lpars[0].vcpus[0].thread=0", tr, NULL};
+    scen sc;
+    scen_setup(&sc, (unsigned)_i, 0, extra);
+    rig *r = &sc.r;
+    smr_strategy_ops bad = *ORIG[_i];
+    bad.find = DROP[_i];
+    smr_test_set_ops(r->s, &bad);
+    sim_err e = {{0}};
+    ck_assert_int_eq(machine_run(r->m, NULL, NULL, &e), -1);
+    char want[96];
+    snprintf(want, sizeof want, "misses LPAR 2 HPTE 0x%llx", (unsigned long long)sc.b0.ptex);
+    ck_assert_msg(strstr(e.msg, want) != NULL, "'%s' not in '%s'", want, e.msg);
+    /* it stopped at the hcall: the load after it never ran */
+    uint64_t loads = 0;
+    ck_assert_int_eq(stats_get_counter(machine_stats(r->m), "cpu.thread0.loads", &loads), 0);
+    ck_assert_uint_eq(loads, 1);
+    rig_free(r);
+}
+END_TEST
+
 /* A copy that drops nothing: every trigger passes the audit. */
 START_TEST(audit_control_passes)
 {
@@ -1346,6 +1378,7 @@ static void add_audit_tests(TCase *t)
 {
     tcase_add_loop_test(t, audit_catches_missed_mapping, 0, 3);
     tcase_add_loop_test(t, audit_catches_missed_lpar, 0, 3);
+    tcase_add_loop_test(t, audit_stops_traced_hcall, 0, 3);
     tcase_add_loop_test(t, audit_control_passes, 0, 3);
     tcase_add_loop_test(t, audit_catches_foreign_hpte, 0, 3);
     tcase_add_loop_test(t, audit_catches_stale_tlb, 0, 3);
