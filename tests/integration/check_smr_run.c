@@ -146,6 +146,29 @@ START_TEST(driver_refuses_what_it_cannot_do)
 }
 END_TEST
 
+/* D1: a configured LPAR with a traced vCPU next to a driver's generated
+ * LPARs (created after it): the guest kept a pointer into the LPAR array
+ * the driver's creations reallocated (heap-use-after-free under ASan). */
+START_TEST(configured_lpar_beside_driver_lpars)
+{
+    char trc[8192], *p = trc;
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int i = 0; i < 50; i++)
+        p += sprintf(p, "L 0x%x 8\nS 0x%x 8\n", 0x10000000 + i * 4096, 0x10000008 + i * 4096);
+    ck_assert_int_eq(tu_write_file(tu_tmp("x.txt"), trc), 0);
+    char tr[512];
+    snprintf(tr, sizeof tr, "lpars[0].vcpus[0].trace=%s", tu_tmp("x.txt"));
+    const char *sets[] = {"lpars[0].name=x", "lpars[0].memory=256M", "lpars[0].vcpus[0].thread=0",
+                          tr, NULL};
+    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp("d1.csv"));
+    ck_assert_double_eq(csv_get(csv, "machine.lpar_count"), 17);
+    ck_assert_double_eq(csv_get(csv, "ops.page_fault.count"), 50); /* one per page */
+    ck_assert_double_eq(csv_get(csv, "cpu.thread0.stores"), 50);
+    ck_assert_double_eq(csv_get(csv, "ops.smr.invalidate.count"), 4);
+    free(csv);
+}
+END_TEST
+
 /* sim.cycles of a driver-only run is where its last operation ended: past
  * ops x interval, and by no more than every hcall's and the traffic's
  * cycles (it was 0 when the scenario ran outside the machine loop). */
@@ -252,6 +275,7 @@ int main(void)
     tcase_add_test(t, bad_scenario);
     tcase_add_test(t, driver_refuses_what_it_cannot_do);
     tcase_add_test(t, driver_only_run_counts_cycles);
+    tcase_add_test(t, configured_lpar_beside_driver_lpars);
     tcase_add_test(t, triggers_in_guest_traces);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

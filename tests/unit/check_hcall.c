@@ -19,6 +19,7 @@
 #include "core/rng.h"
 #include "hyp/hcall.h"
 #include "hyp/hyp.h"
+#include "hyp/hyp_int.h" /* white box: the hcall registry check */
 #include "mmu/hpte_vpn.h"
 #include "testutil.h"
 
@@ -958,6 +959,9 @@ START_TEST(unknown_hcall)
     ck_assert_uint_eq(counter(&v, "hypervisor.hcalls"), 2);
     ck_assert_str_eq(hcall_name(H_BULK_REMOVE), "H_BULK_REMOVE");
     ck_assert_ptr_null(hcall_name(0x1234));
+    /* a feature's hcalls have names too, enabled or not (SMR's is 0xE000) */
+    ck_assert_str_eq(hcall_name(0xE000), "H_SMR_CREATE");
+    ck_assert_uint_eq(counter(&v, "hypervisor.hcalls"), 2);
     /* every HPT hcall has its op type, with the four parts */
     const char *names[] = {"H_ENTER", "H_REMOVE", "H_PROTECT", "H_READ", "H_CLEAR_REF",
                            "H_CLEAR_MOD", "H_BULK_REMOVE"};
@@ -970,6 +974,48 @@ START_TEST(unknown_hcall)
         ck_assert_uint_eq(o->count, 0);
     }
     env_free(&v);
+}
+END_TEST
+
+/* ---- the hcall registry ------------------------------------------------ */
+
+static long no_fn(hcall_ctx *c, const uint64_t *a, uint64_t *r)
+{
+    (void)c, (void)a, (void)r;
+    return H_SUCCESS;
+}
+
+/* Clashes are refused with a message naming both owners: two ranges
+ * overlapping, a feature range over a core PAPR hcall, an hcall outside
+ * its feature's range, the same number twice in one feature. The
+ * shipped registry passes. */
+START_TEST(hcall_registry_refuses_clashes)
+{
+    static const hyp_hcall_desc ca[] = {{0xE100, "H_A1", NULL, NULL, no_fn}};
+    static const hyp_hcall_desc cb[] = {{0xE104, "H_B1", NULL, NULL, no_fn},
+                                        {0xE104, "H_B2", NULL, NULL, no_fn}};
+    hyp_feature fa = {.name = "alpha", .hcalls = ca, .nhcalls = 1};
+    hyp_feature fb = {.name = "beta", .hcalls = cb, .nhcalls = 1};
+    const hyp_feature *const fs[2] = {&fa, &fb};
+    sim_err e = {{0}};
+    hyp_hcall_range ok[2] = {{0xE100, 0xE1FC}, {0xE200, 0xE2FC}};
+    ck_assert_int_eq(hyp_check_hcall_ranges(ok, fs, 2, &e), -1); /* H_B1 outside beta's */
+    ck_assert_msg(strstr(e.msg, "H_B1") && strstr(e.msg, "beta"), "%s", e.msg);
+    hyp_hcall_range overlap[2] = {{0xE100, 0xE1FC}, {0xE104, 0xE2FC}};
+    ck_assert_int_eq(hyp_check_hcall_ranges(overlap, fs, 2, &e), -1);
+    ck_assert_msg(strstr(e.msg, "alpha") && strstr(e.msg, "beta"), "%s", e.msg);
+    hyp_hcall_range papr[1] = {{0x0, 0xE1FC}};
+    ck_assert_int_eq(hyp_check_hcall_ranges(papr, fs, 1, &e), -1);
+    ck_assert_msg(strstr(e.msg, "H_ENTER") && strstr(e.msg, "alpha"), "%s", e.msg);
+    fb.nhcalls = 2;
+    hyp_hcall_range twice[2] = {{0xE100, 0xE100}, {0xE104, 0xE1FC}};
+    ck_assert_int_eq(hyp_check_hcall_ranges(twice, fs, 2, &e), -1);
+    ck_assert_msg(strstr(e.msg, "H_B1") && strstr(e.msg, "H_B2"), "%s", e.msg);
+    fb.nhcalls = 1;
+    ck_assert_int_eq(hyp_check_hcall_ranges(twice, fs, 2, &e), 0);
+    /* the shipped registry */
+    ck_assert_int_eq(hyp_check_hcall_ranges(hyp_feature_ranges, hyp_features, HYP_NFEATURES, &e),
+                     0);
 }
 END_TEST
 
@@ -1196,6 +1242,7 @@ static Suite *hcall_suite(void)
     tcase_add_test(t, lmb_disjoint_after_hypervisor);
     tcase_add_test(t, lmb_errors);
     tcase_add_test(t, hyp_memory_sizing);
+    tcase_add_test(t, hcall_registry_refuses_clashes);
     tcase_add_test(t, lmb_size_must_be_power_of_two);
     suite_add_tcase(s, t);
     return s;
