@@ -75,12 +75,15 @@ static uint64_t store_read(void *ctx, uint64_t pa)
 
 static void store_write(void *ctx, uint64_t pa, uint64_t v)
 {
-    /* a host allocation failure here cannot be reported through the hcall;
-     * physmem asserts its own invariants, we treat OOM as fatal misuse */
+    /* a host allocation failure cannot be reported through the hcall: it
+     * is latched, and the run stops after the hcall with the message */
     hyp *h = ctx;
-    int rc = physmem_write64(h->env.pm, pa, v);
-    assert(rc == 0);
-    (void)rc;
+    if (physmem_write64(h->env.pm, pa, v) != 0) {
+        sim_err e;
+        sim_errf(&e, "out of host memory writing an HPTE at real address 0x%llx",
+                 (unsigned long long)pa);
+        hyp_fail(h, &e);
+    }
     for (unsigned i = 0; i < h->nlisten; i++)
         h->listen[i].fn(h->listen[i].ctx, pa);
 }
