@@ -639,6 +639,85 @@ START_TEST(orphan_and_lock)
 }
 END_TEST
 
+/* DIR stops being writable during a run (D10): point 0's status.json cannot
+ * be written (a non-empty directory holds its name: deterministic, even as
+ * root, where permissions would not stop the write), so the sweep aborts
+ * while point 1 is still running (its trace is a FIFO nobody writes: its
+ * run blocks in open() until it is killed). Point 1 must say that the sweep
+ * stopped it and why, not "killed by signal 9"; point 0, finished but not
+ * recorded, must be plainly not run (no stats.json without a status.json)
+ * and run again on --resume. */
+START_TEST(abort_when_dir_unwritable)
+{
+    char sf[PATHMAX], dir[PATHMAX], fifo[PATHMAX], body[3 * PATHMAX], p[2 * PATHMAX];
+    snprintf(fifo, sizeof fifo, "%s", tu_tmp("blocked.trc"));
+    unlink(fifo);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    snprintf(body, sizeof body, "grid:\n  lpars[0].vcpus[0].trace: [%s, %s]\n"
+             "metrics: [sim.records]\n", tu_src("traces/gzip-head.trc"), fifo);
+    sweep_file(sf, "abort.yaml", body);
+    fresh(dir, "abort.out");
+    tu_run r = run_ok(ARGV("sweep", sf, "-o", dir, "--emit", "parallel"), 0); /* DIR, points/ */
+    tu_run_free(&r);
+    snprintf(p, sizeof p, "%s/points/main-0000-s1", dir);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    strcat(p, "/status.json");
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    strcat(p, "/blocker");
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    r = run_ok(ARGV("sweep", sf, "-o", dir, "-j", "2", "--resume"), 1);
+    /* the last line of stderr is the error (progress lines come before it) */
+    size_t l = strlen(r.err);
+    ck_assert_msg(l > 1 && r.err[l - 1] == '\n', "%s", r.err);
+    r.err[l - 1] = '\0';
+    const char *last = strrchr(r.err, '\n') ? strrchr(r.err, '\n') + 1 : r.err;
+    char want[3 * PATHMAX];
+    snprintf(want, sizeof want, "lparsim: sweep aborted because point main-0000-s1 failed: "
+             "%s/points/main-0000-s1/status.json: cannot write: ", dir);
+    ck_assert_msg(!strncmp(last, want, strlen(want)), "got: %s", last);
+    ck_assert_msg(strstr(last, "; 1 running point stopped, 0 not started; expected a writable") &&
+                  strstr(last, "--resume"), "got: %s", last);
+    tu_run_free(&r);
+    /* point 1: stopped by the sweep, and says so */
+    char *st = slurp(dir, "points/main-0001-s1/status.json");
+    ck_assert_ptr_nonnull(strstr(st, "\"status\": \"failed\""));
+    ck_assert_msg(strstr(st, "\"error\": \"stopped: sweep aborted because point main-0000-s1 "
+                             "failed: ") && strstr(st, "status.json: cannot write: "), "%s", st);
+    ck_assert_ptr_null(strstr(st, "signal"));
+    free(st);
+    /* point 0: not half recorded */
+    ck_assert(!exists(dir, "points/main-0000-s1/stats.json"));
+    csv c;
+    load_results(&c, dir);
+    ck_assert_int_eq(c.nr, 2);
+    ck_assert_str_eq(c.f[1][0], "main-0001-s1");
+    ck_assert_str_eq(c.f[1][col(&c, "status")], "failed");
+    ck_assert_ptr_nonnull(strstr(c.f[1][col(&c, "error")], "stopped: sweep aborted because"));
+    csv_free(&c);
+    no_tmp(dir);
+    /* DIR writable again, the FIFO a real trace: --resume finishes both */
+    ck_assert_int_eq(rmdir(p), 0);
+    *strrchr(p, '/') = '\0';
+    ck_assert_int_eq(rmdir(p), 0);
+    ck_assert_int_eq(unlink(fifo), 0);
+    ck_assert_int_eq(symlink(tu_src("traces/gzip-head.trc"), fifo), 0);
+    r = run_ok(ARGV("sweep", sf, "-o", dir, "--resume"), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "sweep: 2 ok, 0 failed"));
+    tu_run_free(&r);
+    load_results(&c, dir);
+    ck_assert_int_eq(c.nr, 3);
+    for (int k = 0; k < 2; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "main-%04d-s1", k);
+        ck_assert_str_eq(c.f[k + 1][0], id);
+        ck_assert_str_eq(c.f[k + 1][col(&c, "status")], "ok");
+        ck_assert_str_eq(c.f[k + 1][col(&c, "sim.records")], "2000");
+    }
+    csv_free(&c);
+    unlink(fifo);
+}
+END_TEST
+
 /* ---- 6. GNU parallel, 7. Slurm ----------------------------------------- */
 
 static const char small_body[] =
@@ -782,7 +861,7 @@ static Suite *suite(void)
         {"expansion", expansion}, {"errors", errors},   {"failing_point", failing_point},
         {"timeout", timeout},     {"resume", resume},   {"orphan_and_lock", orphan_and_lock},
         {"gnu_parallel", gnu_parallel}, {"slurm", slurm}, {"plots", plots},
-        {"many_seeds", many_seeds},
+        {"many_seeds", many_seeds}, {"abort_when_dir_unwritable", abort_when_dir_unwritable},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
