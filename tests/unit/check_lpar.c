@@ -149,6 +149,7 @@ START_TEST(first_touch_faults_once_per_page)
      * C = 0, which does not permit stores, and walks again to set C; the
      * second load hits */
     ck_assert_uint_eq(op_count(m, "tlb.miss"), 20);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.misses"), 20); /* the same definition (D19) */
     /* page k got logical page 128 + k, i.e. real 256M + 0x80000 + k * 4K,
      * and the HPTE was stored (R and C set by the walk and the store) */
     for (unsigned k = 0; k < 10; k++) {
@@ -169,6 +170,32 @@ START_TEST(first_touch_faults_once_per_page)
     ck_assert(d == 10.0);
     ck_assert_int_eq(jtree_get_double(j, "machine.lpars.p0.pages_used", &d), 0);
     ck_assert(d == 10.0);
+    jtree_destroy(j);
+    machine_destroy(m);
+    machine_config_free(&c);
+}
+END_TEST
+
+/* D19: a load, then a modify of the same doubleword. The load's walk
+ * loads the TLB entry while C = 0; the modify's load part hits it; its
+ * store part finds an entry without write permission: a miss by the TLB's
+ * definition, walked (the walk sets C). Both counts say 2 misses. */
+START_TEST(tlb_misses_equal_tlb_miss_ops)
+{
+    machine_config c;
+    small_config(&c, trace_file("d19.trc", "L 0x20000000 8\nM 0x20000000 8\n"));
+    machine *m = build(&c);
+    run_ok(m);
+    ck_assert_uint_eq(op_count(m, "tlb.miss"), 2);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.misses"), 2);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.hits"), 1);
+    jtree *j = jtree_create();
+    machine_report_json(m, j);
+    double d = 0;
+    ck_assert_int_eq(jtree_get_double(j, "tlb.total.misses", &d), 0);
+    ck_assert(d == 2.0);
+    ck_assert_int_eq(jtree_get_double(j, "ops.tlb.miss.count", &d), 0);
+    ck_assert(d == 2.0);
     jtree_destroy(j);
     machine_destroy(m);
     machine_config_free(&c);
@@ -602,6 +629,7 @@ static Suite *lpar_suite(void)
     TCase *t = tcase_create("faults");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, first_touch_faults_once_per_page);
+    tcase_add_test(t, tlb_misses_equal_tlb_miss_ops);
     tcase_add_test(t, page_crossing_faults_both_pages);
     tcase_add_test(t, store_after_load_sets_change_bit);
     tcase_add_test(t, lpar_out_of_memory);
