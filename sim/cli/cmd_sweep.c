@@ -198,7 +198,11 @@ static int run_local(const sweep_opts *o, const sweep_spec *s, const sweep_point
     sweep_tally t = {0};
     int rc = sweep_run(s, pts, pending, n, &ro, &t, e);
     if (!rc && !o->point) {
+        /* the rows were appended in completion order: the finished table is
+         * in point order, as --collect writes it */
         rc = sweep_result_load_all(o->dir, s, pts, &res, e);
+        if (!rc)
+            rc = sweep_results_rewrite(o->dir, s, pts, res, true, e);
         if (!rc)
             warn_metrics(s, pts, res);
         if (!rc)

@@ -7,8 +7,16 @@
  * writes status.json atomically and appends the point's results.csv row
  * with one write(). A point's pid file ("PID STARTTIME") lives while it
  * runs so that --resume can stop it if this sweep is killed.
- * Invariant: a point's old status.json and stats.json are removed before it
- * starts, so a point is never complete with results of an earlier attempt.
+ * When DIR cannot be written (disk full, say) the sweep aborts: it starts
+ * nothing more and SIGKILLs the points still running, whose status.json
+ * then says "stopped: sweep aborted because point ID failed: <reason>"
+ * (not "killed by signal 9"); points that end on their own meanwhile are
+ * recorded as usual.
+ * Invariants: a point's old status.json and stats.json are removed before
+ * it starts, so a point is never complete with results of an earlier
+ * attempt; a point whose status.json cannot be written loses its
+ * stats.json too, so that it is plainly not run (--resume runs it again,
+ * --collect reports it missing) rather than half recorded.
  */
 #include "sweep.h"
 
@@ -30,6 +38,7 @@ extern char **environ;
 
 typedef struct slot {
     bool used, timed_out;
+    bool stopped;   /* SIGKILLed because the sweep aborted */
     pid_t pid;
     int pidfd;      /* -1: poll by timer */
     double start;
@@ -46,6 +55,8 @@ typedef struct pool {
     size_t finished, running, total;
     double t0, busy;  /* start; sum of finished points' seconds */
     double last_draw;
+    size_t stopped;   /* running points stopped by an abort */
+    char *abort_why;  /* heap, set once: "point ID failed: <reason>" */
 } pool;
 
 static char *point_file(const sweep_run_opts *o, const sweep_point *p, const char *name)
@@ -92,7 +103,7 @@ static int start_point(pool *P, slot *sl, size_t idx, sim_err *e)
     }
     if (!rc) {
         sl->used = true;
-        sl->timed_out = false;
+        sl->timed_out = sl->stopped = false;
         sl->point = idx;
         sl->start = cli_now();
         sl->pidfd = pidfd_open(sl->pid, 0);
@@ -177,9 +188,11 @@ static int finish(pool *P, slot *sl, int st, sim_err *e)
     const sweep_point *p = &P->pts->p[sl->point];
     sweep_result r = {0};
     double seconds = cli_now() - sl->start;
-    char why[96] = "";
+    char why[SIM_ERR_MAX + 96] = "";
     if (sl->timed_out)
         snprintf(why, sizeof why, "timeout after %g s", P->o->timeout);
+    else if (WIFSIGNALED(st) && sl->stopped && WTERMSIG(st) == SIGKILL)
+        snprintf(why, sizeof why, "stopped: sweep aborted because %s", P->abort_why);
     else if (WIFSIGNALED(st))
         snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
     bool exit0 = !why[0] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
@@ -215,6 +228,16 @@ static int finish(pool *P, slot *sl, int st, sim_err *e)
                                  : sim_errf(e, "out of memory");
     free(sp);
     sweep_buf_free(&b);
+    if (rc) { /* not recorded: not run, rather than stats.json without a status */
+        char *jp = point_file(P->o, p, "stats.json");
+        if (jp)
+            unlink(jp);
+        free(jp);
+        r.state = SWEEP_FAILED;
+        size_t n = strlen(e->msg) + 64;
+        if ((r.error = malloc(n)) != NULL)
+            snprintf(r.error, n, "not recorded (to run again): %s", e->msg);
+    }
     free(err);
     /* the row from the files just written: exactly what --collect would write */
     if (!rc)
@@ -247,10 +270,31 @@ static int finish(pool *P, slot *sl, int st, sim_err *e)
         P->t->failed++;
     }
     r.seconds = seconds;
-    if (!rc)
-        draw(P, p, &r);
+    draw(P, p, &r);
     sweep_result_free(&r);
     return rc;
+}
+
+/* DIR cannot be written (e says why, about point idx): start nothing more
+ * and stop the running points, recording why. Only the first abort counts. */
+static void abort_sweep(pool *P, size_t idx, const sim_err *e)
+{
+    if (P->abort_why)
+        return;
+    const char *id = P->pts->p[idx].id;
+    size_t n = strlen(id) + strlen(e->msg) + 32;
+    if ((P->abort_why = malloc(n)) != NULL)
+        snprintf(P->abort_why, n, "point %s failed: %s", id, e->msg);
+    else
+        P->abort_why = strdup("");
+    for (unsigned i = 0; i < P->o->jobs; i++) {
+        slot *sl = &P->slots[i];
+        if (!sl->used || sl->stopped)
+            continue;
+        kill(sl->pid, SIGKILL); /* idx itself if it started but its pid file failed */
+        sl->stopped = true;
+        P->stopped += sl->point != idx;
+    }
 }
 
 /* Wait until a child may have exited, a timeout is due or a redraw is due. */
@@ -278,8 +322,8 @@ static void wait_some(pool *P)
 int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pending, size_t n,
               const sweep_run_opts *o, sweep_tally *t, sim_err *e)
 {
-    pool P = {s, pts, o, t, calloc(o->jobs, sizeof(slot)), calloc(o->jobs, sizeof(struct pollfd)),
-              0, 0, n, cli_now(), 0, 0};
+    pool P = {.s = s, .pts = pts, .o = o, .t = t, .slots = calloc(o->jobs, sizeof(slot)),
+              .fds = calloc(o->jobs, sizeof(struct pollfd)), .total = n, .t0 = cli_now()};
     if (!P.slots || !P.fds) {
         free(P.slots);
         free(P.fds);
@@ -288,13 +332,13 @@ int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pendin
     size_t next = 0;
     int rc = 0;
     while (P.running || (next < n && !rc)) {
-        for (unsigned i = 0; i < o->jobs && next < n && !rc; i++)
-            if (!P.slots[i].used)
-                rc = start_point(&P, &P.slots[i], pending[next++], e);
-        if (rc) /* DIR cannot be written: stop the others too */
-            for (unsigned i = 0; i < o->jobs; i++)
-                if (P.slots[i].used)
-                    kill(P.slots[i].pid, SIGKILL);
+        for (unsigned i = 0; i < o->jobs && next < n && !rc; i++) {
+            if (P.slots[i].used)
+                continue;
+            size_t idx = pending[next++];
+            if ((rc = start_point(&P, &P.slots[i], idx, e)) != 0)
+                abort_sweep(&P, idx, e); /* DIR cannot be written: stop the others */
+        }
         draw(&P, NULL, NULL);
         wait_some(&P);
         double now = cli_now();
@@ -306,8 +350,11 @@ int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pendin
             pid_t w = waitpid(sl->pid, &st, WNOHANG);
             if (w == sl->pid) {
                 sim_err fe;
-                if (finish(&P, sl, st, rc ? &fe : e) != 0 && !rc)
+                size_t idx = sl->point;
+                if (finish(&P, sl, st, rc ? &fe : e) != 0 && !rc) {
                     rc = -1;
+                    abort_sweep(&P, idx, e);
+                }
             } else if (o->timeout > 0 && !sl->timed_out && now - sl->start >= o->timeout) {
                 kill(sl->pid, SIGKILL);
                 sl->timed_out = true;
@@ -316,6 +363,18 @@ int sweep_run(const sweep_spec *s, const sweep_points *pts, const size_t *pendin
     }
     if (o->tty && n)
         fputc('\n', stderr);
+    if (rc) {
+        char why[SIM_ERR_MAX];
+        snprintf(why, sizeof why, "%s", P.abort_why ? P.abort_why : e->msg);
+        if (o->append) /* the local runner */
+            sim_errf(e, "sweep aborted because %s; %zu running point%s stopped, %zu not "
+                     "started; expected a writable %s with free space, then --resume to finish "
+                     "the sweep", why, P.stopped, P.stopped == 1 ? "" : "s", n - P.finished,
+                     o->dir);
+        else /* --point: the job fails, its point is not recorded */
+            sim_errf(e, "%s; expected a writable %s with free space", why, o->dir);
+    }
+    free(P.abort_why);
     free(P.slots);
     free(P.fds);
     return rc;

@@ -5,9 +5,10 @@
  * Invariants after a successful load: every list is non-empty where given,
  * zip lists of a group have equal lengths, no path is varied twice in a
  * group or both varied and in `set:`, group and plot names are unique
- * [A-Za-z0-9_-] words, seeds are distinct decimal integers. Plot checks
- * live in sweep_spec_plot.c. The base config itself is checked when the
- * points are expanded (sweep_points.c).
+ * [A-Za-z0-9_-] words, seeds are distinct decimal integers. Repeated
+ * seeds and metrics are found by sorting (n log n: a sweep may list 10^5
+ * seeds and more). Plot checks live in sweep_spec_plot.c. The base config
+ * itself is checked when the points are expanded (sweep_points.c).
  */
 #include "sweep_spec_int.h"
 
@@ -187,15 +188,17 @@ static int load_seeds(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
     if (sweep_scalar_list(P, n, kline, "seeds", "seeds (non-negative integers)", &s->seeds,
                     &s->nseeds) != 0)
         return -1;
+    long first, rep = sweep_first_repeat(s->seeds, s->nseeds, &first);
+    if (rep == -2)
+        return sweep_perr(P, kline, "out of memory");
     for (size_t i = 0; i < s->nseeds; i++) {
         const char *t = s->seeds[i].text;
         if (strspn(t, "0123456789") != strlen(t) || strlen(t) > 19 || (t[0] == '0' && t[1]))
             return sweep_perr(P, s->seeds[i].line, "seeds: '%s'; expected a non-negative "
                               "decimal integer", t);
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(s->seeds[j].text, t))
-                return sweep_perr(P, s->seeds[i].line, "seeds: %s given twice; expected "
-                                  "distinct seeds", t);
+        if ((long)i == rep)
+            return sweep_perr(P, s->seeds[i].line, "seeds: %s given twice; expected "
+                              "distinct seeds", t);
     }
     return 0;
 }
@@ -277,15 +280,18 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
             rc = load_seeds(P, s, v, kl);
         } else if (!strcmp(k, "metrics")) {
             rc = sweep_scalar_list(P, v, kl, "metrics", "JSON paths", &s->metrics, &s->nmetrics);
+            long first = 0, rep = rc ? -1 : sweep_first_repeat(s->metrics, s->nmetrics, &first);
+            if (rep == -2)
+                rc = sweep_perr(P, kl, "out of memory");
             for (size_t i = 0; !rc && i < s->nmetrics; i++) {
                 const sweep_val *m = &s->metrics[i];
                 if (strpbrk(m->text, " \t,\"") || m->text[0] == '.')
                     rc = sweep_perr(P, m->line, "metrics: '%s'; expected a dotted JSON path "
                                     "like ops.tlb.miss.mean", m->text);
-                for (size_t j = 0; !rc && j < i; j++)
-                    if (!strcmp(s->metrics[j].text, m->text))
-                        rc = sweep_perr(P, m->line, "metrics: '%s' given twice (line %d); "
-                                        "expected each metric once", m->text, s->metrics[j].line);
+                else if ((long)i == rep)
+                    rc = sweep_perr(P, m->line, "metrics: '%s' given twice (line %d); "
+                                    "expected each metric once", m->text,
+                                    s->metrics[first].line);
             }
         } else if (!strcmp(k, "groups")) {
             groups = v, grl = kl;

@@ -27,6 +27,10 @@ int sweep_scalar(const sweep_parser *P, struct fy_node *n, int kline, const char
 int sweep_scalar_list(const sweep_parser *P, struct fy_node *n, int kline, const char *key,
                       const char *what, sweep_val **out, size_t *nout);
 int sweep_bool(const sweep_parser *P, struct fy_node *n, int kline, const char *key, bool *out);
+/* The index of the first value (in list order) whose text repeats an
+ * earlier one, with *first the index of that earlier one; -1 if the texts
+ * are distinct, -2 out of memory. O(n log n): sweeps list 10^5+ seeds. */
+long sweep_first_repeat(const sweep_val *v, size_t n, long *first);
 /* n must be a non-empty mapping. */
 int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const char *key);
 /* A `key:` that must be a non-empty list of mappings (`what` lists their

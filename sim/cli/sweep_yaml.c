@@ -114,6 +114,40 @@ int sweep_scalar_list(const sweep_parser *P, struct fy_node *n, int kline, const
     return 0;
 }
 
+/* qsort order of sweep_val pointers: by text, then by position in the list. */
+static int val_order(const void *a, const void *b)
+{
+    const sweep_val *x = *(const sweep_val *const *)a, *y = *(const sweep_val *const *)b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Sort pointers to the values (n log n), then look at neighbours: in each
+ * run of equal texts the first is the earliest occurrence and the second
+ * the earliest repeat; the answer is the earliest repeat over all runs. */
+long sweep_first_repeat(const sweep_val *v, size_t n, long *first)
+{
+    if (n < 2)
+        return -1;
+    const sweep_val **s = malloc(n * sizeof *s);
+    if (!s)
+        return -2;
+    for (size_t i = 0; i < n; i++)
+        s[i] = &v[i];
+    qsort(s, n, sizeof *s, val_order);
+    long rep = -1;
+    for (size_t i = 1, run = 0; i < n; i++) {
+        if (strcmp(s[i]->text, s[run]->text) != 0)
+            run = i; /* a new run of equal texts starts */
+        else if (i == run + 1 && (rep < 0 || s[i] - v < rep)) {
+            rep = (long)(s[i] - v);
+            *first = (long)(s[run] - v);
+        }
+    }
+    free(s);
+    return rep;
+}
+
 /* n must be a non-empty mapping. */
 int sweep_map_check(const sweep_parser *P, struct fy_node *n, int kline, const char *key)
 {

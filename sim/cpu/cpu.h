@@ -15,7 +15,11 @@
  *   load          stall = latency beyond hidden_latency (an L1 hit is hidden)
  *   store         posted: no stall beyond translation (the store queue drains
  *                 in the background), but its cache/DRAM traffic is modeled
- *   TLB miss      op "tlb.miss": PTEG probes (+ R/C write) and page-fault time
+ *   TLB miss      op "tlb.miss": PTEG probes (+ R/C write) and page-fault time;
+ *                 a miss is a lookup without a translation allowing the
+ *                 access (tlb_lookup_access: none, or a store through an
+ *                 entry loaded while C = 0), so ops.tlb.miss.count equals
+ *                 the threads' tlb misses
  * Records that are not memory accesses (hcalls, markers) go to the binding's
  * record hook (the guest OS). The instruction word, when a trace carries it,
  * is handed to an optional decode hook (the Capstone front end of decode.h

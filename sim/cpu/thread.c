@@ -127,8 +127,10 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     t->cfg = cfg;
     t->ops = ops;
     t->done = true;
-    t->op_tlb_miss = ops_declare(ops, "tlb.miss", "TLB miss: HPT search, and the page fault if "
-                                                  "the HPT had no entry", "walk,fault");
+    t->op_tlb_miss = ops_declare(ops, "tlb.miss", "TLB miss (a lookup without a translation "
+                                 "allowing the access: no entry, or a store through an entry "
+                                 "loaded while C = 0; one per tlb.*.misses): HPT search, and the "
+                                 "page fault if the HPT had no entry", "walk,fault");
     t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf);
     if (!t->buf)
         return sim_errf(e, "out of host memory");
@@ -282,15 +284,18 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
     unsigned shift = t->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
     uint64_t vpn = (t->seg_vsid << (sshift - shift)) | (off >> shift);
+    /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
+     * walked here, so tlb.*.misses and the tlb.miss op agree */
+    unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
     const tlb_entry *te = t->la_entry[acc];
-    if (te && te->vpn == vpn && te->ctx == t->la_ctx) {
+    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need) {
         tlb_note_hit(t->tlb, te);
     } else {
-        te = tlb_lookup(t->tlb, t->b.lpid, vpn, t->b.psize);
+        te = tlb_lookup_access(t->tlb, t->b.lpid, vpn, t->b.psize, need);
         t->la_entry[acc] = te;
     }
     uint64_t rpn = 0;
-    if (te && (acc != CPU_STORE || (te->prot & HPTE_PROT_W))) {
+    if (te) {
         rpn = te->rpn;
     } else if (walk(t, ea, vpn, shift, acc, &rpn, e) != 0) {
         return UINT64_MAX;

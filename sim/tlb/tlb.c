@@ -68,9 +68,12 @@ static double tlb_hit_rate(const void *base)
 
 #define S(field) offsetof(tlb_stats, field)
 static const stat_desc tlb_stats_desc[] = {
-    {"hits", SK_COUNTER, "lookups", "Lookups that found a translation.", S(hits), NULL},
-    {"misses", SK_COUNTER, "lookups", "Lookups that found none (an HPT walk follows).",
-     S(misses), NULL},
+    {"hits", SK_COUNTER, "lookups", "Lookups that found a translation allowing the access.",
+     S(hits), NULL},
+    {"misses", SK_COUNTER, "lookups",
+     "Lookups that found no translation allowing the access: no entry, or a store through an "
+     "entry loaded while the page's C bit was 0 (no write permission). Each is followed by "
+     "one HPT walk, the op tlb.miss (same count).", S(misses), NULL},
     {"inserts", SK_COUNTER, "entries", "Translations installed or refreshed.", S(inserts), NULL},
     {"evictions", SK_COUNTER, "entries", "Valid entries replaced by an insert.", S(evictions),
      NULL},
@@ -150,17 +153,23 @@ static inline tlb_entry *tlb_find(const tlb *t, uint64_t vpn, uint32_t ctx)
     return NULL;
 }
 
-const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize)
+const tlb_entry *tlb_lookup_access(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize,
+                                   unsigned need)
 {
     tlb_entry *x = tlb_find(t, vpn, tlb_ctx(lpid, psize));
-    if (x) {
+    if (x && (x->prot & need) == need) {
         t->st.hits++;
         if (t->lru)
             x->stamp = ++t->clock;
         return x;
     }
-    t->st.misses++;
+    t->st.misses++; /* the caller walks and re-inserts (which refreshes the stamp) */
     return NULL;
+}
+
+const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize)
+{
+    return tlb_lookup_access(t, lpid, vpn, psize, 0);
 }
 
 void tlb_note_hit(tlb *t, const tlb_entry *e)

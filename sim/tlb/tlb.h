@@ -88,12 +88,23 @@ uint64_t tlb_sets(const tlb *t);
 /* All entries (sets x ways, invalid ones have ctx 0), for checkers. */
 const tlb_entry *tlb_entries(const tlb *t, size_t *n);
 
-/* Entry for (lpid, vpn, psize) or NULL; counts a hit or a miss. The pointer
- * is valid until the next insert/invalidate on t. */
+/* The lookup of an access that needs the protection bits `need` (e.g.
+ * HPTE_PROT_W for a store). A TLB miss is, by definition, a lookup that
+ * yields no translation usable for the access: no entry for (lpid, vpn,
+ * psize), or an entry lacking a bit of `need` (a store through an entry
+ * loaded while the page's C bit was 0, which does not let stores through).
+ * Returns the entry and counts a hit, or returns NULL and counts a miss:
+ * the caller walks the HPT on exactly these misses (the cpu model records
+ * one "tlb.miss" op per walk, so the two counts agree). The pointer is
+ * valid until the next insert/invalidate on t. */
+const tlb_entry *tlb_lookup_access(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize,
+                                   unsigned need);
+/* tlb_lookup_access with no protection needed (any entry will do). */
 const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize);
 /* Count a hit on entry e of t that the caller found through its own
- * one-entry lookaside (e's tag checked current): the same statistics and
- * replacement state as tlb_lookup returning e. */
+ * one-entry lookaside (e's tag checked current, and e allows the access):
+ * the same statistics and replacement state as tlb_lookup_access returning
+ * e. */
 void tlb_note_hit(tlb *t, const tlb_entry *e);
 /* Install (or refresh) a translation; evicts the LRU (or oldest) way of a
  * full set. Returns true if a valid entry was evicted. */

@@ -1,7 +1,10 @@
 /*
  * check_golden.c - golden-report test: `lparsim run tests/golden/golden.yaml`
  * must produce exactly the committed JSON report (host timing removed), and
- * the same again on a second run (determinism).
+ * the same again on a second run (determinism). A difference is a change in
+ * the model's behaviour: explain it before anything else; re-record
+ * (scripts/update_golden.sh) only an intended change. Model bugs the golden
+ * file once caught are pinned by direct tests of their modules.
  */
 #include <check.h>
 #include <stdio.h>
@@ -25,15 +28,19 @@ static char *run_golden(const char *name)
 static void first_difference(const char *a, const char *b)
 {
     int line = 1;
-    while (*a && *a == *b) {
-        if (*a == '\n')
+    size_t start = 0, i = 0; /* start: of the line holding the difference */
+    for (; a[i] && a[i] == b[i]; i++)
+        if (a[i] == '\n') {
             line++;
-        a++;
-        b++;
-    }
-    fprintf(stderr, "golden: first difference at line %d\n  got:      %.80s\n  expected: %.80s\n"
-                    "(an intended model change? run scripts/update_golden.sh and say why)\n",
-            line, a, b);
+            start = i + 1;
+        }
+    int la = (int)strcspn(a + start, "\n"), lb = (int)strcspn(b + start, "\n");
+    fprintf(stderr, "golden: first difference at line %d\n  got:      %.*s\n  expected: %.*s\n"
+                    "golden: a difference is a change in the model's behaviour. Find its cause "
+                    "and explain it\n(a focused unit test should pin a bug it reveals). Only when "
+                    "the change is intended,\nre-record with scripts/update_golden.sh and say in "
+                    "the commit what changed and why.\n",
+            line, la > 100 ? 100 : la, a + start, lb > 100 ? 100 : lb, b + start);
 }
 
 START_TEST(report_matches_golden_file)
@@ -43,7 +50,8 @@ START_TEST(report_matches_golden_file)
     ck_assert_ptr_nonnull(want);
     if (strcmp(got, want) != 0)
         first_difference(got, want);
-    ck_assert_msg(strcmp(got, want) == 0, "report differs from tests/golden/golden.expected.json");
+    ck_assert_msg(strcmp(got, want) == 0, "report differs from tests/golden/golden.expected.json: "
+                  "a behaviour change, to be explained (see the first difference above)");
     free(got);
     free(want);
 }

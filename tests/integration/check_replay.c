@@ -5,7 +5,8 @@
  *    HPT is large enough (and `trace info` agrees), for 4K and 64K pages;
  *  - a second run gives identical JSON (host timing aside);
  *  - after the default machine's run, every op's breakdown sums to its
- *    total, and no LPAR's HPT maps real memory outside its own LMBs.
+ *    total, TLB misses equal tlb.miss ops (one definition of a miss), and
+ *    no LPAR's HPT maps real memory outside its own LMBs.
  */
 #include <check.h>
 #include <stdio.h>
@@ -128,6 +129,14 @@ START_TEST(default_machine_invariants)
         ck_assert_uint_eq(sum, t->total);
     }
     ck_assert_uint_gt(ops_find(ops, "hcall.H_REMOVE")->count, 0); /* batch LPAR evicts */
+    /* one definition of a TLB miss (D19): every miss is walked, one op each */
+    jtree *rep = jtree_create();
+    machine_report_json(m, rep);
+    ck_assert_uint_gt(jnum(rep, "tlb.total.misses"), 1000);
+    ck_assert_msg(jnum(rep, "tlb.total.misses") == jnum(rep, "ops.tlb.miss.count"),
+                  "tlb.total.misses %.0f, ops.tlb.miss.count %.0f", jnum(rep, "tlb.total.misses"),
+                  jnum(rep, "ops.tlb.miss.count"));
+    jtree_destroy(rep);
     /* isolation: every valid HPTE maps the LPAR's own memory */
     hyp *h = machine_hyp(m);
     uint64_t valid = 0;

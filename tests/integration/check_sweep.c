@@ -306,6 +306,8 @@ START_TEST(errors)
     bad("plot.yaml", "grid: {run.max_records: [1]}\nmetrics: [sim.cycles]\nplots:\n"
         "  - {name: p, x: cpu.freq, y: sim.cycles}\n", 5, "neither a varied parameter nor");
     bad("seed.yaml", "seeds: [1, 1]\n", 2, "given twice");
+    bad("metric.yaml", "metrics:\n  - sim.cycles\n  - sim.records\n  - sim.cycles\n"
+        "  - sim.records\n", 5, "'sim.cycles' given twice (line 3)");
     /* usage: exit 2 */
     char sf[PATHMAX];
     sweep_file(sf, "usage.yaml", "grid: {run.max_records: [1]}\n");
@@ -314,6 +316,47 @@ START_TEST(errors)
     tu_run_free(&r);
     r = tu_lparsim(ARGV("sweep", sf, "-o", "x", "-j", "lots"));
     ck_assert_int_eq(r.status, 2);
+    tu_run_free(&r);
+}
+END_TEST
+
+/* Repeated seeds in a long list (D24: the check was quadratic, and
+ * `--dry-run` with 10^5 seeds spent most of its time in it). 500000 seeds
+ * took the quadratic check about 4 minutes (1.25e11 string compares); the
+ * sorting one takes about a second, so the test case's 60 s timeout is the
+ * budget (no timing is asserted). `set: machine.seed` with `seeds:` stops
+ * the sweep right after the list is checked, before 500000 points would be
+ * validated. The first repeat in list order is reported, at its line. */
+START_TEST(many_seeds)
+{
+    enum { N = 500000 };
+    char sf[PATHMAX];
+    snprintf(sf, sizeof sf, "%s", tu_tmp("seeds.yaml"));
+    FILE *f = fopen(sf, "wb");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "base: %s\nseeds:\n", tu_src("tests/data/sweep/tiny.yaml")); /* lines 1-2 */
+    for (int i = 0; i < N; i++)                                              /* 3 .. N+2 */
+        fprintf(f, "  - %lld\n", i * 7919LL % N); /* a permutation: 7919 is prime */
+    fprintf(f, "  - 42\n  - 41\n  - 42\n"); /* lines N+3 .. N+5: 42 repeats first */
+    fprintf(f, "set: {machine.seed: 1}\n");
+    ck_assert_int_eq(fclose(f), 0);
+    tu_run r = run_ok(ARGV("sweep", sf, "--dry-run"), 1);
+    char want[2 * PATHMAX];
+    snprintf(want, sizeof want, "lparsim: %s:%d: seeds: 42 given twice; expected distinct seeds\n",
+             sf, N + 3);
+    ck_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    /* without repeats the list passes, and the next check speaks */
+    f = fopen(sf, "wb");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "base: %s\nseeds:\n", tu_src("tests/data/sweep/tiny.yaml"));
+    for (int i = 0; i < N; i++)
+        fprintf(f, "  - %lld\n", i * 7919LL % N);
+    fprintf(f, "set: {machine.seed: 1}\n");
+    ck_assert_int_eq(fclose(f), 0);
+    r = run_ok(ARGV("sweep", sf, "--dry-run"), 1);
+    ck_assert_msg(strstr(r.err, "machine.seed: fixed by set: and varied by seeds:") != NULL, "%s",
+                  r.err);
     tu_run_free(&r);
 }
 END_TEST
@@ -352,7 +395,7 @@ START_TEST(failing_point)
         char id[32];
         snprintf(id, sizeof id, "main-%04d-s1", k);
         int g = row(&c, id);
-        ck_assert_int_gt(g, 0);
+        ck_assert_int_eq(g, k + 1); /* -j 2, but the finished table is in point order */
         ck_assert_str_eq(c.f[g][s], k < 2 ? "ok" : "failed");
         ck_assert_str_eq(c.f[g][m], k < 2 ? "2000" : "");
         if (k >= 2)
@@ -506,6 +549,7 @@ START_TEST(resume)
         snprintf(id, sizeof id, "main-%04d-s%d", k / 2, k % 2 + 1);
         int g = row(&c, id), dup = 0;
         ck_assert_msg(g > 0, "%s missing", id);
+        ck_assert_msg(g == k + 1, "%s is row %d, expected %d (point order)", id, g, k + 1);
         for (int q = 1; q < c.nr; q++)
             dup += !strcmp(c.f[q][0], id);
         ck_assert_msg(dup == 1, "%s appears %d times", id, dup);
@@ -541,12 +585,15 @@ START_TEST(resume)
     tu_run_free(&r);
     load_results(&c, dir);
     ck_assert_int_eq(c.nr, 13);
+    /* the rerun point was appended last, then the finished sweep rewrote
+     * the table in point order (docs/sweep.md) */
     for (int k = 0; k < 12; k++) {
         char id[32];
         snprintf(id, sizeof id, "main-%04d-s%d", k / 2, k % 2 + 1);
         ck_assert_msg(row(&c, id) > 0, "%s missing after repair", id);
+        ck_assert_msg(!strcmp(c.f[k + 1][0], id), "row %d is %s, expected %s (point order)",
+                      k + 1, c.f[k + 1][0], id);
     }
-    ck_assert_str_eq(c.f[12][0], "main-0004-s2"); /* rerun: appended last */
     csv_free(&c);
     no_tmp(dir);
     /* a different sweep in the same DIR is refused, even with --resume */
@@ -589,6 +636,85 @@ START_TEST(orphan_and_lock)
     ck_assert_ptr_nonnull(strstr(st, "timeout after 1 s"));
     free(st);
     no_tmp(dir);
+}
+END_TEST
+
+/* DIR stops being writable during a run (D10): point 0's status.json cannot
+ * be written (a non-empty directory holds its name: deterministic, even as
+ * root, where permissions would not stop the write), so the sweep aborts
+ * while point 1 is still running (its trace is a FIFO nobody writes: its
+ * run blocks in open() until it is killed). Point 1 must say that the sweep
+ * stopped it and why, not "killed by signal 9"; point 0, finished but not
+ * recorded, must be plainly not run (no stats.json without a status.json)
+ * and run again on --resume. */
+START_TEST(abort_when_dir_unwritable)
+{
+    char sf[PATHMAX], dir[PATHMAX], fifo[PATHMAX], body[3 * PATHMAX], p[2 * PATHMAX];
+    snprintf(fifo, sizeof fifo, "%s", tu_tmp("blocked.trc"));
+    unlink(fifo);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    snprintf(body, sizeof body, "grid:\n  lpars[0].vcpus[0].trace: [%s, %s]\n"
+             "metrics: [sim.records]\n", tu_src("traces/gzip-head.trc"), fifo);
+    sweep_file(sf, "abort.yaml", body);
+    fresh(dir, "abort.out");
+    tu_run r = run_ok(ARGV("sweep", sf, "-o", dir, "--emit", "parallel"), 0); /* DIR, points/ */
+    tu_run_free(&r);
+    snprintf(p, sizeof p, "%s/points/main-0000-s1", dir);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    strcat(p, "/status.json");
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    strcat(p, "/blocker");
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    r = run_ok(ARGV("sweep", sf, "-o", dir, "-j", "2", "--resume"), 1);
+    /* the last line of stderr is the error (progress lines come before it) */
+    size_t l = strlen(r.err);
+    ck_assert_msg(l > 1 && r.err[l - 1] == '\n', "%s", r.err);
+    r.err[l - 1] = '\0';
+    const char *last = strrchr(r.err, '\n') ? strrchr(r.err, '\n') + 1 : r.err;
+    char want[3 * PATHMAX];
+    snprintf(want, sizeof want, "lparsim: sweep aborted because point main-0000-s1 failed: "
+             "%s/points/main-0000-s1/status.json: cannot write: ", dir);
+    ck_assert_msg(!strncmp(last, want, strlen(want)), "got: %s", last);
+    ck_assert_msg(strstr(last, "; 1 running point stopped, 0 not started; expected a writable") &&
+                  strstr(last, "--resume"), "got: %s", last);
+    tu_run_free(&r);
+    /* point 1: stopped by the sweep, and says so */
+    char *st = slurp(dir, "points/main-0001-s1/status.json");
+    ck_assert_ptr_nonnull(strstr(st, "\"status\": \"failed\""));
+    ck_assert_msg(strstr(st, "\"error\": \"stopped: sweep aborted because point main-0000-s1 "
+                             "failed: ") && strstr(st, "status.json: cannot write: "), "%s", st);
+    ck_assert_ptr_null(strstr(st, "signal"));
+    free(st);
+    /* point 0: not half recorded */
+    ck_assert(!exists(dir, "points/main-0000-s1/stats.json"));
+    csv c;
+    load_results(&c, dir);
+    ck_assert_int_eq(c.nr, 2);
+    ck_assert_str_eq(c.f[1][0], "main-0001-s1");
+    ck_assert_str_eq(c.f[1][col(&c, "status")], "failed");
+    ck_assert_ptr_nonnull(strstr(c.f[1][col(&c, "error")], "stopped: sweep aborted because"));
+    csv_free(&c);
+    no_tmp(dir);
+    /* DIR writable again, the FIFO a real trace: --resume finishes both */
+    ck_assert_int_eq(rmdir(p), 0);
+    *strrchr(p, '/') = '\0';
+    ck_assert_int_eq(rmdir(p), 0);
+    ck_assert_int_eq(unlink(fifo), 0);
+    ck_assert_int_eq(symlink(tu_src("traces/gzip-head.trc"), fifo), 0);
+    r = run_ok(ARGV("sweep", sf, "-o", dir, "--resume"), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "sweep: 2 ok, 0 failed"));
+    tu_run_free(&r);
+    load_results(&c, dir);
+    ck_assert_int_eq(c.nr, 3);
+    for (int k = 0; k < 2; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "main-%04d-s1", k);
+        ck_assert_str_eq(c.f[k + 1][0], id);
+        ck_assert_str_eq(c.f[k + 1][col(&c, "status")], "ok");
+        ck_assert_str_eq(c.f[k + 1][col(&c, "sim.records")], "2000");
+    }
+    csv_free(&c);
+    unlink(fifo);
 }
 END_TEST
 
@@ -735,10 +861,11 @@ static Suite *suite(void)
         {"expansion", expansion}, {"errors", errors},   {"failing_point", failing_point},
         {"timeout", timeout},     {"resume", resume},   {"orphan_and_lock", orphan_and_lock},
         {"gnu_parallel", gnu_parallel}, {"slurm", slurm}, {"plots", plots},
+        {"many_seeds", many_seeds}, {"abort_when_dir_unwritable", abort_when_dir_unwritable},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, 120);
+        tcase_set_timeout(tc, cases[i].t == many_seeds ? 60 : 120); /* many_seeds: the budget */
         tcase_add_test(tc, cases[i].t);
         suite_add_tcase(s, tc);
     }

@@ -1,6 +1,7 @@
 /*
- * check_core.c - unit tests of sim/core: histogram percentiles, JSON tree,
- * scheduler order, RNG determinism, op accounting, stats registry.
+ * check_core.c - unit tests of sim/core: histogram percentiles and their
+ * JSON summary, JSON tree, scheduler order, RNG determinism, op
+ * accounting, stats registry.
  */
 #include <check.h>
 #include <stdio.h>
@@ -212,6 +213,89 @@ START_TEST(stats_registry_dump)
 }
 END_TEST
 
+/* Every histogram in a report (an SK_HIST statistic, an op, a bare
+ * hist_to_json) carries the full summary: count, min, mean, p50, p90, p99,
+ * max, in that order, with these values. A summary missing one of them
+ * was caught only by the golden report. */
+struct lat_stats {
+    uint64_t n;
+    hist lat;
+};
+static const stat_desc lat_desc[] = {
+    {"n", SK_COUNTER, "requests", "requests", offsetof(struct lat_stats, n), NULL},
+    {"lat", SK_HIST, "cycles", "latency", offsetof(struct lat_stats, lat), NULL},
+};
+static const stat_table lat_table = {"dev", lat_desc, 2};
+
+typedef struct leaves {
+    const char *prefix;
+    char key[16][32];
+    char text[16][64];
+    int n;
+} leaves;
+
+/* The scalars directly under prefix (not in sub-objects), in order. */
+static void leaf(const char *path, const char *text, void *ctx)
+{
+    leaves *l = ctx;
+    size_t pl = strlen(l->prefix);
+    if (strncmp(path, l->prefix, pl) || path[pl] != '.' || strchr(path + pl + 1, '.'))
+        return;
+    ck_assert_int_lt(l->n, 16);
+    snprintf(l->key[l->n], sizeof l->key[0], "%s", path + pl + 1);
+    snprintf(l->text[l->n], sizeof l->text[0], "%s", text);
+    l->n++;
+}
+
+static void check_summary(const jtree *j, const char *prefix, const char *const want[7],
+                          int extra)
+{
+    static const char *const keys[7] = {"count", "min", "mean", "p50", "p90", "p99", "max"};
+    leaves l = {.prefix = prefix};
+    jtree_walk(j, leaf, &l);
+    ck_assert_msg(l.n == 7 + extra, "%s: %d values, expected %d", prefix, l.n, 7 + extra);
+    for (int i = 0; i < 7; i++) {
+        ck_assert_msg(!strcmp(l.key[i], keys[i]), "%s: value %d is %s, expected %s", prefix, i,
+                      l.key[i], keys[i]);
+        ck_assert_msg(!strcmp(l.text[i], want[i]), "%s.%s = %s, expected %s", prefix, keys[i],
+                      l.text[i], want[i]);
+    }
+}
+
+START_TEST(hist_json_summary_complete)
+{
+    struct lat_stats a = {100, {0}};
+    hist_init(&a.lat);
+    for (uint64_t v = 1; v <= 100; v++)
+        hist_add(&a.lat, v);
+    stats_reg *r = stats_create();
+    ck_assert_int_eq(stats_register(r, "dram.chan0", &lat_table, &a), 0);
+    jtree *j = jtree_create();
+    stats_to_json(r, j);
+    ops_reg *o = ops_create();
+    op_id id = ops_declare(o, "tlb.miss", "a miss", "walk");
+    for (uint64_t c = 10; c <= 30; c += 10) {
+        op_rec rec;
+        op_begin(&rec, 1000 * c);
+        op_charge(&rec, 0, c);
+        ops_record(o, id, &rec);
+    }
+    ops_to_json(o, j);
+    hist empty;
+    hist_init(&empty);
+    hist_to_json(&empty, j, "idle.lat");
+    check_summary(j, "dram.chan0.lat",
+                  (const char *const[7]){"100", "1", "50.5", "50", "90", "99", "100"}, 0);
+    check_summary(j, "ops.tlb.miss",
+                  (const char *const[7]){"3", "10", "20", "20", "30", "30", "30"}, 1); /* total */
+    check_summary(j, "idle.lat", (const char *const[7]){"0", "0", "0", "0", "0", "0", "0"}, 0);
+    jtree_destroy(j);
+    ops_destroy(o);
+    stats_destroy(r);
+    hist_free(&a.lat);
+}
+END_TEST
+
 START_TEST(resource_queueing)
 {
     resource r = {0};
@@ -304,6 +388,7 @@ int main(void)
     tcase_add_test(tc, hist_exact_small_values);
     tcase_add_test(tc, hist_large_values_bounded_error);
     tcase_add_test(tc, hist_empty);
+    tcase_add_test(tc, hist_json_summary_complete);
     suite_add_tcase(s, tc);
     tc = tcase_create("jtree");
     tcase_add_test(tc, jtree_nested_ordered);

@@ -222,6 +222,74 @@ START_TEST(t_refresh_blocks_rank)
 }
 END_TEST
 
+/* A refresh falling due while a bank of its rank is open: the rank's
+ * refresh precharges the bank, REFRESH issues once the precharge is done
+ * (tRP), and the rank takes no ACT for tRFC after it. Read rank 0 at 4600
+ * (opens row 1 of bank 0), then row 2 of the same bank at 4700: the second
+ * read goes PRE (at the refresh insertion, tREFI/ranks) -> REF (+tRP) ->
+ * ACT (+tRFC) -> RD (+tRCD) -> data (+CL + BL/2). Every figure is computed
+ * from the timing parameters, so the test pins the sequence, not numbers:
+ * with the defaults 4680 -> 4697 -> 5117 -> 5134 -> 5155. Both paths of
+ * the controller (queued and blocking) must agree. */
+typedef struct open_bank_refresh {
+    uint64_t done0, done1, ref_at;
+} open_bank_refresh;
+
+static open_bank_refresh open_bank_expect(const dram_config *c)
+{
+    uint64_t rl = c->AL + c->CL, burst = c->BL / 2, rcd = c->tRCD - c->AL; /* AL <= tRCD */
+    uint64_t act1 = 4600 + 1, rd1 = act1 + rcd;      /* one cycle to the command queue */
+    open_bank_refresh x;
+    x.done0 = rd1 + rl + burst;
+    x.ref_at = c->tREFI / c->ranks;                  /* rank 0's first refresh */
+    uint64_t pre_ok = act1 + c->tRAS > rd1 + c->AL + c->tRTP ? act1 + c->tRAS
+                                                             : rd1 + c->AL + c->tRTP;
+    ck_assert_uint_lt(x.done0, 4700);                /* the first read is over ... */
+    ck_assert_uint_le(pre_ok, x.ref_at);             /* ... and its row still open */
+    ck_assert_uint_lt(x.ref_at, 4700);               /* the refresh falls due before the 2nd */
+    uint64_t pre = x.ref_at, ref = pre + c->tRP, act2 = ref + c->tRFC;
+    x.done1 = act2 + rcd + rl + burst;
+    return x;
+}
+
+START_TEST(t_refresh_open_bank)
+{
+    dram_config c;
+    done_log l;
+    dram *d = mk(&c, true, &l);
+    open_bank_refresh x = open_bank_expect(&c);
+    enq(d, A(1, 0, 0, 0, 0), false, 4600, 0);
+    enq(d, A(2, 0, 0, 0, 0), false, 4700, 1);
+    dram_drain(d);
+    ck_assert_uint_eq(l.done[0], x.done0);
+    ck_assert_uint_eq(l.done[1], x.done1);
+    ck_assert_uint_eq(x.done1, 5155); /* the defaults, as a cross-check of the formula */
+    const dram_stats *s = dram_get_stats(d);
+    ck_assert_uint_eq(s->refs, 1);
+    ck_assert_uint_eq(s->pres, 1); /* the refresh's precharge; the 2nd read found it closed */
+    ck_assert_uint_eq(s->acts, 2);
+    dram_destroy(d);
+    param_free(&dram_param_table, &c);
+}
+END_TEST
+
+START_TEST(b_refresh_open_bank)
+{
+    dram_config c;
+    done_log l;
+    dram *d = mk(&c, true, &l);
+    open_bank_refresh x = open_bank_expect(&c);
+    ck_assert_uint_eq(dram_access(d, A(1, 0, 0, 0, 0), false, 4600), x.done0);
+    ck_assert_uint_eq(dram_access(d, A(2, 0, 0, 0, 0), false, 4700), x.done1);
+    const dram_stats *s = dram_get_stats(d);
+    ck_assert_uint_eq(s->refs, 1);
+    ck_assert_uint_eq(s->pres, 1);
+    ck_assert_uint_eq(s->acts, 2);
+    dram_destroy(d);
+    param_free(&dram_param_table, &c);
+}
+END_TEST
+
 START_TEST(t_idle_gap_no_ticking)
 {
     dram_config c;
@@ -569,6 +637,7 @@ static Suite *dram_suite(void)
     tcase_add_test(tc, t_ccd_s_vs_l);
     tcase_add_test(tc, t_faw);
     tcase_add_test(tc, t_refresh_blocks_rank);
+    tcase_add_test(tc, t_refresh_open_bank);
     tcase_add_test(tc, t_idle_gap_no_ticking);
     tcase_add_test(tc, t_many_queues);
     suite_add_tcase(s, tc);
@@ -581,6 +650,7 @@ static Suite *dram_suite(void)
     tc = tcase_create("blocking");
     tcase_add_test(tc, b_access);
     tcase_add_test(tc, b_refresh);
+    tcase_add_test(tc, b_refresh_open_bank);
     suite_add_tcase(s, tc);
     tc = tcase_create("replay");
     tcase_add_test(tc, r_bad_lines);

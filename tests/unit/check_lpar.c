@@ -1,6 +1,7 @@
 /*
  * check_lpar.c - unit tests of sim/lpar (the guest OS model) through whole
- * small machines: first-touch page faults, page-crossing accesses, Linux's
+ * small machines: first-touch page faults, page-crossing accesses (both
+ * pages faulted and charged), TLB misses equal tlb.miss ops, Linux's
  * HPTE insert policy (primary, secondary, random eviction with H_REMOVE
  * H_ANDCOND BOLTED, retry) on a minimal HPT, refaults, R/C bits set by the
  * hardware walk, LPAR out of memory, determinism and seeds, and vCPU
@@ -149,6 +150,7 @@ START_TEST(first_touch_faults_once_per_page)
      * C = 0, which does not permit stores, and walks again to set C; the
      * second load hits */
     ck_assert_uint_eq(op_count(m, "tlb.miss"), 20);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.misses"), 20); /* the same definition (D19) */
     /* page k got logical page 128 + k, i.e. real 256M + 0x80000 + k * 4K,
      * and the HPTE was stored (R and C set by the walk and the store) */
     for (unsigned k = 0; k < 10; k++) {
@@ -175,6 +177,32 @@ START_TEST(first_touch_faults_once_per_page)
 }
 END_TEST
 
+/* D19: a load, then a modify of the same doubleword. The load's walk
+ * loads the TLB entry while C = 0; the modify's load part hits it; its
+ * store part finds an entry without write permission: a miss by the TLB's
+ * definition, walked (the walk sets C). Both counts say 2 misses. */
+START_TEST(tlb_misses_equal_tlb_miss_ops)
+{
+    machine_config c;
+    small_config(&c, trace_file("d19.trc", "L 0x20000000 8\nM 0x20000000 8\n"));
+    machine *m = build(&c);
+    run_ok(m);
+    ck_assert_uint_eq(op_count(m, "tlb.miss"), 2);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.misses"), 2);
+    ck_assert_uint_eq(stat(m, "tlb.thread0.hits"), 1);
+    jtree *j = jtree_create();
+    machine_report_json(m, j);
+    double d = 0;
+    ck_assert_int_eq(jtree_get_double(j, "tlb.total.misses", &d), 0);
+    ck_assert(d == 2.0);
+    ck_assert_int_eq(jtree_get_double(j, "ops.tlb.miss.count", &d), 0);
+    ck_assert(d == 2.0);
+    jtree_destroy(j);
+    machine_destroy(m);
+    machine_config_free(&c);
+}
+END_TEST
+
 START_TEST(page_crossing_faults_both_pages)
 {
     machine_config c;
@@ -191,6 +219,39 @@ START_TEST(page_crossing_faults_both_pages)
     ck_assert_uint_eq(hpte_real_addr(r.e.r, PSZ_4K), 256 * MB + 0x81000);
     machine_destroy(m);
     machine_config_free(&c);
+}
+END_TEST
+
+/* A page-crossing access is charged both pages' latency: with no hidden
+ * latency, tests/data/replay/crossing.txt (a load crossing 0x11000, an
+ * instruction fetch crossing 0x21000) stalls exactly as long as the same
+ * trace with the crossing load split into its two parts. Charging only one
+ * page (the last part's latency) makes the crossing trace stall less. */
+static uint64_t stall_of(const char *trace, uint64_t *crossings)
+{
+    machine_config c;
+    small_config(&c, trace);
+    set(&c, "cpu.hidden_latency=0");
+    machine *m = build(&c);
+    run_ok(m);
+    uint64_t v = stat(m, "cpu.thread0.stall_cycles");
+    *crossings = stat(m, "cpu.thread0.page_crossings");
+    machine_destroy(m);
+    machine_config_free(&c);
+    return v;
+}
+
+START_TEST(page_crossing_charges_both_pages)
+{
+    uint64_t nx, ny;
+    uint64_t x = stall_of(tu_src("tests/data/replay/crossing.txt"), &nx);
+    uint64_t y = stall_of(trace_file("split.trc", "L 0x10010 8\nL 0x10ffc 4\nL 0x11000 4\n"
+                                                  "I 0x20ffe 4\n"), &ny);
+    ck_assert_uint_eq(nx, 2);
+    ck_assert_uint_eq(ny, 1);
+    ck_assert_uint_gt(y, 0);
+    ck_assert_msg(x == y, "crossing load stalls %llu cycles in all, split into two loads %llu",
+                  (unsigned long long)x, (unsigned long long)y);
 }
 END_TEST
 
@@ -602,7 +663,9 @@ static Suite *lpar_suite(void)
     TCase *t = tcase_create("faults");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, first_touch_faults_once_per_page);
+    tcase_add_test(t, tlb_misses_equal_tlb_miss_ops);
     tcase_add_test(t, page_crossing_faults_both_pages);
+    tcase_add_test(t, page_crossing_charges_both_pages);
     tcase_add_test(t, store_after_load_sets_change_bit);
     tcase_add_test(t, lpar_out_of_memory);
     suite_add_tcase(s, t);

@@ -79,6 +79,31 @@ START_TEST(geometry)
 }
 END_TEST
 
+/* A miss is a lookup without a translation allowing the access (tlb.h):
+ * an entry lacking a needed protection bit is a miss, counted once, and
+ * the caller walks; with the bit it is a hit. (D19: a store through an
+ * entry loaded while C = 0 walked but was counted as a hit.) */
+START_TEST(miss_means_no_usable_translation)
+{
+    enum { R = 1, W = 2 };
+    tlb *t = small_tlb(TLB_REPL_LRU);
+    tlb_insert(t, 1, 0x40, 0, 0x111, R);
+    ck_assert_ptr_nonnull(tlb_lookup_access(t, 1, 0x40, 0, R)); /* load: hit */
+    ck_assert_ptr_null(tlb_lookup_access(t, 1, 0x40, 0, W));    /* store: miss */
+    ck_assert_ptr_null(tlb_lookup_access(t, 1, 0x80, 0, 0));    /* no entry: miss */
+    ck_assert_uint_eq(tlb_get_stats(t)->hits, 1);
+    ck_assert_uint_eq(tlb_get_stats(t)->misses, 2);
+    tlb_insert(t, 1, 0x40, 0, 0x111, R | W);                    /* the walk's refill */
+    const tlb_entry *x = tlb_lookup_access(t, 1, 0x40, 0, W);
+    ck_assert_ptr_nonnull(x);
+    tlb_note_hit(t, x);                                         /* a lookaside hit */
+    ck_assert_ptr_nonnull(tlb_lookup(t, 1, 0x40, 0));           /* any entry will do */
+    ck_assert_uint_eq(tlb_get_stats(t)->hits, 4);
+    ck_assert_uint_eq(tlb_get_stats(t)->misses, 2);
+    tlb_destroy(t);
+}
+END_TEST
+
 START_TEST(hit_miss_stats)
 {
     tlb *t = small_tlb(TLB_REPL_LRU);
@@ -352,6 +377,7 @@ static Suite *tlb_suite(void)
     tcase_add_test(tc, param_defaults_sane);
     tcase_add_test(tc, geometry);
     tcase_add_test(tc, hit_miss_stats);
+    tcase_add_test(tc, miss_means_no_usable_translation);
     tcase_add_test(tc, lru_order);
     tcase_add_test(tc, fifo_order);
     tcase_add_test(tc, tags_lpar_psize);
