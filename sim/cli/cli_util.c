@@ -1,7 +1,11 @@
 /* cli_util.c - helpers shared by the commands (see cli.h). */
 #include "cli.h"
 
+#include "core/outfile.h"
+
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,30 +36,25 @@ int cli_usage(const char *fmt, ...)
     return 2;
 }
 
-static int write_atomic(const char *path, int (*fn)(FILE *, const void *), const void *arg, sim_err *e)
+/* Every output file goes through core/outfile (links followed, devices
+ * written in place, every write checked, regular files replaced atomically). */
+static int write_out(const char *path, int (*fn)(FILE *, const void *), const void *arg, sim_err *e)
 {
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return sim_errf(e, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    outfile *o = outfile_open(path, e);
+    if (!o)
+        return -1;
+    FILE *f = outfile_stream(o, e);
     if (!f) {
-        sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
+        outfile_abort(o);
         return -1;
     }
-    int rc = fn(f, arg);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0 || rename(tmp, path) != 0) {
-        sim_errf(e, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
-        free(tmp);
-        return -1;
+    errno = 0;
+    if (fn(f, arg) != 0) { /* a failed write: errno is why */
+        int err = errno;
+        outfile_abort(o);
+        return sim_errf(e, "%s: cannot write: %s", path, strerror(err ? err : EIO));
     }
-    free(tmp);
-    return 0;
+    return outfile_commit(o, e);
 }
 
 static int json_fn(FILE *f, const void *arg)
@@ -95,12 +94,12 @@ static int csv_fn(FILE *f, const void *arg)
 
 int cli_write_json(const jtree *j, const char *path, sim_err *e)
 {
-    return write_atomic(path, json_fn, j, e);
+    return write_out(path, json_fn, j, e);
 }
 
 int cli_write_csv(const jtree *j, const char *path, sim_err *e)
 {
-    return write_atomic(path, csv_fn, j, e);
+    return write_out(path, csv_fn, j, e);
 }
 
 double cli_now(void)
@@ -133,4 +132,56 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     }
     *val = argv[++*i];
     return 1;
+}
+
+int cli_check_outputs(const char *const *outs, size_t nout, const char *const *ins, size_t nin)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    for (size_t i = 0; i < nout; i++) {
+        if (!outs[i])
+            continue;
+        if (outfile_check(outs[i], &e) != 0)
+            return cli_fail(&e);
+        for (size_t k = 0; k < nin; k++)
+            if (ins[k] && outfile_same(outs[i], ins[k])) {
+                sim_errf(&e, "%s: cannot write: it is the input file %s; expected a "
+                             "different output path", outs[i], ins[k]);
+                return cli_fail(&e);
+            }
+    }
+    return 0;
+}
+
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, const char *what,
+                  uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            break; /* over 2^64 - 1: out of range below */
+        v = v * 10 + d;
+    }
+    if (p == s || (*p && (*p < '0' || *p > '9')))
+        return cli_usage("%s %s: expected %s", opt, s, what);
+    if (*p || v < min || v > max)
+        return cli_usage("%s %s: out of range; expected %s in [%" PRIu64 ", %" PRIu64 "]", opt,
+                         s, what, min, max);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_seconds(const char *opt, const char *s, double *out)
+{
+    /* plain decimal only: no sign, blanks, hex, inf or nan */
+    size_t n = strspn(s, "0123456789.eE+-");
+    char *end = NULL;
+    double v = s[0] == '.' || (s[0] >= '0' && s[0] <= '9') ? strtod(s, &end) : NAN;
+    if (!s[n] && end && !*end && isfinite(v) && v > 0) {
+        *out = v;
+        return 0;
+    }
+    return cli_usage("%s %s: expected a positive number of seconds", opt, s);
 }
