@@ -39,13 +39,12 @@ int cli_write_csv(const jtree *j, const char *path, sim_err *e);
  * printing the error. */
 int cli_check_outputs(const char *const *outs, size_t nout, const char *const *ins, size_t nin);
 
-/* Strict numeric option values: decimal digits only (no sign, blank or
- * 0x), within [min, max]. Return 0 with *out set, or 2 after printing
- * "OPT VALUE: expected WHAT" (usage error). */
-int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, const char *what,
-                  uint64_t *out);
-/* A positive, finite decimal number of seconds ("1.5", "2e3"). */
-int cli_parse_seconds(const char *opt, const char *s, double *out);
+/* Numeric option values, parsed as config values are (param_parse_value:
+ * decimal or 0x-hex integers, plain decimal numbers, nothing else) and
+ * range checked. Return 0 with *out set, or 2 after printing "OPT: value V
+ * out of range; expected ..." or "OPT: expected ..., got 'V'". */
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_double(const char *opt, const char *s, double min, double max, double *out);
 
 /* Monotonic host time in seconds. */
 double cli_now(void);

@@ -2,10 +2,9 @@
 #include "cli.h"
 
 #include "core/outfile.h"
+#include "core/param.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,35 +152,26 @@ int cli_check_outputs(const char *const *outs, size_t nout, const char *const *i
     return 0;
 }
 
-int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, const char *what,
-                  uint64_t *out)
+/* Numeric options use the parser of config values and --set (param.h):
+ * decimal or 0x-hex integers, plain decimal numbers; no blanks, signs on
+ * unsigned values, inf or nan; range checked. */
+static int parse_num(const char *opt, const char *s, param_type type, double min, double max,
+                     void *out)
 {
-    uint64_t v = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            break; /* over 2^64 - 1: out of range below */
-        v = v * 10 + d;
-    }
-    if (p == s || (*p && (*p < '0' || *p > '9')))
-        return cli_usage("%s %s: expected %s", opt, s, what);
-    if (*p || v < min || v > max)
-        return cli_usage("%s %s: out of range; expected %s in [%" PRIu64 ", %" PRIu64 "]", opt,
-                         s, what, min, max);
-    *out = v;
+    param_desc d = {.name = opt, .type = type, .min = min, .max = max};
+    sim_err e;
+    sim_err_clear(&e);
+    if (param_parse_value(&d, s, out, opt, &e) != 0)
+        return cli_usage("%s", e.msg);
     return 0;
 }
 
-int cli_parse_seconds(const char *opt, const char *s, double *out)
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-    /* plain decimal only: no sign, blanks, hex, inf or nan */
-    size_t n = strspn(s, "0123456789.eE+-");
-    char *end = NULL;
-    double v = s[0] == '.' || (s[0] >= '0' && s[0] <= '9') ? strtod(s, &end) : NAN;
-    if (!s[n] && end && !*end && isfinite(v) && v > 0) {
-        *out = v;
-        return 0;
-    }
-    return cli_usage("%s %s: expected a positive number of seconds", opt, s);
+    return parse_num(opt, s, PT_UINT, (double)min, (double)max, out);
+}
+
+int cli_parse_double(const char *opt, const char *s, double min, double max, double *out)
+{
+    return parse_num(opt, s, PT_DOUBLE, min, max, out);
 }

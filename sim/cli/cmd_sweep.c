@@ -56,13 +56,13 @@ static int parse(int argc, char **argv, sweep_opts *o)
         } else if ((r = cli_opt(argc, argv, &i, "-j", &v)) ||
                    (r = cli_opt(argc, argv, &i, "--jobs", &v))) {
             uint64_t n;
-            if (r < 0 || cli_parse_u64("-j", v, 0, 4096, "a number of points at once", &n))
+            if (r < 0 || cli_parse_u64("-j", v, 0, 4096, &n))
                 return 2;
             long cpus = sysconf(_SC_NPROCESSORS_ONLN);
             o->jobs = n ? (unsigned)n : cpus > 0 ? (unsigned)cpus : 1;
             o->jobs_given = true;
         } else if ((r = cli_opt(argc, argv, &i, "--timeout", &v)) != 0) {
-            if (r < 0 || cli_parse_seconds("--timeout", v, &o->timeout))
+            if (r < 0 || cli_parse_double("--timeout", v, 0.001, 1e9, &o->timeout))
                 return 2;
         } else if (!strcmp(argv[i], "--resume")) {
             o->resume = true;

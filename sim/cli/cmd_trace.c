@@ -131,7 +131,7 @@ static int trace_cat(int argc, char **argv)
     if (!in)
         return cli_usage("usage: lparsim trace cat FILE [--limit N] [--disasm]");
     uint64_t limit = UINT64_MAX;
-    int st = lim ? cli_parse_u64("--limit", lim, 0, UINT64_MAX, "a number of records", &limit) : 0;
+    int st = lim ? cli_parse_u64("--limit", lim, 0, UINT64_MAX, &limit) : 0;
     if (st)
         return st;
     sim_err e;

@@ -99,7 +99,12 @@ static char *parent_of(const char *name)
 }
 
 /* Resolve and classify path: OUT_REPLACE or OUT_INPLACE with t->name set
- * (the caller frees it), or -1 with e set. */
+ * (the caller frees it), or -1 with e set. The kernel says first what path
+ * names (stat follows every link, also /proc's magic ones such as
+ * /dev/stdout -> pipe:[N], which have no textual target): anything but a
+ * regular file is written in place. A regular file, or nothing yet, is
+ * replaced at the end of its textual chain of links; should that chain not
+ * lead to the same file (a magic link to a regular file), in place too. */
 static int classify(const char *path, target *t, sim_err *e)
 {
     memset(t, 0, sizeof *t);
@@ -107,13 +112,26 @@ static int classify(const char *path, target *t, sim_err *e)
         return sim_errf(e, "'': cannot write: empty file name; expected a file path");
     if (path[strlen(path) - 1] == '/')
         return sim_errf(e, "%s: cannot write: names a directory; expected a file path", path);
-    if (resolve(path, t) != 0)
+    struct stat fs;
+    int named = stat(path, &fs) == 0;
+    if (!named && errno != ENOENT)
         return sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
+    if (named && S_ISDIR(fs.st_mode))
+        return sim_errf(e, "%s: cannot write: is a directory; expected a file path", path);
     int rc = OUT_REPLACE;
-    if (t->exists && S_ISDIR(t->st.st_mode)) {
-        rc = sim_errf(e, "%s: cannot write: is a directory; expected a file path", path);
-    } else if (t->exists && !S_ISREG(t->st.st_mode)) {
+    if (named && !S_ISREG(fs.st_mode)) {
         rc = OUT_INPLACE; /* a device, FIFO or socket: written, never replaced */
+        t->name = strdup(path);
+    } else if (resolve(path, t) != 0) {
+        return sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
+    } else if (named && (!t->exists || t->st.st_dev != fs.st_dev || t->st.st_ino != fs.st_ino)) {
+        rc = OUT_INPLACE;
+        free(t->name);
+        t->name = strdup(path);
+    }
+    if (!t->name)
+        return sim_errf(e, "%s: cannot write: out of memory", path);
+    if (rc == OUT_INPLACE) {
         if (access(t->name, W_OK) != 0)
             rc = sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
     } else {
@@ -187,8 +205,8 @@ outfile *outfile_open(const char *path, sim_err *e)
             free(t.name);
         return NULL;
     }
-    if (mode == OUT_INPLACE)
-        o->fd = open(o->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (mode == OUT_INPLACE) /* O_TRUNC: ignored by devices and FIFOs */
+        o->fd = open(o->target, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
     else
         o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (o->fd < 0) {

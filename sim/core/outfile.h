@@ -2,15 +2,15 @@
  * outfile.h - the one way lparsim writes an output file (JSON/CSV reports,
  * native traces, sweep files).
  *
- * The name given is first resolved through symbolic links (a link stays a
- * link: what it points to is written). Then:
- *  - a regular file, or a name that does not exist yet: the data goes to a
- *    temporary "<target>.<pid>.tmp" beside the target, which
- *    outfile_commit renames over the target (keeping an existing file's
- *    permission bits). A failed or abandoned write removes the temporary
- *    and leaves an existing file untouched.
- *  - a character or block device, FIFO or socket: written in place (never
- *    replaced by a regular file).
+ * Symbolic links are followed (a link stays a link: what it points to is
+ * written). Then by what the name finally is:
+ *  - a regular file, or nothing yet: the data goes to a temporary
+ *    "<target>.<pid>.tmp" beside the target (the end of the chain of
+ *    links), which outfile_commit renames over the target (keeping an
+ *    existing file's permission bits). A failed or abandoned write removes
+ *    the temporary and leaves an existing file untouched.
+ *  - a character or block device, FIFO or socket (/dev/null, /dev/stdout
+ *    on a pipe, ...): written in place, never replaced by a regular file.
  *  - a directory: refused.
  * Every write, the flush, fsync (temporaries only) and the close are
  * checked, so writing to a full device fails. Messages are one line,

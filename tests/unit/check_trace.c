@@ -852,6 +852,17 @@ START_TEST(writer_links_and_devices)
         ck_assert(!exists(tmp));
     }
     ck_assert(is_chr("/dev/full") && is_chr("/dev/null"));
+    /* a pipe through /proc's magic link (as /dev/stdout on a pipe): in place */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    char pp[64];
+    snprintf(pp, sizeof pp, "/proc/self/fd/%d", fds[1]);
+    write_trace(pp, hand_recs, 6); /* a few dozen bytes: fits in the pipe */
+    close(fds[1]);
+    unsigned char buf[256];
+    ssize_t got = read(fds[0], buf, sizeof buf);
+    close(fds[0]);
+    ck_assert_msg(got > 20 && buf[0] == 0x1f && buf[1] == 0x8b, "no gzip data in the pipe");
     /* a directory is refused */
     ck_assert_ptr_null(tr_writer_create(tu_tmp(""), "", 6, &e));
     ck_assert_ptr_nonnull(strstr(e.msg, "cannot write"));
