@@ -8,6 +8,8 @@
 #define LPARSIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/err.h"
@@ -25,10 +27,24 @@ int cli_fail(const sim_err *e);
 /* Print "lparsim: usage: ..." style error and return 2. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Write a JSON tree / CSV of its leaves to path atomically (path.tmp then
- * rename). Returns 0 or -1 with e set. */
+/* Write a JSON tree / CSV of its leaves to path through core/outfile.h
+ * (atomic replacement of a regular file, links followed, devices written in
+ * place, every write checked). Returns 0 or -1 with e set. */
 int cli_write_json(const jtree *j, const char *path, sim_err *e);
 int cli_write_csv(const jtree *j, const char *path, sim_err *e);
+
+/* Before any long work: every non-NULL output path could be written
+ * (outfile_check: not a directory, its directory exists and is writable)
+ * and is none of the inputs (same device and inode). Returns 0, or 1 after
+ * printing the error. */
+int cli_check_outputs(const char *const *outs, size_t nout, const char *const *ins, size_t nin);
+
+/* Numeric option values, parsed as config values are (param_parse_value:
+ * decimal or 0x-hex integers, plain decimal numbers, nothing else) and
+ * range checked. Return 0 with *out set, or 2 after printing "OPT: value V
+ * out of range; expected ..." or "OPT: expected ..., got 'V'". */
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_double(const char *opt, const char *s, double min, double max, double *out);
 
 /* Monotonic host time in seconds. */
 double cli_now(void);

@@ -1,6 +1,9 @@
 /* cli_util.c - helpers shared by the commands (see cli.h). */
 #include "cli.h"
 
+#include "core/outfile.h"
+#include "core/param.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,30 +35,25 @@ int cli_usage(const char *fmt, ...)
     return 2;
 }
 
-static int write_atomic(const char *path, int (*fn)(FILE *, const void *), const void *arg, sim_err *e)
+/* Every output file goes through core/outfile (links followed, devices
+ * written in place, every write checked, regular files replaced atomically). */
+static int write_out(const char *path, int (*fn)(FILE *, const void *), const void *arg, sim_err *e)
 {
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return sim_errf(e, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    outfile *o = outfile_open(path, e);
+    if (!o)
+        return -1;
+    FILE *f = outfile_stream(o, e);
     if (!f) {
-        sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
+        outfile_abort(o);
         return -1;
     }
-    int rc = fn(f, arg);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0 || rename(tmp, path) != 0) {
-        sim_errf(e, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
-        free(tmp);
-        return -1;
+    errno = 0;
+    if (fn(f, arg) != 0) { /* a failed write: errno is why */
+        int err = errno;
+        outfile_abort(o);
+        return sim_errf(e, "%s: cannot write: %s", path, strerror(err ? err : EIO));
     }
-    free(tmp);
-    return 0;
+    return outfile_commit(o, e);
 }
 
 static int json_fn(FILE *f, const void *arg)
@@ -95,12 +93,12 @@ static int csv_fn(FILE *f, const void *arg)
 
 int cli_write_json(const jtree *j, const char *path, sim_err *e)
 {
-    return write_atomic(path, json_fn, j, e);
+    return write_out(path, json_fn, j, e);
 }
 
 int cli_write_csv(const jtree *j, const char *path, sim_err *e)
 {
-    return write_atomic(path, csv_fn, j, e);
+    return write_out(path, csv_fn, j, e);
 }
 
 double cli_now(void)
@@ -133,4 +131,47 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     }
     *val = argv[++*i];
     return 1;
+}
+
+int cli_check_outputs(const char *const *outs, size_t nout, const char *const *ins, size_t nin)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    for (size_t i = 0; i < nout; i++) {
+        if (!outs[i])
+            continue;
+        if (outfile_check(outs[i], &e) != 0)
+            return cli_fail(&e);
+        for (size_t k = 0; k < nin; k++)
+            if (ins[k] && outfile_same(outs[i], ins[k])) {
+                sim_errf(&e, "%s: cannot write: it is the input file %s; expected a "
+                             "different output path", outs[i], ins[k]);
+                return cli_fail(&e);
+            }
+    }
+    return 0;
+}
+
+/* Numeric options use the parser of config values and --set (param.h):
+ * decimal or 0x-hex integers, plain decimal numbers; no blanks, signs on
+ * unsigned values, inf or nan; range checked. */
+static int parse_num(const char *opt, const char *s, param_type type, double min, double max,
+                     void *out)
+{
+    param_desc d = {.name = opt, .type = type, .min = min, .max = max};
+    sim_err e;
+    sim_err_clear(&e);
+    if (param_parse_value(&d, s, out, opt, &e) != 0)
+        return cli_usage("%s", e.msg);
+    return 0;
+}
+
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    return parse_num(opt, s, PT_UINT, (double)min, (double)max, out);
+}
+
+int cli_parse_double(const char *opt, const char *s, double min, double max, double *out)
+{
+    return parse_num(opt, s, PT_DOUBLE, min, max, out);
 }

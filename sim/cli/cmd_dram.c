@@ -37,6 +37,9 @@ int cmd_dram(int argc, char **argv)
     if (!in)
         return cli_usage("usage: lparsim dram TRACE [--config FILE] [--set dram.KEY=VALUE]... "
                          "[--json FILE]");
+    int st = cli_check_outputs(&json, 1, (const char *[]){in, cfgpath}, 2);
+    if (st)
+        return st; /* before the replay, not after it */
     sim_err e;
     sim_err_clear(&e);
     machine_config c;

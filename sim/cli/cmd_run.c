@@ -80,7 +80,7 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **pos, int 
             pos[(*npos)++] = argv[i];
         }
     }
-    return 0;
+    return cli_check_outputs((const char *[]){o->json, o->csv}, 2, pos, (size_t)*npos);
 }
 
 static int apply_sets(machine_config *c, const run_opts *o, sim_err *e)

@@ -9,7 +9,6 @@
  * Exit status: 0 every point ok, 1 bad input or a point failed/missing,
  * 2 bad usage.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,22 +55,15 @@ static int parse(int argc, char **argv, sweep_opts *o)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "-j", &v)) ||
                    (r = cli_opt(argc, argv, &i, "--jobs", &v))) {
-            char *end;
-            long n = r > 0 ? strtol(v, &end, 10) : -1;
-            if (r < 0)
+            uint64_t n;
+            if (r < 0 || cli_parse_u64("-j", v, 0, 4096, &n))
                 return 2;
-            if (!*v || *end || n < 0 || n > 4096)
-                return cli_usage("-j %s: expected a number of points at once in [0, 4096]", v);
             long cpus = sysconf(_SC_NPROCESSORS_ONLN);
             o->jobs = n ? (unsigned)n : cpus > 0 ? (unsigned)cpus : 1;
             o->jobs_given = true;
         } else if ((r = cli_opt(argc, argv, &i, "--timeout", &v)) != 0) {
-            char *end;
-            if (r < 0)
+            if (r < 0 || cli_parse_double("--timeout", v, 0.001, 1e9, &o->timeout))
                 return 2;
-            o->timeout = strtod(v, &end);
-            if (!*v || *end || !isfinite(o->timeout) || o->timeout <= 0)
-                return cli_usage("--timeout %s: expected a positive number of seconds", v);
         } else if (!strcmp(argv[i], "--resume")) {
             o->resume = true;
         } else if (!strcmp(argv[i], "--dry-run")) {

@@ -67,6 +67,9 @@ static int trace_info(int argc, char **argv)
     }
     if (!in)
         return cli_usage("usage: lparsim trace info FILE [--json OUT]");
+    int st = cli_check_outputs(&json, 1, &in, 1);
+    if (st)
+        return st;
     sim_err e;
     sim_err_clear(&e);
     tr_info info;
@@ -128,12 +131,9 @@ static int trace_cat(int argc, char **argv)
     if (!in)
         return cli_usage("usage: lparsim trace cat FILE [--limit N] [--disasm]");
     uint64_t limit = UINT64_MAX;
-    if (lim) {
-        char *end;
-        limit = strtoull(lim, &end, 10);
-        if (*end || !*lim)
-            return cli_usage("--limit %s: expected a number of records", lim);
-    }
+    int st = lim ? cli_parse_u64("--limit", lim, 0, UINT64_MAX, &limit) : 0;
+    if (st)
+        return st;
     sim_err e;
     sim_err_clear(&e);
     tr_reader *r = tr_open(in, &e);

@@ -1,10 +1,12 @@
 /*
  * sweep_util.c - small helpers of the sweep: a growable string that
  * remembers allocation failure, whole-file reads, atomic file writes
- * (path.<pid>.tmp, fsync, rename: concurrent --point jobs never share a
- * temporary), path joining and mkdir -p.
+ * (core/outfile.h: path.<pid>.tmp, fsync, rename, so concurrent --point
+ * jobs never share a temporary), path joining and mkdir -p.
  */
 #include "sweep.h"
+
+#include "core/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,33 +99,14 @@ char *sweep_read_file(const char *path)
 
 int sweep_write_atomic(const char *path, const char *data, size_t n, sim_err *e)
 {
-    size_t tl = strlen(path) + 32;
-    char *tmp = malloc(tl);
-    if (!tmp)
-        return sim_errf(e, "%s: cannot write: out of memory", path);
-    snprintf(tmp, tl, "%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err = fd < 0 ? errno : 0;
-    for (size_t off = 0; !err && off < n;) {
-        ssize_t w = write(fd, data + off, n - off);
-        if (w < 0 && errno != EINTR)
-            err = errno;
-        else if (w > 0)
-            off += (size_t)w;
+    outfile *o = outfile_open(path, e); /* path.<pid>.tmp, fsync, rename */
+    if (!o)
+        return -1;
+    if (outfile_write(o, data, n, e) != 0) {
+        outfile_abort(o);
+        return -1;
     }
-    if (!err && fsync(fd) != 0)
-        err = errno;
-    if (fd >= 0 && close(fd) != 0 && !err)
-        err = errno;
-    if (!err && rename(tmp, path) != 0)
-        err = errno;
-    if (err) {
-        unlink(tmp);
-        free(tmp);
-        return sim_errf(e, "%s: cannot write: %s", path, strerror(err));
-    }
-    free(tmp);
-    return 0;
+    return outfile_commit(o, e);
 }
 
 char *sweep_path(const char *dir, const char *a, const char *b)

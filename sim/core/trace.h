@@ -5,7 +5,8 @@
  *   header:  magic "LPSIMTRC", u16 version, u16 flags, u32 note length, note
  *   records: compact, variable length (see trace_format.md in docs/)
  *   end:     an END record carrying the record count, so a truncated file
- *            is detected (gzip's CRC catches corruption).
+ *            is detected (gzip's CRC catches corruption); the gzip stream
+ *            must end the file.
  * Text form: first line "#lparsim-trace v1", then one record per line:
  *   I <pc> <size> [<word>]    instruction fetch (+ optional 32-bit word)
  *   L <ea> <size>             load
@@ -87,8 +88,11 @@ unsigned tr_flags(const tr_reader *r);
 typedef struct tr_writer tr_writer;
 
 /* note: free-form provenance ("imported from X by lparsim trace import").
- * level: zlib level 1..9. Writes to path.tmp and renames on close, so a
- * failed or interrupted write never leaves a half-written trace. */
+ * level: zlib level 1..9. Opens path through core/outfile.h: a regular
+ * file (or a link to one) is written to a temporary renamed into place by
+ * tr_finish, so a failed or interrupted write never leaves a half-written
+ * trace; a device or FIFO is written in place. Records whose bytes wrap
+ * past 2^64 are refused by tr_write. */
 /* (Not called tr_create: libcheck's static library defines a global of that
  * name, and the test programs link both.) */
 tr_writer *tr_writer_create(const char *path, const char *note, int level,
@@ -120,8 +124,10 @@ typedef enum tr_import_fmt { TR_FMT_LACKEY, TR_FMT_DRAMSIM3, TR_FMT_QEMU } tr_im
  * log ("I <pc> <word>", "L|S <addr> <size>", "E <count>") or QEMU's own
  * `-singlestep -d in_asm,exec,nochain` log -> instructions of size 4 with
  * their words (TRF_WORD), plus loads/stores (plugin log only). Errors
- * name file and line. On error nothing is left at out_path. *n_out receives the number of
- * records written. */
+ * name file and line. Refused: out_path naming the input file (same device
+ * and inode), an input without records, an access wrapping past 2^64. On
+ * error nothing is left at out_path (unless it is a device or FIFO).
+ * *n_out receives the number of records written. */
 int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
               uint64_t *n_out, sim_err *e);
 

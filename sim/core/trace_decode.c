@@ -15,7 +15,7 @@
 
 static const uint8_t sc_size[8] = {0, 1, 2, 3, 4, 5, 6, 8};
 
-enum { DEC_OK = 0, DEC_SHORT = 1, DEC_OVERFLOW = 2 };
+enum { DEC_OK = 0, DEC_SHORT = 1, DEC_OVERFLOW = 2, DEC_WRAP = 3, DEC_TRAILER = 4 };
 
 static inline int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
@@ -36,10 +36,18 @@ static inline int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v
     return DEC_OK;
 }
 
-/* Report a decode failure at the current record. */
-static long bad(tr_reader *r, int why, const char *what, sim_err *e)
+/* Report a decode failure at the current record (DEC_WRAP: *rec is the
+ * access that wraps). */
+static long bad(tr_reader *r, int why, const char *what, const tr_rec *rec, sim_err *e)
 {
-    if (why == DEC_SHORT)
+    if (why == DEC_WRAP)
+        sim_errf(e, "%s: corrupt trace at record %llu: " TR_WRAP_FMT, r->path,
+                 (unsigned long long)r->nrec, TR_WRAP_ARGS(rec));
+    else if (why == DEC_TRAILER)
+        sim_errf(e, "%s: truncated trace: the gzip stream ends early after the END record "
+                 "of %llu records; expected its 8-byte trailer (CRC-32 and length)",
+                 r->path, (unsigned long long)r->nrec);
+    else if (why == DEC_SHORT)
         tr_rd_truncated(r, e);
     else if (why == DEC_OVERFLOW)
         sim_errf(e, "%s: corrupt trace at record %llu: varint overflow in %s",
@@ -118,6 +126,10 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     o->word = 0;
                     o->flags = 0;
                 }
+                if (addr > UINT64_MAX - (size - 1u)) { /* tr_wraps */
+                    why = DEC_WRAP;
+                    goto stop;
+                }
                 if (kind == TR_INSN)
                     pc_pred = addr + size;
                 else
@@ -181,14 +193,14 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
         else if (r->pos < r->len) {
             why = -1;
             what = "data after the END record";
-        } else if (r->gz_cut) {
-            why = DEC_SHORT;
+        } else if (r->gz_cut) { /* END was read: only the trailer is missing */
+            why = DEC_TRAILER;
         }
     }
     if (!why)
         return (long)i;
     if (why != -2)
-        bad(r, why, what, ee);
+        bad(r, why, what, i < n ? &out[i] : NULL, ee);
     tr_rd_fail(r, ee);
     if (i) { /* hand out the good records; the error comes with the next call */
         if (e)

@@ -4,22 +4,26 @@
  * lines skipped), DRAMsim3 ("<hex addr> READ|WRITE <cycle>") and QEMU
  * execution logs (the line parser is trace_import_qemu.c).
  *
- * Input (plain or gzipped) is read in 256 KiB chunks and split into lines
- * in place; each line becomes at most one record. Invariant: on any error
- * the output writer is aborted, so nothing is left at out_path.
+ * Input (plain or gzipped, trace_gzin.c) is read in 256 KiB chunks and
+ * split into lines in place; each line becomes at most one record. Refused:
+ * an output that is the input file, an access wrapping past 2^64 (FILE:LINE)
+ * and an input without any record. Invariant: on any error the output
+ * writer is aborted, so nothing is left at out_path (unless out_path is a
+ * device or FIFO, which are written in place).
  */
 #include "trace_priv.h"
+
+#include "outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define IMP_LINE_MAX (64u * 1024) /* longest input line accepted */
 
 typedef struct imp_lines {
-    gzFile gz;
+    tr_gzin *in;
     const char *path;
     unsigned long line;
     size_t pos, len;
@@ -51,21 +55,28 @@ static int next_line(imp_lines *L, const char **s, size_t *n, sim_err *e)
         memmove(L->buf, L->buf + L->pos, left);
         L->pos = 0;
         L->len = left;
-        int k = gzread(L->gz, L->buf + L->len, (unsigned)(sizeof L->buf - L->len));
+        long k = tr_gzin_read(L->in, L->buf + L->len, sizeof L->buf - L->len);
         if (k > 0) {
             L->len += (size_t)k;
             continue;
         }
-        int errnum = Z_OK;
-        const char *msg = gzerror(L->gz, &errnum);
-        if (k == 0 && errnum == Z_BUF_ERROR)
+        if (k == 0 && tr_gzin_cut(L->in))
             return sim_errf(e, "%s:%lu: truncated gzip stream (unexpected end of "
                             "file)", L->path, L->line + 1);
+        if (k < 0 && tr_gzin_error(L->in) == TR_GZ_GARBAGE)
+            return sim_errf(e, "%s: %s", L->path, tr_gzin_msg(L->in));
         if (k < 0)
             return sim_errf(e, "%s:%lu: cannot read: %s", L->path, L->line + 1,
-                            errnum == Z_ERRNO ? strerror(errno) : tr_gz_msg(msg, L->path));
+                            tr_gzin_msg(L->in));
         L->eof = 1;
     }
+}
+
+int tr_imp_span(const tr_rec *r, const char *path, unsigned long line, sim_err *e)
+{
+    if (!tr_wraps(r))
+        return 0;
+    return sim_errf(e, "%s:%lu: " TR_WRAP_FMT, path, line, TR_WRAP_ARGS(r));
 }
 
 int tr_imp_blank(const char *s, size_t n)
@@ -199,13 +210,20 @@ int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
         return sim_errf(e, "%s: out of memory", in_path);
     L->path = in_path;
     errno = 0;
-    L->gz = gzopen(in_path, "rb");
-    if (!L->gz) {
+    L->in = tr_gzin_open(in_path);
+    if (!L->in) {
         sim_errf(e, "%s: cannot open: %s", in_path, strerror(errno ? errno : ENOMEM));
         free(L);
         return -1;
     }
-    gzbuffer(L->gz, TR_BUF_SIZE);
+    /* the output replaces its file only at the end, but then the input
+     * (however it is spelt, through links too) would be gone */
+    if (outfile_same(in_path, out_path)) {
+        tr_gzin_close(L->in);
+        free(L);
+        return sim_errf(e, "%s: cannot write: it is the input file %s; expected a different "
+                        "output path", out_path, in_path);
+    }
     const char *fname = fmt == TR_FMT_LACKEY ? "lackey" : fmt == TR_FMT_QEMU ? "qemu" : "dramsim3";
     char note[1200];
     snprintf(note, sizeof note, "imported from %s (%s) by lparsim trace import",
@@ -246,10 +264,19 @@ int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
                             "READ|WRITE <cycle>', got '%s'",
                           in_path, L->line, qt);
         } else if (k > 0) {
-            rc = tr_write(w, &rec, e);
+            rc = tr_imp_span(&rec, in_path, L->line, e);
+            if (rc == 0)
+                rc = tr_write(w, &rec, e);
         }
     }
-    gzclose(L->gz);
+    if (rc == 0 && !tr_written(w) && !q) /* qemu: its own "empty log" message */
+        rc = sim_errf(e, fmt == TR_FMT_LACKEY
+                      ? "%s: no records in %lu lines; expected lackey records "
+                        "'I  <hexaddr>,<size>' or ' L|S|M <hexaddr>,<size>'"
+                      : "%s: no records in %lu lines; expected DRAMsim3 records "
+                        "'<hexaddr> READ|WRITE <cycle>'",
+                      in_path, L->line);
+    tr_gzin_close(L->in);
     free(L);
     tr_qemu_destroy(q);
     if (rc < 0) {

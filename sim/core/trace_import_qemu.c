@@ -114,7 +114,9 @@ static int hex_field(const char *s, size_t n, size_t *i, uint64_t *v)
     return tr_imp_hex(s, n, i, v);
 }
 
-static int emit_insn(tr_writer *w, uint64_t pc, uint32_t word, sim_err *e)
+/* Write the instruction at pc (from the log line `line`). */
+static int emit_insn(tr_writer *w, uint64_t pc, uint32_t word, const char *path,
+                     unsigned long line, sim_err *e)
 {
     tr_rec r;
     memset(&r, 0, sizeof r);
@@ -123,6 +125,8 @@ static int emit_insn(tr_writer *w, uint64_t pc, uint32_t word, sim_err *e)
     r.flags = TRF_WORD;
     r.word = word;
     r.addr = pc;
+    if (tr_imp_span(&r, path, line, e) < 0)
+        return -1;
     return tr_write(w, &r, e);
 }
 
@@ -140,7 +144,7 @@ static int flush_pending(tr_qemu *q, tr_writer *w, const char *path, sim_err *e)
     uint32_t n = s->tb_len;
     for (uint32_t k = 0; k < n; k++) {
         qslot *t = k ? qslot_get(q, q->pend_pc + 4ull * k, 0) : s;
-        if (!t || emit_insn(w, q->pend_pc + 4ull * k, t->word, e) < 0)
+        if (!t || emit_insn(w, q->pend_pc + 4ull * k, t->word, path, q->pend_line, e) < 0)
             return t ? -1 : sim_errf(e, "%s:%lu: no word for pc 0x%llx", path, q->pend_line,
                                      (unsigned long long)(q->pend_pc + 4ull * k));
     }
@@ -251,7 +255,7 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
             return -1;
         q->have_insn = 1;
         q->insns++;
-        return emit_insn(w, a, (uint32_t)b, e) < 0 ? -2 : 0;
+        return emit_insn(w, a, (uint32_t)b, path, line, e) < 0 ? -2 : 0;
     }
     if (tr_imp_dec(s, n, &i, 255, &b) < 0 || b == 0 || !tr_imp_blank(s + i, n - i))
         return -1;
@@ -262,7 +266,7 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
     r.kind = k == 'L' ? TR_LOAD : TR_STORE;
     r.size = (uint8_t)b;
     r.addr = a;
-    return tr_write(w, &r, e) < 0 ? -2 : 0;
+    return tr_imp_span(&r, path, line, e) < 0 || tr_write(w, &r, e) < 0 ? -2 : 0;
 }
 
 int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *path,

@@ -6,7 +6,8 @@
  * Distinct pages are kept in open-addressing hash sets (linear probing,
  * power-of-two capacity, grown to stay under half full). Page numbers are
  * stored plus one so that 0 marks an empty slot. An access touches every
- * page from its first byte to its last (addr + size - 1, modulo 2^64).
+ * page from its first byte to its last (addr + size - 1, which the reader
+ * guarantees does not wrap past 2^64).
  */
 #include "trace_priv.h"
 
@@ -66,14 +67,11 @@ static int ps_add(pageset *ps, uint64_t pg)
 /* Add every page of 2^shift bytes that [first, last] touches. */
 static int ps_range(pageset *ps, uint64_t first, uint64_t last, unsigned shift)
 {
-    uint64_t mask = UINT64_MAX >> shift;
-    uint64_t p = first >> shift, q = last >> shift;
-    for (;;) {
+    for (uint64_t p = first >> shift, q = last >> shift;; p++) {
         if (ps_add(ps, p) < 0)
             return -1;
         if (p == q)
             return 0;
-        p = (p + 1) & mask;
     }
 }
 
@@ -108,12 +106,8 @@ int tr_summarize(const char *path, tr_info *out, sim_err *e)
             any = 1;
             if (x->addr < lo)
                 lo = x->addr;
-            if (last < x->addr) { /* wraps past 2^64: touches the top byte */
-                hi = UINT64_MAX;
-                lo = 0;
-            } else if (last > hi) {
+            if (last > hi) /* the reader refuses accesses that wrap past 2^64 */
                 hi = last;
-            }
             if (ps_range(&p4, x->addr, last, 12) < 0 ||
                 ps_range(&p64, x->addr, last, 16) < 0)
                 rc = sim_errf(e, "%s: out of memory counting pages", path);

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "trace.h"
 
@@ -46,18 +47,34 @@
 #define TRT_HEADER_V1 "#lparsim-trace v1"
 #define TRT_LINE_MAX 1024         /* longest text line accepted */
 
-/* Reader state, shared by trace_read.c (open, header, text) and
- * trace_decode.c (binary records). */
 #include <zlib.h>
 
+/* Byte source of readers and importers (trace_gzin.c): gzip (one or more
+ * members) or plain bytes. tr_gzin_open: NULL with errno set.
+ * tr_gzin_read: bytes read, 0 at the end (tr_gzin_cut: the gzip stream
+ * ended early), or -1 with tr_gzin_error() one of TR_GZ_* and tr_gzin_msg()
+ * the detail (strerror, zlib's message, or "N bytes of trailing data after
+ * the gzip stream at byte offset M; expected the end of the file"). */
+typedef struct tr_gzin tr_gzin;
+enum { TR_GZ_OK, TR_GZ_ERRNO, TR_GZ_CORRUPT, TR_GZ_GARBAGE, TR_GZ_NOMEM };
+tr_gzin *tr_gzin_open(const char *path);
+long tr_gzin_read(tr_gzin *g, void *buf, size_t n);
+int tr_gzin_cut(const tr_gzin *g);
+int tr_gzin_error(const tr_gzin *g);
+const char *tr_gzin_msg(const tr_gzin *g);
+int tr_gzin_rewind(tr_gzin *g);
+void tr_gzin_close(tr_gzin *g);
+
+/* Reader state, shared by trace_read.c (open, header, text) and
+ * trace_decode.c (binary records). */
 struct tr_reader {
-    gzFile gz;
+    tr_gzin *in;
     char *path;
     char *note;
     int text;            /* text form */
     unsigned flags;      /* binary header flags (TRH_*) */
-    int eof;             /* gzread returned 0 */
-    int gz_cut;          /* gzip stream ended early (Z_BUF_ERROR) */
+    int eof;             /* the byte source has no more */
+    int gz_cut;          /* gzip stream ended early */
     int done;            /* END seen (binary) / end of file (text) */
     int failed;          /* sticky error, message in errmsg */
     size_t pos, len;
@@ -71,21 +88,41 @@ struct tr_reader {
 
 /* Sticky failure: remember e's message; returns -1. */
 long tr_rd_fail(tr_reader *r, sim_err *e);
-/* Move buf[pos..len) to the front and read more; sets eof / gz_cut. */
+/* Move buf[pos..len) to the front and read more; sets eof / gz_cut. An
+ * error of the byte source: "PATH: cannot read: ...", "PATH: corrupt trace
+ * at record N: gzip stream: ..." or "PATH: N bytes of trailing data ...". */
 int tr_rd_refill(tr_reader *r, sim_err *e);
 /* "PATH: truncated trace: ended after N records without an END record" */
 int tr_rd_truncated(tr_reader *r, sim_err *e);
 /* Decode up to n binary records (tr_read's binary half). */
 long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e);
 
-/* zlib's gzerror message without the "PATH: " prefix it adds. */
+/* zlib's gzerror message without the "PATH: " prefix it adds (path NULL:
+ * the "<fd:N>: " prefix of a gzdopen'ed file). */
 static inline const char *tr_gz_msg(const char *msg, const char *path)
 {
+    if (!path) {
+        const char *c = msg[0] == '<' ? strstr(msg, ">: ") : NULL;
+        return c ? c + 3 : msg;
+    }
     size_t i = 0;
     while (path[i] && msg[i] == path[i])
         i++;
     return !path[i] && msg[i] == ':' && msg[i + 1] == ' ' ? msg + i + 2 : msg;
 }
+
+/* A memory record (INSN, LOAD, STORE, MODIFY) whose last byte,
+ * addr + size - 1, would wrap past 2^64: refused by every reader, importer
+ * and the writer. TR_WRAP_FMT/TR_WRAP_ARGS complete a message after
+ * "PATH:LINE: " or "PATH: ... record N: ". */
+static inline int tr_wraps(const tr_rec *r)
+{
+    return r->kind <= TR_MODIFY && r->size && r->addr > UINT64_MAX - (r->size - 1u);
+}
+#define TR_WRAP_FMT "an access of %u bytes at 0x%llx wraps past the end of the 64-bit " \
+                    "address space; expected an address at most 0x%llx"
+#define TR_WRAP_ARGS(r) (unsigned)(r)->size, (unsigned long long)(r)->addr, \
+                        (unsigned long long)(UINT64_MAX - ((r)->size - 1u))
 
 /* Parse one text-form line (no newline; may end in '\r'). Returns 1 with
  * *out filled, 0 for a blank or comment line, -1 with e set
@@ -101,6 +138,9 @@ void tr_quote_line(const char *line, size_t len, char *dst, size_t cap);
  * Hex: 1..16 hex digits at s[*i]; dec: decimal <= max; both advance *i and
  * return 0, or -1 leaving *i. */
 int tr_imp_blank(const char *s, size_t n);
+/* 0, or -1 with "PATH:LINE: an access of N bytes at 0x... wraps past ..."
+ * when memory record r wraps past 2^64 (tr_wraps). */
+int tr_imp_span(const tr_rec *r, const char *path, unsigned long line, sim_err *e);
 int tr_imp_hex(const char *s, size_t n, size_t *i, uint64_t *out);
 int tr_imp_dec(const char *s, size_t n, size_t *i, uint64_t max, uint64_t *out);
 

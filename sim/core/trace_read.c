@@ -3,9 +3,10 @@
  * gzipped or not). See trace_priv.h for the binary record encoding.
  *
  * The reader keeps one 256 KiB chunk of decompressed bytes; tr_read decodes
- * records out of it in a tight loop and refills it with gzread when fewer
- * than TRB_MAXREC bytes remain. Invariants: buf[pos..len) is undecoded
- * input; `eof` means gzread has nothing more; once an error was reported,
+ * records out of it in a tight loop and refills it from the byte source
+ * (trace_gzin.c: gzip or plain; bytes after the gzip stream are refused)
+ * when fewer than TRB_MAXREC bytes remain. Invariants: buf[pos..len) is undecoded
+ * input; `eof` means the byte source has nothing more; once an error was reported,
  * every later tr_read reports it again (sticky); once END was decoded
  * tr_read returns 0.
  */
@@ -35,24 +36,24 @@ int tr_rd_refill(tr_reader *r, sim_err *e)
     r->pos = 0;
     r->len = left;
     while (!r->eof && r->len < TR_BUF_SIZE) {
-        int k = gzread(r->gz, r->buf + r->len, (unsigned)(TR_BUF_SIZE - r->len));
+        long k = tr_gzin_read(r->in, r->buf + r->len, TR_BUF_SIZE - r->len);
         if (k > 0) {
             r->len += (size_t)k;
             continue;
         }
-        int errnum = Z_OK;
-        const char *msg = gzerror(r->gz, &errnum);
-        if (k == 0 && errnum == Z_BUF_ERROR) { /* stream cut short */
-            r->gz_cut = 1;
+        if (k == 0) {
             r->eof = 1;
-        } else if (k == 0) {
-            r->eof = 1;
-        } else if (errnum == Z_ERRNO) {
-            return sim_errf(e, "%s: cannot read: %s", r->path, strerror(errno));
-        } else {
-            return sim_errf(e, "%s: corrupt trace at record %llu: gzip stream: %s",
-                            r->path, (unsigned long long)r->nrec,
-                            tr_gz_msg(msg, r->path));
+            r->gz_cut = tr_gzin_cut(r->in);
+            break;
+        }
+        switch (tr_gzin_error(r->in)) {
+        case TR_GZ_ERRNO:
+            return sim_errf(e, "%s: cannot read: %s", r->path, tr_gzin_msg(r->in));
+        case TR_GZ_CORRUPT:
+            return sim_errf(e, "%s: corrupt trace at record %llu: gzip stream: %s", r->path,
+                            (unsigned long long)r->nrec, tr_gzin_msg(r->in));
+        default: /* trailing data, out of memory */
+            return sim_errf(e, "%s: %s", r->path, tr_gzin_msg(r->in));
         }
     }
     r->buf[r->len] = 0;
@@ -160,14 +161,13 @@ tr_reader *tr_open(const char *path, sim_err *e)
     }
     r->path = strdup(path);
     errno = 0;
-    r->gz = gzopen(path, "rb");
-    if (!r->gz) {
+    r->in = tr_gzin_open(path);
+    if (!r->in) {
         sim_errf(e, "%s: cannot open: %s", path,
                  strerror(errno ? errno : ENOMEM));
         tr_close(r);
         return NULL;
     }
-    gzbuffer(r->gz, TR_BUF_SIZE);
     if (!r->path || read_header(r, e) < 0) {
         if (!r->path)
             sim_errf(e, "%s: out of memory", path);
@@ -181,8 +181,7 @@ void tr_close(tr_reader *r)
 {
     if (!r)
         return;
-    if (r->gz)
-        gzclose(r->gz);
+    tr_gzin_close(r->in);
     free(r->path);
     free(r->note);
     free(r);
@@ -190,8 +189,8 @@ void tr_close(tr_reader *r)
 
 int tr_rewind(tr_reader *r, sim_err *e)
 {
-    if (gzrewind(r->gz) != 0) {
-        sim_errf(e, "%s: cannot rewind", r->path);
+    if (tr_gzin_rewind(r->in) != 0) {
+        sim_errf(e, "%s: cannot rewind: %s", r->path, tr_gzin_msg(r->in));
         return (int)tr_rd_fail(r, e);
     }
     r->eof = r->gz_cut = r->done = r->failed = 0;

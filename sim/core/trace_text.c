@@ -3,6 +3,7 @@
  * (see trace.h), parsed by tr_text_parse_line and produced by
  * tr_format_text. Invariant: for every valid record r, parsing the line
  * tr_format_text(r) gives back r (fields a kind does not use are zero).
+ * A memory access whose bytes wrap past 2^64 is not valid (tr_wraps).
  */
 #include "trace_priv.h"
 
@@ -196,6 +197,8 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
     if (out->kind <= TR_MODIFY) {
         out->addr = v[1];
         out->size = (uint8_t)v[2];
+        if (tr_wraps(out))
+            return sim_errf(e, "%s:%lu: " TR_WRAP_FMT, path, lineno, TR_WRAP_ARGS(out));
     }
     return 1;
 }

@@ -3,12 +3,17 @@
  * record encoding, docs/trace_format.md for the full format).
  *
  * Records are encoded into a 256 KiB buffer that is handed to gzwrite when
- * fewer than TRB_MAXREC bytes are free. The file is written as PATH.tmp and
- * renamed to PATH only by a successful tr_finish; tr_abort and every failure
- * remove PATH.tmp. Invariant: the address predictors are updated exactly as
- * the reader updates them.
+ * fewer than TRB_MAXREC bytes are free. The file is opened through
+ * core/outfile.h: a regular PATH (or a link to one) is written as a
+ * temporary renamed into place only by a successful tr_finish (tr_abort
+ * and every failure remove it); a device or FIFO is written in place.
+ * zlib gets a duplicate of the descriptor, so both gzclose and the final
+ * close are checked. Invariant: the address predictors are updated exactly
+ * as the reader updates them.
  */
 #include "trace_priv.h"
+
+#include "outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +24,8 @@
 
 struct tr_writer {
     gzFile gz;
+    outfile *out;
     char *path;
-    char *tmp;
     uint64_t nrec;
     uint64_t pc_pred, data_prev;
     size_t len;
@@ -43,8 +48,8 @@ static int flush_buf(tr_writer *w, sim_err *e)
     if (w->len && gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len) {
         int errnum = Z_OK;
         const char *msg = gzerror(w->gz, &errnum);
-        return sim_errf(e, "%s: cannot write: %s", w->tmp,
-                        errnum == Z_ERRNO ? strerror(errno) : tr_gz_msg(msg, w->tmp));
+        return sim_errf(e, "%s: cannot write: %s", w->path,
+                        errnum == Z_ERRNO ? strerror(errno) : tr_gz_msg(msg, NULL));
     }
     w->len = 0;
     return 0;
@@ -53,7 +58,6 @@ static int flush_buf(tr_writer *w, sim_err *e)
 static void free_writer(tr_writer *w)
 {
     free(w->path);
-    free(w->tmp);
     free(w);
 }
 
@@ -84,26 +88,28 @@ tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
         return NULL;
     }
     tr_writer *w = calloc(1, sizeof *w);
-    size_t pl = strlen(path);
-    if (w) {
+    if (w)
         w->path = strdup(path);
-        w->tmp = malloc(pl + 5);
-    }
-    if (!w || !w->path || !w->tmp) {
+    if (!w || !w->path) {
         sim_errf(e, "%s: out of memory", path);
         if (w)
             free_writer(w);
         return NULL;
     }
-    memcpy(w->tmp, path, pl);
-    memcpy(w->tmp + pl, ".tmp", 5);
+    if (!(w->out = outfile_open(path, e))) {
+        free_writer(w);
+        return NULL;
+    }
     char mode[8];
     snprintf(mode, sizeof mode, "wb%d", level);
+    int fd = dup(outfile_fd(w->out));
     errno = 0;
-    w->gz = gzopen(w->tmp, mode);
+    w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
     if (!w->gz) {
-        sim_errf(e, "%s: cannot create: %s", path, strerror(errno ? errno : ENOMEM));
-        free_writer(w);
+        sim_errf(e, "%s: cannot write: %s", path, strerror(errno ? errno : ENOMEM));
+        if (fd >= 0)
+            close(fd);
+        tr_abort(w);
         return NULL;
     }
     gzbuffer(w->gz, TR_BUF_SIZE);
@@ -117,7 +123,7 @@ tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
         h[12 + k] = (uint8_t)(nlen >> (8 * k));
     if ((gzwrite(w->gz, h, sizeof h) != (int)sizeof h) ||
         (nlen && gzwrite(w->gz, note, (unsigned)nlen) != (int)nlen)) {
-        sim_errf(e, "%s: cannot write: %s", w->tmp, strerror(errno));
+        sim_errf(e, "%s: cannot write: %s", path, strerror(errno));
         tr_abort(w);
         return NULL;
     }
@@ -139,6 +145,9 @@ static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
             why = "TRF_WORD on a data record";
     } else if (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS)
         why = "more than 6 hcall arguments";
+    if (!why && tr_wraps(r))
+        return sim_errf(e, "%s: record %llu: cannot write: " TR_WRAP_FMT, w->path,
+                        (unsigned long long)w->nrec, TR_WRAP_ARGS(r));
     if (!why)
         return 0;
     return sim_errf(e, "%s: record %llu: cannot write: %s", w->path,
@@ -206,22 +215,18 @@ int tr_finish(tr_writer *w, sim_err *e)
         return -1;
     }
     errno = 0;
-    int rc = gzclose(w->gz);
+    int rc = gzclose(w->gz); /* flushes the deflate stream, closes the duplicate */
     w->gz = NULL;
     if (rc != Z_OK) {
-        sim_errf(e, "%s: cannot write: %s", w->tmp,
+        sim_errf(e, "%s: cannot write: %s", w->path,
                  rc == Z_ERRNO && errno ? strerror(errno) : "gzip close failed");
         tr_abort(w);
         return -1;
     }
-    if (rename(w->tmp, w->path) != 0) {
-        sim_errf(e, "%s: cannot rename %s into place: %s", w->path, w->tmp,
-                 strerror(errno));
-        tr_abort(w);
-        return -1;
-    }
+    rc = outfile_commit(w->out, e);
+    w->out = NULL;
     free_writer(w);
-    return 0;
+    return rc;
 }
 
 void tr_abort(tr_writer *w)
@@ -230,7 +235,7 @@ void tr_abort(tr_writer *w)
         return;
     if (w->gz)
         gzclose(w->gz);
-    unlink(w->tmp);
+    outfile_abort(w->out);
     free_writer(w);
 }
 

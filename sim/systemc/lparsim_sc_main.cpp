@@ -2,7 +2,7 @@
  * lparsim_sc_main.cpp - the `lparsim-sc` executable: `lparsim run` hosted
  * in the SystemC kernel. Same arguments (plus --quantum), same report,
  * same exit status (0 ok, 1 bad input or failed run, 2 bad usage), same
- * atomic output files (FILE.tmp, then rename).
+ * output files (core/outfile.h, output paths checked before simulating).
  *
  * main() only silences the SystemC banner (unless the user set
  * SYSTEMC_DISABLE_COPYRIGHT_MESSAGE) and enters the kernel through
@@ -21,6 +21,9 @@
 #include <systemc>
 
 #include "machine_module.hpp"
+
+#include "core/outfile.h"
+#include "core/param.h"
 
 namespace {
 
@@ -91,11 +94,13 @@ int parse(int argc, char **argv, Options &o)
         } else if (which == 2) {
             o.sets.push_back(v);
         } else if (which == 3) {
-            char *end = nullptr;
-            errno = 0;
-            o.quantum_ns = std::strtod(v.c_str(), &end);
-            if (errno || end == v.c_str() || *end || !(o.quantum_ns >= 0.001) ||
-                o.quantum_ns > 1e12)
+            /* the strict parser of config values and lparsim's options */
+            param_desc d{};
+            d.name = "--quantum";
+            d.type = PT_DOUBLE;
+            d.min = 0.001;
+            d.max = 1e12;
+            if (param_parse_value(&d, v.c_str(), &o.quantum_ns, "--quantum", nullptr) != 0)
                 return usage("--quantum " + v + ": expected a time in ns, 0.001 (1 ps) to 1e12");
         } else if (!std::strcmp(argv[i], "--quiet") || !std::strcmp(argv[i], "-q")) {
             o.quiet = true;
@@ -153,13 +158,20 @@ void csv_leaf(const char *path, const char *text, void *ctx)
     std::fputc('\n', f);
 }
 
-/* Write j to path through path.tmp and a rename; "" or the error. */
-std::string write_atomic(const std::string &path, const jtree *j, bool csv)
+/* Write j to path through core/outfile.h (as lparsim does: a regular file
+ * replaced atomically, links followed, devices written in place, every
+ * write checked); "" or the error. */
+std::string write_out(const std::string &path, const jtree *j, bool csv)
 {
-    std::string tmp = path + ".tmp";
-    std::FILE *f = std::fopen(tmp.c_str(), "w");
-    if (!f)
-        return path + ": cannot write: " + std::strerror(errno);
+    sim_err e;
+    sim_err_clear(&e);
+    outfile *o = outfile_open(path.c_str(), &e);
+    std::FILE *f = o ? outfile_stream(o, &e) : nullptr;
+    if (!f) {
+        outfile_abort(o);
+        return e.msg;
+    }
+    errno = 0;
     bool ok;
     if (csv) {
         CsvCtx c{f};
@@ -169,17 +181,36 @@ std::string write_atomic(const std::string &path, const jtree *j, bool csv)
     } else {
         ok = jtree_write(j, f) == 0;
     }
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (!ok) {
         std::string err = path + ": cannot write: " + std::strerror(errno ? errno : EIO);
-        std::remove(tmp.c_str());
+        outfile_abort(o);
         return err;
+    }
+    return outfile_commit(o, &e) == 0 ? "" : e.msg;
+}
+
+/* Before simulating: each output could be written and is not the config. */
+std::string check_outputs(const Options &o)
+{
+    sim_err e;
+    sim_err_clear(&e);
+    for (const std::string *p : {&o.json, &o.csv}) {
+        if (p->empty())
+            continue;
+        if (outfile_check(p->c_str(), &e) != 0)
+            return e.msg;
+        if (outfile_same(p->c_str(), o.config.c_str()))
+            return *p + ": cannot write: it is the input file " + o.config +
+                   "; expected a different output path";
     }
     return "";
 }
 
 int run(const Options &o)
 {
+    std::string bad = check_outputs(o);
+    if (!bad.empty())
+        return fail(bad);
     using clock = std::chrono::steady_clock;
     lparsim::Config cfg(o.config, o.sets);
     auto t0 = clock::now(); /* from building the machine, as lparsim run */
@@ -208,9 +239,9 @@ int run(const Options &o)
         machine_report_text(m.c_machine(), j, stdout);
     std::string err;
     if (!o.json.empty())
-        err = write_atomic(o.json, j, false);
+        err = write_out(o.json, j, false);
     if (err.empty() && !o.csv.empty())
-        err = write_atomic(o.csv, j, true);
+        err = write_out(o.csv, j, true);
     jtree_destroy(j);
     return err.empty() ? 0 : fail(err);
 }

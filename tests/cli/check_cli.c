@@ -12,12 +12,15 @@
  * are counted by hand in the config texts below.
  */
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -87,6 +90,28 @@ static bool exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+/* No temporary of an output ("<path>.tmp" or "<path>.<pid>.tmp") is left. */
+static void no_tmp_left(const char *path)
+{
+    char dir[PATHMAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash)
+        *slash = '\0';
+    size_t bl = strlen(base);
+    DIR *d = opendir(slash ? dir : ".");
+    ck_assert_msg(d != NULL, "cannot list %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        ck_assert_msg(!(l > bl + 4 && !strncmp(de->d_name, base, bl) && de->d_name[bl] == '.' &&
+                        !strcmp(de->d_name + l - 4, ".tmp")),
+                      "temporary %s/%s left behind", dir, de->d_name);
+    }
+    closedir(d);
 }
 
 static char *slurp(const char *path, size_t *n)
@@ -617,28 +642,29 @@ START_TEST(trace_import_errors)
     fails(1, ARGV("trace", "import", "--format", "lackey", in, "-o", out),
           NEED("bad.lackey:4:", "expected a lackey record", "' Q 1234,8'"));
     ck_assert_msg(!exists(out), "a failed import left %s", out);
-    char tmp[PATHMAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    ck_assert_msg(!exists(tmp), "a failed import left %s", tmp);
+    no_tmp_left(out);
     wfile(in, "bad.d3", "0x1000 READ 0\n0x2000 WRTE 8\n");
     fails(1, ARGV("trace", "import", "--format", "dramsim3", in, "-o", out),
           NEED("bad.d3:2:", "expected a DRAMsim3 record"));
-    ck_assert(!exists(out) && !exists(tmp));
+    ck_assert(!exists(out));
+    no_tmp_left(out);
     /* a missing input */
     fails(1, ARGV("trace", "import", "--format", "lackey", tu_tmp("none.lackey"), "-o", out),
           NEED("none.lackey", "cannot open"));
-    ck_assert(!exists(out) && !exists(tmp));
+    ck_assert(!exists(out));
+    no_tmp_left(out);
     /* an output directory that does not exist: the message names the output */
     fails(1, ARGV("trace", "import", "--format", "lackey", lackey, "-o",
                   "/nonexistent-lparsim-dir/x.trc"),
-          NEED("/nonexistent-lparsim-dir/x.trc:", "cannot create"));
+          NEED("/nonexistent-lparsim-dir/x.trc:", "cannot write",
+               "directory /nonexistent-lparsim-dir does not exist"));
     /* an existing output survives a failed import */
     wfile(out, "imp.trc", "OLD CONTENT\n");
     fails(1, ARGV("trace", "import", "--format", "lackey", in, "-o", out), NEED("bad.d3:1:"));
     char *s = slurp(out, NULL);
     ck_assert_str_eq(s, "OLD CONTENT\n");
     free(s);
-    ck_assert(!exists(tmp));
+    no_tmp_left(out);
 }
 END_TEST
 
@@ -661,7 +687,8 @@ START_TEST(trace_info_cat_errors)
     ck_assert_msg(strstr(r.err, "cat-bad.txt:3:") && strstr(r.err, "expected"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "L 0x1000 8") != NULL, "good record lost: [%s]", r.out);
     tu_run_free(&r);
-    fails(2, ARGV("trace", "cat", t, "--limit", "abc"), NEED("--limit abc", "expected a number"));
+    fails(2, ARGV("trace", "cat", t, "--limit", "abc"),
+          NEED("--limit", "expected an unsigned integer", "'abc'"));
     fails(2, ARGV("trace"), NEED("trace needs a subcommand"));
     fails(2, ARGV("trace", "bogus"), NEED("unknown trace subcommand 'bogus'"));
     fails(2, ARGV("trace", "info"), NEED("usage: lparsim trace info"));
@@ -744,11 +771,8 @@ static void assert_untouched(const char *json, const char *csv)
     s = slurp(csv, NULL);
     ck_assert_str_eq(s, old_csv);
     free(s);
-    char tmp[PATHMAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", json);
-    ck_assert_msg(!exists(tmp), "%s left behind", tmp);
-    snprintf(tmp, sizeof tmp, "%s.tmp", csv);
-    ck_assert_msg(!exists(tmp), "%s left behind", tmp);
+    no_tmp_left(json);
+    no_tmp_left(csv);
 }
 
 START_TEST(failed_runs_keep_old_results)
@@ -790,7 +814,8 @@ END_TEST
 
 START_TEST(unwritable_report_path)
 {
-    /* the text report is printed before the JSON write fails */
+    /* the output path is checked before the run: nothing is simulated or
+     * printed for a report that could not be written */
     char p[PATHMAX];
     wfile(p, "unw.yaml", HDR "run: {max_records: 1000}\nlpars:\n  - name: a\n    memory: 64M\n"
                              "    vcpus:\n      - {thread: 0, trace: %s}\n",
@@ -801,14 +826,14 @@ START_TEST(unwritable_report_path)
     ck_assert_msg(strstr(r.err, "/nonexistent-lparsim-dir/r.json") &&
                       strstr(r.err, "cannot write") && strchr(r.err, '\n')[1] == '\0',
                   "%s", r.err);
-    ck_assert_msg(strlen(r.out) > 100, "report not printed: %s", r.out);
+    ck_assert_msg(!*r.out, "simulated before checking the output path: %.200s", r.out);
     tu_run_free(&r);
 }
 END_TEST
 
 START_TEST(golden_run_reports)
 {
-    char j[PATHMAX], c[PATHMAX], tmp[PATHMAX + 8];
+    char j[PATHMAX], c[PATHMAX];
     wfile(j, "golden.json", "%s", old_json); /* replaced atomically */
     snprintf(c, sizeof c, "%s", tu_tmp("golden.csv"));
     unlink(c);
@@ -817,10 +842,8 @@ START_TEST(golden_run_reports)
     ck_assert_str_eq(r.err, "");
     ck_assert_str_eq(r.out, ""); /* --quiet */
     tu_run_free(&r);
-    snprintf(tmp, sizeof tmp, "%s.tmp", j);
-    ck_assert(!exists(tmp));
-    snprintf(tmp, sizeof tmp, "%s.tmp", c);
-    ck_assert(!exists(tmp));
+    no_tmp_left(j);
+    no_tmp_left(c);
 
     char *js = slurp(j, NULL);
     static const char *const nums[] = {
@@ -850,6 +873,290 @@ START_TEST(golden_run_reports)
 }
 END_TEST
 
+/* ---- output files: links, devices, checked before the work ---- */
+
+/* A config whose one vCPU replays a 5-record text trace (fast). */
+static const char *tiny_config(char p[PATHMAX], char trace[PATHMAX])
+{
+    wfile(trace, "tiny5.txt", "#lparsim-trace v1\nI 0x10000000 4\nL 0x7fff0000 8\n"
+                              "S 0x7fff0008 8\nI 0x10000004 4\nM 0x7fff0010 4\n");
+    return wfile(p, "tiny5.yaml", HDR "lpars:\n  - name: a\n    memory: 16M\n    vcpus:\n"
+                                      "      - {thread: 0, trace: %s}\n", trace);
+}
+
+static bool is_type(const char *p, mode_t type)
+{
+    struct stat st;
+    return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* Every command that writes a file, with its output path as the last
+ * argument (filled in by out_cmd). */
+enum { NOUT_CMDS = 7 };
+static const char *const *out_cmd(int k, const char *cfg, const char *trace, const char *out)
+{
+    static const char *v[12];
+    static const char *const forms[NOUT_CMDS][10] = {
+        {"run", "C", "-q", "--json"},
+        {"run", "C", "-q", "--csv"},
+        {"replay", "T", "-q", "--json"},
+        {"replay", "T", "-q", "--csv"},
+        {"dram", "tests/data/trace/tiny.dramsim3", "--json"},
+        {"trace", "info", "tests/data/trace/sample.txt", "--json"},
+        {"trace", "import", "--format", "lackey", "tests/data/trace/tiny.lackey", "-o"},
+    };
+    int n = 0;
+    for (; forms[k][n]; n++)
+        v[n] = !strcmp(forms[k][n], "C") ? cfg : !strcmp(forms[k][n], "T") ? trace : forms[k][n];
+    v[n++] = out;
+    v[n] = NULL;
+    return v;
+}
+
+/* D2: an output that is a symbolic link is written through (the link
+ * stays); a device is written in place (it stays a device); writing to a
+ * full device fails. Device nodes are made with mknod (root only: without
+ * it they are tested through links to /dev/full and /dev/null, with a note
+ * on stderr). */
+START_TEST(outputs_through_links_and_devices)
+{
+    char cfg[PATHMAX], trace[PATHMAX], real[PATHMAX], ln[PATHMAX], dang[PATHMAX], made[PATHMAX];
+    tiny_config(cfg, trace);
+    snprintf(real, sizeof real, "%s", tu_tmp("real.out"));
+    snprintf(ln, sizeof ln, "%s", tu_tmp("link.out"));
+    snprintf(dang, sizeof dang, "%s", tu_tmp("dangling.out"));
+    snprintf(made, sizeof made, "%s", tu_tmp("made.out"));
+    char dev[4][PATHMAX];
+    const char *names[4] = {"full-link", "null-link", "full-node", "null-node"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(dev[i], sizeof dev[i], "%s", tu_tmp(names[i]));
+        unlink(dev[i]);
+    }
+    ck_assert_int_eq(symlink("/dev/full", dev[0]), 0);
+    ck_assert_int_eq(symlink("/dev/null", dev[1]), 0);
+    bool nodes = mknod(dev[2], S_IFCHR | 0666, makedev(1, 7)) == 0 &&
+                 mknod(dev[3], S_IFCHR | 0666, makedev(1, 3)) == 0;
+    if (!nodes)
+        fprintf(stderr, "check_cli: outputs_through_links_and_devices: mknod failed (%s); "
+                "devices tested through links only\n", strerror(errno));
+    for (int k = 0; k < NOUT_CMDS; k++) {
+        /* a link to a regular file, relative to the link's directory */
+        wfile(real, "real.out", "old\n");
+        unlink(ln);
+        ck_assert_int_eq(symlink("real.out", ln), 0);
+        const char *const *argv = out_cmd(k, cfg, trace, ln);
+        char cmd[1024];
+        cmdline(argv, cmd, sizeof cmd);
+        tu_run r = tu_lparsim(argv);
+        ck_assert_msg(r.status == 0, "%s: %s", cmd, r.err);
+        tu_run_free(&r);
+        ck_assert_msg(is_type(ln, S_IFLNK), "%s: the link was replaced", cmd);
+        size_t n;
+        char *got = slurp(real, &n);
+        ck_assert_msg(n > 4 && strcmp(got, "old\n"), "%s: the link's target was not written", cmd);
+        free(got);
+        no_tmp_left(real);
+        no_tmp_left(ln);
+        /* a dangling link: its target is created */
+        unlink(made);
+        unlink(dang);
+        ck_assert_int_eq(symlink(made, dang), 0);
+        r = tu_lparsim(out_cmd(k, cfg, trace, dang));
+        ck_assert_msg(r.status == 0, "%s (dangling link): %s", cmd, r.err);
+        tu_run_free(&r);
+        ck_assert_msg(is_type(dang, S_IFLNK) && is_type(made, S_IFREG), "%s: dangling link",
+                      cmd);
+        /* devices */
+        for (int i = 0; i < (nodes ? 4 : 2); i++) {
+            argv = out_cmd(k, cfg, trace, dev[i]);
+            cmdline(argv, cmd, sizeof cmd);
+            if (i % 2 == 0) {
+                fails(1, argv, NEED(dev[i], "cannot write: No space left on device"));
+            } else {
+                r = tu_lparsim(argv);
+                ck_assert_msg(r.status == 0, "%s: %s", cmd, r.err);
+                tu_run_free(&r);
+            }
+            ck_assert_msg(is_type(dev[i], i < 2 ? S_IFLNK : S_IFCHR), "%s: %s was replaced", cmd,
+                          dev[i]);
+            no_tmp_left(dev[i]);
+        }
+    }
+    ck_assert(is_type("/dev/full", S_IFCHR) && is_type("/dev/null", S_IFCHR));
+    /* the command's own stdout (a file here) through /dev/fd/1 */
+    tu_run r = tu_lparsim(ARGV("run", cfg, "-q", "--json", "/dev/fd/1"));
+    ck_assert_msg(r.status == 0, "--json /dev/fd/1: %s", r.err);
+    ck_assert_int_eq(jkind(r.out, "sim.cycles"), 'n');
+    tu_run_free(&r);
+}
+END_TEST
+
+/* Fails with status 1, one line naming `needles`, and nothing on stdout:
+ * the command stopped before its work (simulating, replaying, summing). */
+static void fails_first(const char *const *argv, const char *const *needles)
+{
+    fails(1, argv, needles);
+    tu_run r = tu_lparsim(argv);
+    char cmd[1024];
+    cmdline(argv, cmd, sizeof cmd);
+    ck_assert_msg(!*r.out, "%s: worked before checking its output: %.200s", cmd, r.out);
+    tu_run_free(&r);
+}
+
+/* D20: every output path is checked before the work; D11 for reports: an
+ * output may not be an input. */
+START_TEST(outputs_checked_before_work)
+{
+    char cfg[PATHMAX], trace[PATHMAX], ok[PATHMAX], adir[PATHMAX];
+    tiny_config(cfg, trace);
+    snprintf(ok, sizeof ok, "%s", tu_tmp("first-ok.json"));
+    unlink(ok);
+    snprintf(adir, sizeof adir, "%s", tu_tmp("adir"));
+    mkdir(adir, 0755);
+    const char *missing = "missing-lparsim-dir/x.csv";
+    fails_first(ARGV("run", cfg, "--json", ok, "--csv", missing),
+                NEED("missing-lparsim-dir/x.csv: cannot write",
+                     "directory missing-lparsim-dir does not exist"));
+    ck_assert_msg(!exists(ok), "--json written although --csv cannot be");
+    fails_first(ARGV("run", cfg, "--json", adir), NEED("adir: cannot write", "is a directory"));
+    fails_first(ARGV("run", cfg, "--csv", ok, "--json", "/proc/version/x"),
+                NEED("/proc/version/x: cannot write"));
+    fails_first(ARGV("replay", trace, "--csv", missing), NEED("x.csv", "does not exist"));
+    fails_first(ARGV("replay", trace, "--json", ok, "--csv", adir), NEED("adir", "directory"));
+    fails_first(ARGV("dram", "tests/data/trace/tiny.dramsim3", "--json", missing),
+                NEED("x.csv", "does not exist"));
+    fails_first(ARGV("dram", "tests/data/trace/tiny.dramsim3", "--json", adir),
+                NEED("adir", "is a directory"));
+    fails_first(ARGV("trace", "info", "tests/data/trace/sample.txt", "--json", adir),
+                NEED("adir", "is a directory"));
+    ck_assert(!exists(ok));
+    /* an output that is an input */
+    size_t n0;
+    char *before = slurp(cfg, &n0);
+    fails_first(ARGV("run", cfg, "--csv", cfg), NEED("tiny5.yaml: cannot write",
+                                                     "it is the input file"));
+    fails_first(ARGV("replay", trace, "--json", trace), NEED("tiny5.txt", "it is the input"));
+    fails_first(ARGV("trace", "info", trace, "--json", trace), NEED("it is the input"));
+    char *after = slurp(cfg, NULL);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+}
+END_TEST
+
+/* D11: trace import onto its own input, however spelt. */
+START_TEST(trace_import_onto_itself)
+{
+    char in[PATHMAX], ln[PATHMAX], dots[PATHMAX];
+    size_t n0;
+    char *orig = slurp(tu_src("tests/data/trace/tiny.lackey"), &n0);
+    snprintf(in, sizeof in, "%s", tu_tmp("own.lackey"));
+    wbytes(in, orig, n0);
+    snprintf(ln, sizeof ln, "%s", tu_tmp("own-link.lackey"));
+    unlink(ln);
+    ck_assert_int_eq(symlink(in, ln), 0);
+    snprintf(dots, sizeof dots, "%s", tu_tmp("./own.lackey"));
+    const char *outs[] = {in, ln, dots};
+    for (int i = 0; i < 3; i++) {
+        fails(1, ARGV("trace", "import", "--format", "lackey", in, "-o", outs[i]),
+              NEED(outs[i], "cannot write: it is the input file", "own.lackey"));
+        size_t n;
+        char *now = slurp(in, &n);
+        ck_assert_msg(n == n0 && !memcmp(now, orig, n0), "the input was overwritten");
+        free(now);
+        ck_assert(is_type(ln, S_IFLNK));
+    }
+    free(orig);
+}
+END_TEST
+
+/* D12, D13: bytes after the gzip stream; a missing gzip trailer. */
+START_TEST(trace_gzip_tail)
+{
+    size_t n;
+    char *d = slurp(tu_src("traces/gzip-head.trc"), &n);
+    char t[PATHMAX], off[64];
+    snprintf(t, sizeof t, "%s", tu_tmp("tail.trc"));
+    char *g = malloc(n + 8);
+    memcpy(g, d, n);
+    memcpy(g + n, "garbage\n", 8);
+    wbytes(t, g, n + 8);
+    snprintf(off, sizeof off, "at byte offset %zu", n);
+    fails(1, ARGV("trace", "info", t), NEED("tail.trc: 8 bytes of trailing data", off));
+    fails(1, ARGV("trace", "cat", t), NEED("tail.trc", "trailing data", off));
+    fails(1, ARGV("replay", t, "-q"), NEED("tail.trc", "trailing data", off));
+    wbytes(t, d, n - 8);
+    fails(1, ARGV("trace", "info", t),
+          NEED("tail.trc: truncated trace: the gzip stream ends early after the END record",
+               "8-byte trailer"));
+    free(g);
+    free(d);
+}
+END_TEST
+
+/* D14, D17: wrapping accesses and empty imports. */
+START_TEST(trace_wrap_and_empty_imports)
+{
+    char t[PATHMAX], in[PATHMAX], out[PATHMAX];
+    wfile(t, "wrap.txt", "#lparsim-trace v1\nL 0x1000 8\nL 0xfffffffffffffff0 255\n");
+    fails(1, ARGV("trace", "info", t), NEED("wrap.txt:3:", "wraps past", "expected an address"));
+    snprintf(out, sizeof out, "%s", tu_tmp("wrap.trc"));
+    unlink(out);
+    wfile(in, "wrap.d3", "0x1000 READ 0\n0xffffffffffffffff READ 1\n");
+    fails(1, ARGV("trace", "import", "--format", "dramsim3", in, "-o", out),
+          NEED("wrap.d3:2:", "an access of 64 bytes at 0xffffffffffffffff wraps past"));
+    ck_assert(!exists(out));
+    const char *fmts[] = {"lackey", "dramsim3", "qemu"};
+    for (int i = 0; i < 3; i++) {
+        wfile(in, "empty.in", "%s", "");
+        fails(1, ARGV("trace", "import", "--format", fmts[i], in, "-o", out),
+              NEED("empty.in: ", i < 2 ? "no records" : "empty log"));
+        ck_assert(!exists(out));
+        no_tmp_left(out);
+    }
+}
+END_TEST
+
+/* D15: numeric options are parsed as config values are (param.h: decimal
+ * or 0x-hex integers, plain decimal numbers) and range checked, or a usage
+ * error. */
+START_TEST(numeric_options_strict)
+{
+    char t[PATHMAX], sf[PATHMAX];
+    wfile(t, "lim.txt", "#lparsim-trace v1\nL 0x1000 8\nL 0x2000 8\n");
+    static const char *const bad_limits[] = {"-1", "18446744073709551616", "99999999999999999999",
+                                             " 5", "+5", "", "5 ", "1e3", "abc"};
+    for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++)
+        fails(2, ARGV("trace", "cat", t, "--limit", bad_limits[i]),
+              NEED("--limit: ", bad_limits[i], "expected"));
+    fails(2, ARGV("trace", "cat", t, "--limit=-1"), NEED("--limit: value -1 out of range"));
+    tu_run r = tu_lparsim(ARGV("trace", "cat", t, "--limit", "1"));
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "#lparsim-trace v1\nL 0x1000 8\n");
+    tu_run_free(&r);
+    r = tu_lparsim(ARGV("trace", "cat", t, "--limit", "18446744073709551615"));
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "#lparsim-trace v1\nL 0x1000 8\nL 0x2000 8\n");
+    tu_run_free(&r);
+    /* sweep: -j and --timeout are checked before the sweep file is read */
+    snprintf(sf, sizeof sf, "%s", tu_tmp("no-such-sweep.yaml"));
+    static const char *const bad_jobs[] = {"-1", " 2", "+2", "4097", "18446744073709551617", ""};
+    for (size_t i = 0; i < sizeof bad_jobs / sizeof *bad_jobs; i++)
+        fails(2, ARGV("sweep", sf, "-o", tu_tmp("sw"), "-j", bad_jobs[i]),
+              NEED("-j: ", bad_jobs[i], "expected"));
+    static const char *const bad_timeouts[] = {" 1", "-1", "0", "inf", "nan", "0x10", "1e999",
+                                               "1s", ""};
+    for (size_t i = 0; i < sizeof bad_timeouts / sizeof *bad_timeouts; i++)
+        fails(2, ARGV("sweep", sf, "-o", tu_tmp("sw"), "--timeout", bad_timeouts[i]),
+              NEED("--timeout: ", bad_timeouts[i], "expected a number"));
+    /* good values get past the options (to the missing sweep file) */
+    fails(1, ARGV("sweep", sf, "-o", tu_tmp("sw"), "-j", "2", "--timeout", "1.5"),
+          NEED("no-such-sweep.yaml"));
+    fails(1, ARGV("sweep", sf, "-o", tu_tmp("sw"), "--timeout", ".5e1"),
+          NEED("no-such-sweep.yaml"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -864,7 +1171,10 @@ int main(void)
                         run_corrupt_trace, run_bad_text_trace}},
         {"run_options", {run_bad_set, run_bad_usage, replay_errors}},
         {"dram", {dram_bad_trace, dram_bad_config, dram_bad_usage}},
-        {"trace", {trace_import_errors, trace_info_cat_errors, trace_corruption_never_crashes}},
+        {"trace", {trace_import_errors, trace_info_cat_errors, trace_corruption_never_crashes,
+                   trace_import_onto_itself, trace_gzip_tail, trace_wrap_and_empty_imports,
+                   numeric_options_strict}},
+        {"outputs", {outputs_through_links_and_devices, outputs_checked_before_work}},
         {"info", {params_and_help}},
         {"results", {failed_runs_keep_old_results, unwritable_report_path, golden_run_reports}},
     };

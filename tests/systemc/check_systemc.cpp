@@ -13,6 +13,9 @@
 #include <functional>
 #include <string>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -462,6 +465,33 @@ START_TEST(lparsim_sc_usage_and_errors)
     ck_assert_msg(std::strncmp(r.err, "lparsim-sc: --set tlb.entries=x", 31) == 0, "%s", r.err);
     ck_assert_ptr_eq(std::strchr(r.err, '\n'), r.err + std::strlen(r.err) - 1); /* one line */
     tu_run_free(&r);
+    /* --quantum: the strict number parser (no blank, hex, inf) */
+    for (const char *q : {" 5", "0x10", "inf", "5ns", ""}) {
+        const char *bq[] = {"run", "tests/golden/golden.yaml", "--quantum", q, nullptr};
+        r = tu_lparsim(bq);
+        ck_assert_msg(r.status == 2, "--quantum '%s': exit %d", q, r.status);
+        tu_run_free(&r);
+    }
+    /* output paths are checked before simulating (nothing printed) */
+    const char *nodir[] = {"run", "tests/golden/golden.yaml", "--csv",
+                           "missing-lparsim-dir/x.csv", nullptr};
+    r = tu_lparsim(nodir);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(std::strstr(r.err, "missing-lparsim-dir/x.csv: cannot write"));
+    ck_assert_msg(!*r.out, "simulated before checking the output: %.100s", r.out);
+    tu_run_free(&r);
+    /* a link to a full device: written through, fails, the link stays */
+    char full[4200];
+    std::snprintf(full, sizeof full, "%s", tu_tmp("full-link"));
+    unlink(full);
+    ck_assert_int_eq(symlink("/dev/full", full), 0);
+    const char *tofull[] = {"run", "tests/golden/golden.yaml", "-q", "--json", full, nullptr};
+    r = tu_lparsim(tofull);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(std::strstr(r.err, "No space left on device"));
+    tu_run_free(&r);
+    struct stat st;
+    ck_assert(lstat(full, &st) == 0 && S_ISLNK(st.st_mode));
 }
 END_TEST
 
