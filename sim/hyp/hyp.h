@@ -183,6 +183,11 @@ typedef void (*hyp_hpte_listener)(void *ctx, uint64_t hpte_paddr);
 int hyp_add_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
 void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
 
+/* A key set (differing from its default) under a disabled feature or
+ * driver, which would be silently ignored: its dotted path in buf (n
+ * bytes), or false. d may be NULL. */
+bool hyp_config_unused_key(const hyp_config *c, const hyp_drivers_config *d, char *buf, size_t n);
+
 /* ---- workload drivers (feature.h hyp_driver), run by the machine ---- */
 
 typedef struct hyp_drivers hyp_drivers;

@@ -85,3 +85,69 @@ int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *con
     }
     return 0;
 }
+
+/* First field of obj differing from the defaults in def, as "prefix.key"
+ * in buf; false if none. */
+static bool first_set(const param_table *t, const void *obj, const void *def, const char *prefix,
+                      char *buf, size_t n)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const param_desc *d = &t->p[i];
+        const char *a = (const char *)obj + d->offset, *b = (const char *)def + d->offset;
+        char path[160];
+        snprintf(path, sizeof path, "%s.%s", prefix, d->name);
+        bool differs;
+        switch (d->type) {
+        case PT_UINT: case PT_SIZE: case PT_INT: differs = memcmp(a, b, 8) != 0; break;
+        case PT_DOUBLE: differs = *(const double *)a != *(const double *)b; break;
+        case PT_BOOL: differs = *(const bool *)a != *(const bool *)b; break;
+        case PT_ENUM: differs = *(const unsigned *)a != *(const unsigned *)b; break;
+        case PT_STRING: {
+            const char *x = *(char *const *)a, *y = *(char *const *)b;
+            differs = (x && y) ? strcmp(x, y) != 0 : x != y;
+            break;
+        }
+        case PT_LIST: differs = ((const param_list *)a)->n != 0; break;
+        case PT_STRUCT:
+            if (first_set(d->sub, a, b, path, buf, n))
+                return true;
+            differs = false;
+            break;
+        default: differs = false;
+        }
+        if (differs) {
+            snprintf(buf, n, "%s", path);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool unused_in(const param_table *t, const hyp_feature_cfg *c, const char *prefix,
+                      char *buf, size_t n)
+{
+    if (hyp_cfg_enabled(c))
+        return false;
+    hyp_feature_cfg def;
+    sim_err e;
+    if (param_defaults(t, def.bytes, &e) != 0)
+        return false;
+    bool r = first_set(t, c->bytes, def.bytes, prefix, buf, n);
+    param_free(t, def.bytes);
+    return r;
+}
+
+bool hyp_config_unused_key(const hyp_config *c, const hyp_drivers_config *d, char *buf, size_t n)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "hypervisor.%s", hyp_features[f]->name);
+        if (unused_in(hyp_features[f]->params, &c->feature[f], prefix, buf, n))
+            return true;
+        snprintf(prefix, sizeof prefix, "drivers.%s", hyp_features[f]->name);
+        if (hyp_driver_table[f] && d &&
+            unused_in(hyp_driver_table[f]->params, &d->driver[f], prefix, buf, n))
+            return true;
+    }
+    return false;
+}

@@ -259,10 +259,22 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
     return 0;
 }
 
+/* Keys of a disabled feature or driver would be ignored: refuse them. */
+static int check_unused(const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    char key[160], msg[320];
+    if (!hyp_config_unused_key(&c->hypervisor, &c->drivers, key, sizeof key))
+        return 0;
+    int sect = (int)(strchr(strchr(key, '.') + 1, '.') - key); /* "hypervisor.<name>" */
+    snprintf(msg, sizeof msg, "set, but %.*s is not enabled; expected %.*s.enabled: true (or "
+             "no %.*s keys)", sect, key, sect, key, sect, key);
+    return cfg_error(e, src, key, msg);
+}
+
 machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     sim_err_clear(e);
-    if (check_lpars(c, src, e) != 0)
+    if (check_lpars(c, src, e) != 0 || check_unused(c, src, e) != 0)
         return NULL;
     machine *m = calloc(1, sizeof *m);
     if (!m) {

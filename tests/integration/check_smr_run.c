@@ -143,6 +143,14 @@ START_TEST(driver_refuses_what_it_cannot_do)
     refused("drivers.smr.smrs_per_server=0", "drivers.smr.smrs_per_server");
     refused("drivers.smr.mix.unshare=0", "every weight is 0");
     refused("hypervisor.smr.enabled=false", "expected hypervisor.smr.enabled: true");
+    /* keys of a disabled feature would be ignored: refused */
+    const char *argv[] = {"run", tu_src("tests/golden/golden.yaml"), "-q", "--set",
+                          "hypervisor.smr.strategy=rmap", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "hypervisor.smr.strategy: set, but hypervisor.smr is not enabled"),
+                  "%s", r.err);
+    tu_run_free(&r);
 }
 END_TEST
 
