@@ -281,10 +281,11 @@ int hyp_register_hcall_op(hyp *h, uint64_t opcode, const char *op, const char *p
             return -1;
     if (h->nhcalls == HYP_MAX_HCALLS)
         return -1;
-    h->hcalls[h->nhcalls++] =
-        (hyp_hcall_entry){opcode, fn,
-                          ops_declare(h->env.ops, op, "hypervisor call",
-                                      parts ? parts : "compute,memory,tlb,queueing")};
+    op_id id = ops_declare(h->env.ops, op, "hypervisor call",
+                           parts ? parts : "compute,memory,tlb,queueing");
+    if (id == OP_INVALID)
+        return -1;
+    h->hcalls[h->nhcalls++] = (hyp_hcall_entry){opcode, fn, id};
     return 0;
 }
 

@@ -119,7 +119,9 @@ typedef struct hcall_ctx {
 typedef long (*hcall_fn)(hcall_ctx *c, const uint64_t *args, uint64_t *rets);
 
 /* Register an hcall handler (op name "hcall.<name>", parts
- * compute,memory,tlb,queueing). Returns 0 or -1 if the number is taken. */
+ * compute,memory,tlb,queueing). Returns 0, or -1 if the number is taken,
+ * the table is full or ops_declare refuses the op (OP_INVALID: its name is
+ * declared with other parts, or no memory). */
 int hyp_register_hcall(hyp *h, uint64_t opcode, const char *name, hcall_fn fn);
 /* The same with the op's full name (e.g. "smr.create") and its parts: the
  * first four must be compute,memory,tlb,queueing; NULL = just those. */
