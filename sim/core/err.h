@@ -5,6 +5,14 @@
  * a trace, a command-line value) takes a `sim_err *` and returns -1 after
  * filling it with one line: "FILE:LINE: what was wrong; expected ...".
  * Programming errors are assert()s, not sim_errs.
+ *
+ * Checks: assert() is the invariant check. Release builds define NDEBUG,
+ * so it costs nothing there; the sanitized build (LPARSIM_SANITIZE=ON, the
+ * build scripts/test.sh runs the suite in) drops NDEBUG whatever the build
+ * type, so every assert runs under the whole test suite. Consequently an
+ * assert must have no side effect, and must never guard a state that input
+ * (a config, a trace, a command-line value, an hcall a trace issues) can
+ * reach: that is a sim_err, since a release build would go on past it.
  */
 #ifndef LPARSIM_CORE_ERR_H
 #define LPARSIM_CORE_ERR_H

@@ -5,6 +5,7 @@
 #include "ops.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,15 @@ struct ops_reg {
     unsigned n, cap;
 };
 
+static void type_free(op_type *t)
+{
+    free(t->name);
+    free(t->desc);
+    for (unsigned p = 0; p < t->nparts; p++)
+        free(t->part_name[p]);
+    hist_free(&t->h);
+}
+
 ops_reg *ops_create(void)
 {
     return calloc(1, sizeof(ops_reg));
@@ -25,45 +35,73 @@ void ops_destroy(ops_reg *r)
 {
     if (!r)
         return;
-    for (unsigned i = 0; i < r->n; i++) {
-        free(r->v[i].name);
-        free(r->v[i].desc);
-        for (unsigned p = 0; p < r->v[i].nparts; p++)
-            free(r->v[i].part_name[p]);
-        hist_free(&r->v[i].h);
-    }
+    for (unsigned i = 0; i < r->n; i++)
+        type_free(&r->v[i]);
     free(r->v);
     free(r);
 }
 
+/* Split parts ("a,b,c") into t's part names. 0, or -1 if the list is empty,
+ * too long, has an empty or repeated name, or memory ran out (names already
+ * copied stay in t for the caller to free). */
+static int split_parts(op_type *t, const char *parts)
+{
+    const char *p = parts ? parts : "";
+    do {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len == 0 || t->nparts == OP_MAX_PARTS)
+            return -1;
+        for (unsigned i = 0; i < t->nparts; i++)
+            if (strlen(t->part_name[i]) == len && !strncmp(t->part_name[i], p, len))
+                return -1;
+        if (!(t->part_name[t->nparts] = strndup(p, len)))
+            return -1;
+        t->nparts++;
+        p = c ? c + 1 : NULL;
+    } while (p);
+    return 0;
+}
+
+/* Same desc and same parts, in order. */
+static bool type_matches(const op_type *a, const op_type *b)
+{
+    if (strcmp(a->desc, b->desc) != 0 || a->nparts != b->nparts)
+        return false;
+    for (unsigned p = 0; p < a->nparts; p++)
+        if (strcmp(a->part_name[p], b->part_name[p]) != 0)
+            return false;
+    return true;
+}
+
 op_id ops_declare(ops_reg *r, const char *name, const char *desc, const char *parts)
 {
+    op_type t;
+    memset(&t, 0, sizeof t);
+    hist_init(&t.h);
+    t.name = strdup(name);
+    t.desc = strdup(desc ? desc : "");
+    if (!t.name || !t.desc || split_parts(&t, parts) != 0)
+        goto refused;
     for (unsigned i = 0; i < r->n; i++)
-        if (strcmp(r->v[i].name, name) == 0)
-            return i;
+        if (strcmp(r->v[i].name, name) == 0) {
+            bool same = type_matches(&r->v[i], &t);
+            type_free(&t);
+            return same ? i : OP_INVALID;
+        }
     if (r->n == r->cap) {
         unsigned cap = r->cap ? 2 * r->cap : 16;
         op_type *v = realloc(r->v, cap * sizeof *v);
-        assert(v);
+        if (!v)
+            goto refused;
         r->v = v;
         r->cap = cap;
     }
-    op_type *t = &r->v[r->n];
-    memset(t, 0, sizeof *t);
-    t->name = strdup(name);
-    t->desc = strdup(desc ? desc : "");
-    hist_init(&t->h);
-    const char *p = parts;
-    while (p && *p) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        assert(t->nparts < OP_MAX_PARTS);
-        t->part_name[t->nparts] = strndup(p, len);
-        t->nparts++;
-        p = c ? c + 1 : NULL;
-    }
-    assert(t->nparts > 0);
+    r->v[r->n] = t;
     return r->n++;
+refused:
+    type_free(&t);
+    return OP_INVALID;
 }
 
 unsigned ops_part(const ops_reg *r, op_id id, const char *part)
@@ -78,7 +116,9 @@ unsigned ops_part(const ops_reg *r, op_id id, const char *part)
 
 void ops_record(ops_reg *r, op_id id, const op_rec *o)
 {
-    assert(id < r->n);
+    assert(id < r->n); /* never OP_INVALID: ops_declare's callers check */
+    if (id >= r->n)
+        return;
     op_type *t = &r->v[id];
     uint64_t d = o->end - o->start, sum = 0;
     for (unsigned p = 0; p < OP_MAX_PARTS; p++) {

@@ -44,9 +44,16 @@ typedef unsigned op_id;
 ops_reg *ops_create(void);
 void ops_destroy(ops_reg *r);
 
-/* Declare an op type. parts is a comma-separated list of part names
- * ("compute,memory,tlb,queueing"). Declaring an existing name returns its
- * id (parts must match, asserted). */
+/* Returned by ops_declare when it refuses a declaration. */
+#define OP_INVALID ((op_id)-1)
+
+/* Declare an op type. parts is a comma-separated list of 1 to OP_MAX_PARTS
+ * distinct, non-empty part names ("compute,memory,tlb,queueing"); desc NULL
+ * is "". Declaring an existing name again returns its id if parts and desc
+ * are the same. Returns OP_INVALID (and declares nothing) when the name
+ * exists with other parts or another description, when parts is not such a
+ * list, or when out of host memory: the caller must check, each of these is
+ * a programming error in the declaring component (or no memory). */
 op_id ops_declare(ops_reg *r, const char *name, const char *desc, const char *parts);
 
 /* Index of a part name within an op type; asserts that it exists. */

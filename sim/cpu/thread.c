@@ -131,6 +131,9 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
                                  "allowing the access: no entry, or a store through an entry "
                                  "loaded while C = 0; one per tlb.*.misses): HPT search, and the "
                                  "page fault if the HPT had no entry", "walk,fault");
+    if (t->op_tlb_miss == OP_INVALID)
+        return sim_errf(e, "op type tlb.miss: already declared with other parts, or out of "
+                           "host memory");
     t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf);
     if (!t->buf)
         return sim_errf(e, "out of host memory");

@@ -170,11 +170,12 @@ static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, sim_err *e)
     char op[96];
     if (!d->op_name)
         snprintf(op, sizeof op, "hcall.%s", d->name);
-    h->hcalls[h->nhcalls++] =
-        (hyp_hcall_entry){d->opcode, d->fn, fs,
-                          ops_declare(h->env.ops, d->op_name ? d->op_name : op,
-                                      "hypervisor call",
-                                      d->parts ? d->parts : "compute,memory,tlb,queueing")};
+    op_id id = ops_declare(h->env.ops, d->op_name ? d->op_name : op, "hypervisor call",
+                           d->parts ? d->parts : "compute,memory,tlb,queueing");
+    if (id == OP_INVALID)
+        return sim_errf(e, "hcall registry: the op of %s is already declared with other parts, "
+                           "or out of host memory", d->name);
+    h->hcalls[h->nhcalls++] = (hyp_hcall_entry){d->opcode, d->fn, fs, id};
     return 0;
 }
 

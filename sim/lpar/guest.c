@@ -141,7 +141,7 @@ guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_con
     g->seg = seg_create(e);
     char prefix[160];
     snprintf(prefix, sizeof prefix, "guest.%s", lc->name);
-    if (!g->name || !g->seg || map_grow(g) != 0 ||
+    if (!g->name || !g->seg || g->op_fault == OP_INVALID || map_grow(g) != 0 ||
         stats_register(stats, prefix, &guest_stat_table, &g->st) != 0) {
         if (e && !e->msg[0])
             sim_errf(e, "out of host memory");

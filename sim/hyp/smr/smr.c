@@ -119,7 +119,8 @@ void *smr_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                             "finding and invalidating every mapping of pages whose sharing ends "
                             "(one per triggering operation)",
                             "find,hpte_remove,tlb_invalidate,queueing");
-    if (stats_register(h->env.stats, "smr", &smr_stat_table, &s->stt) != 0 ||
+    if (s->op_inv == OP_INVALID ||
+        stats_register(h->env.stats, "smr", &smr_stat_table, &s->stt) != 0 ||
         stats_register(h->env.stats, "audit", &smr_audit_stat_table, &s->ast) != 0 ||
         smr_register_hcalls(s) != 0)
         goto oom;
