@@ -1,6 +1,6 @@
 /*
- * check_layers.c - the layering rules of README.md ("What is modeled, and
- * how": the layer diagram; "Extending": hypervisor features), checked on
+ * check_layers.c - the layering rules of README.md ("Layers": the layer
+ * diagram; "Extending": hypervisor features), checked on
  * the sources. Every file under sim/<layer>/, subfolders included (a file
  * in sim/hyp/smr/ belongs to layer hyp), is read for its #include "..."
  * lines:
