@@ -84,7 +84,7 @@ static const param_desc scen_list[] = {
     {"map_fraction", PT_DOUBLE, "", "1.0", 0, 1, NULL,
      "Fraction of each SMR's authorised clients that attach and map all its pages.",
      SF(map_fraction), NULL},
-    {"ops", PT_UINT, "ops", "1000", 1, 1e12, NULL, "Sharing operations after the set-up.",
+    {"ops", PT_UINT, "ops", "1000", 0, 1e12, NULL, "Sharing operations after the set-up (0: the set-up alone, e.g. to time it).",
      SF(ops), NULL},
     {"interval", PT_UINT, "cycles", "100000", 1, 1e15, NULL,
      "Cycles between two sharing operations (their rate); traced vCPUs run in between.",
