@@ -29,6 +29,9 @@ extern "C" {
 #define MEMMAP_PAGE_64K (64ull << 10)
 #define MEMMAP_PAGE_16M (16ull << 20)
 #define MEMMAP_MAX_PAGE MEMMAP_PAGE_16M
+/* Largest memory module (and PMB), and largest total of all modules. */
+#define MEMMAP_MAX_MODULE_BYTES (1ull << 50) /* 1P */
+#define MEMMAP_MAX_TOTAL_BYTES (1ull << 62)  /* 4E */
 
 typedef struct memory_module_config {
     uint64_t size; /* bytes */
