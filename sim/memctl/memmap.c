@@ -86,10 +86,8 @@ static int mm_validate(const memory_config *c, uint64_t *total, sim_err *e)
     for (size_t i = 0; i < c->modules.n; i++) {
         uint64_t s = m[i].size;
         if (s == 0 || s > MM_MAX_BYTES)
-            return sim_errf(e, "memory.modules[%zu].size: %s is %s; expected a multiple "
-                               "of 16M between 16M and 1P",
-                            i, memmap_fmt_size(s, a, sizeof a),
-                            s ? "more than a module can hold" : "empty");
+            return sim_errf(e, "memory.modules[%zu].size: %s; expected a multiple of 16M "
+                               "between 16M and 1P", i, memmap_fmt_size(s, a, sizeof a));
         if (s % MEMMAP_MAX_PAGE)
             return sim_errf(e, "memory.modules[%zu].size: %s is not a multiple of "
                                "16M (the largest page size); expected a multiple "
@@ -118,8 +116,16 @@ static int mm_validate(const memory_config *c, uint64_t *total, sim_err *e)
         return sim_errf(e, "memory.pmb_size: %s gives %" PRIu64 " PMBs; expected at "
                            "most %llu PMBs (use a larger pmb_size)",
                         memmap_fmt_size(p, a, sizeof a), t / p, MM_MAX_PMBS);
+    if (param_check_ranges(&memory_params, c, "memory", e) != 0)
+        return -1; /* what the specific checks above left: the declared ranges */
     *total = t;
     return 0;
+}
+
+int memmap_config_check(const memory_config *c, sim_err *e)
+{
+    uint64_t total;
+    return mm_validate(c, &total, e);
 }
 
 memmap *memmap_create(const memory_config *c, sim_err *e)

@@ -47,8 +47,12 @@ extern const param_table memory_params;        /* "memory" */
 
 typedef struct memmap memmap;
 
-/* Validates c; on error returns NULL with e = "memory.<key>: what; expected
- * ..." (the caller prefixes file:line). NULL with "out of memory" likewise. */
+/* Check c without building anything (the declared ranges, sizes, PMB
+ * tiling); e = "memory.<key>: what; expected ...". 0 or -1. */
+int memmap_config_check(const memory_config *c, sim_err *e);
+
+/* Validates c (memmap_config_check); on error returns NULL with e set (the
+ * caller prefixes file:line). NULL with "out of memory" likewise. */
 memmap *memmap_create(const memory_config *c, sim_err *e);
 void memmap_destroy(memmap *m);
 
