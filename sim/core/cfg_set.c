@@ -7,7 +7,10 @@
  * ("lpars[2].name=x" when there are two). The value uses the same syntax,
  * validation and messages as YAML values, prefixed "--set <assignment>".
  * Invariant: on error obj is unchanged; the first element appended by the
- * call (which holds anything deeper it created) is removed again.
+ * call (which holds anything deeper it created) is removed again. On
+ * success cfg_set_src records in its cfg_src that the key (and an element
+ * the call appended, and a list it filled) came from this override, so
+ * later semantic errors name "--set KEY=VALUE" instead of a file line.
  */
 #include "param.h"
 #include "param_int.h"

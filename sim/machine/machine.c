@@ -62,8 +62,15 @@ static int src_prefix(sim_err *e, const cfg_src *src, const char *section)
 }
 
 /* a + b and a * b, or UINT64_MAX when the result does not fit */
-static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-static uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
 
 /* "256M", "1P" when exact, else "~64.06P"; "more than 16E" when saturated */
 static const char *fmt_bytes(uint64_t v, char *buf, size_t len)

@@ -108,8 +108,8 @@ int tlb_config_check(const tlb_config *cfg, sim_err *e)
         p *= 2;
     if (sets != p)
         return sim_errf(e, "tlb.entries: %" PRIu64 " entries / %" PRIu64 " ways = %" PRIu64
-                        " sets; expected a number of sets that is a power of two, e.g. entries %" PRIu64,
-                        cfg->entries, cfg->ways, sets, p * cfg->ways);
+                        " sets; expected a number of sets that is a power of two, e.g. "
+                        "entries %" PRIu64, cfg->entries, cfg->ways, sets, p * cfg->ways);
     return 0;
 }
 

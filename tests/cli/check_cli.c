@@ -429,7 +429,8 @@ START_TEST(run_bad_geometry)
     fails(1, ARGV("run", p),
           NEED("tlbg.yaml:3: tlb.entries: 1000 entries / 4 ways = 250 sets; expected"));
     wfile(p, "cacheg.yaml", HDR "cache:\n  l1d: {size: 3K}\nlpars:\n  - {name: a, memory: 16M}\n");
-    fails(1, ARGV("run", p), NEED("cacheg.yaml:4: cache.l1d.size: 3072 bytes", "expected e.g. 2048"));
+    fails(1, ARGV("run", p),
+          NEED("cacheg.yaml:4: cache.l1d.size: 3072 bytes", "expected e.g. 2048"));
     fails(1, ARGV("run", p, "--set", "cache.l1d.size=4K", "--set", "cache.l2.latency=2"),
           NEED("--set cache.l2.latency=2: cache.l2.latency: 2 is below cache.l1d.latency 3"));
     fails(1, ARGV("run", p, "--set", "cache.l1d.size=32K", "--set", "tlb.entries=24"),
