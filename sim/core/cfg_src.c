@@ -130,12 +130,14 @@ void cfg_src_note(cfg_src *s, const char *path, int line)
     e->set = NULL;
 }
 
-void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment)
+static size_t parent_len(const char *path, size_t len);
+
+/* Record the override as the origin of path[0..len) (replacing any). */
+static void note_set_len(cfg_src *s, const char *path, size_t len, const char *assignment)
 {
-    if (!s || !path || !assignment)
-        return;
-    char *a = strdup(assignment);
-    cfg_src_ent *e = a ? src_entry(s, path) : NULL;
+    char *p = strndup(path, len), *a = strdup(assignment);
+    cfg_src_ent *e = p && a ? src_entry(s, p) : NULL;
+    free(p);
     if (!e) {
         free(a);
         return;
@@ -143,6 +145,19 @@ void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment)
     e->line = 0;
     free(e->set);
     e->set = a;
+}
+
+void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment)
+{
+    if (!s || !path || !assignment)
+        return;
+    note_set_len(s, path, strlen(path), assignment);
+    /* sections the config file never opened ("dram" for --set dram.tREFI=1)
+     * came from the first override that touched them: their own messages
+     * ("dram: ...") are located there */
+    for (size_t len = parent_len(path, strlen(path)); len > 0; len = parent_len(path, len))
+        if (!src_lookup(s, path, len, path_hash(path, len), &s->compares))
+            note_set_len(s, path, len, assignment);
 }
 
 size_t cfg_src_compares(const cfg_src *s)

@@ -90,7 +90,8 @@ void cfg_src_destroy(cfg_src *s);
 /* Record that `path` (canonical form "a.b[2].c") was set at `line`. */
 void cfg_src_note(cfg_src *s, const char *path, int line);
 /* Record that `path` was set by the override "KEY=VALUE" `assignment`
- * (replacing any file line; cfg_set_src does this). */
+ * (replacing any file line; cfg_set_src does this), and so were those of
+ * its ancestors ("dram" of "dram.tREFI") that have no origin yet. */
 void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment);
 /* Line of `path`, or of its closest recorded ancestor; 0 if unknown or if
  * that key came from an override. */

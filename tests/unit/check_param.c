@@ -568,6 +568,22 @@ START_TEST(src_set_origin)
     ck_assert_str_eq(cfg_src_where(src, "dram.tRCD", w, sizeof w), "good.yaml:40");
     cfg_src_destroy(src);
     param_free(&top_t, &c);
+
+    /* sections the file never opened: located by the first override into
+     * them (their own messages, "cache: ...", and their defaulted keys) */
+    fresh(&c);
+    src = cfg_src_create("none.yaml");
+    ck_assert_int_eq(cfg_load_yaml_string(&top_t, &c, "none.yaml", "label: x\n", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "cache.l1d.assoc=4", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "cache.policy=lru", src, &e), 0);
+    ck_assert_str_eq(cfg_src_where(src, "cache", w, sizeof w), "--set cache.l1d.assoc=4");
+    ck_assert_str_eq(cfg_src_where(src, "cache.l1d.size", w, sizeof w),
+                     "--set cache.l1d.assoc=4");
+    ck_assert_str_eq(cfg_src_where(src, "cache.policy", w, sizeof w), "--set cache.policy=lru");
+    ck_assert_str_eq(cfg_src_where(src, "label", w, sizeof w), "none.yaml:1");
+    ck_assert_str_eq(cfg_src_where(src, "dram.tRCD", w, sizeof w), "none.yaml");
+    cfg_src_destroy(src);
+    param_free(&top_t, &c);
 }
 END_TEST
 
