@@ -25,6 +25,12 @@ int cmd_dram(int argc, char **argv)
                 return 2;
             if (nsets == 64)
                 return cli_usage("too many --set options (at most 64)");
+            /* only the DRAM controller runs here: any other key would be
+             * accepted and silently ignored */
+            const char *k = v + strspn(v, " \t");
+            if (strncmp(k, "dram.", 5) != 0)
+                return cli_usage("--set %s: only dram.* keys apply to lparsim dram; expected "
+                                 "--set dram.KEY=VALUE", v);
             sets[nsets++] = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("unknown option '%s'", argv[i]);
@@ -44,7 +50,11 @@ int cmd_dram(int argc, char **argv)
     sim_err_clear(&e);
     machine_config c;
     int status = 0;
-    cfg_src *src = cfgpath ? cfg_src_create(cfgpath) : NULL;
+    cfg_src *src = cfg_src_create(cfgpath ? cfgpath : "");
+    if (!src) {
+        sim_errf(&e, "out of host memory");
+        return cli_fail(&e);
+    }
     if (machine_config_init(&c, &e) != 0 ||
         (cfgpath && cfg_load_yaml(&machine_config_table, &c, cfgpath, src, &e) != 0)) {
         machine_config_free(&c);
@@ -52,20 +62,20 @@ int cmd_dram(int argc, char **argv)
         return cli_fail(&e);
     }
     for (int i = 0; i < nsets; i++)
-        if (cfg_set(&machine_config_table, &c, sets[i], &e) != 0) {
+        if (cfg_set_src(&machine_config_table, &c, sets[i], src, &e) != 0) {
             machine_config_free(&c);
             cfg_src_destroy(src);
             return cli_fail(&e);
         }
-    /* semantic checks of the dram section, located in the config file: the
-     * message starts with the key path ("dram.address_mapping: ...") */
+    /* semantic checks of the dram section, located where the key the
+     * message starts with ("dram.address_mapping: ...") came from: a line
+     * of the config file or a --set */
     if (dram_config_validate(&c.dram, &e) != 0) {
-        if (src) {
-            char key[128];
-            size_t k = strcspn(e.msg, ": ");
-            snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e.msg);
-            sim_err_prefix(&e, "%s:%d", cfgpath, cfg_src_line(src, key));
-        }
+        char key[128], where[SIM_ERR_MAX / 2];
+        size_t k = strcspn(e.msg, ": ");
+        snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e.msg);
+        if (*cfg_src_where(src, key, where, sizeof where))
+            sim_err_prefix(&e, "%s", where);
         machine_config_free(&c);
         cfg_src_destroy(src);
         return cli_fail(&e);

@@ -18,7 +18,7 @@ static const char usage[] =
     "        print the per-operation cycle report (and write it as JSON/CSV)\n"
     "  replay TRACE... [--page-size 4K|64K|16M] [--set KEY=VALUE]... [--json FILE] [--csv FILE] [--quiet]\n"
     "        replay one trace per vCPU on a one-LPAR machine with default hardware\n"
-    "  dram TRACE [--config FILE] [--set KEY=VALUE]... [--json FILE]\n"
+    "  dram TRACE [--config FILE] [--set dram.KEY=VALUE]... [--json FILE]\n"
     "        replay a DRAMsim3-format trace straight into the DRAM controller\n"
     "  trace import --format lackey|dramsim3|qemu IN -o OUT\n"
     "  trace info FILE [--json FILE]\n"

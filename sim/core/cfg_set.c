@@ -7,7 +7,10 @@
  * ("lpars[2].name=x" when there are two). The value uses the same syntax,
  * validation and messages as YAML values, prefixed "--set <assignment>".
  * Invariant: on error obj is unchanged; the first element appended by the
- * call (which holds anything deeper it created) is removed again.
+ * call (which holds anything deeper it created) is removed again. On
+ * success cfg_set_src records in its cfg_src that the key (and an element
+ * the call appended, and a list it filled) came from this override, so
+ * later semantic errors name "--set KEY=VALUE" instead of a file line.
  */
 #include "param.h"
 #include "param_int.h"
@@ -21,6 +24,8 @@
 typedef struct appended {
     param_list *l;
     const param_table *sub;
+    char path[KEY_MAX]; /* canonical path of that first appended element */
+    char list[KEY_MAX]; /* its list's path, if the list was empty before; else "" */
 } appended;
 
 static void rollback(appended *a)
@@ -38,7 +43,7 @@ static void rollback(appended *a)
 
 /* Element idx of list l (idx <= n); appends a defaulted one at idx == n. */
 static void *list_elem(param_list *l, const param_desc *d, size_t idx,
-                       appended *a, const char *where, sim_err *e)
+                       appended *a, const char *canon, const char *where, sim_err *e)
 {
     size_t sz = d->sub->size;
     if (idx < l->n)
@@ -54,6 +59,9 @@ static void *list_elem(param_list *l, const param_desc *d, size_t idx,
     if (!a->l) {
         a->l = l;
         a->sub = d->sub;
+        snprintf(a->path, sizeof a->path, "%s", canon);
+        if (idx == 0) /* the list was empty: the override gave all of it */
+            snprintf(a->list, sizeof a->list, "%.*s", (int)(strrchr(canon, '[') - canon), canon);
     }
     if (param_defaults(d->sub, items + idx * sz, e) != 0)
         return NULL;
@@ -99,9 +107,11 @@ static void trim(char *s)
 }
 
 static int set_path(const param_table *t, void *obj, const char *key,
-                    const char *value, const char *where, appended *a, sim_err *e)
+                    const char *value, const char *where, appended *a, char *canon,
+                    sim_err *e)
 {
-    char canon[KEY_MAX] = "", name[KEY_MAX], hint[SIM_ERR_MAX / 2];
+    char name[KEY_MAX], hint[SIM_ERR_MAX / 2];
+    canon[0] = '\0';
     const char *p = key;
     for (;;) {
         size_t len = strcspn(p, ".[");
@@ -113,8 +123,8 @@ static int set_path(const param_table *t, void *obj, const char *key,
         p += len;
         const param_desc *d = param_find(t, name);
         size_t cl = strlen(canon);
-        if (snprintf(canon + cl, sizeof canon - cl, "%s%s", cl ? "." : "", name) >=
-            (int)(sizeof canon - cl))
+        if (snprintf(canon + cl, KEY_MAX - cl, "%s%s", cl ? "." : "", name) >=
+            (int)(KEY_MAX - cl))
             return sim_errf(e, "%s: key path too long", where);
         if (!d) {
             param_unknown_key_hint(t, name, hint, sizeof hint);
@@ -129,14 +139,14 @@ static int set_path(const param_table *t, void *obj, const char *key,
                                 "%s[N].key", where, canon, l->n, l->n == 1 ? "" : "s",
                                 canon);
             cl = strlen(canon);
-            if (snprintf(canon + cl, sizeof canon - cl, "[%zu]", idx) >=
-                (int)(sizeof canon - cl))
+            if (snprintf(canon + cl, KEY_MAX - cl, "[%zu]", idx) >=
+                (int)(KEY_MAX - cl))
                 return sim_errf(e, "%s: key path too long", where);
             if (idx > l->n)
                 return sim_errf(e, "%s: no element %s; '%s' has %zu element%s "
                                 "(index %zu appends one)", where, canon, name, l->n,
                                 l->n == 1 ? "" : "s", l->n);
-            obj = list_elem(l, d, idx, a, where, e);
+            obj = list_elem(l, d, idx, a, canon, where, e);
             if (!obj)
                 return -1;
             t = d->sub;
@@ -160,6 +170,12 @@ static int set_path(const param_table *t, void *obj, const char *key,
 
 int cfg_set(const param_table *t, void *obj, const char *assignment, sim_err *e)
 {
+    return cfg_set_src(t, obj, assignment, NULL, e);
+}
+
+int cfg_set_src(const param_table *t, void *obj, const char *assignment, cfg_src *src,
+                sim_err *e)
+{
     const char *eq = strchr(assignment, '=');
     if (!eq)
         return sim_errf(e, "--set %s: expected KEY=VALUE", assignment);
@@ -172,9 +188,17 @@ int cfg_set(const param_table *t, void *obj, const char *assignment, sim_err *e)
     strcpy(value, eq + 1);
     trim(key);
     trim(value);
-    appended a = {NULL, NULL};
-    int rc = set_path(t, obj, key, value, where, &a, e);
-    if (rc != 0)
+    appended a = {NULL, NULL, "", ""};
+    char canon[KEY_MAX];
+    int rc = set_path(t, obj, key, value, where, &a, canon, e);
+    if (rc != 0) {
         rollback(&a);
-    return rc;
+        return rc;
+    }
+    if (a.l && a.list[0])
+        cfg_src_note_set(src, a.list, assignment);
+    if (a.l)
+        cfg_src_note_set(src, a.path, assignment);
+    cfg_src_note_set(src, canon, assignment);
+    return 0;
 }

@@ -1,8 +1,13 @@
 /*
  * jtree.c - ordered JSON tree (see jtree.h).
- * Each node is an object (children in insertion order) or a scalar; the
- * root is an object. Lookups are linear in the number of siblings, which is
- * fine for reports (built once per run).
+ * Each node is an object (children in insertion order, a singly linked
+ * list) or a scalar; the root is an object. An object with more than
+ * JT_SCAN children also indexes them by key in an open-addressing hash
+ * table (linear probing, at most half full), so setting or finding a path
+ * costs O(path length) however wide the report is (a machine with 32768
+ * threads has objects of that many children).
+ * Invariants: keys of siblings are unique; an object's index, when
+ * present, holds exactly its children; a node's key is stored inline.
  */
 #include "jtree.h"
 
@@ -13,10 +18,17 @@
 #include <string.h>
 
 enum { JN_OBJ, JN_U64, JN_I64, JN_DBL, JN_STR, JN_BOOL };
+enum { JT_SCAN = 8 }; /* objects up to this many children are scanned */
 
-typedef struct jnode {
-    char *key;
-    int type;
+typedef struct jnode jnode;
+
+typedef struct jindex {
+    jnode **slot; /* cap slots, NULL = empty */
+    uint32_t cap; /* power of two, >= 2 x children */
+} jindex;
+
+struct jnode {
+    jnode *first, *last, *next;
     union {
         uint64_t u;
         int64_t i;
@@ -24,85 +36,150 @@ typedef struct jnode {
         char *s;
         bool b;
     } v;
-    struct jnode *first, *last, *next;
-} jnode;
-
-struct jtree {
-    jnode root;
+    jindex *ix;     /* objects with more than JT_SCAN children */
+    uint32_t nkids; /* children of an object */
+    uint32_t hash;  /* of the key */
+    uint32_t klen;
+    unsigned char type;
+    char key[];     /* klen bytes and a NUL */
 };
 
-static void *xmalloc(size_t n)
+struct jtree {
+    jnode *root;
+    uint64_t probes; /* children examined while setting paths */
+};
+
+static void *xcalloc(size_t n)
 {
     void *p = calloc(1, n);
     assert(p);
     return p;
 }
 
-static char *xstrndup(const char *s, size_t n)
+static uint32_t key_hash(const char *k, size_t len)
 {
-    char *p = xmalloc(n + 1);
-    memcpy(p, s, n);
-    return p;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+static jnode *node_new(const char *key, size_t len)
+{
+    assert(len < UINT32_MAX);
+    jnode *n = xcalloc(sizeof *n + len + 1);
+    memcpy(n->key, key, len);
+    n->klen = (uint32_t)len;
+    n->hash = key_hash(key, len);
+    n->type = JN_OBJ;
+    return n;
 }
 
 jtree *jtree_create(void)
 {
-    jtree *t = xmalloc(sizeof *t);
-    t->root.type = JN_OBJ;
+    jtree *t = xcalloc(sizeof *t);
+    t->root = node_new("", 0);
     return t;
 }
 
-static void jnode_clear(jnode *n)
+static void node_free(jnode *n)
 {
-    if (n->type == JN_STR)
-        free(n->v.s);
+    /* iterative over siblings, recursive only in depth */
     jnode *c = n->first;
     while (c) {
         jnode *nx = c->next;
-        jnode_clear(c);
-        free(c->key);
-        free(c);
+        node_free(c);
         c = nx;
     }
-    n->first = n->last = NULL;
+    if (n->type == JN_STR)
+        free(n->v.s);
+    if (n->ix)
+        free(n->ix->slot);
+    free(n->ix);
+    free(n);
 }
 
 void jtree_destroy(jtree *t)
 {
     if (!t)
         return;
-    jnode_clear(&t->root);
+    node_free(t->root);
     free(t);
 }
 
-static jnode *child(jnode *o, const char *key, size_t len, int create)
+uint64_t jtree_probes(const jtree *t)
 {
+    return t->probes;
+}
+
+static void ix_put(jindex *ix, jnode *c)
+{
+    uint32_t mask = ix->cap - 1;
+    uint32_t i = c->hash & mask;
+    while (ix->slot[i])
+        i = (i + 1) & mask;
+    ix->slot[i] = c;
+}
+
+/* (Re)build o's index with room for twice its children. */
+static void ix_grow(jnode *o)
+{
+    jindex *ix = o->ix ? o->ix : xcalloc(sizeof *ix);
+    uint32_t cap = 16;
+    while (cap < 2u * (o->nkids + 1))
+        cap *= 2;
+    free(ix->slot);
+    ix->slot = xcalloc((size_t)cap * sizeof *ix->slot);
+    ix->cap = cap;
     for (jnode *c = o->first; c; c = c->next)
-        if (strlen(c->key) == len && memcmp(c->key, key, len) == 0)
-            return c;
+        ix_put(ix, c);
+    o->ix = ix;
+}
+
+static bool same_key(const jnode *c, const char *key, size_t len, uint32_t h, uint64_t *probes)
+{
+    (*probes)++;
+    return c->hash == h && c->klen == len && memcmp(c->key, key, len) == 0;
+}
+
+static jnode *child(jnode *o, const char *key, size_t len, int create, uint64_t *probes)
+{
+    uint32_t h = key_hash(key, len);
+    if (o->ix) {
+        uint32_t mask = o->ix->cap - 1;
+        for (uint32_t i = h & mask; o->ix->slot[i]; i = (i + 1) & mask)
+            if (same_key(o->ix->slot[i], key, len, h, probes))
+                return o->ix->slot[i];
+    } else {
+        for (jnode *c = o->first; c; c = c->next)
+            if (same_key(c, key, len, h, probes))
+                return c;
+    }
     if (!create)
         return NULL;
-    jnode *c = xmalloc(sizeof *c);
-    c->key = xstrndup(key, len);
-    c->type = JN_OBJ;
+    jnode *c = node_new(key, len);
     if (o->last)
         o->last->next = c;
     else
         o->first = c;
     o->last = c;
+    o->nkids++;
+    if (o->ix && 2u * o->nkids <= o->ix->cap)
+        ix_put(o->ix, c);
+    else if (o->nkids > JT_SCAN)
+        ix_grow(o);
     return c;
 }
 
 /* Walk/create the path; returns the leaf node (object or scalar). */
-static jnode *walk(jtree *t, const char *path, int create)
+static jnode *walk(jnode *n, const char *path, int create, uint64_t *probes)
 {
-    jnode *n = &t->root;
     const char *p = path;
     for (;;) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
         assert(n->type == JN_OBJ);
-        n = child(n, p, len, create);
+        n = child(n, p, len, create, probes);
         if (!n || !dot)
             return n;
         if (n->type != JN_OBJ) {
@@ -115,7 +192,7 @@ static jnode *walk(jtree *t, const char *path, int create)
 
 static jnode *leaf(jtree *t, const char *path)
 {
-    jnode *n = walk(t, path, 1);
+    jnode *n = walk(t->root, path, 1, &t->probes);
     assert(n->first == NULL && "jtree: replacing an object with a scalar");
     if (n->type == JN_STR)
         free(n->v.s);
@@ -147,7 +224,8 @@ void jtree_set_str(jtree *t, const char *path, const char *s)
 {
     jnode *n = leaf(t, path);
     n->type = JN_STR;
-    n->v.s = xstrndup(s, strlen(s));
+    n->v.s = strdup(s);
+    assert(n->v.s);
 }
 
 void jtree_set_bool(jtree *t, const char *path, bool v)
@@ -159,7 +237,7 @@ void jtree_set_bool(jtree *t, const char *path, bool v)
 
 void jtree_set_object(jtree *t, const char *path)
 {
-    jnode *n = walk(t, path, 1);
+    jnode *n = walk(t->root, path, 1, &t->probes);
     assert(n->type == JN_OBJ);
     (void)n;
 }
@@ -224,14 +302,15 @@ static void write_node(const jnode *n, FILE *f, int depth)
 
 int jtree_write(const jtree *t, FILE *f)
 {
-    write_node(&t->root, f, 0);
+    write_node(t->root, f, 0);
     fputc('\n', f);
     return ferror(f) ? -1 : 0;
 }
 
 int jtree_get_double(const jtree *t, const char *path, double *out)
 {
-    jnode *n = walk((jtree *)t, path, 0);
+    uint64_t probes = 0;
+    jnode *n = walk(t->root, path, 0, &probes);
     if (!n)
         return -1;
     switch (n->type) {
@@ -243,33 +322,44 @@ int jtree_get_double(const jtree *t, const char *path, double *out)
     }
 }
 
-static void walk_leaves(const jnode *n, const char *path, size_t plen,
+/* The dotted path of the leaf being visited, grown as needed. */
+typedef struct pathbuf {
+    char *s;
+    size_t cap;
+} pathbuf;
+
+static void walk_leaves(const jnode *n, pathbuf *pb, size_t plen,
                         void (*fn)(const char *, const char *, void *), void *ctx)
 {
     for (const jnode *c = n->first; c; c = c->next) {
-        size_t kl = strlen(c->key);
-        const char *p = path;
-        size_t l = plen;
-        char *np = malloc(l + kl + 2);
-        assert(np);
-        memcpy(np, p, l);
+        size_t l = plen, need = plen + c->klen + 2;
+        if (need > pb->cap) {
+            size_t cap = pb->cap ? pb->cap : 64;
+            while (cap < need)
+                cap *= 2;
+            char *s = realloc(pb->s, cap);
+            assert(s);
+            pb->s = s;
+            pb->cap = cap;
+        }
         if (l)
-            np[l++] = '.';
-        memcpy(np + l, c->key, kl + 1);
+            pb->s[l++] = '.';
+        memcpy(pb->s + l, c->key, (size_t)c->klen + 1);
         if (c->type == JN_OBJ) {
-            walk_leaves(c, np, l + kl, fn, ctx);
+            walk_leaves(c, pb, l + c->klen, fn, ctx);
         } else if (c->type == JN_STR) {
-            fn(np, c->v.s, ctx);
+            fn(pb->s, c->v.s, ctx);
         } else {
             char buf[64];
             scalar_text(c, buf, sizeof buf);
-            fn(np, buf, ctx);
+            fn(pb->s, buf, ctx);
         }
-        free(np);
     }
 }
 
 void jtree_walk(const jtree *t, void (*fn)(const char *path, const char *text, void *ctx), void *ctx)
 {
-    walk_leaves(&t->root, "", 0, fn, ctx);
+    pathbuf pb = {NULL, 0};
+    walk_leaves(t->root, &pb, 0, fn, ctx);
+    free(pb.s);
 }

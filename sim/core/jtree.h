@@ -6,6 +6,8 @@
  * output is deterministic. Setting an existing path replaces its value.
  * A path component may not be both an object and a scalar (asserted).
  * Doubles are printed with %.10g; non-finite doubles as null.
+ * Setting or finding a path costs O(its length): wide objects index their
+ * children by key.
  */
 #ifndef LPARSIM_CORE_JTREE_H
 #define LPARSIM_CORE_JTREE_H
@@ -38,6 +40,10 @@ int jtree_write(const jtree *t, FILE *f);
 /* Look a scalar up by dotted path: 0 and *out set, or -1 if absent or an
  * object. Numbers are returned as double. */
 int jtree_get_double(const jtree *t, const char *path, double *out);
+
+/* Children examined (compared with a path component) by all the set calls
+ * so far: O(components set), however wide the tree (for tests). */
+uint64_t jtree_probes(const jtree *t);
 
 /* Visit every scalar leaf in order: fn(path, text-as-printed, ctx). */
 void jtree_walk(const jtree *t, void (*fn)(const char *path, const char *text, void *ctx), void *ctx);

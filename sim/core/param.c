@@ -278,6 +278,78 @@ int param_parse_value(const param_desc *d, const char *text, void *dst,
     return sim_errf(e, "%s: not a scalar parameter", where);
 }
 
+/* ---- ranges of a filled struct ------------------------------------------ */
+
+static int check_ranges(const param_table *t, const void *obj, const char *prefix, sim_err *e)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const param_desc *d = &t->p[i];
+        const void *f = (const char *)obj + d->offset;
+        char path[256], text[64];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", d->name);
+        bool bad = false;
+        switch (d->type) {
+        case PT_UINT:
+        case PT_SIZE: {
+            uint64_t v = *(const uint64_t *)f;
+            if (d->type == PT_SIZE)
+                param_fmt_size(v, text, sizeof text);
+            else
+                snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+            bad = param_has_range(d) && (v < dbl_to_u64(d->min) || v > dbl_to_u64(d->max));
+            break;
+        }
+        case PT_INT: {
+            int64_t v = *(const int64_t *)f;
+            snprintf(text, sizeof text, "%lld", (long long)v);
+            bad = param_has_range(d) && (v < dbl_to_i64(d->min) || v > dbl_to_i64(d->max));
+            break;
+        }
+        case PT_DOUBLE: {
+            double v = *(const double *)f;
+            snprintf(text, sizeof text, "%g", v);
+            bad = !isfinite(v) || (param_has_range(d) && (v < d->min || v > d->max));
+            break;
+        }
+        case PT_ENUM: {
+            unsigned v = *(const unsigned *)f, n = 1;
+            for (const char *c = d->choices ? d->choices : ""; *c; c++)
+                n += *c == '|';
+            if (v >= n)
+                return sim_errf(e, "%s: choice %u does not exist; expected one of %s", path, v,
+                                d->choices ? d->choices : "(none)");
+            break;
+        }
+        case PT_STRUCT:
+            if (check_ranges(d->sub, f, path, e) != 0)
+                return -1;
+            break;
+        case PT_LIST: {
+            const param_list *l = f;
+            for (size_t k = 0; k < l->n; k++) {
+                char ip[300];
+                snprintf(ip, sizeof ip, "%s[%zu]", path, k);
+                if (check_ranges(d->sub, (const char *)l->items + k * d->sub->size, ip, e) != 0)
+                    return -1;
+            }
+            break;
+        }
+        case PT_BOOL:
+        case PT_STRING:
+            break;
+        }
+        if (bad)
+            return range_err(d, text, path, e);
+    }
+    return 0;
+}
+
+int param_check_ranges(const param_table *t, const void *obj, const char *prefix, sim_err *e)
+{
+    assert(t && obj);
+    return check_ranges(t, obj, prefix ? prefix : "", e);
+}
+
 /* ---- defaults and freeing --------------------------------------------- */
 
 int param_defaults(const param_table *t, void *obj, sim_err *e)

@@ -80,17 +80,31 @@ typedef struct param_list {
 #define PARAM_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Where each key of a loaded config came from, for semantic errors raised
- * after loading ("configs/x.yaml:34: lpars[1].vcpus[0].thread: ..."). */
+ * after loading ("configs/x.yaml:34: lpars[1].vcpus[0].thread: ...", or
+ * "--set lpars[1].vcpus[0].thread=3: lpars[1].vcpus[0].thread: ..." when
+ * an override gave it). Recording and looking up are O(1) on average. */
 typedef struct cfg_src cfg_src;
 
 cfg_src *cfg_src_create(const char *file);
 void cfg_src_destroy(cfg_src *s);
 /* Record that `path` (canonical form "a.b[2].c") was set at `line`. */
 void cfg_src_note(cfg_src *s, const char *path, int line);
-/* Line of `path`, or of its closest recorded ancestor; 0 if unknown. */
+/* Record that `path` was set by the override "KEY=VALUE" `assignment`
+ * (replacing any file line; cfg_set_src does this), and so were those of
+ * its ancestors ("dram" of "dram.tREFI") that have no origin yet. */
+void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment);
+/* Line of `path`, or of its closest recorded ancestor; 0 if unknown or if
+ * that key came from an override. */
 int cfg_src_line(const cfg_src *s, const char *path);
 const char *cfg_src_file(const cfg_src *s);
-/* Convenience: sim_errf(e, "%s:%d: %s: <fmt>", file, line(path), path, ...). */
+/* Where `path` (or its closest recorded ancestor) came from, into buf:
+ * "FILE:LINE", "--set KEY=VALUE", or "FILE" when unknown ("" for a NULL
+ * s). Returns buf. */
+const char *cfg_src_where(const cfg_src *s, const char *path, char *buf, size_t cap);
+/* Path comparisons made while recording so far (to test that recording
+ * stays linear). */
+size_t cfg_src_compares(const cfg_src *s);
+/* Convenience: sim_errf(e, "%s: %s: <fmt>", where(path), path, ...). */
 int cfg_errf(sim_err *e, const cfg_src *s, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -120,6 +134,17 @@ int cfg_load_yaml_string(const param_table *t, void *obj, const char *name,
  * there are 2). Messages start "--set <assignment>: ". On error obj is
  * unchanged (an element appended by this call is removed again). */
 int cfg_set(const param_table *t, void *obj, const char *assignment, sim_err *e);
+/* Same, and on success records in src (may be NULL) that the key, and any
+ * list element the call appended, came from this override. */
+int cfg_set_src(const param_table *t, void *obj, const char *assignment, cfg_src *src,
+                sim_err *e);
+
+/* Check that every number of obj (recursively, list elements included) lies
+ * in its declared range and every enum is one of its choices: the same rule
+ * the loader applies, for structs filled by code. Messages name the key as
+ * "PREFIX.KEY" ("dram.CL: value 0 out of range; expected an integer in
+ * [1, 1000000]"). Returns 0 or -1. */
+int param_check_ranges(const param_table *t, const void *obj, const char *prefix, sim_err *e);
 
 /* Parse one scalar value for descriptor d into field storage `dst`.
  * `where` prefixes error messages. */

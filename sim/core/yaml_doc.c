@@ -70,6 +70,34 @@ static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t l
         snprintf(s->first, sizeof s->first, "%.*s", (int)len, buf);
 }
 
+/* An error libfyaml printed instead of collecting (0.7 does so for an
+ * unsupported %YAML version), "<  3: 0>: [ERR]: text\n", as
+ * "NAME:LINE: YAML syntax error: text" (no line if it gave none). */
+static void printed_error(const char *name, const char *out, sim_err *e)
+{
+    int line = 0, col = 0, n = 0;
+    const char *msg = out;
+    if (sscanf(out, " < %d : %d >%n", &line, &col, &n) == 2 && n > 0) {
+        msg = out + n;
+        msg += strspn(msg, ": ");
+    } else {
+        line = 0;
+    }
+    if (!strncmp(msg, "[ERR]", 5))
+        msg += 5 + strspn(msg + 5, ": ");
+    char text[256];
+    snprintf(text, sizeof text, "%s", msg[0] ? msg : "unknown");
+    text[strcspn(text, "\r\n")] = '\0';
+    char ver[32];
+    if (sscanf(text, "unsupport version number %31s", ver) == 1)
+        snprintf(text, sizeof text, "unsupported %%YAML version %s; expected %%YAML 1.1 or 1.2 "
+                 "(or no directive)", ver);
+    if (line > 0)
+        sim_errf(e, "%s:%d: YAML syntax error: %s", name, line, text);
+    else
+        sim_errf(e, "%s: YAML syntax error: %s", name, text);
+}
+
 void yaml_doc_free(yaml_doc *d)
 {
     if (!d)
@@ -124,6 +152,7 @@ yaml_doc *yaml_doc_parse(const char *name, const char *text, bool allow_duplicat
     dc.output_fn = diag_out;
     dc.user = &sink;
     dc.colorize = false;
+    dc.show_position = true; /* for the errors printed, not collected */
     if (d)
         d->diag = fy_diag_create(&dc);
     if (d && d->diag) {
@@ -147,7 +176,7 @@ yaml_doc *yaml_doc_parse(const char *name, const char *text, bool allow_duplicat
         if (de)
             sim_errf(e, "%s:%d: YAML syntax error: %s", name, de->line, de->msg);
         else
-            sim_errf(e, "%s: YAML syntax error: %s", name, sink.first[0] ? sink.first : "unknown");
+            printed_error(name, sink.first, e);
         failed = 1;
     } else if (doc2) {
         sim_errf(e, "%s:%d: a second YAML document; expected one document per file", name,

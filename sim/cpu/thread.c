@@ -134,9 +134,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     if (t->op_tlb_miss == OP_INVALID)
         return sim_errf(e, "op type tlb.miss: already declared with other parts, or out of "
                            "host memory");
-    t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf);
-    if (!t->buf)
-        return sim_errf(e, "out of host memory");
+    /* the trace buffer is allocated by the first refill */
     return 0;
 }
 
@@ -339,6 +337,9 @@ static inline void stall(cpu_thread *t, uint64_t lat)
 
 static int refill(cpu_thread *t, sim_err *e)
 {
+    /* only threads that replay a trace need a buffer */
+    if (!t->buf && !(t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf)))
+        return sim_errf(e, "out of host memory");
     for (;;) {
         long n = tr_read(t->b.trace, t->buf, CPU_TRACE_BUF, e);
         if (n < 0)

@@ -46,18 +46,19 @@ static int cfg_error(sim_err *e, const cfg_src *src, const char *path, const cha
 }
 
 /* Locate a component's own validation message ("dram.address_mapping: ...")
- * in the config file: prefix the line of the key it starts with, or of
- * `section` when that key was not given. */
+ * in the config: prefix where the key it starts with came from ("FILE:LINE"
+ * or "--set KEY=VALUE"), or where `section` did when the message names no
+ * key of it. */
 static int src_prefix(sim_err *e, const cfg_src *src, const char *section)
 {
     if (!src)
         return -1;
-    char key[128];
+    char key[128], where[SIM_ERR_MAX / 2];
     size_t k = strcspn(e->msg, ": ");
     snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e->msg);
-    int line = strncmp(key, section, strlen(section)) ? cfg_src_line(src, section)
-                                                     : cfg_src_line(src, key);
-    return sim_err_prefix(e, "%s:%d", cfg_src_file(src), line);
+    size_t sl = strlen(section);
+    bool own = !strncmp(key, section, sl) && (key[sl] == '\0' || key[sl] == '.');
+    return sim_err_prefix(e, "%s", cfg_src_where(src, own ? key : section, where, sizeof where));
 }
 
 /* Fill memory.modules automatically when the config lists none. */
@@ -271,10 +272,22 @@ static int check_unused(const machine_config *c, const cfg_src *src, sim_err *e)
     return cfg_error(e, src, key, msg);
 }
 
+/* The TLB and cache geometry, checked before anything is built so that a
+ * bad value is located like any other (FILE:LINE or --set). */
+static int check_parts(const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    if (tlb_config_check(&c->tlb, e) != 0)
+        return src_prefix(e, src, "tlb");
+    if (memhier_config_check(&c->cache, e) != 0)
+        return src_prefix(e, src, "cache");
+    return 0;
+}
+
 machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     sim_err_clear(e);
-    if (check_lpars(c, src, e) != 0 || check_unused(c, src, e) != 0)
+    if (check_lpars(c, src, e) != 0 || check_unused(c, src, e) != 0 ||
+        check_parts(c, src, e) != 0)
         return NULL;
     machine *m = calloc(1, sizeof *m);
     if (!m) {
@@ -291,29 +304,11 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
         sim_errf(e, "out of host memory");
         goto fail;
     }
-    /* size the hypervisor and the memory before building anything: the
-     * configured LPARs, then the drivers' */
-    unsigned nconf = (unsigned)c->lpars.n;
-    unsigned ndrv = hyp_drivers_lpars(&c->drivers, NULL, NULL, 0);
-    unsigned n = nconf + ndrv;
-    uint64_t *mem = calloc(n + 1, sizeof *mem), *hsz = calloc(n + 1, sizeof *hsz);
-    uint64_t lpar_total = c->hypervisor.spare_lmbs * c->hypervisor.lmb_size;
-    if (mem && hsz)
-        hyp_drivers_lpars(&c->drivers, mem + nconf, hsz + nconf, ndrv);
-    for (unsigned i = 0; mem && hsz && i < n; i++) {
-        const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
-        if (i < nconf) {
-            mem[i] = lc->memory;
-            hsz[i] = lc->hpt_size;
-        }
-        lpar_total += mem[i];
-    }
-    uint64_t hyp_bytes = c->hypervisor.memory;
-    if (mem && hsz && !hyp_bytes)
-        hyp_bytes = hyp_memory_needed(&c->hypervisor, n, mem, hsz);
-    free(mem);
-    free(hsz);
-    if (build_memory(m, c, hyp_bytes + lpar_total, src, e) != 0 || build_cpus(m, c, e) != 0)
+    /* size the hypervisor and the memory before building anything */
+    unsigned n = (unsigned)c->lpars.n + hyp_drivers_lpars(&c->drivers, NULL, NULL, 0);
+    uint64_t hyp_bytes = 0, need = 0;
+    if (machine_size_memory(c, src, &hyp_bytes, &need, e) != 0 ||
+        build_memory(m, c, need, src, e) != 0 || build_cpus(m, c, e) != 0)
         goto fail;
     m->fabric = tlbie_fabric_create(&c->tlb, n ? n : 1, e);
     if (!m->fabric)
@@ -322,16 +317,14 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     hyp_env env = {m->mm, m->pm, m->tlbs, m->ports, m->nthreads, m->fabric, m->ops, m->stats};
     m->hyp = hyp_create(&c->hypervisor, &env, hyp_bytes, e);
     if (!m->hyp) {
-        if (src)
-            sim_err_prefix(e, "%s:%d", cfg_src_file(src), cfg_src_line(src, "hypervisor"));
+        src_prefix(e, src, "hypervisor");
         goto fail;
     }
     if (build_lpars(m, c, src, e) != 0)
         goto fail;
     m->drivers = hyp_drivers_create(m->hyp, &c->drivers, c->machine.seed, e);
     if (!m->drivers) {
-        if (src)
-            src_prefix(e, src, "drivers");
+        src_prefix(e, src, "drivers");
         goto fail;
     }
     /* SMT threads of a core share its issue slots */

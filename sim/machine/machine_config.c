@@ -107,7 +107,7 @@ int machine_config_load(machine_config *c, const char *path, const char *const *
     if (cfg_load_yaml(&machine_config_table, c, path, src, e) != 0)
         return -1;
     for (unsigned i = 0; i < nsets; i++)
-        if (cfg_set(&machine_config_table, c, sets[i], e) != 0)
+        if (cfg_set_src(&machine_config_table, c, sets[i], src, e) != 0)
             return -1;
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;

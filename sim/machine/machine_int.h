@@ -44,4 +44,10 @@ struct machine {
     hyp_drivers *drivers;        /* the enabled workload drivers (may be empty) */
 };
 
+/* machine_memory.c: the hypervisor bytes to reserve and the memory the
+ * hypervisor, the LPARs and the spare LMBs need in all. 0, or -1 with an
+ * error at the key that asks for the most when no memory can hold that. */
+int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *hyp_bytes,
+                        uint64_t *need, sim_err *e);
+
 #endif

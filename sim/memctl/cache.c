@@ -48,30 +48,34 @@ const stat_table cache_stat_table = {"cache", cache_s, PARAM_COUNT(cache_s)};
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
-cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char *name,
-                    sim_err *e)
+int cache_level_check(const cache_level_config *cf, uint64_t line_size, const char *name,
+                      sim_err *e)
 {
-    if (!pow2(line_size) || line_size < 8) {
-        sim_errf(e, "%s: line size %llu is not a power of two >= 8; expected e.g. 128",
-                 name, (unsigned long long)line_size);
-        return NULL;
-    }
-    if (cf->ways == 0 || cf->ways > 1024) {
-        sim_errf(e, "%s.ways: %llu; expected 1 to 1024", name,
-                 (unsigned long long)cf->ways);
-        return NULL;
-    }
+    if (!pow2(line_size) || line_size < 8)
+        return sim_errf(e, "%s: line size %llu is not a power of two >= 8; expected e.g. 128",
+                        name, (unsigned long long)line_size);
+    if (cf->ways == 0 || cf->ways > 1024)
+        return sim_errf(e, "%s.ways: %llu; expected 1 to 1024", name,
+                        (unsigned long long)cf->ways);
     uint64_t per_set = cf->ways * line_size;
     if (cf->size == 0 || cf->size % per_set || !pow2(cf->size / per_set)) {
         uint64_t n = cf->size / per_set, p = 1;
         while (p * 2 <= n)
             p *= 2;
-        sim_errf(e, "%s.size: %llu bytes is not ways (%llu) x line size (%llu) x a "
-                    "power-of-two number of sets; expected e.g. %llu",
-                 name, (unsigned long long)cf->size, (unsigned long long)cf->ways,
-                 (unsigned long long)line_size, (unsigned long long)(per_set * p));
-        return NULL;
+        return sim_errf(e, "%s.size: %llu bytes is not ways (%llu) x line size (%llu) x a "
+                           "power-of-two number of sets; expected e.g. %llu",
+                        name, (unsigned long long)cf->size, (unsigned long long)cf->ways,
+                        (unsigned long long)line_size, (unsigned long long)(per_set * p));
     }
+    return 0;
+}
+
+cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char *name,
+                    sim_err *e)
+{
+    if (cache_level_check(cf, line_size, name, e) != 0)
+        return NULL;
+    uint64_t per_set = cf->ways * line_size;
     uint64_t sets = cf->size / per_set;
     cache *c = calloc(1, sizeof *c);
     if (c)

@@ -42,9 +42,13 @@ extern const stat_table cache_stat_table; /* hits, misses, writebacks, invalidat
 
 typedef struct cache cache;
 
-/* line_size must be a power of two (bytes). `name` is the config key path
- * ("cache.l1d") used in error messages. Errors: size not a multiple of
- * ways * line_size, set count not a power of two, ways 0. */
+/* Check one level's geometry without building it: line_size a power of
+ * two >= 8, ways 1..1024, size = ways x line_size x a power-of-two number
+ * of sets. `name` is the config key path ("cache.l1d") that messages start
+ * with ("cache.l1d.size: ..."). 0 or -1. */
+int cache_level_check(const cache_level_config *c, uint64_t line_size, const char *name,
+                      sim_err *e);
+/* A cache of that geometry (cache_level_check), or NULL with e set. */
 cache *cache_create(const cache_level_config *c, uint64_t line_size,
                     const char *name, sim_err *e);
 void cache_destroy(cache *c);

@@ -57,8 +57,11 @@ typedef struct dram_config {
 
 extern const param_table dram_param_table;
 
-/* Semantic checks beyond the declared ranges (address mapping string,
- * powers of two, _L >= _S timings, refresh feasibility). 0 or -1. */
+/* The declared ranges (param_check_ranges, for configs filled by code),
+ * then the checks a range cannot express: the address mapping string,
+ * powers of two, _L >= _S timings, refresh feasibility, address bits.
+ * Every declared minimum and maximum passes when the other keys allow it
+ * (tests/unit/check_param_tables.c). 0 or -1. */
 int dram_config_validate(const dram_config *c, sim_err *e);
 
 /* Capacity in bytes and request (burst) size in bytes of a valid config. */

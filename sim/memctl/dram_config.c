@@ -15,6 +15,7 @@
 #define U(name, unit, def, lo, hi, desc) \
     {#name, PT_UINT, unit, def, lo, hi, NULL, desc, offsetof(dram_config, name), NULL}
 #define T(name, def, desc) U(name, "cycles", def, 0, 1e6, desc)
+#define T1(name, def, desc) U(name, "cycles", def, 1, 1e6, desc)
 
 static const param_desc dram_p[] = {
     U(channels, "", "1", 1, 64, "Independent channels, each with its own controller and queues."),
@@ -28,10 +29,10 @@ static const param_desc dram_p[] = {
     U(BL, "beats", "8", 2, 64, "Burst length; a request moves bus_width/8 * BL bytes."),
     U(tCK, "ps", "830", 100, 1e7, "Command clock period (DRAMsim3's ini rounds DDR4-2400's 833 ps to 0.83 ns)."),
     T(AL, "0", "Additive latency (posted CAS)."),
-    T(CL, "17", "CAS (read) latency."),
+    T1(CL, "17", "CAS (read) latency."),
     T(CWL, "12", "CAS write latency."),
-    T(tRCD, "17", "Activate to read/write."),
-    T(tRP, "17", "Precharge period."),
+    T1(tRCD, "17", "Activate to read/write."),
+    T1(tRP, "17", "Precharge period."),
     T(tRAS, "39", "Activate to precharge."),
     T(tRFC, "420", "Refresh to activate (rank blocked)."),
     U(tREFI, "cycles", "9360", 1, 1e9, "Refresh interval per rank."),
@@ -140,6 +141,10 @@ bad:
 
 int dram_config_validate(const dram_config *c, sim_err *e)
 {
+    /* the declared ranges are the only per-key limits (a config built by
+     * code has not been through the loader) */
+    if (param_check_ranges(&dram_param_table, c, "dram", e) != 0)
+        return -1;
     const struct { const char *n; uint64_t v; } p2[] = {
         {"channels", c->channels}, {"ranks", c->ranks}, {"bankgroups", c->bankgroups},
         {"banks_per_group", c->banks_per_group}, {"rows", c->rows}, {"columns", c->columns},
@@ -154,17 +159,28 @@ int dram_config_validate(const dram_config *c, sim_err *e)
     if (c->bus_width < c->device_width)
         return sim_errf(e, "dram.bus_width: %llu bits is narrower than device_width %llu",
                         (unsigned long long)c->bus_width, (unsigned long long)c->device_width);
-    if (c->tCCD_L < c->tCCD_S || c->tWTR_L < c->tWTR_S || c->tRRD_L < c->tRRD_S)
-        return sim_errf(e, "dram: same-bank-group timings must not be shorter than "
-                        "different-group ones; expected tCCD_L >= tCCD_S, tWTR_L >= tWTR_S, "
-                        "tRRD_L >= tRRD_S");
-    if (c->refresh == DRAM_REFRESH_STAGGERED &&
-        (c->tREFI / c->ranks == 0 || (c->tREFI / c->ranks) * c->ranks <= c->tRFC))
-        return sim_errf(e, "dram.tREFI: %llu cycles cannot fit a %llu-cycle refresh per rank; "
-                        "expected tREFI > tRFC (and tREFI >= ranks)",
-                        (unsigned long long)c->tREFI, (unsigned long long)c->tRFC);
-    if (c->CL + c->AL == 0 || c->tRCD == 0 || c->tRP == 0)
-        return sim_errf(e, "dram: CL, tRCD and tRP must be at least 1 cycle");
+    const struct { const char *l, *s; uint64_t lv, sv; } ls[] = {
+        {"tCCD_L", "tCCD_S", c->tCCD_L, c->tCCD_S},
+        {"tWTR_L", "tWTR_S", c->tWTR_L, c->tWTR_S},
+        {"tRRD_L", "tRRD_S", c->tRRD_L, c->tRRD_S}};
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++)
+        if (ls[i].lv < ls[i].sv)
+            return sim_errf(e, "dram.%s: %llu is shorter than %s %llu; expected a "
+                            "same-bank-group timing >= its different-group one (%s >= %s)",
+                            ls[i].l, (unsigned long long)ls[i].lv, ls[i].s,
+                            (unsigned long long)ls[i].sv, ls[i].l, ls[i].s);
+    /* staggered refresh: one rank every floor(tREFI / ranks) cycles, so each
+     * rank refreshes every floor(tREFI / ranks) x ranks cycles, and that
+     * period must exceed the tRFC the rank is blocked for */
+    uint64_t period = c->tREFI / c->ranks * c->ranks;
+    if (c->refresh == DRAM_REFRESH_STAGGERED && period <= c->tRFC)
+        return sim_errf(e, "dram.tREFI: %llu with %llu rank%s refreshes each rank every %llu "
+                        "cycles, which does not exceed tRFC %llu; expected floor(tREFI / ranks) "
+                        "x ranks > tRFC, i.e. tREFI >= %llu (or refresh: none)",
+                        (unsigned long long)c->tREFI, (unsigned long long)c->ranks,
+                        c->ranks == 1 ? "" : "s", (unsigned long long)period,
+                        (unsigned long long)c->tRFC,
+                        (unsigned long long)((c->tRFC / c->ranks + 1) * c->ranks));
     dram_map m;
     if (dram_map_parse(c, &m, e) != 0)
         return -1;

@@ -87,20 +87,33 @@ static int mh_check_latency(const char *name, uint64_t lat, const char *above_na
                     name, (unsigned long long)lat, above_name, (unsigned long long)above);
 }
 
+int memhier_config_check(const cache_config *c, sim_err *e)
+{
+    if (param_check_ranges(&cache_params, c, "cache", e) != 0)
+        return -1;
+    uint64_t ls = c->line_size;
+    if (ls & (ls - 1))
+        return sim_errf(e, "cache.line_size: %llu is not a power of two; expected e.g. 128",
+                        (unsigned long long)ls);
+    if (mh_check_latency("l2", c->l2.latency, "l1d", c->l1d.latency, e) ||
+        mh_check_latency("l2", c->l2.latency, "l1i", c->l1i.latency, e) ||
+        mh_check_latency("l3", c->l3.latency, "l2", c->l2.latency, e))
+        return -1;
+    if (cache_level_check(&c->l1i, ls, "cache.l1i", e) != 0 ||
+        cache_level_check(&c->l1d, ls, "cache.l1d", e) != 0 ||
+        cache_level_check(&c->l2, ls, "cache.l2", e) != 0 ||
+        cache_level_check(&c->l3, ls, "cache.l3", e) != 0)
+        return -1;
+    return 0;
+}
+
 memhier *memhier_create(const cache_config *c, unsigned modules,
                         unsigned cores_per_module, memhier_below below, sim_err *e)
 {
     assert(modules >= 1 && cores_per_module >= 1 && below.access);
+    if (memhier_config_check(c, e) != 0)
+        return NULL;
     uint64_t ls = c->line_size;
-    if (ls < 16 || (ls & (ls - 1))) {
-        sim_errf(e, "cache.line_size: %llu is not a power of two >= 16; expected e.g. 128",
-                 (unsigned long long)ls);
-        return NULL;
-    }
-    if (mh_check_latency("l2", c->l2.latency, "l1d", c->l1d.latency, e) ||
-        mh_check_latency("l2", c->l2.latency, "l1i", c->l1i.latency, e) ||
-        mh_check_latency("l3", c->l3.latency, "l2", c->l2.latency, e))
-        return NULL;
     memhier *h = calloc(1, sizeof *h);
     if (!h) {
         sim_errf(e, "cache: out of host memory");

@@ -50,8 +50,15 @@ typedef struct memhier_below {
 
 typedef struct memhier memhier;
 
-/* modules >= 1, cores_per_module >= 1. Errors name the key path
- * ("cache.l2.size: ..."); the caller prefixes file:line. */
+/* Check a config without building anything: the declared ranges, a
+ * power-of-two line size, latencies that do not decrease with depth and
+ * every level's geometry (cache_level_check). Errors name the key path
+ * ("cache.l2.size: ..."); the caller prefixes where it came from. 0 or -1. */
+int memhier_config_check(const cache_config *c, sim_err *e);
+
+/* modules >= 1, cores_per_module >= 1; c must pass memhier_config_check
+ * (checked again here). Errors name the key path; the caller prefixes
+ * file:line. */
 memhier *memhier_create(const cache_config *c, unsigned modules,
                         unsigned cores_per_module, memhier_below below, sim_err *e);
 void memhier_destroy(memhier *h);

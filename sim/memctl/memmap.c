@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MM_MAX_BYTES (1ull << 50) /* 1 PiB: per module and per PMB */
+#define MM_MAX_BYTES MEMMAP_MAX_MODULE_BYTES /* per module and per PMB */
 #define MM_MAX_PMBS (1ull << 26)  /* host arrays stay below 512 MiB */
 
 static const param_desc module_p[] = {
@@ -85,13 +85,16 @@ static int mm_validate(const memory_config *c, uint64_t *total, sim_err *e)
     uint64_t t = 0;
     for (size_t i = 0; i < c->modules.n; i++) {
         uint64_t s = m[i].size;
-        if (s == 0 || s % MEMMAP_MAX_PAGE || s > MM_MAX_BYTES)
+        if (s == 0 || s > MM_MAX_BYTES)
+            return sim_errf(e, "memory.modules[%zu].size: %s; expected a multiple of 16M "
+                               "between 16M and 1P", i, memmap_fmt_size(s, a, sizeof a));
+        if (s % MEMMAP_MAX_PAGE)
             return sim_errf(e, "memory.modules[%zu].size: %s is not a multiple of "
                                "16M (the largest page size); expected a multiple "
                                "of 16M between 16M and 1P",
                             i, memmap_fmt_size(s, a, sizeof a));
         t += s;
-        if (t > (1ull << 62))
+        if (t > MEMMAP_MAX_TOTAL_BYTES)
             return sim_errf(e, "memory.modules: total memory exceeds 4E; expected "
                                "at most 4E in all modules");
     }
@@ -113,8 +116,16 @@ static int mm_validate(const memory_config *c, uint64_t *total, sim_err *e)
         return sim_errf(e, "memory.pmb_size: %s gives %" PRIu64 " PMBs; expected at "
                            "most %llu PMBs (use a larger pmb_size)",
                         memmap_fmt_size(p, a, sizeof a), t / p, MM_MAX_PMBS);
+    if (param_check_ranges(&memory_params, c, "memory", e) != 0)
+        return -1; /* what the specific checks above left: the declared ranges */
     *total = t;
     return 0;
+}
+
+int memmap_config_check(const memory_config *c, sim_err *e)
+{
+    uint64_t total;
+    return mm_validate(c, &total, e);
 }
 
 memmap *memmap_create(const memory_config *c, sim_err *e)

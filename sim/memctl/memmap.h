@@ -29,6 +29,9 @@ extern "C" {
 #define MEMMAP_PAGE_64K (64ull << 10)
 #define MEMMAP_PAGE_16M (16ull << 20)
 #define MEMMAP_MAX_PAGE MEMMAP_PAGE_16M
+/* Largest memory module (and PMB), and largest total of all modules. */
+#define MEMMAP_MAX_MODULE_BYTES (1ull << 50) /* 1P */
+#define MEMMAP_MAX_TOTAL_BYTES (1ull << 62)  /* 4E */
 
 typedef struct memory_module_config {
     uint64_t size; /* bytes */
@@ -44,8 +47,12 @@ extern const param_table memory_params;        /* "memory" */
 
 typedef struct memmap memmap;
 
-/* Validates c; on error returns NULL with e = "memory.<key>: what; expected
- * ..." (the caller prefixes file:line). NULL with "out of memory" likewise. */
+/* Check c without building anything (the declared ranges, sizes, PMB
+ * tiling); e = "memory.<key>: what; expected ...". 0 or -1. */
+int memmap_config_check(const memory_config *c, sim_err *e);
+
+/* Validates c (memmap_config_check); on error returns NULL with e set (the
+ * caller prefixes file:line). NULL with "out of memory" likewise. */
 memmap *memmap_create(const memory_config *c, sim_err *e);
 void memmap_destroy(memmap *m);
 

@@ -4,6 +4,9 @@
  * invalidation, stats. Entries of a set are contiguous; set = vpn & mask.
  * Tag compare: (e->vpn ^ vpn) | (e->ctx ^ ctx) == 0, where ctx folds lpid,
  * page size and the valid bit, so an invalid entry (ctx 0) never matches.
+ * The entry array is allocated by the first insert: the TLBs of threads
+ * that never run cost no host memory (a 32768-thread machine would need
+ * 1 GiB of them).
  */
 #include "tlb/tlb.h"
 
@@ -94,29 +97,33 @@ static inline uint32_t tlb_ctx(uint32_t lpid, unsigned psize)
     return lpid << 3 | psize << 1 | 1u;
 }
 
-tlb *tlb_create(const tlb_config *cfg, sim_err *e)
+int tlb_config_check(const tlb_config *cfg, sim_err *e)
 {
     assert(cfg);
-    if (cfg->entries == 0 || cfg->ways == 0 || cfg->entries % cfg->ways) {
-        sim_errf(e, "tlb: entries %" PRIu64 " is not a multiple of ways %" PRIu64
-                 "; expected entries = sets x ways", cfg->entries, cfg->ways);
+    if (param_check_ranges(&tlb_param_table, cfg, "tlb", e) != 0)
+        return -1;
+    if (cfg->entries % cfg->ways)
+        return sim_errf(e, "tlb.entries: %" PRIu64 " is not a multiple of tlb.ways %" PRIu64
+                        "; expected entries = ways x a power-of-two number of sets",
+                        cfg->entries, cfg->ways);
+    uint64_t sets = cfg->entries / cfg->ways, p = 1;
+    while (p * 2 <= sets)
+        p *= 2;
+    if (sets != p)
+        return sim_errf(e, "tlb.entries: %" PRIu64 " entries / %" PRIu64 " ways = %" PRIu64
+                        " sets; expected a number of sets that is a power of two, e.g. "
+                        "entries %" PRIu64, cfg->entries, cfg->ways, sets, p * cfg->ways);
+    return 0;
+}
+
+tlb *tlb_create(const tlb_config *cfg, sim_err *e)
+{
+    if (tlb_config_check(cfg, e) != 0)
         return NULL;
-    }
     uint64_t sets = cfg->entries / cfg->ways;
-    if (sets & (sets - 1)) {
-        sim_errf(e, "tlb: entries/ways = %" PRIu64 " sets; expected a power of two", sets);
-        return NULL;
-    }
-    if (cfg->replacement > TLB_REPL_FIFO) {
-        sim_errf(e, "tlb: replacement %u; expected lru or fifo", cfg->replacement);
-        return NULL;
-    }
     tlb *t = calloc(1, sizeof *t);
-    if (t)
-        t->e = calloc(cfg->entries, sizeof *t->e);
-    if (!t || !t->e) {
-        free(t);
-        sim_errf(e, "tlb: out of memory for %" PRIu64 " entries", cfg->entries);
+    if (!t) {
+        sim_errf(e, "tlb: out of host memory");
         return NULL;
     }
     t->sets = sets;
@@ -146,6 +153,8 @@ static inline tlb_entry *tlb_set(const tlb *t, uint64_t vpn)
 
 static inline tlb_entry *tlb_find(const tlb *t, uint64_t vpn, uint32_t ctx)
 {
+    if (!t->e)
+        return NULL; /* never held a translation */
     tlb_entry *s = tlb_set(t, vpn);
     for (unsigned w = 0; w < t->ways; w++)
         if (((s[w].vpn ^ vpn) | (uint64_t)(s[w].ctx ^ ctx)) == 0)
@@ -186,6 +195,8 @@ bool tlb_insert(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize, uint64_t rp
     bool evicted = false;
     t->st.inserts++;
     tlb_entry *x = tlb_find(t, vpn, ctx);
+    if (!x && !t->e && !(t->e = calloc(t->sets * t->ways, sizeof *t->e)))
+        return false; /* out of host memory: not cached, a later lookup misses */
     if (!x) {
         tlb_entry *s = tlb_set(t, vpn);
         for (unsigned w = 0; w < t->ways && !x; w++)
@@ -224,7 +235,7 @@ bool tlb_inval_va(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize)
 uint64_t tlb_inval_lpid(tlb *t, uint32_t lpid)
 {
     assert(lpid <= TLB_MAX_LPID);
-    uint64_t n = 0, total = t->sets * t->ways;
+    uint64_t n = 0, total = t->e ? t->sets * t->ways : 0;
     for (uint64_t i = 0; i < total; i++)
         if (t->e[i].ctx && (t->e[i].ctx >> 3) == lpid) {
             t->e[i].ctx = 0;
@@ -238,7 +249,7 @@ uint64_t tlb_inval_lpid(tlb *t, uint32_t lpid)
 
 uint64_t tlb_flush(tlb *t)
 {
-    uint64_t n = 0, total = t->sets * t->ways;
+    uint64_t n = 0, total = t->e ? t->sets * t->ways : 0;
     for (uint64_t i = 0; i < total; i++) {
         n += t->e[i].ctx != 0;
         t->e[i].ctx = 0;
@@ -251,6 +262,6 @@ uint64_t tlb_flush(tlb *t)
 
 const tlb_entry *tlb_entries(const tlb *t, size_t *n)
 {
-    *n = (size_t)(t->sets * t->ways);
+    *n = t->e ? (size_t)(t->sets * t->ways) : 0;
     return t->e;
 }

@@ -78,14 +78,19 @@ extern const stat_table tlb_stat_table; /* base: const tlb_stats * */
 
 typedef struct tlb tlb;
 
-/* Returns NULL with e set if the geometry is invalid (entries not a
- * multiple of ways, or entries/ways not a power of two). cfg is copied. */
+/* Check a config without building anything: the declared ranges, entries a
+ * multiple of ways, entries/ways a power of two. Errors name the key
+ * ("tlb.entries: ..."); the caller prefixes where it came from. 0 or -1. */
+int tlb_config_check(const tlb_config *cfg, sim_err *e);
+/* Returns NULL with e set if tlb_config_check refuses cfg (or out of host
+ * memory). cfg is copied. */
 tlb *tlb_create(const tlb_config *cfg, sim_err *e);
 void tlb_destroy(tlb *t);
 const tlb_config *tlb_get_config(const tlb *t);
 const tlb_stats *tlb_get_stats(const tlb *t);
 uint64_t tlb_sets(const tlb *t);
-/* All entries (sets x ways, invalid ones have ctx 0), for checkers. */
+/* All entries (sets x ways, invalid ones have ctx 0), for checkers; none
+ * (*n = 0, NULL) until the first insert allocates them. */
 const tlb_entry *tlb_entries(const tlb *t, size_t *n);
 
 /* The lookup of an access that needs the protection bits `need` (e.g.

@@ -64,6 +64,17 @@ static void fails(int status, const char *const *argv, const char *const *needle
     tu_run_free(&r);
 }
 
+/* Run argv: it must fail (any status) with a message lacking `what`. */
+static void lacks(const char *const *argv, const char *what)
+{
+    char cmd[1024];
+    cmdline(argv, cmd, sizeof cmd);
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status != 0, "%s: exit 0", cmd);
+    ck_assert_msg(strstr(r.err, what) == NULL, "%s: message has '%s': %s", cmd, what, r.err);
+    tu_run_free(&r);
+}
+
 /* Write text (printf format) to the scratch file `name`; its path in out. */
 static const char *wfile(char out[PATHMAX], const char *name, const char *fmt, ...)
 {
@@ -305,6 +316,12 @@ START_TEST(run_yaml_syntax)
     snprintf(p, sizeof p, "%s", tu_tmp("dir.yaml"));
     wbytes(p, dir, sizeof dir - 1);
     fails(1, ARGV("run", p), NEED("dir.yaml:1:", "invalid UTF-8 (byte 0xDB)"));
+    /* D18: libfyaml prints (does not collect) this one: it used to come out
+     * raw, "[ERR]: unsupport version number 9.9", without a line */
+    wfile(p, "ver.yaml", "# a comment\n%%YAML 9.9\n---\nmachine: {modules: 2}\n");
+    fails(1, ARGV("run", p),
+          NEED("ver.yaml:2: YAML syntax error: unsupported %YAML version 9.9; expected"));
+    lacks(ARGV("run", p), "[ERR]");
 }
 END_TEST
 
@@ -426,6 +443,86 @@ START_TEST(run_bad_lpar_list)
                                  "      - {thread: 0}\n");
     fails(1, ARGV("run", p),
           NEED("notrace.yaml:7:", "lpars[0].vcpus[0].trace", "missing", "expected"));
+}
+END_TEST
+
+/* D7: TLB and cache geometry errors are located like any other */
+START_TEST(run_bad_geometry)
+{
+    char p[PATHMAX];
+    wfile(p, "tlbg.yaml", HDR "tlb: {entries: 1000}\nlpars:\n  - {name: a, memory: 16M}\n");
+    fails(1, ARGV("run", p),
+          NEED("tlbg.yaml:3: tlb.entries: 1000 entries / 4 ways = 250 sets; expected"));
+    wfile(p, "cacheg.yaml", HDR "cache:\n  l1d: {size: 3K}\nlpars:\n  - {name: a, memory: 16M}\n");
+    fails(1, ARGV("run", p),
+          NEED("cacheg.yaml:4: cache.l1d.size: 3072 bytes", "expected e.g. 2048"));
+    fails(1, ARGV("run", p, "--set", "cache.l1d.size=4K", "--set", "cache.l2.latency=2"),
+          NEED("--set cache.l2.latency=2: cache.l2.latency: 2 is below cache.l1d.latency 3"));
+    fails(1, ARGV("run", p, "--set", "cache.l1d.size=32K", "--set", "tlb.entries=24"),
+          NEED("--set tlb.entries=24: tlb.entries: 24 entries / 4 ways = 6 sets"));
+}
+END_TEST
+
+/* D8: a value given by --set is blamed on that --set, not on the config
+ * file (nor on line 0, nor on an unrelated line) */
+START_TEST(run_set_located)
+{
+    char p[PATHMAX];
+    const char *tr = tu_src("traces/gzip-head.trc");
+    wfile(p, "setl.yaml", HDR "lpars:\n  - name: a\n    memory: 64M\n    vcpus:\n"
+                              "      - {thread: 0, trace: %s}\n", tr);
+    fails(1, ARGV("run", p, "--set", "dram.tREFI=1"),
+          NEED("lparsim: --set dram.tREFI=1: dram.tREFI: 1 with 2 ranks"));
+    lacks(ARGV("run", p, "--set", "dram.tREFI=1"), "setl.yaml");
+    fails(1, ARGV("run", p, "--set", "lpars[0].vcpus[1].thread=0"),
+          NEED("lparsim: --set lpars[0].vcpus[1].thread=0: lpars[0].vcpus[1].thread: thread 0 "
+               "already runs LPAR 0 vCPU 0"));
+    /* keys of an element a --set appended: located by that --set */
+    fails(1, ARGV("run", p, "--set", "lpars[1].name=b", "--set", "lpars[1].memory=40M"),
+          NEED("lparsim: --set lpars[1].memory=40M: lpars[1].memory"));
+    fails(1, ARGV("run", p, "--set", "lpars[1].vcpus[0].trace=nothere.trc"),
+          NEED("lparsim: --set lpars[1].vcpus[0].trace=nothere.trc: lpars[1].vcpus[0].thread",
+               "already runs"));
+    /* the file's own keys keep their lines */
+    fails(1, ARGV("run", p, "--set", "lpars[0].vcpus[0].thread=7"),
+          NEED("lparsim: --set lpars[0].vcpus[0].thread=7: lpars[0].vcpus[0].thread: thread 7 "
+               "does not exist"));
+    wfile(p, "setl2.yaml", HDR "dram:\n  tREFI: 100\nlpars:\n  - {name: a, memory: 16M}\n");
+    fails(1, ARGV("run", p), NEED("setl2.yaml:4: dram.tREFI: 100 with 2 ranks"));
+}
+END_TEST
+
+/* D6: memory sized automatically says what does not fit and which key asks
+ * for it (with its --set or FILE:LINE); sums that overflow 64 bits too */
+START_TEST(run_memory_too_large)
+{
+    char p[PATHMAX];
+    wfile(p, "big.yaml", HDR "lpars:\n  - name: a\n    memory: 16M\n");
+    fails(1, ARGV("run", p, "--set", "lpars[0].memory=64P"),
+          NEED("lparsim: --set lpars[0].memory=64P: lpars[0].memory: asks for ~64.06P",
+               "LPARs 64P", "1 memory module", "expected at most 1P in all"));
+    lacks(ARGV("run", p, "--set", "lpars[0].memory=64P"), "multiple of 16M");
+    lacks(ARGV("run", p, "--set", "lpars[0].memory=64P"), "memory.modules");
+    fails(1, ARGV("run", p, "--set", "hypervisor.memory=4096P"),
+          NEED("lparsim: --set hypervisor.memory=4096P: hypervisor.memory: asks for 4E",
+               "hypervisor 4E"));
+    fails(1, ARGV("run", p, "--set", "hypervisor.spare_lmbs=1000000000"),
+          NEED("lparsim: --set hypervisor.spare_lmbs=1000000000: hypervisor.spare_lmbs: asks "
+               "for ~14.9P", "spare LMBs ~14.9P"));
+    /* 10^9 LMBs of 1T do not fit in 64 bits */
+    fails(1, ARGV("run", p, "--set", "hypervisor.lmb_size=1T", "--set",
+                  "hypervisor.spare_lmbs=1000000000"),
+          NEED("lparsim: --set hypervisor.spare_lmbs=1000000000: hypervisor.spare_lmbs: asks "
+               "for more than 16E", "would have to hold at least more than 16E"));
+    /* 2^20 generated LPARs of 1P each: the LPAR sum overflows */
+    fails(1, ARGV("run", p, "--set", "hypervisor.smr.enabled=true", "--set", "drivers.smr.enabled=true",
+                  "--set", "drivers.smr.lpars=1048576", "--set", "drivers.smr.lpar_memory=1P"),
+          NEED("--set drivers.smr.enabled=true: drivers: asks for more than 16E"));
+    wfile(p, "big2.yaml", "machine: {modules: 4, cores_per_module: 1, threads_per_core: 2}\n"
+                          "hypervisor: {lmb_size: 16M}\nlpars:\n  - name: a\n    memory: 4P\n");
+    fails(1, ARGV("run", p),
+          NEED("big2.yaml:5: lpars[0].memory: asks for ~4.0", "4 memory modules",
+               "expected at most 4P in all"));
 }
 END_TEST
 
@@ -605,6 +702,26 @@ START_TEST(dram_bad_config)
     fails(1, ARGV("dram", tr, "--set", "dram.address_mapping=xx"),
           NEED("dram.address_mapping", "'xx'", "expected six"));
     fails(1, ARGV("dram", tr, "--set", "dram.bogus=1"), NEED("--set dram.bogus=1", "unknown key"));
+    /* D9: the message states the rule the check applies (421 > 420 holds,
+     * but each of the 2 ranks refreshes every 2 x floor(421 / 2) = 420) */
+    fails(1, ARGV("dram", tr, "--set", "dram.tREFI=421", "--set", "dram.tRFC=420"),
+          NEED("lparsim: --set dram.tREFI=421: dram.tREFI: 421 with 2 ranks refreshes each "
+               "rank every 420 cycles, which does not exceed tRFC 420; expected floor(tREFI / "
+               "ranks) x ranks > tRFC, i.e. tREFI >= 422"));
+    lacks(ARGV("dram", tr, "--set", "dram.tREFI=421", "--set", "dram.tRFC=420"),
+          "expected tREFI > tRFC");
+    tu_run ok = tu_lparsim(ARGV("dram", tr, "--set", "dram.tREFI=422", "--set", "dram.tRFC=420"));
+    ck_assert_msg(ok.status == 0, "tREFI 422: %s", ok.err);
+    tu_run_free(&ok);
+    fails(1, ARGV("dram", tr, "--set", "dram.CL=0"),
+          NEED("--set dram.CL=0: value 0 out of range; expected an integer in [1, 1000000]"));
+    fails(1, ARGV("dram", tr, "--set", "dram.tCCD_L=2"),
+          NEED("--set dram.tCCD_L=2: dram.tCCD_L: 2 is shorter than tCCD_S 4"));
+    /* D16: only the dram section applies here */
+    fails(2, ARGV("dram", tr, "--set", "tlb.entries=5"),
+          NEED("--set tlb.entries=5: only dram.* keys apply to lparsim dram; expected "
+               "--set dram.KEY=VALUE"));
+    fails(2, ARGV("dram", tr, "--set", "dramx.tCK=5"), NEED("--set dramx.tCK=5", "only dram.*"));
     /* the same mapping in a machine config: located too */
     wfile(p, "mmap.yaml", HDR "dram:\n  address_mapping: rorochbabgco\nlpars:\n"
                               "  - {name: a, memory: 16M}\n");
@@ -1166,7 +1283,8 @@ int main(void)
     } groups[] = {
         {"run_config", {run_missing_config, run_yaml_syntax, run_unknown_key, run_wrong_type,
                         run_out_of_range, run_bad_enum_and_size, run_duplicate_key_and_top_level}},
-        {"run_semantic", {run_lmb_multiple, run_bad_threads, run_bad_lpar_list}},
+        {"run_semantic", {run_lmb_multiple, run_bad_threads, run_bad_lpar_list, run_bad_geometry,
+                          run_set_located, run_memory_too_large}},
         {"run_traces", {run_missing_trace, run_foreign_trace, run_truncated_trace,
                         run_corrupt_trace, run_bad_text_trace}},
         {"run_options", {run_bad_set, run_bad_usage, replay_errors}},

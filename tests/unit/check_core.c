@@ -103,6 +103,52 @@ START_TEST(jtree_nested_ordered)
 }
 END_TEST
 
+/* D4: a report of a 32768-thread machine has objects with that many
+ * children; setting a path must not scan its siblings (it did: minutes and
+ * gigabytes for one report). Probes per set path component stay bounded,
+ * insertion order and lookups are unchanged. */
+static void collect_leaf(const char *path, const char *text, void *ctx)
+{
+    size_t *n = ctx;
+    char want[64];
+    snprintf(want, sizeof want, "t.thread%zu.%s", *n / 2, *n % 2 ? "misses" : "hits");
+    ck_assert_str_eq(path, want);
+    ck_assert_uint_eq(strtoull(text, NULL, 10), *n % 2 ? 2 * (*n / 2) + 1 : *n / 2);
+    (*n)++;
+}
+
+START_TEST(jtree_wide_objects_indexed)
+{
+    enum { N = 40000 };
+    jtree *t = jtree_create();
+    char k[64];
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(k, sizeof k, "t.thread%u.hits", i);
+        jtree_set_u64(t, k, 7);
+        snprintf(k, sizeof k, "t.thread%u.misses", i);
+        jtree_set_u64(t, k, 2 * i + 1);
+        if (i == 2000) /* early, so that a quadratic tree fails fast */
+            ck_assert_uint_le(jtree_probes(t), 8ull * 2 * 3 * (i + 1));
+    }
+    for (unsigned i = 0; i < N; i++) { /* replace: same place in the order */
+        snprintf(k, sizeof k, "t.thread%u.hits", i);
+        jtree_set_u64(t, k, i);
+    }
+    /* 3N sets of 3 components each; the old sibling scan took ~N^2 probes */
+    ck_assert_uint_le(jtree_probes(t), 8ull * 3 * 3 * N);
+    double d;
+    ck_assert_int_eq(jtree_get_double(t, "t.thread39999.misses", &d), 0);
+    ck_assert_double_eq(d, 79999.0);
+    ck_assert_int_eq(jtree_get_double(t, "t.thread40000.misses", &d), -1);
+    ck_assert_int_eq(jtree_get_double(t, "t.thread12.hits", &d), 0);
+    ck_assert_double_eq(d, 12.0);
+    size_t n = 0;
+    jtree_walk(t, collect_leaf, &n);
+    ck_assert_uint_eq(n, 2 * N);
+    jtree_destroy(t);
+}
+END_TEST
+
 START_TEST(sched_furthest_behind_first)
 {
     sched s;
@@ -434,6 +480,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("jtree");
     tcase_add_test(tc, jtree_nested_ordered);
+    tcase_add_test(tc, jtree_wide_objects_indexed);
     suite_add_tcase(s, tc);
     tc = tcase_create("sched");
     tcase_add_test(tc, sched_furthest_behind_first);

@@ -477,6 +477,116 @@ START_TEST(load_replaces_list_and_aliases)
 }
 END_TEST
 
+/* ---- where keys came from: linear recording, --set origins ------------- */
+
+/* D3: recording n keys must cost O(n) path comparisons (it used to compare
+ * each new key with every recorded one: n^2 / 2, minutes for a 2 MB
+ * config). Both directly and through the YAML loader, with aliases. */
+START_TEST(src_recording_is_linear)
+{
+    enum { N = 20000 };
+    cfg_src *src = cfg_src_create("big.yaml");
+    char path[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "lpars[%d].vcpus[%d].thread", i / 7, i % 7);
+        cfg_src_note(src, path, i + 1);
+    }
+    for (int i = 0; i < N; i += 3) { /* re-noting replaces the line */
+        snprintf(path, sizeof path, "lpars[%d].vcpus[%d].thread", i / 7, i % 7);
+        cfg_src_note(src, path, 2 * N + i);
+    }
+    ck_assert_uint_le(cfg_src_compares(src), 2 * N);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[0].vcpus[0].thread"), 2 * N);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[0].vcpus[1].thread"), 2);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[2857].vcpus[0].thread"), 20000);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[2857].vcpus[0].thread.x"), 20000);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[2857].vcpus[1].thread"), 0);
+    cfg_src_destroy(src);
+
+    /* a config of N aliased list items: each item's keys are recorded */
+    size_t cap = 64 + 16 * (size_t)N, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "lpars:\n  - name: a\n    vcpus:\n      - &v {thread: 3}\n");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len, "      - *v\n");
+    t_cfg c;
+    sim_err e = {""};
+    fresh(&c);
+    src = cfg_src_create(CFG);
+    ck_assert_msg(cfg_load_yaml_string(&top_t, &c, CFG, text, src, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(lpar(&c, 0)->vcpus.n, N + 1);
+    ck_assert_uint_le(cfg_src_compares(src), 4 * (size_t)N);
+    ck_assert_int_eq(cfg_src_line(src, "lpars[0].vcpus[20000].thread"), 4); /* the anchor */
+    ck_assert_int_eq(cfg_src_line(src, "lpars[0].vcpus[20000]"), 20004);
+    cfg_src_destroy(src);
+    param_free(&top_t, &c);
+    free(text);
+}
+END_TEST
+
+/* D8: a key given by --set is located by its override, not by a file line
+ * (nor by the line of an unrelated ancestor); keys under a list element an
+ * override appended are located by that override. */
+START_TEST(src_set_origin)
+{
+    t_cfg c;
+    sim_err e = {""};
+    char w[256];
+    fresh(&c);
+    cfg_src *src = cfg_src_create("good.yaml");
+    ck_assert_msg(cfg_load_yaml(&top_t, &c, tu_src("tests/data/param/good.yaml"), src, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "dram.tRCD=20", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "lpars.0.vcpus[2].thread=9", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "lpars[2].name=x", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "freq=4", NULL, &e), 0); /* no src: fine */
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "lpars[9].name=x", src, &e), -1);
+    ck_assert_str_eq(cfg_src_where(src, "dram.tRCD", w, sizeof w), "--set dram.tRCD=20");
+    ck_assert_str_eq(cfg_src_where(src, "dram.channels", w, sizeof w), "good.yaml:9");
+    ck_assert_str_eq(cfg_src_where(src, "dram", w, sizeof w), "good.yaml:8");
+    ck_assert_str_eq(cfg_src_where(src, "lpars[0].vcpus[2].thread", w, sizeof w),
+                     "--set lpars.0.vcpus[2].thread=9");
+    ck_assert_str_eq(cfg_src_where(src, "lpars[0].vcpus[2].weight", w, sizeof w),
+                     "--set lpars.0.vcpus[2].thread=9");
+    ck_assert_str_eq(cfg_src_where(src, "lpars[0].vcpus[1].weight", w, sizeof w),
+                     "good.yaml:22");
+    ck_assert_str_eq(cfg_src_where(src, "lpars[2].memory", w, sizeof w), "--set lpars[2].name=x");
+    ck_assert_str_eq(cfg_src_where(src, "lpars[9].name", w, sizeof w), "good.yaml:16");
+    ck_assert_str_eq(cfg_src_where(src, "nothing.here", w, sizeof w), "good.yaml");
+    ck_assert_str_eq(cfg_src_where(NULL, "dram", w, sizeof w), "");
+    ck_assert_int_eq(cfg_src_line(src, "dram.tRCD"), 0);
+    ck_assert_int_eq(cfg_errf(&e, src, "dram.tRCD", "too slow"), -1);
+    ck_assert_str_eq(e.msg, "--set dram.tRCD=20: dram.tRCD: too slow");
+    ck_assert_int_eq(cfg_errf(&e, src, "nothing.here", "odd"), -1);
+    ck_assert_str_eq(e.msg, "good.yaml: nothing.here: odd");
+    ck_assert_int_eq(cfg_errf(&e, NULL, "dram", "odd"), -1);
+    ck_assert_str_eq(e.msg, "dram: odd");
+    /* a later file line replaces an override again */
+    cfg_src_note(src, "dram.tRCD", 40);
+    ck_assert_str_eq(cfg_src_where(src, "dram.tRCD", w, sizeof w), "good.yaml:40");
+    cfg_src_destroy(src);
+    param_free(&top_t, &c);
+
+    /* sections the file never opened: located by the first override into
+     * them (their own messages, "cache: ...", and their defaulted keys) */
+    fresh(&c);
+    src = cfg_src_create("none.yaml");
+    ck_assert_int_eq(cfg_load_yaml_string(&top_t, &c, "none.yaml", "label: x\n", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "cache.l1d.assoc=4", src, &e), 0);
+    ck_assert_int_eq(cfg_set_src(&top_t, &c, "cache.policy=lru", src, &e), 0);
+    ck_assert_str_eq(cfg_src_where(src, "cache", w, sizeof w), "--set cache.l1d.assoc=4");
+    ck_assert_str_eq(cfg_src_where(src, "cache.l1d.size", w, sizeof w),
+                     "--set cache.l1d.assoc=4");
+    ck_assert_str_eq(cfg_src_where(src, "cache.policy", w, sizeof w), "--set cache.policy=lru");
+    ck_assert_str_eq(cfg_src_where(src, "label", w, sizeof w), "none.yaml:1");
+    ck_assert_str_eq(cfg_src_where(src, "dram.tRCD", w, sizeof w), "none.yaml");
+    cfg_src_destroy(src);
+    param_free(&top_t, &c);
+}
+END_TEST
+
 /* ---- --set ---------------------------------------------------------- */
 
 START_TEST(set_nested_and_lists)
@@ -608,6 +718,8 @@ static Suite *param_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("set");
     tcase_add_test(tc, set_nested_and_lists);
+    tcase_add_test(tc, src_recording_is_linear);
+    tcase_add_test(tc, src_set_origin);
     suite_add_tcase(s, tc);
     tc = tcase_create("print");
     tcase_add_test(tc, print_blocks);

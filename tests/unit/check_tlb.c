@@ -76,6 +76,43 @@ START_TEST(geometry)
     t = tlb_create(&c, &e);
     ck_assert_uint_eq(tlb_sets(t), 256);
     tlb_destroy(t);
+    /* D7: the messages name the key (the machine locates it in the config) */
+    c.entries = 1000;
+    c.ways = 4;
+    ck_assert_int_eq(tlb_config_check(&c, &e), -1);
+    ck_assert_str_eq(e.msg, "tlb.entries: 1000 entries / 4 ways = 250 sets; expected a "
+                            "number of sets that is a power of two, e.g. entries 512");
+    c.entries = 1024;
+    c.ways = 3;
+    ck_assert_int_eq(tlb_config_check(&c, &e), -1);
+    ck_assert_str_eq(e.msg, "tlb.entries: 1024 is not a multiple of tlb.ways 3; expected "
+                            "entries = ways x a power-of-two number of sets");
+    c.ways = 0; /* a config filled by code is held to the declared ranges too */
+    ck_assert_int_eq(tlb_config_check(&c, &e), -1);
+    ck_assert_str_eq(e.msg, "tlb.ways: value 0 out of range; expected an integer in [1, 64]");
+}
+END_TEST
+
+/* D4 (memory): a TLB takes no entry memory until its first insert, so the
+ * idle threads of a 32768-thread machine cost nothing; flushes and
+ * invalidations of an empty TLB work. */
+START_TEST(entries_allocated_on_first_insert)
+{
+    tlb *t = small_tlb(TLB_REPL_LRU);
+    size_t n = 99;
+    ck_assert_ptr_null(tlb_entries(t, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(tlb_lookup(t, 1, 0x1234, 0));
+    ck_assert(!tlb_inval_va(t, 1, 0x1234, 0));
+    ck_assert_uint_eq(tlb_inval_lpid(t, 1), 0);
+    ck_assert_uint_eq(tlb_flush(t), 0);
+    ck_assert_ptr_null(tlb_entries(t, &n));
+    ck_assert(!tlb_insert(t, 1, 0x1234, 0, 0xabc, 3));
+    ck_assert_ptr_nonnull(tlb_entries(t, &n));
+    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(tlb_lookup(t, 1, 0x1234, 0)->rpn, 0xabc);
+    ck_assert_uint_eq(tlb_get_stats(t)->misses, 1);
+    tlb_destroy(t);
 }
 END_TEST
 
@@ -376,6 +413,7 @@ static Suite *tlb_suite(void)
     TCase *tc = tcase_create("tlb");
     tcase_add_test(tc, param_defaults_sane);
     tcase_add_test(tc, geometry);
+    tcase_add_test(tc, entries_allocated_on_first_insert);
     tcase_add_test(tc, hit_miss_stats);
     tcase_add_test(tc, miss_means_no_usable_translation);
     tcase_add_test(tc, lru_order);
