@@ -228,10 +228,48 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
 }
 
 /* Checks of the LPAR list the parameter ranges cannot express. */
+static const char *lpar_name(const lpar_config *lc)
+{
+    return lc->name ? lc->name : "";
+}
+
+static int by_name(const void *a, const void *b, void *ctx)
+{
+    const lpar_config *lc = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int r = strcmp(lpar_name(&lc[x]), lpar_name(&lc[y]));
+    return r ? r : (x > y) - (x < y);
+}
+
+/* The first LPAR (by index) whose name an earlier one has: its index, and
+ * in *first the earlier one's; n if none. Sorted, so n log n. */
+static size_t first_repeat(const lpar_config *lc, size_t n, size_t *first)
+{
+    size_t *ix = malloc((n ? n : 1) * sizeof *ix), best = n;
+    if (!ix)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        ix[i] = i;
+    qsort_r(ix, n, sizeof *ix, by_name, (void *)lc);
+    /* in a run of equal names (sorted by index within it), the second is
+     * the first to repeat an earlier one, the first */
+    for (size_t i = 1, run = 0; i < n; i++) {
+        if (strcmp(lpar_name(&lc[ix[run]]), lpar_name(&lc[ix[i]])) != 0)
+            run = i;
+        else if (i == run + 1 && ix[i] < best) {
+            best = ix[i];
+            *first = ix[run];
+        }
+    }
+    free(ix);
+    return best;
+}
+
 static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     const lpar_config *lc = c->lpars.items;
     char path[64], msg[256];
+    size_t dup_of = 0, dup = first_repeat(lc, c->lpars.n, &dup_of);
     for (size_t i = 0; i < c->lpars.n; i++) {
         uint64_t h = lc[i].hpt_size;
         if (h && ((h & (h - 1)) || h < (1ULL << HPT_MIN_SHIFT) || h > (1ULL << HPT_MAX_SHIFT))) {
@@ -249,13 +287,12 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
                      nm);
             return cfg_error(e, src, path, msg);
         }
-        for (size_t k = 0; k < i; k++)
-            if (!strcmp(lc[i].name ? lc[i].name : "", lc[k].name ? lc[k].name : "")) {
-                snprintf(path, sizeof path, "lpars[%zu].name", i);
-                snprintf(msg, sizeof msg, "'%.64s' is already the name of lpars[%zu]; "
-                         "expected a unique name", lc[i].name ? lc[i].name : "", k);
-                return cfg_error(e, src, path, msg);
-            }
+        if (i == dup) {
+            snprintf(path, sizeof path, "lpars[%zu].name", i);
+            snprintf(msg, sizeof msg, "'%.64s' is already the name of lpars[%zu]; "
+                     "expected a unique name", lpar_name(&lc[i]), dup_of);
+            return cfg_error(e, src, path, msg);
+        }
     }
     return 0;
 }
