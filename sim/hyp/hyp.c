@@ -1,8 +1,9 @@
 /*
- * hyp.c - hypervisor object: parameters, creation (the enabled features in
- * registry order), LPAR creation (LMBs, HPT, reverse-map tables), hcall
- * dispatch (one check of every feature after each hcall), HPTE hooks and
- * listeners, and the charge helpers shared by hcall handlers (see hyp.h).
+ * hyp.c - hypervisor object: parameters, memory sizing, creation (the
+ * enabled features in registry order, their hcalls registered), hcall
+ * dispatch (one check of every feature after each hcall, the first error
+ * latched) and the charge helpers shared by hcall handlers (see hyp.h).
+ * LPARs: hyp_lpar.c; hooks and listeners: hyp_hooks.c.
  */
 #include "hyp_int.h"
 #include "registry_params.h"
@@ -67,27 +68,6 @@ static const stat_desc hyp_stat_list[] = {
 };
 static const stat_table hyp_stat_table = {"hypervisor", hyp_stat_list, PARAM_COUNT(hyp_stat_list)};
 
-static uint64_t store_read(void *ctx, uint64_t pa)
-{
-    const hyp *h = ctx;
-    return physmem_read64(h->env.pm, pa);
-}
-
-static void store_write(void *ctx, uint64_t pa, uint64_t v)
-{
-    /* a host allocation failure cannot be reported through the hcall: it
-     * is latched, and the run stops after the hcall with the message */
-    hyp *h = ctx;
-    if (physmem_write64(h->env.pm, pa, v) != 0) {
-        sim_err e;
-        sim_errf(&e, "out of host memory writing an HPTE at real address 0x%llx",
-                 (unsigned long long)pa);
-        hyp_fail(h, &e);
-    }
-    for (unsigned i = 0; i < h->nlisten; i++)
-        h->listen[i].fn(h->listen[i].ctx, pa);
-}
-
 static uint64_t pow2_ceil(uint64_t v)
 {
     uint64_t p = 1;
@@ -106,12 +86,6 @@ uint64_t hyp_hpt_size(const hyp_config *c, uint64_t lpar_memory, uint64_t hpt_by
     if (s > (1ULL << HPT_MAX_SHIFT))
         s = 1ULL << HPT_MAX_SHIFT;
     return s;
-}
-
-static uint64_t lmbtab_bytes(const hyp_config *c, uint64_t memory)
-{
-    uint64_t n = (memory + c->lmb_size - 1) / c->lmb_size;
-    return (8 * n + 127) & ~127ULL;
 }
 
 static uint64_t round128(uint64_t b)
@@ -147,7 +121,7 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
     bool rmap = wants_rmap(c, &charged) && charged;
     uint64_t tables = 0;
     for (unsigned i = 0; i < nlpars; i++) {
-        tables += lmbtab_bytes(c, lpar_memory[i]);
+        tables += hyp_lmbtab_bytes(c, lpar_memory[i]);
         sz[i] = hyp_hpt_size(c, lpar_memory[i], hpt_bytes ? hpt_bytes[i] : 0);
         if (rmap)
             tables += round128(hyp_rmap_lpar_bytes(lpar_memory[i], sz[i]));
@@ -245,132 +219,6 @@ void hyp_destroy(hyp *h)
     free(h);
 }
 
-/* Everything of a new LPAR but its registration: HPT, LMB table, LMBs. */
-static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                     sim_err *e)
-{
-    const hyp_config *c = &h->cfg;
-    lp->memory = memory;
-    lp->nlmbs = memory / c->lmb_size;
-    uint64_t hsize = hyp_hpt_size(c, memory, hpt_bytes);
-    if (hsize & (hsize - 1) || hsize < (1ULL << HPT_MIN_SHIFT) || hsize > (1ULL << HPT_MAX_SHIFT))
-        return sim_errf(e, "HPT size %llu bytes; expected a power of two from 256K to 64T",
-                        (unsigned long long)hsize);
-    if (lmb_free_bytes(&h->lmb) < memory)
-        return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
-                        (unsigned long long)memory, (unsigned long long)lp->nlmbs,
-                        (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
-    uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
-    lp->lmbtab_paddr = lmb_hyp_alloc_top(&h->lmb, lmbtab_bytes(c, memory), 128);
-    if (h->rmap && hyp_rmap_charged(h->rmap) && lp->lmbtab_paddr != UINT64_MAX)
-        lp->rmap_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_rmap_lpar_bytes(memory, hsize), 128);
-    if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX || lp->rmap_paddr == UINT64_MAX)
-        return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
-                           "%llu bytes and its tables; raise hypervisor.memory or set it to 0 "
-                           "(automatic)",
-                        (unsigned long long)h->lmb.hyp_bytes, (unsigned long long)hsize);
-    hpt_store st = {store_read, store_write, h};
-    if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
-        return -1;
-    lp->lmb_base = malloc(lp->nlmbs * sizeof *lp->lmb_base);
-    lp->name = strdup(name ? name : "");
-    if (!lp->lmb_base || !lp->name) {
-        free(lp->lmb_base);
-        free(lp->name);
-        return sim_errf(e, "out of host memory");
-    }
-    if (lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e) != 0) {
-        free(lp->lmb_base);
-        free(lp->name);
-        return sim_err_prefix(e, "memory %llu bytes", (unsigned long long)memory);
-    }
-    for (uint64_t k = 0; k < lp->nlmbs; k++)
-        lp->lmb_base[k] = physmem_read64(h->env.pm, lp->lmbtab_paddr + 8 * k);
-    return 0;
-}
-
-int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
-{
-    const hyp_config *c = &h->cfg;
-    if (memory == 0 || memory % c->lmb_size != 0)
-        return sim_errf(e, "memory %llu bytes is not a whole number of LMBs; expected a "
-                           "multiple of hypervisor.lmb_size = %llu",
-                        (unsigned long long)memory, (unsigned long long)c->lmb_size);
-    if (h->nlpars == h->cap) {
-        unsigned cap = h->cap ? 2 * h->cap : 8;
-        hyp_lpar **v = realloc(h->lpars, cap * sizeof *v);
-        if (!v)
-            return sim_errf(e, "out of host memory");
-        h->lpars = v;
-        h->cap = cap;
-    }
-    /* each LPAR apart, so that guests' pointers to its HPT survive the
-     * creation of more LPARs (a driver's) */
-    hyp_lpar *lp = calloc(1, sizeof *lp);
-    if (!lp)
-        return sim_errf(e, "out of host memory");
-    h->lpars[h->nlpars] = lp;
-    int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
-    if (rc != 0) {
-        free(lp);
-        return -1;
-    }
-    h->nlpars++;
-    for (unsigned f = 0; f < HYP_NFEATURES; f++)
-        if (h->feat[f] && hyp_features[f]->lpar_added &&
-            hyp_features[f]->lpar_added(h->feat[f], h->nlpars - 1, e) != 0)
-            return -1;
-    return (int)h->nlpars - 1;
-}
-
-unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
-const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid]->name; }
-const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid) { return &h->lpars[lpid]->hpt; }
-uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid) { return h->lpars[lpid]->memory; }
-uint64_t hyp_lmb_size(const hyp *h) { return h->cfg.lmb_size; }
-uint64_t hyp_memory_bytes(const hyp *h) { return h->lmb.hyp_bytes; }
-void *hyp_feature_state(const hyp *h, unsigned index)
-{
-    return index < HYP_NFEATURES ? h->feat[index] : NULL;
-}
-
-uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la)
-{
-    const hyp_lpar *lp = h->lpars[lpid];
-    if (la >= lp->memory)
-        return UINT64_MAX;
-    return lp->lmb_base[la / h->cfg.lmb_size] + la % h->cfg.lmb_size;
-}
-
-bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra)
-{
-    uint64_t slot = ra / h->cfg.lmb_size;
-    return slot < h->lmb.nslots && h->lmb.owner[slot] == lpid;
-}
-
-uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
-{
-    if (la >= lp->memory)
-        return UINT64_MAX;
-    uint64_t k = la / c->h->cfg.lmb_size;
-    hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_READ);
-    uint64_t base = physmem_read64(c->h->env.pm, lp->lmbtab_paddr + 8 * k);
-    return base + la % c->h->cfg.lmb_size;
-}
-
-uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
-{
-    if (la >= lp->memory)
-        return UINT64_MAX;
-    for (unsigned i = 0; i < c->h->next; i++)
-        if (c->h->ext[i].xlate) {
-            uint64_t ra = c->h->ext[i].xlate(c->h->ext[i].ctx, c, la);
-            if (ra != UINT64_MAX)
-                return ra;
-        }
-    return hyp_xlate_logical(c, lp, la);
-}
-
 void hyp_fail(hyp *h, const sim_err *e)
 {
     if (h->failed)
@@ -403,63 +251,6 @@ int hyp_check_error(const hyp *h, sim_err *e)
 uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
 {
     return tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, now, NULL);
-}
-
-int hyp_add_ext(hyp *h, const hyp_ext *x)
-{
-    if (h->next == HYP_MAX_EXTS)
-        return -1;
-    h->ext[h->next++] = *x;
-    return 0;
-}
-
-int hyp_add_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx)
-{
-    if (h->nlisten == HYP_MAX_LISTENERS)
-        return -1;
-    h->listen[h->nlisten++] = (hyp_listener){fn, ctx};
-    return 0;
-}
-
-void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx)
-{
-    for (unsigned i = 0; i < h->nlisten; i++)
-        if (h->listen[i].fn == fn && h->listen[i].ctx == ctx) {
-            memmove(&h->listen[i], &h->listen[i + 1], (h->nlisten - i - 1) * sizeof h->listen[0]);
-            h->nlisten--;
-            return;
-        }
-}
-
-void hyp_notify_insert(hcall_ctx *c, uint64_t ptex, hpte e, uint64_t real)
-{
-    hyp *h = c->h;
-    h->st.hptes_inserted++;
-    if (h->rmap && hyp_rmap_insert(h->rmap, c, c->lpid, ptex, real) != 0) {
-        sim_err err;
-        sim_errf(&err, "out of host memory for the reverse map");
-        hyp_fail(h, &err);
-    }
-    for (unsigned i = 0; i < h->next; i++)
-        if (h->ext[i].on_insert)
-            h->ext[i].on_insert(h->ext[i].ctx, c, ptex, e, real);
-}
-
-void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old)
-{
-    hyp *h = c->h;
-    h->st.hptes_removed++;
-    /* the hooks see the LPAR that owned the entry */
-    unsigned caller = c->lpid;
-    c->lpid = lpid;
-    if (h->rmap)
-        hyp_rmap_remove(h->rmap, c, lpid, ptex);
-    int ps = hpte_decode_psize_any(old.v, old.r);
-    uint64_t real = ps < 0 ? UINT64_MAX : hpte_real_addr(old.r, (hpt_psize)ps);
-    for (unsigned i = 0; i < h->next; i++)
-        if (h->ext[i].on_remove)
-            h->ext[i].on_remove(h->ext[i].ctx, c, ptex, old, real);
-    c->lpid = caller;
 }
 
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)

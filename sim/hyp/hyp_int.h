@@ -96,6 +96,9 @@ static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)
     return *(const bool *)c->bytes;
 }
 
+/* hyp_lpar.c: bytes of an LPAR's LMB table (128-byte multiple). */
+uint64_t hyp_lmbtab_bytes(const hyp_config *c, uint64_t memory);
+
 /* Real address for logical address la of LPAR lp, charging the LMB-table
  * read to c; UINT64_MAX if la is outside the LPAR's memory. */
 uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
