@@ -28,7 +28,7 @@
 #include "core/rng.h"
 #include "smr_int.h"
 
-#include "smr_driver.h"
+#include "smr_driver_int.h"
 
 typedef struct mapping {
     uint32_t lpid;

@@ -4,7 +4,7 @@
  */
 #include <stddef.h>
 
-#include "smr_driver.h"
+#include "smr_driver_int.h"
 
 #define SF(f) offsetof(scenario_config, f)
 #define XF(f) offsetof(scenario_mix, f)

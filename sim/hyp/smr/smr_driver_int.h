@@ -1,9 +1,9 @@
 /*
- * smr_driver.h - the SMR workload driver's configuration (drivers.smr.*)
+ * smr_driver_int.h - the SMR workload driver's configuration (drivers.smr.*)
  * and statistics, declared in smr_driver_config.c (sim/hyp/smr only).
  */
-#ifndef LPARSIM_HYP_SMR_DRIVER_H
-#define LPARSIM_HYP_SMR_DRIVER_H
+#ifndef LPARSIM_HYP_SMR_DRIVER_INT_H
+#define LPARSIM_HYP_SMR_DRIVER_INT_H
 
 #include "smr_int.h"
 
