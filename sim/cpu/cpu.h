@@ -123,16 +123,38 @@ extern const stat_table cpu_thread_stat_table;
 
 #define CPU_TRACE_BUF 1024
 
+/* A vCPU's own state: what it replays and how far it got. A dedicated
+ * vCPU lives in its hardware thread (cpu_thread_bind); a dispatcher may
+ * put another vCPU on a thread (cpu_thread_switch): the trace position,
+ * pass, record count and segment lookaside go with the vCPU, the clock,
+ * TLB, caches, issue slots and statistics stay with the thread. */
+typedef struct cpu_vcpu {
+    cpu_binding b;
+    bool done;                        /* its trace is finished */
+    uint64_t pass;                    /* current pass over the trace */
+    uint64_t records;                 /* records replayed (for max_records) */
+    unsigned page_shift, seg_shift;   /* from the binding, for the hit path */
+    /* segment lookaside (one entry; SLB misses are not modeled) */
+    uint64_t seg_key;                 /* esid + 1, 0 = empty */
+    uint64_t seg_vsid;
+    /* trace buffer (allocated by the first refill) */
+    tr_rec *buf;
+    long pos, len;
+} cpu_vcpu;
+
+/* Make v a fresh vCPU replaying b's trace from its start. */
+void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b);
+void cpu_vcpu_free(cpu_vcpu *v);
+
 typedef struct cpu_thread {
     unsigned id, module, core, smt;   /* global id, module, global core, thread in core */
     tlb *tlb;
     const mem_port *port;             /* the core's caches */
     uint64_t clock;
     const cpu_config *cfg;
-    cpu_binding b;
-    bool bound, done;
-    uint64_t pass;                    /* current pass over the trace */
-    unsigned page_shift, seg_shift;   /* from the binding, for the hit path */
+    cpu_vcpu own;                     /* the dedicated vCPU (cpu_thread_bind) */
+    cpu_vcpu *v;                      /* the vCPU it runs, or NULL */
+    bool bound, done;                 /* has a vCPU; that vCPU has nothing left */
     /* one-entry TLB lookaside per access kind (fetch, load, store): the
      * entry last hit, re-validated by its tag on every use, so it never
      * outlives an invalidation or an eviction; hits still count in the TLB */
@@ -144,12 +166,6 @@ typedef struct cpu_thread {
      * still replaying (shared by the core's threads, owned by the caller) */
     unsigned *core_active;
     uint64_t issue_frac;
-    /* segment lookaside (one entry; SLB misses are not modeled) */
-    uint64_t seg_key;                 /* esid + 1, 0 = empty */
-    uint64_t seg_vsid;
-    /* trace buffer */
-    tr_rec *buf;
-    long pos, len;
     ops_reg *ops;
     op_id op_tlb_miss;
     cpu_thread_stats st;
@@ -159,7 +175,11 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
                     tlb *tl, const mem_port *port, const cpu_config *cfg, ops_reg *ops,
                     sim_err *e);
 void cpu_thread_free(cpu_thread *t);
+/* Give the thread its dedicated vCPU, replaying b's trace. */
 void cpu_thread_bind(cpu_thread *t, const cpu_binding *b);
+/* Run vCPU v on the thread from now on (NULL: none); the thread's TLB
+ * lookaside is dropped (its entries stay in the TLB, LPID-tagged). */
+void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v);
 /* Share issue slots with the other threads of the core through *active
  * (the number of the core's threads still replaying; the thread adds
  * itself while bound and not done). NULL: no sharing. */

@@ -140,8 +140,13 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
 
 void cpu_thread_free(cpu_thread *t)
 {
-    free(t->buf);
-    t->buf = NULL;
+    cpu_vcpu_free(&t->own);
+}
+
+void cpu_vcpu_free(cpu_vcpu *v)
+{
+    free(v->buf);
+    v->buf = NULL;
 }
 
 void cpu_thread_share_core(cpu_thread *t, unsigned *active)
@@ -156,6 +161,8 @@ static void thread_finished(cpu_thread *t)
     if (!t->done && t->core_active)
         (*t->core_active)--;
     t->done = true;
+    if (t->v)
+        t->v->done = true;
 }
 
 /* TLB/SLB management words (primary opcode 31, extended opcode in bits
@@ -168,17 +175,17 @@ static uint64_t insn_effect(cpu_thread *t, uint32_t word)
     case 306: /* tlbie */
         t->st.traced_tlbie++;
         t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
-        return t->b.tlbie ? t->b.tlbie(t->b.ctx, t, t->clock) : 0;
+        return t->v->b.tlbie ? t->v->b.tlbie(t->v->b.ctx, t, t->clock) : 0;
     case 274: { /* tlbiel */
         t->st.traced_tlbiel++;
-        tlb_inval_lpid(t->tlb, t->b.lpid);
+        tlb_inval_lpid(t->tlb, t->v->b.lpid);
         t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
         const tlb_config *c = tlb_get_config(t->tlb);
         return tlbiel_local_work(c, tlb_sets(t->tlb), (unsigned)c->tlbiel_flush_threshold + 1);
     }
     case 434: case 466: case 498: /* slbie, slbieg, slbia */
         t->st.traced_slb++;
-        t->seg_key = 0;
+        t->v->seg_key = 0;
         return 0;
     default:
         return 0;
@@ -201,19 +208,36 @@ static inline void issue(cpu_thread *t, uint64_t c)
     t->issue_frac %= tw * iw;
 }
 
+void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b)
+{
+    free(v->buf);
+    memset(v, 0, sizeof *v);
+    v->b = *b;
+    if (v->b.repeat == 0)
+        v->b.repeat = 1;
+    v->page_shift = hpt_psize_shift(v->b.psize);
+    v->seg_shift = v->b.seg_1t ? 40 : 28;
+}
+
 void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
 {
-    t->b = *b;
-    if (t->b.repeat == 0)
-        t->b.repeat = 1;
-    t->bound = true;
-    t->done = false;
-    t->pass = 0;
-    t->pos = t->len = 0;
-    t->seg_key = 0;
-    t->page_shift = hpt_psize_shift(t->b.psize);
-    t->seg_shift = t->b.seg_1t ? 40 : 28;
-    t->la_ctx = tlb_make_ctx(t->b.lpid, t->b.psize);
+    cpu_vcpu_init(&t->own, b);
+    cpu_thread_switch(t, &t->own);
+}
+
+void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v)
+{
+    bool was = t->bound && !t->done, now = v && !v->done;
+    if (t->core_active && was != now) {
+        if (now)
+            (*t->core_active)++;
+        else
+            (*t->core_active)--;
+    }
+    t->v = v;
+    t->bound = v != NULL;
+    t->done = !now;
+    t->la_ctx = v ? tlb_make_ctx(v->b.lpid, v->b.psize) : 0;
     t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
 }
 
@@ -221,18 +245,18 @@ void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
  * handler would), done once per change of ESID. */
 static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
 {
-    const seg_entry *s = seg_lookup(t->b.seg, t->b.context, ea);
+    const seg_entry *s = seg_lookup(t->v->b.seg, t->v->b.context, ea);
     if (!s) {
-        hpt_psize base = t->b.psize == PSZ_4K ? PSZ_4K : PSZ_64K;
-        if (t->b.psize == PSZ_16M)
+        hpt_psize base = t->v->b.psize == PSZ_4K ? PSZ_4K : PSZ_64K;
+        if (t->v->b.psize == PSZ_16M)
             base = PSZ_4K;
-        s = seg_map(t->b.seg, t->b.context, ea, t->b.seg_1t, base, 0, 1, e);
+        s = seg_map(t->v->b.seg, t->v->b.context, ea, t->v->b.seg_1t, base, 0, 1, e);
         if (!s)
-            return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->b.lpid,
-                                  t->b.vcpu, (unsigned long long)ea);
+            return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->v->b.lpid,
+                                  t->v->b.vcpu, (unsigned long long)ea);
     }
-    t->seg_key = (ea >> t->seg_shift) + 1;
-    t->seg_vsid = s->vsid;
+    t->v->seg_key = (ea >> t->v->seg_shift) + 1;
+    t->v->seg_vsid = s->vsid;
     return 0;
 }
 
@@ -244,28 +268,28 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     op_begin(&o, t->clock);
     for (int tries = 0;; tries++) {
         hpt_result r;
-        int x = hpt_translate(t->b.hpt, t->seg_vsid, ea, shift, t->b.seg_1t, 1,
+        int x = hpt_translate(t->v->b.hpt, t->v->seg_vsid, ea, shift, t->v->b.seg_1t, 1,
                               acc == CPU_STORE, t->port, o.end, &r);
         op_charge(&o, 0, r.cycles);
         if (x == HPT_XLATE_OK) {
-            *rpn = hpte_real_addr(r.e.r, t->b.psize) >> shift;
+            *rpn = hpte_real_addr(r.e.r, t->v->b.psize) >> shift;
             /* The TLB caches C: an entry loaded while C = 0 does not let a
              * store through (the store walks again and sets C), so the HPTE
              * records every modified page (H_CLEAR_MOD, paging). */
             unsigned prot = hpte_prot(r.e.r, 1);
             if (!(r.e.r & HPTE_R_C))
                 prot &= ~(unsigned)HPTE_PROT_W;
-            tlb_insert(t->tlb, t->b.lpid, vpn, t->b.psize, *rpn, prot);
+            tlb_insert(t->tlb, t->v->b.lpid, vpn, t->v->b.psize, *rpn, prot);
             break;
         }
         if (x == HPT_XLATE_PROT)
             return sim_errf(e, "LPAR %u vCPU %u: %s at EA 0x%llx denied by the HPTE's protection "
-                               "(protection faults are not modeled)", t->b.lpid, t->b.vcpu,
+                               "(protection faults are not modeled)", t->v->b.lpid, t->v->b.vcpu,
                             acc == CPU_STORE ? "store" : "access", (unsigned long long)ea);
         if (tries == 2)
             return sim_errf(e, "LPAR %u vCPU %u: page fault at EA 0x%llx did not make the page "
-                               "present", t->b.lpid, t->b.vcpu, (unsigned long long)ea);
-        uint64_t c = t->b.fault(t->b.ctx, t, ea, acc, o.end, e);
+                               "present", t->v->b.lpid, t->v->b.vcpu, (unsigned long long)ea);
+        uint64_t c = t->v->b.fault(t->v->b.ctx, t, ea, acc, o.end, e);
         if (c == UINT64_MAX)
             return -1;
         op_charge(&o, 1, c);
@@ -279,12 +303,12 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 /* Translate ea; returns the real address or UINT64_MAX on error. */
 static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
-    unsigned sshift = t->seg_shift;
-    if ((ea >> sshift) + 1 != t->seg_key && segment(t, ea, e) != 0)
+    unsigned sshift = t->v->seg_shift;
+    if ((ea >> sshift) + 1 != t->v->seg_key && segment(t, ea, e) != 0)
         return UINT64_MAX;
-    unsigned shift = t->page_shift;
+    unsigned shift = t->v->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
-    uint64_t vpn = (t->seg_vsid << (sshift - shift)) | (off >> shift);
+    uint64_t vpn = (t->v->seg_vsid << (sshift - shift)) | (off >> shift);
     /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
      * walked here, so tlb.*.misses and the tlb.miss op agree */
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
@@ -292,7 +316,7 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
     if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need) {
         tlb_note_hit(t->tlb, te);
     } else {
-        te = tlb_lookup_access(t->tlb, t->b.lpid, vpn, t->b.psize, need);
+        te = tlb_lookup_access(t->tlb, t->v->b.lpid, vpn, t->v->b.psize, need);
         t->la_entry[acc] = te;
     }
     uint64_t rpn = 0;
@@ -309,7 +333,7 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
 static uint64_t mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *e)
 {
     static const mem_kind kinds[] = {MEM_READ, MEM_WRITE, MEM_IFETCH};
-    unsigned shift = t->page_shift;
+    unsigned shift = t->v->page_shift;
     uint64_t last = ea + (size ? size - 1 : 0);
     uint64_t lat = 0;
     for (;;) {
@@ -338,20 +362,20 @@ static inline void stall(cpu_thread *t, uint64_t lat)
 static int refill(cpu_thread *t, sim_err *e)
 {
     /* only threads that replay a trace need a buffer */
-    if (!t->buf && !(t->buf = malloc(CPU_TRACE_BUF * sizeof *t->buf)))
+    if (!t->v->buf && !(t->v->buf = malloc(CPU_TRACE_BUF * sizeof *t->v->buf)))
         return sim_errf(e, "out of host memory");
     for (;;) {
-        long n = tr_read(t->b.trace, t->buf, CPU_TRACE_BUF, e);
+        long n = tr_read(t->v->b.trace, t->v->buf, CPU_TRACE_BUF, e);
         if (n < 0)
             return -1;
         if (n > 0) {
-            t->pos = 0;
-            t->len = n;
+            t->v->pos = 0;
+            t->v->len = n;
             return 1;
         }
-        if (++t->pass >= t->b.repeat)
+        if (++t->v->pass >= t->v->b.repeat)
             return 0;
-        if (tr_rewind(t->b.trace, e) != 0)
+        if (tr_rewind(t->v->b.trace, e) != 0)
             return -1;
     }
 }
@@ -363,25 +387,26 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
     uint64_t start = t->clock;
     int rc = 1;
     while (t->clock < until) {
-        if (t->pos == t->len) {
+        if (t->v->pos == t->v->len) {
             int r = refill(t, e);
             if (r <= 0) {
                 rc = r;
                 break;
             }
         }
-        if (t->b.max_records && t->st.records >= t->b.max_records) {
+        if (t->v->b.max_records && t->v->records >= t->v->b.max_records) {
             rc = 0;
             break;
         }
-        const tr_rec *r = &t->buf[t->pos++];
+        const tr_rec *r = &t->v->buf[t->v->pos++];
         t->st.records++;
+        t->v->records++;
         uint64_t lat;
         switch (r->kind) {
         case TR_INSN:
             t->st.insns++;
             if (r->flags & TRF_WORD) {
-                issue(t, t->b.decode ? t->b.decode(t->b.decode_ctx, r->addr, r->word)
+                issue(t, t->v->b.decode ? t->v->b.decode(t->v->b.decode_ctx, r->addr, r->word)
                                      : t->cfg->insn_cycles);
                 t->clock += insn_effect(t, r->word);
             } else {
@@ -412,7 +437,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             break;
         default: {
             t->st.other_records++;
-            uint64_t c = t->b.record ? t->b.record(t->b.ctx, t, r, t->clock, e) : 0;
+            uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;
             if (c == UINT64_MAX)
                 goto fail;
             t->clock += c;
@@ -427,6 +452,6 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
 fail:
     t->st.busy_cycles += t->clock - start;
     thread_finished(t);
-    return sim_err_prefix(e, "%s record %llu", tr_path(t->b.trace),
+    return sim_err_prefix(e, "%s record %llu", tr_path(t->v->b.trace),
                           (unsigned long long)t->st.records);
 }

@@ -186,7 +186,7 @@ static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uin
 static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, uint64_t lpn, sim_err *e)
 {
     const hpt *ht = hyp_lpar_hpt(g->h, g->lpid);
-    uint64_t vsid = t->seg_vsid;
+    uint64_t vsid = t->v->seg_vsid;
     uint64_t hash = hpt_hash(vsid, ea, g->shift, g->seg_1t);
     hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
     hpt_psize base = g->psize == PSZ_4K ? PSZ_4K : (g->psize == PSZ_64K ? PSZ_64K : PSZ_4K);
@@ -231,7 +231,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     g->st.page_faults++;
     op_charge(&o, g->p_compute, g->cfg.fault_cycles);
     uint64_t epn = ea >> g->shift;
-    uint32_t context = t->b.context;
+    uint32_t context = t->v->b.context;
     if (g->used * 2 >= g->cap && map_grow(g) != 0) {
         sim_errf(e, "out of host memory");
         return UINT64_MAX;

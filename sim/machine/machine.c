@@ -199,7 +199,7 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
             if (t->bound) {
                 snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
                                           "one vCPU per hardware thread",
-                         (unsigned long long)vc[v].thread, t->b.lpid, t->b.vcpu);
+                         (unsigned long long)vc[v].thread, t->v->b.lpid, t->v->b.vcpu);
                 return cfg_error(e, src, path, msg);
             }
             snprintf(path, sizeof path, "lpars[%u].vcpus[%u].trace", i, v);

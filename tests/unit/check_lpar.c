@@ -657,6 +657,63 @@ START_TEST(vcpu_binding_errors)
 }
 END_TEST
 
+/* Two vCPUs of the LPAR take turns on one hardware thread (what a
+ * dispatcher does): each keeps its own trace position and record count,
+ * the thread's clock and statistics go on, and the thread is done only
+ * when the vCPU it runs is. */
+START_TEST(vcpus_switch_on_a_thread)
+{
+    char body[4096], *p = body;
+    for (int i = 0; i < 40; i++)
+        p += sprintf(p, "L 0x%x 8\n", 0x10000000 + i * 4096);
+    const char *t1 = trace_file("sw1.txt", body);
+    p = body;
+    for (int i = 0; i < 25; i++)
+        p += sprintf(p, "S 0x%x 8\n", 0x10800000 + i * 4096);
+    const char *t2 = trace_file("sw2.txt", body);
+    machine_config c;
+    small_config(&c, t1);
+    machine *m = build(&c);
+    machine_config_free(&c);
+    cpu_thread *t = machine_thread(m, 0);
+    sim_err e = {{0}};
+    tr_reader *r2 = tr_open(t2, &e);
+    ck_assert_msg(r2 != NULL, "%s", e.msg);
+    cpu_vcpu v2;
+    memset(&v2, 0, sizeof v2);
+    cpu_binding b = t->own.b;
+    b.trace = r2;
+    b.context = 500002u; /* its own process */
+    cpu_vcpu_init(&v2, &b);
+    /* own vCPU for a while, then v2 to its end, then own to its end */
+    ck_assert_int_eq(cpu_thread_run(t, t->clock + 2000, &e), 1);
+    uint64_t first = t->own.records;
+    ck_assert_uint_gt(first, 0);
+    ck_assert_uint_lt(first, 40);
+    cpu_thread_switch(t, &v2);
+    ck_assert(t->bound && !t->done);
+    ck_assert_int_eq(cpu_thread_run(t, UINT64_MAX, &e), 0);
+    ck_assert_uint_eq(v2.records, 25);
+    ck_assert(v2.done && t->done);
+    cpu_thread_switch(t, &t->own);
+    ck_assert(!t->done);
+    ck_assert_uint_eq(t->own.records, first); /* it resumes where it stopped */
+    ck_assert_int_eq(cpu_thread_run(t, UINT64_MAX, &e), 0);
+    ck_assert_uint_eq(t->own.records, 40);
+    ck_assert_uint_eq(t->st.records, 65);
+    ck_assert_uint_eq(t->st.loads, 40);
+    ck_assert_uint_eq(t->st.stores, 25);
+    /* every page faulted once, in its vCPU's own context */
+    ck_assert_uint_eq(op_count(m, "page_fault"), 65);
+    cpu_thread_switch(t, NULL);
+    ck_assert(!t->bound && t->done);
+    ck_assert_int_eq(cpu_thread_run(t, UINT64_MAX, &e), 0);
+    cpu_vcpu_free(&v2);
+    tr_close(r2);
+    machine_destroy(m);
+}
+END_TEST
+
 static Suite *lpar_suite(void)
 {
     Suite *s = suite_create("lpar");
@@ -681,6 +738,7 @@ static Suite *lpar_suite(void)
     tcase_add_test(t, same_seed_same_report);
     tcase_add_test(t, seed_changes_eviction_choices);
     tcase_add_test(t, vcpu_binding_errors);
+    tcase_add_test(t, vcpus_switch_on_a_thread);
     suite_add_tcase(s, t);
     return s;
 }
