@@ -193,6 +193,15 @@ static const cfg_src_ent *src_find(const cfg_src *s, const char *path)
     return NULL;
 }
 
+bool cfg_src_has(const cfg_src *s, const char *path)
+{
+    size_t compares = 0;
+    if (!s || !path)
+        return false;
+    size_t len = strlen(path);
+    return src_lookup(s, path, len, path_hash(path, len), &compares) != NULL;
+}
+
 int cfg_src_line(const cfg_src *s, const char *path)
 {
     const cfg_src_ent *e = src_find(s, path);

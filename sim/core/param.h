@@ -96,6 +96,8 @@ void cfg_src_note_set(cfg_src *s, const char *path, const char *assignment);
 /* Line of `path`, or of its closest recorded ancestor; 0 if unknown or if
  * that key came from an override. */
 int cfg_src_line(const cfg_src *s, const char *path);
+/* Was exactly this path given (in the file or by --set)? */
+bool cfg_src_has(const cfg_src *s, const char *path);
 const char *cfg_src_file(const cfg_src *s);
 /* Where `path` (or its closest recorded ancestor) came from, into buf:
  * "FILE:LINE", "--set KEY=VALUE", or "FILE" when unknown ("" for a NULL

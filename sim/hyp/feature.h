@@ -91,6 +91,12 @@ typedef struct hyp_feature {
      * operations (NULL: the core scans every HPT). */
     int (*find)(void *f, hcall_ctx *c, const hyp_target *t, hyp_hits *out);
     hyp_platform_hooks platform;
+    /* After the machine is built (every LPAR and vCPU known). */
+    int (*start)(void *f, sim_err *e);
+    /* Timed events (the dispatcher's): the earliest due (UINT64_MAX: none)
+     * and running those due at `at` (every thread has reached it). */
+    uint64_t (*next_event)(const void *f);
+    int (*event)(void *f, uint64_t at, sim_err *e);
     /* 0, or -1 with e set: the run must stop (auditor violation). */
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */

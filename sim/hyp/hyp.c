@@ -211,6 +211,7 @@ void hyp_destroy(hyp *h)
     for (unsigned i = 0; i < h->nlpars; i++) {
         free(h->lpars[i]->name);
         free(h->lpars[i]->lmb_base);
+        free(h->lpars[i]->vcpus);
         free(h->lpars[i]);
     }
     free(h->lpars);
@@ -237,6 +238,43 @@ static void check_features(hyp *h)
             hyp_features[f]->check_error(h->feat[f], &e) != 0)
             hyp_fail(h, &e);
     }
+}
+
+int hyp_start(hyp *h, sim_err *e)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->start && hyp_features[f]->start(h->feat[f], e) != 0)
+            return -1;
+    for (unsigned i = 0; i < h->nlpars; i++)
+        if (h->lpars[i]->procs.mode == HYP_PROCS_SHARED && !h->shared_claimed)
+            return sim_errf(e, "lpars[%u].processors.mode: shared, but no feature dispatches "
+                               "shared processors; expected hypervisor.dispatch.enabled: true",
+                            i);
+    return 0;
+}
+
+void hyp_claim_shared(hyp *h) { h->shared_claimed = true; }
+
+uint64_t hyp_next_event(const hyp *h)
+{
+    uint64_t next = UINT64_MAX;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->next_event) {
+            uint64_t t = hyp_features[f]->next_event(h->feat[f]);
+            if (t < next)
+                next = t;
+        }
+    return next;
+}
+
+int hyp_event(hyp *h, uint64_t at, sim_err *e)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->next_event &&
+            hyp_features[f]->next_event(h->feat[f]) == at &&
+            hyp_features[f]->event(h->feat[f], at, e) != 0)
+            return -1;
+    return hyp_check_error(h, e);
 }
 
 int hyp_check_error(const hyp *h, sim_err *e)

@@ -31,6 +31,7 @@
 #include "core/ops.h"
 #include "core/param.h"
 #include "core/stats.h"
+#include "cpu/cpu.h"
 #include "memctl/memmap.h"
 #include "memctl/physmem.h"
 #include "mmu/hpt.h"
@@ -85,7 +86,24 @@ typedef struct hyp_env {
     tlbie_fabric *fabric;
     ops_reg *ops;
     stats_reg *stats;
+    cpu_thread *threads;              /* nthreads hardware threads (dispatch) */
+    unsigned threads_per_core;
 } hyp_env;
+
+/* How an LPAR gets processors (lpars[].processors): dedicated (each vCPU
+ * owns the hardware thread it names) or shared (its virtual processors are
+ * dispatched onto the cores of the shared pool, each carrying up to
+ * threads_per_core vCPUs; needs hypervisor.dispatch.enabled). */
+enum { HYP_PROCS_DEDICATED = 0, HYP_PROCS_SHARED = 1 };
+typedef struct hyp_procs {
+    unsigned mode;                /* HYP_PROCS_* */
+    double entitlement;           /* processing units (cores) */
+    uint64_t virtual_processors;
+    bool capped;
+    uint64_t weight;              /* 0..255: share of unused capacity (uncapped) */
+} hyp_procs;
+
+extern const param_table hyp_procs_params; /* lpars[].processors */
 
 typedef struct hyp hyp;
 
@@ -106,6 +124,22 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
  * of hpt_bytes (0 = default size); every enabled feature hears of it.
  * Returns its lpid (0, 1, ...) or -1. */
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e);
+
+/* A shared LPAR: its processor configuration and its vCPUs (not bound to
+ * threads; the dispatcher puts them on the pool's threads). */
+int hyp_lpar_set_procs(hyp *h, unsigned lpid, const hyp_procs *p, sim_err *e);
+int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, sim_err *e);
+const hyp_procs *hyp_lpar_procs(const hyp *h, unsigned lpid);
+unsigned hyp_lpar_vcpus(const hyp *h, unsigned lpid, cpu_vcpu *const **v);
+
+/* After the machine is built (every LPAR and vCPU known): features start
+ * (the dispatcher places the shared LPARs' virtual processors). */
+int hyp_start(hyp *h, sim_err *e);
+/* Timed events of the features (dispatch slices, wheel periods): the
+ * earliest cycle one is due (UINT64_MAX: none), and run those due at `at`
+ * (every thread has reached it). 0 or -1 with e set. */
+uint64_t hyp_next_event(const hyp *h);
+int hyp_event(hyp *h, uint64_t at, sim_err *e);
 
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);

@@ -26,6 +26,9 @@ typedef struct hyp_lpar {
     uint64_t *lmb_base;     /* host copy of the table (real base per LMB) */
     uint64_t rmap_paddr;    /* reverse-map tables (heads, revmap) when charged */
     hpt hpt;
+    hyp_procs procs;        /* dedicated unless set (hyp_lpar_set_procs) */
+    cpu_vcpu **vcpus;       /* a shared LPAR's vCPUs (owned by the machine) */
+    unsigned nvcpus;
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {
@@ -72,6 +75,7 @@ struct hyp {
     void *coh_ctx;
     hyp_rmap *rmap;                     /* NULL unless a feature wants it */
     u64map scan_cursor;                 /* stream start -> line its next sample starts at */
+    bool shared_claimed;                /* a feature dispatches shared LPARs */
     bool failed;                        /* a feature check failed: err holds why */
     sim_err err;
 };
@@ -110,6 +114,9 @@ void hyp_write_hpte(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte x);
 void hyp_notify_insert(hcall_ctx *c, uint64_t ptex, hpte e, uint64_t real);
 /* HPTE ptex of lpid (old value `old`) was cleared: rmap and hooks told. */
 void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old);
+/* The calling feature dispatches shared-processor LPARs (hyp_start
+ * refuses shared LPARs that nobody claims). */
+void hyp_claim_shared(hyp *h);
 /* Latch the first feature error (a violation found outside an hcall). */
 void hyp_fail(hyp *h, const sim_err *e);
 

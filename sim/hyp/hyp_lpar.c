@@ -164,3 +164,30 @@ uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
     return hyp_xlate_logical(c, lp, la);
 }
 
+
+int hyp_lpar_set_procs(hyp *h, unsigned lpid, const hyp_procs *p, sim_err *e)
+{
+    if (lpid >= h->nlpars)
+        return sim_errf(e, "no LPAR %u", lpid);
+    h->lpars[lpid]->procs = *p;
+    return 0;
+}
+
+int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, sim_err *e)
+{
+    hyp_lpar *lp = h->lpars[lpid];
+    cpu_vcpu **nv = realloc(lp->vcpus, (lp->nvcpus + 1) * sizeof *nv);
+    if (!nv)
+        return sim_errf(e, "out of host memory");
+    lp->vcpus = nv;
+    lp->vcpus[lp->nvcpus++] = v;
+    return 0;
+}
+
+const hyp_procs *hyp_lpar_procs(const hyp *h, unsigned lpid) { return &h->lpars[lpid]->procs; }
+
+unsigned hyp_lpar_vcpus(const hyp *h, unsigned lpid, cpu_vcpu *const **v)
+{
+    *v = h->lpars[lpid]->vcpus;
+    return h->lpars[lpid]->nvcpus;
+}

@@ -54,6 +54,7 @@ typedef struct lpar_config {
     unsigned page_size;   /* LPAR_PAGE_* */
     unsigned segment;     /* LPAR_SEG_* */
     uint64_t hpt_size;    /* bytes; 0 = hypervisor default */
+    hyp_procs processors; /* dedicated or shared */
     param_list vcpus;     /* of vcpu_config */
 } lpar_config;
 

@@ -23,7 +23,8 @@ const param_table guest_params = {"guest", sizeof(guest_config), guest_param_lis
 static const param_desc vcpu_param_list[] = {
     {"thread", PT_UINT, "", "0", 0, 1e6, NULL,
      "Hardware thread (global index: module, core, SMT thread in order) the vCPU is bound to; "
-     "at most one vCPU per thread.", V_F(thread), NULL},
+     "at most one vCPU per thread (dedicated LPARs only: a shared LPAR's vCPUs are "
+     "dispatched).", V_F(thread), NULL},
     {"trace", PT_STRING, "", "", 0, 0, NULL,
      "Native trace file the vCPU replays (a relative path is relative to the config file's "
      "directory); see `lparsim trace import`.", V_F(trace), NULL},
@@ -51,6 +52,9 @@ static const param_desc lpar_param_list[] = {
     {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,
      "Size of the LPAR's HPT (a power of two, 256K..64T); 0 = memory / hypervisor.hpt_ratio.",
      L_F(hpt_size), NULL},
+    {"processors", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "How the LPAR gets processors: dedicated (default) or shared.", L_F(processors),
+     &hyp_procs_params},
     {"vcpus", PT_LIST, "", NULL, 0, 0, NULL, "The LPAR's virtual CPUs.", L_F(vcpus),
      &vcpu_params},
 };

@@ -172,7 +172,8 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
     for (unsigned i = 0; i < n; i++)
         total_vcpus += (unsigned)lc[i].vcpus.n;
     m->traces = calloc(total_vcpus ? total_vcpus : 1, sizeof *m->traces);
-    if (!m->guests || !m->traces)
+    m->svcpus = calloc(total_vcpus ? total_vcpus : 1, sizeof *m->svcpus);
+    if (!m->guests || !m->traces || !m->svcpus)
         return sim_errf(e, "out of host memory");
     for (unsigned i = 0; i < n; i++) {
         int lpid = hyp_lpar_create(m->hyp, lc[i].name, lc[i].memory, lc[i].hpt_size, e);
@@ -186,17 +187,20 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
         if (!m->guests[i])
             return -1;
         m->nguests++;
+        bool shared = lc[i].processors.mode == HYP_PROCS_SHARED;
+        if (hyp_lpar_set_procs(m->hyp, (unsigned)lpid, &lc[i].processors, e) != 0)
+            return -1;
         const vcpu_config *vc = lc[i].vcpus.items;
         for (unsigned v = 0; v < lc[i].vcpus.n; v++) {
             snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
-            if (vc[v].thread >= m->nthreads) {
+            if (!shared && vc[v].thread >= m->nthreads) {
                 snprintf(msg, sizeof msg, "thread %llu does not exist; expected a thread "
                                           "0..%u (the machine has %u hardware threads)",
                          (unsigned long long)vc[v].thread, m->nthreads - 1, m->nthreads);
                 return cfg_error(e, src, path, msg);
             }
-            cpu_thread *t = &m->threads[vc[v].thread];
-            if (t->bound) {
+            cpu_thread *t = shared ? NULL : &m->threads[vc[v].thread];
+            if (t && t->bound) {
                 snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
                                           "one vCPU per hardware thread",
                          (unsigned long long)vc[v].thread, t->v->b.lpid, t->v->b.vcpu);
@@ -221,7 +225,15 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
                 b.decode = ppc_decode_hook;
                 b.decode_ctx = m->dec;
             }
-            cpu_thread_bind(t, &b);
+            if (t) {
+                cpu_thread_bind(t, &b);
+                continue;
+            }
+            /* shared: the dispatcher puts it on a pool thread */
+            cpu_vcpu *sv = &m->svcpus[m->nsvcpus++];
+            cpu_vcpu_init(sv, &b);
+            if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, e) != 0)
+                return -1;
         }
     }
     return 0;
@@ -265,6 +277,49 @@ static size_t first_repeat(const lpar_config *lc, size_t n, size_t *first)
     return best;
 }
 
+/* lpars[i].processors against its vCPUs and the machine: what the
+ * parameter ranges cannot say. */
+static int check_procs(const machine_config *c, size_t i, const cfg_src *src, sim_err *e)
+{
+    const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
+    const hyp_procs *p = &lc->processors;
+    char path[96], msg[256];
+    static const char *const shared_only[] = {"entitlement", "virtual_processors", "capped",
+                                              "weight"};
+    if (p->mode != HYP_PROCS_SHARED) {
+        for (unsigned k = 0; k < 4; k++) {
+            snprintf(path, sizeof path, "lpars[%zu].processors.%s", i, shared_only[k]);
+            if (cfg_src_has(src, path))
+                return cfg_error(e, src, path, "set for a dedicated LPAR, where it means "
+                                               "nothing; expected processors.mode: shared");
+        }
+        return 0;
+    }
+    uint64_t vps = p->virtual_processors, tpc = c->machine.threads_per_core;
+    snprintf(path, sizeof path, "lpars[%zu].processors.entitlement", i);
+    if (p->entitlement < 0.05 * (double)vps - 1e-9 || p->entitlement > (double)vps + 1e-9) {
+        snprintf(msg, sizeof msg, "%g processing units for %llu virtual processors; expected "
+                 "%g to %llu (0.05 to 1 per virtual processor)", p->entitlement,
+                 (unsigned long long)vps, 0.05 * (double)vps, (unsigned long long)vps);
+        return cfg_error(e, src, path, msg);
+    }
+    if (lc->vcpus.n > vps * tpc) {
+        snprintf(path, sizeof path, "lpars[%zu].vcpus", i);
+        snprintf(msg, sizeof msg, "%zu vCPUs on %llu virtual processors of %llu threads; "
+                 "expected at most %llu (or more virtual_processors)", lc->vcpus.n,
+                 (unsigned long long)vps, (unsigned long long)tpc,
+                 (unsigned long long)(vps * tpc));
+        return cfg_error(e, src, path, msg);
+    }
+    for (size_t v = 0; v < lc->vcpus.n; v++) {
+        snprintf(path, sizeof path, "lpars[%zu].vcpus[%zu].thread", i, v);
+        if (cfg_src_has(src, path))
+            return cfg_error(e, src, path, "names a hardware thread, but the LPAR is shared "
+                                           "(its vCPUs are dispatched); expected no thread");
+    }
+    return 0;
+}
+
 static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     const lpar_config *lc = c->lpars.items;
@@ -287,6 +342,8 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
                      nm);
             return cfg_error(e, src, path, msg);
         }
+        if (check_procs(c, i, src, e) != 0)
+            return -1;
         if (i == dup) {
             snprintf(path, sizeof path, "lpars[%zu].name", i);
             snprintf(msg, sizeof msg, "'%.64s' is already the name of lpars[%zu]; "
@@ -351,7 +408,9 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     if (!m->fabric)
         goto fail;
     stats_register(m->stats, "tlbie", &tlbie_stat_table, tlbie_get_stats(m->fabric));
-    hyp_env env = {m->mm, m->pm, m->tlbs, m->ports, m->nthreads, m->fabric, m->ops, m->stats};
+    hyp_env env = {m->mm,     m->pm,    m->tlbs,    m->ports,
+                   m->nthreads, m->fabric, m->ops, m->stats,
+                   m->threads, (unsigned)c->machine.threads_per_core};
     m->hyp = hyp_create(&c->hypervisor, &env, hyp_bytes, e);
     if (!m->hyp) {
         src_prefix(e, src, "hypervisor");
@@ -372,6 +431,11 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     for (unsigned i = 0; i < m->nthreads; i++)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
+    /* every LPAR and vCPU is known: the dispatcher places shared ones */
+    if (hyp_start(m->hyp, e) != 0) {
+        src_prefix(e, src, "lpars");
+        goto fail;
+    }
     return m;
 fail:
     machine_destroy(m);
@@ -383,6 +447,9 @@ void machine_destroy(machine *m)
     if (!m)
         return;
     hyp_drivers_destroy(m->drivers);
+    for (unsigned i = 0; i < m->nsvcpus; i++)
+        cpu_vcpu_free(&m->svcpus[i]);
+    free(m->svcpus);
     for (unsigned i = 0; i < m->ntraces; i++)
         tr_close(m->traces[i]);
     free(m->traces);

@@ -32,6 +32,8 @@ struct machine {
     hyp *hyp;
     guest **guests;
     unsigned nguests;
+    cpu_vcpu *svcpus;            /* shared LPARs' vCPUs (the dispatcher places them) */
+    unsigned nsvcpus;
     tr_reader **traces;
     unsigned ntraces;
     uint64_t max_records;

@@ -44,7 +44,9 @@ static int sched_start(machine *m, sim_err *e)
 
 uint64_t machine_now(const machine *m)
 {
-    uint64_t next = hyp_drivers_next(m->drivers);
+    uint64_t next = hyp_drivers_next(m->drivers), hnext = hyp_next_event(m->hyp);
+    if (hnext < next)
+        next = hnext;
     if (m->sched_ready && sched_size(&m->sched) > 0) {
         uint64_t t = sched_min_clock(&m->sched);
         return t < next ? t : next;
@@ -85,23 +87,46 @@ static int threads_run_until(machine *m, uint64_t limit, machine_progress_fn fn,
     return 0;
 }
 
+/* After a hypervisor event (a dispatch) threads may have got or lost a
+ * vCPU and moved their clocks: the scheduler follows. */
+static void resync(machine *m)
+{
+    sched *s = &m->sched;
+    for (unsigned i = 0; i < m->nthreads; i++) {
+        const cpu_thread *t = &m->threads[i];
+        if (t->bound && !t->done)
+            sched_set(s, i, t->clock);
+        else if (s->pos[i] != UINT32_MAX)
+            sched_remove(s, i);
+    }
+}
+
 int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
                       sim_err *e)
 {
     if (sched_start(m, e) != 0)
         return -1;
     for (;;) {
-        uint64_t next = hyp_drivers_next(m->drivers);
+        uint64_t dnext = hyp_drivers_next(m->drivers), hnext = hyp_next_event(m->hyp);
+        uint64_t next = dnext < hnext ? dnext : hnext;
         int r = threads_run_until(m, next < limit ? next : limit, fn, ctx, e);
         if (r < 0)
             return -1;
         if (next >= limit || next == UINT64_MAX)
             return r == 1 || next != UINT64_MAX ? 1 : 0;
-        /* every thread has reached the driver's cycle (or finished) */
-        if (hyp_drivers_step(m->drivers, next, e) != 0 || hyp_check_error(m->hyp, e) != 0)
-            return -1;
-        if (fn && hyp_drivers_steps(m->drivers) % 256 == 0)
-            fn(ctx, machine_records(m), machine_cycles(m));
+        /* every thread has reached the event's cycle (or finished): the
+         * hypervisor's events first (dispatch), then the drivers' */
+        if (hnext == next) {
+            if (hyp_event(m->hyp, next, e) != 0)
+                return -1;
+            resync(m);
+        }
+        if (dnext == next) {
+            if (hyp_drivers_step(m->drivers, next, e) != 0 || hyp_check_error(m->hyp, e) != 0)
+                return -1;
+            if (fn && hyp_drivers_steps(m->drivers) % 256 == 0)
+                fn(ctx, machine_records(m), machine_cycles(m));
+        }
     }
 }
 
