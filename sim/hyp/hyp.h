@@ -88,6 +88,7 @@ typedef struct hyp_env {
     stats_reg *stats;
     cpu_thread *threads;              /* nthreads hardware threads (dispatch) */
     unsigned threads_per_core;
+    uint64_t freq_mhz;                /* core clock (cycles per microsecond) */
 } hyp_env;
 
 /* How an LPAR gets processors (lpars[].processors): dedicated (each vCPU

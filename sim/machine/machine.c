@@ -392,6 +392,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->topo.name = NULL;
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
+    m->max_cycles = c->run.max_cycles;
     m->ops = ops_create();
     m->stats = stats_create();
     if (!m->name || !m->ops || !m->stats) {
@@ -410,7 +411,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     stats_register(m->stats, "tlbie", &tlbie_stat_table, tlbie_get_stats(m->fabric));
     hyp_env env = {m->mm,     m->pm,    m->tlbs,    m->ports,
                    m->nthreads, m->fabric, m->ops, m->stats,
-                   m->threads, (unsigned)c->machine.threads_per_core};
+                   m->threads, (unsigned)c->machine.threads_per_core, c->machine.freq_mhz};
     m->hyp = hyp_create(&c->hypervisor, &env, hyp_bytes, e);
     if (!m->hyp) {
         src_prefix(e, src, "hypervisor");

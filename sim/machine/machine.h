@@ -37,6 +37,7 @@ typedef struct topology_config {
 
 typedef struct run_config {
     uint64_t max_records; /* per vCPU; 0 = whole trace */
+    uint64_t max_cycles;  /* stop the run at this cycle; 0 = run to the end */
 } run_config;
 
 typedef struct machine_config {
@@ -113,6 +114,8 @@ void machine_set_memory_below(machine *m, memhier_below below);
 uint64_t machine_cycles(const machine *m);
 uint64_t machine_records(const machine *m);
 uint64_t machine_total_records_hint(const machine *m); /* 0 if unknown */
+/* run.max_cycles (0: none): a front end running in pieces stops there. */
+uint64_t machine_max_cycles(const machine *m);
 /* The drivers' operations done and configured; false without drivers. */
 bool machine_driver_progress(const machine *m, uint64_t *done, uint64_t *total);
 

@@ -38,6 +38,9 @@ static const param_desc run_list[] = {
     {"max_records", PT_UINT, "records", "0", 0, 0x1p63, NULL,
      "Stop each vCPU after this many trace records (0 = replay whole traces).",
      R_F(max_records), NULL},
+    {"max_cycles", PT_UINT, "cycles", "0", 0, 0x1p63, NULL,
+     "Stop the whole run once every vCPU and driver has reached this cycle (0 = run to the "
+     "end); the report is the state at that point.", R_F(max_cycles), NULL},
 };
 static const param_table run_table = {"run", sizeof(run_config), run_list, PARAM_COUNT(run_list),
                                       "Limits of a run."};

@@ -37,6 +37,7 @@ struct machine {
     tr_reader **traces;
     unsigned ntraces;
     uint64_t max_records;
+    uint64_t max_cycles;         /* run.max_cycles (0: none) */
     memhier_below ext_below;     /* replaces the DRAM controllers when set */
     unsigned *core_active;       /* per core: its threads still replaying */
     sched sched;                 /* threads still replaying, by clock */

@@ -137,5 +137,11 @@ bool machine_driver_progress(const machine *m, uint64_t *done, uint64_t *total)
 
 int machine_run(machine *m, machine_progress_fn fn, void *ctx, sim_err *e)
 {
-    return machine_run_until(m, UINT64_MAX, fn, ctx, e) < 0 ? -1 : 0;
+    uint64_t limit = m->max_cycles ? m->max_cycles : UINT64_MAX;
+    return machine_run_until(m, limit, fn, ctx, e) < 0 ? -1 : 0;
+}
+
+uint64_t machine_max_cycles(const machine *m)
+{
+    return m->max_cycles;
 }

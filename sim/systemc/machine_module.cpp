@@ -93,7 +93,12 @@ void Machine::run()
         std::uint64_t limit = clk_.cycles_ceil(qk_.next_sync_point() - start_);
         if (limit <= machine_now(m_))
             limit = machine_now(m_) + 1; /* a quantum below one cycle (or zero) */
+        std::uint64_t cap = machine_max_cycles(m_); /* run.max_cycles */
+        if (cap && limit >= cap)
+            limit = cap;
         int r = machine_run_until(m_, limit, opt_.progress, opt_.progress_ctx, &e);
+        if (r == 1 && cap && limit == cap)
+            r = 0; /* the run stops there, as lparsim's */
         if (r < 0)
             return finish(e.msg[0] ? e.msg : "the run failed");
         if (!error_.empty())

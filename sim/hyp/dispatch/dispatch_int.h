@@ -1,0 +1,81 @@
+/*
+ * dispatch_int.h - the shared-processor dispatcher's state (sim/hyp/dispatch
+ * only). See dispatch.c for the policy and its invariants.
+ */
+#ifndef LPARSIM_HYP_DISPATCH_INT_H
+#define LPARSIM_HYP_DISPATCH_INT_H
+
+#include "hyp/hyp_int.h"
+
+#define DISPATCH_MAX_SMT 8
+
+typedef struct dispatch_config {
+    bool enabled;              /* first field (feature.h) */
+    uint64_t wheel_us;         /* dispatch wheel period */
+    uint64_t slice_us;         /* longest slice on unused (uncapped) capacity */
+    uint64_t switch_cycles;    /* compute per thread switched */
+    uint64_t save_bytes;       /* architected state saved/restored per vCPU */
+    uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
+} dispatch_config;
+
+extern const param_table dispatch_feature_params;
+
+/* Per shared LPAR: lparcfg-style statistics. */
+typedef struct dispatch_lpar_stats {
+    uint64_t entitled_cycles;  /* entitlement x cycles elapsed */
+    uint64_t consumed_cycles;  /* core cycles its virtual processors were dispatched (PURR) */
+    uint64_t dispatches;       /* virtual processors put on a core */
+    uint64_t dispersions;      /* ... on another core than the last time */
+    uint64_t preemptions;      /* taken off a core while it still had work */
+} dispatch_lpar_stats;
+
+extern const stat_table dispatch_lpar_stat_table;
+
+typedef struct dlpar {
+    unsigned lpid;
+    double entitlement;
+    bool capped;
+    uint64_t weight;
+    char prefix[96];           /* "dispatch.<name>" */
+    dispatch_lpar_stats st;
+} dlpar;
+
+/* A virtual processor: up to threads_per_core vCPUs dispatched together. */
+typedef struct dvp {
+    unsigned lp;               /* index into the dispatcher's LPARs */
+    unsigned index;            /* within its LPAR */
+    cpu_vcpu *v[DISPATCH_MAX_SMT];
+    unsigned nv;
+    int core;                  /* pool index while dispatched, else -1 */
+    int last_core;
+    uint64_t per_wheel;        /* entitled core cycles per wheel period */
+    uint64_t budget;           /* entitled cycles left in this period */
+    uint64_t pass;             /* stride-scheduling pass for unused capacity */
+    uint64_t ready_since;      /* runnable and waiting since */
+    uint64_t save_paddr;       /* save areas of its vCPUs */
+} dvp;
+
+typedef struct dcore {
+    unsigned core;             /* global core index */
+    int vp;                    /* dispatched virtual processor, or -1 */
+    int prev_vp;               /* the last one it ran (state still in its threads) */
+    uint64_t start, end;       /* the current slice */
+} dcore;
+
+typedef struct dispatch {
+    hyp *h;
+    dispatch_config cfg;
+    uint64_t wheel, slice_max; /* cycles */
+    uint64_t wheel_end;
+    uint64_t save_base;        /* hypervisor memory for save areas */
+    dlpar *lp;
+    unsigned nlp;
+    dvp *vp;
+    unsigned nvp;
+    dcore *pool;
+    unsigned npool;
+    bool started;
+    op_id op_switch, op_wait;
+} dispatch;
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * check_dispatch.c - shared-processor dispatch end to end through the
+ * lparsim binary: a capped LPAR consumes its entitlement, two uncapped
+ * LPARs split unused capacity by weight, SMT virtual processors carry
+ * several vCPUs, bad processor configurations are one-line errors naming
+ * FILE:LINE and the allowed range.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define MHZ 3800ull
+
+/* Value of `key` in a "path,value" CSV report. */
+static double csv_get(const char *csv, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, key, n) && p[n] == ',')
+            return strtod(p + n + 1, NULL);
+    ck_abort_msg("%s missing from the report", key);
+    return 0;
+}
+
+/* A trace that is always busy: loads over 64 MiB, repeated. */
+static const char *busy_trace(void)
+{
+    static char path[512];
+    char *t = malloc(64 * 1024), *p = t;
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int i = 0; i < 2000; i++)
+        p += sprintf(p, "L 0x%x 8\nI 0x100%05x 4\n", 0x10000000 + (i * 4096 * 37) % (64 << 20),
+                     i * 4);
+    ck_assert_int_eq(tu_write_file(tu_tmp("busy.txt"), t), 0);
+    free(t);
+    snprintf(path, sizeof path, "%s", tu_tmp("busy.txt"));
+    return path;
+}
+
+static char *run_cfg(const char *name, const char *yaml, const char *out)
+{
+    ck_assert_int_eq(tu_write_file(tu_tmp(name), yaml), 0);
+    const char *argv[] = {"run", tu_tmp(name), "-q", "--csv", tu_tmp(out), NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 0, "%s: %s", name, r.err);
+    tu_run_free(&r);
+    char *csv = tu_read_file(tu_tmp(out), NULL);
+    ck_assert_ptr_nonnull(csv);
+    return csv;
+}
+
+/* A capped LPAR, always busy, consumes its entitlement within 1% over 100
+ * wheel periods (wheel 100 us, entitlement 0.5 on a pool of 2 cores). */
+START_TEST(capped_consumes_entitlement)
+{
+    const uint64_t wheel = 100 * MHZ, wheels = 100;
+    char y[2048];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, wheel_us: 100}}\n"
+             "run: {max_cycles: %llu}\n"
+             "lpars:\n  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.5, capped: true}\n"
+             "    vcpus: [{trace: %s, repeat: 100000}]\n",
+             (unsigned long long)(wheel * wheels), busy_trace());
+    char *csv = run_cfg("cap.yaml", y, "cap.csv");
+    double got = csv_get(csv, "dispatch.a.consumed_cycles");
+    double want = 0.5 * (double)(wheel * wheels);
+    ck_assert_msg(got > want * 0.99 && got < want * 1.01, "consumed %.0f, entitled %.0f", got, want);
+    ck_assert_double_ge(csv_get(csv, "dispatch.a.preemptions"), wheels - 1);
+    /* the dispatcher put it on a core once per period */
+    ck_assert_double_ge(csv_get(csv, "dispatch.a.dispatches"), wheels);
+    free(csv);
+}
+END_TEST
+
+/* Two uncapped LPARs of weight 192 and 64 on one spare core (the other
+ * runs a dedicated LPAR): beyond their entitlements (0.05 each) they split
+ * the core 3:1 within 5%, and together use all of it. */
+START_TEST(uncapped_split_by_weight)
+{
+    const char *tr = busy_trace();
+    char y[4096];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, wheel_us: 100, "
+             "slice_us: 5}}\n"
+             "run: {max_cycles: %llu}\n"
+             "lpars:\n"
+             "  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s, repeat: 100000}]}\n"
+             "  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.05, capped: false, weight: 192}\n"
+             "    vcpus: [{trace: %s, repeat: 100000}]\n"
+             "  - name: b\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.05, capped: false, weight: 64}\n"
+             "    vcpus: [{trace: %s, repeat: 100000}]\n",
+             (unsigned long long)(100 * 100 * MHZ), tr, tr, tr);
+    char *csv = run_cfg("w.yaml", y, "w.csv");
+    double a = csv_get(csv, "dispatch.a.consumed_cycles"), b = csv_get(csv, "dispatch.b.consumed_cycles");
+    double ea = csv_get(csv, "dispatch.a.entitled_cycles"), eb = csv_get(csv, "dispatch.b.entitled_cycles");
+    double ratio = (a - ea) / (b - eb);
+    ck_assert_msg(ratio > 3 * 0.95 && ratio < 3 * 1.05, "excess split %.3f:1", ratio);
+    double cyc = csv_get(csv, "sim.cycles");
+    ck_assert_msg((a + b) / cyc > 0.99, "the spare core was used %.3f", (a + b) / cyc);
+    free(csv);
+}
+END_TEST
+
+/* SMT: one virtual processor carries two vCPUs on the two threads of a
+ * pool core; both traces run to their end; a switch saves and restores
+ * state through the caches (op dispatch.switch has memory cycles). */
+START_TEST(virtual_processor_carries_smt_vcpus)
+{
+    const char *tr = busy_trace();
+    char y[2048];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, wheel_us: 50}}\n"
+             "lpars:\n"
+             "  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.4, virtual_processors: 1}\n"
+             "    vcpus: [{trace: %s}, {trace: %s}]\n"
+             "  - name: b\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.4, virtual_processors: 1}\n"
+             "    vcpus: [{trace: %s}]\n",
+             tr, tr, tr);
+    char *csv = run_cfg("smt.yaml", y, "smt.csv");
+    /* every record replayed: 4000 per trace, three traces */
+    double recs = csv_get(csv, "sim.records");
+    ck_assert_double_eq(recs, 3 * 4000);
+    ck_assert_double_gt(csv_get(csv, "ops.dispatch.switch.count"), 0);
+    ck_assert_double_gt(csv_get(csv, "ops.dispatch.switch.breakdown.memory"), 0);
+    ck_assert_double_gt(csv_get(csv, "dispatch.a.consumed_cycles"), 0);
+    free(csv);
+}
+END_TEST
+
+static void refused(const char *yaml, const char *want)
+{
+    ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), yaml), 0);
+    const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 1, "accepted: %s", yaml);
+    ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
+    ck_assert_msg(strstr(r.err, "bad.yaml:") != NULL, "no FILE:LINE: %s", r.err);
+    tu_run_free(&r);
+}
+
+START_TEST(bad_processor_configs)
+{
+    const char *tr = busy_trace();
+    char y[2048];
+    const char *head = "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+                       "hypervisor: {lmb_size: 256M, dispatch: {enabled: true}}\nlpars:\n";
+#define CASE(lpars, want)                                                                          \
+    snprintf(y, sizeof y, "%s%s", head, lpars);                                                    \
+    refused(y, want)
+    char l[1024];
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared, entitlement: 1.5}, "
+                          "vcpus: [{trace: %s}]}\n", tr);
+    CASE(l, "1.5 processing units for 1 virtual processors; expected 0.05 to 1");
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared, entitlement: 0.1, "
+                          "virtual_processors: 4}, vcpus: [{trace: %s}]}\n", tr);
+    CASE(l, "expected 0.2 to 4");
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared}, "
+                          "vcpus: [{thread: 1, trace: %s}]}\n", tr);
+    CASE(l, "lpars[0].vcpus[0].thread: names a hardware thread, but the LPAR is shared");
+    snprintf(l, sizeof l, "  - {name: a, processors: {entitlement: 0.5}, "
+                          "vcpus: [{thread: 1, trace: %s}]}\n", tr);
+    CASE(l, "lpars[0].processors.entitlement: set for a dedicated LPAR");
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared}, "
+                          "vcpus: [{trace: %s}, {trace: %s}]}\n", tr, tr);
+    CASE(l, "2 vCPUs on 1 virtual processors of 1 threads; expected at most 1");
+    /* every core runs a dedicated vCPU: no pool */
+    snprintf(l, sizeof l,
+             "  - {name: d, vcpus: [{thread: 0, trace: %s}, {thread: 1, trace: %s}]}\n"
+             "  - {name: a, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
+             tr, tr, tr);
+    CASE(l, "lpars[1].processors.mode: shared, but no core is left for the shared pool");
+    /* more entitlement than the pool has cores */
+    snprintf(l, sizeof l,
+             "  - {name: a, processors: {mode: shared, entitlement: 3, virtual_processors: 3}, "
+             "vcpus: [{trace: %s}]}\n", tr);
+    CASE(l, "lpars[0].processors.entitlement: 3 processing units, but the shared pool has 2 cores");
+    /* shared without the dispatcher */
+    snprintf(y, sizeof y,
+             "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M}\nlpars:\n"
+             "  - {name: a, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
+             tr);
+    refused(y, "expected hypervisor.dispatch.enabled: true");
+#undef CASE
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dispatch");
+    TCase *t = tcase_create("dispatch");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, capped_consumes_entitlement);
+    tcase_add_test(t, uncapped_split_by_weight);
+    tcase_add_test(t, virtual_processor_carries_smt_vcpus);
+    tcase_add_test(t, bad_processor_configs);
+    suite_add_tcase(s, t);
+    return tu_run_suite(s);
+}
