@@ -35,9 +35,14 @@ enum tr_kind {
     TR_STORE = 2,
     TR_MODIFY = 3, /* load then store of the same bytes */
     TR_HCALL = 4,  /* word = hcall / operation number, args[0..nargs) */
-    TR_MARKER = 5, /* word = marker id, addr = value */
+    TR_MARKER = 5, /* word = marker id, addr = value (ids below) */
     TR_KIND_COUNT
 };
+
+/* Marker ids the guest model acts on (others are counted and ignored):
+ * the guest goes idle and cedes its vCPU, woken by its decrementer after
+ * `value` cycles (IDLE), or by a prod or an interrupt (WAIT). */
+enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
 #define TR_MAX_ARGS 6

@@ -140,6 +140,7 @@ typedef struct cpu_vcpu {
     /* trace buffer (allocated by the first refill) */
     tr_rec *buf;
     long pos, len;
+    uint32_t tag;                     /* the dispatcher's index of it */
 } cpu_vcpu;
 
 /* Make v a fresh vCPU replaying b's trace from its start. */

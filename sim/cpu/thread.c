@@ -437,10 +437,17 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             break;
         default: {
             t->st.other_records++;
+            cpu_vcpu *cur = t->v;
             uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;
             if (c == UINT64_MAX)
                 goto fail;
             t->clock += c;
+            if (t->v != cur) {
+                /* the hypervisor took the vCPU off the thread (it ceded or
+                 * blocks): the thread stops here */
+                t->st.busy_cycles += t->clock - start;
+                return t->bound && !t->done ? 1 : 0;
+            }
             break;
         }
         }

@@ -25,6 +25,9 @@ extern "C" {
 #define H_CLEAR_REF 0x14
 #define H_PROTECT 0x18
 #define H_BULK_REMOVE 0x124
+#define H_CEDE 0xE0
+#define H_CONFER 0xE4
+#define H_PROD 0xE8
 
 /* return codes */
 #define H_SUCCESS 0

@@ -188,6 +188,7 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     h->cfg = *c;
     h->env = *env;
     h->coh = &hyp_eager_tlbie;
+    h->event_req = UINT64_MAX;
     u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
@@ -267,8 +268,17 @@ uint64_t hyp_next_event(const hyp *h)
     return next;
 }
 
+uint64_t hyp_event_requested(const hyp *h) { return h->event_req; }
+
+void hyp_request_event(hyp *h, uint64_t at)
+{
+    if (at < h->event_req)
+        h->event_req = at;
+}
+
 int hyp_event(hyp *h, uint64_t at, sim_err *e)
 {
+    h->event_req = UINT64_MAX;
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->next_event &&
             hyp_features[f]->next_event(h->feat[f]) == at &&

@@ -141,6 +141,10 @@ int hyp_start(hyp *h, sim_err *e);
  * (every thread has reached it). 0 or -1 with e set. */
 uint64_t hyp_next_event(const hyp *h);
 int hyp_event(hyp *h, uint64_t at, sim_err *e);
+/* The earliest event a feature asked for since the last hyp_event (from
+ * inside an hcall: a vCPU ceded, woke): cheap, for the run loop to stop
+ * running threads past it. UINT64_MAX if none. */
+uint64_t hyp_event_requested(const hyp *h);
 
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);

@@ -76,6 +76,7 @@ struct hyp {
     hyp_rmap *rmap;                     /* NULL unless a feature wants it */
     u64map scan_cursor;                 /* stream start -> line its next sample starts at */
     bool shared_claimed;                /* a feature dispatches shared LPARs */
+    uint64_t event_req;                 /* earliest event asked for (hyp_request_event) */
     bool failed;                        /* a feature check failed: err holds why */
     sim_err err;
 };
@@ -117,6 +118,9 @@ void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old);
 /* The calling feature dispatches shared-processor LPARs (hyp_start
  * refuses shared LPARs that nobody claims). */
 void hyp_claim_shared(hyp *h);
+/* A feature needs its event hook run at `at` (earlier than the machine
+ * would otherwise stop): the run loop stops running threads past it. */
+void hyp_request_event(hyp *h, uint64_t at);
 /* Latch the first feature error (a violation found outside an hcall). */
 void hyp_fail(hyp *h, const sim_err *e);
 

@@ -270,7 +270,17 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
     guest *g = ctx;
     if (r->kind == TR_MARKER) {
         g->st.markers++;
-        return 0;
+        if (r->word != TR_MARK_IDLE && r->word != TR_MARK_WAIT)
+            return 0;
+        /* the guest goes idle: it cedes, woken by its decrementer after
+         * `value` cycles (idle) or by a prod or an interrupt (wait) */
+        uint64_t args[8] = {r->word == TR_MARK_IDLE ? r->addr : 0}, rets[8], cyc;
+        long rc = hyp_hcall(g->h, g->lpid, t->id, now, H_CEDE, args, rets, &cyc);
+        if (hyp_check_error(g->h, e) != 0)
+            return UINT64_MAX;
+        if (rc == H_FUNCTION && r->word == TR_MARK_IDLE)
+            return r->addr; /* no dispatcher: the thread idles in place */
+        return cyc;
     }
     g->st.hcall_records++;
     uint64_t args[8] = {0}, rets[8], cyc;

@@ -83,6 +83,8 @@ static int threads_run_until(machine *m, uint64_t limit, machine_progress_fn fn,
             fn(ctx, m->run_records, machine_cycles(m));
             m->next_report = m->run_records + PROGRESS_PERIOD;
         }
+        if (hyp_event_requested(m->hyp) < limit)
+            return 1; /* an hcall asked for a hypervisor event before limit */
     }
     return 0;
 }
@@ -109,9 +111,12 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
     for (;;) {
         uint64_t dnext = hyp_drivers_next(m->drivers), hnext = hyp_next_event(m->hyp);
         uint64_t next = dnext < hnext ? dnext : hnext;
-        int r = threads_run_until(m, next < limit ? next : limit, fn, ctx, e);
+        uint64_t stop = next < limit ? next : limit;
+        int r = threads_run_until(m, stop, fn, ctx, e);
         if (r < 0)
             return -1;
+        if (hyp_event_requested(m->hyp) < stop)
+            continue; /* an hcall asked for an earlier hypervisor event */
         if (next >= limit || next == UINT64_MAX)
             return r == 1 || next != UINT64_MAX ? 1 : 0;
         /* every thread has reached the event's cycle (or finished): the

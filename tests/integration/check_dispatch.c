@@ -108,9 +108,11 @@ START_TEST(uncapped_split_by_weight)
 }
 END_TEST
 
-/* SMT: one virtual processor carries two vCPUs on the two threads of a
- * pool core; both traces run to their end; a switch saves and restores
- * state through the caches (op dispatch.switch has memory cycles). */
+/* SMT: one virtual processor carries two vCPUs on the two threads of the
+ * one pool core (core 0 runs a dedicated LPAR), which it shares with
+ * another LPAR's; every trace runs to its end; a switch saves and
+ * restores state through the caches (op dispatch.switch has memory
+ * cycles). */
 START_TEST(virtual_processor_carries_smt_vcpus)
 {
     const char *tr = busy_trace();
@@ -119,20 +121,96 @@ START_TEST(virtual_processor_carries_smt_vcpus)
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
              "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, wheel_us: 50}}\n"
              "lpars:\n"
+             "  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s}]}\n"
              "  - name: a\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 0.4, virtual_processors: 1}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n"
              "  - name: b\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 0.4, virtual_processors: 1}\n"
              "    vcpus: [{trace: %s}]\n",
-             tr, tr, tr);
+             tr, tr, tr, tr);
     char *csv = run_cfg("smt.yaml", y, "smt.csv");
-    /* every record replayed: 4000 per trace, three traces */
+    /* every record replayed: 4000 per trace, four traces */
     double recs = csv_get(csv, "sim.records");
-    ck_assert_double_eq(recs, 3 * 4000);
+    ck_assert_double_eq(recs, 4 * 4000);
     ck_assert_double_gt(csv_get(csv, "ops.dispatch.switch.count"), 0);
     ck_assert_double_gt(csv_get(csv, "ops.dispatch.switch.breakdown.memory"), 0);
     ck_assert_double_gt(csv_get(csv, "dispatch.a.consumed_cycles"), 0);
+    free(csv);
+}
+END_TEST
+
+/* Ping-pong through H_PROD and H_CEDE (idle markers): vCPU 0 waits, vCPU 1
+ * works, prods 0 and waits; 0 works, prods 1 ... 50 rounds each way. */
+static void pingpong_traces(void)
+{
+    char a[8192], b[8192], *pa = a, *pb = b;
+    pa += sprintf(pa, "#lparsim-trace v1\n");
+    pb += sprintf(pb, "#lparsim-trace v1\n");
+    for (int i = 0; i < 50; i++) {
+        pa += sprintf(pa, "K 2\nL 0x%x 8\nH 0xe8 1\n", 0x10000000 + i * 64);
+        pb += sprintf(pb, "L 0x%x 8\nH 0xe8 0\nK 2\n", 0x10800000 + i * 64);
+    }
+    ck_assert_int_eq(tu_write_file(tu_tmp("pa.txt"), a), 0);
+    ck_assert_int_eq(tu_write_file(tu_tmp("pb.txt"), b), 0);
+}
+
+/* Two virtual processors on two pool cores: each wake finds its VP's core
+ * free (affinity, no switch, no dispatch wait), so the wake latency is the
+ * configured delivery cost exactly. */
+START_TEST(pingpong_two_cores)
+{
+    pingpong_traces();
+    char y[2048];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, deliver_cycles: 3000}}\n"
+             "lpars:\n  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 2, virtual_processors: 2}\n"
+             "    vcpus: [{trace: %s}, {trace: %s}]\n",
+             tu_tmp("pa.txt"), tu_tmp("pb.txt"));
+    char *csv = run_cfg("pp2.yaml", y, "pp2.csv");
+    ck_assert_double_eq(csv_get(csv, "dispatch.a.prods"), 100);
+    ck_assert_double_eq(csv_get(csv, "dispatch.a.cedes"), 100);
+    ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.count"), 100);
+    ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.min"), 3000);
+    ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.max"), 3000);
+    ck_assert_double_eq(csv_get(csv, "sim.records"), 300);
+    free(csv);
+}
+END_TEST
+
+/* Both virtual processors on one pool core: a woken vCPU's VP waits until
+ * the prodding vCPU has ceded (the prod's hcall exit, then the cede's entry
+ * and exit), then the core switches VPs: wake = delivery + that wait + the
+ * switch, with every switch after the first serving a wake. */
+START_TEST(pingpong_one_core)
+{
+    pingpong_traces();
+    char y[2048];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, hcall_entry_cycles: 150, hcall_exit_cycles: 100,\n"
+             "             dispatch: {enabled: true, deliver_cycles: 3000}}\n"
+             "lpars:\n  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s}]}\n"
+             "  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.2, virtual_processors: 2, "
+             "capped: false}\n"
+             "    vcpus: [{trace: %s}, {trace: %s}]\n",
+             busy_trace(), tu_tmp("pa.txt"), tu_tmp("pb.txt"));
+    char *csv = run_cfg("pp1.yaml", y, "pp1.csv");
+    double n = csv_get(csv, "ops.dispatch.wake.count");
+    ck_assert_double_eq(n, 100);
+    ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.breakdown.deliver"), n * 3000);
+    /* the switches: one when the first VP ceded at the start, one per wake */
+    ck_assert_double_eq(csv_get(csv, "ops.dispatch.switch.count"), n + 1);
+    double sw = csv_get(csv, "ops.dispatch.wake.breakdown.switch");
+    ck_assert_double_lt(sw, csv_get(csv, "ops.dispatch.switch.total"));
+    ck_assert_double_ge(sw, n * 2000); /* switch_cycles per switch, plus memory */
+    /* the dispatch wait: prod exit + cede entry + cede exit (350), except
+     * when the prodding vCPU's trace ends right after its last prod (100) */
+    double wait = csv_get(csv, "ops.dispatch.wake.breakdown.wait");
+    ck_assert_double_eq(wait, (n - 1) * 350 + 100);
     free(csv);
 }
 END_TEST
@@ -203,6 +281,8 @@ int main(void)
     tcase_add_test(t, capped_consumes_entitlement);
     tcase_add_test(t, uncapped_split_by_weight);
     tcase_add_test(t, virtual_processor_carries_smt_vcpus);
+    tcase_add_test(t, pingpong_two_cores);
+    tcase_add_test(t, pingpong_one_core);
     tcase_add_test(t, bad_processor_configs);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

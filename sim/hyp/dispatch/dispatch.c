@@ -7,7 +7,8 @@
  *  - every VP is entitled to entitlement / virtual_processors of a core per
  *    period (its budget, refilled at each period start, not carried over);
  *  - a free core takes first the VP with budget left that has waited
- *    longest (ties: LPAR, then VP order) for min(budget, rest of period);
+ *    longest (ties: LPAR, then VP order) for min(budget, rest of period),
+ *    the VP's last core if it is free (affinity);
  *  - otherwise an uncapped VP with weight > 0 gets unused capacity for at
  *    most slice_us, chosen by stride scheduling (the smallest pass, which
  *    grows by slice x 65536 / weight), so unused capacity is shared in
@@ -20,9 +21,13 @@
  * dispatch.wait is the time from runnable to dispatched.
  * Invariants: a VP is on at most one core, a core runs at most one VP; a
  * slice never crosses a period boundary; a VP's budget never goes below 0.
+ * Waits: H_CEDE (and the trace's idle/wait markers) takes a vCPU off its
+ * thread until H_PROD, an interrupt or its decrementer (a timeout); a VP
+ * with no vCPU left to run leaves its core at once. A woken vCPU runs again
+ * deliver_cycles later, after its VP's dispatch wait if it was off a core.
+ * H_CONFER ends the caller's slice, its target's VP first in line.
  * Simplifications: a VP whose vCPUs all finish mid-slice holds its core to
- * the end of the slice (and is charged for it); there is no cede, confer or
- * prod yet, so a dispatched VP always has work until its traces end.
+ * the end of the slice (and is charged for it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +40,22 @@ static bool vp_done(const dvp *v)
         if (!v->v[i]->done)
             return false;
     return true;
+}
+
+/* Has the VP a vCPU with work that is not waiting? */
+static bool vp_runnable(const dispatch *d, const dvp *v)
+{
+    for (unsigned i = 0; i < v->nv; i++)
+        if (!v->v[i]->done && !d->dv[v->dv[i]].waiting)
+            return true;
+    return false;
+}
+
+static void resched(dispatch *d, uint64_t at)
+{
+    if (at < d->resched_at)
+        d->resched_at = at;
+    hyp_request_event(d->h, at); /* stop the threads there */
 }
 
 static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
@@ -56,7 +77,12 @@ static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                                "compute and the vCPU state saved and restored", "compute,memory");
     d->op_wait = ops_declare(h->env.ops, "dispatch.wait",
                              "a virtual processor runnable and waiting for a core", "wait");
-    if (d->save_base == UINT64_MAX || d->op_switch == OP_INVALID || d->op_wait == OP_INVALID) {
+    d->op_wake = ops_declare(h->env.ops, "dispatch.wake",
+                             "a ceded vCPU from its wake (prod, interrupt, decrementer) to "
+                             "running again: the interrupt delivered, its virtual processor's "
+                             "dispatch wait and switch", "deliver,wait,switch");
+    if (d->save_base == UINT64_MAX || d->op_switch == OP_INVALID || d->op_wait == OP_INVALID ||
+        d->op_wake == OP_INVALID) {
         free(d);
         sim_errf(e, "hypervisor memory too small for %llu bytes of vCPU save areas, or out of "
                     "host memory; set hypervisor.memory to 0 (automatic)",
@@ -75,6 +101,7 @@ static void dispatch_destroy(void *vd)
     free(d->lp);
     free(d->vp);
     free(d->pool);
+    free(d->dv);
     free(d);
 }
 
@@ -126,9 +153,15 @@ static int build_vps(dispatch *d, sim_err *e)
     if (tpc > DISPATCH_MAX_SMT)
         return sim_errf(e, "hypervisor.dispatch: %u threads per core; at most %d supported",
                         tpc, DISPATCH_MAX_SMT);
+    unsigned total = 0;
+    for (unsigned l = 0; l < h->nlpars; l++) {
+        cpu_vcpu *const *v;
+        total += hyp_lpar_vcpus(h, l, &v);
+    }
     d->lp = calloc(d->nlp ? d->nlp : 1, sizeof *d->lp);
     d->vp = calloc(d->nvp ? d->nvp : 1, sizeof *d->vp);
-    if (!d->lp || !d->vp)
+    d->dv = calloc(total ? total : 1, sizeof *d->dv);
+    if (!d->lp || !d->vp || !d->dv)
         return sim_errf(e, "out of host memory");
     unsigned li = 0, vi = 0;
     for (unsigned l = 0; l < h->nlpars; l++) {
@@ -150,8 +183,12 @@ static int build_vps(dispatch *d, sim_err *e)
             vp->index = k;
             vp->core = vp->last_core = -1;
             vp->per_wheel = vp->budget = per;
-            for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++)
+            for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++) {
+                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, UINT64_MAX, UINT64_MAX};
+                v[t]->tag = d->ndv;
+                vp->dv[vp->nv] = d->ndv++;
                 vp->v[vp->nv++] = v[t];
+            }
             vp->save_paddr = d->save_base + (uint64_t)nvcpu * d->cfg.save_bytes;
             nvcpu += vp->nv;
         }
@@ -183,6 +220,21 @@ static uint64_t switch_thread(dispatch *d, cpu_thread *t, const dvp *old, unsign
     return o.end - at;
 }
 
+/* Woken vCPU x runs again on thread t, which became ready for it at
+ * `ready` and then spent sw cycles switching: the interrupt is delivered,
+ * and dispatch.wake records wake -> running. */
+static void resumed(dispatch *d, dvcpu *x, cpu_thread *t, uint64_t ready, uint64_t sw)
+{
+    op_rec o;
+    op_begin(&o, x->woke_at);
+    op_charge(&o, 1, ready - x->woke_at);
+    op_charge(&o, 2, sw);
+    op_charge(&o, 0, d->cfg.deliver_cycles);
+    t->clock += d->cfg.deliver_cycles;
+    ops_record(d->h->env.ops, d->op_wake, &o);
+    x->woke_at = UINT64_MAX;
+}
+
 /* Put VP v (or nothing, v < 0) on pool core c at `at`. */
 static void put(dispatch *d, unsigned c, int v, uint64_t at)
 {
@@ -190,19 +242,27 @@ static void put(dispatch *d, unsigned c, int v, uint64_t at)
     unsigned tpc = d->h->env.threads_per_core;
     const dvp *old = pc->prev_vp >= 0 ? &d->vp[pc->prev_vp] : NULL;
     dvp *nw = v >= 0 ? &d->vp[v] : NULL;
-    bool change = v >= 0 && v != pc->prev_vp;
+    /* a switch saves the last VP's state and restores the new one's; the
+     * very first dispatch of a VP onto an unused core is its boot */
+    bool change = v >= 0 && v != pc->prev_vp && (pc->prev_vp >= 0 || nw->ran);
     for (unsigned k = 0; k < tpc; k++) {
         cpu_thread *t = &d->h->env.threads[pc->core * tpc + k];
         if (t->clock < at)
             t->clock = at; /* an idle thread waits for the dispatch */
-        if (change)
-            t->clock += switch_thread(d, t, old, k, nw, t->clock);
+        uint64_t ready = t->clock, sw = change ? switch_thread(d, t, old, k, nw, t->clock) : 0;
+        t->clock += sw;
         cpu_vcpu *cv = nw && k < nw->nv && !nw->v[k]->done ? nw->v[k] : NULL;
+        if (cv && d->dv[nw->dv[k]].waiting)
+            cv = NULL; /* ceded: the thread idles */
+        if (cv && d->dv[nw->dv[k]].woke_at != UINT64_MAX)
+            resumed(d, &d->dv[nw->dv[k]], t, ready, sw);
         cpu_thread_switch(t, cv);
     }
     pc->vp = v;
-    if (v >= 0)
+    if (v >= 0) {
         pc->prev_vp = v;
+        nw->ran = true;
+    }
 }
 
 static void stop(dispatch *d, unsigned c, uint64_t at)
@@ -215,7 +275,7 @@ static void stop(dispatch *d, unsigned c, uint64_t at)
     vp->budget -= used < vp->budget ? used : vp->budget;
     vp->core = -1;
     vp->ready_since = at;
-    if (!vp_done(vp))
+    if (vp_runnable(d, vp))
         lp->st.preemptions++;
     put(d, c, -1, at);
 }
@@ -226,7 +286,7 @@ static int pick(const dispatch *d, bool *entitled)
     int best = -1;
     for (unsigned i = 0; i < d->nvp; i++) {
         const dvp *v = &d->vp[i];
-        if (v->core >= 0 || !v->budget || vp_done(v))
+        if (v->core >= 0 || !v->budget || !vp_runnable(d, v))
             continue;
         if (best < 0 || v->ready_since < d->vp[best].ready_since)
             best = (int)i;
@@ -237,7 +297,7 @@ static int pick(const dispatch *d, bool *entitled)
     for (unsigned i = 0; i < d->nvp; i++) {
         const dvp *v = &d->vp[i];
         const dlpar *lp = &d->lp[v->lp];
-        if (v->core >= 0 || lp->capped || !lp->weight || vp_done(v))
+        if (v->core >= 0 || lp->capped || !lp->weight || !vp_runnable(d, v))
             continue;
         if (best < 0 || v->pass < d->vp[best].pass)
             best = (int)i;
@@ -245,17 +305,26 @@ static int pick(const dispatch *d, bool *entitled)
     return best;
 }
 
+/* Free cores take VPs (pick's order); a VP goes back to the core it ran
+ * on last when that core is free (affinity: its state and cache footprint
+ * are there), else to the first free core. */
 static void fill(dispatch *d, uint64_t at)
 {
-    for (unsigned c = 0; c < d->npool; c++) {
-        dcore *pc = &d->pool[c];
-        if (pc->vp >= 0)
-            continue;
+    for (;;) {
+        int c = -1;
+        for (unsigned k = 0; k < d->npool && c < 0; k++)
+            if (d->pool[k].vp < 0)
+                c = (int)k;
+        if (c < 0)
+            return;
         bool entitled;
         int v = pick(d, &entitled);
         if (v < 0)
-            break; /* nothing for this core, nor for the next ones */
+            return; /* nothing for any free core */
         dvp *vp = &d->vp[v];
+        if (vp->last_core >= 0 && d->pool[vp->last_core].vp < 0)
+            c = vp->last_core;
+        dcore *pc = &d->pool[c];
         dlpar *lp = &d->lp[vp->lp];
         uint64_t len = d->wheel_end - at;
         if (entitled && vp->budget < len)
@@ -269,12 +338,12 @@ static void fill(dispatch *d, uint64_t at)
         op_charge(&w, 0, at - vp->ready_since);
         ops_record(d->h->env.ops, d->op_wait, &w);
         lp->st.dispatches++;
-        lp->st.dispersions += vp->last_core >= 0 && (unsigned)vp->last_core != c;
-        vp->core = (int)c;
-        vp->last_core = (int)c;
+        lp->st.dispersions += vp->last_core >= 0 && vp->last_core != c;
+        vp->core = c;
+        vp->last_core = c;
         pc->start = at;
         pc->end = at + len;
-        put(d, c, v, at);
+        put(d, (unsigned)c, v, at);
     }
 }
 
@@ -298,6 +367,7 @@ static int dispatch_start(void *vd, sim_err *e)
     if (build_pool(d, e) != 0 || build_vps(d, e) != 0)
         return -1;
     d->wheel_end = d->wheel;
+    d->resched_at = UINT64_MAX;
     d->started = true;
     fill(d, 0);
     return 0;
@@ -308,19 +378,57 @@ static uint64_t dispatch_next(const void *vd)
     const dispatch *d = vd;
     if (!d->started || !d->nvp || all_done(d))
         return UINT64_MAX;
-    uint64_t next = d->wheel_end;
+    /* nothing can run and nothing will wake: the run ends */
+    bool any = false;
+    for (unsigned i = 0; i < d->nvp && !any; i++)
+        any = vp_runnable(d, &d->vp[i]);
+    uint64_t next = any ? d->wheel_end : UINT64_MAX;
     for (unsigned c = 0; c < d->npool; c++)
         if (d->pool[c].vp >= 0 && d->pool[c].end < next)
             next = d->pool[c].end;
-    return next;
+    for (unsigned i = 0; i < d->ndv; i++)
+        if (d->dv[i].waiting && !d->dv[i].v->done && d->dv[i].wake_at < next)
+            next = d->dv[i].wake_at;
+    return d->resched_at < next ? d->resched_at : next;
+}
+
+/* vCPU i wakes at `at` (a prod, an interrupt, its decrementer): it runs
+ * again once its VP is on a core (at once if it is), deliver_cycles after
+ * its thread is ready for it. */
+static void wake(dispatch *d, unsigned i, uint64_t at)
+{
+    dvcpu *x = &d->dv[i];
+    x->waiting = false;
+    x->wake_at = UINT64_MAX;
+    x->woke_at = at;
+    const dvp *vp = &d->vp[x->vp];
+    if (vp->core >= 0 && !x->v->done) {
+        /* its VP is on a core: its thread idles there and takes it now */
+        cpu_thread *t = &d->h->env.threads[d->pool[vp->core].core * d->h->env.threads_per_core +
+                                           x->slot];
+        if (t->clock < at)
+            t->clock = at;
+        resumed(d, x, t, t->clock, 0);
+        cpu_thread_switch(t, x->v);
+    }
+    resched(d, at); /* the scheduler takes the thread back, or a core the VP */
 }
 
 static int dispatch_event(void *vd, uint64_t at, sim_err *e)
 {
     (void)e;
     dispatch *d = vd;
+    d->resched_at = UINT64_MAX;
+    for (unsigned i = 0; i < d->ndv; i++)
+        if (d->dv[i].waiting && d->dv[i].wake_at <= at) {
+            d->lp[d->vp[d->dv[i].vp].lp].st.interrupts++;
+            wake(d, i, at);
+        }
+    d->resched_at = UINT64_MAX;
+    /* slices that ended, and VPs with nothing left to run (all ceded) */
     for (unsigned c = 0; c < d->npool; c++)
-        if (d->pool[c].vp >= 0 && d->pool[c].end <= at)
+        if (d->pool[c].vp >= 0 &&
+            (d->pool[c].end <= at || !vp_runnable(d, &d->vp[d->pool[c].vp])))
             stop(d, c, at);
     if (at >= d->wheel_end) {
         d->wheel_end += d->wheel;
@@ -332,11 +440,93 @@ static int dispatch_event(void *vd, uint64_t at, sim_err *e)
     return 0;
 }
 
+/* The shared vCPU running on the calling thread, or NULL (dedicated). */
+static dvcpu *caller(dispatch *d, hcall_ctx *c)
+{
+    cpu_vcpu *v = d->h->env.threads[c->thread].v;
+    return v && v->tag < d->ndv && d->dv[v->tag].v == v ? &d->dv[v->tag] : NULL;
+}
+
+/* H_CEDE(timeout): the vCPU idles until a prod or an interrupt, or (an
+ * lparsim extension standing for the decrementer) timeout cycles. A
+ * dedicated vCPU's thread just idles that long (the hcall's wait part). */
+static long h_cede(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
+{
+    (void)rets;
+    dispatch *d = c->fs;
+    dvcpu *x = caller(d, c);
+    if (!x) {
+        op_charge(&c->op, 4, a[0]);
+        return H_SUCCESS;
+    }
+    dvp *vp = &d->vp[x->vp];
+    d->lp[vp->lp].st.cedes++;
+    x->waiting = true;
+    x->wake_at = a[0] ? c->op.end + a[0] : UINT64_MAX;
+    cpu_thread_switch(&d->h->env.threads[c->thread], NULL);
+    if (!vp_runnable(d, vp))
+        resched(d, c->op.end); /* the core can take another VP */
+    return H_SUCCESS;
+}
+
+/* H_PROD(proc): wake the caller's LPAR's vCPU `proc` if it ceded. */
+static long h_prod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
+{
+    (void)rets;
+    dispatch *d = c->fs;
+    cpu_vcpu *const *v;
+    unsigned n = hyp_lpar_vcpus(d->h, c->lpid, &v);
+    if (a[0] >= n)
+        return H_PARAMETER;
+    dvcpu *x = &d->dv[v[a[0]]->tag];
+    hcall_steps(c, 1);
+    if (x->waiting && !x->v->done) {
+        d->lp[d->vp[x->vp].lp].st.prods++;
+        wake(d, v[a[0]]->tag, c->op.end);
+    }
+    return H_SUCCESS;
+}
+
+/* H_CONFER(proc, dispatch count): the caller's VP gives up the rest of its
+ * slice, to vCPU `proc`'s VP first if it waits for a core (proc = -1:
+ * to any). */
+static long h_confer(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
+{
+    (void)rets;
+    dispatch *d = c->fs;
+    dvcpu *x = caller(d, c);
+    if (!x)
+        return H_SUCCESS;
+    d->lp[d->vp[x->vp].lp].st.confers++;
+    cpu_vcpu *const *v;
+    unsigned n = hyp_lpar_vcpus(d->h, c->lpid, &v);
+    if (a[0] != UINT64_MAX && a[0] < n) {
+        dvp *to = &d->vp[d->dv[v[a[0]]->tag].vp];
+        if (to->core < 0)
+            to->ready_since = 0; /* first in line */
+    } else if (a[0] != UINT64_MAX) {
+        return H_PARAMETER;
+    }
+    dcore *pc = &d->pool[d->vp[x->vp].core];
+    if (pc->end > c->op.end)
+        pc->end = c->op.end; /* the slice ends now */
+    return H_SUCCESS;
+}
+
+static const char parts[] = "compute,memory,tlb,queueing,wait";
+static const hyp_hcall_desc hcalls[] = {
+    {H_CEDE, "H_CEDE", NULL, parts, h_cede},
+    {H_CONFER, "H_CONFER", NULL, parts, h_confer},
+    {H_PROD, "H_PROD", NULL, parts, h_prod},
+};
+
 const hyp_feature dispatch_feature = {
     .name = "dispatch",
     .desc = "Shared-processor partitions: virtual processors dispatched on a pool of cores by "
             "entitlement, capping and weight within a dispatch wheel.",
     .params = &dispatch_feature_params,
+    .hcalls = hcalls,
+    .nhcalls = 3,
     .memory_needed = dispatch_memory,
     .create = dispatch_create,
     .destroy = dispatch_destroy,

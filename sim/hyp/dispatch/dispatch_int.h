@@ -16,6 +16,7 @@ typedef struct dispatch_config {
     uint64_t switch_cycles;    /* compute per thread switched */
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
+    uint64_t deliver_cycles;   /* delivering an interrupt / prod to a vCPU */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -27,6 +28,7 @@ typedef struct dispatch_lpar_stats {
     uint64_t dispatches;       /* virtual processors put on a core */
     uint64_t dispersions;      /* ... on another core than the last time */
     uint64_t preemptions;      /* taken off a core while it still had work */
+    uint64_t cedes, confers, prods, interrupts;
 } dispatch_lpar_stats;
 
 extern const stat_table dispatch_lpar_stat_table;
@@ -40,11 +42,22 @@ typedef struct dlpar {
     dispatch_lpar_stats st;
 } dlpar;
 
+/* A shared vCPU: running (when its VP is dispatched), or waiting (ceded,
+ * blocked) until wake_at or a prod / an interrupt. */
+typedef struct dvcpu {
+    cpu_vcpu *v;
+    unsigned vp, slot;         /* its VP and thread within it */
+    bool waiting;
+    uint64_t wake_at;          /* UINT64_MAX: only a prod or an interrupt */
+    uint64_t woke_at;          /* woken, not yet running again (UINT64_MAX: no) */
+} dvcpu;
+
 /* A virtual processor: up to threads_per_core vCPUs dispatched together. */
 typedef struct dvp {
     unsigned lp;               /* index into the dispatcher's LPARs */
     unsigned index;            /* within its LPAR */
     cpu_vcpu *v[DISPATCH_MAX_SMT];
+    unsigned dv[DISPATCH_MAX_SMT]; /* their dvcpu indices */
     unsigned nv;
     int core;                  /* pool index while dispatched, else -1 */
     int last_core;
@@ -53,6 +66,7 @@ typedef struct dvp {
     uint64_t pass;             /* stride-scheduling pass for unused capacity */
     uint64_t ready_since;      /* runnable and waiting since */
     uint64_t save_paddr;       /* save areas of its vCPUs */
+    bool ran;                  /* has been on a core (has state to restore) */
 } dvp;
 
 typedef struct dcore {
@@ -72,10 +86,13 @@ typedef struct dispatch {
     unsigned nlp;
     dvp *vp;
     unsigned nvp;
+    dvcpu *dv;
+    unsigned ndv;
+    uint64_t resched_at;       /* a VP went idle or woke: dispatch again then */
     dcore *pool;
     unsigned npool;
     bool started;
-    op_id op_switch, op_wait;
+    op_id op_switch, op_wait, op_wake;
 } dispatch;
 
 #endif
