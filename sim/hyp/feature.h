@@ -97,6 +97,11 @@ typedef struct hyp_feature {
      * and running those due at `at` (every thread has reached it). */
     uint64_t (*next_event)(const void *f);
     int (*event)(void *f, uint64_t at, sim_err *e);
+    /* Blocking and interrupts (the dispatcher's): take the calling vCPU
+     * off its thread until `until` (true), or false if it stays (a
+     * dedicated vCPU: its thread waits); deliver an interrupt. */
+    bool (*block)(void *f, hcall_ctx *c, uint64_t until);
+    void (*interrupt)(void *f, unsigned lpid, unsigned vcpu, uint64_t at);
     /* 0, or -1 with e set: the run must stop (auditor violation). */
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */

@@ -278,12 +278,13 @@ void hyp_request_event(hyp *h, uint64_t at)
 
 int hyp_event(hyp *h, uint64_t at, sim_err *e)
 {
-    h->event_req = UINT64_MAX;
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->next_event &&
             hyp_features[f]->next_event(h->feat[f]) == at &&
             hyp_features[f]->event(h->feat[f], at, e) != 0)
             return -1;
+    /* what the events themselves asked for is in their next_event */
+    h->event_req = UINT64_MAX;
     return hyp_check_error(h, e);
 }
 
@@ -299,6 +300,29 @@ int hyp_check_error(const hyp *h, sim_err *e)
 uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now)
 {
     return tlbie_global_flush(h->env.fabric, h->env.tlbs, h->env.nthreads, lpid, now, NULL);
+}
+
+void hyp_block(hcall_ctx *c, uint64_t until, unsigned part)
+{
+    if (until <= c->op.end)
+        return;
+    uint64_t wait = until - c->op.end;
+    hyp *h = c->h;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->block && hyp_features[f]->block(h->feat[f], c, until)) {
+            c->off_thread += wait;
+            break;
+        }
+    op_charge(&c->op, part, wait);
+}
+
+void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->interrupt) {
+            hyp_features[f]->interrupt(h->feat[f], lpid, vcpu, at);
+            return;
+        }
 }
 
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)
@@ -320,7 +344,7 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
                const uint64_t *args, uint64_t *rets, uint64_t *cycles)
 {
     assert(lpid < h->nlpars && thread < h->env.nthreads);
-    hcall_ctx c = {h, NULL, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
+    hcall_ctx c = {h, NULL, 0, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
     op_begin(&c.op, now);
     op_charge(&c.op, c.p_compute, h->cfg.hcall_entry_cycles);
     h->st.hcalls++;
@@ -343,7 +367,7 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
         h->st.hcall_errors++;
     if (ent)
         ops_record(h->env.ops, ent->op, &c.op);
-    *cycles = c.op.end - c.op.start;
+    *cycles = c.op.end - c.op.start - c.off_thread; /* a blocked vCPU's wait is not its thread's */
     check_features(h);
     return rc;
 }

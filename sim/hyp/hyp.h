@@ -175,6 +175,7 @@ uint64_t hyp_partition_tlbie(hyp *h, unsigned lpid, uint64_t now);
 typedef struct hcall_ctx {
     hyp *h;
     void *fs;            /* the state of the feature whose hcall this is (NULL: core) */
+    uint64_t off_thread; /* cycles of the op its vCPU spent off its thread (blocked) */
     unsigned lpid;
     unsigned thread;
     const mem_port *port;
@@ -191,6 +192,16 @@ int hyp_check_error(const hyp *h, sim_err *e);
 
 /* Is feature `index` (registry order) enabled, and its state. */
 void *hyp_feature_state(const hyp *h, unsigned index);
+
+/* Block the calling vCPU until cycle `until` (an I/O completion, a lock):
+ * the time is charged to part `part` of the op. A shared vCPU leaves its
+ * thread and the dispatcher runs another meanwhile (the blocked time is
+ * not the thread's); a dedicated vCPU's thread waits in place. */
+void hyp_block(hcall_ctx *c, uint64_t until, unsigned part);
+/* An interrupt for vCPU `vcpu` of lpid at cycle `at` (external, doorbell,
+ * timer): a ceded or blocked shared vCPU wakes (delivery, then its
+ * dispatch wait); a running one pays the delivery on its thread. */
+void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);

@@ -215,6 +215,43 @@ START_TEST(pingpong_one_core)
 }
 END_TEST
 
+/* A blocking wait (the idle marker: H_CEDE with a timeout, through
+ * hyp_block): while LPAR a's vCPU waits, LPAR b's runs on the one pool
+ * core; the H_CEDE ops' wait part is exactly the blocked time. */
+START_TEST(blocked_vcpu_lets_another_run)
+{
+    char a[4096], *p = a;
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int i = 0; i < 10; i++)
+        p += sprintf(p, "L 0x%x 8\nK 1 200000\n", 0x10000000 + i * 4096);
+    ck_assert_int_eq(tu_write_file(tu_tmp("blk.txt"), a), 0);
+    char y[2048];
+    snprintf(y, sizeof y,
+             "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true}}\n"
+             "run: {max_cycles: 4000000}\n"
+             "lpars:\n  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s, repeat: 1000}]}\n"
+             "  - name: a\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.5}\n"
+             "    vcpus: [{trace: %s}]\n"
+             "  - name: b\n    memory: 256M\n"
+             "    processors: {mode: shared, entitlement: 0.05, capped: false}\n"
+             "    vcpus: [{trace: %s, repeat: 1000}]\n",
+             busy_trace(), tu_tmp("blk.txt"), tu_tmp("busy.txt"));
+    char *csv = run_cfg("blk.yaml", y, "blk.csv");
+    ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.count"), 10);
+    ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.breakdown.wait"), 10 * 200000.0);
+    ck_assert_double_eq(csv_get(csv, "dispatch.a.cedes"), 10);
+    ck_assert_double_eq(csv_get(csv, "dispatch.a.interrupts"), 10); /* decrementer wakes */
+    /* a is on the core only between its waits: b has it the rest of the time */
+    double acon = csv_get(csv, "dispatch.a.consumed_cycles");
+    double bcon = csv_get(csv, "dispatch.b.consumed_cycles");
+    ck_assert_double_lt(acon, 10 * 20000.0);
+    ck_assert_double_gt(bcon, 0.9 * 10 * 200000.0);
+    free(csv);
+}
+END_TEST
+
 static void refused(const char *yaml, const char *want)
 {
     ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), yaml), 0);
@@ -283,6 +320,7 @@ int main(void)
     tcase_add_test(t, virtual_processor_carries_smt_vcpus);
     tcase_add_test(t, pingpong_two_cores);
     tcase_add_test(t, pingpong_one_core);
+    tcase_add_test(t, blocked_vcpu_lets_another_run);
     tcase_add_test(t, bad_processor_configs);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

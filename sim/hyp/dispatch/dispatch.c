@@ -10,7 +10,8 @@
  *    longest (ties: LPAR, then VP order) for min(budget, rest of period),
  *    the VP's last core if it is free (affinity);
  *  - otherwise an uncapped VP with weight > 0 gets unused capacity for at
- *    most slice_us, chosen by stride scheduling (the smallest pass, which
+ *    most slice_us (preempted as soon as a VP with budget left waits),
+ *    chosen by stride scheduling (the smallest pass, which
  *    grows by slice x 65536 / weight), so unused capacity is shared in
  *    proportion to weight; capped VPs wait for the next period.
  * Events: period boundaries and slice ends; every thread has reached the
@@ -126,7 +127,7 @@ static int build_pool(dispatch *d, sim_err *e)
         for (unsigned k = 0; k < tpc; k++)
             used |= env->threads[c * tpc + k].bound;
         if (!used)
-            d->pool[d->npool++] = (dcore){c, -1, -1, 0, 0};
+            d->pool[d->npool++] = (dcore){c, -1, -1, 0, 0, false};
     }
     return 0;
 }
@@ -184,7 +185,7 @@ static int build_vps(dispatch *d, sim_err *e)
             vp->core = vp->last_core = -1;
             vp->per_wheel = vp->budget = per;
             for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++) {
-                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, UINT64_MAX, UINT64_MAX};
+                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, false, UINT64_MAX, UINT64_MAX};
                 v[t]->tag = d->ndv;
                 vp->dv[vp->nv] = d->ndv++;
                 vp->v[vp->nv++] = v[t];
@@ -343,6 +344,7 @@ static void fill(dispatch *d, uint64_t at)
         vp->last_core = c;
         pc->start = at;
         pc->end = at + len;
+        pc->entitled = entitled;
         put(d, (unsigned)c, v, at);
     }
 }
@@ -398,7 +400,7 @@ static uint64_t dispatch_next(const void *vd)
 static void wake(dispatch *d, unsigned i, uint64_t at)
 {
     dvcpu *x = &d->dv[i];
-    x->waiting = false;
+    x->waiting = x->blocked = false;
     x->wake_at = UINT64_MAX;
     x->woke_at = at;
     const dvp *vp = &d->vp[x->vp];
@@ -435,6 +437,18 @@ static int dispatch_event(void *vd, uint64_t at, sim_err *e)
         for (unsigned i = 0; i < d->nvp; i++)
             d->vp[i].budget = d->vp[i].per_wheel;
     }
+    /* entitled capacity comes first: a VP with budget that waits preempts
+     * one running on unused capacity */
+    for (unsigned c = 0; c < d->npool; c++) {
+        bool waits = false;
+        for (unsigned i = 0; i < d->nvp && !waits; i++)
+            waits = d->vp[i].core < 0 && d->vp[i].budget && vp_runnable(d, &d->vp[i]);
+        if (!waits)
+            break;
+        if (d->pool[c].vp >= 0 && !d->pool[c].entitled)
+            stop(d, c, at);
+        fill(d, at);
+    }
     account(d, at);
     fill(d, at);
     return 0;
@@ -447,26 +461,62 @@ static dvcpu *caller(dispatch *d, hcall_ctx *c)
     return v && v->tag < d->ndv && d->dv[v->tag].v == v ? &d->dv[v->tag] : NULL;
 }
 
-/* H_CEDE(timeout): the vCPU idles until a prod or an interrupt, or (an
- * lparsim extension standing for the decrementer) timeout cycles. A
- * dedicated vCPU's thread just idles that long (the hcall's wait part). */
+/* Take the calling shared vCPU x off its thread until `until` (UINT64_MAX:
+ * a prod or an interrupt); its VP leaves its core if nothing else runs. */
+static void take_off(dispatch *d, hcall_ctx *c, dvcpu *x, uint64_t until, bool timed)
+{
+    dvp *vp = &d->vp[x->vp];
+    x->waiting = true;
+    x->blocked = timed;
+    x->wake_at = until;
+    cpu_thread_switch(&d->h->env.threads[c->thread], NULL);
+    if (!vp_runnable(d, vp))
+        resched(d, c->op.end); /* the core can take another VP */
+}
+
+/* The feature hook behind hyp_block: a shared vCPU waits off its thread. */
+static bool dispatch_block(void *vd, hcall_ctx *c, uint64_t until)
+{
+    dispatch *d = vd;
+    dvcpu *x = caller(d, c);
+    if (!x)
+        return false;
+    take_off(d, c, x, until, true);
+    return true;
+}
+
+/* H_CEDE(timeout): with timeout 0 the vCPU idles until a prod or an
+ * interrupt; with a timeout (an lparsim extension standing for the
+ * decrementer: the trace's idle marker) it sleeps exactly that long, a
+ * blocking wait (hyp_block): the hcall's wait part is the time, spent off
+ * the thread by a shared vCPU, in place by a dedicated one. */
 static long h_cede(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
     (void)rets;
     dispatch *d = c->fs;
     dvcpu *x = caller(d, c);
-    if (!x) {
-        op_charge(&c->op, 4, a[0]);
+    if (x)
+        d->lp[d->vp[x->vp].lp].st.cedes++;
+    if (a[0]) {
+        hyp_block(c, c->op.end + a[0], 4);
         return H_SUCCESS;
     }
-    dvp *vp = &d->vp[x->vp];
-    d->lp[vp->lp].st.cedes++;
-    x->waiting = true;
-    x->wake_at = a[0] ? c->op.end + a[0] : UINT64_MAX;
-    cpu_thread_switch(&d->h->env.threads[c->thread], NULL);
-    if (!vp_runnable(d, vp))
-        resched(d, c->op.end); /* the core can take another VP */
+    if (x)
+        take_off(d, c, x, UINT64_MAX, false);
     return H_SUCCESS;
+}
+
+static void dispatch_interrupt(void *vd, unsigned lpid, unsigned vcpu, uint64_t at)
+{
+    dispatch *d = vd;
+    cpu_vcpu *const *v;
+    unsigned n = hyp_lpar_vcpus(d->h, lpid, &v);
+    if (vcpu >= n || v[vcpu]->tag >= d->ndv)
+        return;
+    dvcpu *x = &d->dv[v[vcpu]->tag];
+    d->lp[d->vp[x->vp].lp].st.interrupts++;
+    if (x->waiting && !x->blocked && !x->v->done)
+        wake(d, v[vcpu]->tag, at);
 }
 
 /* H_PROD(proc): wake the caller's LPAR's vCPU `proc` if it ceded. */
@@ -480,7 +530,7 @@ static long h_prod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         return H_PARAMETER;
     dvcpu *x = &d->dv[v[a[0]]->tag];
     hcall_steps(c, 1);
-    if (x->waiting && !x->v->done) {
+    if (x->waiting && !x->blocked && !x->v->done) {
         d->lp[d->vp[x->vp].lp].st.prods++;
         wake(d, v[a[0]]->tag, c->op.end);
     }
@@ -533,4 +583,6 @@ const hyp_feature dispatch_feature = {
     .start = dispatch_start,
     .next_event = dispatch_next,
     .event = dispatch_event,
+    .block = dispatch_block,
+    .interrupt = dispatch_interrupt,
 };

@@ -48,6 +48,7 @@ typedef struct dvcpu {
     cpu_vcpu *v;
     unsigned vp, slot;         /* its VP and thread within it */
     bool waiting;
+    bool blocked;              /* a timed wait: only wake_at ends it */
     uint64_t wake_at;          /* UINT64_MAX: only a prod or an interrupt */
     uint64_t woke_at;          /* woken, not yet running again (UINT64_MAX: no) */
 } dvcpu;
@@ -74,6 +75,7 @@ typedef struct dcore {
     int vp;                    /* dispatched virtual processor, or -1 */
     int prev_vp;               /* the last one it ran (state still in its threads) */
     uint64_t start, end;       /* the current slice */
+    bool entitled;             /* on entitled capacity (else: unused capacity) */
 } dcore;
 
 typedef struct dispatch {
