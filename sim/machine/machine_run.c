@@ -55,9 +55,10 @@ uint64_t machine_now(const machine *m)
 }
 
 /* The threads alone, until the one furthest behind reaches limit: 1 then,
- * 0 when every trace is finished, -1 on an error. */
-static int threads_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *ctx,
-                             sim_err *e)
+ * 0 when every trace is finished, -1 on an error. No thread runs past
+ * `event` (the next hypervisor or driver event) by more than a record. */
+static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine_progress_fn fn,
+                             void *ctx, sim_err *e)
 {
     sched *s = &m->sched;
     uint64_t q = m->cpu_cfg.quantum;
@@ -68,6 +69,10 @@ static int threads_run_until(machine *m, uint64_t limit, machine_progress_fn fn,
             return 1;
         uint64_t other = sched_second_clock(s);
         uint64_t until = other == UINT64_MAX ? t->clock + 64 * q : other + q;
+        if (until > event)
+            until = event; /* not past the next event: it sees the threads at its cycle
+                              (the event, not the caller's limit, so that running in pieces
+                              takes the same steps) */
         if (until <= t->clock)
             until = t->clock + 1;
         uint64_t before = t->st.records;
@@ -112,7 +117,7 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
         uint64_t dnext = hyp_drivers_next(m->drivers), hnext = hyp_next_event(m->hyp);
         uint64_t next = dnext < hnext ? dnext : hnext;
         uint64_t stop = next < limit ? next : limit;
-        int r = threads_run_until(m, stop, fn, ctx, e);
+        int r = threads_run_until(m, stop, next, fn, ctx, e);
         if (r < 0)
             return -1;
         if (hyp_event_requested(m->hyp) < stop)

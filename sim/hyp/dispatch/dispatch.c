@@ -151,6 +151,14 @@ static int build_vps(dispatch *d, sim_err *e)
                                "shared pool has %u cores; expected at most %u",
                             l, p->entitlement, d->npool, d->npool);
     }
+    double sum = 0;
+    for (unsigned l = 0; l < h->nlpars; l++)
+        if (hyp_lpar_procs(h, l)->mode == HYP_PROCS_SHARED)
+            sum += hyp_lpar_procs(h, l)->entitlement;
+    if (sum > (double)d->npool + 1e-6)
+        return sim_errf(e, "lpars: the shared LPARs' entitlements add up to %g processing units, "
+                           "but the shared pool has %u cores; expected at most %u in all",
+                        sum, d->npool, d->npool);
     if (tpc > DISPATCH_MAX_SMT)
         return sim_errf(e, "hypervisor.dispatch: %u threads per core; at most %d supported",
                         tpc, DISPATCH_MAX_SMT);
