@@ -151,3 +151,13 @@ char *tu_strip_host(char *s)
     *o = '\0';
     return s;
 }
+
+double tu_csv_get(const char *csv, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, key, n) && p[n] == ',')
+            return strtod(p + n + 1, NULL);
+    ck_abort_msg("%s missing from the report", key);
+    return 0;
+}

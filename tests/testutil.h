@@ -33,6 +33,9 @@ const char *tu_tmp(const char *file);
 
 /* Read a whole file (heap, NUL-terminated), NULL if missing. */
 char *tu_read_file(const char *path, size_t *len);
+/* Value of `key` in a "path,value" CSV report (lparsim --csv); aborts the
+ * test if the key is missing. */
+double tu_csv_get(const char *csv, const char *key);
 int tu_write_file(const char *path, const char *text);
 
 /* Run a suite in fork mode (crash isolation), print Check's summary and

@@ -13,16 +13,7 @@
 
 #define MHZ 3800ull
 
-/* Value of `key` in a "path,value" CSV report. */
-static double csv_get(const char *csv, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (!strncmp(p, key, n) && p[n] == ',')
-            return strtod(p + n + 1, NULL);
-    ck_abort_msg("%s missing from the report", key);
-    return 0;
-}
+#define csv_get tu_csv_get
 
 /* A trace that is always busy: loads over 64 MiB, repeated. */
 static const char *busy_trace(void)

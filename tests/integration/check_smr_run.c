@@ -14,16 +14,7 @@
 
 static const char *strategies[] = {"exhaustive", "export-vector", "rmap"};
 
-/* Value of `key` in a "path,value" CSV report. */
-static double csv_get(const char *csv, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *p = csv; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (!strncmp(p, key, n) && p[n] == ',')
-            return strtod(p + n + 1, NULL);
-    ck_abort_msg("%s missing from the report", key);
-    return 0;
-}
+#define csv_get tu_csv_get
 
 static char *run_csv(const char *cfg, const char *const *sets, const char *out)
 {
