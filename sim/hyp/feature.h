@@ -102,6 +102,8 @@ typedef struct hyp_feature {
      * dedicated vCPU: its thread waits); deliver an interrupt. */
     bool (*block)(void *f, hcall_ctx *c, uint64_t until);
     void (*interrupt)(void *f, unsigned lpid, unsigned vcpu, uint64_t at);
+    /* A hardware thread ran out of work at `at` (its vCPU's trace ended). */
+    void (*thread_idle)(void *f, unsigned thread, uint64_t at);
     /* 0, or -1 with e set: the run must stop (auditor violation). */
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */

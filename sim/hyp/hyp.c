@@ -269,6 +269,7 @@ uint64_t hyp_next_event(const hyp *h)
 }
 
 uint64_t hyp_event_requested(const hyp *h) { return h->event_req; }
+void hyp_clear_event_request(hyp *h) { h->event_req = UINT64_MAX; }
 
 void hyp_request_event(hyp *h, uint64_t at)
 {
@@ -314,6 +315,13 @@ void hyp_block(hcall_ctx *c, uint64_t until, unsigned part)
             break;
         }
     op_charge(&c->op, part, wait);
+}
+
+void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->thread_idle)
+            hyp_features[f]->thread_idle(h->feat[f], thread, at);
 }
 
 void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at)

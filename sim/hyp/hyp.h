@@ -145,6 +145,10 @@ int hyp_event(hyp *h, uint64_t at, sim_err *e);
  * inside an hcall: a vCPU ceded, woke): cheap, for the run loop to stop
  * running threads past it. UINT64_MAX if none. */
 uint64_t hyp_event_requested(const hyp *h);
+void hyp_clear_event_request(hyp *h);
+/* Hardware thread `thread` has nothing to run from cycle `at` (its vCPU's
+ * trace ended): a dispatcher may give its core to another VP then. */
+void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at);
 
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);

@@ -80,9 +80,10 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
         m->run_records += t->st.records - before;
         if (r < 0)
             return -1;
-        if (r == 0)
+        if (r == 0) {
             sched_remove(s, id);
-        else
+            hyp_thread_idle(m->hyp, id, t->clock); /* its vCPU finished or left it */
+        } else
             sched_set(s, id, t->clock);
         if (fn && m->run_records >= m->next_report) {
             fn(ctx, m->run_records, machine_cycles(m));
@@ -120,8 +121,12 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
         int r = threads_run_until(m, stop, next, fn, ctx, e);
         if (r < 0)
             return -1;
-        if (hyp_event_requested(m->hyp) < stop)
-            continue; /* an hcall asked for an earlier hypervisor event */
+        uint64_t req = hyp_event_requested(m->hyp);
+        if (req < stop) {
+            if (hyp_next_event(m->hyp) <= req)
+                continue; /* an hcall asked for an earlier hypervisor event */
+            hyp_clear_event_request(m->hyp); /* nobody needs it any more */
+        }
         if (next >= limit || next == UINT64_MAX)
             return r == 1 || next != UINT64_MAX ? 1 : 0;
         /* every thread has reached the event's cycle (or finished): the

@@ -27,8 +27,7 @@
  * with no vCPU left to run leaves its core at once. A woken vCPU runs again
  * deliver_cycles later, after its VP's dispatch wait if it was off a core.
  * H_CONFER ends the caller's slice, its target's VP first in line.
- * Simplifications: a VP whose vCPUs all finish mid-slice holds its core to
- * the end of the slice (and is charged for it).
+ * A VP whose vCPUs all finish leaves its core when the last one does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -514,6 +513,18 @@ static long h_cede(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     return H_SUCCESS;
 }
 
+/* A pool thread's vCPU finished: if its VP has nothing left to run, the
+ * core goes to another VP now rather than at the slice end. */
+static void dispatch_thread_idle(void *vd, unsigned thread, uint64_t at)
+{
+    dispatch *d = vd;
+    unsigned core = thread / d->h->env.threads_per_core;
+    for (unsigned c = 0; c < d->npool; c++)
+        if (d->pool[c].core == core && d->pool[c].vp >= 0 &&
+            !vp_runnable(d, &d->vp[d->pool[c].vp]))
+            resched(d, at);
+}
+
 static void dispatch_interrupt(void *vd, unsigned lpid, unsigned vcpu, uint64_t at)
 {
     dispatch *d = vd;
@@ -593,4 +604,5 @@ const hyp_feature dispatch_feature = {
     .event = dispatch_event,
     .block = dispatch_block,
     .interrupt = dispatch_interrupt,
+    .thread_idle = dispatch_thread_idle,
 };
