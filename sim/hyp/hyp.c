@@ -258,7 +258,7 @@ void hyp_claim_shared(hyp *h) { h->shared_claimed = true; }
 
 uint64_t hyp_next_event(const hyp *h)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next = h->event_req; /* asked for from an hcall: run even if stale */
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->next_event) {
             uint64_t t = hyp_features[f]->next_event(h->feat[f]);
@@ -269,7 +269,6 @@ uint64_t hyp_next_event(const hyp *h)
 }
 
 uint64_t hyp_event_requested(const hyp *h) { return h->event_req; }
-void hyp_clear_event_request(hyp *h) { h->event_req = UINT64_MAX; }
 
 void hyp_request_event(hyp *h, uint64_t at)
 {
@@ -341,11 +340,6 @@ void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)
 void hcall_steps(hcall_ctx *c, uint64_t n)
 {
     op_charge(&c->op, c->p_compute, n * c->h->cfg.step_cycles);
-}
-
-void hcall_tlbie(hcall_ctx *c, const uint64_t *vpns, const uint8_t *psizes, unsigned n)
-{
-    c->h->coh->invalidate(c->h->coh_ctx, c, c->lpid, vpns, psizes, n, false);
 }
 
 long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,

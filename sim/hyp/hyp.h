@@ -143,9 +143,8 @@ uint64_t hyp_next_event(const hyp *h);
 int hyp_event(hyp *h, uint64_t at, sim_err *e);
 /* The earliest event a feature asked for since the last hyp_event (from
  * inside an hcall: a vCPU ceded, woke): cheap, for the run loop to stop
- * running threads past it. UINT64_MAX if none. */
+ * running threads past it; hyp_next_event includes it. UINT64_MAX if none. */
 uint64_t hyp_event_requested(const hyp *h);
-void hyp_clear_event_request(hyp *h);
 /* Hardware thread `thread` has nothing to run from cycle `at` (its vCPU's
  * trace ended): a dispatcher may give its core to another VP then. */
 void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at);
@@ -203,16 +202,16 @@ void *hyp_feature_state(const hyp *h, unsigned index);
  * not the thread's); a dedicated vCPU's thread waits in place. */
 void hyp_block(hcall_ctx *c, uint64_t until, unsigned part);
 /* An interrupt for vCPU `vcpu` of lpid at cycle `at` (external, doorbell,
- * timer): a ceded or blocked shared vCPU wakes (delivery, then its
- * dispatch wait); a running one pays the delivery on its thread. */
+ * timer): a shared vCPU ceded until an interrupt wakes (delivery, then its
+ * dispatch wait); for a running one it is only counted (its handler is in
+ * its trace); without the dispatcher it is ignored. */
 void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);
 void hcall_steps(hcall_ctx *c, uint64_t n);
-/* Invalidate VPNs of the calling LPAR in every thread's TLB (global tlbie,
- * serialised per LPAR); charges tlb and queueing parts. */
-void hcall_tlbie(hcall_ctx *c, const uint64_t *vpns, const uint8_t *psizes, unsigned n);
+/* Translations are removed or downgraded only through the invalidation
+ * pipeline (inval.h: hyp_batch_*, hyp_invalidate). */
 
 /* Hooks: features that keep metadata about HPTEs (SMR reference arrays)
  * observe every insert and removal, in the order they were added. */

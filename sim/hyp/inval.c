@@ -30,14 +30,6 @@ bool hyp_target_wants(const hyp_target *t, unsigned lpid)
            (t->except < 0 || (unsigned)t->except != lpid);
 }
 
-bool hyp_target_covers(const hyp_target *t, uint64_t real)
-{
-    for (unsigned i = 0; i < t->n; i++)
-        if (real - t->r[i].base < t->r[i].len)
-            return true;
-    return false;
-}
-
 uint64_t hyp_hpte_real(hpte x, uint64_t *bytes)
 {
     if (!(x.v & HPTE_V_VALID))

@@ -46,7 +46,6 @@ typedef struct hyp_target {
 } hyp_target;
 
 bool hyp_target_wants(const hyp_target *t, unsigned lpid);
-bool hyp_target_covers(const hyp_target *t, uint64_t real);
 /* Does a valid HPTE (whatever its page size) overlap the target? */
 bool hyp_target_hits(const hyp_target *t, hpte x);
 

@@ -121,12 +121,8 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
         int r = threads_run_until(m, stop, next, fn, ctx, e);
         if (r < 0)
             return -1;
-        uint64_t req = hyp_event_requested(m->hyp);
-        if (req < stop) {
-            if (hyp_next_event(m->hyp) <= req)
-                continue; /* an hcall asked for an earlier hypervisor event */
-            hyp_clear_event_request(m->hyp); /* nobody needs it any more */
-        }
+        if (hyp_event_requested(m->hyp) < stop)
+            continue; /* an hcall asked for an earlier hypervisor event */
         if (next >= limit || next == UINT64_MAX)
             return r == 1 || next != UINT64_MAX ? 1 : 0;
         /* every thread has reached the event's cycle (or finished): the

@@ -1152,42 +1152,42 @@ static void add_trigger_tests(TCase *t)
 /* ---- the auditor ----------------------------------------------------------- */
 
 /* The selected strategy's find, minus its last hit (broken), or as is. */
-static int find_drop(const smr_strategy_ops *o, void *st, smr_exec *x, const smr_target *t,
-                     smr_hits *out)
+static int find_drop(const smr_strategy_ops *o, void *st, smr_exec *x, const hyp_target *t,
+                     hyp_hits *out)
 {
     int rc = o->find(st, x, t, out);
     if (rc == 0 && out->n)
         out->n--;
     return rc;
 }
-static int drop_exh(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int drop_exh(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return find_drop(&smr_exhaustive_ops, st, x, t, out);
 }
-static int drop_ev(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int drop_ev(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return find_drop(&smr_export_vector_ops, st, x, t, out);
 }
-static int drop_rmap(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int drop_rmap(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return find_drop(&smr_rmap_ops, st, x, t, out);
 }
-static int same_exh(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int same_exh(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return smr_exhaustive_ops.find(st, x, t, out);
 }
-static int same_ev(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int same_ev(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return smr_export_vector_ops.find(st, x, t, out);
 }
-static int same_rmap(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int same_rmap(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     return smr_rmap_ops.find(st, x, t, out);
 }
 
 static const smr_strategy_ops *const ORIG[3] = {&smr_exhaustive_ops, &smr_export_vector_ops,
                                                 &smr_rmap_ops};
-typedef int (*find_fn)(void *, smr_exec *, const smr_target *, smr_hits *);
+typedef int (*find_fn)(void *, smr_exec *, const hyp_target *, hyp_hits *);
 static const find_fn DROP[3] = {drop_exh, drop_ev, drop_rmap};
 static const find_fn SAME[3] = {same_exh, same_ev, same_rmap};
 

@@ -757,7 +757,7 @@ END_TEST
 
 /* ---- random audit: a broken strategy is caught at the first miss ------------ */
 
-static int drop_last(void *st, smr_exec *x, const smr_target *t, smr_hits *out)
+static int drop_last(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     int rc = smr_rmap_ops.find(st, x, t, out);
     if (rc == 0 && out->n)

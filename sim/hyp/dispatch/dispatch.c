@@ -356,6 +356,15 @@ static void fill(dispatch *d, uint64_t at)
     }
 }
 
+/* Does a VP with budget left wait for a core? */
+static bool entitled_waits(const dispatch *d)
+{
+    for (unsigned i = 0; i < d->nvp; i++)
+        if (d->vp[i].core < 0 && d->vp[i].budget && vp_runnable(d, &d->vp[i]))
+            return true;
+    return false;
+}
+
 static bool all_done(const dispatch *d)
 {
     for (unsigned i = 0; i < d->nvp; i++)
@@ -446,16 +455,11 @@ static int dispatch_event(void *vd, uint64_t at, sim_err *e)
     }
     /* entitled capacity comes first: a VP with budget that waits preempts
      * one running on unused capacity */
-    for (unsigned c = 0; c < d->npool; c++) {
-        bool waits = false;
-        for (unsigned i = 0; i < d->nvp && !waits; i++)
-            waits = d->vp[i].core < 0 && d->vp[i].budget && vp_runnable(d, &d->vp[i]);
-        if (!waits)
-            break;
-        if (d->pool[c].vp >= 0 && !d->pool[c].entitled)
+    for (unsigned c = 0; c < d->npool && entitled_waits(d); c++)
+        if (d->pool[c].vp >= 0 && !d->pool[c].entitled) {
             stop(d, c, at);
-        fill(d, at);
-    }
+            fill(d, at);
+        }
     account(d, at);
     fill(d, at);
     return 0;

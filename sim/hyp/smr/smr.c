@@ -214,7 +214,7 @@ smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c)
     return k == s->sel ? c : NULL;
 }
 
-int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out)
+int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const hyp_target *t, hyp_hits *out)
 {
     if (x) {
         s->stt.lpars_scanned++;

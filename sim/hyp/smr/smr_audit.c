@@ -77,7 +77,7 @@ void smr_audit_hpte_listener(void *va, uint64_t pa)
     smr *s = a->s;
     uint64_t addr = pa & ~(uint64_t)(HPT_HPTE_BYTES - 1);
     hpte x = {physmem_read64(s->h->env.pm, addr), physmem_read64(s->h->env.pm, addr + 8)};
-    uint64_t real = smr_hpte_real(x, NULL);
+    uint64_t real = hyp_hpte_real(x, NULL);
     uint32_t cur = u64chain_find(&a->c, addr);
     if (cur != U64CHAIN_NIL && u64chain_at(&a->c, cur)->group == real >> 12)
         return; /* R/C or protection change of the same mapping */
@@ -112,7 +112,7 @@ static int index_one(void *ctx, unsigned lpid, uint64_t ptex, hpte e)
 static void index_existing(audit *a)
 {
     for (unsigned l = 0; l < a->s->h->nlpars; l++)
-        smr_each_valid_hpte(a->s, l, index_one, a);
+        hyp_each_valid_hpte(a->s->h, l, index_one, a);
 }
 
 void *smr_audit_create(smr *s)
@@ -214,7 +214,7 @@ void smr_audit_free(smr *s, uint64_t base, uint64_t len, const char *what)
     check_range(s, base, len, what);
 }
 
-void smr_audit_after(smr *s, const smr_target *t)
+void smr_audit_after(smr *s, const hyp_target *t)
 {
     audit *a = s->audit_state;
     s->ast.checks++;
@@ -228,7 +228,7 @@ void smr_audit_after(smr *s, const smr_target *t)
         check_range(s, t->r[i].base, t->r[i].len, "after sharing ended");
 }
 
-static void describe_diff(smr *s, const char *who, const smr_hits *x, const smr_hits *ref)
+static void describe_diff(smr *s, const char *who, const hyp_hits *x, const hyp_hits *ref)
 {
     size_t i = 0, j = 0;
     while (i < x->n && j < ref->n && x->v[i].lpid == ref->v[j].lpid && x->v[i].ptex == ref->v[j].ptex)
@@ -244,7 +244,7 @@ static void describe_diff(smr *s, const char *who, const smr_hits *x, const smr_
                   who, x->n, ref->n, x->v[i].lpid, (unsigned long long)x->v[i].ptex);
 }
 
-static bool same(const smr_hits *a, const smr_hits *b)
+static bool same(const hyp_hits *a, const hyp_hits *b)
 {
     if (a->n != b->n)
         return false;
@@ -254,10 +254,10 @@ static bool same(const smr_hits *a, const smr_hits *b)
     return true;
 }
 
-void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
+void smr_audit_cross(smr *s, const hyp_target *t, const hyp_hits *hits)
 {
     audit *a = s->audit_state;
-    smr_hits ref = {0};
+    hyp_hits ref = {0};
     for (unsigned r = 0; r < t->n; r++) {
         uint64_t *pages;
         size_t np = u64map_keys_between(&a->c.heads, t->r[r].base >> 12,
@@ -268,8 +268,8 @@ void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
             for (uint32_t i = u64chain_first(&a->c, pages[k]); i != U64CHAIN_NIL;
                  i = u64chain_at(&a->c, i)->next) {
                 const u64chain_node *n = u64chain_at(&a->c, i);
-                if (smr_target_wants(t, n->aux) && s->lp[n->aux].alive &&
-                    smr_hits_push(&ref, n->aux, ptex_of(s, n->aux, n->key))) {
+                if (hyp_target_wants(t, n->aux) && s->lp[n->aux].alive &&
+                    hyp_hits_push(&ref, n->aux, ptex_of(s, n->aux, n->key))) {
                     free(pages);
                     goto oom;
                 }
@@ -277,23 +277,23 @@ void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits)
         }
         free(pages);
     }
-    smr_hits_sort(&ref);
-    smr_hits sorted = {0};
+    hyp_hits_sort(&ref);
+    hyp_hits sorted = {0};
     for (size_t i = 0; i < hits->n; i++)
-        if (smr_hits_push(&sorted, hits->v[i].lpid, hits->v[i].ptex))
+        if (hyp_hits_push(&sorted, hits->v[i].lpid, hits->v[i].ptex))
             goto oom;
-    smr_hits_sort(&sorted);
+    hyp_hits_sort(&sorted);
     if (!same(&sorted, &ref))
         describe_diff(s, s->ops[s->sel]->name, &sorted, &ref);
     for (unsigned k = 0; k < SMR_STRATEGY_COUNT && !s->failed; k++) {
         if (k == s->sel)
             continue;
-        smr_hits o = {0};
+        hyp_hits o = {0};
         if (s->ops[k]->find(s->st[k], NULL, t, &o) != 0) {
             free(o.v);
             goto oom;
         }
-        smr_hits_sort(&o);
+        hyp_hits_sort(&o);
         if (!same(&o, &ref))
             describe_diff(s, s->ops[k]->name, &o, &ref);
         free(o.v);

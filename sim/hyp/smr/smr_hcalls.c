@@ -268,8 +268,8 @@ static long h_unmap(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!v)
         return H_NOT_FOUND;
     uint64_t id = *v >> 32, idx = *v & 0xffffffffu;
-    smr_range rg = {s->r[id].pages[idx].real, 1ull << s->r[id].pshift};
-    smr_target t = {&rg, 1, (int)c->lpid, -1};
+    hyp_range rg = {s->r[id].pages[idx].real, 1ull << s->r[id].pshift};
+    hyp_target t = {&rg, 1, (int)c->lpid, -1};
     if (smr_end_sharing(s, c, &t) != 0)
         return H_NO_MEM;
     smr_detach(s, c, c->lpid, a[0] & ~4095ull);
@@ -294,10 +294,10 @@ static long h_deauthorize(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!smr_vbit(r->auth, l))
         return H_NOT_FOUND;
     unsigned n;
-    smr_range *rg = smr_region_ranges(s, a[0], 0, r->npages, &n);
+    hyp_range *rg = smr_region_ranges(s, a[0], 0, r->npages, &n);
     if (!rg)
         return H_NO_MEM;
-    smr_target t = {rg, n, (int)l, -1};
+    hyp_target t = {rg, n, (int)l, -1};
     if (smr_end_sharing(s, c, &t) != 0) {
         free(rg);
         return H_NO_MEM;
@@ -322,10 +322,10 @@ static long unshare(hcall_ctx *c, uint64_t id, uint64_t first, uint64_t count, b
     smr *s = S(c);
     smr_region *r = &s->r[id];
     unsigned n;
-    smr_range *rg = smr_region_ranges(s, id, first, count, &n);
+    hyp_range *rg = smr_region_ranges(s, id, first, count, &n);
     if (!rg)
         return H_NO_MEM;
-    smr_target t = {rg, n, -1, (int)r->server};
+    hyp_target t = {rg, n, -1, (int)r->server};
     int rc = smr_end_sharing(s, c, &t);
     for (uint64_t i = first; rc == 0 && i < first + count && i < r->npages; i++)
         smr_drop_page(s, c, id, i);

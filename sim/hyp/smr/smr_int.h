@@ -52,17 +52,6 @@ typedef struct smr_lpar {
 } smr_lpar;
 
 /* Targets and hits are the invalidation pipeline's (inval.h). */
-typedef hyp_range smr_range;
-typedef hyp_target smr_target;
-typedef hyp_hit smr_hit;
-typedef hyp_hits smr_hits;
-#define smr_target_wants hyp_target_wants
-#define smr_target_covers hyp_target_covers
-#define smr_hits_push hyp_hits_push
-#define smr_hits_sort hyp_hits_sort
-#define smr_hpte_real hyp_hpte_real
-#define smr_each_valid_hpte(s, lpid, fn, ctx) hyp_each_valid_hpte((s)->h, lpid, fn, ctx)
-typedef hyp_hpte_fn smr_hpte_fn;
 
 /* Hypervisor work is charged to an hcall_ctx; during an invalidation that
  * is a sub-context whose op is smr.invalidate and whose compute/memory
@@ -93,7 +82,7 @@ typedef struct smr_strategy_ops {
      * termination): the strategy may forget it */
     void (*on_forget)(void *st, smr_exec *x, uint64_t id, unsigned lpid);
     /* every valid HPTE of the target, in (lpid, ptex) order; -1 on host OOM */
-    int (*find)(void *st, smr_exec *x, const smr_target *t, smr_hits *out);
+    int (*find)(void *st, smr_exec *x, const hyp_target *t, hyp_hits *out);
 } smr_strategy_ops;
 
 extern const smr_strategy_ops smr_exhaustive_ops, smr_export_vector_ops, smr_rmap_ops;
@@ -163,7 +152,7 @@ smr_exec *smr_for(const smr *s, unsigned k, smr_exec *c);
 /* Scan lpid's whole HPT for valid entries mapping the target (the walk
  * the exhaustive and export-vector strategies share; the core's scan,
  * counted in smr.lpars_scanned / hpt_lines_scanned when charged). */
-int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const smr_target *t, smr_hits *out);
+int smr_scan_hpt(smr *s, smr_exec *x, unsigned lpid, const hyp_target *t, hyp_hits *out);
 /* The lpid owning real address ra (LMB_FREE/LMB_HYP otherwise). */
 uint32_t smr_slot_owner(const smr *s, uint64_t ra);
 /* Logical LMB index of slot holding ra in its owner (host lookup). */
@@ -172,18 +161,18 @@ uint64_t smr_lmb_index(const smr *s, uint32_t lpid, uint64_t ra);
 /* smr_inval.c: find and invalidate every mapping of the target through
  * the core's pipeline (one smr.invalidate op, added to c's "invalidate"
  * part). 0 or -1 (host OOM). */
-int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t);
+int smr_end_sharing(smr *s, hcall_ctx *c, const hyp_target *t);
 #define SMR_PART_INVALIDATE 4
 /* The finder the pipeline calls: the selected strategy's search, checked
  * against every other strategy by the auditor (when on). */
-int smr_find(void *s, hcall_ctx *x, const smr_target *t, smr_hits *out);
+int smr_find(void *s, hcall_ctx *x, const hyp_target *t, hyp_hits *out);
 
 /* smr_platform.c: the hooks of the core's platform operations */
 int smr_on_terminating(void *s, hcall_ctx *c, unsigned lpid, hyp_ranges *shared);
 void smr_on_terminated(void *s, hcall_ctx *c, unsigned lpid);
 void smr_on_reclaimed(void *s, hcall_ctx *c, uint64_t base, uint64_t len);
 void smr_on_releasing(void *s, uint64_t base, uint64_t len, const char *what);
-void smr_on_after(void *s, const smr_target *t);
+void smr_on_after(void *s, const hyp_target *t);
 /* Remove page index of SMR id (after its mappings were invalidated):
  * detach every client attached to it, update the tables. */
 void smr_drop_page(smr *s, smr_exec *x, uint64_t id, uint64_t index);
@@ -191,7 +180,7 @@ void smr_drop_page(smr *s, smr_exec *x, uint64_t id, uint64_t index);
 void smr_detach(smr *s, smr_exec *x, unsigned lpid, uint64_t la);
 /* Target ranges of pages [first, first+count) of SMR id (skipping holes),
  * merged; *n receives the count. Caller frees. */
-smr_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t count,
+hyp_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t count,
                              unsigned *n);
 uint64_t smr_attach_bucket(const smr *s, uint64_t key);
 /* Key of (lpid, 4K page of address a): lpids are below 2^20 (max_lpars),
@@ -221,9 +210,9 @@ void *smr_audit_create(smr *s);
 void smr_audit_hpte_listener(void *a, uint64_t hpte_paddr);
 void smr_audit_destroy(void *a);
 /* after a sharing op; the target (may be NULL) is what ended */
-void smr_audit_after(smr *s, const smr_target *t);
+void smr_audit_after(smr *s, const hyp_target *t);
 /* before invalidating: every strategy must find `hits` */
-void smr_audit_cross(smr *s, const smr_target *t, const smr_hits *hits);
+void smr_audit_cross(smr *s, const hyp_target *t, const hyp_hits *hits);
 /* before a slot or page is reused: nothing may map it */
 void smr_audit_free(smr *s, uint64_t base, uint64_t len, const char *what);
 bool smr_entitled(const smr *s, unsigned lpid, uint64_t real);

@@ -13,7 +13,7 @@
 
 #include "smr_int.h"
 
-int smr_find(void *vs, hcall_ctx *x, const smr_target *t, smr_hits *out)
+int smr_find(void *vs, hcall_ctx *x, const hyp_target *t, hyp_hits *out)
 {
     smr *s = vs;
     int rc = s->ops[s->sel]->find(s->st[s->sel], x, t, out);
@@ -24,7 +24,7 @@ int smr_find(void *vs, hcall_ctx *x, const smr_target *t, smr_hits *out)
     return rc;
 }
 
-int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t)
+int smr_end_sharing(smr *s, hcall_ctx *c, const hyp_target *t)
 {
     if (hyp_invalidate(c, t, -1, smr_find, s, s->op_inv, SMR_PART_INVALIDATE, NULL) != 0) {
         smr_fail(s, "out of host memory during an SMR invalidation");
@@ -33,12 +33,12 @@ int smr_end_sharing(smr *s, hcall_ctx *c, const smr_target *t)
     return 0;
 }
 
-smr_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t count,
+hyp_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t count,
                              unsigned *n)
 {
     const smr_region *r = &s->r[id];
     uint64_t psz = 1ull << r->pshift;
-    smr_range *v = malloc((count ? count : 1) * sizeof *v);
+    hyp_range *v = malloc((count ? count : 1) * sizeof *v);
     *n = 0;
     if (!v)
         return NULL;
@@ -49,7 +49,7 @@ smr_range *smr_region_ranges(const smr *s, uint64_t id, uint64_t first, uint64_t
         if (*n && v[*n - 1].base + v[*n - 1].len == ra)
             v[*n - 1].len += psz;
         else
-            v[(*n)++] = (smr_range){ra, psz};
+            v[(*n)++] = (hyp_range){ra, psz};
     }
     return v;
 }

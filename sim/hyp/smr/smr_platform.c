@@ -23,7 +23,7 @@ int smr_on_terminating(void *vs, hcall_ctx *c, unsigned lpid, hyp_ranges *shared
         if (!s->r[id].active || s->r[id].server != lpid)
             continue;
         unsigned k;
-        smr_range *v = smr_region_ranges(s, id, 0, s->r[id].npages, &k);
+        hyp_range *v = smr_region_ranges(s, id, 0, s->r[id].npages, &k);
         if (!v)
             return -1;
         for (unsigned i = 0; i < k; i++)
@@ -104,7 +104,7 @@ void smr_on_releasing(void *vs, uint64_t base, uint64_t len, const char *what)
         smr_audit_free(s, base, len, what);
 }
 
-void smr_on_after(void *vs, const smr_target *t)
+void smr_on_after(void *vs, const hyp_target *t)
 {
     smr *s = vs;
     if (s->audit)

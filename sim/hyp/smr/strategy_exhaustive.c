@@ -32,14 +32,14 @@ static void *exh_create(smr *s)
     return st;
 }
 
-static int exh_find(void *vst, smr_exec *x, const smr_target *t, smr_hits *out)
+static int exh_find(void *vst, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     exh_state *st = vst;
     smr *s = st->s;
     if (!t->n)
         return 0; /* nothing ends (e.g. a terminated LPAR that shared nothing) */
     for (unsigned l = 0; l < s->nlp; l++) {
-        if (!s->lp[l].alive || !smr_target_wants(t, l))
+        if (!s->lp[l].alive || !hyp_target_wants(t, l))
             continue;
         if (smr_scan_hpt(s, x, l, t, out) != 0)
             return -1;

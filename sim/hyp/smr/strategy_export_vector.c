@@ -136,7 +136,7 @@ static void ev_on_forget(void *vst, smr_exec *x, uint64_t id, unsigned lpid)
     r->ref[lpid / 64] &= ~(1ull << (lpid % 64));
 }
 
-static int ev_find(void *vst, smr_exec *x, const smr_target *t, smr_hits *out)
+static int ev_find(void *vst, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     ev_state *st = vst;
     smr *s = st->s;
@@ -175,7 +175,7 @@ static int ev_find(void *vst, smr_exec *x, const smr_target *t, smr_hits *out)
     /* 516/518: scan the listed LPARs' page tables */
     int rc = 0;
     for (unsigned l = 0; l < s->nlp && rc == 0; l++)
-        if ((list[l / 64] >> (l % 64) & 1) && s->lp[l].alive && smr_target_wants(t, l))
+        if ((list[l / 64] >> (l % 64) & 1) && s->lp[l].alive && hyp_target_wants(t, l))
             rc = smr_scan_hpt(s, x, l, t, out);
     free(list);
     return rc;

@@ -36,7 +36,7 @@ static void *rm_create(smr *s)
     return st;
 }
 
-static int rm_find(void *vst, smr_exec *x, const smr_target *t, smr_hits *out)
+static int rm_find(void *vst, smr_exec *x, const hyp_target *t, hyp_hits *out)
 {
     rm_state *st = vst;
     smr *s = st->s;
