@@ -161,3 +161,26 @@ double tu_csv_get(const char *csv, const char *key)
     ck_abort_msg("%s missing from the report", key);
     return 0;
 }
+
+char *tu_run_yaml(const char *name, const char *yaml, const char *csv_name)
+{
+    ck_assert_int_eq(tu_write_file(tu_tmp(name), yaml), 0);
+    const char *argv[] = {"run", tu_tmp(name), "-q", "--csv", tu_tmp(csv_name), NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 0, "%s: %s", name, r.err);
+    tu_run_free(&r);
+    char *csv = tu_read_file(tu_tmp(csv_name), NULL);
+    ck_assert_ptr_nonnull(csv);
+    return csv;
+}
+
+void tu_refused(const char *yaml, const char *want)
+{
+    ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), yaml), 0);
+    const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_msg(r.status == 1, "accepted: %s", yaml);
+    ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
+    ck_assert_msg(strstr(r.err, "bad.yaml:") != NULL, "no FILE:LINE: %s", r.err);
+    tu_run_free(&r);
+}

@@ -37,6 +37,12 @@ char *tu_read_file(const char *path, size_t *len);
  * test if the key is missing. */
 double tu_csv_get(const char *csv, const char *key);
 int tu_write_file(const char *path, const char *text);
+/* Write yaml to the scratch file `name`, run it (lparsim run -q --csv
+ * csv_name; the test fails unless it succeeds) and return the CSV (heap). */
+char *tu_run_yaml(const char *name, const char *yaml, const char *csv_name);
+/* Run yaml (as bad.yaml): the test fails unless lparsim exits 1 with an
+ * error containing `want` and located at bad.yaml:LINE. */
+void tu_refused(const char *yaml, const char *want);
 
 /* Run a suite in fork mode (crash isolation), print Check's summary and
  * return the process exit status (0 when every test passed). */

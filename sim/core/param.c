@@ -404,6 +404,38 @@ void param_free(const param_table *t, void *obj)
     }
 }
 
+int param_resolve_paths(const param_table *t, void *obj, const char *base_dir, sim_err *e)
+{
+    if (!t || !obj || !base_dir || !*base_dir || !strcmp(base_dir, "."))
+        return 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const param_desc *d = &t->p[i];
+        void *f = param_field(obj, d);
+        if (d->type == PT_STRING && d->unit && !strcmp(d->unit, "path")) {
+            char **s = f;
+            if (!*s || !**s || (*s)[0] == '/')
+                continue;
+            size_t n = strlen(base_dir) + strlen(*s) + 2;
+            char *p = malloc(n);
+            if (!p)
+                return sim_errf(e, "out of host memory");
+            snprintf(p, n, "%s/%s", base_dir, *s);
+            free(*s);
+            *s = p;
+        } else if (d->type == PT_STRUCT) {
+            if (param_resolve_paths(d->sub, f, base_dir, e) != 0)
+                return -1;
+        } else if (d->type == PT_LIST) {
+            param_list *l = f;
+            for (size_t k = 0; k < l->n; k++)
+                if (param_resolve_paths(d->sub, (char *)l->items + k * d->sub->size, base_dir,
+                                        e) != 0)
+                    return -1;
+        }
+    }
+    return 0;
+}
+
 const param_desc *param_find(const param_table *t, const char *key)
 {
     for (size_t i = 0; t && key && i < t->n; i++)

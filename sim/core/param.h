@@ -15,7 +15,8 @@
  *   PT_BOOL   bool            true/false
  *   PT_SIZE   uint64_t        bytes; accepts 4096, 4K, 64KiB, 16M, 1G, 2T ...
  *   PT_ENUM   unsigned        index into choices "a|b|c"
- *   PT_STRING char *          heap copy, owned by the struct (param_free)
+ *   PT_STRING char *          heap copy, owned by the struct (param_free);
+ *                             unit "path": a file, relative to the config's directory
  *   PT_STRUCT nested struct   described by `sub`, embedded at offset
  *   PT_LIST   param_list      array of `sub` structs; each element gets
  *                             sub's defaults before its keys are applied
@@ -117,6 +118,10 @@ int param_defaults(const param_table *t, void *obj, sim_err *e);
 
 /* Free strings and lists held by obj (not obj itself). */
 void param_free(const param_table *t, void *obj);
+
+/* Make every PT_STRING whose unit is "path" (a file named in a config)
+ * relative to base_dir when it is a relative path; recursively. */
+int param_resolve_paths(const param_table *t, void *obj, const char *base_dir, sim_err *e);
 
 /* Load a YAML file into obj (which must already hold defaults). Every key
  * must be declared; wrong types, out-of-range values and unknown keys are

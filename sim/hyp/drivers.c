@@ -35,14 +35,17 @@ unsigned hyp_drivers_lpars(const hyp_drivers_config *c, uint64_t *memory, uint64
     return n;
 }
 
-hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t seed, sim_err *e)
+hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t seed,
+                                int (*add_lpar)(void *ctx, const hyp_lpar_spec *s,
+                                                sim_err *e),
+                                void *ctx, sim_err *e)
 {
     hyp_drivers *d = calloc(1, sizeof *d);
     if (!d) {
         sim_errf(e, "out of host memory");
         return NULL;
     }
-    hyp_driver_env env = {h, &h->env, seed};
+    hyp_driver_env env = {h, &h->env, seed, add_lpar, ctx};
     for (unsigned f = 0; f < HYP_NFEATURES; f++) {
         if (!hyp_driver_table[f] || !hyp_cfg_enabled(&c->driver[f]))
             continue;

@@ -113,11 +113,15 @@ typedef struct hyp_feature {
 /* ---- workload drivers ---- */
 
 /* What a driver may use: the hypervisor (hcalls, LPAR creation), the
- * threads' TLBs and cache ports, and the machine's seed. */
+ * threads' TLBs and cache ports, the machine's seed, and the machine's
+ * builder of traced LPARs (add_lpar: the new lpid, or -1 with e set; NULL
+ * where there is none). */
 typedef struct hyp_driver_env {
     hyp *h;
     const hyp_env *env;
     uint64_t seed;
+    int (*add_lpar)(void *ctx, const hyp_lpar_spec *s, sim_err *e);
+    void *ctx;
 } hyp_driver_env;
 
 /* A driver runs in steps. The machine runs every traced vCPU up to the

@@ -253,7 +253,23 @@ unsigned hyp_drivers_lpars(const hyp_drivers_config *c, uint64_t *memory, uint64
                            unsigned max);
 /* Create the enabled drivers (registry order); NULL with e set ("drivers.<name>: ..."),
  * or an empty set when none is enabled. */
-hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t seed, sim_err *e);
+/* An LPAR with a guest OS whose vCPUs replay a trace, built by the machine
+ * for a driver exactly as a configured one (lpars[]). */
+typedef struct hyp_lpar_spec {
+    const char *name;
+    uint64_t memory, hpt_size;   /* bytes (hpt 0: hypervisor default) */
+    hyp_procs procs;             /* dedicated vCPUs take threads 0, 1, ... in turn */
+    unsigned vcpus;
+    const char *trace;           /* every vCPU replays it (its own address space) */
+    uint64_t repeat;             /* passes over the trace */
+    const char *key;             /* the config key a trace error is located at */
+} hyp_lpar_spec;
+
+/* add_lpar/ctx: the machine's builder of traced LPARs (a driver's). */
+hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t seed,
+                                int (*add_lpar)(void *ctx, const hyp_lpar_spec *s,
+                                                sim_err *e),
+                                void *ctx, sim_err *e);
 void hyp_drivers_destroy(hyp_drivers *d);
 /* The cycle of the earliest next step (UINT64_MAX: all finished). */
 uint64_t hyp_drivers_next(const hyp_drivers *d);

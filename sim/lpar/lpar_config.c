@@ -25,7 +25,7 @@ static const param_desc vcpu_param_list[] = {
      "Hardware thread (global index: module, core, SMT thread in order) the vCPU is bound to; "
      "at most one vCPU per thread (dedicated LPARs only: a shared LPAR's vCPUs are "
      "dispatched).", V_F(thread), NULL},
-    {"trace", PT_STRING, "", "", 0, 0, NULL,
+    {"trace", PT_STRING, "path", "", 0, 0, NULL,
      "Native trace file the vCPU replays (a relative path is relative to the config file's "
      "directory); see `lparsim trace import`.", V_F(trace), NULL},
     {"process", PT_UINT, "", "0", 0, 500000, NULL,

@@ -162,81 +162,145 @@ static int build_cpus(machine *m, const machine_config *c, sim_err *e)
     return 0;
 }
 
-static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, sim_err *e)
+/* Room for one more pointer in *arr (n used of *cap). */
+static int grow(void *arr, size_t elem, unsigned n, unsigned *cap, sim_err *e)
 {
-    const lpar_config *lc = c->lpars.items;
-    unsigned n = (unsigned)c->lpars.n;
-    char path[128], msg[SIM_ERR_MAX];
-    m->guests = calloc(n ? n : 1, sizeof *m->guests);
-    unsigned total_vcpus = 0;
-    for (unsigned i = 0; i < n; i++)
-        total_vcpus += (unsigned)lc[i].vcpus.n;
-    m->traces = calloc(total_vcpus ? total_vcpus : 1, sizeof *m->traces);
-    m->svcpus = calloc(total_vcpus ? total_vcpus : 1, sizeof *m->svcpus);
-    if (!m->guests || !m->traces || !m->svcpus)
+    if (n < *cap)
+        return 0;
+    unsigned nc = *cap ? *cap * 2 : 16;
+    void *p = realloc(*(void **)arr, (size_t)nc * elem);
+    if (!p)
         return sim_errf(e, "out of host memory");
-    for (unsigned i = 0; i < n; i++) {
-        int lpid = hyp_lpar_create(m->hyp, lc[i].name, lc[i].memory, lc[i].hpt_size, e);
-        if (lpid < 0) {
-            snprintf(path, sizeof path, "lpars[%u].memory", i);
+    *(void **)arr = p;
+    *cap = nc;
+    return 0;
+}
+
+/* Build LPAR lc (configured lpars[i], or a driver's when key is set: the
+ * key its trace errors are located at): its guest, its vCPUs bound to
+ * their threads (dedicated) or handed to the hypervisor (shared). */
+static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *key,
+                    const cfg_src *src, sim_err *e)
+{
+    const machine_config *c = m->cfg;
+    char path[128], msg[SIM_ERR_MAX];
+    int lpid = hyp_lpar_create(m->hyp, lc->name, lc->memory, lc->hpt_size, e);
+    if (lpid < 0) {
+        if (key)
+            return sim_err_prefix(e, "%s: LPAR %s", key, lc->name);
+        snprintf(path, sizeof path, "lpars[%u].memory", i);
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        return cfg_error(e, src, path, msg);
+    }
+    if (grow(&m->guests, sizeof *m->guests, m->nguests, &m->cap_guests, e) != 0)
+        return -1;
+    guest *g = guest_create(&c->guest, m->hyp, (unsigned)lpid, lc, c->machine.seed, m->ops,
+                            m->stats, e);
+    if (!g)
+        return -1;
+    m->guests[m->nguests++] = g;
+    bool shared = lc->processors.mode == HYP_PROCS_SHARED;
+    if (hyp_lpar_set_procs(m->hyp, (unsigned)lpid, &lc->processors, e) != 0)
+        return -1;
+    const vcpu_config *vc = lc->vcpus.items;
+    for (unsigned v = 0; v < lc->vcpus.n; v++) {
+        snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
+        if (!shared && vc[v].thread >= m->nthreads) {
+            snprintf(msg, sizeof msg, "thread %llu does not exist; expected a thread "
+                                      "0..%u (the machine has %u hardware threads)",
+                     (unsigned long long)vc[v].thread, m->nthreads - 1, m->nthreads);
+            return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, msg)
+                       : cfg_error(e, src, path, msg);
+        }
+        cpu_thread *t = shared ? NULL : &m->threads[vc[v].thread];
+        if (t && t->bound) {
+            snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
+                                      "one vCPU per hardware thread",
+                     (unsigned long long)vc[v].thread, t->v->b.lpid, t->v->b.vcpu);
+            return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, msg)
+                       : cfg_error(e, src, path, msg);
+        }
+        snprintf(path, sizeof path, "lpars[%u].vcpus[%u].trace", i, v);
+        if (!vc[v].trace || !vc[v].trace[0])
+            return key ? sim_errf(e, "%s: missing; expected the path of a native trace", key)
+                       : cfg_error(e, src, path, "missing; expected the path of a native trace");
+        if (grow(&m->traces, sizeof *m->traces, m->ntraces, &m->cap_traces, e) != 0)
+            return -1;
+        tr_reader *r = tr_open(vc[v].trace, e);
+        if (!r) {
             snprintf(msg, sizeof msg, "%s", e->msg);
-            return cfg_error(e, src, path, msg);
+            return cfg_error(e, src, key ? key : path, msg);
         }
-        m->guests[i] = guest_create(&c->guest, m->hyp, (unsigned)lpid, &lc[i], c->machine.seed,
-                                    m->ops, m->stats, e);
-        if (!m->guests[i])
-            return -1;
-        m->nguests++;
-        bool shared = lc[i].processors.mode == HYP_PROCS_SHARED;
-        if (hyp_lpar_set_procs(m->hyp, (unsigned)lpid, &lc[i].processors, e) != 0)
-            return -1;
-        const vcpu_config *vc = lc[i].vcpus.items;
-        for (unsigned v = 0; v < lc[i].vcpus.n; v++) {
-            snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
-            if (!shared && vc[v].thread >= m->nthreads) {
-                snprintf(msg, sizeof msg, "thread %llu does not exist; expected a thread "
-                                          "0..%u (the machine has %u hardware threads)",
-                         (unsigned long long)vc[v].thread, m->nthreads - 1, m->nthreads);
-                return cfg_error(e, src, path, msg);
-            }
-            cpu_thread *t = shared ? NULL : &m->threads[vc[v].thread];
-            if (t && t->bound) {
-                snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
-                                          "one vCPU per hardware thread",
-                         (unsigned long long)vc[v].thread, t->v->b.lpid, t->v->b.vcpu);
-                return cfg_error(e, src, path, msg);
-            }
-            snprintf(path, sizeof path, "lpars[%u].vcpus[%u].trace", i, v);
-            if (!vc[v].trace || !vc[v].trace[0])
-                return cfg_error(e, src, path, "missing; expected the path of a native trace");
-            tr_reader *r = tr_open(vc[v].trace, e);
-            if (!r) {
-                snprintf(msg, sizeof msg, "%s", e->msg);
-                return cfg_error(e, src, path, msg);
-            }
-            m->traces[m->ntraces++] = r;
-            cpu_binding b;
-            uint32_t ctx = vc[v].process ? (uint32_t)vc[v].process : 500001u + v;
-            guest_binding(m->guests[i], v, ctx, &b);
-            b.trace = r;
-            b.repeat = vc[v].repeat;
-            b.max_records = c->run.max_records;
-            if (m->dec) {
-                b.decode = ppc_decode_hook;
-                b.decode_ctx = m->dec;
-            }
-            if (t) {
-                cpu_thread_bind(t, &b);
-                continue;
-            }
-            /* shared: the dispatcher puts it on a pool thread */
-            cpu_vcpu *sv = &m->svcpus[m->nsvcpus++];
-            cpu_vcpu_init(sv, &b);
-            if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, e) != 0)
-                return -1;
+        m->traces[m->ntraces++] = r;
+        cpu_binding b;
+        uint32_t ctx = vc[v].process ? (uint32_t)vc[v].process : 500001u + v;
+        guest_binding(g, v, ctx, &b);
+        b.trace = r;
+        b.repeat = vc[v].repeat;
+        b.max_records = c->run.max_records;
+        if (m->dec) {
+            b.decode = ppc_decode_hook;
+            b.decode_ctx = m->dec;
         }
+        if (t) {
+            cpu_thread_bind(t, &b);
+            continue;
+        }
+        /* shared: the dispatcher puts it on a pool thread */
+        if (grow(&m->svcpus, sizeof *m->svcpus, m->nsvcpus, &m->cap_svcpus, e) != 0)
+            return -1;
+        cpu_vcpu *sv = calloc(1, sizeof *sv);
+        if (!sv)
+            return sim_errf(e, "out of host memory");
+        m->svcpus[m->nsvcpus++] = sv;
+        cpu_vcpu_init(sv, &b);
+        if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, e) != 0)
+            return -1;
     }
     return 0;
+}
+
+static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, sim_err *e)
+{
+    for (unsigned i = 0; i < c->lpars.n; i++)
+        if (add_lpar(m, (const lpar_config *)c->lpars.items + i, i, NULL, src, e) != 0)
+            return -1;
+    return 0;
+}
+
+/* A driver's LPAR (feature.h hyp_lpar_spec): built as a configured one,
+ * its dedicated vCPUs on the first free threads. */
+static int driver_add_lpar(void *ctx, const hyp_lpar_spec *s, sim_err *e)
+{
+    machine *m = ctx;
+    lpar_config lc;
+    sim_err_clear(e);
+    if (param_defaults(&lpar_params, &lc, e) != 0)
+        return -1;
+    vcpu_config *vc = calloc(s->vcpus ? s->vcpus : 1, sizeof *vc);
+    if (!vc) {
+        param_free(&lpar_params, &lc);
+        return sim_errf(e, "out of host memory");
+    }
+    free(lc.name);
+    lc.name = (char *)s->name;
+    lc.memory = s->memory;
+    lc.hpt_size = s->hpt_size;
+    lc.processors = s->procs;
+    lc.vcpus.items = vc;
+    lc.vcpus.n = s->vcpus;
+    for (unsigned v = 0; v < s->vcpus; v++) {
+        vc[v].trace = (char *)s->trace;
+        vc[v].repeat = s->repeat;
+        if (s->procs.mode != HYP_PROCS_SHARED) {
+            while (m->next_thread < m->nthreads && m->threads[m->next_thread].bound)
+                m->next_thread++;
+            vc[v].thread = m->next_thread++;
+        }
+    }
+    int rc = add_lpar(m, &lc, m->nguests, s->key, NULL, e);
+    free(vc);
+    return rc != 0 ? -1 : (int)hyp_lpar_count(m->hyp) - 1;
 }
 
 /* Checks of the LPAR list the parameter ranges cannot express. */
@@ -393,6 +457,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;
+    m->cfg = c;
     m->ops = ops_create();
     m->stats = stats_create();
     if (!m->name || !m->ops || !m->stats) {
@@ -419,7 +484,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     if (build_lpars(m, c, src, e) != 0)
         goto fail;
-    m->drivers = hyp_drivers_create(m->hyp, &c->drivers, c->machine.seed, e);
+    m->drivers = hyp_drivers_create(m->hyp, &c->drivers, c->machine.seed, driver_add_lpar, m, e);
     if (!m->drivers) {
         src_prefix(e, src, "drivers");
         goto fail;
@@ -448,8 +513,10 @@ void machine_destroy(machine *m)
     if (!m)
         return;
     hyp_drivers_destroy(m->drivers);
-    for (unsigned i = 0; i < m->nsvcpus; i++)
-        cpu_vcpu_free(&m->svcpus[i]);
+    for (unsigned i = 0; i < m->nsvcpus; i++) {
+        cpu_vcpu_free(m->svcpus[i]);
+        free(m->svcpus[i]);
+    }
     free(m->svcpus);
     for (unsigned i = 0; i < m->ntraces; i++)
         tr_close(m->traces[i]);

@@ -83,25 +83,7 @@ void machine_config_free(machine_config *c)
 
 int machine_config_resolve_paths(machine_config *c, const char *base_dir, sim_err *e)
 {
-    if (!base_dir || !*base_dir || !strcmp(base_dir, "."))
-        return 0;
-    lpar_config *lc = c->lpars.items;
-    for (size_t i = 0; i < c->lpars.n; i++) {
-        vcpu_config *vc = lc[i].vcpus.items;
-        for (size_t v = 0; v < lc[i].vcpus.n; v++) {
-            char *t = vc[v].trace;
-            if (!t || !*t || t[0] == '/')
-                continue;
-            size_t n = strlen(base_dir) + strlen(t) + 2;
-            char *p = malloc(n);
-            if (!p)
-                return sim_errf(e, "out of host memory");
-            snprintf(p, n, "%s/%s", base_dir, t);
-            free(t);
-            vc[v].trace = p;
-        }
-    }
-    return 0;
+    return param_resolve_paths(&machine_config_table, c, base_dir, e);
 }
 
 int machine_config_load(machine_config *c, const char *path, const char *const *sets,

@@ -31,11 +31,13 @@ struct machine {
     ppc_decoder *dec;            /* instruction-word decoder shared by all threads (cpu.decode) */
     hyp *hyp;
     guest **guests;
-    unsigned nguests;
-    cpu_vcpu *svcpus;            /* shared LPARs' vCPUs (the dispatcher places them) */
-    unsigned nsvcpus;
+    unsigned nguests, cap_guests;
+    cpu_vcpu **svcpus;           /* shared LPARs' vCPUs (the dispatcher places them) */
+    unsigned nsvcpus, cap_svcpus;
     tr_reader **traces;
-    unsigned ntraces;
+    unsigned ntraces, cap_traces;
+    const machine_config *cfg;   /* while building (the drivers' LPARs) */
+    unsigned next_thread;        /* a driver's dedicated vCPUs: the next free thread */
     uint64_t max_records;
     uint64_t max_cycles;         /* run.max_cycles (0: none) */
     memhier_below ext_below;     /* replaces the DRAM controllers when set */

@@ -135,6 +135,7 @@ int machine_run_until(machine *m, uint64_t limit, machine_progress_fn fn, void *
         if (dnext == next) {
             if (hyp_drivers_step(m->drivers, next, e) != 0 || hyp_check_error(m->hyp, e) != 0)
                 return -1;
+            resync(m); /* a driver's hcalls may have moved vCPUs and clocks */
             if (fn && hyp_drivers_steps(m->drivers) % 256 == 0)
                 fn(ctx, machine_records(m), machine_cycles(m));
         }

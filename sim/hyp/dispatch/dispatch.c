@@ -58,6 +58,42 @@ static void resched(dispatch *d, uint64_t at)
     hyp_request_event(d->h, at); /* stop the threads there */
 }
 
+/* Thread t runs cv from now on (NULL: nothing): the vCPU leaving it
+ * stops accumulating run time at `left` (the thread's clock when it left,
+ * before any switch), cv starts at the thread's clock. */
+static void run_on(dispatch *d, cpu_thread *t, cpu_vcpu *cv, uint64_t left)
+{
+    cpu_vcpu *old = t->v;
+    if (old && old->tag < d->ndv && d->dv[old->tag].v == old && d->dv[old->tag].thread >= 0) {
+        dvcpu *o = &d->dv[old->tag];
+        o->ran += left > o->run_from ? left - o->run_from : 0;
+        o->thread = -1;
+    }
+    if (cv) {
+        d->dv[cv->tag].thread = (int)t->id;
+        d->dv[cv->tag].run_from = t->clock;
+    }
+    cpu_thread_switch(t, cv);
+}
+
+int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu_view *out)
+{
+    cpu_vcpu *const *v;
+    unsigned n = hyp_lpar_vcpus(d->h, lpid, &v);
+    if (vcpu >= n || v[vcpu]->tag >= d->ndv || d->dv[v[vcpu]->tag].v != v[vcpu])
+        return -1;
+    const dvcpu *x = &d->dv[v[vcpu]->tag];
+    out->thread = x->thread;
+    out->ran = x->ran;
+    if (x->thread >= 0) {
+        uint64_t now = d->h->env.threads[x->thread].clock;
+        out->ran += now > x->run_from ? now - x->run_from : 0;
+    }
+    out->waiting = x->waiting;
+    out->wake_at = x->wake_at;
+    return 0;
+}
+
 static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
 {
     (void)audit; /* no auditor yet */
@@ -192,7 +228,8 @@ static int build_vps(dispatch *d, sim_err *e)
             vp->core = vp->last_core = -1;
             vp->per_wheel = vp->budget = per;
             for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++) {
-                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, false, UINT64_MAX, UINT64_MAX};
+                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, false, UINT64_MAX, UINT64_MAX,
+                                        -1, 0, 0};
                 v[t]->tag = d->ndv;
                 vp->dv[vp->nv] = d->ndv++;
                 vp->v[vp->nv++] = v[t];
@@ -264,7 +301,7 @@ static void put(dispatch *d, unsigned c, int v, uint64_t at)
             cv = NULL; /* ceded: the thread idles */
         if (cv && d->dv[nw->dv[k]].woke_at != UINT64_MAX)
             resumed(d, &d->dv[nw->dv[k]], t, ready, sw);
-        cpu_thread_switch(t, cv);
+        run_on(d, t, cv, ready);
     }
     pc->vp = v;
     if (v >= 0) {
@@ -426,8 +463,9 @@ static void wake(dispatch *d, unsigned i, uint64_t at)
                                            x->slot];
         if (t->clock < at)
             t->clock = at;
+        uint64_t ready = t->clock;
         resumed(d, x, t, t->clock, 0);
-        cpu_thread_switch(t, x->v);
+        run_on(d, t, x->v, ready);
     }
     resched(d, at); /* the scheduler takes the thread back, or a core the VP */
 }
@@ -480,7 +518,7 @@ static void take_off(dispatch *d, hcall_ctx *c, dvcpu *x, uint64_t until, bool t
     x->waiting = true;
     x->blocked = timed;
     x->wake_at = until;
-    cpu_thread_switch(&d->h->env.threads[c->thread], NULL);
+    run_on(d, &d->h->env.threads[c->thread], NULL, c->op.end);
     if (!vp_runnable(d, vp))
         resched(d, c->op.end); /* the core can take another VP */
 }

@@ -51,6 +51,9 @@ typedef struct dvcpu {
     bool blocked;              /* a timed wait: only wake_at ends it */
     uint64_t wake_at;          /* UINT64_MAX: only a prod or an interrupt */
     uint64_t woke_at;          /* woken, not yet running again (UINT64_MAX: no) */
+    int thread;                /* the hardware thread running it, or -1 */
+    uint64_t run_from;         /* ... since this cycle */
+    uint64_t ran;              /* cycles on a thread in earlier runs */
 } dvcpu;
 
 /* A virtual processor: up to threads_per_core vCPUs dispatched together. */
@@ -96,5 +99,16 @@ typedef struct dispatch {
     bool started;
     op_id op_switch, op_wait, op_wake;
 } dispatch;
+
+/* A shared vCPU as the dispatch driver sees it. */
+typedef struct dispatch_vcpu_view {
+    int thread;                /* the hardware thread running it, or -1 */
+    uint64_t ran;              /* cycles it has held a thread, up to that thread's clock */
+    bool waiting;              /* ceded or blocked */
+    uint64_t wake_at;          /* when waiting: its timed wake (UINT64_MAX: a prod) */
+} dispatch_vcpu_view;
+
+/* vCPU `vcpu` of lpid: 0, or -1 if it is not a shared vCPU. */
+int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu_view *out);
 
 #endif
