@@ -67,6 +67,10 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
         cpu_thread *t = &m->threads[id];
         if (t->clock >= limit)
             return 1;
+        uint64_t req = hyp_event_requested(m->hyp);
+        if (req < event)
+            event = req; /* an hcall asked for an earlier event: nobody runs past it, however
+                            far this call may run (limit) */
         uint64_t other = sched_second_clock(s);
         uint64_t until = other == UINT64_MAX ? t->clock + 64 * q : other + q;
         if (until > event)

@@ -434,6 +434,7 @@ static const char *const SHIPPED[][2] = {
     {"configs/smr/audit.yaml", "drivers.smr.ops=300"},
     {"configs/smr/scale-1000-lpars.yaml", "drivers.smr.ops=4"},
     {"configs/dispatch/consolidation.yaml", nullptr},
+    {"configs/dispatch/duty.yaml", "drivers.dispatch.phases=2"},
 };
 
 START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)

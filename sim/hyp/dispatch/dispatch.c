@@ -84,7 +84,8 @@ int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu
         return -1;
     const dvcpu *x = &d->dv[v[vcpu]->tag];
     out->thread = x->thread;
-    out->ran = x->ran;
+    out->ran = out->ran_before = x->ran;
+    out->run_from = x->run_from;
     if (x->thread >= 0) {
         uint64_t now = d->h->env.threads[x->thread].clock;
         out->ran += now > x->run_from ? now - x->run_from : 0;
@@ -453,6 +454,9 @@ static uint64_t dispatch_next(const void *vd)
 static void wake(dispatch *d, unsigned i, uint64_t at)
 {
     dvcpu *x = &d->dv[i];
+    dvp *v = &d->vp[x->vp];
+    if (v->core < 0 && !vp_runnable(d, v))
+        v->ready_since = at; /* it was idle, not waiting for a core, until now */
     x->waiting = x->blocked = false;
     x->wake_at = UINT64_MAX;
     x->woke_at = at;

@@ -208,8 +208,10 @@ static uint64_t ddrv_next(const void *vs)
             return s->now; /* a trace ended: the next step counts it */
         if (x.thread < 0 || x.waiting)
             continue;
-        uint64_t run = x.ran - w->ran0, clock = s->h->env.threads[x.thread].clock;
-        uint64_t at = run >= w->work ? clock : clock + (w->work - run);
+        /* when its run time reaches the work: fixed while it runs (not
+         * the thread's clock), so every front end steps at the same cycle */
+        uint64_t target = w->ran0 + w->work; /* its run time at the phase end */
+        uint64_t at = x.run_from + (target > x.ran_before ? target - x.ran_before : 0);
         if (at < next)
             next = at;
     }

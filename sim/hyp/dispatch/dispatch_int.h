@@ -104,6 +104,8 @@ typedef struct dispatch {
 typedef struct dispatch_vcpu_view {
     int thread;                /* the hardware thread running it, or -1 */
     uint64_t ran;              /* cycles it has held a thread, up to that thread's clock */
+    uint64_t run_from;         /* when running: the cycle this run began */
+    uint64_t ran_before;       /* ... and the cycles of its earlier runs */
     bool waiting;              /* ceded or blocked */
     uint64_t wake_at;          /* when waiting: its timed wake (UINT64_MAX: a prod) */
 } dispatch_vcpu_view;
