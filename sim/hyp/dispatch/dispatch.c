@@ -28,6 +28,9 @@
  * deliver_cycles later, after its VP's dispatch wait if it was off a core.
  * H_CONFER ends the caller's slice, its target's VP first in line.
  * A VP whose vCPUs all finish leaves its core when the last one does.
+ * Every vCPU put on a thread is announced to the features
+ * (hyp_vcpu_dispatched); what they spend first (a deferred TLB flush)
+ * delays it on that thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +268,8 @@ static void put(dispatch *d, unsigned c, int v, uint64_t at)
         if (cv && d->dv[nw->dv[k]].woke_at != UINT64_MAX)
             resumed(d, &d->dv[nw->dv[k]], t, ready, sw);
         cpu_thread_switch(t, cv);
+        if (cv) /* features' work before it runs (a deferred TLB flush) */
+            t->clock += hyp_vcpu_dispatched(d->h, pc->core * tpc + k, cv->b.lpid, t->clock);
     }
     pc->vp = v;
     if (v >= 0) {
@@ -428,6 +433,8 @@ static void wake(dispatch *d, unsigned i, uint64_t at)
             t->clock = at;
         resumed(d, x, t, t->clock, 0);
         cpu_thread_switch(t, x->v);
+        t->clock += hyp_vcpu_dispatched(d->h, (unsigned)(t - d->h->env.threads), x->v->b.lpid,
+                                         t->clock);
     }
     resched(d, at); /* the scheduler takes the thread back, or a core the VP */
 }
