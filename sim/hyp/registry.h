@@ -11,7 +11,8 @@
  *   const param_table   name##_driver_params;   (drivers.<name>.*)
  * Its hcalls lie in [first, last] (a feature may own PAPR numbers, e.g.
  * H_CEDE). The ranges and the core's own PAPR hcalls are checked disjoint
- * at start-up; a clash is refused with a message naming both owners.
+ * at start-up; a clash is refused with a message naming both owners. A
+ * feature with no hcall yet (coherency) reserves a range for its own.
  * Nothing outside a feature's folder names it, but this line.
  */
 #ifndef LPARSIM_HYP_REGISTRY_H

@@ -20,15 +20,11 @@ static const coh_strategy *const strategies[COH_NSTRATEGIES] = {&coh_eager_tlbie
                                                                 &coh_kvm_deferred};
 static const char *const filter_names[COH_NFILTERS] = {"all", "running"};
 
-const char *coh_strategy_name(unsigned kind)
-{
-    return kind < COH_NSTRATEGIES ? strategies[kind]->name : "?";
-}
-
 /* Does this configuration mark threads need_flush (and so need masks)? */
 static bool defers(const coh_config *c)
 {
-    return c->strategy == COH_KVM_DEFERRED || c->filter == COH_FILTER_RUNNING;
+    const coh_strategy *s = strategies[c->strategy];
+    return s->marks && s->marks(c);
 }
 
 static uint64_t mask_bytes(uint64_t threads)
@@ -195,14 +191,13 @@ static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_
 static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_t at)
 {
     coh *k = vk;
-    if (!k->defers && !k->audit)
+    if (!k->strat->at_dispatch && !k->audit)
         return 0;
     op_rec o;
     op_begin(&o, at);
-    if (k->defers && lpid < k->nlp && k->lp[lpid]) {
-        coh_drain_marks(k, thread, lpid, &o);
+    if (k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
+        k->strat->at_dispatch(k, thread, lpid, &o))
         ops_record(k->h->env.ops, k->op_drain, &o);
-    }
     if (k->audit)
         coh_audit_at_dispatch(k, thread, lpid, o.end);
     return o.end - at;

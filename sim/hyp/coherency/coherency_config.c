@@ -54,7 +54,8 @@ static const param_desc list[] = {
     {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-dispatch-flush|skip-ipi-tlbiel",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
      "or the first target of each shootdown acknowledges without its tlbiel. Results are "
-     "wrong on purpose; only with hypervisor.audit.", F(inject), NULL},
+     "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
+     NULL},
 };
 _Static_assert(sizeof(coh_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table coherency_feature_params = {

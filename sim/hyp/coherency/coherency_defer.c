@@ -66,7 +66,7 @@ void coh_mark_others(coh *k, hcall_ctx *x, unsigned lpid)
                   MEM_WRITE);
 }
 
-void coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o)
+bool coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o)
 {
     coh_lpar *lp = k->lp[lpid];
     const mem_port *port = k->h->env.ports[t];
@@ -74,7 +74,7 @@ void coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o)
     op_charge(o, COH_D_SCAN, mem_access(port, word, 8, MEM_READ, o->end));
     lp->st.dispatch_checks++;
     if (!(lp->need[t / 64] & bit))
-        return;
+        return true;
     lp->need[t / 64] &= ~bit;
     if (k->cfg.inject != COH_INJECT_SKIP_DISPATCH_FLUSH) {
         tlb *tb = k->h->env.tlbs[t];
@@ -86,4 +86,5 @@ void coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o)
     }
     /* the bit cleared after the flush (the scan part: the mask's traffic) */
     op_charge(o, COH_D_SCAN, mem_access(port, word, 8, MEM_WRITE, o->end));
+    return true;
 }

@@ -12,6 +12,10 @@
  * marks) does it there, recorded as op coherency.drain.
  *
  * A strategy is one file (strategy_<name>.c) behind coh_strategy:
+ *   filters     the filters it applies with (others are refused, naming
+ *               the combination and why)
+ *   marks       whether it marks threads need_flush with a config (its
+ *               masks are then reserved in hypervisor memory)
  *   invalidate  make every TLB that may hold the change coherent, as the
  *               strategy does, before returning: strict PAPR, so every
  *               thread running a vCPU of the LPAR is coherent when the
@@ -20,7 +24,7 @@
  *               (COH_P_*): x is a copy of the hcall's context whose op is
  *               the coherency.produce record.
  *   at_dispatch a vCPU of lpid was put on `thread`: charge o's parts
- *               (COH_D_*) with what the thread does first.
+ *               (COH_D_*) with what the thread does first (coh_drain_marks).
  * Later strategies (patch-channel, tlb-gen, latr) plug in the same way;
  * the produce/drain part lists grow with them (at most OP_MAX_PARTS).
  *
@@ -131,7 +135,14 @@ typedef struct coh_strategy {
     const char *name;
     unsigned filters;   /* bit (1 << coh_filter) per filter it applies with */
     const char *why;    /* why the other filters do not apply (error message) */
+    /* Does it mark threads need_flush with config c (the masks are then
+     * reserved in hypervisor memory)? NULL: never. */
+    bool (*marks)(const coh_config *c);
     void (*invalidate)(coh *k, hcall_ctx *x, const coh_change *ch);
+    /* A vCPU of lpid was put on `thread`: charge o with what the thread
+     * does first; true if it did anything (op coherency.drain recorded).
+     * NULL: nothing at dispatch. */
+    bool (*at_dispatch)(coh *k, unsigned thread, unsigned lpid, op_rec *o);
 } coh_strategy;
 
 extern const coh_strategy coh_eager_tlbie, coh_eager_ipi, coh_kvm_deferred;
@@ -143,7 +154,7 @@ struct coh {
     coh_config cfg;
     const coh_strategy *strat;
     hyp_coherency_ops step;  /* what the pipeline calls (coh_invalidate) */
-    bool defers;         /* marks threads need_flush (masks in hypervisor memory) */
+    bool defers;         /* strat->marks(cfg): masks in hypervisor memory */
     unsigned words;      /* 64-bit words of a need_flush mask (the machine's threads) */
     coh_lpar **lp;       /* by lpid, each allocated apart */
     unsigned nlp, caplp;
@@ -153,8 +164,6 @@ struct coh {
     bool failed;
     sim_err err;
 };
-
-const char *coh_strategy_name(unsigned kind);
 
 /* ---- threads, local invalidation and need_flush marks (coherency_defer.c) ---- */
 
@@ -173,7 +182,7 @@ uint64_t coh_tlbiel(coh *k, unsigned t, const coh_change *ch);
 void coh_mark_others(coh *k, hcall_ctx *x, unsigned lpid);
 /* At a dispatch of lpid on thread t: read its need_flush bit (scan) and,
  * if set, flush lpid's entries from t's TLB and clear it (full_flush). */
-void coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o);
+bool coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o);
 
 /* ---- the auditor (coherency_audit.c) ---- */
 

@@ -59,6 +59,19 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
         coh_mark_others(k, x, ch->lpid);
 }
 
+static bool marks(const coh_config *c)
+{
+    return c->filter == COH_FILTER_RUNNING;
+}
+
+/* Filter running: the marked threads flush at their next dispatch. */
+static bool at_dispatch(coh *k, unsigned thread, unsigned lpid, op_rec *o)
+{
+    return k->cfg.filter == COH_FILTER_RUNNING && coh_drain_marks(k, thread, lpid, o);
+}
+
 const coh_strategy coh_eager_ipi = {"eager-ipi",
                                     1u << COH_FILTER_ALL | 1u << COH_FILTER_RUNNING, "",
-                                    invalidate};
+                                    marks,
+                                    invalidate,
+                                    at_dispatch};

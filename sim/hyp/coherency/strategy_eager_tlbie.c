@@ -17,4 +17,5 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
 
 const coh_strategy coh_eager_tlbie = {
     "eager-tlbie", 1u << COH_FILTER_ALL,
-    "a global tlbie reaches every thread's TLB at once; expected filter all", invalidate};
+    "a global tlbie reaches every thread's TLB at once; expected filter all", NULL, invalidate,
+    NULL};

@@ -34,8 +34,14 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
     coh_mark_others(k, x, ch->lpid);
 }
 
+static bool marks(const coh_config *c)
+{
+    (void)c;
+    return true;
+}
+
 const coh_strategy coh_kvm_deferred = {
     "kvm-deferred", 1u << COH_FILTER_ALL,
     "it invalidates where the LPAR runs now and defers every other thread by itself; expected "
     "filter all",
-    invalidate};
+    marks, invalidate, coh_drain_marks};
