@@ -14,6 +14,8 @@
  *    machine and on guests that terminate themselves (LPAR flushes);
  *  - the auditor catches a build that skips the deferred flush or an IPI
  *    target's tlbiel;
+ *  - with the SMR driver (LPARs without vCPUs using the threads' TLBs)
+ *    eager-ipi passes both auditors, deferring strategies are refused;
  *  - combinations that do not apply are refused with FILE:LINE.
  * The H_REMOVE of a known translation names its slot: the PTEG of the
  * page's primary hash (seg_vsid / hpt_hash of sim/mmu), slot 0 (the
@@ -468,6 +470,35 @@ START_TEST(auditor_catches_broken_builds)
 }
 END_TEST
 
+/* The SMR driver's LPARs have no vCPU: its traffic uses the threads' TLBs
+ * directly. eager-ipi with filter all reaches every TLB (both auditors
+ * pass); a strategy that defers to a dispatch is refused. */
+START_TEST(smr_driver_with_strategies)
+{
+    const char *ok[] = {"drivers.smr.ops=300", "hypervisor.audit=true",
+                        "hypervisor.coherency.enabled=true",
+                        "hypervisor.coherency.strategy=eager-ipi", NULL};
+    char *csv = run_ok(tu_src("configs/smr/audit.yaml"), ok, "smr-ipi.csv", false);
+    ck_assert_double_eq(csv_get(csv, "audit.violations"), 0);
+    ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
+    ck_assert_double_gt(csv_get(csv, "coherency.g0.interrupts_sent"), 0);
+    free(csv);
+    const char *modes[][2] = {{"kvm-deferred", "all"}, {"eager-ipi", "running"}};
+    for (int i = 0; i < 2; i++) {
+        char s[64], f[64];
+        snprintf(s, sizeof s, "hypervisor.coherency.strategy=%s", modes[i][0]);
+        snprintf(f, sizeof f, "hypervisor.coherency.filter=%s", modes[i][1]);
+        const char *bad[] = {"hypervisor.coherency.enabled=true", s, f, NULL};
+        tu_run r = run_args(tu_src("configs/smr/audit.yaml"), bad, tu_tmp("x.csv"), false);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_msg(strstr(r.err, "defers the threads that run no vCPU of the LPAR to its next "
+                                    "dispatch, but a workload driver (drivers.*) uses the "
+                                    "threads' TLBs"), "%s", r.err);
+        tu_run_free(&r);
+    }
+}
+END_TEST
+
 /* ---- bad combinations ---- */
 
 static void refused(const char *yaml, const char *want)
@@ -537,6 +568,7 @@ int main(void)
     tcase_add_test(t, every_strategy_passes_the_auditor);
     tcase_add_test(t, lpar_flushes_pass_the_auditor);
     tcase_add_test(t, auditor_catches_broken_builds);
+    tcase_add_test(t, smr_driver_with_strategies);
     tcase_add_test(t, bad_combinations);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

@@ -222,6 +222,22 @@ static void coh_set_audit(void *vk, bool on)
     }
 }
 
+/* Every LPAR and driver is known. A driver uses the threads' TLBs for its
+ * LPARs without vCPUs: nothing is ever dispatched for them, so what a
+ * strategy defers to a dispatch would never be done. */
+static int coh_start(void *vk, sim_err *e)
+{
+    coh *k = vk;
+    if (k->defers && k->h->drivers)
+        return sim_errf(e, "hypervisor.coherency.strategy: %s with filter %s defers the threads "
+                           "that run no vCPU of the LPAR to its next dispatch, but a workload "
+                           "driver (drivers.*) uses the threads' TLBs for LPARs that have no "
+                           "vCPU and are never dispatched; expected eager-tlbie, or eager-ipi "
+                           "with filter all",
+                        k->strat->name, k->cfg.filter == COH_FILTER_ALL ? "all" : "running");
+    return 0;
+}
+
 static int coh_check_error(const void *vk, sim_err *e)
 {
     const coh *k = vk;
@@ -243,6 +259,7 @@ const hyp_feature coherency_feature = {
     .create = coh_create,
     .destroy = coh_destroy,
     .lpar_added = coh_lpar_added,
+    .start = coh_start,
     .vcpu_dispatched = coh_dispatched,
     .check_error = coh_check_error,
     .set_audit = coh_set_audit,
