@@ -56,6 +56,7 @@ hyp_drivers *hyp_drivers_create(hyp *h, const hyp_drivers_config *c, uint64_t se
         }
         d->ops[d->n] = hyp_driver_table[f];
         d->st[d->n++] = st;
+        h->bare_driver |= hyp_driver_table[f]->bare_lpars;
     }
     return d;
 }

@@ -104,6 +104,10 @@ typedef struct hyp_feature {
     void (*interrupt)(void *f, unsigned lpid, unsigned vcpu, uint64_t at);
     /* A hardware thread ran out of work at `at` (its vCPU's trace ended). */
     void (*thread_idle)(void *f, unsigned thread, uint64_t at);
+    /* A vCPU of lpid was put on hardware thread `thread` at `at` (by the
+     * dispatcher): the cycles the thread spends before the vCPU runs (a
+     * deferred TLB flush), charged to the dispatch; 0 for nothing. */
+    uint64_t (*vcpu_dispatched)(void *f, unsigned thread, unsigned lpid, uint64_t at);
     /* 0, or -1 with e set: the run must stop (auditor violation). */
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */
@@ -144,6 +148,9 @@ typedef struct hyp_driver {
     uint64_t (*now)(const void *d);
     /* Operations done and configured (progress line). */
     void (*progress)(const void *d, uint64_t *done, uint64_t *total);
+    /* Its traffic uses the threads' TLBs for LPARs that have no vCPU (never
+     * dispatched), so nothing may be deferred to their dispatch. */
+    bool bare_lpars;
 } hyp_driver;
 
 #ifdef __cplusplus

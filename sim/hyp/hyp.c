@@ -10,6 +10,7 @@
 #include "rmap_int.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,8 +170,14 @@ static int create_features(hyp *h, sim_err *e)
         if (!hyp_cfg_enabled(fc))
             continue;
         h->feat[f] = ft->create(h, fc->bytes, h->cfg.audit, e);
-        if (!h->feat[f])
+        if (!h->feat[f]) {
+            /* a message that names one of its keys already is located there */
+            char own[64];
+            snprintf(own, sizeof own, "hypervisor.%s.", ft->name);
+            if (e && !strncmp(e->msg, own, strlen(own)))
+                return -1;
             return sim_err_prefix(e, "hypervisor.%s", ft->name);
+        }
         for (size_t i = 0; i < ft->nhcalls; i++)
             if (register_hcall(h, &ft->hcalls[i], h->feat[f], e) != 0)
                 return -1;
@@ -321,6 +328,15 @@ void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at)
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->thread_idle)
             hyp_features[f]->thread_idle(h->feat[f], thread, at);
+}
+
+uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, uint64_t at)
+{
+    uint64_t spent = 0;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->vcpu_dispatched)
+            spent += hyp_features[f]->vcpu_dispatched(h->feat[f], thread, lpid, at + spent);
+    return spent;
 }
 
 void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at)

@@ -76,6 +76,8 @@ struct hyp {
     hyp_rmap *rmap;                     /* NULL unless a feature wants it */
     u64map scan_cursor;                 /* stream start -> line its next sample starts at */
     bool shared_claimed;                /* a feature dispatches shared LPARs */
+    bool bare_driver;                   /* a workload driver uses threads' TLBs for LPARs
+                                           that have no vCPU (never dispatched) */
     uint64_t event_req;                 /* earliest event asked for (hyp_request_event) */
     bool failed;                        /* a feature check failed: err holds why */
     sim_err err;

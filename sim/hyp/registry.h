@@ -11,7 +11,8 @@
  *   const param_table   name##_driver_params;   (drivers.<name>.*)
  * Its hcalls lie in [first, last] (a feature may own PAPR numbers, e.g.
  * H_CEDE). The ranges and the core's own PAPR hcalls are checked disjoint
- * at start-up; a clash is refused with a message naming both owners.
+ * at start-up; a clash is refused with a message naming both owners. A
+ * feature with no hcall yet (coherency) reserves a range for its own.
  * Nothing outside a feature's folder names it, but this line.
  */
 #ifndef LPARSIM_HYP_REGISTRY_H
@@ -19,7 +20,8 @@
 
 #define HYP_FEATURE_LIST(F)                                                                        \
     F(smr, 0xE000, 0xE0FC, DRIVER)                                                                 \
-    F(dispatch, 0xE0, 0xE8, DRIVER)
+    F(dispatch, 0xE0, 0xE8, DRIVER)                                                                \
+    F(coherency, 0xE100, 0xE13C, NODRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };

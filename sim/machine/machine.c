@@ -499,7 +499,8 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
     /* every LPAR and vCPU is known: the dispatcher places shared ones */
     if (hyp_start(m->hyp, e) != 0) {
-        src_prefix(e, src, "lpars");
+        /* a feature's refusal names its key; the dispatcher's, the LPARs' */
+        src_prefix(e, src, strncmp(e->msg, "hypervisor.", 11) ? "lpars" : "hypervisor");
         goto fail;
     }
     return m;

@@ -59,12 +59,13 @@ END_TEST
 
 /* No feature is enabled in the golden config: it reports no feature's
  * statistics or ops (SMR was always on and reported smr.*, audit.* and
- * its ops, and reserved its tables). */
+ * its ops, and reserved its tables; dispatch and coherency neither). */
 START_TEST(disabled_features_report_nothing)
 {
     char *got = run_golden("golden4.json");
-    const char *absent[] = {"\"smr\"", "\"audit\"", "\"drivers\"", "\"invalidate\""};
-    for (unsigned i = 0; i < 4; i++)
+    const char *absent[] = {"\"smr\"", "\"audit\"", "\"drivers\"", "\"invalidate\"",
+                            "\"coherency\"", "\"dispatch\""};
+    for (unsigned i = 0; i < 6; i++)
         ck_assert_msg(strstr(got, absent[i]) == NULL, "%s in the golden report", absent[i]);
     free(got);
 }

@@ -28,6 +28,9 @@
  * deliver_cycles later, after its VP's dispatch wait if it was off a core.
  * H_CONFER ends the caller's slice, its target's VP first in line.
  * A VP whose vCPUs all finish leaves its core when the last one does.
+ * Every vCPU put on a thread is announced to the features
+ * (hyp_vcpu_dispatched); what they spend first (a deferred TLB flush)
+ * delays it on that thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +63,8 @@ static void resched(dispatch *d, uint64_t at)
 
 /* Thread t runs cv from now on (NULL: nothing): the vCPU leaving it
  * stops accumulating run time at `left` (the thread's clock when it left,
- * before any switch), cv starts at the thread's clock. */
+ * before any switch); the features do their dispatch-time work
+ * (hyp_vcpu_dispatched), then cv's run time starts. */
 static void run_on(dispatch *d, cpu_thread *t, cpu_vcpu *cv, uint64_t left)
 {
     cpu_vcpu *old = t->v;
@@ -69,11 +73,13 @@ static void run_on(dispatch *d, cpu_thread *t, cpu_vcpu *cv, uint64_t left)
         o->ran += left > o->run_from ? left - o->run_from : 0;
         o->thread = -1;
     }
+    cpu_thread_switch(t, cv);
     if (cv) {
+        /* features' work before it runs (a deferred TLB flush) */
+        t->clock += hyp_vcpu_dispatched(d->h, t->id, cv->b.lpid, t->clock);
         d->dv[cv->tag].thread = (int)t->id;
         d->dv[cv->tag].run_from = t->clock;
     }
-    cpu_thread_switch(t, cv);
 }
 
 int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu_view *out)

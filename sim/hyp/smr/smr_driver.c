@@ -438,4 +438,5 @@ const hyp_driver smr_driver = {
     .step = scenario_step,
     .now = scenario_now,
     .progress = scenario_progress,
+    .bare_lpars = true,
 };

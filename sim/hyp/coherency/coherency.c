@@ -1,0 +1,266 @@
+/*
+ * coherency.c - the TLB coherency feature (see coherency_int.h): creation
+ * (the strategy/filter combination checked, the strategy plugged into the
+ * invalidation pipeline's coherency step), per-LPAR state (statistics, the
+ * need_flush mask in hypervisor memory when the strategy defers), the step
+ * itself (coh_invalidate: the strategy's work recorded as op
+ * coherency.produce and charged to the calling hcall's tlb and queueing
+ * parts, as the default step charges them), the dispatch hook (op
+ * coherency.drain) and the auditor's switch.
+ * Invariant: with strategy eager-tlbie the hcalls are charged exactly what
+ * the core's default step charges (same calls, same parts).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coherency_int.h"
+
+static const coh_strategy *const strategies[COH_NSTRATEGIES] = {&coh_eager_tlbie, &coh_eager_ipi,
+                                                                &coh_kvm_deferred};
+static const char *const filter_names[COH_NFILTERS] = {"all", "running"};
+
+/* Does this configuration mark threads need_flush (and so need masks)? */
+static bool defers(const coh_config *c)
+{
+    const coh_strategy *s = strategies[c->strategy];
+    return s->marks && s->marks(c);
+}
+
+static uint64_t mask_bytes(uint64_t threads)
+{
+    return ((threads + 63) / 64 * 8 + 127) & ~127ull;
+}
+
+static uint64_t coh_memory(const void *cfg, const hyp_config *hc, unsigned nlpars,
+                           const uint64_t *mem, const uint64_t *hpt)
+{
+    (void)hc, (void)mem, (void)hpt;
+    const coh_config *c = cfg;
+    return defers(c) ? nlpars * mask_bytes(c->max_threads) : 0;
+}
+
+static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
+                           const uint8_t *psizes, unsigned n, bool flush);
+static void coh_set_audit(void *vk, bool on);
+static void coh_destroy(void *vk);
+
+static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
+{
+    const coh_config *c = cfg;
+    const coh_strategy *s = strategies[c->strategy];
+    if (!(s->filters & (1u << c->filter))) {
+        sim_errf(e, "hypervisor.coherency.filter: %s does not apply with strategy %s (%s)",
+                 filter_names[c->filter], s->name, s->why);
+        return NULL;
+    }
+    if (defers(c) && h->env.nthreads > c->max_threads) {
+        sim_errf(e, "hypervisor.coherency.max_threads: %llu, but the machine has %u hardware "
+                    "threads; expected at least %u",
+                 (unsigned long long)c->max_threads, h->env.nthreads, h->env.nthreads);
+        return NULL;
+    }
+    if (c->inject == COH_INJECT_SKIP_DISPATCH_FLUSH && !defers(c)) {
+        sim_errf(e, "hypervisor.coherency.inject: skip-dispatch-flush does not apply with "
+                    "strategy %s and filter %s (nothing is flushed at dispatch)",
+                 s->name, filter_names[c->filter]);
+        return NULL;
+    }
+    if (c->inject == COH_INJECT_SKIP_IPI_TLBIEL && c->strategy != COH_EAGER_IPI) {
+        sim_errf(e, "hypervisor.coherency.inject: skip-ipi-tlbiel does not apply with strategy "
+                    "%s (it sends no interrupts); expected eager-ipi", s->name);
+        return NULL;
+    }
+    coh *k = calloc(1, sizeof *k);
+    if (!k) {
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    k->h = h;
+    k->cfg = *c;
+    k->strat = s;
+    k->step = (hyp_coherency_ops){s->name, coh_invalidate};
+    k->defers = defers(c);
+    k->words = (h->env.nthreads + 63) / 64;
+    k->op_produce = ops_declare(h->env.ops, "coherency.produce",
+                                "the coherency step of one change: the TLBs that may hold it "
+                                "made coherent (strict PAPR: before the hcall returns) or "
+                                "marked to flush at their next dispatch", COH_PRODUCE_PARTS);
+    k->op_drain = ops_declare(h->env.ops, "coherency.drain",
+                              "a vCPU put on a thread: its need_flush bit read and, if set, "
+                              "its LPAR's entries flushed from the thread's TLB",
+                              COH_DRAIN_PARTS);
+    if (k->op_produce == OP_INVALID || k->op_drain == OP_INVALID ||
+        stats_register(h->env.stats, "coherency.audit", &coh_audit_stat_table, &k->ast) != 0) {
+        free(k);
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    coh_set_audit(k, audit);
+    if (audit && !k->audit) {
+        coh_destroy(k);
+        sim_errf(e, "out of host memory for the coherency auditor, or no room for another "
+                    "HPTE-write listener");
+        return NULL;
+    }
+    hyp_set_coherency(h, &k->step, k);
+    return k;
+}
+
+static void coh_destroy(void *vk)
+{
+    coh *k = vk;
+    if (!k)
+        return;
+    if (k->h->coh_ctx == k)
+        hyp_set_coherency(k->h, &hyp_eager_tlbie, NULL);
+    coh_set_audit(k, false);
+    for (unsigned i = 0; i < k->nlp; i++)
+        if (k->lp[i]) {
+            free(k->lp[i]->need);
+            free(k->lp[i]);
+        }
+    free(k->lp);
+    free(k);
+}
+
+static int coh_lpar_added(void *vk, unsigned lpid, sim_err *e)
+{
+    coh *k = vk;
+    if (lpid >= k->caplp) {
+        unsigned cap = k->caplp ? 2 * k->caplp : 16;
+        while (cap <= lpid)
+            cap *= 2;
+        coh_lpar **v = realloc(k->lp, cap * sizeof *v);
+        if (!v)
+            return sim_errf(e, "out of host memory");
+        k->lp = v;
+        k->caplp = cap;
+    }
+    for (; k->nlp <= lpid; k->nlp++)
+        k->lp[k->nlp] = NULL;
+    /* each apart: the statistics registry keeps a pointer to its stats */
+    coh_lpar *lp = k->lp[lpid] = calloc(1, sizeof *lp);
+    if (!lp)
+        return sim_errf(e, "out of host memory");
+    snprintf(lp->prefix, sizeof lp->prefix, "coherency.%s", hyp_lpar_name(k->h, lpid));
+    if (stats_register(k->h->env.stats, lp->prefix, &coh_lpar_stat_table, &lp->st) != 0)
+        return sim_errf(e, "out of host memory");
+    if (k->defers) {
+        lp->need = calloc(k->words ? k->words : 1, sizeof *lp->need);
+        if (!lp->need)
+            return sim_errf(e, "out of host memory");
+        uint64_t b = mask_bytes(k->cfg.max_threads);
+        lp->mask_paddr = lmb_hyp_alloc_top(&k->h->lmb, b, 128);
+        if (lp->mask_paddr == UINT64_MAX)
+            return sim_errf(e, "hypervisor memory is too small for LPAR %u's need_flush mask "
+                               "(%llu bytes); set hypervisor.memory to 0 (automatic)",
+                            lpid, (unsigned long long)b);
+    }
+    return 0;
+}
+
+/* The pipeline's coherency step (hyp_coherency_ops.invalidate). */
+static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
+                           const uint8_t *psizes, unsigned n, bool flush)
+{
+    coh *k = ctx;
+    if (!flush && !n)
+        return; /* nothing named: no step (as the default) */
+    coh_change ch = {lpid, vpns, psizes, n, flush};
+    coh_lpar *lp = k->lp[lpid];
+    lp->st.invalidations++;
+    lp->st.pages += flush ? 0 : n;
+    lp->st.flushes += flush;
+    /* the strategy charges a copy of the hcall's context whose op is the
+     * produce record, its parts mapped onto the produce op's */
+    hcall_ctx x = *c;
+    op_begin(&x.op, c->op.end);
+    x.p_tlb = COH_P_TLB;
+    x.p_queueing = COH_P_QUEUE;
+    x.p_memory = x.p_compute = COH_P_MARK;
+    k->strat->invalidate(k, &x, &ch);
+    uint64_t q = x.op.part[COH_P_QUEUE], total = x.op.end - x.op.start;
+    op_charge(&c->op, c->p_queueing, q);
+    op_charge(&c->op, c->p_tlb, total - q);
+    ops_record(k->h->env.ops, k->op_produce, &x.op);
+    if (k->audit)
+        coh_audit_after_step(k, &ch, c->thread, c->op.end);
+}
+
+static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_t at)
+{
+    coh *k = vk;
+    if (!k->strat->at_dispatch && !k->audit)
+        return 0;
+    op_rec o;
+    op_begin(&o, at);
+    if (k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
+        k->strat->at_dispatch(k, thread, lpid, &o))
+        ops_record(k->h->env.ops, k->op_drain, &o);
+    if (k->audit)
+        coh_audit_at_dispatch(k, thread, lpid, o.end);
+    return o.end - at;
+}
+
+static void coh_set_audit(void *vk, bool on)
+{
+    coh *k = vk;
+    if (on && !k->audit) {
+        coh_audit *a = coh_audit_create(k);
+        if (!a)
+            return;
+        if (hyp_add_hpte_listener(k->h, coh_audit_hpte_listener, a) != 0) {
+            coh_audit_destroy(a);
+            return;
+        }
+        k->audit = a;
+    } else if (!on && k->audit) {
+        hyp_remove_hpte_listener(k->h, coh_audit_hpte_listener, k->audit);
+        coh_audit_destroy(k->audit);
+        k->audit = NULL;
+    }
+}
+
+/* Every LPAR and driver is known. A driver may use the threads' TLBs for
+ * its LPARs without vCPUs (feature.h bare_lpars): nothing is ever dispatched for them, so what a
+ * strategy defers to a dispatch would never be done. */
+static int coh_start(void *vk, sim_err *e)
+{
+    coh *k = vk;
+    if (k->defers && k->h->bare_driver)
+        return sim_errf(e, "hypervisor.coherency.strategy: %s with filter %s defers the threads "
+                           "that run no vCPU of the LPAR to its next dispatch, but a workload "
+                           "driver (drivers.*) uses the threads' TLBs for LPARs that have no "
+                           "vCPU and are never dispatched; expected eager-tlbie, or eager-ipi "
+                           "with filter all",
+                        k->strat->name, k->cfg.filter == COH_FILTER_ALL ? "all" : "running");
+    return 0;
+}
+
+static int coh_check_error(const void *vk, sim_err *e)
+{
+    const coh *k = vk;
+    if (!k->failed)
+        return 0;
+    if (e)
+        *e = k->err;
+    return -1;
+}
+
+const hyp_feature coherency_feature = {
+    .name = "coherency",
+    .desc = "TLB coherency strategies for the invalidation pipeline's coherency step (seed 004): "
+            "eager tlbie, IPI shootdown, KVM-style deferred flush; auditor.",
+    .params = &coherency_feature_params,
+    .hcalls = NULL,
+    .nhcalls = 0,
+    .memory_needed = coh_memory,
+    .create = coh_create,
+    .destroy = coh_destroy,
+    .lpar_added = coh_lpar_added,
+    .start = coh_start,
+    .vcpu_dispatched = coh_dispatched,
+    .check_error = coh_check_error,
+    .set_audit = coh_set_audit,
+};
