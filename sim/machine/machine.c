@@ -227,12 +227,14 @@ static int build_lpars(machine *m, const machine_config *c, const cfg_src *src, 
             }
             if (t) {
                 cpu_thread_bind(t, &b);
+                if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, &t->own, t->id, e) != 0)
+                    return -1;
                 continue;
             }
             /* shared: the dispatcher puts it on a pool thread */
             cpu_vcpu *sv = &m->svcpus[m->nsvcpus++];
             cpu_vcpu_init(sv, &b);
-            if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, e) != 0)
+            if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, HYP_NO_THREAD, e) != 0)
                 return -1;
         }
     }

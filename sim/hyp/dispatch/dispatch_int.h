@@ -16,7 +16,6 @@ typedef struct dispatch_config {
     uint64_t switch_cycles;    /* compute per thread switched */
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
-    uint64_t deliver_cycles;   /* delivering an interrupt / prod to a vCPU */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -51,6 +50,8 @@ typedef struct dvcpu {
     bool blocked;              /* a timed wait: only wake_at ends it */
     uint64_t wake_at;          /* UINT64_MAX: only a prod or an interrupt */
     uint64_t woke_at;          /* woken, not yet running again (UINT64_MAX: no) */
+    bool irq_pending;          /* interrupted while its VP was off a core: taken
+                                  when next dispatched */
 } dvcpu;
 
 /* A virtual processor: up to threads_per_core vCPUs dispatched together. */
