@@ -14,11 +14,11 @@
  *    the vCPU's trace, as every guest instruction is.
  *  - a shared vCPU not on a thread is the dispatcher's (feature hook
  *    `interrupt`): one that ceded wakes and pays the delivery when it runs
- *    again (op dispatch.wake, part deliver: never charged twice); one whose
- *    virtual processor is off a core takes it when next dispatched
- *    (interrupt.deliver then; interrupts that arrive meanwhile are taken
- *    together, one delivery, as pending exceptions are); one in a timed
- *    wait (a blocking hcall, a timed cede) does not take it.
+ *    again (the dispatcher's wake op, part deliver: never charged twice);
+ *    one whose virtual processor is off a core takes it when next
+ *    dispatched (interrupt.deliver then; interrupts that arrive meanwhile
+ *    are taken together, one delivery, as pending exceptions are); one in a
+ *    timed wait (a blocking hcall, a timed cede) does not take it.
  *  - a finished vCPU (its trace replayed) does not take it.
  * Every interrupt raised is counted by kind, delivered or not.
  *
@@ -65,8 +65,8 @@ static const stat_desc irq_stat_list[] = {
     {"doorbell", SK_COUNTER, "interrupts", "Doorbell interrupts raised (doorbell markers).",
      IS_F(raised[HYP_IRQ_DOORBELL]), NULL},
     {"timer", SK_COUNTER, "interrupts",
-     "Timer interrupts raised through hyp_interrupt (a timed cede's decrementer wake is the "
-     "dispatcher's, counted in dispatch.<lpar>.interrupts).", IS_F(raised[HYP_IRQ_TIMER]), NULL},
+     "Timer interrupts raised through hyp_interrupt (the decrementer ending a timed cede is "
+     "the dispatching feature's own, counted by it).", IS_F(raised[HYP_IRQ_TIMER]), NULL},
     {"doorbell_msgsnd", SK_COUNTER, "interrupts",
      "Doorbells to a vCPU that is not a sibling thread of the sender (msgsnd, which a PowerVM "
      "guest would replace by H_IPI); included in doorbell.", IS_F(doorbell_msgsnd), NULL},
