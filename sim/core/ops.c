@@ -104,6 +104,12 @@ refused:
     return OP_INVALID;
 }
 
+void ops_report_if_used(ops_reg *r, op_id id)
+{
+    if (id < r->n)
+        r->v[id].if_used = true;
+}
+
 unsigned ops_part(const ops_reg *r, op_id id, const char *part)
 {
     const op_type *t = &r->v[id];
@@ -156,6 +162,8 @@ void ops_to_json(const ops_reg *r, jtree *j)
     char path[512];
     for (unsigned i = 0; i < r->n; i++) {
         const op_type *t = &r->v[i];
+        if (t->if_used && !t->count)
+            continue;
         snprintf(path, sizeof path, "ops.%s", t->name);
         hist_to_json(&t->h, j, path);
         snprintf(path, sizeof path, "ops.%s.total", t->name);

@@ -11,6 +11,7 @@
 #ifndef LPARSIM_CORE_OPS_H
 #define LPARSIM_CORE_OPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,7 @@ typedef struct op_type {
     uint64_t count, total;
     uint64_t part_total[OP_MAX_PARTS];
     hist h;
+    bool if_used;                     /* reported only once recorded (ops_report_if_used) */
 } op_type;
 
 typedef struct ops_reg ops_reg;
@@ -55,6 +57,11 @@ void ops_destroy(ops_reg *r);
  * list, or when out of host memory: the caller must check, each of these is
  * a programming error in the declaring component (or no memory). */
 op_id ops_declare(ops_reg *r, const char *name, const char *desc, const char *parts);
+
+/* An op of an event a run may never see (an interrupt, a newer hcall):
+ * ops_to_json leaves it out until it has been recorded once, so the report
+ * of a run without it stays exactly as it was. */
+void ops_report_if_used(ops_reg *r, op_id id);
 
 /* Index of a part name within an op type; asserts that it exists. */
 unsigned ops_part(const ops_reg *r, op_id id, const char *part);
@@ -82,7 +89,8 @@ unsigned ops_count(const ops_reg *r);
 
 /* ops.<name>.{count,total,min,mean,p50,p90,p99,max,breakdown.<part>}
  * (breakdown values are total cycles per part over all ops of the type).
- * Op types with count 0 are written with zeros. */
+ * Op types with count 0 are written with zeros, except those marked
+ * ops_report_if_used (left out). */
 void ops_to_json(const ops_reg *r, jtree *j);
 
 /* Human-readable table, one row per op type with count > 0. */

@@ -5,6 +5,7 @@
 #include "stats.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ typedef struct stats_inst {
     char *prefix;
     const stat_table *t;
     const void *base;
+    bool if_used;          /* dumped only once it has counted something */
 } stats_inst;
 
 struct stats_reg {
@@ -34,7 +36,8 @@ void stats_destroy(stats_reg *r)
     free(r);
 }
 
-int stats_register(stats_reg *r, const char *prefix, const stat_table *t, const void *base)
+static int reg(stats_reg *r, const char *prefix, const stat_table *t, const void *base,
+               bool if_used)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 32;
@@ -47,8 +50,37 @@ int stats_register(stats_reg *r, const char *prefix, const stat_table *t, const 
     char *p = strdup(prefix);
     if (!p)
         return -1;
-    r->v[r->n++] = (stats_inst){p, t, base};
+    r->v[r->n++] = (stats_inst){p, t, base, if_used};
     return 0;
+}
+
+int stats_register(stats_reg *r, const char *prefix, const stat_table *t, const void *base)
+{
+    return reg(r, prefix, t, base, false);
+}
+
+int stats_register_if_used(stats_reg *r, const char *prefix, const stat_table *t,
+                           const void *base)
+{
+    return reg(r, prefix, t, base, true);
+}
+
+/* Has the instance counted anything (a counter non-zero, a histogram
+ * sample)? */
+static bool used(const stats_inst *in)
+{
+    for (size_t k = 0; k < in->t->n; k++) {
+        const stat_desc *d = &in->t->s[k];
+        const char *field = (const char *)in->base + d->offset;
+        uint64_t v = 0;
+        if (d->kind == SK_COUNTER)
+            memcpy(&v, field, sizeof v);
+        else if (d->kind == SK_HIST)
+            v = ((const hist *)(const void *)field)->count;
+        if (v)
+            return true;
+    }
+    return false;
 }
 
 void hist_to_json(const hist *h, jtree *j, const char *path)
@@ -75,6 +107,8 @@ void stats_to_json(const stats_reg *r, jtree *j)
     char path[512];
     for (size_t i = 0; i < r->n; i++) {
         const stats_inst *in = &r->v[i];
+        if (in->if_used && !used(in))
+            continue;
         for (size_t k = 0; k < in->t->n; k++) {
             const stat_desc *d = &in->t->s[k];
             snprintf(path, sizeof path, "%s.%s", in->prefix, d->name);

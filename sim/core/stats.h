@@ -53,8 +53,15 @@ void stats_destroy(stats_reg *r);
 /* Register one instance. prefix is copied. Returns 0 or -1 (allocation). */
 int stats_register(stats_reg *r, const char *prefix, const stat_table *t,
                    const void *base);
+/* The same for statistics of an event a run may never see (interrupts):
+ * the instance is dumped only once it has counted something (a counter
+ * non-zero or a histogram sample), so the report of a run without that
+ * event stays exactly as it was. stats_get_counter finds it either way. */
+int stats_register_if_used(stats_reg *r, const char *prefix, const stat_table *t,
+                           const void *base);
 
-/* Write every registered stat into j, in registration order. */
+/* Write every registered stat into j, in registration order (an
+ * instance registered with stats_register_if_used only once used). */
 void stats_to_json(const stats_reg *r, jtree *j);
 
 /* Print the declarations (name, unit, description) of a table, for docs. */

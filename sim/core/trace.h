@@ -41,8 +41,9 @@ enum tr_kind {
 
 /* Marker ids the guest model acts on (others are counted and ignored):
  * the guest goes idle and cedes its vCPU, woken by its decrementer after
- * `value` cycles (IDLE), or by a prod or an interrupt (WAIT). */
-enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2 };
+ * `value` cycles (IDLE), or by a prod or an interrupt (WAIT); it sends a
+ * doorbell (msgsndp/msgsnd) to vCPU `value` of its LPAR (DOORBELL). */
+enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
 #define TR_MAX_ARGS 6

@@ -460,5 +460,5 @@ fail:
     t->st.busy_cycles += t->clock - start;
     thread_finished(t);
     return sim_err_prefix(e, "%s record %llu", tr_path(t->v->b.trace),
-                          (unsigned long long)t->st.records);
+                          (unsigned long long)t->v->records); /* the vCPU's, not the thread's */
 }

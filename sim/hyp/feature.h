@@ -99,9 +99,17 @@ typedef struct hyp_feature {
     int (*event)(void *f, uint64_t at, sim_err *e);
     /* Blocking and interrupts (the dispatcher's): take the calling vCPU
      * off its thread until `until` (true), or false if it stays (a
-     * dedicated vCPU: its thread waits); deliver an interrupt. */
+     * dedicated vCPU: its thread waits).
+     * An interrupt of `kind` (hyp_irq_kind) at `at` for a vCPU without a
+     * thread of its own (shared): false if the feature does not dispatch
+     * it; else true, with *thread the hardware thread running it now, for
+     * the core to charge the delivery to (hyp_interrupt), or HYP_NO_THREAD
+     * when the feature deals with it (a ceded vCPU woken, its delivery
+     * charged when it runs again; one off a core takes it when next
+     * dispatched, through hyp_irq_deliver; one in a timed wait does not). */
     bool (*block)(void *f, hcall_ctx *c, uint64_t until);
-    void (*interrupt)(void *f, unsigned lpid, unsigned vcpu, uint64_t at);
+    bool (*interrupt)(void *f, unsigned lpid, unsigned vcpu, unsigned kind, uint64_t at,
+                      unsigned *thread);
     /* A hardware thread ran out of work at `at` (its vCPU's trace ended). */
     void (*thread_idle)(void *f, unsigned thread, uint64_t at);
     /* A vCPU of lpid was put on hardware thread `thread` at `at` (by the

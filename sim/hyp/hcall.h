@@ -1,10 +1,11 @@
 /*
  * hcall.h - PAPR hypervisor-call numbers, flags and return codes for the
- * hashed page table (values as in PAPR / Linux asm/hvcall.h), and the
- * name look-up of every registered hcall. Each of these PAPR hcalls is one
- * op record "hcall.<NAME>" with parts compute (entry/exit and per-step
- * work), memory (the hypervisor's own modeled accesses: LMB table, HPTEs),
- * tlb (invalidation work) and queueing (waiting for the LPAR's tlbie lock).
+ * hashed page table and interrupts (values as in PAPR / Linux
+ * asm/hvcall.h), and the name look-up of every registered hcall. Each of
+ * these PAPR hcalls is one op record "hcall.<NAME>" with parts compute
+ * (entry/exit and per-step work), memory (the hypervisor's own modeled
+ * accesses: LMB table, HPTEs), tlb (invalidation work) and queueing
+ * (waiting for the LPAR's tlbie lock).
  * A feature's hcalls are ops named by the feature (e.g. "smr.create") with
  * those four parts first and its own after them (feature.h).
  */
@@ -25,6 +26,7 @@ extern "C" {
 #define H_CLEAR_REF 0x14
 #define H_PROTECT 0x18
 #define H_BULK_REMOVE 0x124
+#define H_IPI 0x6C
 #define H_CEDE 0xE0
 #define H_CONFER 0xE4
 #define H_PROD 0xE8
@@ -50,6 +52,9 @@ extern "C" {
 /* H_PROTECT takes the new protection in flags, laid out as in KVM:
  * PP = flags & 0x3, N = flags & 0x4, KEY_LO = flags & 0xe00,
  * KEY_HI = (flags << 48) & r.KEY_HI, PP0 = (flags << 55) & r.PP0. */
+
+/* H_IPI(server, mfrr): the XICS MFRR value that means "no IPI" */
+#define H_IPI_MFRR_NONE 0xFF
 
 /* H_BULK_REMOVE translation-specifier high word (tsh) fields */
 #define H_BULK_REMOVE_TYPE 0xc000000000000000ULL

@@ -3,7 +3,7 @@
  * enabled features in registry order, their hcalls registered), hcall
  * dispatch (one check of every feature after each hcall, the first error
  * latched) and the charge helpers shared by hcall handlers (see hyp.h).
- * LPARs: hyp_lpar.c; hooks and listeners: hyp_hooks.c.
+ * LPARs: hyp_lpar.c; hooks and listeners: hyp_hooks.c; interrupts: irq.c.
  */
 #include "hyp_int.h"
 #include "registry_params.h"
@@ -48,6 +48,9 @@ static const param_desc hyp_param_all[] = {
     {"audit", PT_BOOL, "", "false", 0, 0, NULL,
      "Turn on the auditor of every enabled feature (also `lparsim run --audit`); the run stops "
      "at the first violation with its message.", HYP_F(audit), NULL},
+    {"interrupts", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Interrupts delivered to vCPUs: H_IPI, doorbells, features' interrupts.",
+     HYP_F(interrupts), &hyp_irq_params},
     /* hypervisor.<feature>: one entry per registered feature */
     HYP_FEATURE_LIST(HYP_FEATURE_PARAM)
 };
@@ -138,7 +141,7 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
     return (need + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
 }
 
-static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, sim_err *e)
+static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, bool if_used, sim_err *e)
 {
     if (h->nhcalls == HYP_MAX_HCALLS)
         return sim_errf(e, "hcall registry: more than %d hcalls", HYP_MAX_HCALLS);
@@ -150,6 +153,8 @@ static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, sim_err *e)
     if (id == OP_INVALID)
         return sim_errf(e, "hcall registry: the op of %s is already declared with other parts, "
                            "or out of host memory", d->name);
+    if (if_used)
+        ops_report_if_used(h->env.ops, id);
     h->hcalls[h->nhcalls++] = (hyp_hcall_entry){d->opcode, d->fn, fs, id};
     return 0;
 }
@@ -158,8 +163,10 @@ static int create_features(hyp *h, sim_err *e)
 {
     if (hyp_check_hcall_ranges(hyp_feature_ranges, hyp_features, HYP_NFEATURES, e) != 0)
         return -1;
-    for (size_t i = 0; i < hyp_papr_hcall_count; i++)
-        if (register_hcall(h, &hyp_papr_hcalls[i], NULL, e) != 0)
+    const hyp_hcall_desc *core;
+    bool if_used;
+    for (size_t i = 0; (core = hyp_core_hcall(i, &if_used)); i++)
+        if (register_hcall(h, core, NULL, if_used, e) != 0)
             return -1;
     bool charged;
     if (wants_rmap(&h->cfg, &charged) && !(h->rmap = hyp_rmap_create(h, charged)))
@@ -179,7 +186,7 @@ static int create_features(hyp *h, sim_err *e)
             return sim_err_prefix(e, "hypervisor.%s", ft->name);
         }
         for (size_t i = 0; i < ft->nhcalls; i++)
-            if (register_hcall(h, &ft->hcalls[i], h->feat[f], e) != 0)
+            if (register_hcall(h, &ft->hcalls[i], h->feat[f], false, e) != 0)
                 return -1;
     }
     return 0;
@@ -199,7 +206,7 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
-        create_features(h, e) != 0) {
+        hyp_irq_init(h, e) != 0 || create_features(h, e) != 0) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);
@@ -220,6 +227,7 @@ void hyp_destroy(hyp *h)
         free(h->lpars[i]->name);
         free(h->lpars[i]->lmb_base);
         free(h->lpars[i]->vcpus);
+        free(h->lpars[i]->vcpu_thread);
         free(h->lpars[i]);
     }
     free(h->lpars);
@@ -337,15 +345,6 @@ uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, uint64_t at
         if (h->feat[f] && hyp_features[f]->vcpu_dispatched)
             spent += hyp_features[f]->vcpu_dispatched(h->feat[f], thread, lpid, at + spent);
     return spent;
-}
-
-void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at)
-{
-    for (unsigned f = 0; f < HYP_NFEATURES; f++)
-        if (h->feat[f] && hyp_features[f]->interrupt) {
-            hyp_features[f]->interrupt(h->feat[f], lpid, vcpu, at);
-            return;
-        }
 }
 
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind)

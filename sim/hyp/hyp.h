@@ -52,6 +52,14 @@ typedef union hyp_feature_cfg {
     unsigned char bytes[HYP_FEATURE_CFG_BYTES];
 } hyp_feature_cfg;
 
+/* hypervisor.interrupts.*: interrupts delivered to vCPUs (hyp_interrupt). */
+typedef struct hyp_irq_config {
+    uint64_t deliver_cycles;    /* a vCPU taking an interrupt (on its thread) */
+    uint64_t doorbell_cycles;   /* the sender of a doorbell (msgsndp/msgsnd) */
+} hyp_irq_config;
+
+extern const param_table hyp_irq_params; /* "interrupts" */
+
 typedef struct hyp_config {
     uint64_t memory;            /* bytes reserved for the hypervisor; 0 = just enough */
     uint64_t lmb_size;          /* bytes per LMB */
@@ -63,6 +71,7 @@ typedef struct hyp_config {
     uint64_t scan_outstanding;  /* HPT lines a streamed scan keeps in flight */
     uint64_t scan_sample_lines; /* lines of a scan simulated one by one (0 = all) */
     bool audit;                 /* every enabled feature's auditor (also --audit) */
+    hyp_irq_config interrupts;  /* hypervisor.interrupts.* */
     hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
 } hyp_config;
 
@@ -126,10 +135,13 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
  * Returns its lpid (0, 1, ...) or -1. */
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e);
 
-/* A shared LPAR: its processor configuration and its vCPUs (not bound to
- * threads; the dispatcher puts them on the pool's threads). */
+/* An LPAR's processor configuration (dedicated unless set), and its
+ * vCPUs, in index order (cpu_binding.vcpu): a dedicated vCPU with the
+ * hardware thread it owns, a shared one with HYP_NO_THREAD (the
+ * dispatcher puts it on the pool's threads). */
+#define HYP_NO_THREAD (~0u)
 int hyp_lpar_set_procs(hyp *h, unsigned lpid, const hyp_procs *p, sim_err *e);
-int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, sim_err *e);
+int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, unsigned thread, sim_err *e);
 const hyp_procs *hyp_lpar_procs(const hyp *h, unsigned lpid);
 unsigned hyp_lpar_vcpus(const hyp *h, unsigned lpid, cpu_vcpu *const **v);
 
@@ -207,11 +219,30 @@ void *hyp_feature_state(const hyp *h, unsigned index);
  * thread and the dispatcher runs another meanwhile (the blocked time is
  * not the thread's); a dedicated vCPU's thread waits in place. */
 void hyp_block(hcall_ctx *c, uint64_t until, unsigned part);
-/* An interrupt for vCPU `vcpu` of lpid at cycle `at` (external, doorbell,
- * timer): a shared vCPU ceded until an interrupt wakes (delivery, then its
- * dispatch wait); for a running one it is only counted (its handler is in
- * its trace); without the dispatcher it is ignored. */
-void hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, uint64_t at);
+/* Interrupts (irq.c has the model and its approximations). */
+typedef enum hyp_irq_kind {
+    HYP_IRQ_EXTERNAL = 0,   /* an external interrupt: an IPI (H_IPI), a device */
+    HYP_IRQ_DOORBELL = 1,   /* a processor doorbell (msgsndp/msgsnd) */
+    HYP_IRQ_TIMER = 2,      /* a timer (decrementer) */
+    HYP_IRQ_KINDS
+} hyp_irq_kind;
+/* Raise an interrupt of `kind` for vCPU `vcpu` of lpid at cycle `at`, the
+ * one call for every source. Counted per kind (interrupts.<kind>). A
+ * running vCPU takes it on the thread running it, which is charged
+ * hypervisor.interrupts.deliver_cycles (op interrupt.deliver); a shared
+ * vCPU is the dispatcher's: one that ceded wakes (the delivery is charged
+ * when it runs again), one whose virtual processor is off a core takes it
+ * when next dispatched, one in a timed wait or finished does not take it.
+ * 0, or -1 if lpid has no vCPU `vcpu`. */
+int hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, hyp_irq_kind kind, uint64_t at);
+/* A doorbell (the trace's doorbell marker) sent at cycle `now` by the vCPU
+ * running on hardware thread `thread` to vCPU `to_vcpu` of its LPAR lpid:
+ * msgsndp to a sibling thread (the same virtual processor, or for a
+ * dedicated vCPU the same core), msgsnd otherwise (counted apart). Returns
+ * the sender's cycles (hypervisor.interrupts.doorbell_cycles; the
+ * doorbell interrupt is raised at now + that), or UINT64_MAX if the LPAR
+ * has no vCPU to_vcpu. */
+uint64_t hyp_doorbell(hyp *h, unsigned lpid, unsigned thread, uint64_t to_vcpu, uint64_t now);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);

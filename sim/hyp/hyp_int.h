@@ -27,7 +27,8 @@ typedef struct hyp_lpar {
     uint64_t rmap_paddr;    /* reverse-map tables (heads, revmap) when charged */
     hpt hpt;
     hyp_procs procs;        /* dedicated unless set (hyp_lpar_set_procs) */
-    cpu_vcpu **vcpus;       /* a shared LPAR's vCPUs (owned by the machine) */
+    cpu_vcpu **vcpus;       /* its vCPUs in index order (owned by the machine) */
+    unsigned *vcpu_thread;  /* the thread a dedicated vCPU owns, else HYP_NO_THREAD */
     unsigned nvcpus;
 } hyp_lpar;
 
@@ -45,6 +46,12 @@ typedef struct hyp_stats {
     uint64_t hptes_inserted;
     uint64_t hptes_removed;
 } hyp_stats;
+
+/* interrupts.* (irq.c) */
+typedef struct hyp_irq_stats {
+    uint64_t raised[HYP_IRQ_KINDS];  /* by kind (hyp_irq_kind order) */
+    uint64_t doorbell_msgsnd;        /* doorbells to a vCPU that is not a sibling */
+} hyp_irq_stats;
 
 typedef struct hyp_listener {
     hyp_hpte_listener fn;
@@ -70,6 +77,8 @@ struct hyp {
     hyp_listener listen[HYP_MAX_LISTENERS];
     unsigned nlisten;
     hyp_stats st;
+    hyp_irq_stats irq;
+    op_id op_deliver;                   /* interrupt.deliver */
     void *feat[HYP_NFEATURES];          /* enabled features' state, else NULL */
     const hyp_coherency_ops *coh;
     void *coh_ctx;
@@ -93,9 +102,23 @@ extern const hyp_driver *const hyp_driver_table[HYP_NFEATURES];
 int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *const *feats,
                            unsigned n, sim_err *e);
 
-/* hcall_hpt.c: the core's PAPR hcalls */
+/* The core's PAPR hcalls: hcall_hpt.c's (HPT), and hcall_irq.c's
+ * (interrupts), whose ops are reported once used (ops_report_if_used: a
+ * report without them is as it was before they existed). hyp_core_hcall
+ * gives entry i of both, in that order, NULL past the end; *if_used says
+ * which table it is from. */
 extern const hyp_hcall_desc hyp_papr_hcalls[];
 extern const size_t hyp_papr_hcall_count;
+extern const hyp_hcall_desc hyp_irq_hcalls[];
+extern const size_t hyp_irq_hcall_count;
+const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used);
+
+/* irq.c: the interrupt statistics and op (at creation); a vCPU running on
+ * hardware thread `thread` takes an interrupt now: its clock advances by
+ * hypervisor.interrupts.deliver_cycles, recorded as op interrupt.deliver
+ * (a feature calls it for a vCPU it dispatches with an interrupt pending). */
+int hyp_irq_init(hyp *h, sim_err *e);
+void hyp_irq_deliver(hyp *h, unsigned thread);
 
 /* Is the feature config's "enabled" (its first field) true? */
 static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)

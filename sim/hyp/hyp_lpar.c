@@ -173,14 +173,18 @@ int hyp_lpar_set_procs(hyp *h, unsigned lpid, const hyp_procs *p, sim_err *e)
     return 0;
 }
 
-int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, sim_err *e)
+int hyp_lpar_add_vcpu(hyp *h, unsigned lpid, cpu_vcpu *v, unsigned thread, sim_err *e)
 {
     hyp_lpar *lp = h->lpars[lpid];
     cpu_vcpu **nv = realloc(lp->vcpus, (lp->nvcpus + 1) * sizeof *nv);
-    if (!nv)
+    if (nv)
+        lp->vcpus = nv;
+    unsigned *nt = nv ? realloc(lp->vcpu_thread, (lp->nvcpus + 1) * sizeof *nt) : NULL;
+    if (!nt)
         return sim_errf(e, "out of host memory");
-    lp->vcpus = nv;
-    lp->vcpus[lp->nvcpus++] = v;
+    lp->vcpu_thread = nt;
+    lp->vcpus[lp->nvcpus] = v;
+    lp->vcpu_thread[lp->nvcpus++] = thread;
     return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * registry.c - the feature and driver tables the core and the machine loop
  * over, expanded from the one-line-per-feature list in registry.h, and the
- * hcall registry's checks and names.
+ * hcall registry's checks and names (the core's own PAPR hcalls included).
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,11 +33,23 @@ const param_table hyp_driver_params = {"drivers", sizeof(hyp_drivers_config), dr
                                        "Workload drivers: seeded generators of hcalls and "
                                        "accesses, one per feature that has one."};
 
+const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used)
+{
+    bool irq = i >= hyp_papr_hcall_count;
+    if (if_used)
+        *if_used = irq;
+    if (!irq)
+        return &hyp_papr_hcalls[i];
+    i -= hyp_papr_hcall_count;
+    return i < hyp_irq_hcall_count ? &hyp_irq_hcalls[i] : NULL;
+}
+
 const char *hcall_name(uint64_t opcode)
 {
-    for (size_t i = 0; i < hyp_papr_hcall_count; i++)
-        if (hyp_papr_hcalls[i].opcode == opcode)
-            return hyp_papr_hcalls[i].name;
+    const hyp_hcall_desc *d;
+    for (size_t i = 0; (d = hyp_core_hcall(i, NULL)); i++)
+        if (d->opcode == opcode)
+            return d->name;
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         for (size_t i = 0; i < hyp_features[f]->nhcalls; i++)
             if (hyp_features[f]->hcalls[i].opcode == opcode)
@@ -54,12 +66,12 @@ int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *con
             return sim_errf(e, "hcall registry: feature %s has an empty range 0x%llx..0x%llx",
                             feats[f]->name, (unsigned long long)r->first,
                             (unsigned long long)r->last);
-        for (size_t i = 0; i < hyp_papr_hcall_count; i++)
-            if (hyp_papr_hcalls[i].opcode >= r->first && hyp_papr_hcalls[i].opcode <= r->last)
+        const hyp_hcall_desc *core;
+        for (size_t i = 0; (core = hyp_core_hcall(i, NULL)); i++)
+            if (core->opcode >= r->first && core->opcode <= r->last)
                 return sim_errf(e, "hcall registry: 0x%llx is both the hypervisor core's %s and "
                                    "in feature %s's range 0x%llx..0x%llx",
-                                (unsigned long long)hyp_papr_hcalls[i].opcode,
-                                hyp_papr_hcalls[i].name, feats[f]->name,
+                                (unsigned long long)core->opcode, core->name, feats[f]->name,
                                 (unsigned long long)r->first, (unsigned long long)r->last);
         for (unsigned g = 0; g < n; g++)
             if (g != f && r->first <= ranges[g].last && ranges[g].first <= r->last)

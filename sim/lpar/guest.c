@@ -265,11 +265,27 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     return o.end - now;
 }
 
+/* The doorbell marker: msgsndp/msgsnd to vCPU `to` of this LPAR. */
+static uint64_t doorbell(guest *g, cpu_thread *t, uint64_t to, uint64_t now, sim_err *e)
+{
+    uint64_t cyc = hyp_doorbell(g->h, g->lpid, t->id, to, now);
+    if (cyc == UINT64_MAX) {
+        cpu_vcpu *const *v;
+        unsigned n = hyp_lpar_vcpus(g->h, g->lpid, &v);
+        sim_errf(e, "LPAR %s vCPU %u: doorbell marker (K %d) to vCPU %llu, which does not "
+                    "exist; expected a vCPU of the LPAR, 0..%u",
+                 g->name, t->v->b.vcpu, TR_MARK_DOORBELL, (unsigned long long)to, n - 1);
+    }
+    return cyc;
+}
+
 static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t now, sim_err *e)
 {
     guest *g = ctx;
     if (r->kind == TR_MARKER) {
         g->st.markers++;
+        if (r->word == TR_MARK_DOORBELL)
+            return doorbell(g, t, r->addr, now, e);
         if (r->word != TR_MARK_IDLE && r->word != TR_MARK_WAIT)
             return 0;
         /* the guest goes idle: it cedes, woken by its decrementer after

@@ -11,6 +11,9 @@
  * random slot (H_ANDCOND with BOLTED, as pSeries Linux does), then retry.
  * Each fault is one op "page_fault" (parts compute, memory, hcall).
  * Trace records of kind hcall are issued to the hypervisor as they are.
+ * Markers (core/trace.h): idle and wait cede the vCPU (H_CEDE, timed or
+ * not); a doorbell marker sends a doorbell to another vCPU of the LPAR
+ * (hyp_doorbell), a vCPU the LPAR does not have being an error.
  * Invariants: a (context, effective page) maps to at most one logical page;
  * logical pages are never handed out twice; the guest only names logical
  * addresses inside its own memory.

@@ -244,6 +244,8 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
         }
         if (t) {
             cpu_thread_bind(t, &b);
+            if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, &t->own, t->id, e) != 0)
+                return -1;
             continue;
         }
         /* shared: the dispatcher puts it on a pool thread */
@@ -254,7 +256,7 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
             return sim_errf(e, "out of host memory");
         m->svcpus[m->nsvcpus++] = sv;
         cpu_vcpu_init(sv, &b);
-        if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, e) != 0)
+        if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, sv, HYP_NO_THREAD, e) != 0)
             return -1;
     }
     return 0;

@@ -4,7 +4,9 @@
  * next thread's clock, until every bound vCPU's trace is replayed; the
  * workload drivers' steps come in between, each once every thread has
  * reached its cycle. The steps are the same whatever the limits a caller
- * runs to (lparsim runs to the end, lparsim-sc quantum by quantum).
+ * runs to (lparsim runs to the end, lparsim-sc quantum by quantum). A
+ * thread's clock moved by the hypervisor during another thread's record
+ * (an interrupt delivered to it) is re-read when the thread comes up.
  */
 #include "core/sched.h"
 #include "machine_int.h"
@@ -65,6 +67,13 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
     while (sched_size(s) > 0) {
         uint32_t id = sched_min(s);
         cpu_thread *t = &m->threads[id];
+        if (t->clock != sched_min_clock(s)) {
+            /* an interrupt delivered from another thread's record moved
+             * this clock on (hyp_interrupt): a key is never above its
+             * clock, so refreshing it when it comes up keeps the order */
+            sched_set(s, id, t->clock);
+            continue;
+        }
         if (t->clock >= limit)
             return 1;
         uint64_t req = hyp_event_requested(m->hyp);

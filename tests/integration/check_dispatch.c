@@ -155,7 +155,8 @@ START_TEST(pingpong_two_cores)
     char y[2048];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
-             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, deliver_cycles: 3000}}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true},\n"
+             "             interrupts: {deliver_cycles: 3000}}\n"
              "lpars:\n  - name: a\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 2, virtual_processors: 2}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
@@ -182,7 +183,8 @@ START_TEST(pingpong_one_core)
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
              "hypervisor: {lmb_size: 256M, hcall_entry_cycles: 150, hcall_exit_cycles: 100,\n"
-             "             dispatch: {enabled: true, deliver_cycles: 3000}}\n"
+             "             dispatch: {enabled: true},\n"
+             "             interrupts: {deliver_cycles: 3000}}\n"
              "lpars:\n  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s}]}\n"
              "  - name: a\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 0.2, virtual_processors: 2, "

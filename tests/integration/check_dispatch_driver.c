@@ -35,7 +35,8 @@ static const char *head(unsigned cores)
     static char h[512];
     snprintf(h, sizeof h,
              "machine: {seed: 3, modules: 1, cores_per_module: %u, threads_per_core: 1}\n"
-             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, deliver_cycles: %llu}}\n",
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true}, "
+             "interrupts: {deliver_cycles: %llu}}\n",
              cores, DELIVER);
     return h;
 }

@@ -384,6 +384,58 @@ START_TEST(hist_json_summary_complete)
 }
 END_TEST
 
+/* stats_register_if_used / ops_report_if_used: an instance or op type
+ * that has counted nothing is left out of the dump (a report stays as it
+ * was without the event), and dumped in full, zeros included, once it has;
+ * stats_get_counter finds it either way; plain registrations are always
+ * dumped. */
+START_TEST(report_if_used)
+{
+    struct demo_stats a = {0, 0}, b = {0, 0};
+    stats_reg *r = stats_create();
+    ck_assert_int_eq(stats_register(r, "always", &demo_table, &a), 0);
+    ck_assert_int_eq(stats_register_if_used(r, "irq", &demo_table, &b), 0);
+    ops_reg *o = ops_create();
+    op_id plain = ops_declare(o, "tlb.miss", "a miss", "walk");
+    op_id rare = ops_declare(o, "interrupt.deliver", "taken", "deliver");
+    ops_report_if_used(o, rare);
+    jtree *j = jtree_create();
+    stats_to_json(r, j);
+    ops_to_json(o, j);
+    double d;
+    ck_assert_int_eq(jtree_get_double(j, "always.hits", &d), 0);
+    ck_assert_int_eq(jtree_get_double(j, "ops.tlb.miss.count", &d), 0);
+    ck_assert_int_eq(jtree_get_double(j, "irq.hits", &d), -1);
+    ck_assert_int_eq(jtree_get_double(j, "irq.hit_rate", &d), -1);
+    ck_assert_int_eq(jtree_get_double(j, "ops.interrupt.deliver.count", &d), -1);
+    uint64_t v = 7;
+    ck_assert_int_eq(stats_get_counter(r, "irq.misses", &v), 0);
+    ck_assert_uint_eq(v, 0);
+    jtree_destroy(j);
+    /* used: dumped, its zero counters too */
+    b.misses = 2;
+    op_rec rec;
+    op_begin(&rec, 100);
+    op_charge(&rec, 0, 5092);
+    ops_record(o, rare, &rec);
+    j = jtree_create();
+    stats_to_json(r, j);
+    ops_to_json(o, j);
+    ck_assert_int_eq(jtree_get_double(j, "irq.misses", &d), 0);
+    ck_assert_double_eq(d, 2);
+    ck_assert_int_eq(jtree_get_double(j, "irq.hits", &d), 0);
+    ck_assert_double_eq(d, 0);
+    ck_assert_int_eq(jtree_get_double(j, "ops.interrupt.deliver.total", &d), 0);
+    ck_assert_double_eq(d, 5092);
+    ck_assert_int_eq(jtree_get_double(j, "ops.tlb.miss.count", &d), 0);
+    ck_assert_double_eq(d, 0);
+    (void)plain;
+    jtree_destroy(j);
+    ops_destroy(o);
+    stats_destroy(r);
+}
+END_TEST
+
 START_TEST(resource_queueing)
 {
     resource r = {0};
@@ -490,6 +542,7 @@ int main(void)
     tcase_add_test(tc, ops_parts_sum_and_json);
     tcase_add_test(tc, ops_redeclare_must_match);
     tcase_add_test(tc, stats_registry_dump);
+    tcase_add_test(tc, report_if_used);
     tcase_add_test(tc, resource_queueing);
     tcase_add_test(tc, err_one_line);
     tcase_add_test(tc, u64map_matches_array_model);

@@ -977,6 +977,128 @@ START_TEST(unknown_hcall)
 }
 END_TEST
 
+/* ---- H_IPI and doorbells ------------------------------------------------ */
+
+#define DELIVER 777 /* hypervisor.interrupts.deliver_cycles for these tests */
+
+/* LPAR "a" with three dedicated vCPUs: 0 on thread 0, 1 on thread 2 (the
+ * other core: two threads per core), 2 on thread 1 (vCPU 0's sibling).
+ * The threads are bare (a clock, a bound vCPU): all the core touches. */
+static void env_irq(env *v, cpu_thread *thr)
+{
+    env_base(v, 1 * GB, 256 * MB);
+    v->hc.interrupts.deliver_cycles = DELIVER;
+    memset(thr, 0, NTHREADS * sizeof *thr);
+    uint64_t mem[1] = {256 * MB};
+    uint64_t need = hyp_memory_needed(&v->hc, 1, mem, NULL);
+    sim_err e = {{0}};
+    hyp_env he = henv(v);
+    he.threads = thr;
+    he.threads_per_core = 2;
+    v->h = hyp_create(&v->hc, &he, need, &e);
+    ck_assert_msg(v->h != NULL, "%s", e.msg);
+    ck_assert_int_eq(hyp_lpar_create(v->h, "a", 256 * MB, 0, &e), 0);
+    const unsigned on[3] = {0, 2, 1};
+    for (unsigned k = 0; k < 3; k++) {
+        cpu_thread *t = &thr[on[k]];
+        t->id = on[k];
+        cpu_binding b;
+        memset(&b, 0, sizeof b);
+        b.lpid = 0;
+        b.vcpu = k;
+        cpu_thread_bind(t, &b);
+        ck_assert_int_eq(hyp_lpar_add_vcpu(v->h, 0, &t->own, on[k], &e), 0);
+    }
+}
+
+/* H_IPI(server, mfrr) from vCPU 0 to vCPU 1: one step of hypervisor work,
+ * an external interrupt that the running target's thread takes (its clock
+ * advances by exactly deliver_cycles, op interrupt.deliver); mfrr 0xFF
+ * raises nothing; a server the LPAR does not have is H_PARAMETER; a
+ * finished vCPU is counted but takes nothing. */
+START_TEST(h_ipi_delivers_to_running_vcpu)
+{
+    env v;
+    cpu_thread thr[NTHREADS];
+    env_irq(&v, thr);
+    ck_assert_str_eq(hcall_name(H_IPI), "H_IPI");
+    thr[2].clock = 5000;
+    uint64_t r[8], cyc;
+    uint64_t a[8] = {1, 5};
+    ck_assert_int_eq(hc(&v, 0, 0, 1000, H_IPI, a, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(cyc, ENTRY + STEP + EXIT);
+    ck_assert_uint_eq(thr[2].clock, 5000 + DELIVER);
+    ck_assert_uint_eq(thr[0].clock, 0); /* the sender's cycles are the caller's to add */
+    ck_assert_uint_eq(counter(&v, "interrupts.external"), 1);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell"), 0);
+    const op_type *d = ops_find(v.ops, "interrupt.deliver");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_uint_eq(d->count, 1);
+    ck_assert_uint_eq(d->total, DELIVER);
+    const op_type *o = ops_find(v.ops, "hcall.H_IPI");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(o->nparts, 4);
+    ck_assert_uint_eq(o->count, 1);
+    ck_assert_uint_eq(o->total, ENTRY + STEP + EXIT);
+    /* mfrr 0xFF: no interrupt */
+    a[1] = H_IPI_MFRR_NONE;
+    ck_assert_int_eq(hc(&v, 0, 0, 2000, H_IPI, a, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(thr[2].clock, 5000 + DELIVER);
+    ck_assert_uint_eq(counter(&v, "interrupts.external"), 1);
+    /* no server 3 in an LPAR of three vCPUs */
+    a[0] = 3;
+    a[1] = 0;
+    ck_assert_int_eq(hc(&v, 0, 0, 3000, H_IPI, a, r, &cyc), H_PARAMETER);
+    ck_assert_uint_eq(cyc, ENTRY + STEP + EXIT);
+    ck_assert_uint_eq(counter(&v, "interrupts.external"), 1);
+    ck_assert_uint_eq(counter(&v, "hypervisor.hcall_errors"), 1);
+    /* an IPI to itself: the caller's thread takes it */
+    a[0] = 0;
+    ck_assert_int_eq(hc(&v, 0, 0, 4000, H_IPI, a, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(thr[0].clock, DELIVER);
+    /* a finished vCPU: counted, not taken */
+    thr[2].own.done = thr[2].done = true;
+    a[0] = 1;
+    ck_assert_int_eq(hc(&v, 0, 0, 6000, H_IPI, a, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(thr[2].clock, 5000 + DELIVER);
+    ck_assert_uint_eq(counter(&v, "interrupts.external"), 3);
+    ck_assert_uint_eq(ops_find(v.ops, "interrupt.deliver")->count, 2);
+    /* hyp_interrupt itself refuses a vCPU or LPAR that does not exist */
+    ck_assert_int_eq(hyp_interrupt(v.h, 0, 3, HYP_IRQ_TIMER, 0), -1);
+    ck_assert_int_eq(hyp_interrupt(v.h, 1, 0, HYP_IRQ_TIMER, 0), -1);
+    ck_assert_int_eq(hyp_interrupt(v.h, 0, 2, HYP_IRQ_TIMER, 0), 0);
+    ck_assert_uint_eq(counter(&v, "interrupts.timer"), 1);
+    ck_assert_uint_eq(thr[1].clock, DELIVER);
+    env_free(&v);
+}
+END_TEST
+
+/* hyp_doorbell: the sender pays doorbell_cycles, the target takes a
+ * doorbell interrupt; to the sibling thread of the same core it is
+ * msgsndp, to the other core msgsnd (counted apart); a vCPU the LPAR does
+ * not have is UINT64_MAX. */
+START_TEST(doorbell_sibling_and_remote)
+{
+    env v;
+    cpu_thread thr[NTHREADS];
+    env_irq(&v, thr);
+    uint64_t db = v.hc.interrupts.doorbell_cycles;
+    ck_assert_uint_gt(db, 0);
+    ck_assert_uint_eq(hyp_doorbell(v.h, 0, 0, 2, 100), db); /* thread 1: sibling */
+    ck_assert_uint_eq(thr[1].clock, DELIVER);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell"), 1);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell_msgsnd"), 0);
+    ck_assert_uint_eq(hyp_doorbell(v.h, 0, 0, 1, 100), db); /* thread 2: other core */
+    ck_assert_uint_eq(thr[2].clock, DELIVER);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell"), 2);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell_msgsnd"), 1);
+    ck_assert_uint_eq(hyp_doorbell(v.h, 0, 0, 3, 100), UINT64_MAX);
+    ck_assert_uint_eq(counter(&v, "interrupts.doorbell"), 2);
+    ck_assert_uint_eq(counter(&v, "interrupts.external"), 0);
+    env_free(&v);
+}
+END_TEST
+
 /* ---- the hcall registry ------------------------------------------------ */
 
 static long no_fn(hcall_ctx *c, const uint64_t *a, uint64_t *r)
@@ -1233,6 +1355,8 @@ static Suite *hcall_suite(void)
     tcase_add_test(t, bulk_remove_batch);
     tcase_add_test(t, bulk_remove_end_and_errors);
     tcase_add_test(t, unknown_hcall);
+    tcase_add_test(t, h_ipi_delivers_to_running_vcpu);
+    tcase_add_test(t, doorbell_sibling_and_remote);
     suite_add_tcase(s, t);
     t = tcase_create("vpn");
     tcase_set_timeout(t, 60);

@@ -25,7 +25,13 @@
  * Waits: H_CEDE (and the trace's idle/wait markers) takes a vCPU off its
  * thread until H_PROD, an interrupt or its decrementer (a timeout); a VP
  * with no vCPU left to run leaves its core at once. A woken vCPU runs again
- * deliver_cycles later, after its VP's dispatch wait if it was off a core.
+ * hypervisor.interrupts.deliver_cycles later, after its VP's dispatch wait
+ * if it was off a core.
+ * Interrupts (hyp_interrupt, for a shared vCPU): a ceded vCPU wakes (not
+ * one in a timed wait); for a running one the core charges the delivery to
+ * the pool thread it is on; one whose VP is off a core takes it when next
+ * dispatched (interrupts meanwhile: one delivery; a wake's delivery covers
+ * them).
  * H_CONFER ends the caller's slice, its target's VP first in line.
  * A VP whose vCPUs all finish leaves its core when the last one does.
  * Every vCPU put on a thread is announced to the features
@@ -43,6 +49,12 @@ static bool vp_done(const dvp *v)
         if (!v->v[i]->done)
             return false;
     return true;
+}
+
+/* The dispatcher's record of vCPU v, or NULL (a dedicated vCPU). */
+static dvcpu *dv_of(const dispatch *d, const cpu_vcpu *v)
+{
+    return v && v->tag < d->ndv && d->dv[v->tag].v == v ? &d->dv[v->tag] : NULL;
 }
 
 /* Has the VP a vCPU with work that is not waiting? */
@@ -236,7 +248,7 @@ static int build_vps(dispatch *d, sim_err *e)
             vp->per_wheel = vp->budget = per;
             for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++) {
                 d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, false, UINT64_MAX, UINT64_MAX,
-                                        -1, 0, 0};
+                                        -1, 0, 0, false};
                 v[t]->tag = d->ndv;
                 vp->dv[vp->nv] = d->ndv++;
                 vp->v[vp->nv++] = v[t];
@@ -281,10 +293,11 @@ static void resumed(dispatch *d, dvcpu *x, cpu_thread *t, uint64_t ready, uint64
     op_begin(&o, x->woke_at);
     op_charge(&o, 1, ready - x->woke_at);
     op_charge(&o, 2, sw);
-    op_charge(&o, 0, d->cfg.deliver_cycles);
-    t->clock += d->cfg.deliver_cycles;
+    op_charge(&o, 0, d->h->cfg.interrupts.deliver_cycles);
+    t->clock += d->h->cfg.interrupts.deliver_cycles;
     ops_record(d->h->env.ops, d->op_wake, &o);
     x->woke_at = UINT64_MAX;
+    x->irq_pending = false; /* taken with the wake's delivery */
 }
 
 /* Put VP v (or nothing, v < 0) on pool core c at `at`. */
@@ -304,11 +317,16 @@ static void put(dispatch *d, unsigned c, int v, uint64_t at)
         uint64_t ready = t->clock, sw = change ? switch_thread(d, t, old, k, nw, t->clock) : 0;
         t->clock += sw;
         cpu_vcpu *cv = nw && k < nw->nv && !nw->v[k]->done ? nw->v[k] : NULL;
-        if (cv && d->dv[nw->dv[k]].waiting)
-            cv = NULL; /* ceded: the thread idles */
-        if (cv && d->dv[nw->dv[k]].woke_at != UINT64_MAX)
-            resumed(d, &d->dv[nw->dv[k]], t, ready, sw);
+        dvcpu *x = cv ? &d->dv[nw->dv[k]] : NULL;
+        if (x && x->waiting)
+            cv = NULL, x = NULL; /* ceded: the thread idles */
+        if (x && x->woke_at != UINT64_MAX)
+            resumed(d, x, t, ready, sw);
         run_on(d, t, cv, ready);
+        if (x && x->irq_pending) {
+            x->irq_pending = false; /* interrupted while off a core */
+            hyp_irq_deliver(d->h, pc->core * tpc + k);
+        }
     }
     pc->vp = v;
     if (v >= 0) {
@@ -516,8 +534,7 @@ static int dispatch_event(void *vd, uint64_t at, sim_err *e)
 /* The shared vCPU running on the calling thread, or NULL (dedicated). */
 static dvcpu *caller(dispatch *d, hcall_ctx *c)
 {
-    cpu_vcpu *v = d->h->env.threads[c->thread].v;
-    return v && v->tag < d->ndv && d->dv[v->tag].v == v ? &d->dv[v->tag] : NULL;
+    return dv_of(d, d->h->env.threads[c->thread].v);
 }
 
 /* Take the calling shared vCPU x off its thread until `until` (UINT64_MAX:
@@ -577,17 +594,29 @@ static void dispatch_thread_idle(void *vd, unsigned thread, uint64_t at)
             resched(d, at);
 }
 
-static void dispatch_interrupt(void *vd, unsigned lpid, unsigned vcpu, uint64_t at)
+/* The feature hook behind hyp_interrupt (see the header comment). */
+static bool dispatch_interrupt(void *vd, unsigned lpid, unsigned vcpu, unsigned kind,
+                               uint64_t at, unsigned *thread)
 {
+    (void)kind; /* every kind wakes a ceded vCPU */
     dispatch *d = vd;
     cpu_vcpu *const *v;
     unsigned n = hyp_lpar_vcpus(d->h, lpid, &v);
-    if (vcpu >= n || v[vcpu]->tag >= d->ndv)
-        return;
-    dvcpu *x = &d->dv[v[vcpu]->tag];
-    d->lp[d->vp[x->vp].lp].st.interrupts++;
-    if (x->waiting && !x->blocked && !x->v->done)
-        wake(d, v[vcpu]->tag, at);
+    dvcpu *x = vcpu < n ? dv_of(d, v[vcpu]) : NULL;
+    if (!x)
+        return false;
+    *thread = HYP_NO_THREAD;
+    const dvp *vp = &d->vp[x->vp];
+    d->lp[vp->lp].st.interrupts++;
+    if (x->v->done || x->blocked)
+        return true; /* finished, or a timed wait: not taken */
+    if (x->waiting)
+        wake(d, (unsigned)(x - d->dv), at);
+    else if (vp->core >= 0)
+        *thread = d->pool[vp->core].core * d->h->env.threads_per_core + x->slot; /* running */
+    else if (x->woke_at == UINT64_MAX)
+        x->irq_pending = true; /* its VP waits for a core (a woken vCPU's wake delivers it) */
+    return true;
 }
 
 /* H_PROD(proc): wake the caller's LPAR's vCPU `proc` if it ceded. */
@@ -599,9 +628,9 @@ static long h_prod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     unsigned n = hyp_lpar_vcpus(d->h, c->lpid, &v);
     if (a[0] >= n)
         return H_PARAMETER;
-    dvcpu *x = &d->dv[v[a[0]]->tag];
+    dvcpu *x = dv_of(d, v[a[0]]); /* NULL: a dedicated vCPU, never ceded */
     hcall_steps(c, 1);
-    if (x->waiting && !x->blocked && !x->v->done) {
+    if (x && x->waiting && !x->blocked && !x->v->done) {
         d->lp[d->vp[x->vp].lp].st.prods++;
         wake(d, v[a[0]]->tag, c->op.end);
     }
@@ -622,8 +651,9 @@ static long h_confer(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     cpu_vcpu *const *v;
     unsigned n = hyp_lpar_vcpus(d->h, c->lpid, &v);
     if (a[0] != UINT64_MAX && a[0] < n) {
-        dvp *to = &d->vp[d->dv[v[a[0]]->tag].vp];
-        if (to->core < 0)
+        const dvcpu *tx = dv_of(d, v[a[0]]);
+        dvp *to = tx ? &d->vp[tx->vp] : NULL;
+        if (to && to->core < 0)
             to->ready_since = 0; /* first in line */
     } else if (a[0] != UINT64_MAX) {
         return H_PARAMETER;

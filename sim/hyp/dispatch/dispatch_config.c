@@ -1,7 +1,8 @@
 /*
  * dispatch_config.c - the shared-processor dispatcher's parameters
  * (hypervisor.dispatch.*) and per-LPAR statistics (dispatch.<lpar>.*,
- * named after Linux's lparcfg), declared once here.
+ * named after Linux's lparcfg), declared once here. The delivery cost of a
+ * wake is the core's hypervisor.interrupts.deliver_cycles.
  */
 #include <stddef.h>
 
@@ -29,10 +30,6 @@ static const param_desc list[] = {
     {"max_vcpus", PT_UINT, "vCPUs", "4096", 1, 1048576, NULL,
      "Shared vCPUs the save areas in hypervisor memory hold (reserved when enabled).",
      F(max_vcpus), NULL},
-    {"deliver_cycles", PT_UINT, "cycles", "5092", 0, 1e9, NULL,
-     "Delivering an interrupt or a prod to a vCPU (real-mode interrupt handling, 1.34 us at "
-     "3.8 GHz, POWER8 KVM measurement); a ceded vCPU resumes this long after the wake, plus "
-     "the dispatch wait of its virtual processor.", F(deliver_cycles), NULL},
 };
 _Static_assert(sizeof(dispatch_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table dispatch_feature_params = {"dispatch", sizeof(dispatch_config), list,

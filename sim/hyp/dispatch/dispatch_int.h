@@ -16,7 +16,6 @@ typedef struct dispatch_config {
     uint64_t switch_cycles;    /* compute per thread switched */
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
-    uint64_t deliver_cycles;   /* delivering an interrupt / prod to a vCPU */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -54,6 +53,8 @@ typedef struct dvcpu {
     int thread;                /* the hardware thread running it, or -1 */
     uint64_t run_from;         /* ... since this cycle */
     uint64_t ran;              /* cycles on a thread in earlier runs */
+    bool irq_pending;          /* interrupted while its VP was off a core: taken
+                                  when next dispatched */
 } dvcpu;
 
 /* A virtual processor: up to threads_per_core vCPUs dispatched together. */
