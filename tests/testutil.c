@@ -182,5 +182,21 @@ void tu_refused(const char *yaml, const char *want)
     ck_assert_msg(r.status == 1, "accepted: %s", yaml);
     ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
     ck_assert_msg(strstr(r.err, "bad.yaml:") != NULL, "no FILE:LINE: %s", r.err);
+    ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
     tu_run_free(&r);
+}
+
+const char *tu_busy_trace(void)
+{
+    static char path[512];
+    char *t = malloc(64 * 1024), *p = t;
+    ck_assert_ptr_nonnull(t);
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int i = 0; i < 2000; i++)
+        p += sprintf(p, "L 0x%x 8\nI 0x100%05x 4\n", 0x10000000 + (i * 4096 * 37) % (64 << 20),
+                     i * 4);
+    ck_assert_int_eq(tu_write_file(tu_tmp("busy.txt"), t), 0);
+    free(t);
+    snprintf(path, sizeof path, "%s", tu_tmp("busy.txt"));
+    return path;
 }

@@ -41,8 +41,12 @@ int tu_write_file(const char *path, const char *text);
  * csv_name; the test fails unless it succeeds) and return the CSV (heap). */
 char *tu_run_yaml(const char *name, const char *yaml, const char *csv_name);
 /* Run yaml (as bad.yaml): the test fails unless lparsim exits 1 with an
- * error containing `want` and located at bad.yaml:LINE. */
+ * error containing `want`, located at bad.yaml:LINE, on one line. */
 void tu_refused(const char *yaml, const char *want);
+/* A text trace (scratch file busy.txt) of 2000 loads spread over 64 MiB,
+ * each after an instruction: a vCPU replaying it with repeat is always
+ * busy. Returns its path (static). */
+const char *tu_busy_trace(void);
 
 /* Run a suite in fork mode (crash isolation), print Check's summary and
  * return the process exit status (0 when every test passed). */

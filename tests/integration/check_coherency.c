@@ -501,17 +501,6 @@ END_TEST
 
 /* ---- bad combinations ---- */
 
-static void refused(const char *yaml, const char *want)
-{
-    write_trace("bad.yaml", yaml);
-    const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", NULL};
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 1, "accepted: %s", yaml);
-    ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
-    ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
-    tu_run_free(&r);
-}
-
 START_TEST(bad_combinations)
 {
     write_trace("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
@@ -522,7 +511,7 @@ START_TEST(bad_combinations)
              "hypervisor:\n  lmb_size: 256M\n  coherency:\n    enabled: true\n%s"                 \
              "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",              \
              coh, tu_tmp("one.txt"));                                                              \
-    refused(y, want)
+    tu_refused(y, want)
     CASE("    strategy: eager-tlbie\n    filter: running\n",
          "bad.yaml:7: hypervisor.coherency.filter: running does not apply with strategy "
          "eager-tlbie (a global tlbie reaches every thread's TLB at once; expected filter all)");
@@ -545,7 +534,7 @@ START_TEST(bad_combinations)
              "    strategy: kvm-deferred\n    max_threads: 64\n"
              "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",
              tu_tmp("one.txt"));
-    refused(y, "bad.yaml:7: hypervisor.coherency.max_threads: 64, but the machine has 80 "
+    tu_refused(y, "bad.yaml:7: hypervisor.coherency.max_threads: 64, but the machine has 80 "
                "hardware threads; expected at least 80");
     /* a key of the disabled feature would be ignored: refused */
     snprintf(y, sizeof y,
@@ -553,7 +542,7 @@ START_TEST(bad_combinations)
              "hypervisor: {lmb_size: 256M, coherency: {strategy: eager-ipi}}\n"
              "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",
              tu_tmp("one.txt"));
-    refused(y, "hypervisor.coherency.strategy: set, but hypervisor.coherency is not enabled");
+    tu_refused(y, "hypervisor.coherency.strategy: set, but hypervisor.coherency is not enabled");
 }
 END_TEST
 

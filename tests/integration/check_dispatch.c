@@ -15,33 +15,6 @@
 
 #define csv_get tu_csv_get
 
-/* A trace that is always busy: loads over 64 MiB, repeated. */
-static const char *busy_trace(void)
-{
-    static char path[512];
-    char *t = malloc(64 * 1024), *p = t;
-    p += sprintf(p, "#lparsim-trace v1\n");
-    for (int i = 0; i < 2000; i++)
-        p += sprintf(p, "L 0x%x 8\nI 0x100%05x 4\n", 0x10000000 + (i * 4096 * 37) % (64 << 20),
-                     i * 4);
-    ck_assert_int_eq(tu_write_file(tu_tmp("busy.txt"), t), 0);
-    free(t);
-    snprintf(path, sizeof path, "%s", tu_tmp("busy.txt"));
-    return path;
-}
-
-static char *run_cfg(const char *name, const char *yaml, const char *out)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp(name), yaml), 0);
-    const char *argv[] = {"run", tu_tmp(name), "-q", "--csv", tu_tmp(out), NULL};
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 0, "%s: %s", name, r.err);
-    tu_run_free(&r);
-    char *csv = tu_read_file(tu_tmp(out), NULL);
-    ck_assert_ptr_nonnull(csv);
-    return csv;
-}
-
 /* A capped LPAR, always busy, consumes its entitlement within 1% over 100
  * wheel periods (wheel 100 us, entitlement 0.5 on a pool of 2 cores). */
 START_TEST(capped_consumes_entitlement)
@@ -55,8 +28,8 @@ START_TEST(capped_consumes_entitlement)
              "lpars:\n  - name: a\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 0.5, capped: true}\n"
              "    vcpus: [{trace: %s, repeat: 100000}]\n",
-             (unsigned long long)(wheel * wheels), busy_trace());
-    char *csv = run_cfg("cap.yaml", y, "cap.csv");
+             (unsigned long long)(wheel * wheels), tu_busy_trace());
+    char *csv = tu_run_yaml("cap.yaml", y, "cap.csv");
     double got = csv_get(csv, "dispatch.a.consumed_cycles");
     double want = 0.5 * (double)(wheel * wheels);
     ck_assert_msg(got > want * 0.99 && got < want * 1.01, "consumed %.0f, entitled %.0f", got, want);
@@ -72,7 +45,7 @@ END_TEST
  * the core 3:1 within 5%, and together use all of it. */
 START_TEST(uncapped_split_by_weight)
 {
-    const char *tr = busy_trace();
+    const char *tr = tu_busy_trace();
     char y[4096];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
@@ -88,7 +61,7 @@ START_TEST(uncapped_split_by_weight)
              "    processors: {mode: shared, entitlement: 0.05, capped: false, weight: 64}\n"
              "    vcpus: [{trace: %s, repeat: 100000}]\n",
              (unsigned long long)(100 * 100 * MHZ), tr, tr, tr);
-    char *csv = run_cfg("w.yaml", y, "w.csv");
+    char *csv = tu_run_yaml("w.yaml", y, "w.csv");
     double a = csv_get(csv, "dispatch.a.consumed_cycles"), b = csv_get(csv, "dispatch.b.consumed_cycles");
     double ea = csv_get(csv, "dispatch.a.entitled_cycles"), eb = csv_get(csv, "dispatch.b.entitled_cycles");
     double ratio = (a - ea) / (b - eb);
@@ -106,7 +79,7 @@ END_TEST
  * cycles). */
 START_TEST(virtual_processor_carries_smt_vcpus)
 {
-    const char *tr = busy_trace();
+    const char *tr = tu_busy_trace();
     char y[2048];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
@@ -120,7 +93,7 @@ START_TEST(virtual_processor_carries_smt_vcpus)
              "    processors: {mode: shared, entitlement: 0.4, virtual_processors: 1}\n"
              "    vcpus: [{trace: %s}]\n",
              tr, tr, tr, tr);
-    char *csv = run_cfg("smt.yaml", y, "smt.csv");
+    char *csv = tu_run_yaml("smt.yaml", y, "smt.csv");
     /* every record replayed: 4000 per trace, four traces */
     double recs = csv_get(csv, "sim.records");
     ck_assert_double_eq(recs, 4 * 4000);
@@ -161,7 +134,7 @@ START_TEST(pingpong_two_cores)
              "    processors: {mode: shared, entitlement: 2, virtual_processors: 2}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
              tu_tmp("pa.txt"), tu_tmp("pb.txt"));
-    char *csv = run_cfg("pp2.yaml", y, "pp2.csv");
+    char *csv = tu_run_yaml("pp2.yaml", y, "pp2.csv");
     ck_assert_double_eq(csv_get(csv, "dispatch.a.prods"), 100);
     ck_assert_double_eq(csv_get(csv, "dispatch.a.cedes"), 100);
     ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.count"), 100);
@@ -190,8 +163,8 @@ START_TEST(pingpong_one_core)
              "    processors: {mode: shared, entitlement: 0.2, virtual_processors: 2, "
              "capped: false}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
-             busy_trace(), tu_tmp("pa.txt"), tu_tmp("pb.txt"));
-    char *csv = run_cfg("pp1.yaml", y, "pp1.csv");
+             tu_busy_trace(), tu_tmp("pa.txt"), tu_tmp("pb.txt"));
+    char *csv = tu_run_yaml("pp1.yaml", y, "pp1.csv");
     double n = csv_get(csv, "ops.dispatch.wake.count");
     ck_assert_double_eq(n, 100);
     ck_assert_double_eq(csv_get(csv, "ops.dispatch.wake.breakdown.deliver"), n * 3000);
@@ -230,8 +203,8 @@ START_TEST(blocked_vcpu_lets_another_run)
              "  - name: b\n    memory: 256M\n"
              "    processors: {mode: shared, entitlement: 0.05, capped: false}\n"
              "    vcpus: [{trace: %s, repeat: 1000}]\n",
-             busy_trace(), tu_tmp("blk.txt"), tu_tmp("busy.txt"));
-    char *csv = run_cfg("blk.yaml", y, "blk.csv");
+             tu_busy_trace(), tu_tmp("blk.txt"), tu_tmp("busy.txt"));
+    char *csv = tu_run_yaml("blk.yaml", y, "blk.csv");
     ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.count"), 10);
     ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.breakdown.wait"), 10 * 200000.0);
     ck_assert_double_eq(csv_get(csv, "dispatch.a.cedes"), 10);
@@ -245,26 +218,15 @@ START_TEST(blocked_vcpu_lets_another_run)
 }
 END_TEST
 
-static void refused(const char *yaml, const char *want)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), yaml), 0);
-    const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", NULL};
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 1, "accepted: %s", yaml);
-    ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
-    ck_assert_msg(strstr(r.err, "bad.yaml:") != NULL, "no FILE:LINE: %s", r.err);
-    tu_run_free(&r);
-}
-
 START_TEST(bad_processor_configs)
 {
-    const char *tr = busy_trace();
+    const char *tr = tu_busy_trace();
     char y[2048];
     const char *head = "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
                        "hypervisor: {lmb_size: 256M, dispatch: {enabled: true}}\nlpars:\n";
 #define CASE(lpars, want)                                                                          \
     snprintf(y, sizeof y, "%s%s", head, lpars);                                                    \
-    refused(y, want)
+    tu_refused(y, want)
     char l[1024];
     snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared, entitlement: 1.5}, "
                           "vcpus: [{trace: %s}]}\n", tr);
@@ -298,7 +260,7 @@ START_TEST(bad_processor_configs)
              "hypervisor: {lmb_size: 256M}\nlpars:\n"
              "  - {name: a, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
              tr);
-    refused(y, "expected hypervisor.dispatch.enabled: true");
+    tu_refused(y, "expected hypervisor.dispatch.enabled: true");
 #undef CASE
 }
 END_TEST

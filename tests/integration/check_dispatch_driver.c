@@ -15,21 +15,6 @@
 #define MHZ 3800ull
 #define DELIVER 1000ull /* hypervisor interrupt delivery, set in the configs */
 
-/* A trace of loads over 64 MiB (each pass a few thousand records). */
-static const char *busy_trace(void)
-{
-    static char path[512];
-    char *t = malloc(64 * 1024), *p = t;
-    p += sprintf(p, "#lparsim-trace v1\n");
-    for (int i = 0; i < 2000; i++)
-        p += sprintf(p, "L 0x%x 8\nI 0x100%05x 4\n", 0x10000000 + (i * 4096 * 37) % (64 << 20),
-                     i * 4);
-    ck_assert_int_eq(tu_write_file(tu_tmp("busy.txt"), t), 0);
-    free(t);
-    snprintf(path, sizeof path, "%s", tu_tmp("busy.txt"));
-    return path;
-}
-
 static const char *head(unsigned cores)
 {
     static char h[512];
@@ -52,7 +37,7 @@ START_TEST(phases_on_free_cores)
     snprintf(y, sizeof y,
              "%sdrivers:\n  dispatch: {enabled: true, lpars: %llu, vcpus: 1, trace: %s, "
              "busy_us: 100, idle_us: 50, distribution: fixed, phases: %llu}\n",
-             head(2), (unsigned long long)n, busy_trace(), (unsigned long long)phases);
+             head(2), (unsigned long long)n, tu_busy_trace(), (unsigned long long)phases);
     char *csv = tu_run_yaml("free.yaml", y, "free.csv");
     ck_assert_double_eq(tu_csv_get(csv, "drivers.dispatch.phases"), n * phases);
     ck_assert_double_eq(tu_csv_get(csv, "ops.dispatch.phase.count"), n * phases);
@@ -81,7 +66,7 @@ START_TEST(phases_share_a_core)
     snprintf(y, sizeof y,
              "%sdrivers:\n  dispatch: {enabled: true, lpars: 2, vcpus: 1, trace: %s, "
              "busy_us: 200, idle_us: 0, distribution: fixed, phases: %llu}\n",
-             head(1), busy_trace(), (unsigned long long)phases);
+             head(1), tu_busy_trace(), (unsigned long long)phases);
     char *csv = tu_run_yaml("share.yaml", y, "share.csv");
     ck_assert_double_eq(tu_csv_get(csv, "drivers.dispatch.phases"), 2 * phases);
     double wait = tu_csv_get(csv, "ops.dispatch.phase.breakdown.wait");
@@ -97,7 +82,7 @@ END_TEST
 
 START_TEST(bad_driver_configs)
 {
-    const char *tr = busy_trace();
+    const char *tr = tu_busy_trace();
     char y[2048];
     snprintf(y, sizeof y,
              "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"

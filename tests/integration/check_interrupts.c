@@ -50,18 +50,6 @@ static char *same_pc(const char *head, int n, const char *tail)
     return b;
 }
 
-static char *run_cfg(const char *name, const char *yaml, const char *out)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp(name), yaml), 0);
-    const char *argv[] = {"run", tu_tmp(name), "-q", "--csv", tu_tmp(out), NULL};
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 0, "%s: %s", name, r.err);
-    tu_run_free(&r);
-    char *csv = tu_read_file(tu_tmp(out), NULL);
-    ck_assert_ptr_nonnull(csv);
-    return csv;
-}
-
 static bool has_key(const char *csv, const char *key)
 {
     size_t n = strlen(key);
@@ -89,7 +77,7 @@ static char *dedicated_ipi(const char *last, const char *out)
              "lpars:\n  - name: a\n    memory: 256M\n"
              "    vcpus: [{thread: 0, trace: %s}, {thread: 1, trace: %s}]\n",
              tu_tmp("snd.txt"), tu_tmp("tgt.txt"));
-    return run_cfg("ded.yaml", y, out);
+    return tu_run_yaml("ded.yaml", y, out);
 }
 
 /* (a) The target's thread is charged exactly deliver_cycles: the run ends
@@ -149,7 +137,7 @@ START_TEST(ceded_shared_vcpu_woken_by_ipi_and_doorbell)
              "    processors: {mode: shared, entitlement: 2, virtual_processors: 2}\n"
              "    vcpus: [{trace: %s}, {trace: %s}, {trace: %s}]\n",
              tu_tmp("v0.txt"), tu_tmp("v1.txt"), tu_tmp("v2.txt"));
-    char *csv = run_cfg("wake.yaml", y, "wake.csv");
+    char *csv = tu_run_yaml("wake.yaml", y, "wake.csv");
     ck_assert_double_eq(csv_get(csv, "sim.records"), 5 + 3 + 2);
     ck_assert_double_eq(csv_get(csv, "interrupts.external"), 1);
     ck_assert_double_eq(csv_get(csv, "interrupts.doorbell"), 1);
@@ -185,7 +173,7 @@ START_TEST(running_shared_vcpu_takes_interrupts_on_its_thread)
              "    processors: {mode: shared, entitlement: 2, virtual_processors: 2}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
              tu_tmp("r0.txt"), tu_tmp("r1.txt"));
-    char *csv = run_cfg("run.yaml", y, "run.csv");
+    char *csv = tu_run_yaml("run.yaml", y, "run.csv");
     ck_assert_double_eq(csv_get(csv, "interrupts.external"), 1);
     ck_assert_double_eq(csv_get(csv, "interrupts.doorbell"), 1);
     ck_assert_double_eq(csv_get(csv, "interrupts.doorbell_msgsnd"), 1);
@@ -221,7 +209,7 @@ START_TEST(preempted_shared_vcpu_takes_interrupt_when_dispatched)
              "capped: false}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
              tu_tmp("pd.txt"), tu_tmp("p0.txt"), tu_tmp("p1.txt"));
-    char *csv = run_cfg("pend.yaml", y, "pend.csv");
+    char *csv = tu_run_yaml("pend.yaml", y, "pend.csv");
     ck_assert_double_eq(csv_get(csv, "sim.records"), 60000 * 2 + 2);
     ck_assert_double_eq(csv_get(csv, "interrupts.external"), 1);
     ck_assert_double_eq(csv_get(csv, "dispatch.a.interrupts"), 1);
@@ -233,7 +221,7 @@ START_TEST(preempted_shared_vcpu_takes_interrupt_when_dispatched)
 }
 END_TEST
 
-static void refused(const char *yaml, const char *trace, const char *want)
+static void trace_refused(const char *yaml, const char *trace, const char *want)
 {
     ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), yaml), 0);
     const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", NULL};
@@ -260,7 +248,7 @@ START_TEST(doorbell_to_missing_vcpu_is_an_error)
              tu_tmp("bad.txt"), tu_tmp("bad.txt"));
     char where[600];
     snprintf(where, sizeof where, "%s record 2", tu_tmp("bad.txt"));
-    refused(y, where, "doorbell marker (K 3) to vCPU 7, which does not exist; expected a vCPU "
+    trace_refused(y, where, "doorbell marker (K 3) to vCPU 7, which does not exist; expected a vCPU "
                       "of the LPAR, 0..1");
     /* shared: vCPU 0 runs three records and waits for ever, then vCPU 1
      * runs on the same pool thread: its bad marker is its record 2 */
@@ -272,7 +260,7 @@ START_TEST(doorbell_to_missing_vcpu_is_an_error)
              "    processors: {mode: shared, entitlement: 1, virtual_processors: 2}\n"
              "    vcpus: [{trace: %s}, {trace: %s}]\n",
              tu_tmp("w.txt"), tu_tmp("bad.txt"));
-    refused(y, where, "LPAR s vCPU 1: doorbell marker (K 3) to vCPU 7");
+    trace_refused(y, where, "LPAR s vCPU 1: doorbell marker (K 3) to vCPU 7");
 }
 END_TEST
 
