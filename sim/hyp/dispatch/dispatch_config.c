@@ -10,8 +10,8 @@
 #define F(f) offsetof(dispatch_config, f)
 static const param_desc list[] = {
     {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
-     "Dispatch shared-processor LPARs (lpars[].processors.mode: shared) onto the shared pool: "
-     "every core none of whose threads a dedicated vCPU names.", F(enabled), NULL},
+     "Dispatch shared-processor LPARs (lpars[].processors.mode: shared) onto the shared pool "
+     "(hypervisor.dispatch.pool).", F(enabled), NULL},
     {"wheel_us", PT_UINT, "us", "10000", 1, 1e7, NULL,
      "Dispatch wheel period: every LPAR gets its entitlement once per period (PowerVM: 10 ms).",
      F(wheel_us), NULL},
@@ -33,6 +33,12 @@ static const param_desc list[] = {
      "Delivering an interrupt or a prod to a vCPU (real-mode interrupt handling, 1.34 us at "
      "3.8 GHz, POWER8 KVM measurement); a ceded vCPU resumes this long after the wake, plus "
      "the dispatch wait of its virtual processor.", F(deliver_cycles), NULL},
+    {"pool", PT_STRING, "", "", 0, 0, NULL,
+     "The shared pool's cores, as global core indices and ranges (\"0-7,12\"; core c holds "
+     "threads c x threads_per_core and up), each listed once and running no dedicated vCPU; "
+     "a core in neither the pool nor a dedicated LPAR idles. Empty: every core none of whose "
+     "threads a dedicated vCPU names (PowerVM's default shared processor pool: every "
+     "processor not assigned to a dedicated partition).", F(pool), NULL},
 };
 _Static_assert(sizeof(dispatch_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table dispatch_feature_params = {"dispatch", sizeof(dispatch_config), list,

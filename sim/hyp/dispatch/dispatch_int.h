@@ -17,6 +17,7 @@ typedef struct dispatch_config {
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
     uint64_t deliver_cycles;   /* delivering an interrupt / prod to a vCPU */
+    char *pool;                /* "0-7,12": the pool's cores; "" = automatic */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -91,10 +92,17 @@ typedef struct dispatch {
     dvcpu *dv;
     unsigned ndv;
     uint64_t resched_at;       /* a VP went idle or woke: dispatch again then */
-    dcore *pool;
+    char *pool_spec;           /* hypervisor.dispatch.pool (owned); NULL: automatic */
+    dcore *pool;               /* ascending global core index */
     unsigned npool;
     bool started;
     op_id op_switch, op_wait, op_wake;
 } dispatch;
+
+/* Build d->pool (dispatch_pool.c): hypervisor.dispatch.pool's cores, or
+ * every core none of whose threads runs a dedicated vCPU when it is empty;
+ * the explicit list is checked against the machine (syntax, range,
+ * duplicates, dedicated threads). Errors name hypervisor.dispatch.pool. */
+int dispatch_build_pool(dispatch *d, sim_err *e);
 
 #endif
