@@ -47,18 +47,23 @@ static int cfg_error(sim_err *e, const cfg_src *src, const char *path, const cha
 
 /* Locate a component's own validation message ("dram.address_mapping: ...")
  * in the config: prefix where the key it starts with came from ("FILE:LINE"
- * or "--set KEY=VALUE"), or where `section` did when the message names no
- * key of it. */
-static int src_prefix(sim_err *e, const cfg_src *src, const char *section)
+ * or "--set KEY=VALUE") when that key lies in one of `sections` (a comma-
+ * separated list, "lpars,hypervisor"), else where the first section did. */
+static int src_prefix(sim_err *e, const cfg_src *src, const char *sections)
 {
     if (!src)
         return -1;
     char key[128], where[SIM_ERR_MAX / 2];
     size_t k = strcspn(e->msg, ": ");
     snprintf(key, sizeof key, "%.*s", (int)(k < sizeof key ? k : sizeof key - 1), e->msg);
-    size_t sl = strlen(section);
-    bool own = !strncmp(key, section, sl) && (key[sl] == '\0' || key[sl] == '.');
-    return sim_err_prefix(e, "%s", cfg_src_where(src, own ? key : section, where, sizeof where));
+    bool own = false;
+    for (const char *s = sections; *s && !own; s += strcspn(s, ",") + (s[strcspn(s, ",")] != 0)) {
+        size_t sl = strcspn(s, ",");
+        own = !strncmp(key, s, sl) && (key[sl] == '\0' || key[sl] == '.' || key[sl] == '[');
+    }
+    char first[64];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(sections, ","), sections);
+    return sim_err_prefix(e, "%s", cfg_src_where(src, own ? key : first, where, sizeof where));
 }
 
 /* Fill memory.modules automatically when the config lists none. */
@@ -501,8 +506,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
     /* every LPAR and vCPU is known: the dispatcher places shared ones */
     if (hyp_start(m->hyp, e) != 0) {
-        /* a feature's refusal names its key; the dispatcher's, the LPARs' */
-        src_prefix(e, src, strncmp(e->msg, "hypervisor.", 11) ? "lpars" : "hypervisor");
+        src_prefix(e, src, "lpars,hypervisor");
         goto fail;
     }
     return m;

@@ -2,7 +2,8 @@
  * check_dispatch.c - shared-processor dispatch end to end through the
  * lparsim binary: a capped LPAR consumes its entitlement, two uncapped
  * LPARs split unused capacity by weight, SMT virtual processors carry
- * several vCPUs, bad processor configurations are one-line errors naming
+ * several vCPUs, an explicit shared pool confines shared LPARs to its
+ * cores, bad processor and pool configurations are one-line errors naming
  * FILE:LINE and the allowed range.
  */
 #include <stdio.h>
@@ -218,6 +219,42 @@ START_TEST(blocked_vcpu_lets_another_run)
 }
 END_TEST
 
+/* An explicit pool of one core (hypervisor.dispatch.pool: "1") confines
+ * an uncapped LPAR with two busy virtual processors to core 1 while core 0,
+ * free of dedicated vCPUs, stays idle: it never consumes more than one
+ * core's cycles. The same config with the automatic pool uses both. */
+START_TEST(explicit_pool_confines)
+{
+    const char *tr = tu_busy_trace();
+    const uint64_t cycles = 20 * 100 * MHZ; /* 20 wheels of 100 us */
+    char y[2048];
+    const char *fmt =
+        "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+        "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, wheel_us: 100, pool: \"%s\"}}\n"
+        "run: {max_cycles: %llu}\n"
+        "lpars:\n  - name: a\n    memory: 256M\n"
+        "    processors: {mode: shared, entitlement: 1, virtual_processors: 2, capped: false}\n"
+        "    vcpus: [{trace: %s, repeat: 100000}, {trace: %s, repeat: 100000}]\n";
+    snprintf(y, sizeof y, fmt, "1", (unsigned long long)cycles, tr, tr);
+    char *csv = tu_run_yaml("pool1.yaml", y, "pool1.csv");
+    double cyc = csv_get(csv, "sim.cycles"), con = csv_get(csv, "dispatch.a.consumed_cycles");
+    ck_assert_double_ge(cyc, (double)cycles); /* max_cycles, plus the last record */
+    ck_assert_msg(con <= cyc, "consumed %.0f of %.0f cycles on a 1-core pool", con, cyc);
+    ck_assert_msg(con >= 0.9 * cyc, "the pool core was used only %.0f of %.0f cycles", con, cyc);
+    ck_assert_double_eq(csv_get(csv, "cpu.thread0.records"), 0); /* outside the pool: idle */
+    ck_assert_double_gt(csv_get(csv, "cpu.thread1.records"), 0);
+    /* both virtual processors took turns on the one core */
+    ck_assert_double_ge(csv_get(csv, "dispatch.a.preemptions"), 20);
+    free(csv);
+    snprintf(y, sizeof y, fmt, "", (unsigned long long)cycles, tr, tr);
+    csv = tu_run_yaml("pool2.yaml", y, "pool2.csv");
+    con = csv_get(csv, "dispatch.a.consumed_cycles");
+    ck_assert_msg(con > 1.5 * cyc, "automatic pool: consumed %.0f of 2 x %.0f cycles", con, cyc);
+    ck_assert_double_gt(csv_get(csv, "cpu.thread0.records"), 0);
+    free(csv);
+}
+END_TEST
+
 START_TEST(bad_processor_configs)
 {
     const char *tr = tu_busy_trace();
@@ -265,6 +302,72 @@ START_TEST(bad_processor_configs)
 }
 END_TEST
 
+/* hypervisor.dispatch.pool errors: each names the pool key's line (line 5
+ * here, below the dispatch section's line 4) and what is allowed. */
+START_TEST(bad_pool_configs)
+{
+    const char *tr = tu_busy_trace();
+    char y[4096], l[1024];
+    const char *head = "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+                       "hypervisor:\n  lmb_size: 256M\n  dispatch:\n    pool: \"%s\"\n"
+                       "    enabled: true\nlpars:\n%s";
+#define CASE(pool, lpars, want)                                                                    \
+    snprintf(y, sizeof y, head, pool, lpars);                                                      \
+    tu_refused(y, want)
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared, entitlement: 0.5}, "
+                          "vcpus: [{trace: %s}]}\n", tr);
+    CASE("0-2", l, "bad.yaml:5: hypervisor.dispatch.pool: core 2 out of range; the machine has "
+                   "2 cores, expected indices 0 to 1");
+    CASE("7", l, "bad.yaml:5: hypervisor.dispatch.pool: core 7 out of range");
+    CASE("1,0-1", l, "bad.yaml:5: hypervisor.dispatch.pool: core 1 listed twice; expected each "
+                     "core once");
+    CASE("1-0", l, "bad.yaml:5: hypervisor.dispatch.pool: '1-0': range 1-0 is backwards");
+    CASE("0;1", l, "bad.yaml:5: hypervisor.dispatch.pool: '0;1': unexpected character at "
+                   "character 2; expected core indices and ranges separated by commas");
+    CASE("0,", l, "bad.yaml:5: hypervisor.dispatch.pool: '0,': a core index missing");
+    CASE("x", l, "bad.yaml:5: hypervisor.dispatch.pool: 'x': unexpected character at character 1");
+    /* a pool core whose thread runs a dedicated vCPU */
+    snprintf(l, sizeof l,
+             "  - {name: d, vcpus: [{thread: 0, trace: %s}]}\n"
+             "  - {name: a, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
+             tr, tr);
+    CASE("0-1", l, "bad.yaml:5: hypervisor.dispatch.pool: core 0 runs LPAR d's dedicated vCPU 0 "
+                   "(thread 0); expected cores none of whose threads a dedicated vCPU names: 1");
+    /* empty = automatic; with every core dedicated no pool is left */
+    snprintf(l, sizeof l,
+             "  - {name: d, vcpus: [{thread: 0, trace: %s}, {thread: 1, trace: %s}]}\n"
+             "  - {name: a, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
+             tr, tr, tr);
+    CASE("", l, "lpars[1].processors.mode: shared, but no core is left for the shared pool");
+    CASE("1", l, "hypervisor.dispatch.pool: core 1 runs LPAR d's dedicated vCPU 1 (thread 1); "
+                 "expected cores none of whose threads a dedicated vCPU names: none");
+    /* entitlements above the pool's cores */
+    snprintf(l, sizeof l, "  - {name: a, processors: {mode: shared, entitlement: 1.5, "
+                          "virtual_processors: 2}, vcpus: [{trace: %s}]}\n", tr);
+    CASE("1", l, "bad.yaml:5: hypervisor.dispatch.pool: 1 core, but "
+                 "lpars[0].processors.entitlement is 1.5 processing units; expected at least 2 "
+                 "cores (or that entitlement at most 1)");
+    snprintf(l, sizeof l,
+             "  - {name: a, processors: {mode: shared, entitlement: 0.75}, vcpus: [{trace: %s}]}\n"
+             "  - {name: b, processors: {mode: shared, entitlement: 0.5}, vcpus: [{trace: %s}]}\n",
+             tr, tr);
+    CASE("0", l, "bad.yaml:5: hypervisor.dispatch.pool: 1 core, but the shared LPARs' "
+                 "entitlements add up to 1.25 processing units; expected at least 2 cores (or "
+                 "entitlements adding up to at most 1)");
+#undef CASE
+    /* an override is located as such */
+    snprintf(y, sizeof y, head, "", l);
+    ck_assert_int_eq(tu_write_file(tu_tmp("bad.yaml"), y), 0);
+    const char *argv[] = {"run", tu_tmp("bad.yaml"), "-q", "--set", "hypervisor.dispatch.pool=2",
+                          NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "--set hypervisor.dispatch.pool=2: hypervisor.dispatch.pool: "
+                                "core 2 out of range") != NULL, "%s", r.err);
+    tu_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dispatch");
@@ -277,6 +380,8 @@ int main(void)
     tcase_add_test(t, pingpong_one_core);
     tcase_add_test(t, blocked_vcpu_lets_another_run);
     tcase_add_test(t, bad_processor_configs);
+    tcase_add_test(t, explicit_pool_confines);
+    tcase_add_test(t, bad_pool_configs);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
 }

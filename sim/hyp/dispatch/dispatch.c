@@ -123,6 +123,13 @@ static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     }
     d->h = h;
     d->cfg = *(const dispatch_config *)cfg;
+    d->cfg.pool = NULL; /* the config's string: copied into pool_spec */
+    const char *spec = ((const dispatch_config *)cfg)->pool;
+    if (spec && spec[strspn(spec, " \t")] && !(d->pool_spec = strdup(spec))) {
+        free(d);
+        sim_errf(e, "out of host memory");
+        return NULL;
+    }
     d->wheel = d->cfg.wheel_us * h->env.freq_mhz;
     d->slice_max = d->cfg.slice_us * h->env.freq_mhz;
     uint64_t bytes = d->cfg.max_vcpus * d->cfg.save_bytes;
@@ -138,6 +145,7 @@ static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                              "dispatch wait and switch", "deliver,wait,switch");
     if (d->save_base == UINT64_MAX || d->op_switch == OP_INVALID || d->op_wait == OP_INVALID ||
         d->op_wake == OP_INVALID) {
+        free(d->pool_spec);
         free(d);
         sim_errf(e, "hypervisor memory too small for %llu bytes of vCPU save areas, or out of "
                     "host memory; set hypervisor.memory to 0 (automatic)",
@@ -157,6 +165,7 @@ static void dispatch_destroy(void *vd)
     free(d->vp);
     free(d->pool);
     free(d->dv);
+    free(d->pool_spec);
     free(d);
 }
 
@@ -166,24 +175,6 @@ static uint64_t dispatch_memory(const void *cfg, const hyp_config *hc, unsigned 
     (void)hc, (void)nlpars, (void)mem, (void)hpt;
     const dispatch_config *c = cfg;
     return c->max_vcpus * c->save_bytes;
-}
-
-/* The pool: cores none of whose threads runs a dedicated vCPU. */
-static int build_pool(dispatch *d, sim_err *e)
-{
-    const hyp_env *env = &d->h->env;
-    unsigned tpc = env->threads_per_core, ncores = env->nthreads / tpc;
-    d->pool = calloc(ncores ? ncores : 1, sizeof *d->pool);
-    if (!d->pool)
-        return sim_errf(e, "out of host memory");
-    for (unsigned c = 0; c < ncores; c++) {
-        bool used = false;
-        for (unsigned k = 0; k < tpc; k++)
-            used |= env->threads[c * tpc + k].bound;
-        if (!used)
-            d->pool[d->npool++] = (dcore){c, -1, -1, 0, 0, false};
-    }
-    return 0;
 }
 
 static int build_vps(dispatch *d, sim_err *e)
@@ -200,6 +191,14 @@ static int build_vps(dispatch *d, sim_err *e)
             return sim_errf(e, "lpars[%u].processors.mode: shared, but no core is left for the "
                                "shared pool (each runs a dedicated vCPU); expected a core none "
                                "of whose threads a dedicated vCPU names", l);
+        /* an explicit pool is located at its key, the automatic one at
+         * the entitlement */
+        if (p->entitlement > (double)d->npool + 1e-9 && d->pool_spec)
+            return sim_errf(e, "hypervisor.dispatch.pool: %u core%s, but "
+                               "lpars[%u].processors.entitlement is %g processing units; "
+                               "expected at least %llu cores (or that entitlement at most %u)",
+                            d->npool, d->npool == 1 ? "" : "s", l, p->entitlement,
+                            (unsigned long long)(p->entitlement - 1e-9) + 1, d->npool);
         if (p->entitlement > (double)d->npool + 1e-9)
             return sim_errf(e, "lpars[%u].processors.entitlement: %g processing units, but the "
                                "shared pool has %u cores; expected at most %u",
@@ -209,6 +208,11 @@ static int build_vps(dispatch *d, sim_err *e)
     for (unsigned l = 0; l < h->nlpars; l++)
         if (hyp_lpar_procs(h, l)->mode == HYP_PROCS_SHARED)
             sum += hyp_lpar_procs(h, l)->entitlement;
+    if (sum > (double)d->npool + 1e-6 && d->pool_spec)
+        return sim_errf(e, "hypervisor.dispatch.pool: %u core%s, but the shared LPARs' "
+                           "entitlements add up to %g processing units; expected at least %llu "
+                           "cores (or entitlements adding up to at most %u)",
+                        d->npool, d->npool == 1 ? "" : "s", sum, (unsigned long long)(sum - 1e-6) + 1, d->npool);
     if (sum > (double)d->npool + 1e-6)
         return sim_errf(e, "lpars: the shared LPARs' entitlements add up to %g processing units, "
                            "but the shared pool has %u cores; expected at most %u in all",
@@ -444,7 +448,7 @@ static void account(dispatch *d, uint64_t at)
 static int dispatch_start(void *vd, sim_err *e)
 {
     dispatch *d = vd;
-    if (build_pool(d, e) != 0 || build_vps(d, e) != 0)
+    if (dispatch_build_pool(d, e) != 0 || build_vps(d, e) != 0)
         return -1;
     d->wheel_end = d->wheel;
     d->resched_at = UINT64_MAX;

@@ -11,8 +11,8 @@
 #define F(f) offsetof(dispatch_config, f)
 static const param_desc list[] = {
     {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
-     "Dispatch shared-processor LPARs (lpars[].processors.mode: shared) onto the shared pool: "
-     "every core none of whose threads a dedicated vCPU names.", F(enabled), NULL},
+     "Dispatch shared-processor LPARs (lpars[].processors.mode: shared) onto the shared pool "
+     "(hypervisor.dispatch.pool).", F(enabled), NULL},
     {"wheel_us", PT_UINT, "us", "10000", 1, 1e7, NULL,
      "Dispatch wheel period: every LPAR gets its entitlement once per period (PowerVM: 10 ms).",
      F(wheel_us), NULL},
@@ -30,6 +30,12 @@ static const param_desc list[] = {
     {"max_vcpus", PT_UINT, "vCPUs", "4096", 1, 1048576, NULL,
      "Shared vCPUs the save areas in hypervisor memory hold (reserved when enabled).",
      F(max_vcpus), NULL},
+    {"pool", PT_STRING, "", "", 0, 0, NULL,
+     "The shared pool's cores, as global core indices and ranges (\"0-7,12\"; core c holds "
+     "threads c x threads_per_core and up), each listed once and running no dedicated vCPU; "
+     "a core in neither the pool nor a dedicated LPAR idles. Empty: every core none of whose "
+     "threads a dedicated vCPU names (PowerVM's default shared processor pool: every "
+     "processor not assigned to a dedicated partition).", F(pool), NULL},
 };
 _Static_assert(sizeof(dispatch_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table dispatch_feature_params = {"dispatch", sizeof(dispatch_config), list,

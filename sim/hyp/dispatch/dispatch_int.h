@@ -16,6 +16,7 @@ typedef struct dispatch_config {
     uint64_t switch_cycles;    /* compute per thread switched */
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
+    char *pool;                /* "0-7,12": the pool's cores; "" = automatic */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -95,7 +96,8 @@ typedef struct dispatch {
     dvcpu *dv;
     unsigned ndv;
     uint64_t resched_at;       /* a VP went idle or woke: dispatch again then */
-    dcore *pool;
+    char *pool_spec;           /* hypervisor.dispatch.pool (owned); NULL: automatic */
+    dcore *pool;               /* ascending global core index */
     unsigned npool;
     bool started;
     op_id op_switch, op_wait, op_wake;
@@ -113,5 +115,10 @@ typedef struct dispatch_vcpu_view {
 
 /* vCPU `vcpu` of lpid: 0, or -1 if it is not a shared vCPU. */
 int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu_view *out);
+/* Build d->pool (dispatch_pool.c): hypervisor.dispatch.pool's cores, or
+ * every core none of whose threads runs a dedicated vCPU when it is empty;
+ * the explicit list is checked against the machine (syntax, range,
+ * duplicates, dedicated threads). Errors name hypervisor.dispatch.pool. */
+int dispatch_build_pool(dispatch *d, sim_err *e);
 
 #endif
