@@ -59,16 +59,16 @@ static uint64_t draw(ddrv *s, rng *r, uint64_t mean)
     return x < 1 ? 1 : x > 1e15 ? (uint64_t)1e15 : (uint64_t)(x + 0.5);
 }
 
-/* Free cores now (no thread bound to a dedicated vCPU). */
-static unsigned free_cores(const hyp *h)
+/* The shared pool's cores as the dispatcher will build them (every
+ * configured LPAR is bound by now; the driver's are shared), or -1. */
+static int pool_cores(dispatch *d, sim_err *e)
 {
-    unsigned tpc = h->env.threads_per_core, n = 0;
-    for (unsigned c = 0; c < h->env.nthreads / tpc; c++) {
-        bool used = false;
-        for (unsigned k = 0; k < tpc; k++)
-            used |= h->env.threads[c * tpc + k].bound;
-        n += !used;
-    }
+    if (dispatch_build_pool(d, e) != 0)
+        return -1;
+    int n = (int)d->npool;
+    free(d->pool);
+    d->pool = NULL;
+    d->npool = 0;
     return n;
 }
 
@@ -91,9 +91,9 @@ static void ddrv_destroy(void *vs)
 }
 
 /* The procs every generated LPAR gets, or -1 with e set. */
-static int procs_of(const ddrv_config *c, const hyp *h, hyp_procs *p, sim_err *e)
+static int procs_of(const ddrv_config *c, dispatch *d, hyp_procs *p, sim_err *e)
 {
-    unsigned tpc = h->env.threads_per_core;
+    unsigned tpc = d->h->env.threads_per_core;
     uint64_t vps = c->virtual_processors ? c->virtual_processors : (c->vcpus + tpc - 1) / tpc;
     if (c->vcpus > vps * tpc)
         return sim_errf(e, "drivers.dispatch.vcpus: %llu vCPUs on %llu virtual processors of %u "
@@ -102,7 +102,10 @@ static int procs_of(const ddrv_config *c, const hyp *h, hyp_procs *p, sim_err *e
                         (unsigned long long)(vps * tpc));
     double ent = c->entitlement;
     if (ent == 0) {
-        ent = (double)free_cores(h) / (double)c->lpars;
+        int pool = pool_cores(d, e);
+        if (pool < 0)
+            return -1;
+        ent = (double)pool / (double)c->lpars;
         if (ent > (double)vps)
             ent = (double)vps;
         if (ent < 0.05 * (double)vps)
@@ -137,7 +140,7 @@ static void *ddrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         return NULL;
     }
     hyp_procs p;
-    if (procs_of(c, h, &p, e) != 0)
+    if (procs_of(c, d, &p, e) != 0)
         return NULL;
     ddrv *s = calloc(1, sizeof *s);
     if (!s || !(s->w = calloc(c->lpars * c->vcpus, sizeof *s->w))) {

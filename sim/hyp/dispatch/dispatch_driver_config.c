@@ -21,8 +21,8 @@ static const param_desc list[] = {
      "Virtual processors of each LPAR; 0: vcpus / machine.threads_per_core, rounded up (as "
      "PowerVM packs a VP's SMT threads).", F(virtual_processors), NULL},
     {"entitlement", PT_DOUBLE, "processing units", "0", 0, 1024, NULL,
-     "Entitlement of each LPAR; 0: the cores no dedicated vCPU uses, shared equally, within "
-     "0.05 to 1 per virtual processor.", F(entitlement), NULL},
+     "Entitlement of each LPAR; 0: the shared pool's cores (hypervisor.dispatch.pool) shared "
+     "equally, within 0.05 to 1 per virtual processor.", F(entitlement), NULL},
     {"capped", PT_BOOL, "", "false", 0, 0, NULL,
      "Capped LPARs never run beyond their entitlement.", F(capped), NULL},
     {"weight", PT_UINT, "", "128", 0, 255, NULL,
