@@ -102,6 +102,8 @@ static int simulate(const machine_config *c, const cfg_src *src, const run_opts 
         return cli_fail(&e);
     progress p = {t0, t0, false, m};
     int rc = machine_run(m, cli_progress_wanted() ? on_progress : NULL, &p, &e);
+    if (rc == 0)
+        rc = machine_finish(m, &e);
     double host = cli_now() - t0;
     if (p.shown)
         fputc('\n', stderr);

@@ -93,6 +93,9 @@ typedef struct hyp_feature {
     hyp_platform_hooks platform;
     /* After the machine is built (every LPAR and vCPU known). */
     int (*start)(void *f, sim_err *e);
+    /* The run ended (every trace replayed, or run.max_cycles): write and
+     * close the feature's own output files; 0 or -1 with e set. */
+    int (*finish)(void *f, sim_err *e);
     /* Timed events (the dispatcher's): the earliest due (UINT64_MAX: none)
      * and running those due at `at` (every thread has reached it). */
     uint64_t (*next_event)(const void *f);

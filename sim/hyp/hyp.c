@@ -256,6 +256,14 @@ static void check_features(hyp *h)
     }
 }
 
+int hyp_finish(hyp *h, sim_err *e)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->finish && hyp_features[f]->finish(h->feat[f], e) != 0)
+            return -1;
+    return 0;
+}
+
 int hyp_start(hyp *h, sim_err *e)
 {
     for (unsigned f = 0; f < HYP_NFEATURES; f++)

@@ -148,6 +148,8 @@ unsigned hyp_lpar_vcpus(const hyp *h, unsigned lpid, cpu_vcpu *const **v);
 /* After the machine is built (every LPAR and vCPU known): features start
  * (the dispatcher places the shared LPARs' virtual processors). */
 int hyp_start(hyp *h, sim_err *e);
+/* The run ended: features write their output files (hyp_feature.finish). */
+int hyp_finish(hyp *h, sim_err *e);
 /* Timed events of the features (dispatch slices, wheel periods): the
  * earliest cycle one is due (UINT64_MAX: none), and run those due at `at`
  * (every thread has reached it). 0 or -1 with e set. */

@@ -82,6 +82,12 @@ void machine_destroy(machine *m);
  * every 256 steps of the workload drivers (machine_driver_progress). */
 typedef void (*machine_progress_fn)(void *ctx, uint64_t records, uint64_t cycles);
 
+/* The run ended (machine_run returned 0, or a caller of machine_run_until
+ * reached the end or run.max_cycles): the hypervisor's features write
+ * their output files (e.g. hypervisor.dispatch.dtl). Call it once, before
+ * the report; 0 or -1 with e set (the message names the key and the file). */
+int machine_finish(machine *m, sim_err *e);
+
 /* Replay every bound vCPU's trace to its end, running the enabled workload
  * drivers' steps in between (each at its cycle: every vCPU has run up to it
  * first). 0 or -1 with e set (the statistics gathered so far stay

@@ -170,3 +170,8 @@ uint64_t machine_max_cycles(const machine *m)
 {
     return m->max_cycles;
 }
+
+int machine_finish(machine *m, sim_err *e)
+{
+    return hyp_finish(m->hyp, e);
+}

@@ -111,7 +111,7 @@ void Machine::run()
             syncs_++;
         }
         if (r == 0)
-            return finish("");
+            return finish(machine_finish(m_, &e) != 0 ? e.msg : "");
     }
 }
 

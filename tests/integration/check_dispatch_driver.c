@@ -80,6 +80,44 @@ START_TEST(phases_share_a_core)
 }
 END_TEST
 
+/* The dispatch trace log (hypervisor.dispatch.dtl) of the free-core run:
+ * one row per dispatch of a vCPU: its first (entitled, preempt none), then
+ * one per wake from its idle phase (timer, after a timed block), whose
+ * waiting_to_ready_time is exactly the idle time in timebase ticks. */
+START_TEST(dispatch_trace_log)
+{
+    const uint64_t idle = 50 * MHZ, phases = 3, n = 2;
+    char y[2048], dtl[512];
+    snprintf(dtl, sizeof dtl, "%s", tu_tmp("dtl.csv"));
+    snprintf(y, sizeof y,
+             "machine: {seed: 3, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, dtl: %s}}\n"
+             "drivers:\n  dispatch: {enabled: true, lpars: %llu, vcpus: 1, trace: %s, "
+             "busy_us: 100, idle_us: 50, distribution: fixed, phases: %llu}\n",
+             dtl, (unsigned long long)n, tu_busy_trace(), (unsigned long long)phases);
+    free(tu_run_yaml("dtl.yaml", y, "dtl_report.csv"));
+    char *t = tu_read_file(dtl, NULL);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_nonnull(strstr(t, "cycle,lpar,vcpu,dispatch_reason,preempt_reason,"
+                                    "processor_id,enqueue_to_dispatch_time,"));
+    unsigned rows = 0, first = 0, timer = 0;
+    char want[64], line[512];
+    snprintf(want, sizeof want, ",0,%llu,", (unsigned long long)(idle * 512 / MHZ));
+    for (char *p = strchr(t, '\n') + 1; *p; p = strchr(p, '\n') + 1, rows++) {
+        snprintf(line, sizeof line, "%.*s", (int)(strchr(p, '\n') - p), p);
+        first += strstr(line, ",entitled,none,") != NULL;
+        if (strstr(line, ",timer,block,")) {
+            timer++;
+            ck_assert_msg(strstr(line, want), "waiting_to_ready_time is not %s: %s", want, line);
+        }
+    }
+    ck_assert_uint_eq(rows, n * phases);
+    ck_assert_uint_eq(first, n);
+    ck_assert_uint_eq(timer, n * (phases - 1));
+    free(t);
+}
+END_TEST
+
 START_TEST(bad_driver_configs)
 {
     const char *tr = tu_busy_trace();
@@ -108,6 +146,12 @@ START_TEST(bad_driver_configs)
     snprintf(y, sizeof y, "%sdrivers:\n  dispatch: {enabled: true, lpars: 3, vcpus: 1, "
              "entitlement: 1, trace: %s}\n", head(2), tr);
     tu_refused(y, "entitlements add up to 3 processing units");
+    /* a dispatch trace log that cannot be written */
+    snprintf(y, sizeof y,
+             "machine: {modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+             "hypervisor: {lmb_size: 256M, dispatch: {enabled: true, dtl: /nonexistent/dtl.csv}}\n"
+             "drivers:\n  dispatch: {enabled: true, lpars: 1, vcpus: 1, trace: %s}\n", tr);
+    tu_refused(y, "hypervisor.dispatch.dtl: /nonexistent/dtl.csv");
 }
 END_TEST
 
@@ -118,6 +162,7 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, phases_on_free_cores);
     tcase_add_test(t, phases_share_a_core);
+    tcase_add_test(t, dispatch_trace_log);
     tcase_add_test(t, bad_driver_configs);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

@@ -84,13 +84,19 @@ static void run_on(dispatch *d, cpu_thread *t, cpu_vcpu *cv, uint64_t left)
         dvcpu *o = &d->dv[old->tag];
         o->ran += left > o->run_from ? left - o->run_from : 0;
         o->thread = -1;
+        o->off_why = d->why_off;
     }
     cpu_thread_switch(t, cv);
     if (cv) {
+        dvcpu *x = &d->dv[cv->tag];
+        if (d->dtl)
+            dispatch_dtl_row(d, x, t->id, t->clock);
+        x->wake_why = 0;
+        x->waited = 0;
         /* features' work before it runs (a deferred TLB flush) */
         t->clock += hyp_vcpu_dispatched(d->h, t->id, cv->b.lpid, t->clock);
-        d->dv[cv->tag].thread = (int)t->id;
-        d->dv[cv->tag].run_from = t->clock;
+        x->thread = (int)t->id;
+        x->run_from = t->clock;
     }
 }
 
@@ -152,6 +158,11 @@ static void *dispatch_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                  (unsigned long long)bytes);
         return NULL;
     }
+    if (dispatch_dtl_open(d, e) != 0) {
+        free(d->pool_spec);
+        free(d);
+        return NULL;
+    }
     hyp_claim_shared(h);
     return d;
 }
@@ -166,6 +177,7 @@ static void dispatch_destroy(void *vd)
     free(d->pool);
     free(d->dv);
     free(d->pool_spec);
+    dispatch_dtl_close(d);
     free(d);
 }
 
@@ -251,8 +263,9 @@ static int build_vps(dispatch *d, sim_err *e)
             vp->core = vp->last_core = -1;
             vp->per_wheel = vp->budget = per;
             for (unsigned t = k * tpc; t < n && t < (k + 1) * tpc; t++) {
-                d->dv[d->ndv] = (dvcpu){v[t], vi, vp->nv, false, false, UINT64_MAX, UINT64_MAX,
-                                        -1, 0, 0, false};
+                d->dv[d->ndv] = (dvcpu){.v = v[t], .vp = vi, .slot = vp->nv,
+                                        .wake_at = UINT64_MAX, .woke_at = UINT64_MAX,
+                                        .thread = -1};
                 v[t]->tag = d->ndv;
                 vp->dv[vp->nv] = d->ndv++;
                 vp->v[vp->nv++] = v[t];
@@ -351,6 +364,8 @@ static void stop(dispatch *d, unsigned c, uint64_t at)
     vp->ready_since = at;
     if (vp_runnable(d, vp))
         lp->st.preemptions++;
+    d->why_off = vp->conferred ? DTL_OFF_CONFER : DTL_OFF_SLICE;
+    vp->conferred = false;
     put(d, c, -1, at);
 }
 
@@ -418,6 +433,8 @@ static void fill(dispatch *d, uint64_t at)
         pc->start = at;
         pc->end = at + len;
         pc->entitled = entitled;
+        d->why_on = entitled ? DTL_ON_ENTITLED : DTL_ON_UNCAPPED;
+        d->enq_wait = at - vp->ready_since;
         put(d, (unsigned)c, v, at);
     }
 }
@@ -479,9 +496,11 @@ static uint64_t dispatch_next(const void *vd)
 /* vCPU i wakes at `at` (a prod, an interrupt, its decrementer): it runs
  * again once its VP is on a core (at once if it is), deliver_cycles after
  * its thread is ready for it. */
-static void wake(dispatch *d, unsigned i, uint64_t at)
+static void wake(dispatch *d, unsigned i, uint64_t at, unsigned why)
 {
     dvcpu *x = &d->dv[i];
+    x->wake_why = (uint8_t)why;
+    x->waited = at > x->wait_from ? at - x->wait_from : 0;
     dvp *v = &d->vp[x->vp];
     if (v->core < 0 && !vp_runnable(d, v))
         v->ready_since = at; /* it was idle, not waiting for a core, until now */
@@ -510,7 +529,7 @@ static int dispatch_event(void *vd, uint64_t at, sim_err *e)
     for (unsigned i = 0; i < d->ndv; i++)
         if (d->dv[i].waiting && d->dv[i].wake_at <= at) {
             d->lp[d->vp[d->dv[i].vp].lp].st.interrupts++;
-            wake(d, i, at);
+            wake(d, i, at, DTL_ON_TIMER);
         }
     d->resched_at = UINT64_MAX;
     /* slices that ended, and VPs with nothing left to run (all ceded) */
@@ -549,6 +568,8 @@ static void take_off(dispatch *d, hcall_ctx *c, dvcpu *x, uint64_t until, bool t
     x->waiting = true;
     x->blocked = timed;
     x->wake_at = until;
+    x->wait_from = c->op.end;
+    d->why_off = timed ? DTL_OFF_BLOCK : DTL_OFF_CEDE;
     run_on(d, &d->h->env.threads[c->thread], NULL, c->op.end);
     if (!vp_runnable(d, vp))
         resched(d, c->op.end); /* the core can take another VP */
@@ -615,7 +636,7 @@ static bool dispatch_interrupt(void *vd, unsigned lpid, unsigned vcpu, unsigned 
     if (x->v->done || x->blocked)
         return true; /* finished, or a timed wait: not taken */
     if (x->waiting)
-        wake(d, (unsigned)(x - d->dv), at);
+        wake(d, (unsigned)(x - d->dv), at, DTL_ON_INTERRUPT);
     else if (vp->core >= 0)
         *thread = d->pool[vp->core].core * d->h->env.threads_per_core + x->slot; /* running */
     else if (x->woke_at == UINT64_MAX)
@@ -636,7 +657,7 @@ static long h_prod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     hcall_steps(c, 1);
     if (x && x->waiting && !x->blocked && !x->v->done) {
         d->lp[d->vp[x->vp].lp].st.prods++;
-        wake(d, v[a[0]]->tag, c->op.end);
+        wake(d, v[a[0]]->tag, c->op.end, DTL_ON_PROD);
     }
     return H_SUCCESS;
 }
@@ -665,7 +686,13 @@ static long h_confer(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     dcore *pc = &d->pool[d->vp[x->vp].core];
     if (pc->end > c->op.end)
         pc->end = c->op.end; /* the slice ends now */
+    d->vp[x->vp].conferred = true;
     return H_SUCCESS;
+}
+
+static int dispatch_dtl_finish_hook(void *vd, sim_err *e)
+{
+    return dispatch_dtl_finish(vd, e);
 }
 
 static const char parts[] = "compute,memory,tlb,queueing,wait";
@@ -686,6 +713,7 @@ const hyp_feature dispatch_feature = {
     .create = dispatch_create,
     .destroy = dispatch_destroy,
     .start = dispatch_start,
+    .finish = dispatch_dtl_finish_hook,
     .next_event = dispatch_next,
     .event = dispatch_event,
     .block = dispatch_block,

@@ -36,6 +36,10 @@ static const param_desc list[] = {
      "a core in neither the pool nor a dedicated LPAR idles. Empty: every core none of whose "
      "threads a dedicated vCPU names (PowerVM's default shared processor pool: every "
      "processor not assigned to a dedicated partition).", F(pool), NULL},
+    {"dtl", PT_STRING, "", "", 0, 0, NULL,
+     "Dispatch trace log: a CSV file (relative to the working directory) with one row per "
+     "shared vCPU put on a hardware thread, the fields of Linux's struct dtl_entry (see "
+     "docs/dispatch.md); written when the run ends. Empty: none.", F(dtl), NULL},
 };
 _Static_assert(sizeof(dispatch_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table dispatch_feature_params = {"dispatch", sizeof(dispatch_config), list,

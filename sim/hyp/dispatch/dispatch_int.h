@@ -17,6 +17,7 @@ typedef struct dispatch_config {
     uint64_t save_bytes;       /* architected state saved/restored per vCPU */
     uint64_t max_vcpus;        /* shared vCPUs the save areas hold */
     char *pool;                /* "0-7,12": the pool's cores; "" = automatic */
+    char *dtl;                 /* dispatch trace log CSV file; "" = none */
 } dispatch_config;
 
 extern const param_table dispatch_feature_params;
@@ -54,6 +55,10 @@ typedef struct dvcpu {
     int thread;                /* the hardware thread running it, or -1 */
     uint64_t run_from;         /* ... since this cycle */
     uint64_t ran;              /* cycles on a thread in earlier runs */
+    uint8_t off_why;           /* DTL_OFF_*: why it last left a thread */
+    uint8_t wake_why;          /* DTL_ON_* of its pending wake, or 0 */
+    uint64_t wait_from;        /* ceded / blocked since */
+    uint64_t waited;           /* ... until its wake (for the log) */
     bool irq_pending;          /* interrupted while its VP was off a core: taken
                                   when next dispatched */
 } dvcpu;
@@ -73,6 +78,7 @@ typedef struct dvp {
     uint64_t ready_since;      /* runnable and waiting since */
     uint64_t save_paddr;       /* save areas of its vCPUs */
     bool ran;                  /* has been on a core (has state to restore) */
+    bool conferred;            /* its slice ended by H_CONFER */
 } dvp;
 
 typedef struct dcore {
@@ -101,7 +107,22 @@ typedef struct dispatch {
     unsigned npool;
     bool started;
     op_id op_switch, op_wait, op_wake;
+    struct dispatch_dtl *dtl;  /* the dispatch trace log, or NULL */
+    uint8_t why_on, why_off;   /* the reasons of the switch being made */
+    uint64_t enq_wait;         /* its VP's wait for a core (dispatches) */
 } dispatch;
+
+/* Dispatch trace log reasons (dispatch_dtl.c names them). */
+enum { DTL_ON_ENTITLED = 1, DTL_ON_UNCAPPED, DTL_ON_PROD, DTL_ON_INTERRUPT, DTL_ON_TIMER };
+enum { DTL_OFF_NONE = 0, DTL_OFF_CEDE, DTL_OFF_BLOCK, DTL_OFF_SLICE, DTL_OFF_CONFER };
+
+/* dispatch_dtl.c: hypervisor.dispatch.dtl. open: at start (0, or -1 with
+ * e naming the key); row: vCPU x put on thread t at `at`; finish: write
+ * it into place; close: abandon it (a failed run). */
+int dispatch_dtl_open(dispatch *d, sim_err *e);
+void dispatch_dtl_row(dispatch *d, const dvcpu *x, unsigned thread, uint64_t at);
+int dispatch_dtl_finish(dispatch *d, sim_err *e);
+void dispatch_dtl_close(dispatch *d);
 
 /* A shared vCPU as the dispatch driver sees it. */
 typedef struct dispatch_vcpu_view {
