@@ -25,8 +25,11 @@
  *               the coherency.produce record.
  *   at_dispatch a vCPU of lpid was put on `thread`: charge o's parts
  *               (COH_D_*) with what the thread does first (coh_drain_marks).
- * Later strategies (patch-channel, tlb-gen, latr) plug in the same way;
- * the produce/drain part lists grow with them (at most OP_MAX_PARTS).
+ * A strategy with state of its own (tlb-gen, latr) adds a
+ * coh_strategy_hooks beside it: hypervisor memory, init/fini, per-LPAR
+ * state, timed events (latr's ticks) and, for the auditor, the stale
+ * entries its mode lets a running thread keep. The produce/drain part
+ * lists grow with the strategies (at most OP_MAX_PARTS).
  *
  * Definitions used by every strategy:
  *  - a thread *runs* LPAR l when it is bound to a vCPU of l whose trace is
