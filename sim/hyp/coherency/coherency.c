@@ -6,7 +6,8 @@
  * itself (coh_invalidate: the strategy's work recorded as op
  * coherency.produce and charged to the calling hcall's tlb and queueing
  * parts, as the default step charges them), the dispatch hook (op
- * coherency.drain) and the auditor's switch.
+ * coherency.drain), the strategy's own hooks (coh_strategy_hooks: memory,
+ * state, timed events such as latr's ticks) and the auditor's switch.
  * Invariant: with strategy eager-tlbie the hcalls are charged exactly what
  * the core's default step charges (same calls, same parts).
  */
