@@ -6,7 +6,8 @@
  * itself (coh_invalidate: the strategy's work recorded as op
  * coherency.produce and charged to the calling hcall's tlb and queueing
  * parts, as the default step charges them), the dispatch hook (op
- * coherency.drain) and the auditor's switch.
+ * coherency.drain), the strategy's own hooks (coh_strategy_hooks: memory,
+ * state, timed events such as latr's ticks) and the auditor's switch.
  * Invariant: with strategy eager-tlbie the hcalls are charged exactly what
  * the core's default step charges (same calls, same parts).
  */
@@ -16,8 +17,11 @@
 
 #include "coherency_int.h"
 
-static const coh_strategy *const strategies[COH_NSTRATEGIES] = {&coh_eager_tlbie, &coh_eager_ipi,
-                                                                &coh_kvm_deferred};
+static const coh_strategy *const strategies[COH_NSTRATEGIES] = {
+    &coh_eager_tlbie, &coh_eager_ipi, &coh_kvm_deferred, &coh_tlb_gen, &coh_latr};
+static const coh_strategy_hooks no_hooks;
+static const coh_strategy_hooks *const hooks_of[COH_NSTRATEGIES] = {
+    &no_hooks, &no_hooks, &no_hooks, &coh_tlb_gen_hooks, &coh_latr_hooks};
 static const char *const filter_names[COH_NFILTERS] = {"all", "running"};
 
 /* Does this configuration mark threads need_flush (and so need masks)? */
@@ -25,6 +29,14 @@ static bool defers(const coh_config *c)
 {
     const coh_strategy *s = strategies[c->strategy];
     return s->marks && s->marks(c);
+}
+
+/* Does it leave threads that do not run the LPAR to their next dispatch
+ * (need_flush marks, or a strategy's own catch-up: tlb-gen, latr)? */
+static bool flushes_at_dispatch(const coh_config *c)
+{
+    const coh_strategy *s = strategies[c->strategy];
+    return defers(c) || (s->at_dispatch && !s->marks);
 }
 
 static uint64_t mask_bytes(uint64_t threads)
@@ -37,7 +49,9 @@ static uint64_t coh_memory(const void *cfg, const hyp_config *hc, unsigned nlpar
 {
     (void)hc, (void)mem, (void)hpt;
     const coh_config *c = cfg;
-    return defers(c) ? nlpars * mask_bytes(c->max_threads) : 0;
+    const coh_strategy_hooks *x = hooks_of[c->strategy];
+    return (defers(c) ? nlpars * mask_bytes(c->max_threads) : 0) +
+           (x->memory ? x->memory(c, nlpars) : 0);
 }
 
 static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
@@ -54,13 +68,13 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                  filter_names[c->filter], s->name, s->why);
         return NULL;
     }
-    if (defers(c) && h->env.nthreads > c->max_threads) {
+    if (flushes_at_dispatch(c) && h->env.nthreads > c->max_threads) {
         sim_errf(e, "hypervisor.coherency.max_threads: %llu, but the machine has %u hardware "
                     "threads; expected at least %u",
                  (unsigned long long)c->max_threads, h->env.nthreads, h->env.nthreads);
         return NULL;
     }
-    if (c->inject == COH_INJECT_SKIP_DISPATCH_FLUSH && !defers(c)) {
+    if (c->inject == COH_INJECT_SKIP_DISPATCH_FLUSH && !flushes_at_dispatch(c)) {
         sim_errf(e, "hypervisor.coherency.inject: skip-dispatch-flush does not apply with "
                     "strategy %s and filter %s (nothing is flushed at dispatch)",
                  s->name, filter_names[c->filter]);
@@ -79,6 +93,7 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     k->h = h;
     k->cfg = *c;
     k->strat = s;
+    k->hooks = hooks_of[c->strategy];
     k->step = (hyp_coherency_ops){s->name, coh_invalidate};
     k->defers = defers(c);
     k->words = (h->env.nthreads + 63) / 64;
@@ -87,13 +102,18 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                                 "made coherent (strict PAPR: before the hcall returns) or "
                                 "marked to flush at their next dispatch", COH_PRODUCE_PARTS);
     k->op_drain = ops_declare(h->env.ops, "coherency.drain",
-                              "a vCPU put on a thread: its need_flush bit read and, if set, "
-                              "its LPAR's entries flushed from the thread's TLB",
+                              "a thread's deferred work: when a vCPU is put on it (its "
+                              "need_flush bit, its generation, its lazy states) or at a tick "
+                              "(latr): what it must invalidate read, and invalidated",
                               COH_DRAIN_PARTS);
     if (k->op_produce == OP_INVALID || k->op_drain == OP_INVALID ||
         stats_register(h->env.stats, "coherency.audit", &coh_audit_stat_table, &k->ast) != 0) {
         free(k);
         sim_errf(e, "out of host memory");
+        return NULL;
+    }
+    if (k->hooks->init && k->hooks->init(k, e) != 0) {
+        coh_destroy(k);
         return NULL;
     }
     coh_set_audit(k, audit);
@@ -115,6 +135,8 @@ static void coh_destroy(void *vk)
     if (k->h->coh_ctx == k)
         hyp_set_coherency(k->h, &hyp_eager_tlbie, NULL);
     coh_set_audit(k, false);
+    if (k->hooks->fini)
+        k->hooks->fini(k);
     for (unsigned i = 0; i < k->nlp; i++)
         if (k->lp[i]) {
             free(k->lp[i]->need);
@@ -157,7 +179,7 @@ static int coh_lpar_added(void *vk, unsigned lpid, sim_err *e)
                                "(%llu bytes); set hypervisor.memory to 0 (automatic)",
                             lpid, (unsigned long long)b);
     }
-    return 0;
+    return k->hooks->lpar_added ? k->hooks->lpar_added(k, lpid, e) : 0;
 }
 
 /* The pipeline's coherency step (hyp_coherency_ops.invalidate). */
@@ -228,7 +250,7 @@ static void coh_set_audit(void *vk, bool on)
 static int coh_start(void *vk, sim_err *e)
 {
     coh *k = vk;
-    if (k->defers && k->h->bare_driver)
+    if (flushes_at_dispatch(&k->cfg) && k->h->bare_driver)
         return sim_errf(e, "hypervisor.coherency.strategy: %s with filter %s defers the threads "
                            "that run no vCPU of the LPAR to its next dispatch, but a workload "
                            "driver (drivers.*) uses the threads' TLBs for LPARs that have no "
@@ -236,6 +258,18 @@ static int coh_start(void *vk, sim_err *e)
                            "with filter all",
                         k->strat->name, k->cfg.filter == COH_FILTER_ALL ? "all" : "running");
     return 0;
+}
+
+static uint64_t coh_next_event(const void *vk)
+{
+    const coh *k = vk;
+    return k->hooks->next_event ? k->hooks->next_event(k) : UINT64_MAX;
+}
+
+static int coh_event(void *vk, uint64_t at, sim_err *e)
+{
+    coh *k = vk;
+    return k->hooks->event ? k->hooks->event(k, at, e) : 0;
 }
 
 static int coh_check_error(const void *vk, sim_err *e)
@@ -251,7 +285,8 @@ static int coh_check_error(const void *vk, sim_err *e)
 const hyp_feature coherency_feature = {
     .name = "coherency",
     .desc = "TLB coherency strategies for the invalidation pipeline's coherency step (seed 004): "
-            "eager tlbie, IPI shootdown, KVM-style deferred flush; auditor.",
+            "eager tlbie, IPI shootdown, KVM-style deferred flush, TLB generations, LATR; "
+            "auditor.",
     .params = &coherency_feature_params,
     .hcalls = NULL,
     .nhcalls = 0,
@@ -260,6 +295,8 @@ const hyp_feature coherency_feature = {
     .destroy = coh_destroy,
     .lpar_added = coh_lpar_added,
     .start = coh_start,
+    .next_event = coh_next_event,
+    .event = coh_event,
     .vcpu_dispatched = coh_dispatched,
     .check_error = coh_check_error,
     .set_audit = coh_set_audit,

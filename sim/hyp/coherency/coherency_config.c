@@ -33,13 +33,17 @@ static const param_desc list[] = {
     {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
      "Turn the feature on: the coherency step of every invalidation goes through the selected "
      "strategy, with its statistics, ops and auditor.", F(enabled), NULL},
-    {"strategy", PT_ENUM, "", "eager-tlbie", 0, 0, "eager-tlbie|eager-ipi|kvm-deferred",
+    {"strategy", PT_ENUM, "", "eager-tlbie", 0, 0,
+     "eager-tlbie|eager-ipi|kvm-deferred|tlb-gen|latr",
      "How the TLBs are made coherent after an HPTE is removed or downgraded: one global "
      "LPAR-scoped tlbie (today's model, results unchanged), an x86-style shootdown (the "
      "initiator interrupts each target thread, which tlbiels and acknowledges), or KVM Book3S "
      "HV's deferral (tlbiel on the caller when no other thread runs the LPAR, every other "
      "thread marked need_flush and flushing the LPAR's entries at its next dispatch; a global "
-     "tlbie otherwise).", F(strategy), NULL},
+     "tlbie otherwise), Linux x86's TLB generations (a per-LPAR change log: the running "
+     "threads interrupted, the others catch up at their next dispatch, one generation behind "
+     "by applying the log, further behind by a flush), or LATR (lazy per-thread states drained "
+     "at ticks and dispatches, interrupts when a ring is full).", F(strategy), NULL},
     {"filter", PT_ENUM, "", "all", 0, 0, "all|running",
      "Which threads the invalidation reaches at once: all hardware threads, or those running "
      "a vCPU of the LPAR now (the others are marked need_flush and flush at their next "
@@ -48,14 +52,20 @@ static const param_desc list[] = {
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "4096", 64, 1048576, NULL,
-     "Hardware threads each LPAR's need_flush mask in hypervisor memory holds (a bit each; "
-     "reserved when the strategy defers: kvm-deferred, or filter running).", F(max_threads),
+     "Hardware threads the hypervisor's coherency tables are sized for: each LPAR's need_flush "
+     "mask (a bit each; kvm-deferred, or filter running), tlb-gen's per-LPAR generation array "
+     "(8 bytes each), latr's rings (one per thread, each state with a mask of this many bits: "
+     "set it near the machine's threads). At least the machine's threads.", F(max_threads),
      NULL},
     {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-dispatch-flush|skip-ipi-tlbiel",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
      "or the first target of each shootdown acknowledges without its tlbiel. Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
+    {"tlb_gen", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy tlb-gen's change log.", F(tlb_gen),
+     &coh_tlb_gen_params},
+    {"latr", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy latr's lazy states and tick.", F(latr),
+     &coh_latr_params},
 };
 _Static_assert(sizeof(coh_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table coherency_feature_params = {
@@ -107,6 +117,10 @@ static const stat_desc audit_stats[] = {
     {"violations", SK_COUNTER, "violations",
      "Stale TLB entries found where a running vCPU could use them; the run stops at the first.",
      A(violations), NULL},
+    {"stale_allowed", SK_COUNTER, "entries",
+     "Stale entries of running threads after a step that the strategy's mode lets them drain "
+     "later (latr with strict false), counted instead of stopping the run.", A(stale_allowed),
+     NULL},
 };
 const stat_table coh_audit_stat_table = {"coherency.audit", audit_stats,
                                          PARAM_COUNT(audit_stats)};

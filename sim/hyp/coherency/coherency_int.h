@@ -25,8 +25,11 @@
  *               the coherency.produce record.
  *   at_dispatch a vCPU of lpid was put on `thread`: charge o's parts
  *               (COH_D_*) with what the thread does first (coh_drain_marks).
- * Later strategies (patch-channel, tlb-gen, latr) plug in the same way;
- * the produce/drain part lists grow with them (at most OP_MAX_PARTS).
+ * A strategy with state of its own (tlb-gen, latr) adds a
+ * coh_strategy_hooks beside it: hypervisor memory, init/fini, per-LPAR
+ * state, timed events (latr's ticks) and, for the auditor, the stale
+ * entries its mode lets a running thread keep. The produce/drain part
+ * lists grow with the strategies (at most OP_MAX_PARTS).
  *
  * Definitions used by every strategy:
  *  - a thread *runs* LPAR l when it is bound to a vCPU of l whose trace is
@@ -49,6 +52,8 @@ typedef enum coh_strategy_kind {
     COH_EAGER_TLBIE = 0,  /* today's global tlbie (the default) */
     COH_EAGER_IPI = 1,    /* x86-style shootdown: interrupt each target, it tlbiels */
     COH_KVM_DEFERRED = 2, /* KVM Book3S HV: tlbiel where it runs, need_flush elsewhere */
+    COH_TLB_GEN = 3,      /* Linux x86 tlb_gen: per-LPAR change log with a generation */
+    COH_LATR = 4,         /* LATR: lazy per-thread states drained at ticks and dispatch */
     COH_NSTRATEGIES
 } coh_strategy_kind;
 
@@ -67,6 +72,19 @@ typedef struct coh_ipi_config {
     uint64_t handler_cycles;    /* target: taking the interrupt, before its tlbiel */
 } coh_ipi_config;
 
+/* hypervisor.coherency.tlb_gen.* (strategy_tlb_gen.c) */
+typedef struct coh_tlb_gen_config {
+    uint64_t log_size;    /* translations the log holds for one generation */
+} coh_tlb_gen_config;
+
+/* hypervisor.coherency.latr.* (strategy_latr.c) */
+typedef struct coh_latr_config {
+    uint64_t states;      /* states in each hardware thread's ring */
+    uint64_t state_pages; /* translations one state lists */
+    uint64_t tick_us;     /* period of the drain tick */
+    bool strict;          /* running consumers interrupted (strict PAPR) */
+} coh_latr_config;
+
 typedef struct coh_config {
     bool enabled;         /* first field (feature.h) */
     unsigned strategy;    /* coh_strategy_kind */
@@ -74,16 +92,19 @@ typedef struct coh_config {
     coh_ipi_config ipi;
     uint64_t max_threads; /* bits of each LPAR's need_flush mask in hypervisor memory */
     unsigned inject;      /* coh_inject */
+    coh_tlb_gen_config tlb_gen;
+    coh_latr_config latr;
 } coh_config;
 
 extern const param_table coherency_feature_params;
+extern const param_table coh_tlb_gen_params, coh_latr_params; /* their strategy files */
 
 /* Parts of op coherency.produce (the coherency step of one change). */
 enum { COH_P_TLB = 0, COH_P_IPI = 1, COH_P_WAIT = 2, COH_P_MARK = 3, COH_P_QUEUE = 4 };
 #define COH_PRODUCE_PARTS "tlb,ipi,wait,mark,queueing"
 /* Parts of op coherency.drain (a dispatch's deferred work). */
-enum { COH_D_SCAN = 0, COH_D_FULL_FLUSH = 1 };
-#define COH_DRAIN_PARTS "scan,full_flush"
+enum { COH_D_SCAN = 0, COH_D_FULL_FLUSH = 1, COH_D_INVALIDATE = 2 };
+#define COH_DRAIN_PARTS "scan,full_flush,invalidate"
 
 /* Per LPAR: coherency.<lpar>.* */
 typedef struct coh_lpar_stats {
@@ -108,6 +129,7 @@ typedef struct coh_audit_stats {
     uint64_t checks;              /* coherency steps and dispatches audited */
     uint64_t tlb_entries_checked; /* TLB entries compared with the HPT */
     uint64_t violations;
+    uint64_t stale_allowed;       /* stale entries a relaxed strategy still owes a drain */
 } coh_audit_stats;
 
 extern const stat_table coh_audit_stat_table;
@@ -117,6 +139,7 @@ typedef struct coh_lpar {
     uint64_t mask_paddr; /* its need_flush mask in hypervisor memory (deferring) */
     uint64_t *need;      /* host copy of the mask: a bit per hardware thread */
     coh_lpar_stats st;
+    void *sx;            /* the strategy's own per-LPAR state (lpar_added hook) */
 } coh_lpar;
 
 /* One change handed to the coherency step: translations (vpns, psizes)
@@ -145,7 +168,28 @@ typedef struct coh_strategy {
     bool (*at_dispatch)(coh *k, unsigned thread, unsigned lpid, op_rec *o);
 } coh_strategy;
 
-extern const coh_strategy coh_eager_tlbie, coh_eager_ipi, coh_kvm_deferred;
+/* The optional hooks of a strategy with state of its own (tlb-gen, latr;
+ * any may be NULL), beside its coh_strategy. */
+typedef struct coh_strategy_hooks {
+    /* Hypervisor bytes its tables need for nlpars LPARs (memory_needed). */
+    uint64_t (*memory)(const coh_config *c, unsigned nlpars);
+    /* At create (k->cfg, k->h set): its state in k->sx, its ops; 0 or -1. */
+    int (*init)(coh *k, sim_err *e);
+    void (*fini)(coh *k);
+    /* After coh_lpar_added made k->lp[lpid]: its per-LPAR state in sx. */
+    int (*lpar_added)(coh *k, unsigned lpid, sim_err *e);
+    /* Timed events (the feature's next_event/event). */
+    uint64_t (*next_event)(const coh *k);
+    int (*event)(coh *k, uint64_t at, sim_err *e);
+    /* For the auditor: does thread t still owe a drain that names (lpid,
+     * vpn, psize), which its mode lets it do after the hcall returns (a
+     * stale window allowed, counted, not a violation)? */
+    bool (*pending)(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
+} coh_strategy_hooks;
+
+extern const coh_strategy coh_eager_tlbie, coh_eager_ipi, coh_kvm_deferred, coh_tlb_gen,
+    coh_latr;
+extern const coh_strategy_hooks coh_tlb_gen_hooks, coh_latr_hooks;
 
 typedef struct coh_audit coh_audit;
 
@@ -153,6 +197,7 @@ struct coh {
     hyp *h;
     coh_config cfg;
     const coh_strategy *strat;
+    const coh_strategy_hooks *hooks; /* never NULL (all-NULL hooks for none) */
     hyp_coherency_ops step;  /* what the pipeline calls (coh_invalidate) */
     bool defers;         /* strat->marks(cfg): masks in hypervisor memory */
     unsigned words;      /* 64-bit words of a need_flush mask (the machine's threads) */
@@ -163,6 +208,7 @@ struct coh {
     coh_audit_stats ast;
     bool failed;
     sim_err err;
+    void *sx;            /* the strategy's own state (init hook) */
 };
 
 /* ---- threads, local invalidation and need_flush marks (coherency_defer.c) ---- */
@@ -183,6 +229,19 @@ void coh_mark_others(coh *k, hcall_ctx *x, unsigned lpid);
 /* At a dispatch of lpid on thread t: read its need_flush bit (scan) and,
  * if set, flush lpid's entries from t's TLB and clear it (full_flush). */
 bool coh_drain_marks(coh *k, unsigned t, unsigned lpid, op_rec *o);
+
+/* ---- shootdown interrupts (coherency_ipi.c) ---- */
+
+/* Thread t takes a shootdown interrupt whose handler works `work` cycles
+ * (its tlbiel or flush): a thread running a vCPU loses handler + work
+ * (its clock; interrupts_taken, interrupt_cycles of that vCPU's LPAR), an
+ * idle one absorbs it. Returns the cycles added to t's clock. */
+uint64_t coh_ipi_take(coh *k, unsigned t, uint64_t work);
+/* The initiator's side of a shootdown of `targets` threads whose slowest
+ * handler works `work` cycles: parts ipi (base + per_target x targets) and
+ * wait (work beyond the one-page flush the round trip includes) of x's op;
+ * interrupts_sent of lpid. Nothing when targets is 0. */
+void coh_ipi_send(coh *k, hcall_ctx *x, unsigned lpid, uint64_t targets, uint64_t work);
 
 /* ---- the auditor (coherency_audit.c) ---- */
 

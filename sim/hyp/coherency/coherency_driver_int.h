@@ -1,0 +1,81 @@
+/*
+ * coherency_driver_int.h - the coherency workload driver (drivers.coherency,
+ * sim/hyp/coherency only): generated LPARs whose vCPUs replay a trace while
+ * the driver maps, touches and changes a set of shared pages through them
+ * (coherency_driver.c; touches: coherency_driver_touch.c).
+ */
+#ifndef LPARSIM_HYP_COHERENCY_DRIVER_INT_H
+#define LPARSIM_HYP_COHERENCY_DRIVER_INT_H
+
+#include "core/rng.h"
+#include "coherency_int.h"
+
+enum { CDRV_MAP_UNMAP = 0, CDRV_MPROTECT = 1, CDRV_RECLAIM = 2 };
+enum { CDRV_DEDICATED = 0, CDRV_SHARED = 1 };
+enum { CDRV_EXPONENTIAL = 0, CDRV_FIXED = 1 };
+
+typedef struct cdrv_config {
+    bool enabled;                /* first field (feature.h) */
+    char *name;                  /* LPAR name prefix: <name>0, <name>1, ... */
+    uint64_t lpars;
+    uint64_t vcpus;              /* per LPAR */
+    unsigned processors;         /* CDRV_DEDICATED | CDRV_SHARED */
+    uint64_t virtual_processors; /* shared: per LPAR; 0: vcpus / threads_per_core */
+    double entitlement;          /* shared: per LPAR; 0: the free cores shared equally */
+    uint64_t memory;             /* per LPAR */
+    uint64_t hpt_size;           /* per LPAR; 0: hypervisor default */
+    char *trace;                 /* what every vCPU replays between the driver's rounds */
+    uint64_t repeat;
+    unsigned pattern;            /* CDRV_MAP_UNMAP | CDRV_MPROTECT | CDRV_RECLAIM */
+    uint64_t pages;              /* shared pages per LPAR */
+    uint64_t rounds;             /* per LPAR */
+    uint64_t rate;               /* rounds per second per LPAR (mean) */
+    unsigned distribution;       /* CDRV_EXPONENTIAL | CDRV_FIXED */
+} cdrv_config;
+
+extern const param_table coherency_driver_params;
+
+typedef struct cdrv cdrv;
+
+typedef struct cdrv_stats {
+    uint64_t rounds;             /* rounds done (all LPARs) */
+    uint64_t postponed;          /* rounds put off: no vCPU of the LPAR ran */
+    uint64_t maps;               /* H_ENTERs */
+    uint64_t changes;            /* translations removed or downgraded */
+    uint64_t change_hcalls;      /* hcalls that made them */
+    uint64_t change_cycles;      /* their cycles on the producing vCPU */
+    uint64_t touches;            /* page accesses by the vCPUs */
+    uint64_t touch_misses;       /* ... that missed in the thread's TLB */
+    uint64_t touch_cycles;       /* cycles of the accesses (walks included) */
+    uint64_t evictions;          /* reclaim: pages evicted (R clear) */
+    uint64_t trace_ends;         /* LPARs whose vCPUs all ended before their rounds */
+    uint64_t hpt_digest;         /* the driver's translations at the end (32 bits) */
+    const cdrv *owner;           /* for the derived figure (not a statistic) */
+} cdrv_stats;
+
+extern const stat_table cdrv_stat_table;
+
+/* The machine-wide coherency cycles charged so far: coherency.drain's
+ * total and the interrupt cycles of every LPAR (0 without the feature). */
+uint64_t cdrv_consumer_cycles(const cdrv *s);
+
+/* ---- touches (coherency_driver_touch.c) ---- */
+
+/* A page of the driver: effective address in the driver's address space,
+ * logical address, HPTE slot while mapped. */
+typedef struct cdrv_page {
+    uint64_t ea, la, ptex;
+    bool mapped;
+} cdrv_page;
+
+/* The driver's segment context (address-space id) for every LPAR. */
+#define CDRV_CONTEXT 0x7ffffu
+
+/* Hardware thread t, running a vCPU of lpid, accesses page p (a store or
+ * a load) as its vCPU would: TLB lookup, on a miss the HPT walk (R/C set,
+ * op tlb.miss), the access through its caches. Its clock advances by the
+ * cycles; st counts them. 0, or -1 with e set (no translation). */
+int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
+               cdrv_stats *st, sim_err *e);
+
+#endif
