@@ -77,9 +77,11 @@ typedef struct hyp_feature {
     const param_table *params;      /* first parameter: "enabled" (PT_BOOL at offset 0) */
     const hyp_hcall_desc *hcalls;   /* inside the feature's registry range */
     size_t nhcalls;
-    /* Hypervisor bytes of its tables for these LPARs (cfg: its config). */
+    /* Hypervisor bytes of its tables for these LPARs on a machine of
+     * nthreads hardware threads (cfg: its config). */
     uint64_t (*memory_needed)(const void *cfg, const hyp_config *hc, unsigned nlpars,
-                              const uint64_t *lpar_memory, const uint64_t *hpt_bytes);
+                              const uint64_t *lpar_memory, const uint64_t *hpt_bytes,
+                              unsigned nthreads);
     /* Does it need the core's reverse map (real page -> HPTE slots)?
      * *charged: its upkeep is charged to the hcalls (the tables are
      * allocated in hypervisor memory), else a host-only index. */

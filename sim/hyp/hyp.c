@@ -114,7 +114,7 @@ static bool wants_rmap(const hyp_config *c, bool *charged)
 }
 
 uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t *lpar_memory,
-                           const uint64_t *hpt_bytes)
+                           const uint64_t *hpt_bytes, unsigned nthreads)
 {
     /* HPTs from the bottom (as hyp_lpar_create allocates them), tables from
      * the top: 128-byte multiples below an LMB-aligned top, so no waste */
@@ -134,7 +134,7 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (hyp_cfg_enabled(&c->feature[f]) && hyp_features[f]->memory_needed)
             need += round128(hyp_features[f]->memory_needed(c->feature[f].bytes, c, nlpars,
-                                                            lpar_memory, sz));
+                                                            lpar_memory, sz, nthreads));
     free(sz);
     if (need == 0)
         need = 1;

@@ -126,9 +126,10 @@ void hyp_destroy(hyp *h);
  * rounded up to a power of two and clamped to the architected range. */
 uint64_t hyp_hpt_size(const hyp_config *c, uint64_t lpar_memory, uint64_t hpt_bytes);
 /* Hypervisor memory (bytes, a multiple of the LMB size) that holds the given
- * LPARs' HPTs and LMB tables. */
+ * LPARs' HPTs and LMB tables, and the enabled features' tables on a machine
+ * of nthreads hardware threads. */
 uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t *lpar_memory,
-                           const uint64_t *hpt_bytes);
+                           const uint64_t *hpt_bytes, unsigned nthreads);
 
 /* Create an LPAR of `memory` bytes (a multiple of the LMB size) with an HPT
  * of hpt_bytes (0 = default size); every enabled feature hears of it.

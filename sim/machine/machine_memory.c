@@ -127,7 +127,9 @@ int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *h
         rc = need_error(c, &d, total, cap, src, e);
     } else {
         if (!hc->memory)
-            d.hyp = hyp_memory_needed(hc, n, mem, hsz);
+            d.hyp = hyp_memory_needed(hc, n, mem, hsz,
+                                      (unsigned)(c->machine.modules * c->machine.cores_per_module *
+                                                 c->machine.threads_per_core));
         d.hyp_known = true;
         total = sat_add(sat_add(d.hyp, d.lpars), d.spare);
         if (total > cap)

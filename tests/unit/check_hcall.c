@@ -122,7 +122,7 @@ static void env_std(env *v)
 {
     env_base(v, 1 * GB, 256 * MB);
     uint64_t mem[2] = {256 * MB, 256 * MB}, hsz[2] = {256 * KB, 0};
-    uint64_t need = hyp_memory_needed(&v->hc, 2, mem, hsz);
+    uint64_t need = hyp_memory_needed(&v->hc, 2, mem, hsz, 4);
     ck_assert_uint_eq(need, 256 * MB);
     sim_err e = {{0}};
     hyp_env he = henv(v);
@@ -990,7 +990,7 @@ static void env_irq(env *v, cpu_thread *thr)
     v->hc.interrupts.deliver_cycles = DELIVER;
     memset(thr, 0, NTHREADS * sizeof *thr);
     uint64_t mem[1] = {256 * MB};
-    uint64_t need = hyp_memory_needed(&v->hc, 1, mem, NULL);
+    uint64_t need = hyp_memory_needed(&v->hc, 1, mem, NULL, 4);
     sim_err e = {{0}};
     hyp_env he = henv(v);
     he.threads = thr;
@@ -1278,9 +1278,9 @@ START_TEST(hyp_memory_sizing)
      * of 16 entries (128 B each) from the top: 32M + 256 B -> 48M in whole
      * 16M LMBs */
     uint64_t mem[2] = {256 * MB, 256 * MB}, hsz[2] = {8 * MB, 16 * MB};
-    ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, hsz), 48 * MB);
+    ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, hsz, 4), 48 * MB);
     /* default sizes: 256M / 128 = 2M each: 0..2M, 2M..4M, + 256 B -> 16M */
-    ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, NULL), 16 * MB);
+    ck_assert_uint_eq(hyp_memory_needed(&v.hc, 2, mem, NULL, 4), 16 * MB);
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 256 * MB, 0), 2 * MB);
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 16 * MB, 0), 256 * KB);   /* clamped up */
     ck_assert_uint_eq(hyp_hpt_size(&v.hc, 96 * MB, 0), 1 * MB);     /* 768K -> 1M */

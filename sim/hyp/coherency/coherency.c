@@ -45,13 +45,15 @@ static uint64_t mask_bytes(uint64_t threads)
 }
 
 static uint64_t coh_memory(const void *cfg, const hyp_config *hc, unsigned nlpars,
-                           const uint64_t *mem, const uint64_t *hpt)
+                           const uint64_t *mem, const uint64_t *hpt, unsigned nthreads)
 {
     (void)hc, (void)mem, (void)hpt;
-    const coh_config *c = cfg;
-    const coh_strategy_hooks *x = hooks_of[c->strategy];
-    return (defers(c) ? nlpars * mask_bytes(c->max_threads) : 0) +
-           (x->memory ? x->memory(c, nlpars) : 0);
+    coh_config c = *(const coh_config *)cfg;
+    if (!c.max_threads)
+        c.max_threads = nthreads; /* automatic: the machine's */
+    const coh_strategy_hooks *x = hooks_of[c.strategy];
+    return (defers(&c) ? nlpars * mask_bytes(c.max_threads) : 0) +
+           (x->memory ? x->memory(&c, nlpars) : 0);
 }
 
 static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
@@ -61,14 +63,17 @@ static void coh_destroy(void *vk);
 
 static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
 {
-    const coh_config *c = cfg;
+    coh_config resolved = *(const coh_config *)cfg;
+    if (!resolved.max_threads)
+        resolved.max_threads = h->env.nthreads; /* automatic: the machine's */
+    const coh_config *c = &resolved;
     const coh_strategy *s = strategies[c->strategy];
     if (!(s->filters & (1u << c->filter))) {
         sim_errf(e, "hypervisor.coherency.filter: %s does not apply with strategy %s (%s)",
                  filter_names[c->filter], s->name, s->why);
         return NULL;
     }
-    if (flushes_at_dispatch(c) && h->env.nthreads > c->max_threads) {
+    if (h->env.nthreads > c->max_threads) {
         sim_errf(e, "hypervisor.coherency.max_threads: %llu, but the machine has %u hardware "
                     "threads; expected at least %u",
                  (unsigned long long)c->max_threads, h->env.nthreads, h->env.nthreads);

@@ -51,11 +51,11 @@ static const param_desc list[] = {
      "take all only.", F(filter), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
-    {"max_threads", PT_UINT, "threads", "4096", 64, 1048576, NULL,
+    {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,
      "Hardware threads the hypervisor's coherency tables are sized for: each LPAR's need_flush "
      "mask (a bit each; kvm-deferred, or filter running), tlb-gen's per-LPAR generation array "
-     "(8 bytes each), latr's rings (one per thread, each state with a mask of this many bits: "
-     "set it near the machine's threads). At least the machine's threads.", F(max_threads),
+     "(8 bytes each), latr's rings (one per thread, each state with a mask of this many "
+     "bits). 0: the machine's threads; else at least that many.", F(max_threads),
      NULL},
     {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-dispatch-flush|skip-ipi-tlbiel",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "

@@ -182,9 +182,9 @@ static void dispatch_destroy(void *vd)
 }
 
 static uint64_t dispatch_memory(const void *cfg, const hyp_config *hc, unsigned nlpars,
-                                const uint64_t *mem, const uint64_t *hpt)
+                                const uint64_t *mem, const uint64_t *hpt, unsigned nthreads)
 {
-    (void)hc, (void)nlpars, (void)mem, (void)hpt;
+    (void)hc, (void)nlpars, (void)mem, (void)hpt, (void)nthreads;
     const dispatch_config *c = cfg;
     return c->max_vcpus * c->save_bytes;
 }

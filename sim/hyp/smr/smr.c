@@ -41,8 +41,10 @@ static uint64_t common_bytes(const smr_config *c)
 }
 
 uint64_t smr_memory_needed(const void *cfg, const hyp_config *hc, unsigned nlpars,
-                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes)
+                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes,
+                           unsigned nthreads)
 {
+    (void)nthreads;
     const smr_config *c = cfg;
     const smr_strategy_ops *o = strategy_ops(c->strategy);
     uint64_t need = common_bytes(c) + o->global_bytes(c) + 4096;

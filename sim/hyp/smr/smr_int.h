@@ -142,7 +142,8 @@ void *smr_create(hyp *h, const void *cfg, bool audit, sim_err *e);
 void smr_destroy(void *s);
 int smr_lpar_added(void *s, unsigned lpid, sim_err *e);
 uint64_t smr_memory_needed(const void *cfg, const hyp_config *hc, unsigned nlpars,
-                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes);
+                           const uint64_t *lpar_memory, const uint64_t *hpt_bytes,
+                           unsigned nthreads);
 
 /* smr.c: charging helpers (no-ops on a NULL context) */
 void smr_mem(smr_exec *x, uint64_t paddr, uint32_t size, mem_kind kind);
