@@ -89,6 +89,22 @@ static void sum_access(coh *k, unsigned t, op_rec *o, uint32_t size, mem_kind ki
     op_charge(o, D_SCAN, pc_access(k, P->sum_owner, P->summary, t, a, size, kind, o->end));
 }
 
+/* Charge the access of `thread` to the patches in slots [head, tail) of
+ * channel (p, c) (at most two runs of lines: the ring may wrap) into o. */
+static void ring_access(coh *k, pc_lpar *pl, unsigned thread, op_rec *o, unsigned part,
+                        unsigned p, unsigned c, uint64_t head, uint64_t tail, mem_kind kind)
+{
+    const pc_layout *L = &pl->L;
+    uint64_t K = L->patches, n = tail - head, first = head % K;
+    while (n) {
+        uint64_t run = first + n > K ? K - first : n;
+        op_charge(o, part, pc_access(k, pl->owner, L->base, thread, pc_patch_addr(L, p, c, first),
+                                     (uint32_t)(run * L->patch_bytes), kind, o->end));
+        n -= run;
+        first = 0;
+    }
+}
+
 /* The optional fields of a patch: derived value (the HPTE as the change
  * left it) and usefulness (the change generation). */
 static void store_fields(coh *k, pc_lpar *pl, uint64_t pa, const coh_change *ch, unsigned i)
@@ -119,24 +135,29 @@ static int publish(coh *k, hcall_ctx *x, pc_lpar *pl, unsigned c, const coh_chan
     pacc(k, pl, x, P_SCAN, chan, 16, MEM_READ);
     uint64_t head = rd(k, chan), tail = rd(k, chan + 8);
     pl->st.demands++;
+    /* 836: the pending patches read up to a match (the scan stops there) */
+    uint64_t match = tail;
+    for (uint64_t s = head; P->cfg.coalesce && s < tail && match == tail; s++) {
+        uint64_t pa = pc_patch_addr(L, p, c, s % K), off = rd(k, pa + 8);
+        if (rd(k, pa) == L->ptba && (off == key || off == PC_FLUSH_KEY))
+            match = s;
+    }
     if (P->cfg.coalesce)
-        for (uint64_t s = head; s < tail; s++) {
-            uint64_t pa = pc_patch_addr(L, p, c, s % K);
-            pacc(k, pl, x, P_SCAN, pa, 16, MEM_READ);
-            uint64_t off = rd(k, pa + 8);
-            if (rd(k, pa) != L->ptba || (off != key && off != PC_FLUSH_KEY))
-                continue;
-            if (off == key && P->cfg.derived_value + P->cfg.usefulness) {
-                /* 837: the fields refreshed to this change */
-                store_fields(k, pl, pa, ch, i);
-                pacc(k, pl, x, P_PATCH, pa + 16, L->patch_bytes - 16, MEM_WRITE);
-            }
-            pl->st.coalesced++;
-            hist_add(&pl->st.occupancy, tail - head);
-            if (k->audit)
-                coh_audit_pc_event(k, PC_EV_COALESCED, ch->lpid, p, c, key);
-            return PUB_COALESCED;
+        ring_access(k, pl, p, &x->op, P_SCAN, p, c, head, match < tail ? match + 1 : tail,
+                    MEM_READ);
+    if (match < tail) {
+        uint64_t pa = pc_patch_addr(L, p, c, match % K);
+        if (rd(k, pa + 8) == key && P->cfg.derived_value + P->cfg.usefulness) {
+            /* 837: the fields refreshed to this change */
+            store_fields(k, pl, pa, ch, i);
+            pacc(k, pl, x, P_PATCH, pa + 16, L->patch_bytes - 16, MEM_WRITE);
         }
+        pl->st.coalesced++;
+        hist_add(&pl->st.occupancy, tail - head);
+        if (k->audit)
+            coh_audit_pc_event(k, PC_EV_COALESCED, ch->lpid, p, c, key);
+        return PUB_COALESCED;
+    }
     uint64_t slot = tail % K;
     if (tail - head >= K) {
         if (k->cfg.inject != COH_INJECT_OVERWRITE_FULL)
@@ -219,14 +240,15 @@ static uint64_t drain_lpar(coh *k, unsigned t, unsigned l, op_rec *o)
             uint64_t chan = pc_chan_addr(L, p, t);
             cacc(k, pl, t, o, D_SCAN, chan, 16, MEM_READ);
             uint64_t head = rd(k, chan), tail = rd(k, chan + 8);
+            /* 866: the patches read; 878: each freed (in-use cleared) as
+             * it is read, before acting on it (a producer coalescing into
+             * it now would otherwise be lost: note I4) */
+            ring_access(k, pl, t, o, D_SCAN, p, t, head, tail, MEM_READ);
+            ring_access(k, pl, t, o, D_SCAN, p, t, head, tail, MEM_WRITE);
             for (uint64_t s = head; s < tail; s++) {
                 uint64_t pa = pc_patch_addr(L, p, t, s % K);
-                cacc(k, pl, t, o, D_SCAN, pa, L->patch_bytes, MEM_READ);
                 uint64_t ptba = rd(k, pa), off = rd(k, pa + 8);
-                /* 878 before acting: a producer coalescing into it now
-                 * would otherwise be lost (note I4) */
                 pc_store(k, pa, 0);
-                cacc(k, pl, t, o, D_SCAN, pa, 8, MEM_WRITE);
                 got++;
                 P->slot_of[n] = ((uint64_t)t * L->threads + p) * K + s % K;
                 if (ptba != L->ptba)
