@@ -466,6 +466,9 @@ START_TEST(bad_combinations)
          "hypervisor.coherency.channel.max_threads: 2, but the machine has 4 hardware threads; "
          "expected at least 4");
     CASE("    strategy: patch-channel\n    channel: {running: sometimes}\n", "tlbie|doorbell");
+    CASE("    strategy: kvm-deferred\n    channel: {patches: 8}\n",
+         "bad.yaml:7: hypervisor.coherency.channel.patches: set, but strategy kvm-deferred has "
+         "no patch channels; expected strategy patch-channel");
 #undef CASE
     /* the SMR driver's LPARs are never dispatched: nothing may wait for a
      * dispatch, and its TLB fills are no walks */

@@ -51,6 +51,25 @@ static const param_desc list[] = {
      "patch is published ([0120], part primary_write): cpu.class_cycles.barrier's "
      "assumption.", C(ptesync_cycles), NULL},
 };
+/* The first channel key set to another value than its default, or NULL. */
+const char *coh_channel_key_set(const coh_channel_config *c)
+{
+    coh_channel_config d;
+    sim_err e;
+    if (param_defaults(&coh_channel_params, &d, &e) != 0)
+        return NULL;
+    return c->patches != d.patches                   ? "patches"
+           : c->derived_value != d.derived_value     ? "derived_value"
+           : c->usefulness != d.usefulness           ? "usefulness"
+           : c->coalesce != d.coalesce               ? "coalesce"
+           : c->postpone != d.postpone               ? "postpone"
+           : c->running != d.running                 ? "running"
+           : c->max_threads != d.max_threads         ? "max_threads"
+           : c->remote_line_cycles != d.remote_line_cycles ? "remote_line_cycles"
+           : c->ptesync_cycles != d.ptesync_cycles   ? "ptesync_cycles"
+                                                     : NULL;
+}
+
 const param_table coh_channel_params = {
     "channel", sizeof(coh_channel_config), list, PARAM_COUNT(list),
     "Patch channels of strategy patch-channel: a producer x consumer matrix per LPAR in "

@@ -93,6 +93,12 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                     "%s (it sends no interrupts); expected eager-ipi", s->name);
         return NULL;
     }
+    const char *ck = c->strategy != COH_PATCH_CHANNEL ? coh_channel_key_set(&c->channel) : NULL;
+    if (ck) {
+        sim_errf(e, "hypervisor.coherency.channel.%s: set, but strategy %s has no patch "
+                    "channels; expected strategy patch-channel", ck, s->name);
+        return NULL;
+    }
     if (c->inject >= COH_INJECT_SKIP_DRAIN && c->strategy != COH_PATCH_CHANNEL) {
         static const char *const names[] = {"skip-drain", "publish-before-primary",
                                             "overwrite-on-full", "skip-fallback"};

@@ -104,6 +104,8 @@ typedef struct coh_config {
 } coh_config;
 
 extern const param_table coh_channel_params;
+/* channel_config.c: the first channel.* key not at its default, or NULL. */
+const char *coh_channel_key_set(const coh_channel_config *c);
 
 extern const param_table coherency_feature_params;
 
