@@ -45,6 +45,11 @@
  *       the summary bit (scan). update stays 0 in PAPR mode (no TLB write
  *       on Book3S: the derived value cannot be installed) and queueing 0
  *       (no lock: [0120]).
+ * Invariants (besides channel_int.h's): when produce returns, no target
+ * running the LPAR holds the change; every other target either has a
+ * pending patch naming it (or a flush) or was covered by a fallback's
+ * global tlbie; demands = written + coalesced + fallback_covered and
+ * written = applied + pending.
  */
 #include <stdlib.h>
 
