@@ -91,6 +91,13 @@ typedef uint64_t (*cpu_decode_fn)(void *ctx, uint64_t pc, uint32_t word);
  * every thread's TLB through the tlbie fabric; returns the cycles. */
 typedef uint64_t (*cpu_tlbie_fn)(void *ctx, struct cpu_thread *t, uint64_t now);
 
+/* A TLB-fill listener (cpu_thread.on_fill): told after a walk installed a
+ * translation in the thread's TLB, with the HPTE slot it was loaded from
+ * (ptex, in the vCPU's HPT) and its tag (vpn, psize); returns the cycles it
+ * adds to that miss (part walk of op tlb.miss). */
+typedef uint64_t (*cpu_fill_fn)(void *ctx, struct cpu_thread *t, uint64_t ptex, uint64_t vpn,
+                                unsigned psize, uint64_t now);
+
 typedef struct cpu_binding {
     uint32_t lpid;
     uint32_t vcpu;        /* index within the LPAR */
@@ -169,6 +176,10 @@ typedef struct cpu_thread {
     uint64_t issue_frac;
     ops_reg *ops;
     op_id op_tlb_miss;
+    /* TLB-fill listener (NULL: none; set by whoever owns the machine's
+     * policies, e.g. the hypervisor); stays across vCPU switches */
+    cpu_fill_fn on_fill;
+    void *fill_ctx;
     cpu_thread_stats st;
 } cpu_thread;
 

@@ -280,6 +280,8 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
             if (!(r.e.r & HPTE_R_C))
                 prot &= ~(unsigned)HPTE_PROT_W;
             tlb_insert(t->tlb, t->v->b.lpid, vpn, t->v->b.psize, *rpn, prot);
+            if (t->on_fill)
+                op_charge(&o, 0, t->on_fill(t->fill_ctx, t, r.ptex, vpn, t->v->b.psize, o.end));
             break;
         }
         if (x == HPT_XLATE_PROT)

@@ -276,6 +276,15 @@ typedef void (*hyp_hpte_listener)(void *ctx, uint64_t hpte_paddr);
 int hyp_add_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
 void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
 
+/* TLB-fill listeners: called each time a hardware thread's walk loads a
+ * translation into its TLB from HPTE ptex of lpid (tag vpn, psize) at cycle
+ * `now`; each returns the cycles it adds to that TLB miss. With none added
+ * the threads carry no fill hook (a run is as it was). 0, or -1 when full. */
+typedef uint64_t (*hyp_fill_listener)(void *ctx, unsigned thread, unsigned lpid, uint64_t ptex,
+                                      uint64_t vpn, unsigned psize, uint64_t now);
+int hyp_add_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx);
+void hyp_remove_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx);
+
 /* A key set (differing from its default) under a disabled feature or
  * driver, which would be silently ignored: its dotted path in buf (n
  * bytes), or false. d may be NULL. */

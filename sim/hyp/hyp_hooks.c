@@ -1,8 +1,10 @@
 /*
  * hyp_hooks.c - what features attach to the HPT: hooks on every HPTE
  * insert and removal (in the order added, after the core's reverse map),
- * H_ENTER translation redirections and vetoes (hyp_ext), and the
- * HPTE-write listeners auditors build their own indexes from.
+ * H_ENTER translation redirections and vetoes (hyp_ext), the HPTE-write
+ * listeners auditors build their own indexes from, and the TLB-fill
+ * listeners (a thread's walk loaded a translation from an HPTE: the
+ * threads' fill hook is set only while a listener exists).
  */
 #include <string.h>
 
@@ -66,3 +68,43 @@ void hyp_notify_remove(hcall_ctx *c, unsigned lpid, uint64_t ptex, hpte old)
     c->lpid = caller;
 }
 
+
+/* The threads' fill hook while a listener exists: every listener, in the
+ * order added, with the LPAR of the vCPU the thread runs. */
+static uint64_t on_fill(void *ctx, cpu_thread *t, uint64_t ptex, uint64_t vpn, unsigned psize,
+                        uint64_t now)
+{
+    hyp *h = ctx;
+    uint64_t spent = 0;
+    for (unsigned i = 0; i < h->nfill; i++)
+        spent += h->fill[i].fn(h->fill[i].ctx, t->id, t->v->b.lpid, ptex, vpn, psize, now + spent);
+    return spent;
+}
+
+static void set_fill_hooks(hyp *h)
+{
+    for (unsigned i = 0; h->env.threads && i < h->env.nthreads; i++) {
+        h->env.threads[i].on_fill = h->nfill ? on_fill : NULL;
+        h->env.threads[i].fill_ctx = h->nfill ? h : NULL;
+    }
+}
+
+int hyp_add_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx)
+{
+    if (h->nfill == HYP_MAX_LISTENERS)
+        return -1;
+    h->fill[h->nfill++] = (hyp_fill_entry){fn, ctx};
+    set_fill_hooks(h);
+    return 0;
+}
+
+void hyp_remove_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx)
+{
+    for (unsigned i = 0; i < h->nfill; i++)
+        if (h->fill[i].fn == fn && h->fill[i].ctx == ctx) {
+            memmove(&h->fill[i], &h->fill[i + 1], (h->nfill - i - 1) * sizeof h->fill[0]);
+            h->nfill--;
+            set_fill_hooks(h);
+            return;
+        }
+}

@@ -58,6 +58,11 @@ typedef struct hyp_listener {
     void *ctx;
 } hyp_listener;
 
+typedef struct hyp_fill_entry {
+    hyp_fill_listener fn;
+    void *ctx;
+} hyp_fill_entry;
+
 /* hcall numbers owned by a feature (registry.h) */
 typedef struct hyp_hcall_range {
     uint64_t first, last;
@@ -76,6 +81,8 @@ struct hyp {
     unsigned next;
     hyp_listener listen[HYP_MAX_LISTENERS];
     unsigned nlisten;
+    hyp_fill_entry fill[HYP_MAX_LISTENERS]; /* TLB-fill listeners (hyp_hooks.c) */
+    unsigned nfill;
     hyp_stats st;
     hyp_irq_stats irq;
     op_id op_deliver;                   /* interrupt.deliver */

@@ -101,7 +101,7 @@ static void eager_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint6
     op_charge(&c->op, c->p_tlb, cost.work);
 }
 
-const hyp_coherency_ops hyp_eager_tlbie = {"eager-tlbie", eager_invalidate};
+const hyp_coherency_ops hyp_eager_tlbie = {"eager-tlbie", eager_invalidate, NULL};
 
 void hyp_set_coherency(hyp *h, const hyp_coherency_ops *ops, void *ctx)
 {
@@ -118,6 +118,7 @@ void hyp_batch_init(hyp_batch *b, hcall_ctx *c, unsigned lpid)
     b->lpid = lpid;
     b->vpn = b->vpn_small;
     b->ps = b->ps_small;
+    b->ptex = b->ptex_small;
     b->cap = 4;
 }
 
@@ -127,25 +128,28 @@ static void queue(hyp_batch *b, uint64_t ptex, hpte old)
         return;
     if (b->n == b->cap) {
         unsigned cap = 2 * b->cap;
-        uint64_t *v = malloc(cap * sizeof *v);
+        uint64_t *v = malloc(cap * sizeof *v), *x = malloc(cap * sizeof *x);
         uint8_t *p = malloc(cap);
-        if (!v || !p) {
-            free(v), free(p);
+        if (!v || !p || !x) {
+            free(v), free(p), free(x);
             b->flush = b->oom = true; /* flush the LPAR instead */
             return;
         }
         memcpy(v, b->vpn, b->n * sizeof *v);
         memcpy(p, b->ps, b->n);
+        memcpy(x, b->ptex, b->n * sizeof *x);
         if (b->vpn != b->vpn_small)
-            free(b->vpn), free(b->ps);
+            free(b->vpn), free(b->ps), free(b->ptex);
         b->vpn = v;
         b->ps = p;
+        b->ptex = x;
         b->cap = cap;
     }
     const hpt *t = &b->c->h->lpars[b->lpid]->hpt;
     int ps = hpte_decode_psize_any(old.v, old.r);
     b->ps[b->n] = (uint8_t)(ps < 0 ? PSZ_4K : ps);
     b->vpn[b->n] = hpte_slot_vpn(t, old.v, ptex, (hpt_psize)b->ps[b->n]);
+    b->ptex[b->n] = ptex;
     b->n++;
 }
 
@@ -172,9 +176,13 @@ void hyp_batch_downgrade(hyp_batch *b, uint64_t ptex, hpte old, hpte now)
 int hyp_batch_commit(hyp_batch *b)
 {
     hyp *h = b->c->h;
-    h->coh->invalidate(h->coh_ctx, b->c, b->lpid, b->vpn, b->ps, b->n, b->flush);
+    if (h->coh->invalidate_slots)
+        h->coh->invalidate_slots(h->coh_ctx, b->c, b->lpid, b->vpn, b->ps,
+                                 b->flush ? NULL : b->ptex, b->n, b->flush);
+    else
+        h->coh->invalidate(h->coh_ctx, b->c, b->lpid, b->vpn, b->ps, b->n, b->flush);
     if (b->vpn != b->vpn_small)
-        free(b->vpn), free(b->ps);
+        free(b->vpn), free(b->ps), free(b->ptex);
     int rc = b->oom ? -1 : 0;
     hyp_batch_init(b, b->c, b->lpid);
     return rc;

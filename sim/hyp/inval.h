@@ -76,6 +76,12 @@ typedef struct hyp_coherency_ops {
      * c's tlb and queueing parts. */
     void (*invalidate)(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
                        const uint8_t *psizes, unsigned n, bool flush);
+    /* Optional (NULL: invalidate is called): the same, also told the HPTE
+     * slot each translation was cleared or downgraded at (ptexs[i]; NULL
+     * for a flush), for strategies that keep per-slot records. */
+    void (*invalidate_slots)(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
+                             const uint8_t *psizes, const uint64_t *ptexs, unsigned n,
+                             bool flush);
 } hyp_coherency_ops;
 
 extern const hyp_coherency_ops hyp_eager_tlbie; /* the default: one global tlbie batch */
@@ -93,8 +99,10 @@ typedef struct hyp_batch {
     unsigned n, cap;
     uint64_t *vpn;
     uint8_t *ps;
+    uint64_t *ptex;         /* the slot of each queued operand */
     uint64_t vpn_small[4];
     uint8_t ps_small[4];
+    uint64_t ptex_small[4];
     bool flush;
     bool oom;
 } hyp_batch;

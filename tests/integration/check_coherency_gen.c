@@ -347,7 +347,10 @@ static const char *driver_config(void)
 
 static const char *strategies[][2] = {{"eager-tlbie", "all"}, {"eager-ipi", "all"},
                                       {"eager-ipi", "running"}, {"kvm-deferred", "all"},
-                                      {"tlb-gen", "all"}, {"latr", "all"}};
+                                      {"tlb-gen", "all"}, {"latr", "all"},
+                                      {"patch-channel", "all"}, {"patch-channel", "tracked"},
+                                      {"eager-ipi", "tracked"}};
+#define NSTRATEGIES (int)(sizeof strategies / sizeof strategies[0])
 
 START_TEST(driver_patterns_agree_across_strategies)
 {
@@ -358,7 +361,7 @@ START_TEST(driver_patterns_agree_across_strategies)
     for (int p = 0; p < 3; p++)
         for (int q = 0; q < 2; q++) {
             double digest = -1;
-            for (int s = 0; s < 6; s++) {
+            for (int s = 0; s < NSTRATEGIES; s++) {
                 char a[96], b[96], c[96], d[96], f[96], out[64];
                 snprintf(a, sizeof a, "drivers.coherency.pattern=%s", patterns[p]);
                 snprintf(b, sizeof b, "drivers.coherency.processors=%s", procs[q][0]);

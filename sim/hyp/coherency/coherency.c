@@ -6,8 +6,9 @@
  * itself (coh_invalidate: the strategy's work recorded as op
  * coherency.produce and charged to the calling hcall's tlb and queueing
  * parts, as the default step charges them), the dispatch hook (op
- * coherency.drain), the strategy's own hooks (coh_strategy_hooks: memory,
- * state, timed events such as latr's ticks) and the auditor's switch.
+ * coherency.drain), the strategy's extensions (coh_strategy_ext: memory,
+ * state, part lists, timed events such as latr's ticks) and the auditor's
+ * switch.
  * Invariant: with strategy eager-tlbie the hcalls are charged exactly what
  * the core's default step charges (same calls, same parts).
  */
@@ -18,11 +19,19 @@
 #include "coherency_int.h"
 
 static const coh_strategy *const strategies[COH_NSTRATEGIES] = {
-    &coh_eager_tlbie, &coh_eager_ipi, &coh_kvm_deferred, &coh_tlb_gen, &coh_latr};
-static const coh_strategy_hooks no_hooks;
-static const coh_strategy_hooks *const hooks_of[COH_NSTRATEGIES] = {
-    &no_hooks, &no_hooks, &no_hooks, &coh_tlb_gen_hooks, &coh_latr_hooks};
-static const char *const filter_names[COH_NFILTERS] = {"all", "running"};
+    &coh_eager_tlbie, &coh_eager_ipi, &coh_kvm_deferred, &coh_tlb_gen, &coh_latr,
+    &coh_patch_channel};
+static const char *const filter_names[COH_NFILTERS] = {"all", "running", "tracked"};
+/* What a strategy adds to the interface (coherency_int.h coh_strategy_ext). */
+static const coh_strategy_ext no_ext;
+static const coh_strategy_ext *const strategy_exts[COH_NSTRATEGIES] = {
+    [COH_TLB_GEN] = &coh_tlb_gen_ext, [COH_LATR] = &coh_latr_ext,
+    [COH_PATCH_CHANNEL] = &coh_patch_channel_ext};
+
+static const coh_strategy_ext *ext_of(unsigned strategy)
+{
+    return strategy_exts[strategy] ? strategy_exts[strategy] : &no_ext;
+}
 
 /* Does this configuration mark threads need_flush (and so need masks)? */
 static bool defers(const coh_config *c)
@@ -44,20 +53,31 @@ static uint64_t mask_bytes(uint64_t threads)
     return ((threads + 63) / 64 * 8 + 127) & ~127ull;
 }
 
+/* Does it leave threads that do not run the LPAR to a later event? */
+static bool leaves_others(const coh_config *c)
+{
+    const coh_strategy_ext *x = ext_of(c->strategy);
+    return x->defers ? x->defers(c) : flushes_at_dispatch(c);
+}
+
 static uint64_t coh_memory(const void *cfg, const hyp_config *hc, unsigned nlpars,
                            const uint64_t *mem, const uint64_t *hpt, unsigned nthreads)
 {
-    (void)hc, (void)mem, (void)hpt;
+    (void)hc, (void)mem;
     coh_config c = *(const coh_config *)cfg;
     if (!c.max_threads)
         c.max_threads = nthreads; /* automatic: the machine's */
-    const coh_strategy_hooks *x = hooks_of[c.strategy];
+    const coh_strategy_ext *x = ext_of(c.strategy);
     return (defers(&c) ? nlpars * mask_bytes(c.max_threads) : 0) +
-           (x->memory ? x->memory(&c, nlpars) : 0);
+           (c.filter == COH_FILTER_TRACKED ? coh_tracked_memory(nlpars, hpt) : 0) +
+           (x->memory ? x->memory(&c, nlpars, hpt) : 0);
 }
 
 static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
                            const uint8_t *psizes, unsigned n, bool flush);
+static void coh_invalidate_slots(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
+                                 const uint8_t *psizes, const uint64_t *ptexs, unsigned n,
+                                 bool flush);
 static void coh_set_audit(void *vk, bool on);
 static void coh_destroy(void *vk);
 
@@ -90,6 +110,20 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                     "%s (it sends no interrupts); expected eager-ipi", s->name);
         return NULL;
     }
+    const char *ck = c->strategy != COH_PATCH_CHANNEL ? coh_channel_key_set(&c->channel) : NULL;
+    if (ck) {
+        sim_errf(e, "hypervisor.coherency.channel.%s: set, but strategy %s has no patch "
+                    "channels; expected strategy patch-channel", ck, s->name);
+        return NULL;
+    }
+    if (c->inject >= COH_INJECT_SKIP_DRAIN && c->strategy != COH_PATCH_CHANNEL) {
+        static const char *const names[] = {"skip-drain", "publish-before-primary",
+                                            "overwrite-on-full", "skip-fallback"};
+        sim_errf(e, "hypervisor.coherency.inject: %s does not apply with strategy %s (it has no "
+                    "patch channels); expected patch-channel",
+                 names[c->inject - COH_INJECT_SKIP_DRAIN], s->name);
+        return NULL;
+    }
     coh *k = calloc(1, sizeof *k);
     if (!k) {
         sim_errf(e, "out of host memory");
@@ -98,27 +132,35 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     k->h = h;
     k->cfg = *c;
     k->strat = s;
-    k->hooks = hooks_of[c->strategy];
-    k->step = (hyp_coherency_ops){s->name, coh_invalidate};
+    k->ext = ext_of(c->strategy);
+    k->step = (hyp_coherency_ops){s->name, coh_invalidate, coh_invalidate_slots};
     k->defers = defers(c);
     k->words = (h->env.nthreads + 63) / 64;
     k->op_produce = ops_declare(h->env.ops, "coherency.produce",
                                 "the coherency step of one change: the TLBs that may hold it "
                                 "made coherent (strict PAPR: before the hcall returns) or "
-                                "marked to flush at their next dispatch", COH_PRODUCE_PARTS);
+                                "marked to flush at their next dispatch, or sent patches",
+                                k->ext->produce_parts ? k->ext->produce_parts
+                                                      : COH_PRODUCE_PARTS);
     k->op_drain = ops_declare(h->env.ops, "coherency.drain",
                               "a thread's deferred work: when a vCPU is put on it (its "
                               "need_flush bit, its generation, its lazy states) or at a tick "
-                              "(latr): what it must invalidate read, and invalidated",
-                              COH_DRAIN_PARTS);
+                              "(latr): what it must invalidate read (need_flush bit, generation, lazy states, "
+                              "patch channels), and invalidated",
+                              k->ext->drain_parts ? k->ext->drain_parts : COH_DRAIN_PARTS);
     if (k->op_produce == OP_INVALID || k->op_drain == OP_INVALID ||
         stats_register(h->env.stats, "coherency.audit", &coh_audit_stat_table, &k->ast) != 0) {
         free(k);
         sim_errf(e, "out of host memory");
         return NULL;
     }
-    if (k->hooks->init && k->hooks->init(k, e) != 0) {
+    if (k->ext->create && k->ext->create(k, e) != 0) {
         coh_destroy(k);
+        return NULL;
+    }
+    if (c->filter == COH_FILTER_TRACKED && coh_tracked_start(k) != 0) {
+        coh_destroy(k);
+        sim_errf(e, "no room for another TLB-fill listener (filter tracked)");
         return NULL;
     }
     coh_set_audit(k, audit);
@@ -140,8 +182,10 @@ static void coh_destroy(void *vk)
     if (k->h->coh_ctx == k)
         hyp_set_coherency(k->h, &hyp_eager_tlbie, NULL);
     coh_set_audit(k, false);
-    if (k->hooks->fini)
-        k->hooks->fini(k);
+    if (k->cfg.filter == COH_FILTER_TRACKED)
+        coh_tracked_stop(k);
+    if (k->ext->destroy)
+        k->ext->destroy(k); /* its per-LPAR state too */
     for (unsigned i = 0; i < k->nlp; i++)
         if (k->lp[i]) {
             free(k->lp[i]->need);
@@ -184,17 +228,26 @@ static int coh_lpar_added(void *vk, unsigned lpid, sim_err *e)
                                "(%llu bytes); set hypervisor.memory to 0 (automatic)",
                             lpid, (unsigned long long)b);
     }
-    return k->hooks->lpar_added ? k->hooks->lpar_added(k, lpid, e) : 0;
+    if (k->cfg.filter == COH_FILTER_TRACKED && coh_tracked_lpar(k, lpid, e) != 0)
+        return -1;
+    return k->ext->lpar_added ? k->ext->lpar_added(k, lpid, e) : 0;
 }
 
 /* The pipeline's coherency step (hyp_coherency_ops.invalidate). */
 static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
                            const uint8_t *psizes, unsigned n, bool flush)
 {
+    coh_invalidate_slots(ctx, c, lpid, vpns, psizes, NULL, n, flush);
+}
+
+static void coh_invalidate_slots(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
+                                 const uint8_t *psizes, const uint64_t *ptexs, unsigned n,
+                                 bool flush)
+{
     coh *k = ctx;
     if (!flush && !n)
         return; /* nothing named: no step (as the default) */
-    coh_change ch = {lpid, vpns, psizes, n, flush};
+    coh_change ch = {lpid, vpns, psizes, n, flush, flush ? NULL : ptexs};
     coh_lpar *lp = k->lp[lpid];
     lp->st.invalidations++;
     lp->st.pages += flush ? 0 : n;
@@ -207,7 +260,8 @@ static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_
     x.p_queueing = COH_P_QUEUE;
     x.p_memory = x.p_compute = COH_P_MARK;
     k->strat->invalidate(k, &x, &ch);
-    uint64_t q = x.op.part[COH_P_QUEUE], total = x.op.end - x.op.start;
+    unsigned qi = k->ext->produce_parts ? k->ext->produce_queue : COH_P_QUEUE;
+    uint64_t q = x.op.part[qi], total = x.op.end - x.op.start;
     op_charge(&c->op, c->p_queueing, q);
     op_charge(&c->op, c->p_tlb, total - q);
     ops_record(k->h->env.ops, k->op_produce, &x.op);
@@ -255,26 +309,30 @@ static void coh_set_audit(void *vk, bool on)
 static int coh_start(void *vk, sim_err *e)
 {
     coh *k = vk;
-    if (flushes_at_dispatch(&k->cfg) && k->h->bare_driver)
+    if (leaves_others(&k->cfg) && k->h->bare_driver)
         return sim_errf(e, "hypervisor.coherency.strategy: %s with filter %s defers the threads "
                            "that run no vCPU of the LPAR to its next dispatch, but a workload "
                            "driver (drivers.*) uses the threads' TLBs for LPARs that have no "
                            "vCPU and are never dispatched; expected eager-tlbie, or eager-ipi "
                            "with filter all",
-                        k->strat->name, k->cfg.filter == COH_FILTER_ALL ? "all" : "running");
+                        k->strat->name, filter_names[k->cfg.filter]);
+    if (k->cfg.filter == COH_FILTER_TRACKED && k->h->bare_driver)
+        return sim_errf(e, "hypervisor.coherency.filter: tracked records the threads whose walk "
+                           "filled a TLB entry, but a workload driver (drivers.*) fills the "
+                           "threads' TLBs without a walk; expected filter all");
     return 0;
 }
 
 static uint64_t coh_next_event(const void *vk)
 {
     const coh *k = vk;
-    return k->hooks->next_event ? k->hooks->next_event(k) : UINT64_MAX;
+    return k->ext->next_event ? k->ext->next_event(k) : UINT64_MAX;
 }
 
 static int coh_event(void *vk, uint64_t at, sim_err *e)
 {
     coh *k = vk;
-    return k->hooks->event ? k->hooks->event(k, at, e) : 0;
+    return k->ext->event ? k->ext->event(k, at, e) : 0;
 }
 
 static int coh_check_error(const void *vk, sim_err *e)
@@ -290,8 +348,8 @@ static int coh_check_error(const void *vk, sim_err *e)
 const hyp_feature coherency_feature = {
     .name = "coherency",
     .desc = "TLB coherency strategies for the invalidation pipeline's coherency step (seed 004): "
-            "eager tlbie, IPI shootdown, KVM-style deferred flush, TLB generations, LATR; "
-            "auditor.",
+            "eager tlbie, IPI shootdown, KVM-style deferred flush, TLB generations, LATR, "
+            "patch channels; auditor.",
     .params = &coherency_feature_params,
     .hcalls = NULL,
     .nhcalls = 0,

@@ -30,13 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "channel_int.h"
 #include "core/u64chain.h"
-#include "coherency_int.h"
 #include "mmu/hpte_vpn.h"
 
 struct coh_audit {
     coh *k;
     u64chain idx;
+    pc_audit *pc; /* the channel checks (strategy patch-channel) */
 };
 
 static uint64_t tkey(unsigned lpid, uint64_t vpn, unsigned psize)
@@ -63,6 +64,11 @@ static int lpid_of(const hyp *h, uint64_t addr)
     return addr >= t->base && addr < t->base + t->size ? (int)lo : -1;
 }
 
+uint64_t coh_audit_tkey(unsigned lpid, uint64_t vpn, unsigned psize)
+{
+    return tkey(lpid, vpn, psize);
+}
+
 static hpte read_hpte(const hyp *h, uint64_t addr)
 {
     return (hpte){physmem_read64(h->env.pm, addr), physmem_read64(h->env.pm, addr + 8)};
@@ -84,22 +90,38 @@ static void fail(coh *k, const char *fmt, ...)
     hyp_fail(k->h, &k->err); /* also outside an hcall (a dispatch) */
 }
 
+void coh_audit_violation(coh *k, const char *msg)
+{
+    fail(k, "%s", msg);
+}
+
+pc_audit *coh_audit_pc(const coh *k)
+{
+    return k->audit ? k->audit->pc : NULL;
+}
+
 /* (Re)index the HPTE at addr from its current words. */
 static void index_at(coh_audit *a, uint64_t addr)
 {
     hyp *h = a->k->h;
-    u64chain_unlink(&a->idx, addr, NULL);
+    u64chain_node was;
+    uint64_t was_key = u64chain_unlink(&a->idx, addr, &was) ? was.group : UINT64_MAX;
     int lpid = lpid_of(h, addr);
     if (lpid < 0)
         return;
     hpte x = read_hpte(h, addr);
     int ps = (x.v & HPTE_V_VALID) ? hpte_decode_psize_any(x.v, x.r) : -1;
-    if (ps < 0)
+    if (ps < 0) {
+        if (a->pc)
+            pc_audit_hpte_written(a->pc, addr, was_key, UINT64_MAX);
         return;
+    }
     const hpt *t = &h->lpars[lpid]->hpt;
     uint64_t vpn = hpte_slot_vpn(t, x.v, (addr - t->base) / HPT_HPTE_BYTES, (hpt_psize)ps);
-    if (u64chain_link(&a->idx, addr, tkey((unsigned)lpid, vpn, (unsigned)ps), (uint32_t)lpid,
-                      NULL) != 0) {
+    uint64_t key = tkey((unsigned)lpid, vpn, (unsigned)ps);
+    if (a->pc)
+        pc_audit_hpte_written(a->pc, addr, was_key, key);
+    if (u64chain_link(&a->idx, addr, key, (uint32_t)lpid, NULL) != 0) {
         a->k->failed = true;
         sim_errf(&a->k->err, "out of host memory for the coherency auditor's index");
         hyp_fail(h, &a->k->err);
@@ -126,6 +148,10 @@ coh_audit *coh_audit_create(coh *k)
         return NULL;
     a->k = k;
     u64chain_init(&a->idx);
+    if (k->strat == &coh_patch_channel && !(a->pc = pc_audit_create(k))) {
+        free(a);
+        return NULL;
+    }
     for (unsigned l = 0; l < k->h->nlpars; l++) /* LPARs made before the auditor was on */
         hyp_each_valid_hpte(k->h, l, index_one, a);
     return a;
@@ -136,6 +162,7 @@ void coh_audit_destroy(coh_audit *a)
     if (!a)
         return;
     u64chain_free(&a->idx);
+    pc_audit_destroy(a->pc);
     free(a);
 }
 
@@ -176,16 +203,21 @@ static void check_entry(coh *k, unsigned th, unsigned lpid, const tlb_entry *e, 
     const char *why = stale(k->audit, lpid, e);
     if (!why)
         return;
-    if (allow && k->hooks->pending && k->hooks->pending(k, th, lpid, e->vpn, tlb_entry_psize(e))) {
+    if (allow && k->ext->pending && k->ext->pending(k, th, lpid, e->vpn, tlb_entry_psize(e))) {
         k->ast.stale_allowed++;
         return;
     }
     const cpu_thread *t = k->h->env.threads ? &k->h->env.threads[th] : NULL;
     unsigned shift = hpt_psize_shift((hpt_psize)tlb_entry_psize(e));
-    fail(k, "thread %u running LPAR %s vCPU %u holds, %s, a stale TLB entry (vpn 0x%llx, "
-            "%lluK page, rpn 0x%llx): %s",
-         th, hyp_lpar_name(k->h, lpid), t && t->v ? t->v->b.vcpu : 0, when,
-         (unsigned long long)e->vpn, 1ull << (shift - 10), (unsigned long long)e->rpn, why);
+    char who[160];
+    if (coh_runs(k, th, lpid))
+        snprintf(who, sizeof who, "running LPAR %s vCPU %u", hyp_lpar_name(k->h, lpid),
+                 t && t->v ? t->v->b.vcpu : 0);
+    else
+        snprintf(who, sizeof who, "(not running LPAR %s)", hyp_lpar_name(k->h, lpid));
+    fail(k, "thread %u %s holds, %s, a stale TLB entry (vpn 0x%llx, %lluK page, rpn 0x%llx): %s",
+         th, who, when, (unsigned long long)e->vpn, 1ull << (shift - 10),
+         (unsigned long long)e->rpn, why);
 }
 
 /* Every entry of lpid in thread th's TLB (vpn set: only those of the
@@ -232,4 +264,13 @@ void coh_audit_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at)
     snprintf(when, sizeof when, "when dispatched at cycle %llu", (unsigned long long)at);
     if (!k->failed)
         check_tlb(k, t, NULL, lpid, when, false);
+}
+
+void coh_audit_key_everywhere(coh *k, unsigned lpid, uint64_t vpn, unsigned psize,
+                              const char *when)
+{
+    k->ast.checks++;
+    coh_change ch = {lpid, &vpn, (const uint8_t *)&(uint8_t){(uint8_t)psize}, 1, false, NULL};
+    for (unsigned t = 0; t < k->h->env.nthreads && !k->failed; t++)
+        check_tlb(k, t, &ch, lpid, when, false);
 }

@@ -34,7 +34,7 @@ static const param_desc list[] = {
      "Turn the feature on: the coherency step of every invalidation goes through the selected "
      "strategy, with its statistics, ops and auditor.", F(enabled), NULL},
     {"strategy", PT_ENUM, "", "eager-tlbie", 0, 0,
-     "eager-tlbie|eager-ipi|kvm-deferred|tlb-gen|latr",
+     "eager-tlbie|eager-ipi|kvm-deferred|tlb-gen|latr|patch-channel",
      "How the TLBs are made coherent after an HPTE is removed or downgraded: one global "
      "LPAR-scoped tlbie (today's model, results unchanged), an x86-style shootdown (the "
      "initiator interrupts each target thread, which tlbiels and acknowledges), or KVM Book3S "
@@ -43,12 +43,16 @@ static const param_desc list[] = {
      "tlbie otherwise), Linux x86's TLB generations (a per-LPAR change log: the running "
      "threads interrupted, the others catch up at their next dispatch, one generation behind "
      "by applying the log, further behind by a flush), or LATR (lazy per-thread states drained "
-     "at ticks and dispatches, interrupts when a ring is full).", F(strategy), NULL},
-    {"filter", PT_ENUM, "", "all", 0, 0, "all|running",
+     "at ticks and dispatches, interrupts when a ring is full), or the patent's patch "
+     "channels (seed 004: threads not running the LPAR are sent patches they apply at their "
+     "next dispatch; channel.*).", F(strategy), NULL},
+    {"filter", PT_ENUM, "", "all", 0, 0, "all|running|tracked",
      "Which threads the invalidation reaches at once: all hardware threads, or those running "
      "a vCPU of the LPAR now (the others are marked need_flush and flush at their next "
-     "dispatch, as KVM's PV TLB flush skips preempted vCPUs). eager-tlbie and kvm-deferred "
-     "take all only.", F(filter), NULL},
+     "dispatch, as KVM's PV TLB flush skips preempted vCPUs), or the threads whose walk filled "
+     "a TLB entry from the HPTE (a per-HPTE record, as patent step 832, DiDi and ABIS). "
+     "eager-tlbie and kvm-deferred take all only; eager-ipi all, running and tracked; "
+     "patch-channel all and tracked.", F(filter), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,
@@ -57,15 +61,22 @@ static const param_desc list[] = {
      "(8 bytes each), latr's rings (one per thread, each state with a mask of this many "
      "bits). 0: the machine's threads; else at least that many.", F(max_threads),
      NULL},
-    {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-dispatch-flush|skip-ipi-tlbiel",
+    {"inject", PT_ENUM, "", "none", 0, 0,
+     "none|skip-dispatch-flush|skip-ipi-tlbiel|skip-drain|publish-before-primary|"
+     "overwrite-on-full|skip-fallback",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
-     "or the first target of each shootdown acknowledges without its tlbiel. Results are "
+     "or the first target of each shootdown acknowledges without its tlbiel; patch-channel: "
+     "each drain frees its first patch without its tlbiel, the primary HPTE is stored again "
+     "after its first patch is published, a full channel's newest patch is overwritten "
+     "instead of falling back, or the overflow fallback issues no tlbie. Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
     {"tlb_gen", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy tlb-gen's change log.", F(tlb_gen),
      &coh_tlb_gen_params},
     {"latr", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy latr's lazy states and tick.", F(latr),
      &coh_latr_params},
+    {"channel", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Patch channels of strategy patch-channel (seed 004).", F(channel), &coh_channel_params},
 };
 _Static_assert(sizeof(coh_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table coherency_feature_params = {

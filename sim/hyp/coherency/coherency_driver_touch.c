@@ -43,6 +43,8 @@ int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store
         op_rec o;
         op_begin(&o, now);
         op_charge(&o, 0, r.cycles);
+        if (th->on_fill) /* the fill listeners hear it, as from the thread's own walk */
+            op_charge(&o, 0, th->on_fill(th->fill_ctx, th, r.ptex, vpn, PSZ_4K, o.end));
         ops_record(th->ops, th->op_tlb_miss, &o);
         th->st.tlb_miss_cycles += r.cycles;
         now = o.end;

@@ -25,10 +25,10 @@
  *               the coherency.produce record.
  *   at_dispatch a vCPU of lpid was put on `thread`: charge o's parts
  *               (COH_D_*) with what the thread does first (coh_drain_marks).
- * A strategy with state of its own (tlb-gen, latr) adds a
- * coh_strategy_hooks beside it: hypervisor memory, init/fini, per-LPAR
- * state, timed events (latr's ticks) and, for the auditor, the stale
- * entries its mode lets a running thread keep. The produce/drain part
+ * A strategy with state of its own (tlb-gen, latr, patch-channel) adds a
+ * coh_strategy_ext beside it: hypervisor memory, create/destroy, per-LPAR
+ * state, its op part lists, timed events (latr's ticks) and, for the
+ * auditor, the stale entries its mode lets a running thread keep. The produce/drain part
  * lists grow with the strategies (at most OP_MAX_PARTS).
  *
  * Definitions used by every strategy:
@@ -54,16 +54,27 @@ typedef enum coh_strategy_kind {
     COH_KVM_DEFERRED = 2, /* KVM Book3S HV: tlbiel where it runs, need_flush elsewhere */
     COH_TLB_GEN = 3,      /* Linux x86 tlb_gen: per-LPAR change log with a generation */
     COH_LATR = 4,         /* LATR: lazy per-thread states drained at ticks and dispatch */
+    COH_PATCH_CHANNEL = 5, /* the patent: producer x consumer patch channels (channel_int.h) */
     COH_NSTRATEGIES
 } coh_strategy_kind;
 
-typedef enum coh_filter { COH_FILTER_ALL = 0, COH_FILTER_RUNNING = 1, COH_NFILTERS } coh_filter;
+typedef enum coh_filter {
+    COH_FILTER_ALL = 0,
+    COH_FILTER_RUNNING = 1,
+    COH_FILTER_TRACKED = 2, /* the threads that filled the HPTE (coherency_tracked.c) */
+    COH_NFILTERS
+} coh_filter;
 
 /* Fault injection (tests of the auditor): a deliberately broken build. */
 typedef enum coh_inject {
     COH_INJECT_NONE = 0,
     COH_INJECT_SKIP_DISPATCH_FLUSH = 1, /* a marked thread's flush at dispatch is skipped */
     COH_INJECT_SKIP_IPI_TLBIEL = 2,     /* the first IPI target acknowledges without tlbiel */
+    /* patch-channel (channel_int.h) */
+    COH_INJECT_SKIP_DRAIN = 3,          /* each drain frees its first patch without its tlbiel */
+    COH_INJECT_PUBLISH_FIRST = 4,       /* the primary HPTE is stored again after its patch */
+    COH_INJECT_OVERWRITE_FULL = 5,      /* a full channel's newest patch is overwritten */
+    COH_INJECT_SKIP_FALLBACK = 6,       /* the overflow fallback issues no tlbie */
 } coh_inject;
 
 typedef struct coh_ipi_config {
@@ -84,6 +95,20 @@ typedef struct coh_latr_config {
     uint64_t tick_us;     /* period of the drain tick */
     bool strict;          /* running consumers interrupted (strict PAPR) */
 } coh_latr_config;
+/* hypervisor.coherency.channel.* (patch-channel; channel_config.c) */
+typedef struct coh_channel_config {
+    uint64_t patches;            /* K: patches per channel (a ring) */
+    bool derived_value;          /* patches carry the new HPTE (394D) */
+    bool usefulness;             /* patches carry the LPAR's change generation (394E) */
+    bool coalesce;               /* a change already pending in the channel updates it */
+    bool postpone;               /* leave patches not due at an event (868/870) */
+    unsigned running;            /* coh_channel_running: consumers running the LPAR now */
+    uint64_t max_threads;        /* matrix dimension the hypervisor memory is sized for */
+    uint64_t remote_line_cycles; /* a channel line last written by another core */
+    uint64_t ptesync_cycles;     /* the primary made visible before the first patch */
+} coh_channel_config;
+
+typedef enum coh_channel_running { COH_RUNNING_TLBIE = 0, COH_RUNNING_DOORBELL = 1 } coh_channel_running;
 
 typedef struct coh_config {
     bool enabled;         /* first field (feature.h) */
@@ -94,7 +119,12 @@ typedef struct coh_config {
     unsigned inject;      /* coh_inject */
     coh_tlb_gen_config tlb_gen;
     coh_latr_config latr;
+    coh_channel_config channel;
 } coh_config;
+
+extern const param_table coh_channel_params;
+/* channel_config.c: the first channel.* key not at its default, or NULL. */
+const char *coh_channel_key_set(const coh_channel_config *c);
 
 extern const param_table coherency_feature_params;
 extern const param_table coh_tlb_gen_params, coh_latr_params; /* their strategy files */
@@ -138,8 +168,9 @@ typedef struct coh_lpar {
     char prefix[96];     /* "coherency.<name>" */
     uint64_t mask_paddr; /* its need_flush mask in hypervisor memory (deferring) */
     uint64_t *need;      /* host copy of the mask: a bit per hardware thread */
+    uint64_t tracked_paddr; /* filter tracked: its per-HPTE filled-by records */
+    void *sx;            /* the strategy's per-LPAR state (coh_strategy.lpar_added) */
     coh_lpar_stats st;
-    void *sx;            /* the strategy's own per-LPAR state (lpar_added hook) */
 } coh_lpar;
 
 /* One change handed to the coherency step: translations (vpns, psizes)
@@ -150,6 +181,7 @@ typedef struct coh_change {
     const uint8_t *psizes;
     unsigned n;
     bool flush;
+    const uint64_t *ptexs; /* the HPTE slot of each translation (NULL: unknown, or a flush) */
 } coh_change;
 
 typedef struct coh coh;
@@ -168,15 +200,24 @@ typedef struct coh_strategy {
     bool (*at_dispatch)(coh *k, unsigned thread, unsigned lpid, op_rec *o);
 } coh_strategy;
 
-/* The optional hooks of a strategy with state of its own (tlb-gen, latr;
- * any may be NULL), beside its coh_strategy. */
-typedef struct coh_strategy_hooks {
-    /* Hypervisor bytes its tables need for nlpars LPARs (memory_needed). */
-    uint64_t (*memory)(const coh_config *c, unsigned nlpars);
-    /* At create (k->cfg, k->h set): its state in k->sx, its ops; 0 or -1. */
-    int (*init)(coh *k, sim_err *e);
-    void (*fini)(coh *k);
-    /* After coh_lpar_added made k->lp[lpid]: its per-LPAR state in sx. */
+/* What a strategy may add (coherency.c's table by strategy kind; none: the
+ * defaults). Every member is optional (zero/NULL: the default). */
+typedef struct coh_strategy_ext {
+    const char *produce_parts; /* op coherency.produce's parts (NULL: COH_PRODUCE_PARTS) */
+    unsigned produce_queue;    /* index of part queueing in produce_parts */
+    const char *drain_parts;   /* op coherency.drain's parts (NULL: COH_DRAIN_PARTS) */
+    /* Does it leave threads that do not run the LPAR to a later event with
+     * config c (refused beside a driver whose LPARs are never dispatched)?
+     * NULL: when it marks or catches up at dispatch. */
+    bool (*defers)(const coh_config *c);
+    /* Hypervisor bytes of its own tables for these LPARs (c->max_threads
+     * resolved to the machine's threads when 0). */
+    uint64_t (*memory)(const coh_config *c, unsigned nlpars, const uint64_t *hpt_bytes);
+    /* Its state (k->sx), checks of the config against the machine; errors
+     * name their key. Undone by destroy (also after a failed create). */
+    int (*create)(coh *k, sim_err *e);
+    void (*destroy)(coh *k);
+    /* Per-LPAR state (k->lp[lpid]->sx), its tables in hypervisor memory. */
     int (*lpar_added)(coh *k, unsigned lpid, sim_err *e);
     /* Timed events (the feature's next_event/event). */
     uint64_t (*next_event)(const coh *k);
@@ -185,11 +226,11 @@ typedef struct coh_strategy_hooks {
      * vpn, psize), which its mode lets it do after the hcall returns (a
      * stale window allowed, counted, not a violation)? */
     bool (*pending)(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
-} coh_strategy_hooks;
+} coh_strategy_ext;
 
 extern const coh_strategy coh_eager_tlbie, coh_eager_ipi, coh_kvm_deferred, coh_tlb_gen,
-    coh_latr;
-extern const coh_strategy_hooks coh_tlb_gen_hooks, coh_latr_hooks;
+    coh_latr, coh_patch_channel;
+extern const coh_strategy_ext coh_tlb_gen_ext, coh_latr_ext, coh_patch_channel_ext;
 
 typedef struct coh_audit coh_audit;
 
@@ -197,18 +238,18 @@ struct coh {
     hyp *h;
     coh_config cfg;
     const coh_strategy *strat;
-    const coh_strategy_hooks *hooks; /* never NULL (all-NULL hooks for none) */
+    const coh_strategy_ext *ext; /* never NULL (an empty one: the defaults) */
     hyp_coherency_ops step;  /* what the pipeline calls (coh_invalidate) */
     bool defers;         /* strat->marks(cfg): masks in hypervisor memory */
     unsigned words;      /* 64-bit words of a need_flush mask (the machine's threads) */
     coh_lpar **lp;       /* by lpid, each allocated apart */
     unsigned nlp, caplp;
     op_id op_produce, op_drain;
+    void *sx;            /* the strategy's state (coh_strategy.create) */
     coh_audit *audit;    /* non-NULL while the auditor is on */
     coh_audit_stats ast;
     bool failed;
     sim_err err;
-    void *sx;            /* the strategy's own state (init hook) */
 };
 
 /* ---- threads, local invalidation and need_flush marks (coherency_defer.c) ---- */
@@ -242,6 +283,25 @@ uint64_t coh_ipi_take(coh *k, unsigned t, uint64_t work);
  * wait (work beyond the one-page flush the round trip includes) of x's op;
  * interrupts_sent of lpid. Nothing when targets is 0. */
 void coh_ipi_send(coh *k, hcall_ctx *x, unsigned lpid, uint64_t targets, uint64_t work);
+/* ---- filter tracked: per-HPTE filled-by records (coherency_tracked.c) ---- */
+
+/* Hypervisor bytes of the records for LPARs with these HPTs. */
+uint64_t coh_tracked_memory(unsigned nlpars, const uint64_t *hpt_bytes);
+/* Start recording fills (a TLB-fill listener); 0 or -1 (no room). */
+int coh_tracked_start(coh *k);
+void coh_tracked_stop(coh *k);
+int coh_tracked_lpar(coh *k, unsigned lpid, sim_err *e);
+/* The record of translation i of the change: bit (t % 64) set when
+ * thread t may hold it (read through x's port, part x->p_memory); all ones
+ * for a flush or when the slot is unknown. */
+uint64_t coh_tracked_read(coh *k, hcall_ctx *x, const coh_change *ch, unsigned i);
+/* Forget who filled translation i (the change is dealt with everywhere):
+ * the record is cleared through x's port. */
+void coh_tracked_clear(coh *k, hcall_ctx *x, const coh_change *ch, unsigned i);
+static inline bool coh_tracked_has(uint64_t rec, unsigned t)
+{
+    return rec >> (t % 64) & 1;
+}
 
 /* ---- the auditor (coherency_audit.c) ---- */
 

@@ -8,7 +8,9 @@
  * Targets: filter all, every other hardware thread of the machine; filter
  * running, the other threads running a vCPU of the LPAR now, every thread
  * not running it being marked need_flush (KVM's PV TLB flush: preempted
- * vCPUs flush at their next entry).
+ * vCPUs flush at their next entry); filter tracked, the other threads the
+ * changed slots' filled-by records name (coherency_tracked.c; read, then
+ * cleared, in part mark), the initiator's own TLB only if named too.
  * Cost, with k targets and a tlbiel of the change costing w (one page:
  * tlb.tlbiel_page_cycles; the LPAR: one per set):
  *   initiator  tlb  = w when it invalidates its own TLB
@@ -28,15 +30,21 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
     const coh_ipi_config *ic = &k->cfg.ipi;
     coh_lpar *lp = k->lp[ch->lpid];
     bool running = k->cfg.filter == COH_FILTER_RUNNING;
+    bool tracked = k->cfg.filter == COH_FILTER_TRACKED;
     unsigned self = x->thread;
-    uint64_t w = coh_tlbiel_work(k, ch);
-    if (!running || coh_runs(k, self, ch->lpid)) {
+    uint64_t w = coh_tlbiel_work(k, ch), rec = ~0ull;
+    if (tracked) {
+        rec = 0;
+        for (unsigned i = 0; i < (ch->flush ? 1 : ch->n); i++)
+            rec |= coh_tracked_read(k, x, ch, i);
+    }
+    if ((!running || coh_runs(k, self, ch->lpid)) && coh_tracked_has(rec, self)) {
         op_charge(&x->op, COH_P_TLB, coh_tlbiel(k, self, ch));
         lp->st.tlbiel_local++;
     }
     uint64_t targets = 0;
     for (unsigned t = 0; t < h->env.nthreads; t++) {
-        if (t == self || (running && !coh_runs(k, t, ch->lpid)))
+        if (t == self || (running && !coh_runs(k, t, ch->lpid)) || !coh_tracked_has(rec, t))
             continue;
         if (!(k->cfg.inject == COH_INJECT_SKIP_IPI_TLBIEL && targets == 0))
             coh_tlbiel(k, t, ch);
@@ -57,6 +65,8 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
     }
     if (running)
         coh_mark_others(k, x, ch->lpid);
+    for (unsigned i = 0; tracked && i < (ch->flush ? 1 : ch->n); i++)
+        coh_tracked_clear(k, x, ch, i);
 }
 
 static bool marks(const coh_config *c)
@@ -71,7 +81,9 @@ static bool at_dispatch(coh *k, unsigned thread, unsigned lpid, op_rec *o)
 }
 
 const coh_strategy coh_eager_ipi = {"eager-ipi",
-                                    1u << COH_FILTER_ALL | 1u << COH_FILTER_RUNNING, "",
+                                    1u << COH_FILTER_ALL | 1u << COH_FILTER_RUNNING |
+                                        1u << COH_FILTER_TRACKED,
+                                    "",
                                     marks,
                                     invalidate,
                                     at_dispatch};

@@ -140,9 +140,9 @@ static uint64_t ring_bytes(const coh_config *c)
 
 /* Rings for max_threads producers (the machine's threads are not known
  * when the hypervisor is sized). */
-static uint64_t memory(const coh_config *c, unsigned nlpars)
+static uint64_t memory(const coh_config *c, unsigned nlpars, const uint64_t *hpt_bytes)
 {
-    (void)nlpars;
+    (void)nlpars, (void)hpt_bytes;
     return c->max_threads * ring_bytes(c);
 }
 
@@ -570,10 +570,10 @@ const coh_strategy coh_latr = {
     .at_dispatch = at_dispatch,
 };
 
-const coh_strategy_hooks coh_latr_hooks = {
+const coh_strategy_ext coh_latr_ext = {
     .memory = memory,
-    .init = init,
-    .fini = fini,
+    .create = init,
+    .destroy = fini,
     .lpar_added = lpar_added,
     .next_event = next_event,
     .event = event,

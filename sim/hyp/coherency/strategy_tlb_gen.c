@@ -76,8 +76,9 @@ static uint64_t lpar_bytes(const coh_config *c)
     return 128 + lines(c->tlb_gen.log_size * 8) + lines(c->max_threads * 8);
 }
 
-static uint64_t memory(const coh_config *c, unsigned nlpars)
+static uint64_t memory(const coh_config *c, unsigned nlpars, const uint64_t *hpt_bytes)
 {
+    (void)hpt_bytes;
     return nlpars * lpar_bytes(c);
 }
 
@@ -259,8 +260,8 @@ const coh_strategy coh_tlb_gen = {
     .at_dispatch = at_dispatch,
 };
 
-const coh_strategy_hooks coh_tlb_gen_hooks = {
+const coh_strategy_ext coh_tlb_gen_ext = {
     .memory = memory,
     .lpar_added = lpar_added,
-    .fini = fini,
+    .destroy = fini,
 };
