@@ -415,6 +415,16 @@ START_TEST(driver_map_unmap_costs)
     ck_assert_double_eq(csv_get(csv, "ops.coherency.change.breakdown.interrupts"),
                         csv_get(csv, "coherency.c0.interrupt_cycles"));
     free(csv);
+    /* touchers 2: only vCPUs 0 and 1 load the pages; eager-ipi with filter
+     * tracked then interrupts vCPU 1's thread alone, once per change hcall */
+    const char *two[] = {"hypervisor.coherency.strategy=eager-ipi",
+                         "hypervisor.coherency.filter=tracked", "drivers.coherency.touchers=2",
+                         "hypervisor.audit=true", NULL};
+    csv = run_ok(cfg, two, "mu-two.csv");
+    ck_assert_double_eq(csv_get(csv, "drivers.coherency.touches"), 40 * 8 * 2);
+    ck_assert_double_eq(csv_get(csv, "coherency.c0.interrupts_sent"), 40 * 8 / 4);
+    ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
+    free(csv);
 }
 END_TEST
 

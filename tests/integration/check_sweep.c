@@ -851,6 +851,29 @@ START_TEST(plots)
 }
 END_TEST
 
+/* Every shipped sweep (the YAML files of configs/sweeps) parses and expands with
+ * --dry-run: its base, every point's assignments and its plots are valid. */
+START_TEST(shipped_sweeps_parse)
+{
+    static const struct {
+        const char *file, *summary;
+    } shipped[] = {
+        {"configs/sweeps/example.yaml", NULL},
+        {"configs/sweeps/dispatch.yaml", NULL},
+        {"configs/sweeps/consolidation.yaml", NULL},
+        {"configs/sweeps/smr-invalidation.yaml", NULL},
+        {"configs/sweeps/coherency.yaml", "sweep: 232 points in 14 groups"},
+    };
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        tu_run r = run_ok(ARGV("sweep", tu_src(shipped[i].file), "--dry-run"), 0);
+        ck_assert_msg(strstr(r.out, "valid; nothing run (--dry-run)"), "%s: %s", shipped[i].file,
+                      r.out);
+        if (shipped[i].summary)
+            ck_assert_msg(strstr(r.out, shipped[i].summary), "%s", shipped[i].file);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -862,6 +885,7 @@ static Suite *suite(void)
         {"timeout", timeout},     {"resume", resume},   {"orphan_and_lock", orphan_and_lock},
         {"gnu_parallel", gnu_parallel}, {"slurm", slurm}, {"plots", plots},
         {"many_seeds", many_seeds}, {"abort_when_dir_unwritable", abort_when_dir_unwritable},
+        {"shipped_sweeps_parse", shipped_sweeps_parse},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -177,11 +177,11 @@ static int map_unmapped(cdrv *s, clp *lp, unsigned t, sim_err *e)
 }
 
 /* Every running vCPU (s->run) touches the mapped pages (half: those whose
- * bit the round's stream sets). */
+ * bit the round's stream sets); with touchers, only vCPUs below it. */
 static int touch_all(cdrv *s, clp *lp, unsigned nv, bool store, const uint8_t *half, sim_err *e)
 {
     for (unsigned v = 0; v < nv; v++) {
-        if (s->run[v] < 0)
+        if (s->run[v] < 0 || (s->c.touchers && v >= s->c.touchers))
             continue;
         for (uint64_t i = 0; i < s->c.pages; i++)
             if (lp->pg[i].mapped && (!half || half[i]) &&

@@ -62,6 +62,10 @@ static const param_desc list[] = {
     {"distribution", PT_ENUM, "", "exponential", 0, 0, "exponential|fixed",
      "exponential: the gaps between rounds drawn with mean 1/rate (seeded by machine.seed); "
      "fixed: exactly 1/rate.", F(distribution), NULL},
+    {"touchers", PT_UINT, "vCPUs", "0", 0, 1024, NULL,
+     "Only vCPUs 0 .. touchers-1 (when running) touch the pages, so at most that many threads "
+     "cache them whatever vcpus is (the fixed-sharer points of the coherency sweep); 0: every "
+     "vCPU.", F(touchers), NULL},
 };
 _Static_assert(sizeof(cdrv_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver config slot");
 const param_table coherency_driver_params = {

@@ -31,6 +31,7 @@ typedef struct cdrv_config {
     uint64_t rounds;             /* per LPAR */
     uint64_t rate;               /* rounds per second per LPAR (mean) */
     unsigned distribution;       /* CDRV_EXPONENTIAL | CDRV_FIXED */
+    uint64_t touchers;           /* vCPUs 0..touchers-1 touch the pages; 0: all */
 } cdrv_config;
 
 extern const param_table coherency_driver_params;
