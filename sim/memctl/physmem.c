@@ -134,21 +134,24 @@ void physmem_destroy(physmem *pm)
     free(pm);
 }
 
+/* Data of chunk `key`, or NULL if absent (the table only). */
+static uint64_t *pm_lookup(const physmem *pm, uint64_t key)
+{
+    size_t mask = ((size_t)1 << pm->bits) - 1;
+    for (size_t i = pm_home(key, pm->bits);; i = (i + 1) & mask) {
+        if (pm->tab[i].key == key)
+            return pm->tab[i].data;
+        if (pm->tab[i].key == PM_EMPTY)
+            return NULL;
+    }
+}
+
 /* Data of chunk `key`, or NULL if absent; refreshes the last-chunk cache. */
 static uint64_t *pm_find(physmem *pm, uint64_t key)
 {
     if (key == pm->last_key)
         return pm->last_data;
-    size_t mask = ((size_t)1 << pm->bits) - 1;
-    uint64_t *d = NULL;
-    for (size_t i = pm_home(key, pm->bits);; i = (i + 1) & mask) {
-        if (pm->tab[i].key == key) {
-            d = pm->tab[i].data;
-            break;
-        }
-        if (pm->tab[i].key == PM_EMPTY)
-            break;
-    }
+    uint64_t *d = pm_lookup(pm, key);
     pm->last_key = key;
     pm->last_data = d;
     return d;
@@ -241,6 +244,14 @@ uint64_t physmem_read64(physmem *pm, uint64_t paddr)
     uint64_t key = paddr >> PHYSMEM_CHUNK_SHIFT;
     const uint64_t *d = key == pm->last_key ? pm->last_data : pm_find(pm, key);
     return d ? d[(paddr >> 3) & (PM_WORDS - 1)] : 0;
+}
+
+void physmem_prefetch(const physmem *pm, uint64_t paddr)
+{
+    uint64_t key = paddr >> PHYSMEM_CHUNK_SHIFT;
+    const uint64_t *d = key == pm->last_key ? pm->last_data : pm_lookup(pm, key);
+    if (d)
+        __builtin_prefetch(d + ((paddr >> 3) & (PM_WORDS - 1)));
 }
 
 int physmem_write64(physmem *pm, uint64_t paddr, uint64_t value)

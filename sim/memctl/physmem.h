@@ -34,6 +34,9 @@ void physmem_destroy(physmem *pm);
 
 /* paddr must be 8-byte aligned and inside the store (asserted). */
 uint64_t physmem_read64(physmem *pm, uint64_t paddr);
+/* Host hint: start loading the host cache line holding paddr (no effect on
+ * contents or on anything the model computes). */
+void physmem_prefetch(const physmem *pm, uint64_t paddr);
 /* Returns 0, or -1 if the host is out of memory for a new chunk. */
 int physmem_write64(physmem *pm, uint64_t paddr, uint64_t value);
 

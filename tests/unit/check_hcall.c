@@ -1039,7 +1039,7 @@ START_TEST(slot_vpn_property)
 {
     rng g;
     rng_seed(&g, 42);
-    hpt_store st = {dummy_read, dummy_write, NULL};
+    hpt_store st = {dummy_read, dummy_write, NULL, NULL};
     unsigned n = 0;
     for (unsigned shift = 18; shift <= 34; shift++) {
         hpt h;
