@@ -1,19 +1,19 @@
 /*
  * cache.c - set-associative tag store with true LRU kept as the order of the
  * ways inside each set (MRU first). Each way is one word:
- * (tag << 1) | dirty, or the invalid word, where tag is the line number
- * above the set index bits. A hit in way k moves it to the front (shifting k
+ * ((tag + 1) << 1) | dirty, or 0 for an invalid way, where tag is the line
+ * number above the set index bits (so no key is 0 or 1, and a key too
+ * large for narrow words can match none of them). A hit in way k moves it to the front (shifting k
  * words); a fill shifts the whole set down by one and the word falling off
  * the end is the victim. The MRU way is checked first, so a repeated hit
  * costs one load and one compare.
  * Host layout: words are 32 bits (a set of 20 ways is 80 bytes, two host
- * cache lines) as long as every tag seen is below CA_NARROW_TAGS, which
- * holds for any real address below 2^(31 + set bits + line bits) (2^43 =
- * 8 TiB for a 32-set cache of 128-byte lines); the first larger tag widens
- * the cache to 64-bit words for good (ca_widen), same order, same dirty
- * bits. Word width and layout change host speed only, never a result.
- * Invariants: see cache.h; the invalid word never equals a tag's key;
- * narrow words hold tags < CA_NARROW_TAGS only.
+ * cache lines) as long as every key filled fits (key | 1 < 2^32: any real
+ * address below about 2^(31 + set bits + line bits), 8 TiB for a 32-set
+ * cache of 128-byte lines); the first larger key to be filled widens the
+ * cache to 64-bit words for good (ca_widen: the same words, zero-extended).
+ * Word width and layout change host speed only, never a result.
+ * Invariants: see cache.h; narrow words hold keys <= CA_NARROW_KEY_MAX.
  */
 #include "cache.h"
 
@@ -24,9 +24,8 @@
 #include <emmintrin.h>
 #endif
 
-#define CA_INVALID UINT64_MAX
-#define CA_INVALID32 UINT32_MAX
-#define CA_NARROW_TAGS ((1ull << 31) - 1) /* key | dirty < CA_INVALID32 */
+#define CA_INVALID 0u
+#define CA_NARROW_KEY_MAX (UINT32_MAX - 1u) /* key | dirty fits 32 bits */
 #define CA_HOST_LINE 64u
 
 struct cache {
@@ -113,9 +112,7 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     c->ways = (unsigned)cf->ways;
     c->line_shift = (unsigned)__builtin_ctzll(line_size);
     c->set_bits = (unsigned)__builtin_ctzll(sets);
-    uint32_t *t = c->tags;
-    for (uint64_t i = 0; i < sets * cf->ways; i++)
-        t[i] = CA_INVALID32;
+    memset(c->tags, 0, (size_t)sets * c->ways * sizeof(uint32_t)); /* all invalid */
     return c;
 }
 
@@ -127,9 +124,9 @@ void cache_destroy(cache *c)
     free(c);
 }
 
-/* Switch to 64-bit words for good (a tag >= CA_NARROW_TAGS arrived), in
- * place: word i moves to bytes [8i, 8i+8), from the last word down, each
- * read before anything is written over it. */
+/* Switch to 64-bit words for good (a key above CA_NARROW_KEY_MAX is about
+ * to be filled), in place: word i moves to bytes [8i, 8i+8), zero-extended,
+ * from the last word down, each read before anything is written over it. */
 static __attribute__((noinline)) void ca_widen(cache *c)
 {
     uint64_t n = (c->set_mask + 1) * c->ways;
@@ -137,7 +134,7 @@ static __attribute__((noinline)) void ca_widen(cache *c)
     for (uint64_t i = n; i-- > 0;) {
         uint32_t x;
         memcpy(&x, p + 4 * i, 4);
-        uint64_t y = x == CA_INVALID32 ? CA_INVALID : x;
+        uint64_t y = x;
         memcpy(p + 8 * i, &y, 8);
     }
     c->wide = true;
@@ -160,8 +157,6 @@ CA_INLINE void w_set(void *s, unsigned k, uint64_t v, bool wide)
         ((uint32_t *)s)[k] = (uint32_t)v;
 }
 
-CA_INLINE uint64_t w_invalid(bool wide) { return wide ? CA_INVALID : CA_INVALID32; }
-
 CA_INLINE void *ca_set(const cache *c, uint64_t set, bool wide)
 {
     return (char *)c->tags + (size_t)set * c->ways * (wide ? 8u : 4u);
@@ -171,6 +166,8 @@ CA_INLINE void *ca_set(const cache *c, uint64_t set, bool wide)
 CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
 {
     unsigned k = 0;
+    if (!wide && key > CA_NARROW_KEY_MAX)
+        return -1; /* a key no narrow word holds (and that 32 bits would truncate) */
 #ifdef __SSE2__
     if (!wide) {
         const uint32_t *t = s;
@@ -211,29 +208,29 @@ CA_INLINE void ca_to_front(void *s, unsigned k, uint64_t set, bool wide)
 
 CA_INLINE void ca_victim(cache *c, uint64_t victim, uint64_t set, uint64_t *out, bool wide)
 {
-    if (victim != w_invalid(wide) && (victim & 1u)) {
+    (void)wide;
+    if (victim != CA_INVALID && (victim & 1u)) {
         c->st.writebacks++;
         if (out)
-            *out = ((victim >> 1) << c->set_bits | set) << c->line_shift;
+            *out = (((victim >> 1) - 1) << c->set_bits | set) << c->line_shift;
     } else if (out) {
         *out = CACHE_NO_LINE;
     }
 }
 
-/* The set and the key of a line; widens the cache first when a fill may
- * follow (`fill`) and the tag does not fit narrow words. Returns false
- * (narrow cache, tag too large, no fill) when the line cannot be present. */
-CA_INLINE bool ca_key(cache *c, uint64_t line_addr, bool fill, uint64_t *set, uint64_t *key)
+/* The set and the key of a line. */
+CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_t *key)
 {
-    uint64_t line = line_addr >> c->line_shift, tag = line >> c->set_bits;
+    uint64_t line = line_addr >> c->line_shift;
     *set = line & c->set_mask;
-    *key = tag << 1;
-    if (__builtin_expect(tag >= CA_NARROW_TAGS && !c->wide, 0)) {
-        if (!fill)
-            return false;
+    *key = ((line >> c->set_bits) + 1) << 1;
+}
+
+/* Before a fill of `key`: widen if narrow words cannot hold it. */
+CA_INLINE void ca_room(cache *c, uint64_t key)
+{
+    if (__builtin_expect(key > CA_NARROW_KEY_MAX && !c->wide, 0))
         ca_widen(c);
-    }
-    return true;
 }
 
 /* Hit below the MRU way, or miss (the caller checked the MRU way). */
@@ -259,12 +256,15 @@ CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t writ
 static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint64_t key,
                                                      uint64_t write, uint64_t *out)
 {
+    ca_room(c, key);
     if (c->wide)
         return ca_access_body(c, set, key, write, out, true);
     return ca_access_body(c, set, key, write, out, false);
 }
 
-/* MRU way: hit (apply the write, count it) or not. */
+/* MRU way: hit (apply the write, count it) or not. A narrow word compared
+ * with a key above 32 bits never matches, and no key matches an invalid
+ * word (0): no range check is needed here. */
 CA_INLINE int ca_mru_hit(cache *c, uint64_t set, uint64_t key, bool write)
 {
     if (!c->wide) {
@@ -285,7 +285,7 @@ CA_INLINE int ca_mru_hit(cache *c, uint64_t set, uint64_t key, bool write)
 int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line)
 {
     uint64_t set, key;
-    ca_key(c, line_addr, true, &set, &key);
+    ca_key(c, line_addr, &set, &key);
     if (__builtin_expect(ca_mru_hit(c, set, key, write), 1)) { /* the common case */
         if (evicted_dirty_line)
             *evicted_dirty_line = CACHE_NO_LINE;
@@ -297,8 +297,7 @@ int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dir
 int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
 {
     uint64_t set, key;
-    if (!ca_key(c, line_addr, false, &set, &key))
-        return 0;
+    ca_key(c, line_addr, &set, &key);
     return ca_mru_hit(c, set, key, write);
 }
 
@@ -319,7 +318,8 @@ CA_INLINE int ca_writeback_body(cache *c, uint64_t set, uint64_t key, uint64_t *
 int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line)
 {
     uint64_t set, key;
-    ca_key(c, line_addr, true, &set, &key);
+    ca_key(c, line_addr, &set, &key);
+    ca_room(c, key);
     if (c->wide)
         return ca_writeback_body(c, set, key, evicted_dirty_line, true);
     return ca_writeback_body(c, set, key, evicted_dirty_line, false);
@@ -328,8 +328,7 @@ int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_lin
 bool cache_probe(const cache *c, uint64_t line_addr)
 {
     uint64_t set, key;
-    if (!ca_key((cache *)c, line_addr, false, &set, &key))
-        return false;
+    ca_key(c, line_addr, &set, &key);
     if (c->wide)
         return ca_find(c, ca_set(c, set, true), key, true) >= 0;
     return ca_find(c, ca_set(c, set, false), key, false) >= 0;
@@ -344,7 +343,7 @@ CA_INLINE int ca_invalidate_body(cache *c, uint64_t set, uint64_t key, bool wide
     int dirty = (int)(w_get(s, (unsigned)k, wide) & 1u);
     for (unsigned i = (unsigned)k; i + 1 < c->ways; i++)
         w_set(s, i, w_get(s, i + 1, wide), wide);
-    w_set(s, c->ways - 1, w_invalid(wide), wide);
+    w_set(s, c->ways - 1, CA_INVALID, wide);
     c->st.invalidations++;
     return dirty;
 }
@@ -352,8 +351,7 @@ CA_INLINE int ca_invalidate_body(cache *c, uint64_t set, uint64_t key, bool wide
 int cache_invalidate_line(cache *c, uint64_t line_addr)
 {
     uint64_t set, key;
-    if (!ca_key(c, line_addr, false, &set, &key))
-        return 0;
+    ca_key(c, line_addr, &set, &key);
     if (c->wide)
         return ca_invalidate_body(c, set, key, true);
     return ca_invalidate_body(c, set, key, false);
@@ -362,17 +360,9 @@ int cache_invalidate_line(cache *c, uint64_t line_addr)
 uint64_t cache_flush_all(cache *c)
 {
     uint64_t n = (c->set_mask + 1) * c->ways, dirty = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (c->wide) {
-            uint64_t *w = c->tags;
-            dirty += w[i] != CA_INVALID && (w[i] & 1u);
-            w[i] = CA_INVALID;
-        } else {
-            uint32_t *t = c->tags;
-            dirty += t[i] != CA_INVALID32 && (t[i] & 1u);
-            t[i] = CA_INVALID32;
-        }
-    }
+    for (uint64_t i = 0; i < n; i++)
+        dirty += c->wide ? ((const uint64_t *)c->tags)[i] & 1u : ((const uint32_t *)c->tags)[i] & 1u;
+    memset(c->tags, 0, (size_t)n * (c->wide ? 8u : 4u)); /* all invalid */
     c->st.writebacks += dirty;
     return dirty;
 }
