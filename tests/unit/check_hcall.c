@@ -142,6 +142,7 @@ static void env_free(env *v)
         tlb_destroy(v->tlbs[i]);
     physmem_destroy(v->pm);
     memmap_destroy(v->mm);
+    param_free(&hyp_params, &v->hc); /* the strings of its feature parameters */
 }
 
 static long hc(env *v, unsigned lpid, unsigned thread, uint64_t now, uint64_t op,
