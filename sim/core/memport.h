@@ -25,6 +25,11 @@ typedef struct mem_port {
     uint64_t (*access)(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
                        uint64_t now);
     void *ctx;
+    /* Line size of the caches behind the port (0: unknown). When it is at
+     * most N, one access of k x N bytes is charged exactly as k accesses of
+     * N bytes issued one after the other (each at the previous one's end):
+     * callers may batch such runs. */
+    uint32_t line_bytes;
 } mem_port;
 
 static inline uint64_t mem_access(const mem_port *p, uint64_t paddr, uint32_t size,

@@ -17,6 +17,12 @@ static uint64_t store_read(void *ctx, uint64_t pa)
     return physmem_read64(h->env.pm, pa);
 }
 
+static void store_prefetch(void *ctx, uint64_t pa)
+{
+    const hyp *h = ctx;
+    physmem_prefetch(h->env.pm, pa);
+}
+
 static void store_write(void *ctx, uint64_t pa, uint64_t v)
 {
     /* a host allocation failure cannot be reported through the hcall: it
@@ -62,7 +68,7 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
                            "%llu bytes and its tables; raise hypervisor.memory or set it to 0 "
                            "(automatic)",
                         (unsigned long long)h->lmb.hyp_bytes, (unsigned long long)hsize);
-    hpt_store st = {store_read, store_write, h};
+    hpt_store st = {store_read, store_write, h, store_prefetch};
     if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
         return -1;
     lp->lmb_base = malloc(lp->nlmbs * sizeof *lp->lmb_base);

@@ -252,7 +252,12 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
         p->lpn = g->next_lpn++;
         g->used++;
         g->st.first_touches++;
-        if (g->cfg.zero_new_pages)
+        /* clear_page: a dcbz per 128 bytes; with lines of at most 128
+         * bytes that is one access of the page (a page lies in one LMB, so
+         * in one block of real memory; memport.h line_bytes) */
+        if (g->cfg.zero_new_pages && t->port->line_bytes && t->port->line_bytes <= 128)
+            guest_mem(g, t, &o, p->lpn << g->shift, (uint32_t)1 << g->shift, MEM_ZERO);
+        else if (g->cfg.zero_new_pages)
             for (uint64_t off = 0; off < (1ULL << g->shift); off += 128)
                 guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_ZERO);
         guest_mem(g, t, &o, pte_la, 8, MEM_WRITE);

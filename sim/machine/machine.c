@@ -8,14 +8,22 @@
 
 #include "machine_int.h"
 
-/* Core cycles <-> DRAM cycles, exactly, in integers. */
+/* Core cycles <-> DRAM cycles, exactly, in integers (in 64 bits when the
+ * products fit, which is the usual case: the same quotients, without the
+ * 128-bit division). */
 static uint64_t core_to_dram(const machine *m, uint64_t c)
 {
-    return (uint64_t)((unsigned __int128)c * 1000000u / ((unsigned __int128)m->topo.freq_mhz * m->dram_tck_ps));
+    uint64_t den = m->topo.freq_mhz * m->dram_tck_ps; /* both bounded by their params */
+    if (c < (1ull << 44)) /* c x 10^6 < 2^64 */
+        return c * 1000000u / den;
+    return (uint64_t)((unsigned __int128)c * 1000000u / den);
 }
 
 static uint64_t dram_to_core_ceil(const machine *m, uint64_t d)
 {
+    uint64_t k = m->topo.freq_mhz * m->dram_tck_ps;
+    if (d < (1ull << 20) && k < (1ull << 43)) /* d x k + 999999 < 2^64 */
+        return (d * k + 999999u) / 1000000u;
     unsigned __int128 n = (unsigned __int128)d * m->topo.freq_mhz * m->dram_tck_ps;
     return (uint64_t)((n + 999999u) / 1000000u);
 }

@@ -1,26 +1,39 @@
 /*
  * cache.c - set-associative tag store with true LRU kept as the order of the
- * ways inside each set (MRU first). Each way is one uint64_t:
- * (line number << 1) | dirty, or CA_INVALID. A hit in way k moves it to the
- * front (shifting k words); a fill shifts the whole set down by one and the
- * word falling off the end is the victim. The MRU way is checked first, so a
- * repeated hit costs one load and one compare.
- * Invariants: see cache.h; CA_INVALID never matches a line key because line
- * numbers are < 2^58.
+ * ways inside each set (MRU first). Each way is one word:
+ * ((tag + 1) << 1) | dirty, or 0 for an invalid way, where tag is the line
+ * number above the set index bits (so no key is 0 or 1, and a key too
+ * large for narrow words can match none of them). A hit in way k moves it to the front (shifting k
+ * words); a fill shifts the whole set down by one and the word falling off
+ * the end is the victim. The MRU way is checked first, so a repeated hit
+ * costs one load and one compare.
+ * Host layout: words are 32 bits (a set of 20 ways is 80 bytes, two host
+ * cache lines) as long as every key filled fits (key | 1 < 2^32: any real
+ * address below about 2^(31 + set bits + line bits), 8 TiB for a 32-set
+ * cache of 128-byte lines); the first larger key to be filled widens the
+ * cache to 64-bit words for good (ca_widen: the same words, zero-extended).
+ * Word width and layout change host speed only, never a result.
+ * Invariants: see cache.h; narrow words hold keys <= CA_NARROW_KEY_MAX.
  */
 #include "cache.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-#define CA_INVALID UINT64_MAX
+#define CA_INVALID 0u
+#define CA_NARROW_KEY_MAX (UINT32_MAX - 1u) /* key | dirty fits 32 bits */
+#define CA_HOST_LINE 64u
 
 struct cache {
-    uint64_t *tags;     /* sets * ways words */
+    void *tags;         /* sets * ways words, set after set: uint32_t, or uint64_t when wide */
     uint64_t set_mask;  /* sets - 1 */
     unsigned ways;
-    unsigned line_shift;
+    unsigned line_shift, set_bits;
+    bool wide;
     cache_stats st;
 };
 
@@ -70,6 +83,16 @@ int cache_level_check(const cache_level_config *cf, uint64_t line_size, const ch
     return 0;
 }
 
+/* Host memory for the tag words: room for 64-bit words from the start
+ * (narrow words use the first half; pages never touched cost no host
+ * memory), so that widening needs no allocation and cannot fail. */
+static void *ca_alloc(uint64_t sets, unsigned ways)
+{
+    size_t bytes = (size_t)sets * ways * sizeof(uint64_t);
+    bytes = (bytes + CA_HOST_LINE - 1) / CA_HOST_LINE * CA_HOST_LINE;
+    return aligned_alloc(CA_HOST_LINE, bytes);
+}
+
 cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char *name,
                     sim_err *e)
 {
@@ -79,7 +102,7 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     uint64_t sets = cf->size / per_set;
     cache *c = calloc(1, sizeof *c);
     if (c)
-        c->tags = malloc(sets * cf->ways * sizeof *c->tags);
+        c->tags = ca_alloc(sets, (unsigned)cf->ways);
     if (!c || !c->tags) {
         free(c);
         sim_errf(e, "%s: out of host memory", name);
@@ -88,8 +111,8 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     c->set_mask = sets - 1;
     c->ways = (unsigned)cf->ways;
     c->line_shift = (unsigned)__builtin_ctzll(line_size);
-    for (uint64_t i = 0; i < sets * cf->ways; i++)
-        c->tags[i] = CA_INVALID;
+    c->set_bits = (unsigned)__builtin_ctzll(sets);
+    memset(c->tags, 0, (size_t)sets * c->ways * sizeof(uint32_t)); /* all invalid */
     return c;
 }
 
@@ -101,138 +124,245 @@ void cache_destroy(cache *c)
     free(c);
 }
 
-static inline uint64_t *ca_set(const cache *c, uint64_t line)
+/* Switch to 64-bit words for good (a key above CA_NARROW_KEY_MAX is about
+ * to be filled), in place: word i moves to bytes [8i, 8i+8), zero-extended,
+ * from the last word down, each read before anything is written over it. */
+static __attribute__((noinline)) void ca_widen(cache *c)
 {
-    return c->tags + (size_t)(line & c->set_mask) * c->ways;
+    uint64_t n = (c->set_mask + 1) * c->ways;
+    char *p = c->tags; /* the same bytes seen both ways: memcpy, no aliasing */
+    for (uint64_t i = n; i-- > 0;) {
+        uint32_t x;
+        memcpy(&x, p + 4 * i, 4);
+        uint64_t y = x;
+        memcpy(p + 8 * i, &y, 8);
+    }
+    c->wide = true;
 }
 
-static inline int ca_find(const uint64_t *s, unsigned ways, uint64_t key)
+/* Word access for either width (`wide` is a constant at every call: the
+ * always-inline bodies below are compiled once per width). */
+#define CA_INLINE static inline __attribute__((always_inline))
+
+CA_INLINE uint64_t w_get(const void *s, unsigned k, bool wide)
 {
-    for (unsigned k = 0; k < ways; k++)
-        if ((s[k] & ~1ull) == key)
+    return wide ? ((const uint64_t *)s)[k] : ((const uint32_t *)s)[k];
+}
+
+CA_INLINE void w_set(void *s, unsigned k, uint64_t v, bool wide)
+{
+    if (wide)
+        ((uint64_t *)s)[k] = v;
+    else
+        ((uint32_t *)s)[k] = (uint32_t)v;
+}
+
+CA_INLINE void *ca_set(const cache *c, uint64_t set, bool wide)
+{
+    return (char *)c->tags + (size_t)set * c->ways * (wide ? 8u : 4u);
+}
+
+/* The way of set s holding key, or -1 (a line is in at most one way). */
+CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
+{
+    unsigned k = 0;
+    if (!wide && key > CA_NARROW_KEY_MAX)
+        return -1; /* a key no narrow word holds (and that 32 bits would truncate) */
+#ifdef __SSE2__
+    if (!wide) {
+        const uint32_t *t = s;
+        __m128i kk = _mm_set1_epi32((int)(uint32_t)key), m = _mm_set1_epi32(~1);
+        for (; k + 4 <= c->ways; k += 4) {
+            __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(t + k)), m);
+            int b = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, kk)));
+            if (b)
+                return (int)k + __builtin_ctz((unsigned)b);
+        }
+    }
+#endif
+    for (; k < c->ways; k++)
+        if ((w_get(s, k, wide) & ~1ull) == key)
             return (int)k;
     return -1;
 }
 
-/* Insert key|dirty as MRU, shifting the set; returns the evicted word. */
-static inline uint64_t ca_fill(uint64_t *s, unsigned ways, uint64_t word)
+/* Insert word as MRU, shifting the set down by one; returns the evicted
+ * word. */
+CA_INLINE uint64_t ca_fill(const cache *c, void *s, uint64_t word, bool wide)
 {
-    uint64_t victim = s[ways - 1];
-    memmove(s + 1, s, (ways - 1) * sizeof *s);
-    s[0] = word;
+    size_t ws = wide ? 8u : 4u;
+    uint64_t victim = w_get(s, c->ways - 1, wide);
+    memmove((char *)s + ws, s, (c->ways - 1) * ws);
+    w_set(s, 0, word, wide);
     return victim;
 }
 
-static inline void ca_victim(cache *c, uint64_t victim, uint64_t *out)
+/* Move way k (>= 1) to the front, or-ing `set` into its word. */
+CA_INLINE void ca_to_front(void *s, unsigned k, uint64_t set, bool wide)
 {
+    uint64_t w = w_get(s, k, wide) | set;
+    for (; k > 0; k--) /* k is small: no memmove call */
+        w_set(s, k, w_get(s, k - 1, wide), wide);
+    w_set(s, 0, w, wide);
+}
+
+CA_INLINE void ca_victim(cache *c, uint64_t victim, uint64_t set, uint64_t *out, bool wide)
+{
+    (void)wide;
     if (victim != CA_INVALID && (victim & 1u)) {
         c->st.writebacks++;
         if (out)
-            *out = (victim >> 1) << c->line_shift;
+            *out = (((victim >> 1) - 1) << c->set_bits | set) << c->line_shift;
     } else if (out) {
         *out = CACHE_NO_LINE;
     }
 }
 
-/* Hit below the MRU way, or miss: kept out of line so that the MRU hit path
- * of cache_access needs no stack frame. */
-static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t *s, uint64_t key,
-                                                     uint64_t write, uint64_t *out)
+/* The set and the key of a line. */
+CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_t *key)
 {
-    unsigned ways = c->ways;
-    for (unsigned k = 1; k < ways; k++) {
-        if ((s[k] & ~1ull) == key) {
-            uint64_t w = s[k] | write;
-            for (; k > 0; k--) /* move to front: k is small, no memmove call */
-                s[k] = s[k - 1];
-            s[0] = w;
-            c->st.hits++;
-            if (out)
-                *out = CACHE_NO_LINE;
-            return 1;
-        }
+    uint64_t line = line_addr >> c->line_shift;
+    *set = line & c->set_mask;
+    *key = ((line >> c->set_bits) + 1) << 1;
+}
+
+/* Before a fill of `key`: widen if narrow words cannot hold it. */
+CA_INLINE void ca_room(cache *c, uint64_t key)
+{
+    if (__builtin_expect(key > CA_NARROW_KEY_MAX && !c->wide, 0))
+        ca_widen(c);
+}
+
+/* Hit below the MRU way, or miss (the caller checked the MRU way). */
+CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t write,
+                             uint64_t *out, bool wide)
+{
+    void *s = ca_set(c, set, wide);
+    int k = ca_find(c, s, key, wide);
+    if (k > 0) {
+        ca_to_front(s, (unsigned)k, write, wide);
+        c->st.hits++;
+        if (out)
+            *out = CACHE_NO_LINE;
+        return 1;
     }
     c->st.misses++;
-    uint64_t victim = s[ways - 1];
-    for (unsigned k = ways - 1; k > 0; k--)
-        s[k] = s[k - 1];
-    s[0] = key | write;
-    ca_victim(c, victim, out);
+    ca_victim(c, ca_fill(c, s, key | write, wide), set, out, wide);
     return 0;
 }
 
-int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line)
+/* Kept out of line so that the MRU hit path of cache_access needs no stack
+ * frame. */
+static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint64_t key,
+                                                     uint64_t write, uint64_t *out)
 {
-    uint64_t line = line_addr >> c->line_shift;
-    uint64_t key = line << 1;
-    uint64_t *s = ca_set(c, line);
-    if (__builtin_expect((s[0] & ~1ull) == key, 1)) { /* MRU hit: the common case */
-        if (write)
-            s[0] |= 1u;
-        c->st.hits++;
-        if (evicted_dirty_line)
-            *evicted_dirty_line = CACHE_NO_LINE;
-        return 1;
-    }
-    return ca_access_slow(c, s, key, (uint64_t)write, evicted_dirty_line);
+    ca_room(c, key);
+    if (c->wide)
+        return ca_access_body(c, set, key, write, out, true);
+    return ca_access_body(c, set, key, write, out, false);
 }
 
-int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
+/* MRU way: hit (apply the write, count it) or not. A narrow word compared
+ * with a key above 32 bits never matches, and no key matches an invalid
+ * word (0): no range check is needed here. */
+CA_INLINE int ca_mru_hit(cache *c, uint64_t set, uint64_t key, bool write)
 {
-    uint64_t line = line_addr >> c->line_shift;
-    uint64_t *s = ca_set(c, line);
-    if ((s[0] & ~1ull) != line << 1)
-        return 0;
-    if (write)
-        s[0] |= 1u;
+    if (!c->wide) {
+        uint32_t *s = ca_set(c, set, false);
+        if ((s[0] & ~1u) != key)
+            return 0;
+        s[0] |= (uint32_t)write;
+    } else {
+        uint64_t *s = ca_set(c, set, true);
+        if ((s[0] & ~1ull) != key)
+            return 0;
+        s[0] |= (uint64_t)write;
+    }
     c->st.hits++;
     return 1;
 }
 
-int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line)
+int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line)
 {
-    uint64_t line = line_addr >> c->line_shift;
-    uint64_t key = line << 1;
-    uint64_t *s = ca_set(c, line);
-    int k = ca_find(s, c->ways, key);
-    if (k >= 0) {
-        s[k] |= 1u;
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    if (__builtin_expect(ca_mru_hit(c, set, key, write), 1)) { /* the common case */
         if (evicted_dirty_line)
             *evicted_dirty_line = CACHE_NO_LINE;
         return 1;
     }
-    ca_victim(c, ca_fill(s, c->ways, key | 1u), evicted_dirty_line);
+    return ca_access_slow(c, set, key, (uint64_t)write, evicted_dirty_line);
+}
+
+int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    return ca_mru_hit(c, set, key, write);
+}
+
+CA_INLINE int ca_writeback_body(cache *c, uint64_t set, uint64_t key, uint64_t *out, bool wide)
+{
+    void *s = ca_set(c, set, wide);
+    int k = ca_find(c, s, key, wide);
+    if (k >= 0) {
+        w_set(s, (unsigned)k, w_get(s, (unsigned)k, wide) | 1u, wide);
+        if (out)
+            *out = CACHE_NO_LINE;
+        return 1;
+    }
+    ca_victim(c, ca_fill(c, s, key | 1u, wide), set, out, wide);
     return 0;
+}
+
+int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    ca_room(c, key);
+    if (c->wide)
+        return ca_writeback_body(c, set, key, evicted_dirty_line, true);
+    return ca_writeback_body(c, set, key, evicted_dirty_line, false);
 }
 
 bool cache_probe(const cache *c, uint64_t line_addr)
 {
-    uint64_t line = line_addr >> c->line_shift;
-    return ca_find(ca_set(c, line), c->ways, line << 1) >= 0;
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    if (c->wide)
+        return ca_find(c, ca_set(c, set, true), key, true) >= 0;
+    return ca_find(c, ca_set(c, set, false), key, false) >= 0;
+}
+
+CA_INLINE int ca_invalidate_body(cache *c, uint64_t set, uint64_t key, bool wide)
+{
+    void *s = ca_set(c, set, wide);
+    int k = ca_find(c, s, key, wide);
+    if (k < 0)
+        return 0;
+    int dirty = (int)(w_get(s, (unsigned)k, wide) & 1u);
+    for (unsigned i = (unsigned)k; i + 1 < c->ways; i++)
+        w_set(s, i, w_get(s, i + 1, wide), wide);
+    w_set(s, c->ways - 1, CA_INVALID, wide);
+    c->st.invalidations++;
+    return dirty;
 }
 
 int cache_invalidate_line(cache *c, uint64_t line_addr)
 {
-    uint64_t line = line_addr >> c->line_shift;
-    uint64_t *s = ca_set(c, line);
-    int k = ca_find(s, c->ways, line << 1);
-    if (k < 0)
-        return 0;
-    int dirty = (int)(s[k] & 1u);
-    memmove(s + k, s + k + 1, (c->ways - 1 - (unsigned)k) * sizeof *s);
-    s[c->ways - 1] = CA_INVALID;
-    c->st.invalidations++;
-    return dirty;
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    if (c->wide)
+        return ca_invalidate_body(c, set, key, true);
+    return ca_invalidate_body(c, set, key, false);
 }
 
 uint64_t cache_flush_all(cache *c)
 {
     uint64_t n = (c->set_mask + 1) * c->ways, dirty = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (c->tags[i] != CA_INVALID && (c->tags[i] & 1u))
-            dirty++;
-        c->tags[i] = CA_INVALID;
-    }
+    for (uint64_t i = 0; i < n; i++)
+        dirty += c->wide ? ((const uint64_t *)c->tags)[i] & 1u : ((const uint32_t *)c->tags)[i] & 1u;
+    memset(c->tags, 0, (size_t)n * (c->wide ? 8u : 4u)); /* all invalid */
     c->st.writebacks += dirty;
     return dirty;
 }

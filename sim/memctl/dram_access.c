@@ -14,29 +14,50 @@
  * There is no queueing or reordering here (no FR-FCFS across requests);
  * docs/dram.md states the approximation.
  */
-#include "memctl/dram_internal.h"
+#include "memctl/dram_apply.h"
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* One command on bank queue q, as dram_apply() does it (the queue is
+ * marked for re-evaluation; with queued work its cached ready cycle is
+ * reset), with the kind known here so that dram_apply_inl() folds. */
+#define APPLY(kind, row, t)                                                                        \
+    do {                                                                                           \
+        q->dirty = true;                                                                           \
+        if (q->n)                                                                                  \
+            dram_q_set(c, qi, 0);                                                                  \
+        dram_apply_inl(d, c, q, kind, row, t);                                                     \
+    } while (0)
 
 uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
 {
     dram_loc l;
-    addr %= d->capacity;
+    if (addr >= d->capacity)
+        addr %= d->capacity;
     dram_decode_loc(d, addr, &l);
     dram_chan *c = &d->ch[l.channel];
-    dram_refresh_catch_up(d, c, arrival);
-    uint32_t b = l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
-    dram_bank *bk = &c->bank[l.rank * d->banks + b];
+    if (c->ref_next <= arrival)
+        dram_refresh_catch_up(d, c, arrival);
+    uint32_t qi = l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
+    dram_cmdq *q = &c->q[qi];
+    dram_bank *bk = q->bk;
     uint64_t t0 = arrival + 1;
     if (bk->open_row != l.row) {
         if (bk->open_row != DRAM_NO_ROW)
-            dram_apply(d, c, DC_PRE, l.rank, b, 0, mx(t0, bk->t_pre));
-        dram_apply(d, c, DC_ACT, l.rank, b, l.row, mx(t0, dram_ready_act(d, c, l.rank, b)));
+            APPLY(DC_PRE, 0, mx(t0, bk->t_pre));
+        APPLY(DC_ACT, l.row, mx(t0, dram_ready_act_q(d, q)));
     }
-    uint64_t col = mx(t0, dram_ready_col(d, c, l.rank, b, is_write));
-    int kind = d->cfg.row_policy == DRAM_CLOSE_PAGE ? (is_write ? DC_WRITEP : DC_READP)
-                                                     : (is_write ? DC_WRITE : DC_READ);
-    dram_apply(d, c, kind, l.rank, b, l.row, col);
+    uint64_t col = mx(t0, dram_ready_col_q(q, is_write));
+    if (d->cfg.row_policy == DRAM_CLOSE_PAGE) {
+        if (is_write)
+            APPLY(DC_WRITEP, l.row, col);
+        else
+            APPLY(DC_READP, l.row, col);
+    } else if (is_write) {
+        APPLY(DC_WRITE, l.row, col);
+    } else {
+        APPLY(DC_READ, l.row, col);
+    }
     uint64_t done;
     if (is_write) {
         d->st.writes++;

@@ -14,6 +14,30 @@
 
 DRAM_INLINE void dram_up(uint64_t *f, uint64_t v) { if (v > *f) *f = v; }
 
+DRAM_INLINE uint64_t dram_mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* Earliest cycle an ACTIVATE may issue on queue q's bank (dram_ready_act). */
+DRAM_INLINE uint64_t dram_ready_act_q(const dram *d, const dram_cmdq *q)
+{
+    const dram_rank *rk = q->rk;
+    uint64_t t = dram_mx(dram_mx(q->bk->t_act, q->bg->t_act), rk->t_act);
+    if (rk->faw_n >= 4)
+        t = dram_mx(t, rk->faw[rk->faw_i] + d->tm.faw); /* oldest of the last four */
+    return t;
+}
+
+/* Earliest cycle a column command may issue on queue q's bank
+ * (dram_ready_col). */
+DRAM_INLINE uint64_t dram_ready_col_q(const dram_cmdq *q, bool wr)
+{
+    const dram_bank *bk = q->bk;
+    const dram_bgrp *g = q->bg;
+    const dram_rank *rk = q->rk;
+    if (wr)
+        return dram_mx(dram_mx(bk->t_wr, g->t_wr), dram_mx(rk->t_wr, rk->t_xwr));
+    return dram_mx(dram_mx(bk->t_rd, g->t_rd), dram_mx(rk->t_rd, rk->t_xrd));
+}
+
 /* The effects of a column command on its bank group, rank and the other
  * ranks (bus turnarounds). */
 DRAM_INLINE void dram_col_common(dram *d, dram_chan *c, const dram_cmdq *q, bool wr, uint64_t t)

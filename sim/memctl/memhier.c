@@ -149,6 +149,7 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         h->ports[i].core = i;
         h->ports[i].port.access = mh_port_access;
         h->ports[i].port.ctx = &h->ports[i];
+        h->ports[i].port.line_bytes = (uint32_t)ls;
     }
     for (unsigned m = 0; m < h->nmod; m++)
         if (!(h->l3[m] = cache_create(&c->l3, ls, "cache.l3", e))) {

@@ -3,11 +3,17 @@
  * hash table (linear probing, backward-shift deletion, power-of-two capacity,
  * load <= 1/2) keyed by chunk number, plus a one-entry cache of the last
  * chunk looked up (which may record "absent", as a NULL data pointer).
+ * Chunk data come from 2 MiB slabs (hostmem: huge pages, so that reads
+ * scattered over large tables such as HPTs do not also miss the host TLB);
+ * a released chunk goes to a free list and is zeroed when reused.
  * Invariants: every slot key is a chunk number or PM_EMPTY; each present
  * chunk is reachable from its home slot without crossing an empty slot;
- * last_key/last_data always agree with the table.
+ * last_key/last_data always agree with the table; a chunk is in use, on the
+ * free list, or in the current slab past slab_used, exactly once.
  */
 #include "physmem.h"
+
+#include "core/hostmem.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -16,20 +22,66 @@
 #define PM_EMPTY UINT64_MAX
 #define PM_WORDS (PHYSMEM_CHUNK_BYTES / 8u)
 #define PM_MIN_BITS 6u
+#define PM_SLAB_CHUNKS (HOSTMEM_HUGE / PHYSMEM_CHUNK_BYTES)
 
 typedef struct pm_slot {
     uint64_t key;
     uint64_t *data;
 } pm_slot;
 
-struct physmem {
+/* Where chunk data come from (with the store's size limit, kept here so
+ * that struct physmem, whose size physmem_bytes_allocated() reports, does
+ * not grow with the allocator). */
+typedef struct pm_pool {
     uint64_t limit;      /* 0 = unbounded */
+    uint64_t **slabs;    /* nslabs slabs of PM_SLAB_CHUNKS chunks */
+    size_t nslabs, slab_cap;
+    size_t slab_used;    /* chunks handed out from the last slab */
+    uint64_t *free_list; /* released chunks, linked through their first word */
+} pm_pool;
+
+struct physmem {
+    pm_pool *pool;
     pm_slot *tab;
     unsigned bits;       /* capacity = 1 << bits */
     uint64_t n;          /* present chunks */
     uint64_t last_key;   /* PM_EMPTY when the cache is empty */
     uint64_t *last_data; /* NULL: last_key is absent */
 };
+
+/* A zeroed chunk: from the free list, else the last slab, else a new one. */
+static uint64_t *pm_chunk_alloc(physmem *pm_)
+{
+    pm_pool *pm = pm_->pool;
+    uint64_t *d = pm->free_list;
+    if (d) {
+        pm->free_list = (uint64_t *)(uintptr_t)d[0];
+        memset(d, 0, PHYSMEM_CHUNK_BYTES);
+        return d;
+    }
+    if (!pm->nslabs || pm->slab_used == PM_SLAB_CHUNKS) {
+        if (pm->nslabs == pm->slab_cap) {
+            size_t cap = pm->slab_cap ? pm->slab_cap * 2 : 16;
+            uint64_t **ns = realloc(pm->slabs, cap * sizeof *ns);
+            if (!ns)
+                return NULL;
+            pm->slabs = ns;
+            pm->slab_cap = cap;
+        }
+        uint64_t *slab = hostmem_alloc(HOSTMEM_HUGE); /* zeroed */
+        if (!slab)
+            return NULL;
+        pm->slabs[pm->nslabs++] = slab;
+        pm->slab_used = 0;
+    }
+    return pm->slabs[pm->nslabs - 1] + pm->slab_used++ * PM_WORDS;
+}
+
+static void pm_chunk_release(physmem *pm, uint64_t *d)
+{
+    d[0] = (uint64_t)(uintptr_t)pm->pool->free_list;
+    pm->pool->free_list = d;
+}
 
 static inline size_t pm_home(uint64_t key, unsigned bits)
 {
@@ -52,12 +104,17 @@ static pm_slot *pm_alloc_table(unsigned bits)
 physmem *physmem_create(uint64_t size_bytes)
 {
     physmem *pm = calloc(1, sizeof *pm);
+    if (pm && !(pm->pool = calloc(1, sizeof *pm->pool))) {
+        free(pm);
+        pm = NULL;
+    }
     if (!pm)
         return NULL;
-    pm->limit = size_bytes;
+    pm->pool->limit = size_bytes;
     pm->bits = PM_MIN_BITS;
     pm->tab = pm_alloc_table(pm->bits);
     if (!pm->tab) {
+        free(pm->pool);
         free(pm);
         return NULL;
     }
@@ -69,11 +126,24 @@ void physmem_destroy(physmem *pm)
 {
     if (!pm)
         return;
-    size_t cap = (size_t)1 << pm->bits;
-    for (size_t i = 0; i < cap; i++)
-        free(pm->tab[i].data);
+    for (size_t i = 0; i < pm->pool->nslabs; i++)
+        hostmem_free(pm->pool->slabs[i], HOSTMEM_HUGE);
+    free(pm->pool->slabs);
+    free(pm->pool);
     free(pm->tab);
     free(pm);
+}
+
+/* Data of chunk `key`, or NULL if absent (the table only). */
+static uint64_t *pm_lookup(const physmem *pm, uint64_t key)
+{
+    size_t mask = ((size_t)1 << pm->bits) - 1;
+    for (size_t i = pm_home(key, pm->bits);; i = (i + 1) & mask) {
+        if (pm->tab[i].key == key)
+            return pm->tab[i].data;
+        if (pm->tab[i].key == PM_EMPTY)
+            return NULL;
+    }
 }
 
 /* Data of chunk `key`, or NULL if absent; refreshes the last-chunk cache. */
@@ -81,16 +151,7 @@ static uint64_t *pm_find(physmem *pm, uint64_t key)
 {
     if (key == pm->last_key)
         return pm->last_data;
-    size_t mask = ((size_t)1 << pm->bits) - 1;
-    uint64_t *d = NULL;
-    for (size_t i = pm_home(key, pm->bits);; i = (i + 1) & mask) {
-        if (pm->tab[i].key == key) {
-            d = pm->tab[i].data;
-            break;
-        }
-        if (pm->tab[i].key == PM_EMPTY)
-            break;
-    }
+    uint64_t *d = pm_lookup(pm, key);
     pm->last_key = key;
     pm->last_data = d;
     return d;
@@ -130,7 +191,7 @@ static uint64_t *pm_get(physmem *pm, uint64_t key)
         return d;
     if ((pm->n + 1) * 2 > ((uint64_t)1 << pm->bits) && pm_grow(pm) != 0)
         return NULL;
-    d = calloc(PM_WORDS, sizeof *d);
+    d = pm_chunk_alloc(pm);
     if (!d)
         return NULL;
     pm_put(pm->tab, pm->bits, key, d);
@@ -150,7 +211,7 @@ static void pm_remove(physmem *pm, uint64_t key)
             return;
         i = (i + 1) & mask;
     }
-    free(pm->tab[i].data);
+    pm_chunk_release(pm, pm->tab[i].data);
     pm->n--;
     for (size_t j = (i + 1) & mask; pm->tab[j].key != PM_EMPTY; j = (j + 1) & mask) {
         size_t h = pm_home(pm->tab[j].key, pm->bits);
@@ -170,7 +231,8 @@ static inline void pm_check(const physmem *pm, uint64_t paddr, uint64_t len)
 {
     assert((paddr & 7u) == 0 && (len & 7u) == 0);
     assert(paddr <= INT64_MAX && len <= INT64_MAX - paddr);
-    assert(pm->limit == 0 || (paddr <= pm->limit && len <= pm->limit - paddr));
+    assert(pm->pool->limit == 0 ||
+           (paddr <= pm->pool->limit && len <= pm->pool->limit - paddr));
     (void)pm;
     (void)paddr;
     (void)len;
@@ -182,6 +244,14 @@ uint64_t physmem_read64(physmem *pm, uint64_t paddr)
     uint64_t key = paddr >> PHYSMEM_CHUNK_SHIFT;
     const uint64_t *d = key == pm->last_key ? pm->last_data : pm_find(pm, key);
     return d ? d[(paddr >> 3) & (PM_WORDS - 1)] : 0;
+}
+
+void physmem_prefetch(const physmem *pm, uint64_t paddr)
+{
+    uint64_t key = paddr >> PHYSMEM_CHUNK_SHIFT;
+    const uint64_t *d = key == pm->last_key ? pm->last_data : pm_lookup(pm, key);
+    if (d)
+        __builtin_prefetch(d + ((paddr >> 3) & (PM_WORDS - 1)));
 }
 
 int physmem_write64(physmem *pm, uint64_t paddr, uint64_t value)

@@ -5,7 +5,9 @@
  * addressed by real address over a machine of up to 2^63 bytes. Host memory
  * is allocated only for 64 KiB chunks that were written; reading memory that
  * was never written returns 0. Zeroing a whole chunk gives its host memory
- * back. Words are host-endian; the functional model stores values, not bytes.
+ * back to the store, which reuses it for the next chunk (chunks come from
+ * 2 MiB huge-page slabs, core/hostmem.h). Words are host-endian; the
+ * functional model stores values, not bytes.
  * Invariant: a chunk is present in the table iff a nonzero word was written
  * to it since it was last wholly zeroed by physmem_zero() (writing zero to
  * never-written memory allocates nothing).
@@ -32,6 +34,9 @@ void physmem_destroy(physmem *pm);
 
 /* paddr must be 8-byte aligned and inside the store (asserted). */
 uint64_t physmem_read64(physmem *pm, uint64_t paddr);
+/* Host hint: start loading the host cache line holding paddr (no effect on
+ * contents or on anything the model computes). */
+void physmem_prefetch(const physmem *pm, uint64_t paddr);
 /* Returns 0, or -1 if the host is out of memory for a new chunk. */
 int physmem_write64(physmem *pm, uint64_t paddr, uint64_t value);
 
@@ -43,7 +48,8 @@ void physmem_zero(physmem *pm, uint64_t paddr, uint64_t len);
  * the destination is also unwritten. Returns 0 or -1 (host out of memory). */
 int physmem_copy(physmem *pm, uint64_t dst, uint64_t src, uint64_t len);
 
-/* Host bytes held: chunk data plus the chunk table. */
+/* Host bytes held: chunk data in use plus the chunk table (released chunks
+ * kept for reuse and unused slab space are not counted). */
 uint64_t physmem_bytes_allocated(const physmem *pm);
 /* Number of 64 KiB chunks currently backed by host memory. */
 uint64_t physmem_chunks(const physmem *pm);

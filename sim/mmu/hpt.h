@@ -150,6 +150,9 @@ typedef struct hpt_store {
     uint64_t (*read64)(void *ctx, uint64_t paddr);
     void (*write64)(void *ctx, uint64_t paddr, uint64_t v);
     void *ctx;
+    /* Optional host hint (NULL: none): the search is about to read the
+     * bytes at paddr; changes nothing the model sees. */
+    void (*prefetch)(void *ctx, uint64_t paddr);
 } hpt_store;
 
 typedef struct hpt {

@@ -41,6 +41,11 @@ bool hpt_search(const hpt *h, uint64_t vsid, uint64_t ea, unsigned page_shift,
     memset(out, 0, sizeof *out);
     out->psize = -1;
     uint64_t hash = hpt_hash(vsid, ea, page_shift, seg_1t);
+    if (h->store.prefetch) /* both PTEGs, both halves: the host fetches them at once */
+        for (int sec = 0; sec < 2; sec++)
+            for (uint64_t off = 0; off < HPT_PTEG_BYTES; off += 64)
+                h->store.prefetch(h->store.ctx,
+                                  hpt_pteg_addr(h, hpt_pteg_index(h, hash, sec != 0)) + off);
     for (int sec = 0; sec < 2; sec++) {
         uint64_t pteg = hpt_pteg_index(h, hash, sec != 0);
         if (port)

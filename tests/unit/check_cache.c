@@ -177,6 +177,137 @@ START_TEST(ca_invalidate_flush_wbin)
 }
 END_TEST
 
+/* A reference cache: per set, the lines in LRU order (MRU first) with
+ * their dirty bits, at most `ways` of them; what cache.h says, written
+ * the plain way. */
+#define REF_SETS 4
+#define REF_WAYS 5
+typedef struct ref_cache {
+    uint64_t line[REF_SETS][REF_WAYS];
+    bool dirty[REF_SETS][REF_WAYS];
+    unsigned n[REF_SETS];
+    cache_stats st;
+} ref_cache;
+
+static int ref_find(const ref_cache *r, unsigned s, uint64_t line)
+{
+    for (unsigned k = 0; k < r->n[s]; k++)
+        if (r->line[s][k] == line)
+            return (int)k;
+    return -1;
+}
+
+/* Put (line, dirty) in front of set s, dropping way k (k = n: none); the
+ * dirty line that falls off the end, or CACHE_NO_LINE. */
+static uint64_t ref_front(ref_cache *r, unsigned s, unsigned k, uint64_t line, bool dirty)
+{
+    uint64_t out = CACHE_NO_LINE;
+    if (k == r->n[s] && r->n[s] == REF_WAYS) {
+        k = REF_WAYS - 1; /* the LRU line is the victim */
+        if (r->dirty[s][k]) {
+            out = r->line[s][k] << 7;
+            r->st.writebacks++;
+        }
+    } else if (k == r->n[s]) {
+        r->n[s]++;
+    }
+    for (; k > 0; k--) {
+        r->line[s][k] = r->line[s][k - 1];
+        r->dirty[s][k] = r->dirty[s][k - 1];
+    }
+    r->line[s][0] = line;
+    r->dirty[s][0] = dirty;
+    return out;
+}
+
+/* The tag store keeps 32-bit words until a line's tag needs more, then
+ * widens to 64-bit words: its answers must be those of the reference
+ * before, across and after that, for every operation (4 sets x 5 ways x
+ * 128 B; lines drawn from a small pool that gains, halfway, lines whose
+ * tag is far above 2^31). */
+START_TEST(ca_matches_reference_across_widening)
+{
+    cache_level_config cf = {REF_SETS * REF_WAYS * 128, REF_WAYS, 3};
+    sim_err e = {""};
+    cache *c = cache_create(&cf, 128, "cache.l2", &e);
+    ck_assert_msg(c != NULL, "%s", e.msg);
+    ref_cache r;
+    memset(&r, 0, sizeof r);
+    uint64_t pool[40], x = 42;
+    for (unsigned i = 0; i < 40; i++) /* lines 0..63, then lines with huge tags */
+        pool[i] = i < 24 ? i * 3 % 64 : ((uint64_t)(i + 1) << 45) + i % REF_SETS;
+    for (unsigned step = 0; step < 20000; step++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned op = (unsigned)(x >> 60) % 6, pick = (unsigned)(x >> 33) % (step < 10000 ? 24 : 40);
+        uint64_t line = pool[pick], addr = line << 7 | (x >> 20 & 127), v = 7, want = CACHE_NO_LINE;
+        unsigned s = (unsigned)(line % REF_SETS);
+        int k = ref_find(&r, s, line), got, exp;
+        bool wr = (x >> 40) & 1;
+        switch (op) {
+        case 0: case 1: /* demand access */
+            got = cache_access(c, addr, wr, &v);
+            exp = k >= 0;
+            if (k >= 0) {
+                r.st.hits++;
+                want = ref_front(&r, s, (unsigned)k, line, r.dirty[s][k] || wr);
+            } else {
+                r.st.misses++;
+                want = ref_front(&r, s, r.n[s], line, wr);
+            }
+            ck_assert_uint_eq(v, want);
+            break;
+        case 2: /* writeback from above */
+            got = cache_writeback_in(c, addr, &v);
+            exp = k >= 0;
+            if (k >= 0)
+                r.dirty[s][k] = true;
+            else
+                want = ref_front(&r, s, r.n[s], line, true);
+            ck_assert_uint_eq(v, want);
+            break;
+        case 3: /* MRU fast path */
+            got = cache_hit_mru(c, addr, wr);
+            exp = k == 0;
+            if (k == 0) {
+                r.st.hits++;
+                r.dirty[s][0] |= wr;
+            }
+            break;
+        case 4: /* invalidation */
+            got = cache_invalidate_line(c, addr);
+            exp = k >= 0 && r.dirty[s][k];
+            if (k >= 0) {
+                r.st.invalidations++;
+                for (unsigned i = (unsigned)k; i + 1 < r.n[s]; i++) {
+                    r.line[s][i] = r.line[s][i + 1];
+                    r.dirty[s][i] = r.dirty[s][i + 1];
+                }
+                r.n[s]--;
+            }
+            break;
+        default:
+            got = cache_probe(c, addr);
+            exp = k >= 0;
+        }
+        ck_assert_msg(got == exp, "step %u op %u line 0x%llx: got %d, expected %d", step, op,
+                      (unsigned long long)line, got, exp);
+    }
+    const cache_stats *st = cache_get_stats(c);
+    ck_assert_uint_eq(st->hits, r.st.hits);
+    ck_assert_uint_eq(st->misses, r.st.misses);
+    ck_assert_uint_eq(st->writebacks, r.st.writebacks);
+    ck_assert_uint_eq(st->invalidations, r.st.invalidations);
+    ck_assert_uint_gt(st->misses, 1000); /* the run exercised fills and evictions */
+    ck_assert_uint_gt(st->writebacks, 100);
+    uint64_t dirty = 0;
+    for (unsigned i = 0; i < REF_SETS; i++)
+        for (unsigned k = 0; k < r.n[i]; k++)
+            dirty += r.dirty[i][k];
+    ck_assert_uint_eq(cache_flush_all(c), dirty);
+    cache_destroy(c);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- memhier */
 
 typedef struct fake_below {
@@ -416,6 +547,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, ca_lru_order);
     tcase_add_test(t, ca_dirty_writeback);
     tcase_add_test(t, ca_invalidate_flush_wbin);
+    tcase_add_test(t, ca_matches_reference_across_widening);
     suite_add_tcase(s, t);
     t = tcase_create("memhier");
     tcase_add_test(t, mh_l1_hit_and_miss);

@@ -100,7 +100,7 @@ static void env_base(env *v, uint64_t total, uint64_t pmb)
     for (unsigned i = 0; i < NTHREADS; i++) {
         v->tlbs[i] = tlb_create(&v->tc, &e);
         ck_assert_ptr_nonnull(v->tlbs[i]);
-        v->ports[i] = (mem_port){fport_access, &v->fp[i]};
+        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0};
         v->pp[i] = &v->ports[i];
     }
     v->fab = tlbie_fabric_create(&v->tc, 4, &e);
@@ -1162,7 +1162,7 @@ START_TEST(slot_vpn_property)
 {
     rng g;
     rng_seed(&g, 42);
-    hpt_store st = {dummy_read, dummy_write, NULL};
+    hpt_store st = {dummy_read, dummy_write, NULL, NULL};
     unsigned n = 0;
     for (unsigned shift = 18; shift <= 34; shift++) {
         hpt h;

@@ -73,7 +73,7 @@ static void setup(void)
     bk.size = 256 * KB;
     bk.w = calloc(bk.size / 8, 8);
     bk.reads = bk.writes = 0;
-    hpt_store st = {bk_read, bk_write, &bk};
+    hpt_store st = {bk_read, bk_write, &bk, NULL};
     sim_err e;
     ck_assert_int_eq(hpt_init(&H, TBASE, 256 * KB, &st, &e), 0);
     memset(&plog, 0, sizeof plog);
@@ -247,7 +247,7 @@ START_TEST(init_errors)
 {
     hpt h;
     sim_err e;
-    hpt_store st = {bk_read, bk_write, &bk};
+    hpt_store st = {bk_read, bk_write, &bk, NULL};
     ck_assert_int_eq(hpt_init(&h, 0, 3 * 128 * KB, &st, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "power of two"));
     ck_assert_int_eq(hpt_init(&h, 0, 128 * KB, &st, &e), -1);

@@ -135,6 +135,31 @@ START_TEST(pm_remove_keeps_others)
 }
 END_TEST
 
+START_TEST(pm_released_chunk_reused_zeroed)
+{
+    /* 40 full chunks (more than one 2 MiB slab of 32), every word written;
+     * release them all, then write one word into each of 40 other chunks:
+     * the released memory comes back, and every other word reads 0. */
+    physmem *pm = physmem_create(0);
+    for (uint64_t c = 0; c < 40; c++)
+        for (uint64_t a = 0; a < 64 * KB; a += 8)
+            physmem_write64(pm, c * 64 * KB + a, ~a);
+    ck_assert_uint_eq(physmem_chunks(pm), 40);
+    physmem_zero(pm, 0, 40 * 64 * KB);
+    ck_assert_uint_eq(physmem_chunks(pm), 0);
+    for (uint64_t c = 0; c < 40; c++)
+        physmem_write64(pm, 1 * GB + c * 64 * KB + 8 * c, c + 1);
+    ck_assert_uint_eq(physmem_chunks(pm), 40);
+    for (uint64_t c = 0; c < 40; c++)
+        for (uint64_t a = 0; a < 64 * KB; a += 8)
+            ck_assert_uint_eq(physmem_read64(pm, 1 * GB + c * 64 * KB + a),
+                              a == 8 * c ? c + 1 : 0);
+    for (uint64_t a = 0; a < 40 * 64 * KB; a += 4 * KB)
+        ck_assert_uint_eq(physmem_read64(pm, a), 0);
+    physmem_destroy(pm);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- memmap */
 
 static memory_config mc_make(const uint64_t *sizes, size_t n, uint64_t pmb)
@@ -295,6 +320,7 @@ static Suite *physmem_suite(void)
     tcase_add_test(t, pm_chunk_words);
     tcase_add_test(t, pm_zero_and_copy);
     tcase_add_test(t, pm_remove_keeps_others);
+    tcase_add_test(t, pm_released_chunk_reused_zeroed);
     suite_add_tcase(s, t);
     t = tcase_create("memmap");
     tcase_add_test(t, mm_pmb_spans_modules);
