@@ -870,6 +870,7 @@ START_TEST(shipped_sweeps_parse)
                       r.out);
         if (shipped[i].summary)
             ck_assert_msg(strstr(r.out, shipped[i].summary), "%s", shipped[i].file);
+        tu_run_free(&r);
     }
 }
 END_TEST
