@@ -200,3 +200,31 @@ const char *tu_busy_trace(void)
     snprintf(path, sizeof path, "%s", tu_tmp("busy.txt"));
     return path;
 }
+
+void tu_write_tmp(const char *name, const char *text)
+{
+    ck_assert_int_eq(tu_write_file(tu_tmp(name), text), 0);
+}
+
+tu_run tu_run_config(const char *cfg, const char *const *sets, const char *out, bool json)
+{
+    const char *argv[64] = {"run", cfg, "-q", json ? "--json" : "--csv", out};
+    int n = 5;
+    for (int i = 0; sets && sets[i]; i++) {
+        ck_assert_int_lt(n, 61);
+        argv[n++] = "--set";
+        argv[n++] = sets[i];
+    }
+    argv[n] = NULL;
+    return tu_lparsim(argv);
+}
+
+char *tu_run_config_ok(const char *cfg, const char *const *sets, const char *out_name, bool json)
+{
+    tu_run r = tu_run_config(cfg, sets, tu_tmp(out_name), json);
+    ck_assert_msg(r.status == 0, "%s: %s", cfg, r.err);
+    tu_run_free(&r);
+    char *s = tu_read_file(tu_tmp(out_name), NULL);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}

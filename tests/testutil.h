@@ -7,6 +7,7 @@
 #define LPARSIM_TESTUTIL_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -47,6 +48,14 @@ void tu_refused(const char *yaml, const char *want);
  * each after an instruction: a vCPU replaying it with repeat is always
  * busy. Returns its path (static). */
 const char *tu_busy_trace(void);
+/* Write text to the scratch file `name` (the test fails if it cannot). */
+void tu_write_tmp(const char *name, const char *text);
+/* lparsim run cfg -q --csv|--json out [--set S]... (sets: NULL-terminated,
+ * or NULL). */
+tu_run tu_run_config(const char *cfg, const char *const *sets, const char *out, bool json);
+/* The same, into the scratch file out_name; the test fails unless it
+ * succeeds. Returns the report (heap). */
+char *tu_run_config_ok(const char *cfg, const char *const *sets, const char *out_name, bool json);
 
 /* Run a suite in fork mode (crash isolation), print Check's summary and
  * return the process exit status (0 when every test passed). */

@@ -46,33 +46,6 @@ static uint64_t ptex_x(void)
     return (hpt_hash(vsid, PAGE_X, 12, false) & (HPT_BYTES / 128 - 1)) * 8;
 }
 
-static void write_trace(const char *name, const char *text)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp(name), text), 0);
-}
-
-static tu_run run_args(const char *cfg, const char *const *sets, const char *out, bool json)
-{
-    const char *argv[40] = {"run", cfg, "-q", json ? "--json" : "--csv", out};
-    int n = 5;
-    for (int i = 0; sets && sets[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sets[i];
-    }
-    argv[n] = NULL;
-    return tu_lparsim(argv);
-}
-
-static char *run_ok(const char *cfg, const char *const *sets, const char *out, bool json)
-{
-    tu_run r = run_args(cfg, sets, tu_tmp(out), json);
-    ck_assert_msg(r.status == 0, "%s: %s", cfg, r.err);
-    tu_run_free(&r);
-    char *s = tu_read_file(tu_tmp(out), NULL);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
-
 /* ---- eager-tlbie == disabled ---- */
 
 /* Random loads and stores over `pages` 4K pages, from a seeded LCG. */
@@ -86,7 +59,7 @@ static void random_trace(const char *name, uint64_t seed, int n, int pages)
         p += sprintf(p, "%s 0x%llx 8\n", i % 4 ? "L" : "S",
                      (unsigned long long)(PAGE_X + pg * 4096 + (i % 64) * 8));
     }
-    write_trace(name, t);
+    tu_write_tmp(name, t);
     free(t);
 }
 
@@ -113,7 +86,7 @@ static const char *eviction_config(void)
              "      - {trace: %s, process: 11}\n",
              tu_tmp("r1.txt"), tu_tmp("r2.txt"), tu_tmp("r1.txt"), tu_tmp("r2.txt"),
              tu_tmp("r3.txt"));
-    write_trace("evict.yaml", y);
+    tu_write_tmp("evict.yaml", y);
     static char path[512];
     snprintf(path, sizeof path, "%s", tu_tmp("evict.yaml"));
     return path;
@@ -161,11 +134,11 @@ static void same_as_disabled(const char *cfg, const char *const *extra, const ch
         sets[n] = extra[n];
     char out[64];
     snprintf(out, sizeof out, "%s-off.json", tag);
-    char *off = tu_strip_host(run_ok(cfg, sets, out, true));
+    char *off = tu_strip_host(tu_run_config_ok(cfg, sets, out, true));
     sets[n] = "hypervisor.coherency.enabled=true";
     sets[n + 1] = "hypervisor.coherency.strategy=eager-tlbie";
     snprintf(out, sizeof out, "%s-on.json", tag);
-    char *on = tu_strip_host(run_ok(cfg, sets, out, true));
+    char *on = tu_strip_host(tu_run_config_ok(cfg, sets, out, true));
     ck_assert_msg(strstr(on, "\"coherency\": {") != NULL, "%s: no coherency figures", tag);
     ck_assert_msg(strstr(off, "\"coherency\": {") == NULL, "%s: coherency figures when off", tag);
     ck_assert_str_eq(without_coherency(on), without_coherency(off));
@@ -179,7 +152,7 @@ START_TEST(eager_tlbie_is_bit_identical)
     const char *cfg = eviction_config();
     same_as_disabled(cfg, NULL, "evict");
     const char *sets[] = {"hypervisor.coherency.enabled=true", NULL};
-    char *csv = run_ok(cfg, sets, "evict.csv", false);
+    char *csv = tu_run_config_ok(cfg, sets, "evict.csv", false);
     double removes = csv_get(csv, "ops.hcall.H_REMOVE.count");
     ck_assert_double_gt(removes, 1000);
     /* one step and one global tlbie per H_REMOVE, the hcalls' tlb part is
@@ -213,12 +186,12 @@ static const char *ipi_config(void)
     char t[256];
     snprintf(t, sizeof t, "#lparsim-trace v1\nK 1 20000\nH 0x4 0x0 0x%llx 0x0\n",
              (unsigned long long)ptex_x());
-    write_trace("x0.txt", t);
+    tu_write_tmp("x0.txt", t);
     snprintf(t, sizeof t, "#lparsim-trace v1\nL 0x%llx 8\nK 1 100000\nL 0x%llx 8\n", PAGE_X,
              PAGE_X);
-    write_trace("x1.txt", t);
+    tu_write_tmp("x1.txt", t);
     snprintf(t, sizeof t, "#lparsim-trace v1\nL 0x%llx 8\nK 1 100000\n", PAGE_X);
-    write_trace("y0.txt", t);
+    tu_write_tmp("y0.txt", t);
     char y[2048];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
@@ -232,7 +205,7 @@ static const char *ipi_config(void)
              "  - {name: y, memory: 256M, vcpus: [{thread: 2, trace: %s}]}\n",
              IPI_BASE, IPI_PER, IPI_HANDLER, tu_tmp("x0.txt"), PROCESS, tu_tmp("x1.txt"),
              PROCESS, tu_tmp("y0.txt"));
-    write_trace("ipi.yaml", y);
+    tu_write_tmp("ipi.yaml", y);
     static char path[512];
     snprintf(path, sizeof path, "%s", tu_tmp("ipi.yaml"));
     return path;
@@ -242,7 +215,7 @@ START_TEST(eager_ipi_cost)
 {
     const char *cfg = ipi_config();
     const char *all[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(cfg, all, "ipi-all.csv", false);
+    char *csv = tu_run_config_ok(cfg, all, "ipi-all.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 1);
     /* filter all: the three other threads of the machine */
     double k = 3;
@@ -267,7 +240,7 @@ START_TEST(eager_ipi_cost)
     free(csv);
     /* filter running: thread 1 only; threads 2 and 3 marked need_flush */
     const char *run[] = {"hypervisor.audit=true", "hypervisor.coherency.filter=running", NULL};
-    csv = run_ok(cfg, run, "ipi-run.csv", false);
+    csv = tu_run_config_ok(cfg, run, "ipi-run.csv", false);
     k = 1;
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), k);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.produce.breakdown.ipi"),
@@ -292,10 +265,10 @@ static const char *deferred_config(int cores, const char *strategy, const char *
     char t[256];
     snprintf(t, sizeof t, "#lparsim-trace v1\nK 1 50000\nH 0x4 0x0 0x%llx 0x0\nL 0x%llx 8\n",
              (unsigned long long)ptex_x(), PAGE_X + 0x1000);
-    write_trace("v0.txt", t);
+    tu_write_tmp("v0.txt", t);
     snprintf(t, sizeof t, "#lparsim-trace v1\nL 0x%llx 8\nK 1 200000\nL 0x%llx 8\n", PAGE_X,
              PAGE_X);
-    write_trace("v1.txt", t);
+    tu_write_tmp("v1.txt", t);
     char y[2048], name[64];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: %d, threads_per_core: 1}\n"
@@ -308,7 +281,7 @@ static const char *deferred_config(int cores, const char *strategy, const char *
              cores, strategy, filter, cores, tu_tmp("v0.txt"), PROCESS, tu_tmp("v1.txt"),
              PROCESS);
     snprintf(name, sizeof name, "defer-%d-%s-%s.yaml", cores, strategy, filter);
-    write_trace(name, y);
+    tu_write_tmp(name, y);
     static char path[4][512];
     static int slot;
     slot = (slot + 1) % 4;
@@ -319,7 +292,7 @@ static const char *deferred_config(int cores, const char *strategy, const char *
 START_TEST(kvm_deferred_flushes_at_dispatch)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(deferred_config(2, "kvm-deferred", "all"), audit, "kvm2.csv", false);
+    char *csv = tu_run_config_ok(deferred_config(2, "kvm-deferred", "all"), audit, "kvm2.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 1);
     /* the caller alone runs x: a local tlbiel, thread 1 marked */
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 1);
@@ -343,7 +316,7 @@ START_TEST(kvm_deferred_flushes_at_dispatch)
     free(csv);
     /* the same under eager-tlbie: one global tlbie, nothing at dispatch;
      * the run ends earlier by about the flush (vCPU 1 finishes last) */
-    csv = run_ok(deferred_config(2, "eager-tlbie", "all"), audit, "tlbie2.csv", false);
+    csv = tu_run_config_ok(deferred_config(2, "eager-tlbie", "all"), audit, "tlbie2.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbie_global"), 1);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.drain.count"), 0);
     double d = kvm_cycles - csv_get(csv, "sim.cycles");
@@ -352,7 +325,7 @@ START_TEST(kvm_deferred_flushes_at_dispatch)
     free(csv);
     /* eager-ipi, filter running: no target runs x, thread 1 marked, the
      * same flush at its dispatch */
-    csv = run_ok(deferred_config(2, "eager-ipi", "running"), audit, "ipi2.csv", false);
+    csv = tu_run_config_ok(deferred_config(2, "eager-ipi", "running"), audit, "ipi2.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 0);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.produce.breakdown.ipi"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.x.dispatch_flushes"), 1);
@@ -360,7 +333,7 @@ START_TEST(kvm_deferred_flushes_at_dispatch)
     free(csv);
     /* a one-core pool: both virtual processors use thread 0 and its TLB;
      * the caller's tlbiel covers vCPU 1's entries, nothing is deferred */
-    csv = run_ok(deferred_config(1, "kvm-deferred", "all"), audit, "kvm1.csv", false);
+    csv = tu_run_config_ok(deferred_config(1, "kvm-deferred", "all"), audit, "kvm1.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.marks"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.x.dispatch_flushes"), 0);
@@ -389,7 +362,7 @@ START_TEST(every_strategy_passes_the_auditor)
         snprintf(out, sizeof out, "aud-%d.csv", i);
         const char *sets[] = {"hypervisor.coherency.enabled=true", "hypervisor.audit=true", s, f,
                               NULL};
-        char *csv = run_ok(cfg, sets, out, false);
+        char *csv = tu_run_config_ok(cfg, sets, out, false);
         ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
         ck_assert_double_gt(csv_get(csv, "coherency.audit.checks"), 1000);
         ck_assert_double_gt(csv_get(csv, "coherency.audit.tlb_entries_checked"), 10000);
@@ -413,7 +386,7 @@ START_TEST(lpar_flushes_pass_the_auditor)
             p += sprintf(p, "%s 0x%x 8\n", pass == 2 ? "S" : "L", 0x10000000 + i * 4096);
         p += sprintf(p, pass == 0 ? "H 0xe020 0\n" : pass == 1 ? "H 0xe024 0\nH 0xe024 1\n" : "");
     }
-    write_trace("trig.txt", trc);
+    tu_write_tmp("trig.txt", trc);
     free(trc);
     char cfg[1024];
     snprintf(cfg, sizeof cfg,
@@ -423,7 +396,7 @@ START_TEST(lpar_flushes_pass_the_auditor)
              "  - {name: a, memory: 512M, vcpus: [{thread: 0, trace: %s}]}\n"
              "  - {name: b, memory: 256M, vcpus: [{thread: 1, trace: %s}]}\n",
              tu_tmp("trig.txt"), tu_tmp("trig.txt"));
-    write_trace("trig.yaml", cfg);
+    tu_write_tmp("trig.yaml", cfg);
     for (int i = 0; i < NSF; i++) {
         char s[64], f[64], out[64];
         snprintf(s, sizeof s, "hypervisor.coherency.strategy=%s", strategy_filter[i][0]);
@@ -431,7 +404,7 @@ START_TEST(lpar_flushes_pass_the_auditor)
         snprintf(out, sizeof out, "trig-%d.csv", i);
         const char *sets[] = {"hypervisor.coherency.enabled=true", "hypervisor.audit=true", s, f,
                               NULL};
-        char *csv = run_ok(tu_tmp("trig.yaml"), sets, out, false);
+        char *csv = tu_run_config_ok(tu_tmp("trig.yaml"), sets, out, false);
         ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
         ck_assert_double_ge(csv_get(csv, "coherency.a.flushes"), 1);
         ck_assert_double_eq(csv_get(csv, "audit.violations"), 0);
@@ -442,7 +415,7 @@ END_TEST
 
 static void caught(const char *cfg, const char *const *sets, const char *want)
 {
-    tu_run r = run_args(cfg, sets, tu_tmp("caught.csv"), false);
+    tu_run r = tu_run_config(cfg, sets, tu_tmp("caught.csv"), false);
     ck_assert_msg(r.status == 1, "not caught (status %d): %s", r.status, r.err);
     ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
     tu_run_free(&r);
@@ -461,7 +434,7 @@ START_TEST(auditor_catches_broken_builds)
     caught(cfg, skip, "no valid HPTE of the LPAR maps its page");
     /* without the auditor the broken build runs (and is wrong) */
     const char *quiet[] = {"hypervisor.coherency.inject=skip-dispatch-flush", NULL};
-    char *csv = run_ok(cfg, quiet, "broken.csv", false);
+    char *csv = tu_run_config_ok(cfg, quiet, "broken.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.dispatch_flushes"), 0);
     ck_assert_double_eq(csv_get(csv, "ops.page_fault.count"), 2); /* stale X used */
     free(csv);
@@ -481,7 +454,7 @@ START_TEST(smr_driver_with_strategies)
     const char *ok[] = {"drivers.smr.ops=300", "hypervisor.audit=true",
                         "hypervisor.coherency.enabled=true",
                         "hypervisor.coherency.strategy=eager-ipi", NULL};
-    char *csv = run_ok(tu_src("configs/smr/audit.yaml"), ok, "smr-ipi.csv", false);
+    char *csv = tu_run_config_ok(tu_src("configs/smr/audit.yaml"), ok, "smr-ipi.csv", false);
     ck_assert_double_eq(csv_get(csv, "audit.violations"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     ck_assert_double_gt(csv_get(csv, "coherency.g0.interrupts_sent"), 0);
@@ -492,7 +465,7 @@ START_TEST(smr_driver_with_strategies)
         snprintf(s, sizeof s, "hypervisor.coherency.strategy=%s", modes[i][0]);
         snprintf(f, sizeof f, "hypervisor.coherency.filter=%s", modes[i][1]);
         const char *bad[] = {"hypervisor.coherency.enabled=true", s, f, NULL};
-        tu_run r = run_args(tu_src("configs/smr/audit.yaml"), bad, tu_tmp("x.csv"), false);
+        tu_run r = tu_run_config(tu_src("configs/smr/audit.yaml"), bad, tu_tmp("x.csv"), false);
         ck_assert_int_eq(r.status, 1);
         ck_assert_msg(strstr(r.err, "defers the threads that run no vCPU of the LPAR to its next "
                                     "dispatch, but a workload driver (drivers.*) uses the "
@@ -506,7 +479,7 @@ END_TEST
 
 START_TEST(bad_combinations)
 {
-    write_trace("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
+    tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
     char y[1024];
 #define CASE(coh, want)                                                                            \
     snprintf(y, sizeof y,                                                                          \

@@ -49,38 +49,9 @@ static uint64_t ptex_of(uint64_t ea)
     return (hpt_hash(vsid, ea, 12, false) & (HPT_BYTES / 128 - 1)) * 8;
 }
 
-static void write_file(const char *name, const char *text)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp(name), text), 0);
-}
-
-static char *run_ok(const char *cfg, const char *const *sets, const char *out)
-{
-    const char *argv[40] = {"run", cfg, "-q", "--csv", tu_tmp(out)};
-    int n = 5;
-    for (int i = 0; sets && sets[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sets[i];
-    }
-    argv[n] = NULL;
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 0, "%s: %s", cfg, r.err);
-    tu_run_free(&r);
-    char *s = tu_read_file(tu_tmp(out), NULL);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
-
 static void caught(const char *cfg, const char *const *sets, const char *want)
 {
-    const char *argv[40] = {"run", cfg, "-q", "--csv", tu_tmp("caught.csv")};
-    int n = 5;
-    for (int i = 0; sets && sets[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sets[i];
-    }
-    argv[n] = NULL;
-    tu_run r = tu_lparsim(argv);
+    tu_run r = tu_run_config(cfg, sets, tu_tmp("caught.csv"), false);
     ck_assert_msg(r.status == 1, "not caught (status %d): %s", r.status, r.err);
     ck_assert_msg(strstr(r.err, want) != NULL, "'%s' not in '%s'", want, r.err);
     tu_run_free(&r);
@@ -103,10 +74,10 @@ static const char *deferred_config(const char *strategy, int removes, const char
         k += snprintf(t + k, sizeof t - (size_t)k, "H 0x4 0x0 0x%llx 0x0\n",
                       (unsigned long long)ptex_of(PAGE_Y));
     snprintf(t + k, sizeof t - (size_t)k, "L 0x%llx 8\n", PAGE_X + 0x1000);
-    write_file("v0.txt", t);
+    tu_write_tmp("v0.txt", t);
     snprintf(t, sizeof t, "#lparsim-trace v1\nL 0x%llx 8\nL 0x%llx 8\nK 1 %d\nL 0x%llx 8\n",
              PAGE_X, PAGE_Y, CEDE1, PAGE_X);
-    write_file("v1.txt", t);
+    tu_write_tmp("v1.txt", t);
     char y[2048], name[96];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
@@ -118,7 +89,7 @@ static const char *deferred_config(const char *strategy, int removes, const char
              "    vcpus: [{trace: %s, process: %d}, {trace: %s, process: %d}]\n",
              strategy, extra ? extra : "", tu_tmp("v0.txt"), PROCESS, tu_tmp("v1.txt"), PROCESS);
     snprintf(name, sizeof name, "defer-%s-%d.yaml", strategy, removes);
-    write_file(name, y);
+    tu_write_tmp(name, y);
     static char path[4][512];
     static int slot;
     slot = (slot + 1) % 4;
@@ -133,7 +104,7 @@ START_TEST(tlb_gen_one_behind_applies_two_behind_flushes)
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* one change: the caller (thread 0, running x) applies it locally;
      * thread 1 is exactly one generation behind at vCPU 1's dispatch */
-    char *csv = run_ok(deferred_config("tlb-gen", 1, NULL), audit, "tg1.csv");
+    char *csv = tu_run_config_ok(deferred_config("tlb-gen", 1, NULL), audit, "tg1.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.generations"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.single_applies"), 2);
@@ -152,7 +123,7 @@ START_TEST(tlb_gen_one_behind_applies_two_behind_flushes)
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
     /* two changes: thread 1 two behind flushes x's entries, one tlbiel per set */
-    csv = run_ok(deferred_config("tlb-gen", 2, NULL), audit, "tg2.csv");
+    csv = tu_run_config_ok(deferred_config("tlb-gen", 2, NULL), audit, "tg2.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.generations"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.single_applies"), 2); /* the caller */
@@ -163,14 +134,14 @@ START_TEST(tlb_gen_one_behind_applies_two_behind_flushes)
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
     /* X and Y in one change: logged, thread 1 one behind applies both */
-    csv = run_ok(deferred_config("tlb-gen", 3, NULL), audit, "tg3.csv");
+    csv = tu_run_config_ok(deferred_config("tlb-gen", 3, NULL), audit, "tg3.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.generations"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.logged_flushes"), 0);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.drain.breakdown.invalidate"), 2 * TLBIEL);
     free(csv);
     /* a log of one translation cannot hold them: logged as a flush, so one
      * generation behind still flushes */
-    csv = run_ok(deferred_config("tlb-gen", 3, ", tlb_gen: {log_size: 1}"), audit, "tg4.csv");
+    csv = tu_run_config_ok(deferred_config("tlb-gen", 3, ", tlb_gen: {log_size: 1}"), audit, "tg4.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlb_gen.logged_flushes"), 1);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.drain.breakdown.invalidate"), 0);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.drain.breakdown.full_flush"),
@@ -187,10 +158,10 @@ static const char *running_config(const char *coh)
     char t[256];
     snprintf(t, sizeof t, "#lparsim-trace v1\nK 1 20000\nH 0x4 0x0 0x%llx 0x0\n",
              (unsigned long long)ptex_of(PAGE_X));
-    write_file("r0.txt", t);
+    tu_write_tmp("r0.txt", t);
     snprintf(t, sizeof t, "#lparsim-trace v1\nL 0x%llx 8\nK 1 100000\nL 0x%llx 8\n", PAGE_X,
              PAGE_X);
-    write_file("r1.txt", t);
+    tu_write_tmp("r1.txt", t);
     char y[2048];
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
@@ -203,7 +174,7 @@ static const char *running_config(const char *coh)
              "      - {thread: 0, trace: %s, process: %d}\n"
              "      - {thread: 1, trace: %s, process: %d}\n",
              coh, tu_tmp("r0.txt"), PROCESS, tu_tmp("r1.txt"), PROCESS);
-    write_file("running.yaml", y);
+    tu_write_tmp("running.yaml", y);
     static char path[512];
     snprintf(path, sizeof path, "%s", tu_tmp("running.yaml"));
     return path;
@@ -212,7 +183,7 @@ static const char *running_config(const char *coh)
 START_TEST(tlb_gen_interrupts_running_threads)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(running_config("strategy: tlb-gen"), audit, "tgr.csv");
+    char *csv = tu_run_config_ok(running_config("strategy: tlb-gen"), audit, "tgr.csv", false);
     /* thread 1 runs x: one interrupt (base + one target), its handler
      * applies the log (one tlbiel) */
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 1);
@@ -232,7 +203,7 @@ START_TEST(latr_drains_at_dispatch_and_tick)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* the 1 ms tick comes after vCPU 1's wake: drained at its dispatch */
-    char *csv = run_ok(deferred_config("latr", 1, NULL), audit, "lt1.csv");
+    char *csv = tu_run_config_ok(deferred_config("latr", 1, NULL), audit, "lt1.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.states"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.lazy_consumers"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.dispatch_drains"), 1);
@@ -252,7 +223,7 @@ START_TEST(latr_drains_at_dispatch_and_tick)
     free(csv);
     /* a 20 us tick (76,000 cycles) comes first: drained at the tick, by
      * the idle thread 1; the wait ends at that tick */
-    csv = run_ok(deferred_config("latr", 1, ", latr: {tick_us: 20}"), audit, "lt2.csv");
+    csv = tu_run_config_ok(deferred_config("latr", 1, ", latr: {tick_us: 20}"), audit, "lt2.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.tick_drains"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.dispatch_drains"), 0);
     ck_assert_double_ge(csv_get(csv, "coherency.latr.ticks"), 2);
@@ -268,7 +239,7 @@ START_TEST(latr_full_ring_falls_back_to_interrupts)
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* two states per ring hold one: the second change interrupts thread 1
      * (idle: the initiator pays base + one target) */
-    char *csv = run_ok(deferred_config("latr", 2, ", latr: {states: 2}"), audit, "ltf.csv");
+    char *csv = tu_run_config_ok(deferred_config("latr", 2, ", latr: {states: 2}"), audit, "ltf.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.states"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.fallbacks"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 1);
@@ -277,7 +248,7 @@ START_TEST(latr_full_ring_falls_back_to_interrupts)
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
     /* with room, both are lazy */
-    csv = run_ok(deferred_config("latr", 2, NULL), audit, "ltn.csv");
+    csv = tu_run_config_ok(deferred_config("latr", 2, NULL), audit, "ltn.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.states"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.fallbacks"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 0);
@@ -290,7 +261,7 @@ START_TEST(latr_strict_and_relaxed)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* strict: thread 1 runs x and is interrupted */
-    char *csv = run_ok(running_config("strategy: latr"), audit, "lts.csv");
+    char *csv = tu_run_config_ok(running_config("strategy: latr"), audit, "lts.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.stale_allowed"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.x.latr.stale_window.count"), 0);
@@ -298,7 +269,7 @@ START_TEST(latr_strict_and_relaxed)
     free(csv);
     /* relaxed: the unmap is lazy for thread 1 too; the auditor counts its
      * stale entry, the window runs to its next tick */
-    csv = run_ok(running_config("strategy: latr, latr: {strict: false}"), audit, "ltr.csv");
+    csv = tu_run_config_ok(running_config("strategy: latr, latr: {strict: false}"), audit, "ltr.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.stale_allowed"), 1);
@@ -332,9 +303,9 @@ static const char *driver_config(void)
         p += sprintf(p, "L 0x%x 8\nI 0x%x 4\n", 0x20000000 + (i % 8) * 4096 + i * 8,
                      0x10000000 + i * 4);
     p += sprintf(p, "K 1 20000\n");
-    write_file("bg.txt", t);
+    tu_write_tmp("bg.txt", t);
     free(t);
-    write_file("drv.yaml",
+    tu_write_tmp("drv.yaml",
                "machine: {seed: 5, modules: 1, cores_per_module: 4, threads_per_core: 1}\n"
                "hypervisor:\n  lmb_size: 256M\n  dispatch: {enabled: true}\n"
                "  coherency: {enabled: true, max_threads: 64}\n"
@@ -370,7 +341,7 @@ START_TEST(driver_patterns_agree_across_strategies)
                 snprintf(f, sizeof f, "hypervisor.coherency.filter=%s", strategies[s][1]);
                 snprintf(out, sizeof out, "drv-%d-%d-%d.csv", p, q, s);
                 const char *sets[] = {"hypervisor.audit=true", a, b, c, d, f, NULL};
-                char *csv = run_ok(cfg, sets, out);
+                char *csv = tu_run_config_ok(cfg, sets, out, false);
                 ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
                 ck_assert_double_eq(csv_get(csv, "drivers.coherency.rounds"), 40);
                 ck_assert_double_eq(csv_get(csv, "drivers.coherency.changes"),
@@ -396,7 +367,7 @@ START_TEST(driver_map_unmap_costs)
 {
     const char *cfg = driver_config();
     const char *sets[] = {"hypervisor.coherency.strategy=eager-tlbie", NULL};
-    char *csv = run_ok(cfg, sets, "mu.csv");
+    char *csv = tu_run_config_ok(cfg, sets, "mu.csv", false);
     ck_assert_double_eq(csv_get(csv, "drivers.coherency.change_hcalls"), 40 * 8 / 4);
     ck_assert_double_eq(csv_get(csv, "drivers.coherency.maps"), 40 * 8);
     ck_assert_double_eq(csv_get(csv, "coherency.c0.tlbie_global"), 40 * 8 / 4);
@@ -410,7 +381,7 @@ START_TEST(driver_map_unmap_costs)
     free(csv);
     /* eager-ipi: each change interrupts the three other (running) threads */
     const char *ipi[] = {"hypervisor.coherency.strategy=eager-ipi", NULL};
-    csv = run_ok(cfg, ipi, "mu-ipi.csv");
+    csv = tu_run_config_ok(cfg, ipi, "mu-ipi.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.c0.interrupts_sent"), 3 * 40 * 8 / 4);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.change.breakdown.interrupts"),
                         csv_get(csv, "coherency.c0.interrupt_cycles"));
@@ -420,7 +391,7 @@ START_TEST(driver_map_unmap_costs)
     const char *two[] = {"hypervisor.coherency.strategy=eager-ipi",
                          "hypervisor.coherency.filter=tracked", "drivers.coherency.touchers=2",
                          "hypervisor.audit=true", NULL};
-    csv = run_ok(cfg, two, "mu-two.csv");
+    csv = tu_run_config_ok(cfg, two, "mu-two.csv", false);
     ck_assert_double_eq(csv_get(csv, "drivers.coherency.touches"), 40 * 8 * 2);
     ck_assert_double_eq(csv_get(csv, "coherency.c0.interrupts_sent"), 40 * 8 / 4);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
@@ -432,7 +403,7 @@ END_TEST
 
 START_TEST(bad_combinations)
 {
-    write_file("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
+    tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
     char y[1024];
 #define CASE(coh, want)                                                                            \
     snprintf(y, sizeof y,                                                                          \

@@ -48,11 +48,6 @@ static uint64_t ptex_of(uint64_t ea)
     return (hpt_hash(vsid, ea, 12, false) & (HPT_BYTES / 128 - 1)) * 8;
 }
 
-static void write_file(const char *name, const char *text)
-{
-    ck_assert_int_eq(tu_write_file(tu_tmp(name), text), 0);
-}
-
 /* LPAR x shared on `cores` SMT1 cores, one virtual processor (and vCPU)
  * per trace; coh is the coherency block's body (indented 4). */
 static const char *config(const char *name, int cores, const char *const *traces, int n,
@@ -71,39 +66,17 @@ static const char *config(const char *name, int cores, const char *const *traces
     for (int i = 0; i < n; i++) {
         char tn[64];
         snprintf(tn, sizeof tn, "%s-v%d.txt", name, i);
-        write_file(tn, traces[i]);
+        tu_write_tmp(tn, traces[i]);
         p += sprintf(p, "      - {trace: %s, process: %d}\n", tu_tmp(tn), PROCESS);
     }
     char yn[64];
     snprintf(yn, sizeof yn, "%s.yaml", name);
-    write_file(yn, y);
+    tu_write_tmp(yn, y);
     static char path[8][512];
     static int slot;
     slot = (slot + 1) % 8;
     snprintf(path[slot], sizeof path[slot], "%s", tu_tmp(yn));
     return path[slot];
-}
-
-static tu_run run_args(const char *cfg, const char *const *sets, const char *out)
-{
-    const char *argv[40] = {"run", cfg, "-q", "--csv", out};
-    int n = 5;
-    for (int i = 0; sets && sets[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sets[i];
-    }
-    argv[n] = NULL;
-    return tu_lparsim(argv);
-}
-
-static char *run_ok(const char *cfg, const char *const *sets, const char *out)
-{
-    tu_run r = run_args(cfg, sets, tu_tmp(out));
-    ck_assert_msg(r.status == 0, "%s: %s", cfg, r.err);
-    tu_run_free(&r);
-    char *s = tu_read_file(tu_tmp(out), NULL);
-    ck_assert_ptr_nonnull(s);
-    return s;
 }
 
 /* ---- drain at the dispatch ---- */
@@ -125,7 +98,7 @@ START_TEST(drain_at_dispatch)
 {
     const char *cfg = drain_config("    strategy: patch-channel\n");
     const char *audit[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(cfg, audit, "drain.csv");
+    char *csv = tu_run_config_ok(cfg, audit, "drain.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 1);
     /* the producer (thread 0) runs x: its own tlbiel; thread 1 does not:
      * one patch in channel (0, 1) */
@@ -168,7 +141,7 @@ START_TEST(drain_at_dispatch)
      * remote_line_cycles; raising it delays vCPU 1, which ends the run */
     const char *slow[] = {"hypervisor.audit=true",
                           "hypervisor.coherency.channel.remote_line_cycles=100000", NULL};
-    csv = run_ok(cfg, slow, "drain-slow.csv");
+    csv = tu_run_config_ok(cfg, slow, "drain-slow.csv", false);
     ck_assert_double_eq(csv_get(csv, "ops.coherency.drain.total") - drain1, 4 * (100000 - 209));
     ck_assert_double_eq(csv_get(csv, "sim.cycles") - cycles1, 4 * (100000 - 209));
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
@@ -197,7 +170,7 @@ static const char *coalesce_config(const char *coh)
 START_TEST(coalescing_exact)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(coalesce_config("    strategy: patch-channel\n"), audit, "coal.csv");
+    char *csv = tu_run_config_ok(coalesce_config("    strategy: patch-channel\n"), audit, "coal.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), 1);
@@ -207,8 +180,8 @@ START_TEST(coalescing_exact)
     ck_assert_double_eq(csv_get(csv, "coherency.x.occupancy.max"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
-    csv = run_ok(coalesce_config("    strategy: patch-channel\n    channel: {coalesce: false}\n"),
-                 audit, "nocoal.csv");
+    csv = tu_run_config_ok(coalesce_config("    strategy: patch-channel\n    channel: {coalesce: false}\n"),
+                 audit, "nocoal.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_coalesced"), 0);
@@ -255,7 +228,7 @@ static const char *overflow_config(const char *coh)
 START_TEST(overflow_falls_back)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
-    char *csv = run_ok(overflow_config(OVF_COH), audit, "ovf.csv");
+    char *csv = tu_run_config_ok(overflow_config(OVF_COH), audit, "ovf.csv", false);
     ck_assert_double_eq(csv_get(csv, "hypervisor.hptes_removed"), OVF_PAGES);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), OVF_PAGES);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), OVF_N);
@@ -299,8 +272,8 @@ START_TEST(tracked_targets_the_fillers)
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* filter all: every thread but the producer, which does not run... it
      * does run x: threads 1, 2, 3 get a patch, thread 0 its tlbiel */
-    char *csv = run_ok(tracked_config("    strategy: patch-channel\n    filter: all\n"), audit,
-                       "tr-all.csv");
+    char *csv = tu_run_config_ok(tracked_config("    strategy: patch-channel\n    filter: all\n"), audit,
+                       "tr-all.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), 3);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), 3);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 1);
@@ -310,8 +283,8 @@ START_TEST(tracked_targets_the_fillers)
     free(csv);
     /* tracked: the threads whose walk filled X's entry, 1 and 2; not the
      * producer (it never loaded X), not thread 3 */
-    csv = run_ok(tracked_config("    strategy: patch-channel\n    filter: tracked\n"), audit,
-                 "tr-pc.csv");
+    csv = tu_run_config_ok(tracked_config("    strategy: patch-channel\n    filter: tracked\n"), audit,
+                 "tr-pc.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 0);
@@ -323,13 +296,13 @@ START_TEST(tracked_targets_the_fillers)
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
     /* eager-ipi: filter all interrupts the three others, tracked the two */
-    csv = run_ok(tracked_config("    strategy: eager-ipi\n    filter: all\n"), audit,
-                 "tr-ipi-all.csv");
+    csv = tu_run_config_ok(tracked_config("    strategy: eager-ipi\n    filter: all\n"), audit,
+                 "tr-ipi-all.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 3);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 1);
     free(csv);
-    csv = run_ok(tracked_config("    strategy: eager-ipi\n    filter: tracked\n"), audit,
-                 "tr-ipi.csv");
+    csv = tu_run_config_ok(tracked_config("    strategy: eager-ipi\n    filter: tracked\n"), audit,
+                 "tr-ipi.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.interrupts_sent"), 2);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbiel_local"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
@@ -352,8 +325,8 @@ static const char *running_config(const char *running)
              (unsigned long long)ptex_of(PAGE_X));
     snprintf(t1, sizeof t1, "#lparsim-trace v1\nL 0x%llx 8\nK 1 100000\nL 0x%llx 8\n", PAGE_X,
              PAGE_X);
-    write_file("run-v0.txt", t0);
-    write_file("run-v1.txt", t1);
+    tu_write_tmp("run-v0.txt", t0);
+    tu_write_tmp("run-v1.txt", t1);
     snprintf(y, sizeof y,
              "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
              "hypervisor:\n  lmb_size: 256M\n"
@@ -366,7 +339,7 @@ static const char *running_config(const char *running)
              "      - {thread: 1, trace: %s, process: %d}\n",
              running, IPI_BASE, IPI_PER, IPI_HANDLER, tu_tmp("run-v0.txt"), PROCESS,
              tu_tmp("run-v1.txt"), PROCESS);
-    write_file("running.yaml", y);
+    tu_write_tmp("running.yaml", y);
     static char path[512];
     snprintf(path, sizeof path, "%s", tu_tmp("running.yaml"));
     return path;
@@ -376,7 +349,7 @@ START_TEST(running_consumers)
 {
     const char *audit[] = {"hypervisor.audit=true", NULL};
     /* tlbie: one global tlbie of the page reaches both TLBs, no patch */
-    char *csv = run_ok(running_config("tlbie"), audit, "run-tlbie.csv");
+    char *csv = tu_run_config_ok(running_config("tlbie"), audit, "run-tlbie.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.sync_tlbies"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.tlbie_global"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.demands"), 0);
@@ -386,7 +359,7 @@ START_TEST(running_consumers)
     ck_assert_double_eq(csv_get(csv, "coherency.audit.violations"), 0);
     free(csv);
     /* doorbell: a patch, then a doorbell on which thread 1 drains at once */
-    csv = run_ok(running_config("doorbell"), audit, "run-door.csv");
+    csv = tu_run_config_ok(running_config("doorbell"), audit, "run-door.csv", false);
     ck_assert_double_eq(csv_get(csv, "coherency.x.sync_tlbies"), 0);
     ck_assert_double_eq(csv_get(csv, "coherency.x.patches_written"), 1);
     ck_assert_double_eq(csv_get(csv, "coherency.x.doorbells"), 1);
@@ -411,13 +384,13 @@ static void caught(const char *cfg, const char *inject, const char *want)
     char inj[96];
     snprintf(inj, sizeof inj, "hypervisor.coherency.inject=%s", inject);
     const char *sets[] = {"hypervisor.audit=true", inj, NULL};
-    tu_run r = run_args(cfg, sets, tu_tmp("caught.csv"));
+    tu_run r = tu_run_config(cfg, sets, tu_tmp("caught.csv"), false);
     ck_assert_msg(r.status == 1, "%s not caught (status %d): %s", inject, r.status, r.err);
     ck_assert_msg(strstr(r.err, want) != NULL, "%s: '%s' not in '%s'", inject, want, r.err);
     tu_run_free(&r);
     /* the same build without the auditor runs to its end */
     const char *quiet[] = {inj, NULL};
-    r = run_args(cfg, quiet, tu_tmp("broken.csv"));
+    r = tu_run_config(cfg, quiet, tu_tmp("broken.csv"), false);
     ck_assert_msg(r.status == 0, "%s without the auditor: %s", inject, r.err);
     tu_run_free(&r);
 }
@@ -442,7 +415,7 @@ END_TEST
 
 START_TEST(bad_combinations)
 {
-    write_file("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
+    tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
     char y[1024];
 #define CASE(coh, want)                                                                            \
     snprintf(y, sizeof y,                                                                          \
@@ -474,7 +447,7 @@ START_TEST(bad_combinations)
      * dispatch, and its TLB fills are no walks */
     const char *pc[] = {"drivers.smr.ops=10", "hypervisor.coherency.enabled=true",
                         "hypervisor.coherency.strategy=patch-channel", NULL};
-    tu_run r = run_args(tu_src("configs/smr/audit.yaml"), pc, tu_tmp("x.csv"));
+    tu_run r = tu_run_config(tu_src("configs/smr/audit.yaml"), pc, tu_tmp("x.csv"), false);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "patch-channel with filter all defers the threads that run no "
                                 "vCPU of the LPAR to its next dispatch"), "%s", r.err);
@@ -482,7 +455,7 @@ START_TEST(bad_combinations)
     const char *tr[] = {"drivers.smr.ops=10", "hypervisor.coherency.enabled=true",
                         "hypervisor.coherency.strategy=eager-ipi",
                         "hypervisor.coherency.filter=tracked", NULL};
-    r = run_args(tu_src("configs/smr/audit.yaml"), tr, tu_tmp("x.csv"));
+    r = tu_run_config(tu_src("configs/smr/audit.yaml"), tr, tu_tmp("x.csv"), false);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "hypervisor.coherency.filter: tracked records the threads whose "
                                 "walk filled a TLB entry, but a workload driver"), "%s", r.err);

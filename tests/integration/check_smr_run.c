@@ -16,23 +16,6 @@ static const char *strategies[] = {"exhaustive", "export-vector", "rmap"};
 
 #define csv_get tu_csv_get
 
-static char *run_csv(const char *cfg, const char *const *sets, const char *out)
-{
-    const char *argv[32] = {"run", cfg, "-q", "--csv", out};
-    int n = 5;
-    for (int i = 0; sets && sets[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = sets[i];
-    }
-    argv[n] = NULL;
-    tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 0, "lparsim run %s failed: %s", cfg, r.err);
-    tu_run_free(&r);
-    char *csv = tu_read_file(out, NULL);
-    ck_assert_ptr_nonnull(csv);
-    return csv;
-}
-
 START_TEST(audit_short)
 {
     char *csv[3];
@@ -41,7 +24,7 @@ START_TEST(audit_short)
         snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategies[s]);
         snprintf(out, sizeof out, "audit-%d.csv", s);
         const char *sets[] = {set, "drivers.smr.ops=1500", NULL};
-        csv[s] = run_csv(tu_src("configs/smr/audit.yaml"), sets, tu_tmp(out));
+        csv[s] = tu_run_config_ok(tu_src("configs/smr/audit.yaml"), sets, out, false);
         ck_assert_double_eq(csv_get(csv[s], "audit.violations"), 0);
         ck_assert_double_gt(csv_get(csv[s], "audit.cross_checks"), 100);
         /* every trigger happened */
@@ -68,7 +51,7 @@ static double inval_mean(const char *strategy, const char *set2, const char *out
     char set[64];
     snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategy);
     const char *sets[] = {set, set2, "drivers.smr.ops=2", NULL};
-    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp(out));
+    char *csv = tu_run_config_ok(tu_src("configs/smr/base.yaml"), sets, out, false);
     double v = csv_get(csv, "ops.smr.invalidate.mean");
     free(csv);
     return v;
@@ -159,7 +142,7 @@ START_TEST(configured_lpar_beside_driver_lpars)
     snprintf(tr, sizeof tr, "lpars[0].vcpus[0].trace=%s", tu_tmp("x.txt"));
     const char *sets[] = {"lpars[0].name=x", "lpars[0].memory=256M", "lpars[0].vcpus[0].thread=0",
                           tr, NULL};
-    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp("d1.csv"));
+    char *csv = tu_run_config_ok(tu_src("configs/smr/base.yaml"), sets, "d1.csv", false);
     ck_assert_double_eq(csv_get(csv, "machine.lpar_count"), 17);
     ck_assert_double_eq(csv_get(csv, "ops.page_fault.count"), 50); /* one per page */
     ck_assert_double_eq(csv_get(csv, "cpu.thread0.stores"), 50);
@@ -174,7 +157,7 @@ END_TEST
 START_TEST(driver_only_run_counts_cycles)
 {
     const char *sets[] = {NULL};
-    char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp("cyc.csv"));
+    char *csv = tu_run_config_ok(tu_src("configs/smr/base.yaml"), sets, "cyc.csv", false);
     double cyc = csv_get(csv, "sim.cycles"), ops = csv_get(csv, "drivers.smr.ops");
     ck_assert_double_eq(ops, 4);
     ck_assert_double_gt(cyc, ops * 200000);
@@ -219,7 +202,7 @@ START_TEST(triggers_in_guest_traces)
         snprintf(set, sizeof set, "hypervisor.smr.strategy=%s", strategies[s]);
         snprintf(out, sizeof out, "trig-%d.csv", s);
         const char *sets[] = {set, NULL};
-        char *csv = run_csv(tu_tmp("trig.yaml"), sets, tu_tmp(out));
+        char *csv = tu_run_config_ok(tu_tmp("trig.yaml"), sets, out, false);
         ck_assert_double_eq(csv_get(csv, "audit.violations"), 0);
         /* two terminations (one per LPAR), reclaims of PMB 0 (refused: the
          * hypervisor's) and PMB 1 (twice: once per LPAR) */
@@ -252,7 +235,7 @@ START_TEST(sampled_scan_matches_full)
                                   full ? "hypervisor.scan_sample_lines=0"
                                        : "hypervisor.scan_sample_lines=1024",
                                   NULL};
-            char *csv = run_csv(tu_src("configs/smr/base.yaml"), sets, tu_tmp(out));
+            char *csv = tu_run_config_ok(tu_src("configs/smr/base.yaml"), sets, out, false);
             mean[full] = csv_get(csv, "ops.smr.invalidate.mean");
             free(csv);
         }
