@@ -53,6 +53,11 @@ static const param_desc list[] = {
      "a TLB entry from the HPTE (a per-HPTE record, as patent step 832, DiDi and ABIS). "
      "eager-tlbie and kvm-deferred take all only; eager-ipi all, running and tracked; "
      "patch-channel all and tracked.", F(filter), NULL},
+    {"mode", PT_ENUM, "", "papr", 0, 0, "papr",
+     "Which data is primary and which derived: papr, the LPAR's HPT is primary and the "
+     "threads' TLBs are derived from it; the producer is the hypervisor inside H_REMOVE, "
+     "H_PROTECT, H_BULK_REMOVE and H_CLEAR_* and strict PAPR makes every running consumer "
+     "coherent when the hcall returns.", F(mode), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,

@@ -77,6 +77,15 @@ typedef enum coh_inject {
     COH_INJECT_SKIP_FALLBACK = 6,       /* the overflow fallback issues no tlbie */
 } coh_inject;
 
+/* hypervisor.coherency.mode: which data is primary and which derived (the
+ * notes' table "Three modes of the model"). */
+typedef enum coh_mode {
+    COH_MODE_PAPR = 0,   /* the LPAR's HPT primary, thread TLBs derived (hcall producers) */
+    COH_MODE_REMAP = 1,  /* hypervisor-initiated remaps: reuse waits for every drain */
+    COH_MODE_SHADOW = 2, /* guest page table primary, shadow HPT + TLBs derived */
+    COH_NMODES
+} coh_mode;
+
 typedef struct coh_ipi_config {
     uint64_t base_cycles;       /* initiator: fixed part of the shootdown round trip */
     uint64_t per_target_cycles; /* initiator: each target */
@@ -114,6 +123,7 @@ typedef struct coh_config {
     bool enabled;         /* first field (feature.h) */
     unsigned strategy;    /* coh_strategy_kind */
     unsigned filter;      /* coh_filter */
+    unsigned mode;        /* coh_mode */
     coh_ipi_config ipi;
     uint64_t max_threads; /* bits of each LPAR's need_flush mask in hypervisor memory */
     unsigned inject;      /* coh_inject */
