@@ -5,6 +5,8 @@
 #include "core/param.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +135,26 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     return 1;
 }
 
+/* Do two output paths name one file, whether or not it exists yet (the
+ * same file, or the same name in the same resolved directory)? */
+static bool same_output(const char *a, const char *b)
+{
+    if (outfile_same(a, b))
+        return true;
+    char da[PATH_MAX], db[PATH_MAX];
+    const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+    size_t la = ba ? (size_t)(ba - a) : 0, lb = bb ? (size_t)(bb - b) : 0;
+    if (la >= sizeof da || lb >= sizeof db)
+        return false;
+    /* the directory part ("" is ".", "/x" is "/") */
+    snprintf(da, sizeof da, "%.*s", (int)la, a);
+    snprintf(db, sizeof db, "%.*s", (int)lb, b);
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (!realpath(ba ? (la ? da : "/") : ".", ra) || !realpath(bb ? (lb ? db : "/") : ".", rb))
+        return false;
+    return strcmp(ra, rb) == 0 && strcmp(ba ? ba + 1 : a, bb ? bb + 1 : b) == 0;
+}
+
 int cli_check_outputs(const char *const *outs, size_t nout, const char *const *ins, size_t nin)
 {
     sim_err e;
@@ -142,6 +164,13 @@ int cli_check_outputs(const char *const *outs, size_t nout, const char *const *i
             continue;
         if (outfile_check(outs[i], &e) != 0)
             return cli_fail(&e);
+        for (size_t k = 0; k < i; k++)
+            if (outs[k] && same_output(outs[i], outs[k])) {
+                sim_errf(&e, "%s: named twice as an output (also %s); expected a different "
+                             "path for each report",
+                         outs[i], outs[k]);
+                return cli_fail(&e);
+            }
         for (size_t k = 0; k < nin; k++)
             if (ins[k] && outfile_same(outs[i], ins[k])) {
                 sim_errf(&e, "%s: cannot write: it is the input file %s; expected a "

@@ -1158,6 +1158,14 @@ START_TEST(outputs_checked_before_work)
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
+    /* one file named as two outputs (the second report would replace the
+     * first), however spelt, existing or not */
+    char again[PATHMAX];
+    snprintf(again, sizeof again, "%s", tu_tmp("./first-ok.json"));
+    fails_first(ARGV("run", cfg, "--json", ok, "--csv", ok),
+                NEED("first-ok.json: named twice as an output", "expected a different path"));
+    fails_first(ARGV("replay", trace, "--json", ok, "--csv", again), NEED("named twice"));
+    ck_assert(!exists(ok));
 }
 END_TEST
 
