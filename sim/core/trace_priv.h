@@ -49,21 +49,7 @@
 
 #include <zlib.h>
 
-/* Byte source of readers and importers (trace_gzin.c): gzip (one or more
- * members) or plain bytes. tr_gzin_open: NULL with errno set.
- * tr_gzin_read: bytes read, 0 at the end (tr_gzin_cut: the gzip stream
- * ended early), or -1 with tr_gzin_error() one of TR_GZ_* and tr_gzin_msg()
- * the detail (strerror, zlib's message, or "N bytes of trailing data after
- * the gzip stream at byte offset M; expected the end of the file"). */
-typedef struct tr_gzin tr_gzin;
-enum { TR_GZ_OK, TR_GZ_ERRNO, TR_GZ_CORRUPT, TR_GZ_GARBAGE, TR_GZ_NOMEM };
-tr_gzin *tr_gzin_open(const char *path);
-long tr_gzin_read(tr_gzin *g, void *buf, size_t n);
-int tr_gzin_cut(const tr_gzin *g);
-int tr_gzin_error(const tr_gzin *g);
-const char *tr_gzin_msg(const tr_gzin *g);
-int tr_gzin_rewind(tr_gzin *g);
-void tr_gzin_close(tr_gzin *g);
+#include "core/gzin.h" /* the byte source (trace_gzin.c) */
 
 /* Reader state, shared by trace_read.c (open, header, text) and
  * trace_decode.c (binary records). */

@@ -3,8 +3,8 @@
  * `lparsim dram` (dram_replay.c), pipelined with the replay.
  *
  * Trace lines: "<hex address> <READ|WRITE> <decimal cycle>" ("0x"
- * optional; blank lines and '#' comments skipped), plain or gzip (zlib's
- * gzopen reads both), streamed in chunks. The common form "0x<hex>
+ * optional; blank lines and '#' comments skipped), plain or gzip (core/gzin.h:
+ * a cut gzip stream or bytes after it are errors), streamed in chunks. The common form "0x<hex>
  * READ|WRITE <cycle>\n" takes a fast path (the cycle's digits converted
  * eight bytes at a time); anything else goes through the general parser,
  * which also words the errors.
@@ -19,8 +19,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "core/gzin.h"
 #include "memctl/dram_internal.h"
 
 #define CHUNK (1u << 20)
@@ -195,7 +195,7 @@ static int tr_line(const char *path, uint64_t line, const char *s, const char *e
 
 /* Read and parse the whole trace, passing each request in file order to
  * sink. 0, a trace error (-1, in e) or the sink's first nonzero result. */
-static int tr_stream(gzFile f, const char *path, tr_sink sink, void *ctx, sim_err *e)
+static int tr_stream(tr_gzin *f, const char *path, tr_sink sink, void *ctx, sim_err *e)
 {
     char *buf = malloc(CHUNK + 1);
     if (!buf)
@@ -204,11 +204,16 @@ static int tr_stream(gzFile f, const char *path, tr_sink sink, void *ctx, sim_er
     uint64_t line = 0;
     int rc = 0;
     for (;;) {
-        int n = gzread(f, buf + have, (unsigned)(CHUNK - have));
+        long n = tr_gzin_read(f, buf + have, CHUNK - have);
         if (n < 0) {
-            int zerr;
-            const char *msg = gzerror(f, &zerr);
-            rc = sim_errf(e, "%s: read error: %s", path, zerr == Z_ERRNO ? strerror(errno) : msg);
+            rc = sim_errf(e, "%s: %s: %s", path,
+                          tr_gzin_error(f) == TR_GZ_ERRNO ? "read error" : "corrupt input",
+                          tr_gzin_msg(f));
+            break;
+        }
+        if (n == 0 && tr_gzin_cut(f)) {
+            rc = sim_errf(e, "%s: the gzip stream ends early (truncated file); expected a "
+                             "complete gzip file", path);
             break;
         }
         have += (size_t)n;
@@ -265,7 +270,7 @@ typedef struct tr_pipe {
     bool done, stop;      /* producer finished; consumer gave up */
     int rc;               /* producer's result (trace error: -1 in err) */
     sim_err err;
-    gzFile f;
+    tr_gzin *f;
     const char *path;
 } tr_pipe;
 
@@ -350,10 +355,9 @@ static int pipe_consume(tr_pipe *p, tr_sink sink, void *ctx, sim_err *e)
 int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q, sim_err *e),
                     void *ctx, sim_err *e)
 {
-    gzFile f = gzopen(path, "rb");
+    tr_gzin *f = tr_gzin_open(path);
     if (!f)
-        return sim_errf(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "gzopen failed");
-    gzbuffer(f, 1u << 18);
+        return sim_errf(e, "%s: cannot open: %s", path, strerror(errno));
     tr_pipe p = {.f = f, .path = path};
     p.slot = malloc(TR_SLOTS * sizeof *p.slot);
     pthread_t th;
@@ -377,6 +381,6 @@ int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q,
         rc = tr_stream(f, path, sink, ctx, e); /* no thread: read inline */
     }
     free(p.slot);
-    gzclose(f);
+    tr_gzin_close(f);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -680,6 +681,31 @@ START_TEST(dram_bad_trace)
     snprintf(p, sizeof p, "%s", tu_tmp("junk.dram"));
     wbytes(p, junk, sizeof junk);
     fails(1, ARGV("dram", p), NEED("junk.dram:1:", "expected"));
+    /* gzip: read whole; a cut stream and bytes after it are errors (as for
+     * traces), not a shorter trace */
+    const char *text = "0x1000 READ 10\n0x2000 WRITE 20\n0x3000 READ 30\n";
+    snprintf(p, sizeof p, "%s", tu_tmp("ok.dram.gz"));
+    gzFile z = gzopen(p, "wb");
+    ck_assert_ptr_nonnull(z);
+    ck_assert_int_eq(gzputs(z, text), (int)strlen(text));
+    ck_assert_int_eq(gzclose(z), Z_OK);
+    size_t n;
+    char *gz = slurp(p, &n);
+    tu_run r = tu_lparsim(ARGV("dram", p));
+    ck_assert_msg(r.status == 0 && strstr(r.out, "2 reads, 1 writes"), "%d %s %s", r.status,
+                  r.out, r.err);
+    tu_run_free(&r);
+    snprintf(p, sizeof p, "%s", tu_tmp("cut.dram.gz"));
+    wbytes(p, gz, n - 6);
+    fails(1, ARGV("dram", p), NEED("cut.dram.gz", "ends early", "expected a complete gzip file"));
+    char *more = malloc(n + 4);
+    memcpy(more, gz, n);
+    memcpy(more + n, "junk", 4);
+    snprintf(p, sizeof p, "%s", tu_tmp("tail.dram.gz"));
+    wbytes(p, more, n + 4);
+    fails(1, ARGV("dram", p), NEED("tail.dram.gz", "4 bytes of trailing data", "expected the end"));
+    free(more);
+    free(gz);
 }
 END_TEST
 
