@@ -95,6 +95,7 @@ typedef struct coh_ipi_config {
 /* hypervisor.coherency.tlb_gen.* (strategy_tlb_gen.c) */
 typedef struct coh_tlb_gen_config {
     uint64_t log_size;    /* translations the log holds for one generation */
+    uint64_t lock_cycles; /* taking the log's lock (beyond its line's accesses) */
 } coh_tlb_gen_config;
 
 /* hypervisor.coherency.latr.* (strategy_latr.c) */
