@@ -10,6 +10,8 @@
  *    dispatch (E2) alone; the auditor stays clean, the final translations
  *    are the same; each drain is one coherency.drain op, counted by event;
  *  - E3 with eager-tlbie costs nothing and changes nothing (bit-identical);
+ *  - E3 at a wake-up in place: a dedicated vCPU's timed H_CEDEs drain at
+ *    their entry and at their end;
  *  - the hcalls' coherency part: every hcall op's parts sum to its total,
  *    and the coherency parts of all hcalls add up to coherency.produce's
  *    total plus the E3 drains' cycles;
@@ -193,6 +195,50 @@ START_TEST(h3_lock_wait)
 }
 END_TEST
 
+/* E3 at a wake-up in place: a dedicated vCPU's idle markers are timed
+ * H_CEDEs (hypervisor.dispatch owns H_CEDE) that wait on its thread; each
+ * is an entry (before the hcall's work) and a wake-up (its end). */
+START_TEST(e3_at_cede_wakeup)
+{
+    char t[4096], *p = t;
+    p += sprintf(p, "#lparsim-trace v1\n");
+    for (int i = 0; i < 10; i++)
+        p += sprintf(p, "L 0x%x 8\nK 1 20000\n", 0x10000000 + i * 4096);
+    tu_write_tmp("cede.txt", t);
+    char y[2048];
+    for (int on = 0; on < 2; on++) {
+        snprintf(y, sizeof y,
+                 "machine: {seed: 1, modules: 1, cores_per_module: 2, threads_per_core: 1}\n"
+                 "hypervisor:\n  lmb_size: 256M\n  dispatch: {enabled: true}\n"
+                 "  coherency: {enabled: true, strategy: kvm-deferred, drain_at_entry: %s}\n"
+                 "lpars:\n  - {name: d, memory: 256M, vcpus: [{thread: 0, trace: %s}, "
+                 "{thread: 1, trace: %s}]}\n",
+                 on ? "true" : "false", tu_tmp("cede.txt"), tu_tmp("cede.txt"));
+        char *csv = tu_run_yaml(on ? "cede-on.yaml" : "cede-off.yaml", y,
+                                on ? "cede-on.csv" : "cede-off.csv");
+        double cedes = csv_get(csv, "ops.hcall.H_CEDE.count");
+        ck_assert_double_eq(cedes, 20);
+        /* every hcall (the H_CEDEs, the guest's H_ENTERs) at its entry,
+         * every H_CEDE at its end */
+        ck_assert_double_gt(csv_get(csv, "ops.hcall.H_ENTER.count"), 0);
+        ck_assert_double_eq(csv_get(csv, "coherency.events.entry_drains"),
+                            on ? csv_get(csv, "hypervisor.hcalls") : 0);
+        ck_assert_double_eq(csv_get(csv, "coherency.events.wake_drains"), on ? cedes : 0);
+        /* each reads the thread's need_flush word (never set: it runs the
+         * LPAR), in the hcalls' coherency part (no change: no produce) */
+        ck_assert_double_eq(csv_get(csv, "ops.coherency.produce.count"), 0);
+        ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.breakdown.coherency") +
+                                csv_get(csv, "ops.hcall.H_ENTER.breakdown.coherency"),
+                            csv_get(csv, "coherency.events.entry_cycles"));
+        if (on)
+            ck_assert_double_gt(csv_get(csv, "coherency.events.entry_cycles"), 0);
+        ck_assert_double_eq(csv_get(csv, "coherency.d.dispatch_flushes"), 0);
+        ck_assert_double_eq(csv_get(csv, "ops.hcall.H_CEDE.breakdown.wait"), cedes * 20000);
+        free(csv);
+    }
+}
+END_TEST
+
 START_TEST(bad_producers)
 {
     const char *sets[] = {"drivers.coherency.producers=65", NULL};
@@ -210,6 +256,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, e3_drains_at_hcall_entry);
     tcase_add_test(tc, e3_costs_nothing_with_eager_tlbie);
+    tcase_add_test(tc, e3_at_cede_wakeup);
     tcase_add_test(tc, h3_lock_wait);
     tcase_add_test(tc, bad_producers);
     suite_add_tcase(s, tc);
