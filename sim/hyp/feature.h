@@ -13,6 +13,8 @@
  *   lpar_added     after each LPAR is created (its HPT and LMB table exist)
  *   platform hooks the core's LPAR termination/restart, PMB reclaim and LMB
  *                  moves notify every feature (platform.c)
+ *   hyp_entered    at every hypervisor entry of a thread (hcall, wake-up
+ *                  in place), before the hcall's own work
  *   check_error    after every hcall: a violation found by the feature's
  *                  auditor stops the run with its message
  *   destroy
@@ -121,6 +123,19 @@ typedef struct hyp_feature {
      * dispatcher): the cycles the thread spends before the vCPU runs (a
      * deferred TLB flush), charged to the dispatch; 0 for nothing. */
     uint64_t (*vcpu_dispatched)(void *f, unsigned thread, unsigned lpid, uint64_t at);
+    /* Hardware thread c->thread, running a vCPU of c->lpid or making an
+     * hcall for it, entered the hypervisor (why: hyp_entry_why): an hcall,
+     * after the entry cycles and before the hcall's own work; or a wait in
+     * place in the hypervisor ended (hyp_block of a vCPU that stays on its
+     * thread: a dedicated vCPU's H_CEDE wake-up), at c->op.end. What the
+     * feature does there it charges to c's op (its hcall part,
+     * hyp_hcall_part, when it declares one). */
+    void (*hyp_entered)(void *f, hcall_ctx *c, unsigned why);
+    /* A part the feature adds, when enabled, to the op of every hcall (the
+     * core's and every feature's, after their own parts), for the cycles
+     * it spends inside hcalls; its index: hyp_hcall_part. NULL: none (the
+     * hcalls' part lists are unchanged). */
+    const char *hcall_part;
     /* 0, or -1 with e set: the run must stop (auditor violation). */
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */

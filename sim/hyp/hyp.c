@@ -10,6 +10,7 @@
 #include "rmap_int.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,22 +142,58 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
     return (need + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
 }
 
+/* The parts the enabled features add to every hcall's op (hcall_part),
+ * in registry order, each after a comma; "" for none. */
+static void feature_parts(const hyp *h, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (hyp_cfg_enabled(&h->cfg.feature[f]) && hyp_features[f]->hcall_part && n < size)
+            n += (size_t)snprintf(out + n, size - n, ",%s", hyp_features[f]->hcall_part);
+}
+
+unsigned hyp_hcall_part(const hcall_ctx *c, unsigned feature)
+{
+    const hyp *h = c->h;
+    if (!c->p_features || feature >= HYP_NFEATURES || !hyp_features[feature]->hcall_part ||
+        !hyp_cfg_enabled(&h->cfg.feature[feature]))
+        return UINT_MAX;
+    unsigned i = c->p_features;
+    for (unsigned f = 0; f < feature; f++)
+        i += hyp_cfg_enabled(&h->cfg.feature[f]) && hyp_features[f]->hcall_part;
+    return i;
+}
+
 static int register_hcall(hyp *h, const hyp_hcall_desc *d, void *fs, bool if_used, sim_err *e)
 {
     if (h->nhcalls == HYP_MAX_HCALLS)
         return sim_errf(e, "hcall registry: more than %d hcalls", HYP_MAX_HCALLS);
-    char op[96];
+    char op[96], parts[256], extra[128];
     if (!d->op_name)
         snprintf(op, sizeof op, "hcall.%s", d->name);
-    op_id id = ops_declare(h->env.ops, d->op_name ? d->op_name : op, "hypervisor call",
-                           d->parts ? d->parts : "compute,memory,tlb,queueing");
+    const char *own = d->parts ? d->parts : "compute,memory,tlb,queueing";
+    feature_parts(h, extra, sizeof extra);
+    snprintf(parts, sizeof parts, "%s%s", own, extra);
+    unsigned nown = 1;
+    for (const char *p = own; *p; p++)
+        nown += *p == ',';
+    op_id id = ops_declare(h->env.ops, d->op_name ? d->op_name : op, "hypervisor call", parts);
     if (id == OP_INVALID)
         return sim_errf(e, "hcall registry: the op of %s is already declared with other parts, "
                            "or out of host memory", d->name);
     if (if_used)
         ops_report_if_used(h->env.ops, id);
-    h->hcalls[h->nhcalls++] = (hyp_hcall_entry){d->opcode, d->fn, fs, id};
+    h->hcalls[h->nhcalls++] = (hyp_hcall_entry){d->opcode, d->fn, fs, id, extra[0] ? nown : 0};
     return 0;
+}
+
+/* Every enabled feature hears that c's thread entered the hypervisor. */
+static void entered(hyp *h, hcall_ctx *c, hyp_entry_why why)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->hyp_entered)
+            hyp_features[f]->hyp_entered(h->feat[f], c, why);
 }
 
 static int create_features(hyp *h, sim_err *e)
@@ -331,12 +368,16 @@ void hyp_block(hcall_ctx *c, uint64_t until, unsigned part)
         return;
     uint64_t wait = until - c->op.end;
     hyp *h = c->h;
-    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+    bool off = false;
+    for (unsigned f = 0; f < HYP_NFEATURES && !off; f++)
         if (h->feat[f] && hyp_features[f]->block && hyp_features[f]->block(h->feat[f], c, until)) {
             c->off_thread += wait;
-            break;
+            off = true;
         }
     op_charge(&c->op, part, wait);
+    if (!off)
+        entered(h, c, HYP_ENTRY_WAKE); /* waited in place: the wake-up (a vCPU put back on
+                                          a thread is a dispatch instead) */
 }
 
 void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at)
@@ -369,7 +410,7 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
                const uint64_t *args, uint64_t *rets, uint64_t *cycles)
 {
     assert(lpid < h->nlpars && thread < h->env.nthreads);
-    hcall_ctx c = {h, NULL, 0, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3};
+    hcall_ctx c = {h, NULL, 0, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3, 0};
     op_begin(&c.op, now);
     op_charge(&c.op, c.p_compute, h->cfg.hcall_entry_cycles);
     h->st.hcalls++;
@@ -379,6 +420,9 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
             ent = &h->hcalls[i];
             break;
         }
+    if (ent)
+        c.p_features = ent->p_features;
+    entered(h, &c, HYP_ENTRY_HCALL);
     long rc;
     if (!ent) {
         h->st.hcalls_unsupported++;

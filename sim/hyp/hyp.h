@@ -205,7 +205,22 @@ typedef struct hcall_ctx {
     const mem_port *port;
     op_rec op;           /* op.end is "now" */
     unsigned p_compute, p_memory, p_tlb, p_queueing;
+    /* index of the first part the enabled features add to this hcall's op
+     * (hyp_feature.hcall_part); 0: none (no such feature, or a platform
+     * operation's op) */
+    unsigned p_features;
 } hcall_ctx;
+
+/* Why a thread entered the hypervisor (hyp_feature.hyp_entered). */
+typedef enum hyp_entry_why {
+    HYP_ENTRY_HCALL = 0, /* an hcall, before its own work */
+    HYP_ENTRY_WAKE = 1,  /* a wait in place ended (H_CEDE with a timeout, hyp_block) */
+} hyp_entry_why;
+
+/* The index in c's op of the part enabled feature `feature` (registry
+ * index) adds to hcalls (hyp_feature.hcall_part), or UINT_MAX if it adds
+ * none there. */
+unsigned hyp_hcall_part(const hcall_ctx *c, unsigned feature);
 
 typedef long (*hcall_fn)(hcall_ctx *c, const uint64_t *args, uint64_t *rets);
 

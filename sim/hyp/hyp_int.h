@@ -37,6 +37,7 @@ typedef struct hyp_hcall_entry {
     hcall_fn fn;
     void *fs;               /* owning feature's state (NULL: core) */
     op_id op;
+    unsigned p_features;    /* hcall_ctx.p_features of its calls */
 } hyp_hcall_entry;
 
 typedef struct hyp_stats {

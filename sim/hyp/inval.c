@@ -307,6 +307,7 @@ int hyp_invalidate(hcall_ctx *c, const hyp_target *t, int wipe_lpid, hyp_find_fn
     hyp *h = c->h;
     hcall_ctx x = *c;
     op_begin(&x.op, c->op.end);
+    x.p_features = 0; /* the platform op has no feature parts */
     x.p_compute = x.p_memory = P_FIND;
     x.p_tlb = P_TLB;
     x.p_queueing = P_QUEUE;

@@ -12,6 +12,7 @@
  * Invariant: with strategy eager-tlbie the hcalls are charged exactly what
  * the core's default step charges (same calls, same parts).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,7 +150,8 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                               "patch channels), and invalidated",
                               k->ext->drain_parts ? k->ext->drain_parts : COH_DRAIN_PARTS);
     if (k->op_produce == OP_INVALID || k->op_drain == OP_INVALID ||
-        stats_register(h->env.stats, "coherency.audit", &coh_audit_stat_table, &k->ast) != 0) {
+        stats_register(h->env.stats, "coherency.audit", &coh_audit_stat_table, &k->ast) != 0 ||
+        coh_events_start(k) != 0) {
         free(k);
         sim_errf(e, "out of host memory");
         return NULL;
@@ -262,8 +264,13 @@ static void coh_invalidate_slots(void *ctx, hcall_ctx *c, unsigned lpid, const u
     k->strat->invalidate(k, &x, &ch);
     unsigned qi = k->ext->produce_parts ? k->ext->produce_queue : COH_P_QUEUE;
     uint64_t q = x.op.part[qi], total = x.op.end - x.op.start;
-    op_charge(&c->op, c->p_queueing, q);
-    op_charge(&c->op, c->p_tlb, total - q);
+    unsigned part = coh_hcall_part(c);
+    if (part != UINT_MAX) {
+        op_charge(&c->op, part, total); /* an hcall: its coherency part */
+    } else {
+        op_charge(&c->op, c->p_queueing, q); /* a platform op: as the default step */
+        op_charge(&c->op, c->p_tlb, total - q);
+    }
     ops_record(k->h->env.ops, k->op_produce, &x.op);
     if (k->audit)
         coh_audit_after_step(k, &ch, c->thread, c->op.end);
@@ -277,8 +284,10 @@ static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_
     op_rec o;
     op_begin(&o, at);
     if (k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
-        k->strat->at_dispatch(k, thread, lpid, &o))
+        k->strat->at_dispatch(k, thread, lpid, &o)) {
         ops_record(k->h->env.ops, k->op_drain, &o);
+        k->est.dispatch_drains++;
+    }
     if (k->audit)
         coh_audit_at_dispatch(k, thread, lpid, o.end);
     return o.end - at;
@@ -361,6 +370,8 @@ const hyp_feature coherency_feature = {
     .next_event = coh_next_event,
     .event = coh_event,
     .vcpu_dispatched = coh_dispatched,
+    .hyp_entered = coh_entered,
+    .hcall_part = "coherency",
     .check_error = coh_check_error,
     .set_audit = coh_set_audit,
 };

@@ -76,6 +76,16 @@ static const param_desc list[] = {
      "instead of falling back, or the overflow fallback issues no tlbie. Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
+    {"drain_at_entry", PT_BOOL, "", "false", 0, 0, NULL,
+     "Coherency event E3: a thread running a vCPU drains what it owes (what the strategy does "
+     "at a dispatch of that vCPU's LPAR) whenever it enters the hypervisor: at every hcall, "
+     "before the hcall's own work, and when a wait in place ends (a dedicated vCPU's H_CEDE); "
+     "charged to the hcall's coherency part. Default false, an assumption: under strict PAPR "
+     "the LPAR a thread runs is never owed anything at its hcalls (the producer makes running "
+     "consumers coherent at once), so E3 only drains what patch-channel postpones for other "
+     "LPARs (channel.postpone: false) or latr's lazy states (latr.strict: false), and would "
+     "otherwise cost every hcall a read for nothing (docs/coherency.md, E3).",
+     F(drain_at_entry), NULL},
     {"tlb_gen", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy tlb-gen's change log.", F(tlb_gen),
      &coh_tlb_gen_params},
     {"latr", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy latr's lazy states and tick.", F(latr),

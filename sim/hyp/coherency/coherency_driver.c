@@ -9,7 +9,9 @@
  * the vCPUs running then:
  *  - the producer is the lowest-numbered running vCPU of the LPAR; it
  *    makes the hcalls on its thread, at its clock (the cycles are its);
- *    with no vCPU running the round is put off to the next arrival;
+ *    with no vCPU running the round is put off to the next arrival; with
+ *    `producers` > 1 the changes are shared by that many of the
+ *    lowest-numbered running vCPUs at once (coherency_driver_producers.c);
  *  - every running vCPU touches the pages on its own thread
  *    (coherency_driver_touch.c: TLB, walk, caches), so the TLBs of the
  *    running threads, and of those that ran earlier, hold the
@@ -54,6 +56,7 @@ typedef struct clp {
     bool setup;            /* the pages mapped once (mprotect, reclaim) */
     rng r;                 /* gaps */
     uint64_t round_seed;   /* reclaim's half, per round */
+    uint64_t prod_seed;    /* the changes' producers, per round */
 } clp;
 
 struct cdrv {
@@ -191,57 +194,87 @@ static int touch_all(cdrv *s, clp *lp, unsigned nv, bool store, const uint8_t *h
     return 0;
 }
 
-static int unmap_all(cdrv *s, clp *lp, unsigned t, sim_err *e)
+/* What a round's change items need (cdrv_each_item's ctx). */
+typedef struct citem {
+    cdrv *s;
+    clp *lp;
+    uint64_t pp; /* H_PROTECT's new protection */
+} citem;
+
+/* Item i of an unmap: the H_BULK_REMOVE of pages 4i .. 4i+3. */
+static int unmap_batch(void *vc, unsigned t, uint64_t item, sim_err *e)
 {
+    citem *c = vc;
+    cdrv *s = c->s;
+    clp *lp = c->lp;
     bool failed = false;
-    for (uint64_t i = 0; i < s->c.pages; i += H_BULK_REMOVE_MAX_BATCH) {
-        uint64_t args[8], rets[8] = {0};
-        for (unsigned j = 0; j < H_BULK_REMOVE_MAX_BATCH; j++) {
-            const cdrv_page *p = i + j < s->c.pages ? &lp->pg[i + j] : NULL;
-            args[2 * j] = p && p->mapped ? H_BULK_REMOVE_REQUEST | p->ptex : H_BULK_REMOVE_END;
-            args[2 * j + 1] = 0;
-        }
-        change(s, lp->lpid, t, H_BULK_REMOVE, args, rets, e, &failed);
-        if (failed)
-            return -1;
-        for (unsigned j = 0; j < H_BULK_REMOVE_MAX_BATCH && i + j < s->c.pages; j++)
-            lp->pg[i + j].mapped = false;
+    uint64_t i = item * H_BULK_REMOVE_MAX_BATCH, args[8], rets[8] = {0};
+    for (unsigned j = 0; j < H_BULK_REMOVE_MAX_BATCH; j++) {
+        const cdrv_page *p = i + j < s->c.pages ? &lp->pg[i + j] : NULL;
+        args[2 * j] = p && p->mapped ? H_BULK_REMOVE_REQUEST | p->ptex : H_BULK_REMOVE_END;
+        args[2 * j + 1] = 0;
     }
+    change(s, lp->lpid, t, H_BULK_REMOVE, args, rets, e, &failed);
+    if (failed)
+        return -1;
+    for (unsigned j = 0; j < H_BULK_REMOVE_MAX_BATCH && i + j < s->c.pages; j++)
+        lp->pg[i + j].mapped = false;
     return 0;
 }
 
-static int protect_all(cdrv *s, clp *lp, unsigned t, uint64_t pp, sim_err *e)
+static int unmap_all(cdrv *s, clp *lp, const cdrv_prods *P, sim_err *e)
 {
+    citem c = {s, lp, 0};
+    uint64_t n = (s->c.pages + H_BULK_REMOVE_MAX_BATCH - 1) / H_BULK_REMOVE_MAX_BATCH;
+    return cdrv_each_item(P, s->h, n, unmap_batch, &c, e);
+}
+
+/* Item i of an mprotect: H_PROTECT of page i. */
+static int protect_one(void *vc, unsigned t, uint64_t i, sim_err *e)
+{
+    citem *c = vc;
     bool failed = false;
-    for (uint64_t i = 0; i < s->c.pages; i++) {
-        uint64_t args[8] = {pp, lp->pg[i].ptex, 0}, rets[8] = {0};
-        if (change(s, lp->lpid, t, H_PROTECT, args, rets, e, &failed) != H_SUCCESS || failed)
-            return failed ? -1 : sim_errf(e, "drivers.coherency: H_PROTECT of a driver page "
-                                             "of LPAR %s failed", hyp_lpar_name(s->h, lp->lpid));
-    }
+    uint64_t args[8] = {c->pp, c->lp->pg[i].ptex, 0}, rets[8] = {0};
+    if (change(c->s, c->lp->lpid, t, H_PROTECT, args, rets, e, &failed) != H_SUCCESS || failed)
+        return failed ? -1 : sim_errf(e, "drivers.coherency: H_PROTECT of a driver page "
+                                         "of LPAR %s failed", hyp_lpar_name(c->s->h, c->lp->lpid));
+    return 0;
+}
+
+static int protect_all(cdrv *s, clp *lp, const cdrv_prods *P, uint64_t pp, sim_err *e)
+{
+    citem c = {s, lp, pp};
+    return cdrv_each_item(P, s->h, s->c.pages, protect_one, &c, e);
+}
+
+/* Item i of the clock scan: clear page i's R, evict it if it was clear. */
+static int scan_one(void *vc, unsigned t, uint64_t i, sim_err *e)
+{
+    citem *c = vc;
+    cdrv *s = c->s;
+    clp *lp = c->lp;
+    bool failed = false;
+    cdrv_page *p = &lp->pg[i];
+    uint64_t args[8] = {0, p->ptex, 0}, rets[8] = {0};
+    if (change(s, lp->lpid, t, H_CLEAR_REF, args, rets, e, &failed) != H_SUCCESS || failed)
+        return failed ? -1 : sim_errf(e, "drivers.coherency: H_CLEAR_REF of a driver page "
+                                         "of LPAR %s failed", hyp_lpar_name(s->h, lp->lpid));
+    if (rets[0] & HPTE_R_R)
+        return 0;
+    uint64_t a2[8] = {0, p->ptex, 0};
+    if (change(s, lp->lpid, t, H_REMOVE, a2, rets, e, &failed) != H_SUCCESS || failed)
+        return failed ? -1 : sim_errf(e, "drivers.coherency: H_REMOVE of a driver page of "
+                                         "LPAR %s failed", hyp_lpar_name(s->h, lp->lpid));
+    p->mapped = false;
+    s->st.evictions++;
     return 0;
 }
 
 /* The clock scan: clear R everywhere, evict what was not referenced. */
-static int scan(cdrv *s, clp *lp, unsigned t, sim_err *e)
+static int scan(cdrv *s, clp *lp, const cdrv_prods *P, sim_err *e)
 {
-    bool failed = false;
-    for (uint64_t i = 0; i < s->c.pages; i++) {
-        cdrv_page *p = &lp->pg[i];
-        uint64_t args[8] = {0, p->ptex, 0}, rets[8] = {0};
-        if (change(s, lp->lpid, t, H_CLEAR_REF, args, rets, e, &failed) != H_SUCCESS || failed)
-            return failed ? -1 : sim_errf(e, "drivers.coherency: H_CLEAR_REF of a driver page "
-                                             "of LPAR %s failed", hyp_lpar_name(s->h, lp->lpid));
-        if (rets[0] & HPTE_R_R)
-            continue;
-        uint64_t a2[8] = {0, p->ptex, 0};
-        if (change(s, lp->lpid, t, H_REMOVE, a2, rets, e, &failed) != H_SUCCESS || failed)
-            return failed ? -1 : sim_errf(e, "drivers.coherency: H_REMOVE of a driver page of "
-                                             "LPAR %s failed", hyp_lpar_name(s->h, lp->lpid));
-        p->mapped = false;
-        s->st.evictions++;
-    }
-    return 0;
+    citem c = {s, lp, 0};
+    return cdrv_each_item(P, s->h, s->c.pages, scan_one, &c, e);
 }
 
 /* The vCPUs stop at their next record (see the header). */
@@ -312,15 +345,17 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
         if (th->bound && !th->done && th->v && th->v->b.lpid == lp->lpid && th->v->b.vcpu < nv)
             s->run[th->v->b.vcpu] = (int)t;
     }
-    int prod = -1;
-    for (unsigned i = 0; i < nv && prod < 0; i++)
-        prod = s->run[i];
-    if (prod < 0) {
+    /* the producers: the lowest-numbered running vCPUs (the first also maps) */
+    cdrv_prods P = {0, {0}, rng_derive(lp->prod_seed, lp->done)};
+    for (unsigned i = 0; i < nv && P.n < s->c.producers; i++)
+        if (s->run[i] >= 0)
+            P.t[P.n++] = (unsigned)s->run[i];
+    if (!P.n) {
         s->st.postponed++;
         lp->next = at + draw(s, &lp->r);
         return 0;
     }
-    unsigned t = (unsigned)prod;
+    unsigned t = P.t[0];
     int rc = 0;
     if (s->c.pattern != CDRV_MAP_UNMAP && !lp->setup) {
         rc = map_unmapped(s, lp, t, e);
@@ -329,11 +364,11 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
         switch (s->c.pattern) {
         case CDRV_MAP_UNMAP:
             rc = map_unmapped(s, lp, t, e) || touch_all(s, lp, nv, false, NULL, e) ||
-                 unmap_all(s, lp, t, e);
+                 unmap_all(s, lp, &P, e);
             break;
         case CDRV_MPROTECT:
-            rc = touch_all(s, lp, nv, true, NULL, e) || protect_all(s, lp, t, 3, e) ||
-                 touch_all(s, lp, nv, false, NULL, e) || protect_all(s, lp, t, 2, e);
+            rc = touch_all(s, lp, nv, true, NULL, e) || protect_all(s, lp, &P, 3, e) ||
+                 touch_all(s, lp, nv, false, NULL, e) || protect_all(s, lp, &P, 2, e);
             break;
         default: { /* reclaim */
             uint8_t *half = malloc(s->c.pages);
@@ -344,7 +379,7 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
             for (uint64_t i = 0; i < s->c.pages; i++)
                 half[i] = (uint8_t)rng_below(&r, 2);
             rc = map_unmapped(s, lp, t, e) || touch_all(s, lp, nv, false, half, e) ||
-                 scan(s, lp, t, e);
+                 scan(s, lp, &P, e);
             free(half);
             break;
         }
@@ -496,6 +531,7 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
             lp->pg[k] = (cdrv_page){CDRV_EA + 4096 * k, c->memory - 4096 * (k + 1), 0, false};
         rng_seed(&lp->r, rng_derive(env->seed, 0x434f4800u + i));
         lp->round_seed = rng_derive(env->seed, 0x434f5200u + i);
+        lp->prod_seed = rng_derive(env->seed, 0x434f5000u + i);
         lp->next = draw(s, &lp->r);
     }
     s->left = s->nlp;

@@ -66,6 +66,12 @@ static const param_desc list[] = {
      "Only vCPUs 0 .. touchers-1 (when running) touch the pages, so at most that many threads "
      "cache them whatever vcpus is (the fixed-sharer points of the coherency sweep); 0: every "
      "vCPU.", F(touchers), NULL},
+    {"producers", PT_UINT, "vCPUs", "1", 1, 64, NULL,
+     "Running vCPUs of an LPAR (the lowest-numbered) that make a round's changes concurrently, "
+     "each hcall of the round drawn to one of them (seeded by machine.seed), each on its own "
+     "thread at its own clock (hypothesis H3: tlb-gen's log lock against the lock-free patch "
+     "channels); 1: the lowest-numbered running vCPU makes them all, in order. Assumption.",
+     F(producers), NULL},
 };
 _Static_assert(sizeof(cdrv_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver config slot");
 const param_table coherency_driver_params = {

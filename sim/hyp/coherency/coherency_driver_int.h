@@ -32,6 +32,7 @@ typedef struct cdrv_config {
     uint64_t rate;               /* rounds per second per LPAR (mean) */
     unsigned distribution;       /* CDRV_EXPONENTIAL | CDRV_FIXED */
     uint64_t touchers;           /* vCPUs 0..touchers-1 touch the pages; 0: all */
+    uint64_t producers;          /* running vCPUs that make a round's changes concurrently */
 } cdrv_config;
 
 extern const param_table coherency_driver_params;
@@ -59,6 +60,32 @@ extern const stat_table cdrv_stat_table;
 /* The machine-wide coherency cycles charged so far: coherency.drain's
  * total and the interrupt cycles of every LPAR (0 without the feature). */
 uint64_t cdrv_consumer_cycles(const cdrv *s);
+
+/* ---- concurrent producers (coherency_driver_producers.c) ---- */
+
+#define CDRV_MAX_PRODUCERS 64
+
+/* The producers of one round: the threads of the lowest-numbered running
+ * vCPUs of the LPAR (at most drivers.coherency.producers), and the stream
+ * that assigns the round's changes to them (one per LPAR and round). */
+typedef struct cdrv_prods {
+    unsigned n;
+    unsigned t[CDRV_MAX_PRODUCERS];
+    uint64_t seed;
+} cdrv_prods;
+
+/* One change item of a round (an hcall, or H_CLEAR_REF and its H_REMOVE),
+ * made on thread t: 0, or -1 with e set. */
+typedef int (*cdrv_item_fn)(void *ctx, unsigned t, uint64_t item, sim_err *e);
+
+/* Items [0, n) of a round: each drawn to a producer from P's stream (all
+ * to the only one when P->n is 1: in order on its thread), each producer
+ * making its own in order, the producers interleaved by their threads'
+ * clocks (the one furthest behind issues its next hcall first, ties to the
+ * lower index), so concurrent producers reach the hypervisor's locks in
+ * time order. 0, or -1 with e set. */
+int cdrv_each_item(const cdrv_prods *P, const hyp *h, uint64_t n, cdrv_item_fn fn, void *ctx,
+                   sim_err *e);
 
 /* ---- touches (coherency_driver_touch.c) ---- */
 

@@ -95,6 +95,7 @@ typedef struct coh_ipi_config {
 /* hypervisor.coherency.tlb_gen.* (strategy_tlb_gen.c) */
 typedef struct coh_tlb_gen_config {
     uint64_t log_size;    /* translations the log holds for one generation */
+    uint64_t lock_cycles; /* taking the log's lock (beyond its line's accesses) */
 } coh_tlb_gen_config;
 
 /* hypervisor.coherency.latr.* (strategy_latr.c) */
@@ -130,6 +131,7 @@ typedef struct coh_config {
     coh_tlb_gen_config tlb_gen;
     coh_latr_config latr;
     coh_channel_config channel;
+    bool drain_at_entry;  /* E3: drain at every hypervisor entry (coherency_events.c) */
 } coh_config;
 
 extern const param_table coh_channel_params;
@@ -244,6 +246,14 @@ extern const coh_strategy_ext coh_tlb_gen_ext, coh_latr_ext, coh_patch_channel_e
 
 typedef struct coh_audit coh_audit;
 
+/* coherency.events.*: drains by coherency event (coherency_events.c). */
+typedef struct coh_event_stats {
+    uint64_t dispatch_drains; /* E2: coherency.drain ops at a vCPU's dispatch */
+    uint64_t entry_drains;    /* E3: ... at an hcall's entry */
+    uint64_t wake_drains;     /* E3: ... at a wake-up in place (a dedicated vCPU's H_CEDE) */
+    uint64_t entry_cycles;    /* cycles of the E3 drains (in the hcalls' coherency part) */
+} coh_event_stats;
+
 struct coh {
     hyp *h;
     coh_config cfg;
@@ -258,6 +268,7 @@ struct coh {
     void *sx;            /* the strategy's state (coh_strategy.create) */
     coh_audit *audit;    /* non-NULL while the auditor is on */
     coh_audit_stats ast;
+    coh_event_stats est;
     bool failed;
     sim_err err;
 };
@@ -312,6 +323,16 @@ static inline bool coh_tracked_has(uint64_t rec, unsigned t)
 {
     return rec >> (t % 64) & 1;
 }
+
+/* ---- coherency events E2/E3 (coherency_events.c) ---- */
+
+/* Register coherency.events.*; 0 or -1 (host memory). */
+int coh_events_start(coh *k);
+/* The core's hyp_entered hook (feature.h): E3. */
+void coh_entered(void *vk, hcall_ctx *c, unsigned why);
+/* The part of c's op the coherency feature charges (its hcall part
+ * `coherency`), or UINT_MAX when the op has none. */
+unsigned coh_hcall_part(const hcall_ctx *c);
 
 /* ---- the auditor (coherency_audit.c) ---- */
 

@@ -287,8 +287,13 @@ static uint64_t drain_lpar(coh *k, unsigned t, unsigned l, op_rec *o)
         op_charge(o, D_INVALIDATE, tlbiel_local(tb, l, P->vpn + first, P->ps + first,
                                                 (unsigned)(n - first), 0));
     }
-    for (uint64_t i = 0; i < n; i++)
-        hist_add(&pl->st.stale_window, o->end - pl->stamp[P->slot_of[i]]);
+    /* 0 for a drain at a clock before the publish (threads' clocks are
+     * skewed within a driver step: a consumer's hcall at E3 can come
+     * before the producer's in time), as latr's window */
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t st = pl->stamp[P->slot_of[i]];
+        hist_add(&pl->st.stale_window, o->end > st ? o->end - st : 0);
+    }
     pl->st.applied += got;
     pl->st.pending -= got;
     pl->st.drains++;

@@ -30,7 +30,8 @@
  * Approximations: a thread that never ran the LPAR has generation 0 and
  * does a full flush at its first dispatch once the LPAR has changed
  * (Linux flushes on a new ASID too); the log lock is a next-free time
- * (core/resource.h's rule), held from the header's read to its write.
+ * (core/resource.h's rule), held from its taking (tlb_gen.lock_cycles)
+ * through the header's read to its write.
  * Invariants: a running thread is current with its LPAR when the hcall
  * returns; a thread's generation never exceeds its LPAR's; a thread that
  * is exactly one behind never misses a translation of the newest change
@@ -130,6 +131,7 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
         g->st.lock_waits++;
         g->st.lock_wait_cycles += q;
     }
+    op_charge(&x->op, COH_P_MARK, k->cfg.tlb_gen.lock_cycles); /* the lock taken */
     hcall_mem(x, g->hdr, 8, MEM_READ);
     bool logged_flush = ch->flush || ch->n > k->cfg.tlb_gen.log_size;
     g->flush = logged_flush;
@@ -245,6 +247,12 @@ static const param_desc params[] = {
      "as 'flush everything'. Default: Linux x86's tlb_single_page_flush_ceiling, 33 pages "
      "(arch/x86/mm/tlb.c), above which flush_tlb_mm_range flushes the whole mm.",
      P(log_size), NULL},
+    {"lock_cycles", PT_UINT, "cycles", "100", 0, 1e6, NULL,
+     "Taking the log's lock (an uncontended lwarx/stwcx. pair with its barriers), beyond the "
+     "header line's accesses, which the memory model charges; the lock is held from then to "
+     "the header's write (the log's update), and a producer arriving meanwhile waits (part "
+     "queueing). Default: the design note's channel.lock_cycles proposal, an assumption.",
+     P(lock_cycles), NULL},
 };
 const param_table coh_tlb_gen_params = {
     "tlb_gen", sizeof(coh_tlb_gen_config), params, PARAM_COUNT(params),
