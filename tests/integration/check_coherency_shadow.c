@@ -213,6 +213,13 @@ START_TEST(bad_combinations)
              "drivers:\n  coherency:\n    enabled: true\n    trace: %s\n    pattern: shadow\n",
              tu_tmp("one.txt"));
     tu_refused(y, "drivers.coherency.pattern: shadow needs hypervisor.coherency.mode: shadow");
+    /* retouch means nothing to the other patterns */
+    snprintf(y, sizeof y,
+             "machine: {modules: 1, cores_per_module: 2, threads_per_core: 2}\n"
+             "hypervisor:\n  lmb_size: 256M\n  coherency: {enabled: true}\n"
+             "drivers:\n  coherency:\n    enabled: true\n    trace: %s\n    retouch: 0.5\n",
+             tu_tmp("one.txt"));
+    tu_refused(y, "drivers.coherency.retouch: 0.5, but only pattern shadow re-touches its pages");
 }
 END_TEST
 

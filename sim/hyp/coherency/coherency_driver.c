@@ -461,6 +461,11 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
                  (unsigned long long)(c->memory / 2 / 4096));
         return NULL;
     }
+    if (c->pattern != CDRV_SHADOW && c->retouch != 1) {
+        sim_errf(e, "drivers.coherency.retouch: %g, but only pattern shadow re-touches its "
+                    "pages; expected pattern shadow (or retouch 1)", c->retouch);
+        return NULL;
+    }
     hyp_procs p;
     if (procs_of(c, h, &p, e) != 0)
         return NULL;
