@@ -10,6 +10,8 @@
  *    shadow HPTE at the drain, so a re-touch takes no hidden fault; without
  *    one the drain removes it and every re-touch takes one; with no
  *    re-touch neither takes any;
+ *  - every strategy used the same real pages at the same touches (digest);
+ *    the injected broken build did not;
  *  - the E2 path (shared processors, dispatches) passes the auditor;
  *  - the auditor catches a build whose drain leaves the shadow HPTE stale;
  *  - bad combinations are refused with FILE:LINE;
@@ -140,6 +142,27 @@ START_TEST(derived_value_saves_hidden_faults_on_retouch)
 }
 END_TEST
 
+/* Every strategy used the same real pages at the same touches (the rule
+ * holds after each E4); the broken build without the auditor did not. */
+START_TEST(same_uses_under_every_strategy)
+{
+    char *e = run("d-eager.csv", "eager-tlbie", false, "0.5", NULL);
+    char *u = run("d-upd.csv", "patch-channel", true, "0.5", NULL);
+    char *i = run("d-inv.csv", "patch-channel", false, "0.5", NULL);
+    double d = csv_get(e, "coherency.s0.shadow.use_digest");
+    ck_assert_double_ne(d, 0);
+    ck_assert_double_eq(csv_get(u, "coherency.s0.shadow.use_digest"), d);
+    ck_assert_double_eq(csv_get(i, "coherency.s0.shadow.use_digest"), d);
+    ck_assert_double_eq(csv_get(u, "coherency.s0.shadow.touches"),
+                        csv_get(e, "coherency.s0.shadow.touches"));
+    const char *broken[] = {"drivers.coherency.rounds=10", "drivers.coherency.retouch=0.5",
+                            "hypervisor.coherency.inject=skip-shadow-update", NULL};
+    char *b = tu_run_config_ok(CFG, broken, "d-broken.csv", false);
+    ck_assert_double_ne(csv_get(b, "coherency.s0.shadow.use_digest"), d);
+    free(e), free(u), free(i), free(b);
+}
+END_TEST
+
 START_TEST(dispatch_drains_pass_the_auditor)
 {
     const char *shared[] = {"drivers.coherency.processors=shared", "drivers.coherency.lpars=3",
@@ -230,6 +253,7 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, traps_charge_the_config);
     tcase_add_test(t, derived_value_saves_hidden_faults_on_retouch);
+    tcase_add_test(t, same_uses_under_every_strategy);
     tcase_add_test(t, dispatch_drains_pass_the_auditor);
     tcase_add_test(t, auditor_catches_a_stale_shadow_hpte);
     tcase_add_test(t, same_seed_same_report);

@@ -481,6 +481,12 @@ int coh_shadow_touch(coh *k, unsigned t, unsigned lpid, uint64_t i, bool store, 
     }
     if (k->audit)
         sh_audit_use(k, sl, t, i, rpn);
+    uint32_t d = sl->st.touches ? (uint32_t)sl->st.use_digest : 2166136261u;
+    uint64_t w[3] = {t, i, rpn};
+    for (int j = 0; j < 3; j++)
+        for (int b = 0; b < 8; b++)
+            d = (d ^ (uint32_t)(w[j] >> (8 * b) & 0xff)) * 16777619u;
+    sl->st.use_digest = d;
     uint64_t lat = mem_access(th->port, rpn << 12, 8, store ? MEM_WRITE : MEM_READ, now);
     if (!store && lat > th->cfg->hidden_latency)
         now += lat - th->cfg->hidden_latency;

@@ -79,6 +79,7 @@ typedef struct sh_stats {
     uint64_t derived_stale;    /* of those, with a derived value whose 394E was stale */
     uint64_t absent;           /* patches whose consumer held no shadow HPTE of the PTE */
     uint64_t audit_checks;
+    uint64_t use_digest;       /* FNV-1a (32 bits) of every touch's (thread, PTE, real page) */
 } sh_stats;
 
 extern const stat_table sh_stat_table;
