@@ -1,12 +1,13 @@
 /*
  * coherency_shadow.c - TLB coherency mode shadow (shadow_int.h has the
  * roles, the guest PT format and the memory layout): the state, the traps
- * (a traced store, a guest tlbiel: E4), hidden faults, the guest's touches
- * of its pages, the dispatch drain (E2) and strategy eager-tlbie's
+ * (a traced store, a guest tlbiel: E4), the dispatch drain (E2) and
+ * strategy eager-tlbie's
  * producer (the patent's baseline "shadow page table shutdown", [0091]:
  * every thread's shadow HPTE of the PTE rewritten by the producer, then
  * one global tlbie of their translations). patch-channel's producer and
- * drain: coherency_shadow_channel.c.
+ * drain: coherency_shadow_channel.c; hidden faults and the guest's touches:
+ * coherency_shadow_touch.c.
  * Costs: trap entry/exit and decoding (shadow.*), every table word through
  * the trapping thread's port at its real address (the guest PT, the LMB
  * table, the HPT, the bookkeeping), hypervisor.step_cycles per entry built
@@ -137,7 +138,7 @@ void sh_wr(coh *k, hcall_ctx *x, unsigned part, uint64_t a, uint64_t v)
         fail_oom(k, a);
 }
 
-static uint64_t smap_addr(const sh_lpar *sl, unsigned t, uint64_t i)
+uint64_t sh_smap_addr(const sh_lpar *sl, unsigned t, uint64_t i)
 {
     return sl->smap + ((uint64_t)t * sl->cap + i) * 8;
 }
@@ -145,7 +146,7 @@ static uint64_t smap_addr(const sh_lpar *sl, unsigned t, uint64_t i)
 bool sh_set_hpte(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, unsigned t, uint64_t i,
                  uint64_t r)
 {
-    uint64_t slot = sh_rd(k, x, part, smap_addr(sl, t, i));
+    uint64_t slot = sh_rd(k, x, part, sh_smap_addr(sl, t, i));
     if (!slot)
         return false;
     const hpt *ht = hyp_lpar_hpt(k->h, sl->lpid);
@@ -156,14 +157,14 @@ bool sh_set_hpte(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, unsigned t, u
         now = (hpte){hpt_read(ht, slot - 1).v, r};
     hyp_write_hpte(x, sl->lpid, slot - 1, now);
     if (!r)
-        sh_wr(k, x, part, smap_addr(sl, t, i), 0);
+        sh_wr(k, x, part, sh_smap_addr(sl, t, i), 0);
     op_charge(&x->op, part, k->h->cfg.step_cycles);
     x->p_memory = pm;
     return true;
 }
 
-static hpte make_hpte(const sh_lpar *sl, unsigned t, uint64_t i, uint64_t real, bool writable,
-                      bool secondary)
+hpte sh_make_hpte(const sh_lpar *sl, unsigned t, uint64_t i, uint64_t real, bool writable,
+                  bool secondary)
 {
     hpte_attrs at = {.pp = writable ? 2 : 3, .key = 0, .wimg = 2, .noexec = false, .bolted = true};
     hpte x = hpte_make(sh_vsid(sl, t), sl->ea_base + 4096 * i, false, PSZ_4K, PSZ_4K, real, &at,
@@ -183,12 +184,12 @@ uint64_t sh_derive(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, uint64_t pt
     op_charge(&x->op, part, k->h->cfg.step_cycles);
     if (real == UINT64_MAX)
         return 0; /* outside the LPAR: no translation (the access faults to the guest) */
-    return make_hpte(sl, 0, 0, real, pte & SH_PTE_WRITE, false).r;
+    return sh_make_hpte(sl, 0, 0, real, pte & SH_PTE_WRITE, false).r;
 }
 
-/* A trap's context on thread t at its clock: parts as given. */
-static void trap_begin(coh *k, hcall_ctx *x, unsigned t, unsigned lpid, unsigned p_compute,
-                       unsigned p_tlb, unsigned p_queue, uint64_t at)
+/* (shadow_int.h) */
+void sh_trap_begin(coh *k, hcall_ctx *x, unsigned t, unsigned lpid, unsigned p_compute,
+                   unsigned p_tlb, unsigned p_queue, uint64_t at)
 {
     *x = (hcall_ctx){k->h, NULL, 0, lpid, t, k->h->env.ports[t], {0}, p_compute, p_compute,
                      p_tlb, p_queue};
@@ -312,7 +313,7 @@ void coh_shadow_store(coh *k, unsigned t, unsigned lpid, uint64_t i, uint64_t pt
     sh_lpar *sl = sh_of(k, lpid);
     cpu_thread *th = &k->h->env.threads[t];
     hcall_ctx x;
-    trap_begin(k, &x, t, lpid, SH_S_EMULATE, SH_S_TLB, SH_S_QUEUE, th->clock);
+    sh_trap_begin(k, &x, t, lpid, SH_S_EMULATE, SH_S_TLB, SH_S_QUEUE, th->clock);
     op_charge(&x.op, SH_S_TRAP, k->cfg.shadow.trap_entry_cycles);
     op_charge(&x.op, SH_S_EMULATE, k->cfg.shadow.emulate_cycles);
     /* the store emulated: the PT page's logical address translated (the
@@ -340,7 +341,7 @@ void coh_shadow_tlbiel(coh *k, unsigned t, unsigned lpid, uint64_t i)
     sh_lpar *sl = sh_of(k, lpid);
     cpu_thread *th = &k->h->env.threads[t];
     hcall_ctx x;
-    trap_begin(k, &x, t, lpid, SH_T_SCAN, SH_T_TLB, SH_T_TLB, th->clock);
+    sh_trap_begin(k, &x, t, lpid, SH_T_SCAN, SH_T_TLB, SH_T_TLB, th->clock);
     op_charge(&x.op, SH_T_ENTRY, k->cfg.shadow.trap_entry_cycles + k->cfg.shadow.emulate_cycles);
     if (k->cfg.strategy == COH_PATCH_CHANNEL) {
         static const unsigned parts[4] = {SH_T_SCAN, SH_T_UPDATE, SH_T_INVALIDATE, SH_T_TLB};
@@ -372,7 +373,7 @@ bool sh_dispatched(coh *k, unsigned t, unsigned lpid, op_rec *o)
          * invalidate, update, full_flush, queueing */
         static const unsigned parts[4] = {0, 2, 1, 1};
         hcall_ctx x;
-        trap_begin(k, &x, t, lpid, 0, 1, 4, o->end);
+        sh_trap_begin(k, &x, t, lpid, 0, 1, 4, o->end);
         x.op = *o;
         uint64_t before = x.op.end;
         sh_pc_drain(k, sl, &x, t, UINT64_MAX, parts);
@@ -386,112 +387,4 @@ bool sh_dispatched(coh *k, unsigned t, unsigned lpid, op_rec *o)
         sh_audit_conserve(k, sl, "after a drain at a dispatch");
     }
     return did;
-}
-
-/* ---- hidden faults and touches ---- */
-
-/* Thread t has no shadow HPTE of PTE i: trap, walk the guest PT, build
- * one, record t as a consumer of the PT page. Returns 0, or -1 with e
- * (the PTE is invalid: a fault the guest would take; not modeled). */
-static int hidden_fault(coh *k, sh_lpar *sl, unsigned t, uint64_t i, uint64_t *now, sim_err *e)
-{
-    sh_state *S = k->shx;
-    hcall_ctx x;
-    trap_begin(k, &x, t, sl->lpid, SH_F_WALK, SH_F_BUILD, SH_F_BUILD, *now);
-    op_charge(&x.op, SH_F_ENTRY, k->cfg.shadow.trap_entry_cycles);
-    hyp_lpar *lp = k->h->lpars[sl->lpid];
-    uint64_t pa = hyp_xlate_logical(&x, lp, sl->pt_la + 8 * i);
-    uint64_t pte = sh_rd(k, &x, SH_F_WALK, pa);
-    hcall_steps(&x, 1);
-    if (!(pte & SH_PTE_VALID))
-        return sim_errf(e, "mode shadow: LPAR %s touched the page of PTE %llu, which is invalid",
-                        hyp_lpar_name(k->h, sl->lpid), (unsigned long long)i);
-    x.p_memory = x.p_compute = SH_F_BUILD;
-    uint64_t real = hyp_xlate_logical(&x, lp, pte & ~0xfffull);
-    const hpt *ht = &lp->hpt;
-    uint64_t hash = hpt_hash(sh_vsid(sl, t), sl->ea_base + 4096 * i, 12, false);
-    int slot = -1, sec;
-    uint64_t pteg = 0;
-    for (sec = 0; sec < 2 && slot < 0; sec++) {
-        pteg = hpt_pteg_index(ht, hash, sec);
-        hcall_mem(&x, hpt_pteg_addr(ht, pteg), 128, MEM_READ);
-        hcall_steps(&x, 1);
-        slot = hpt_first_free_slot(ht, pteg);
-    }
-    if (slot < 0)
-        return sim_errf(e, "mode shadow: both PTEGs of thread %u's shadow HPTE of LPAR %s's PTE "
-                           "%llu are full; expected a larger drivers.coherency.hpt_size",
-                        t, hyp_lpar_name(k->h, sl->lpid), (unsigned long long)i);
-    uint64_t ptex = pteg * 8 + (uint64_t)slot;
-    hyp_write_hpte(&x, sl->lpid, ptex, make_hpte(sl, t, i, real, pte & SH_PTE_WRITE, sec == 2));
-    x.p_memory = x.p_compute = SH_F_TRACK;
-    sh_wr(k, &x, SH_F_TRACK, smap_addr(sl, t, i), ptex + 1);
-    uint64_t ma = sl->masks + ((i / SH_PT_PER_PAGE) * sl->words + t / 64) * 8;
-    uint64_t m = sh_rd(k, &x, SH_F_TRACK, ma);
-    if (!(m >> (t % 64) & 1))
-        sh_wr(k, &x, SH_F_TRACK, ma, m | 1ull << (t % 64));
-    op_charge(&x.op, SH_F_EXIT, k->cfg.shadow.trap_exit_cycles);
-    ops_record(k->h->env.ops, S->op_fault, &x.op);
-    sl->st.hidden_faults++;
-    sl->st.fault_cycles += x.op.end - x.op.start;
-    *now = x.op.end;
-    return 0;
-}
-
-int coh_shadow_touch(coh *k, unsigned t, unsigned lpid, uint64_t i, bool store, sim_err *e)
-{
-    sh_lpar *sl = sh_of(k, lpid);
-    cpu_thread *th = &k->h->env.threads[t];
-    const hpt *ht = hyp_lpar_hpt(k->h, lpid);
-    uint64_t vsid = sh_vsid(sl, t), ea = sl->ea_base + 4096 * i, vpn = sh_vpn(sl, t, i);
-    uint64_t start = th->clock, now = start + th->cfg->insn_cycles, faulted = 0;
-    const tlb_entry *te = tlb_lookup_access(th->tlb, lpid, vpn, PSZ_4K, store ? HPTE_PROT_W : 0);
-    uint64_t rpn;
-    if (te) {
-        rpn = te->rpn;
-    } else {
-        hpt_result r;
-        op_rec o;
-        op_begin(&o, now);
-        int x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->port, now, &r);
-        if (x == HPT_XLATE_MISS) {
-            op_charge(&o, 0, r.cycles);
-            uint64_t f = o.end;
-            if (hidden_fault(k, sl, t, i, &f, e) != 0)
-                return -1;
-            faulted = f - o.end;
-            x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->port, f, &r);
-        }
-        if (x != HPT_XLATE_OK)
-            return sim_errf(e, "mode shadow: LPAR %s: a %s of the page of PTE %llu found %s",
-                            hyp_lpar_name(k->h, lpid), store ? "store" : "load",
-                            (unsigned long long)i, x == HPT_XLATE_PROT ? "it read-only" : "no HPTE");
-        rpn = hpte_real_addr(r.e.r, PSZ_4K) >> 12;
-        unsigned prot = hpte_prot(r.e.r, 1);
-        if (!(r.e.r & HPTE_R_C))
-            prot &= ~(unsigned)HPTE_PROT_W;
-        tlb_insert(th->tlb, lpid, vpn, PSZ_4K, rpn, prot);
-        op_charge(&o, 0, r.cycles);
-        if (th->on_fill)
-            op_charge(&o, 0, th->on_fill(th->fill_ctx, th, r.ptex, vpn, PSZ_4K, o.end + faulted));
-        ops_record(th->ops, th->op_tlb_miss, &o);
-        th->st.tlb_miss_cycles += o.end - o.start;
-        now = o.end + faulted;
-        sl->st.touch_tlb_misses++;
-    }
-    if (k->audit)
-        sh_audit_use(k, sl, t, i, rpn);
-    uint32_t d = sl->st.touches ? (uint32_t)sl->st.use_digest : 2166136261u;
-    uint64_t w[3] = {t, i, rpn};
-    for (int j = 0; j < 3; j++)
-        for (int b = 0; b < 8; b++)
-            d = (d ^ (uint32_t)(w[j] >> (8 * b) & 0xff)) * 16777619u;
-    sl->st.use_digest = d;
-    uint64_t lat = mem_access(th->port, rpn << 12, 8, store ? MEM_WRITE : MEM_READ, now);
-    if (!store && lat > th->cfg->hidden_latency)
-        now += lat - th->cfg->hidden_latency;
-    th->clock = now;
-    sl->st.touches++;
-    sl->st.touch_cycles += now - start - faulted;
-    return 0;
 }

@@ -147,6 +147,15 @@ void sh_wr(coh *k, hcall_ctx *x, unsigned part, uint64_t a, uint64_t v);
  * or removed (r == 0, smap cleared); charged to part. false: t has none. */
 bool sh_set_hpte(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, unsigned t, uint64_t i,
                  uint64_t r);
+/* Address of the bookkeeping word of thread t's shadow HPTE of PTE i. */
+uint64_t sh_smap_addr(const sh_lpar *sl, unsigned t, uint64_t i);
+/* Thread t's shadow HPTE of PTE i mapping `real` (R and C set, bolted). */
+hpte sh_make_hpte(const sh_lpar *sl, unsigned t, uint64_t i, uint64_t real, bool writable,
+                  bool secondary);
+/* A trap's context on thread t at cycle `at` (op parts as given; memory
+ * and compute both to p_compute). */
+void sh_trap_begin(coh *k, hcall_ctx *x, unsigned t, unsigned lpid, unsigned p_compute,
+                   unsigned p_tlb, unsigned p_queue, uint64_t at);
 /* The shadow HPTE second word for logical page la (charged LMB read). */
 uint64_t sh_derive(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, uint64_t pte);
 /* A vCPU of lpid is put on thread t (E2): drain into o (coherency.drain's
