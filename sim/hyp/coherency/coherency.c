@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coherency_int.h"
+#include "shadow_int.h"
 
 static const coh_strategy *const strategies[COH_NSTRATEGIES] = {
     &coh_eager_tlbie, &coh_eager_ipi, &coh_kvm_deferred, &coh_tlb_gen, &coh_latr,
@@ -71,7 +71,7 @@ static uint64_t coh_memory(const void *cfg, const hyp_config *hc, unsigned nlpar
     const coh_strategy_ext *x = ext_of(c.strategy);
     return (defers(&c) ? nlpars * mask_bytes(c.max_threads) : 0) +
            (c.filter == COH_FILTER_TRACKED ? coh_tracked_memory(nlpars, hpt) : 0) +
-           (x->memory ? x->memory(&c, nlpars, hpt) : 0);
+           (x->memory ? x->memory(&c, nlpars, hpt) : 0) + sh_memory(&c, nlpars, nthreads);
 }
 
 static void coh_invalidate(void *ctx, hcall_ctx *c, unsigned lpid, const uint64_t *vpns,
@@ -81,6 +81,40 @@ static void coh_invalidate_slots(void *ctx, hcall_ctx *c, unsigned lpid, const u
                                  bool flush);
 static void coh_set_audit(void *vk, bool on);
 static void coh_destroy(void *vk);
+
+/* Mode and strategy combinations that do not apply (mode shadow:
+ * shadow_int.h); true with e set. */
+static bool shadow_refused(const coh_config *c, sim_err *e)
+{
+    const char *s = strategies[c->strategy]->name;
+    if (c->mode == COH_MODE_REMAP) {
+        sim_errf(e, "hypervisor.coherency.mode: remap is not built in this branch; expected papr "
+                    "or shadow");
+        return true;
+    }
+    if (c->mode == COH_MODE_SHADOW && c->strategy != COH_EAGER_TLBIE &&
+        c->strategy != COH_PATCH_CHANNEL) {
+        sim_errf(e, "hypervisor.coherency.mode: shadow does not apply with strategy %s (its "
+                    "producer is a traced guest store, which only the shadow page table shutdown "
+                    "and the patent's patch channels are built for); expected eager-tlbie or "
+                    "patch-channel", s);
+        return true;
+    }
+    if (c->mode == COH_MODE_SHADOW && c->channel.derived_value && !c->channel.usefulness) {
+        sim_errf(e, "hypervisor.coherency.channel.derived_value: true in mode shadow needs "
+                    "channel.usefulness: true (without 394E a consumer cannot tell a derived "
+                    "value that another producer's later change superseded)");
+        return true;
+    }
+    if (c->inject == COH_INJECT_SKIP_SHADOW_UPDATE &&
+        (c->mode != COH_MODE_SHADOW || c->strategy != COH_PATCH_CHANNEL)) {
+        sim_errf(e, "hypervisor.coherency.inject: skip-shadow-update does not apply with mode %s "
+                    "and strategy %s (no drain updates a shadow HPTE); expected mode shadow and "
+                    "patch-channel", c->mode == COH_MODE_SHADOW ? "shadow" : "papr", s);
+        return true;
+    }
+    return false;
+}
 
 static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
 {
@@ -117,7 +151,8 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                     "channels; expected strategy patch-channel", ck, s->name);
         return NULL;
     }
-    if (c->inject >= COH_INJECT_SKIP_DRAIN && c->strategy != COH_PATCH_CHANNEL) {
+    if (c->inject >= COH_INJECT_SKIP_DRAIN && c->inject <= COH_INJECT_SKIP_FALLBACK &&
+        c->strategy != COH_PATCH_CHANNEL) {
         static const char *const names[] = {"skip-drain", "publish-before-primary",
                                             "overwrite-on-full", "skip-fallback"};
         sim_errf(e, "hypervisor.coherency.inject: %s does not apply with strategy %s (it has no "
@@ -125,6 +160,8 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                  names[c->inject - COH_INJECT_SKIP_DRAIN], s->name);
         return NULL;
     }
+    if (shadow_refused(c, e))
+        return NULL;
     coh *k = calloc(1, sizeof *k);
     if (!k) {
         sim_errf(e, "out of host memory");
@@ -156,7 +193,8 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
         sim_errf(e, "out of host memory");
         return NULL;
     }
-    if (k->ext->create && k->ext->create(k, e) != 0) {
+    if ((k->ext->create && k->ext->create(k, e) != 0) ||
+        (c->mode == COH_MODE_SHADOW && sh_create(k, e) != 0)) {
         coh_destroy(k);
         return NULL;
     }
@@ -186,6 +224,7 @@ static void coh_destroy(void *vk)
     coh_set_audit(k, false);
     if (k->cfg.filter == COH_FILTER_TRACKED)
         coh_tracked_stop(k);
+    sh_destroy(k);
     if (k->ext->destroy)
         k->ext->destroy(k); /* its per-LPAR state too */
     for (unsigned i = 0; i < k->nlp; i++)
@@ -279,12 +318,14 @@ static void coh_invalidate_slots(void *ctx, hcall_ctx *c, unsigned lpid, const u
 static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_t at)
 {
     coh *k = vk;
-    if (!k->strat->at_dispatch && !k->audit)
+    if (!k->strat->at_dispatch && !k->audit && !k->shx)
         return 0;
     op_rec o;
     op_begin(&o, at);
-    if (k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
-        k->strat->at_dispatch(k, thread, lpid, &o)) {
+    bool did = k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
+               k->strat->at_dispatch(k, thread, lpid, &o);
+    did |= k->shx && sh_dispatched(k, thread, lpid, &o); /* mode shadow: E2 */
+    if (did) {
         ops_record(k->h->env.ops, k->op_drain, &o);
         k->est.dispatch_drains++;
     }

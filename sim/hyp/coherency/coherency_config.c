@@ -53,11 +53,16 @@ static const param_desc list[] = {
      "a TLB entry from the HPTE (a per-HPTE record, as patent step 832, DiDi and ABIS). "
      "eager-tlbie and kvm-deferred take all only; eager-ipi all, running and tracked; "
      "patch-channel all and tracked.", F(filter), NULL},
-    {"mode", PT_ENUM, "", "papr", 0, 0, "papr",
+    {"mode", PT_ENUM, "", "papr", 0, 0, "papr|remap|shadow",
      "Which data is primary and which derived: papr, the LPAR's HPT is primary and the "
      "threads' TLBs are derived from it; the producer is the hypervisor inside H_REMOVE, "
      "H_PROTECT, H_BULK_REMOVE and H_CLEAR_* and strict PAPR makes every running consumer "
-     "coherent when the hcall returns.", F(mode), NULL},
+     "coherent when the hcall returns; shadow (the patent literally, shadow.*), the guest's "
+     "own page table in its memory is primary, each thread's shadow HPTEs and TLB are derived, "
+     "a guest store to a write-protected page-table page is the producer and a guest tlbiel "
+     "of the page (E4) or a dispatch (E2) the consumer's coherency event (strategies "
+     "eager-tlbie and patch-channel; the pages of drivers.coherency pattern shadow). remap: "
+     "not built in this branch (refused).", F(mode), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,
@@ -68,12 +73,13 @@ static const param_desc list[] = {
      NULL},
     {"inject", PT_ENUM, "", "none", 0, 0,
      "none|skip-dispatch-flush|skip-ipi-tlbiel|skip-drain|publish-before-primary|"
-     "overwrite-on-full|skip-fallback",
+     "overwrite-on-full|skip-fallback|skip-shadow-update",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
      "or the first target of each shootdown acknowledges without its tlbiel; patch-channel: "
      "each drain frees its first patch without its tlbiel, the primary HPTE is stored again "
      "after its first patch is published, a full channel's newest patch is overwritten "
-     "instead of falling back, or the overflow fallback issues no tlbie. Results are "
+     "instead of falling back, or the overflow fallback issues no tlbie; mode shadow: a "
+     "drain leaves the consumer's shadow HPTE as it was (neither updated nor removed). Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
     {"drain_at_entry", PT_BOOL, "", "false", 0, 0, NULL,
@@ -92,6 +98,8 @@ static const param_desc list[] = {
      &coh_latr_params},
     {"channel", PT_STRUCT, "", NULL, 0, 0, NULL,
      "Patch channels of strategy patch-channel (seed 004).", F(channel), &coh_channel_params},
+    {"shadow", PT_STRUCT, "", NULL, 0, 0, NULL, "Mode shadow: traps and bookkeeping.", F(shadow),
+     &coh_shadow_params},
 };
 _Static_assert(sizeof(coh_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table coherency_feature_params = {

@@ -358,13 +358,19 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
     unsigned t = P.t[0];
     int rc = 0;
     if (s->c.pattern != CDRV_MAP_UNMAP && !lp->setup) {
-        rc = map_unmapped(s, lp, t, e);
+        rc = s->c.pattern == CDRV_SHADOW
+                 ? cdrv_shadow_setup(s->k, &s->c, lp->lpid, s->run, nv, e)
+                 : map_unmapped(s, lp, t, e);
         lp->setup = true;
     } else {
         switch (s->c.pattern) {
         case CDRV_MAP_UNMAP:
             rc = map_unmapped(s, lp, t, e) || touch_all(s, lp, nv, false, NULL, e) ||
                  unmap_all(s, lp, &P, e);
+            break;
+        case CDRV_SHADOW:
+            rc = cdrv_shadow_round(s->k, &s->c, lp->lpid, s->run, nv, t,
+                                   rng_derive(lp->round_seed, lp->done), &s->st, e);
             break;
         case CDRV_MPROTECT:
             rc = touch_all(s, lp, nv, true, NULL, e) || protect_all(s, lp, &P, 3, e) ||
@@ -490,6 +496,11 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
                  (unsigned long long)(c->memory / 2 / 4096));
         return NULL;
     }
+    if (c->pattern != CDRV_SHADOW && c->retouch != 1) {
+        sim_errf(e, "drivers.coherency.retouch: %g, but only pattern shadow re-touches its "
+                    "pages; expected pattern shadow (or retouch 1)", c->retouch);
+        return NULL;
+    }
     hyp_procs p;
     if (procs_of(c, h, &p, e) != 0)
         return NULL;
@@ -533,6 +544,8 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         lp->round_seed = rng_derive(env->seed, 0x434f5200u + i);
         lp->prod_seed = rng_derive(env->seed, 0x434f5000u + i);
         lp->next = draw(s, &lp->r);
+        if (c->pattern == CDRV_SHADOW && cdrv_shadow_attach(h, s->k, c, lp->lpid, e) != 0)
+            goto fail;
     }
     s->left = s->nlp;
     s->op_change = ops_declare(h->env.ops, "coherency.change",

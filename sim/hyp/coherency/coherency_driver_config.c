@@ -41,14 +41,18 @@ static const param_desc list[] = {
     {"repeat", PT_UINT, "passes", "1000000", 1, 1e9, NULL,
      "Passes over the trace a vCPU may make before the rounds are done; an LPAR whose vCPUs "
      "all end first stops its rounds (drivers.coherency.trace_ends).", F(repeat), NULL},
-    {"pattern", PT_ENUM, "", "map-unmap", 0, 0, "map-unmap|mprotect|reclaim",
+    {"pattern", PT_ENUM, "", "map-unmap", 0, 0, "map-unmap|mprotect|reclaim|shadow",
      "map-unmap: each round maps the pages (H_ENTER), every running vCPU loads each, the "
      "producer unmaps them (H_BULK_REMOVE, 4 per call), as LATR's mmap/munmap benchmark and "
      "will-it-scale's tlb_flush; mprotect: the pages stay mapped, each round the vCPUs store "
      "to them, the producer makes them read-only (H_PROTECT), the vCPUs load, the producer "
      "makes them writable again; reclaim: each round the evicted pages are mapped again, the "
      "vCPUs load a seeded half of them, the producer clears every R bit (H_CLEAR_REF) and "
-     "evicts (H_REMOVE) those whose R was clear (a clock scan).", F(pattern), NULL},
+     "evicts (H_REMOVE) those whose R was clear (a clock scan); shadow (needs "
+     "hypervisor.coherency.mode shadow): the pages are mapped by a guest page table in the "
+     "LPAR's memory, the vCPUs touch them once, then each round the producer remaps every page "
+     "to its other logical page with an ordinary (traced) store, every running vCPU issues a "
+     "tlbiel of each (E4) and touches each again with probability retouch.", F(pattern), NULL},
     {"pages", PT_UINT, "pages", "16", 1, 65536, NULL,
      "Shared 4K pages of each LPAR; assumption (LATR's benchmark unmaps 1 page, will-it-scale's "
      "tlb_flush2 128 KB = 32 pages).", F(pages), NULL},
@@ -72,6 +76,10 @@ static const param_desc list[] = {
      "thread at its own clock (hypothesis H3: tlb-gen's log lock against the lock-free patch "
      "channels); 1: the lowest-numbered running vCPU makes them all, in order. Assumption.",
      F(producers), NULL},
+    {"retouch", PT_DOUBLE, "", "1", 0, 1, NULL,
+     "Pattern shadow: the chance that a running vCPU touches a changed page again after its "
+     "tlbiel (seeded draws per LPAR and round); the knob of hypothesis H6. Assumption.",
+     F(retouch), NULL},
 };
 _Static_assert(sizeof(cdrv_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver config slot");
 const param_table coherency_driver_params = {

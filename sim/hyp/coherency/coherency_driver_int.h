@@ -10,7 +10,7 @@
 #include "core/rng.h"
 #include "coherency_int.h"
 
-enum { CDRV_MAP_UNMAP = 0, CDRV_MPROTECT = 1, CDRV_RECLAIM = 2 };
+enum { CDRV_MAP_UNMAP = 0, CDRV_MPROTECT = 1, CDRV_RECLAIM = 2, CDRV_SHADOW = 3 };
 enum { CDRV_DEDICATED = 0, CDRV_SHARED = 1 };
 enum { CDRV_EXPONENTIAL = 0, CDRV_FIXED = 1 };
 
@@ -33,6 +33,7 @@ typedef struct cdrv_config {
     unsigned distribution;       /* CDRV_EXPONENTIAL | CDRV_FIXED */
     uint64_t touchers;           /* vCPUs 0..touchers-1 touch the pages; 0: all */
     uint64_t producers;          /* running vCPUs that make a round's changes concurrently */
+    double retouch;              /* pattern shadow: chance a vCPU touches a changed page again */
 } cdrv_config;
 
 extern const param_table coherency_driver_params;
@@ -105,5 +106,21 @@ typedef struct cdrv_page {
  * cycles; st counts them. 0, or -1 with e set (no translation). */
 int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
                cdrv_stats *st, sim_err *e);
+
+/* ---- pattern shadow (coherency_driver_shadow.c; mode shadow, shadow_int.h) ---- */
+
+/* LPAR lpid's guest page table written (before the run) and attached to
+ * mode shadow: PTE i maps EA page i to its first logical page. */
+int cdrv_shadow_attach(hyp *h, coh *k, const cdrv_config *c, unsigned lpid, sim_err *e);
+/* The first step: every running toucher (run[v]: its thread, or -1)
+ * touches every page (hidden faults build the shadow HPTEs). */
+int cdrv_shadow_setup(coh *k, const cdrv_config *c, unsigned lpid, const int *run, unsigned nv,
+                      sim_err *e);
+/* A round: the producer thread stores a new PTE for every page (each
+ * remapped to its other logical page), every running vCPU issues a tlbiel
+ * of each (E4), then each running toucher touches each page again with
+ * probability c->retouch (stream `seed`). */
+int cdrv_shadow_round(coh *k, const cdrv_config *c, unsigned lpid, const int *run, unsigned nv,
+                      unsigned producer, uint64_t seed, cdrv_stats *st, sim_err *e);
 
 #endif

@@ -75,6 +75,7 @@ typedef enum coh_inject {
     COH_INJECT_PUBLISH_FIRST = 4,       /* the primary HPTE is stored again after its patch */
     COH_INJECT_OVERWRITE_FULL = 5,      /* a full channel's newest patch is overwritten */
     COH_INJECT_SKIP_FALLBACK = 6,       /* the overflow fallback issues no tlbie */
+    COH_INJECT_SKIP_SHADOW_UPDATE = 7,  /* mode shadow: a drain leaves the shadow HPTE as it was */
 } coh_inject;
 
 /* hypervisor.coherency.mode: which data is primary and which derived (the
@@ -118,6 +119,14 @@ typedef struct coh_channel_config {
     uint64_t ptesync_cycles;     /* the primary made visible before the first patch */
 } coh_channel_config;
 
+/* hypervisor.coherency.shadow.* (mode shadow; coherency_shadow_config.c) */
+typedef struct coh_shadow_config {
+    uint64_t entries;           /* guest PTEs per LPAR the bookkeeping is sized for */
+    uint64_t trap_entry_cycles; /* a traced store or a guest tlbiel enters the hypervisor */
+    uint64_t trap_exit_cycles;
+    uint64_t emulate_cycles;    /* decoding the trapped instruction */
+} coh_shadow_config;
+
 typedef enum coh_channel_running { COH_RUNNING_TLBIE = 0, COH_RUNNING_DOORBELL = 1 } coh_channel_running;
 
 typedef struct coh_config {
@@ -132,6 +141,7 @@ typedef struct coh_config {
     coh_latr_config latr;
     coh_channel_config channel;
     bool drain_at_entry;  /* E3: drain at every hypervisor entry (coherency_events.c) */
+    coh_shadow_config shadow;
 } coh_config;
 
 extern const param_table coh_channel_params;
@@ -140,6 +150,7 @@ const char *coh_channel_key_set(const coh_channel_config *c);
 
 extern const param_table coherency_feature_params;
 extern const param_table coh_tlb_gen_params, coh_latr_params; /* their strategy files */
+extern const param_table coh_shadow_params; /* coherency_shadow_config.c */
 
 /* Parts of op coherency.produce (the coherency step of one change). */
 enum { COH_P_TLB = 0, COH_P_IPI = 1, COH_P_WAIT = 2, COH_P_MARK = 3, COH_P_QUEUE = 4 };
@@ -267,6 +278,7 @@ struct coh {
     op_id op_produce, op_drain;
     void *sx;            /* the strategy's state (coh_strategy.create) */
     coh_audit *audit;    /* non-NULL while the auditor is on */
+    void *shx;           /* mode shadow's state (shadow_int.h), else NULL */
     coh_audit_stats ast;
     coh_event_stats est;
     bool failed;
