@@ -92,10 +92,11 @@ bool platform_file_detect(const char *path)
     char *text = yaml_read_text(path, &e);
     if (!text)
         return false;
-    yaml_doc *d = yaml_doc_parse(path, text, true, &e);
-    free(text);
-    if (!d)
+    yaml_doc *d = yaml_doc_parse(path, text, true, &e); /* nodes point into text */
+    if (!d) {
+        free(text);
         return false;
+    }
     struct fy_node *root = yaml_doc_root(d);
     bool found = false;
     if (root && fy_node_is_mapping(root)) {
@@ -108,5 +109,6 @@ bool platform_file_detect(const char *path)
         }
     }
     yaml_doc_free(d);
+    free(text);
     return found;
 }
