@@ -4,7 +4,7 @@
  * value for value, its config run alone; the run is deterministic; every
  * bad platform file is refused with one line naming the file and line;
  * command-line overrides reach one machine or all; sweeps refuse a
- * platform base.
+ * platform base; docs/PLATFORM-PARAMETERS.md is current.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -165,6 +165,23 @@ START_TEST(sweep_refuses_platform_base)
 }
 END_TEST
 
+START_TEST(parameter_docs_are_current)
+{
+    const char *argv[] = {"params", "--platform", "--markdown", NULL};
+    tu_run r = tu_lparsim(argv);
+    ck_assert_int_eq(r.status, 0);
+    char *doc = tu_read_file(tu_src("docs/PLATFORM-PARAMETERS.md"), NULL);
+    ck_assert_ptr_nonnull(doc);
+    const char *table = strstr(doc, "\n| parameter |");
+    ck_assert_ptr_nonnull(table);
+    ck_assert_msg(strcmp(table + 1, r.out) == 0,
+                  "docs/PLATFORM-PARAMETERS.md is stale: run scripts/update_docs.sh");
+    ck_assert_ptr_nonnull(strstr(r.out, "`platform.links[].latency_ns`"));
+    free(doc);
+    tu_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("platform_run");
@@ -175,6 +192,7 @@ int main(void)
     tcase_add_test(tc, overrides_reach_one_or_all);
     tcase_add_test(tc, bad_platforms_refused);
     tcase_add_test(tc, sweep_refuses_platform_base);
+    tcase_add_test(tc, parameter_docs_are_current);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
