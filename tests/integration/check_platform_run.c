@@ -101,6 +101,27 @@ START_TEST(overrides_reach_one_or_all)
     ck_assert(tu_csv_get(r, "machines.x.sim.records") == 500);
     ck_assert(tu_csv_get(r, "machines.y.sim.records") == 500);
     free(r);
+    /* run.max_cycles in a window's middle stops that machine exactly where
+     * it stops alone; the other runs on */
+    tu_write_tmp("l.yaml", "platform:\n  machines:\n    - {name: x, config: m.yaml}\n"
+                           "    - {name: y, config: m.yaml}\n"
+                           "  links: [{between: [x, y], latency_ns: 3}]\n");
+    /* short steps (a lone thread runs 64 quanta a step), so the cap cuts */
+    const char *cap[] = {"y.run.max_cycles=12347", "cpu.quantum=100", NULL};
+    r = tu_run_config_ok(tu_tmp("l.yaml"), cap, "l.csv", false);
+    const char *cap1[] = {"run.max_cycles=12347", "cpu.quantum=100", NULL};
+    const char *q[] = {"cpu.quantum=100", NULL};
+    char *alone = tu_run_config_ok(tu_tmp("m.yaml"), cap1, "alone.csv", false);
+    char *full = tu_run_config_ok(tu_tmp("m.yaml"), q, "full.csv", false);
+    ck_assert(tu_csv_get(r, "platform.window_cycles") == (3 * 3800 + 999) / 1000);
+    ck_assert(tu_csv_get(r, "machines.y.sim.cycles") == tu_csv_get(alone, "sim.cycles"));
+    ck_assert(tu_csv_get(r, "machines.y.sim.records") == tu_csv_get(alone, "sim.records"));
+    ck_assert(tu_csv_get(r, "machines.x.sim.cycles") == tu_csv_get(full, "sim.cycles"));
+    ck_assert(tu_csv_get(r, "machines.x.sim.records") == tu_csv_get(full, "sim.records"));
+    ck_assert(tu_csv_get(alone, "sim.records") < tu_csv_get(full, "sim.records"));
+    free(r);
+    free(alone);
+    free(full);
 }
 END_TEST
 
