@@ -17,6 +17,11 @@
  * ahead of another, and a message sent over a link during window k (at
  * t >= (k-1)*W) arrives at or after t + latency >= k*W: it can be
  * delivered by the window hook before any machine passes its arrival.
+ * Caveat: machine_run_until stops on its furthest-behind thread, and one
+ * scheduler step may carry a thread past the limit (up to cpu.quantum past
+ * the next thread, 64 quanta alone); those steps never depend on the
+ * limit, which keeps each machine bit-identical to its run alone. A
+ * feature delivering messages must account for it (docs/platform.md).
  *
  * Link model: each direction of a link is a resource with a next-free
  * time; B bytes sent at t start at s = max(t, free), occupy the direction
