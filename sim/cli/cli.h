@@ -21,6 +21,9 @@ int cmd_dram(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+/* `lparsim run` of a platform file (cmd_platform.c). */
+int cmd_run_platform(const char *path, const char *const *sets, unsigned nsets,
+                     const char *json, const char *csv, bool quiet);
 
 /* Print "lparsim: msg" and return 1. */
 int cli_fail(const sim_err *e);

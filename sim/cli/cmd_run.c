@@ -1,12 +1,14 @@
 /*
  * cmd_run.c - `lparsim run CONFIG` and `lparsim replay TRACE...`: build a
- * machine, replay its traces, print the report, write JSON/CSV.
+ * machine, replay its traces, print the report, write JSON/CSV. A platform
+ * file (top-level `platform:`) goes to cmd_platform.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "machine/machine.h"
+#include "machine/platform.h"
 
 typedef struct run_opts {
     const char *json, *csv;
@@ -138,6 +140,8 @@ int cmd_run(int argc, char **argv)
         return st;
     if (npos != 1)
         return cli_usage("run needs a config file: lparsim run CONFIG");
+    if (platform_file_detect(pos[0]))
+        return cmd_run_platform(pos[0], o.sets, (unsigned)o.nsets, o.json, o.csv, o.quiet);
     sim_err e;
     sim_err_clear(&e);
     machine_config c;

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine/platform.h"
+
 static int load_sets(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)
 {
     n = sweep_deref(n);
@@ -248,7 +250,12 @@ static int set_base(const sweep_parser *P, sweep_spec *s, const sweep_val *v)
         }
     }
     s->base_line = v->line;
-    return s->base ? 0 : sweep_perr(P, v->line, "out of memory");
+    if (!s->base)
+        return sweep_perr(P, v->line, "out of memory");
+    if (platform_file_detect(s->base))
+        return sweep_perr(P, v->line, "base: '%s' is a platform file; expected a machine config "
+                          "(sweeps vary one machine; run a platform with lparsim run)", v->text);
+    return 0;
 }
 
 int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)

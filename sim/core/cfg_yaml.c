@@ -5,8 +5,10 @@
  * A config is a mapping whose keys are the table's parameters; PT_STRUCT
  * keys take a nested mapping, PT_LIST keys a sequence of mappings (each
  * element starts from the element table's defaults; a null element is all
- * defaults; a list key replaces the whole list). Null values of STRUCT keys
- * change nothing, of LIST keys give an empty list, of STRING keys give "".
+ * defaults; a list key replaces the whole list; an element of a table
+ * with a single scalar key may be written as a bare scalar, that key's
+ * value). Null values of STRUCT keys change nothing, of LIST keys give an
+ * empty list, of STRING keys give "".
  * Aliases are followed; duplicate keys, unknown keys, wrong node kinds and
  * bad values are errors of one line: "FILE:LINE: KEYPATH: what; expected".
  * libfyaml's diagnostics never reach stderr (yaml_doc.h). A stream must hold at most one document; an empty stream
@@ -67,6 +69,8 @@ static int deref(const loader *L, struct fy_node *n, const char *path, int line,
 
 static int load_map(const loader *L, const param_table *t, void *obj,
                     struct fy_node *map, const char *path);
+static int load_value(const loader *L, const param_desc *d, void *f,
+                      struct fy_node *v, const char *path, int kline);
 
 static int load_list(const loader *L, const param_desc *d, param_list *l,
                      struct fy_node *seq, const char *path, int kline)
@@ -93,13 +97,23 @@ static int load_list(const loader *L, const param_desc *d, param_list *l,
         int iline = yaml_node_line(item) ? yaml_node_line(item) : kline;
         if (deref(L, item, ipath, iline, &item) != 0)
             return -1;
-        if (item && !yaml_node_is_null(item) && !fy_node_is_mapping(item))
-            return yerr(L, iline, ipath, "expected a mapping, got %s", yaml_node_kind(item));
+        bool one = d->sub->n == 1 && d->sub->p[0].type != PT_STRUCT &&
+                   d->sub->p[0].type != PT_LIST;
+        bool scalar = one && item && fy_node_is_scalar(item) && !yaml_node_is_null(item);
+        if (item && !yaml_node_is_null(item) && !fy_node_is_mapping(item) && !scalar)
+            return yerr(L, iline, ipath, "expected a mapping%s, got %s",
+                        one ? " or a scalar" : "", yaml_node_kind(item));
         void *elem = (char *)l->items + i * d->sub->size;
         l->n = i + 1;
         if (param_defaults(d->sub, elem, L->e) != 0)
             return -1;
         cfg_src_note(L->src, ipath, iline);
+        if (scalar) {
+            if (load_value(L, &d->sub->p[0], param_field(elem, &d->sub->p[0]), item, ipath,
+                           iline) != 0)
+                return -1;
+            continue;
+        }
         if (item && !yaml_node_is_null(item) && load_map(L, d->sub, elem, item, ipath) != 0)
             return -1;
     }

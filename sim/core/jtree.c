@@ -242,6 +242,34 @@ void jtree_set_object(jtree *t, const char *path)
     (void)n;
 }
 
+/* Copy src's children (recursively) under object o. */
+static void graft_into(jnode *o, const jnode *src, uint64_t *probes)
+{
+    for (const jnode *c = src->first; c; c = c->next) {
+        jnode *d = child(o, c->key, c->klen, 1, probes);
+        assert((d->type == JN_OBJ) == (c->type == JN_OBJ) || !d->first);
+        if (c->type == JN_OBJ) {
+            graft_into(d, c, probes);
+            continue;
+        }
+        if (d->type == JN_STR)
+            free(d->v.s);
+        d->type = c->type;
+        d->v = c->v;
+        if (c->type == JN_STR) {
+            d->v.s = strdup(c->v.s);
+            assert(d->v.s);
+        }
+    }
+}
+
+void jtree_graft(jtree *t, const char *path, const jtree *src)
+{
+    jnode *n = walk(t->root, path, 1, &t->probes);
+    assert(n->type == JN_OBJ);
+    graft_into(n, src->root, &t->probes);
+}
+
 static void scalar_text(const jnode *n, char *buf, size_t sz)
 {
     switch (n->type) {

@@ -33,6 +33,11 @@ void jtree_set_bool(jtree *t, const char *path, bool v);
 /* Make sure an (possibly empty) object exists at path. */
 void jtree_set_object(jtree *t, const char *path);
 
+/* Copy every value of src (keys, order and types as they are) under the
+ * object at path of t (created if absent): how a platform nests each
+ * machine's report under "machines.<name>". */
+void jtree_graft(jtree *t, const char *path, const jtree *src);
+
 /* Pretty-print with 2-space indentation and a trailing newline.
  * Returns 0, or -1 on a write error. */
 int jtree_write(const jtree *t, FILE *f);

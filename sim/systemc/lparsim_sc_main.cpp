@@ -3,6 +3,8 @@
  * in the SystemC kernel. Same arguments (plus --quantum), same report,
  * same exit status (0 ok, 1 bad input or failed run, 2 bad usage), same
  * output files (core/outfile.h, output paths checked before simulating).
+ * Platform files (several machines, docs/platform.md) are refused with a
+ * one-line error: they need `lparsim run`.
  *
  * main() only silences the SystemC banner (unless the user set
  * SYSTEMC_DISABLE_COPYRIGHT_MESSAGE) and enters the kernel through
@@ -24,6 +26,7 @@
 
 #include "core/outfile.h"
 #include "core/param.h"
+#include "machine/platform.h"
 
 namespace {
 
@@ -208,6 +211,9 @@ std::string check_outputs(const Options &o)
 
 int run(const Options &o)
 {
+    if (platform_file_detect(o.config.c_str())) /* docs/platform.md */
+        return fail(o.config + ": a platform file (top-level 'platform:'); platform files need "
+                    "`lparsim run` (lparsim-sc runs one machine)");
     std::string bad = check_outputs(o);
     if (!bad.empty())
         return fail(bad);

@@ -499,6 +499,23 @@ START_TEST(lparsim_sc_usage_and_errors)
 }
 END_TEST
 
+/* A platform file (several machines, docs/platform.md) is refused with one
+ * line naming it: platform files need lparsim run. */
+START_TEST(lparsim_sc_refuses_platform_files)
+{
+    setenv("LPARSIM_BIN", std::getenv("LPARSIM_SC_BIN"), 1);
+    const char *plat[] = {"run", "configs/platform/two-cecs.yaml", "-q", nullptr};
+    tu_run r = tu_lparsim(plat);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(std::strcmp(r.err, "lparsim-sc: configs/platform/two-cecs.yaml: a platform "
+                                     "file (top-level 'platform:'); platform files need "
+                                     "`lparsim run` (lparsim-sc runs one machine)\n") == 0,
+                  "%s", r.err);
+    ck_assert_msg(!*r.out, "%s", r.out);
+    tu_run_free(&r);
+}
+END_TEST
+
 } // namespace
 
 int sc_main(int, char **)
@@ -537,6 +554,7 @@ int main(void)
     tcase_add_loop_test(tc, lparsim_sc_equals_lparsim_on_shipped_configs, 0,
                         (int)(sizeof SHIPPED / sizeof SHIPPED[0]));
     tcase_add_test(tc, lparsim_sc_usage_and_errors);
+    tcase_add_test(tc, lparsim_sc_refuses_platform_files);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

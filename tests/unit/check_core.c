@@ -79,6 +79,26 @@ START_TEST(hist_empty)
 }
 END_TEST
 
+START_TEST(jtree_graft_nests_a_copy)
+{
+    jtree *src = jtree_create(), *t = jtree_create();
+    jtree_set_u64(src, "sim.cycles", 7);
+    jtree_set_str(src, "machine.name", "m");
+    jtree_set_double(src, "sim.ipc", 0.5);
+    jtree_set_u64(t, "platform.machines", 1);
+    jtree_graft(t, "machines.cec0", src);
+    jtree_set_u64(src, "sim.cycles", 8); /* a copy: later changes stay in src */
+    jtree_destroy(src);
+    char *s = jtree_text(t);
+    ck_assert_str_eq(s, "{\n  \"platform\": {\n    \"machines\": 1\n  },\n  \"machines\": {\n"
+                        "    \"cec0\": {\n      \"sim\": {\n        \"cycles\": 7,\n"
+                        "        \"ipc\": 0.5\n      },\n      \"machine\": {\n"
+                        "        \"name\": \"m\"\n      }\n    }\n  }\n}\n");
+    free(s);
+    jtree_destroy(t);
+}
+END_TEST
+
 START_TEST(jtree_nested_ordered)
 {
     jtree *t = jtree_create();
@@ -532,6 +552,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("jtree");
     tcase_add_test(tc, jtree_nested_ordered);
+    tcase_add_test(tc, jtree_graft_nests_a_copy);
     tcase_add_test(tc, jtree_wide_objects_indexed);
     suite_add_tcase(s, tc);
     tc = tcase_create("sched");

@@ -693,6 +693,41 @@ START_TEST(print_blocks)
 }
 END_TEST
 
+/* A list whose element table has one scalar key takes bare scalars (the
+ * platform file's `between: [a, b]`); elements of wider tables do not. */
+typedef struct t_name { char *name; } t_name;
+typedef struct t_names { param_list names; param_list vcpus; } t_names;
+static const param_desc name_p[] = {
+    {"name", PT_STRING, "", "", 0, 0, NULL, "A name.", offsetof(t_name, name), NULL},
+};
+static const param_table name_t = {"name", sizeof(t_name), name_p, PARAM_COUNT(name_p), "N."};
+static const param_desc names_p[] = {
+    {"names", PT_LIST, "", NULL, 0, 0, NULL, "Names.", offsetof(t_names, names), &name_t},
+    {"vcpus", PT_LIST, "", NULL, 0, 0, NULL, "vCPUs.", offsetof(t_names, vcpus), &vcpu_t},
+};
+static const param_table names_t = {"names", sizeof(t_names), names_p, PARAM_COUNT(names_p),
+                                    "Names."};
+
+START_TEST(scalar_list_items)
+{
+    t_names c;
+    sim_err e;
+    sim_err_clear(&e);
+    ck_assert_int_eq(param_defaults(&names_t, &c, &e), 0);
+    ck_assert_msg(cfg_load_yaml_string(&names_t, &c, CFG, "names: [a, {name: b}, 'c d']\n", NULL,
+                                       &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(c.names.n, 3);
+    ck_assert_str_eq(((t_name *)c.names.items)[0].name, "a");
+    ck_assert_str_eq(((t_name *)c.names.items)[1].name, "b");
+    ck_assert_str_eq(((t_name *)c.names.items)[2].name, "c d");
+    ck_assert_int_eq(cfg_load_yaml_string(&names_t, &c, CFG, "names: [[x]]\n", NULL, &e), -1);
+    ck_assert_str_eq(e.msg, CFG ":1: names[0]: expected a mapping or a scalar, got a sequence");
+    ck_assert_int_eq(cfg_load_yaml_string(&names_t, &c, CFG, "vcpus: [3]\n", NULL, &e), -1);
+    ck_assert_str_eq(e.msg, CFG ":1: vcpus[0]: expected a mapping, got a scalar");
+    param_free(&names_t, &c);
+}
+END_TEST
+
 static Suite *param_suite(void)
 {
     Suite *s = suite_create("param");
@@ -715,6 +750,7 @@ static Suite *param_suite(void)
     tcase_add_test(tc, error_invalid_utf8);
     tcase_add_test(tc, error_missing_file);
     tcase_add_test(tc, load_replaces_list_and_aliases);
+    tcase_add_test(tc, scalar_list_items);
     suite_add_tcase(s, tc);
     tc = tcase_create("set");
     tcase_add_test(tc, set_nested_and_lists);
