@@ -93,6 +93,17 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                  filter_names[c->filter], s->name, s->why);
         return NULL;
     }
+    const char *rw = c->mode == COH_MODE_REMAP ? coh_remap_refusal(c) : NULL;
+    if (rw) {
+        sim_errf(e, "hypervisor.coherency.mode: remap does not apply with strategy %s and filter "
+                    "%s (%s)", s->name, filter_names[c->filter], rw);
+        return NULL;
+    }
+    if (c->inject == COH_INJECT_REUSE_BEFORE_DRAIN && c->mode != COH_MODE_REMAP) {
+        sim_errf(e, "hypervisor.coherency.inject: reuse-before-drain does not apply with mode "
+                    "papr (no reuse gate); expected mode remap");
+        return NULL;
+    }
     if (h->env.nthreads > c->max_threads) {
         sim_errf(e, "hypervisor.coherency.max_threads: %llu, but the machine has %u hardware "
                     "threads; expected at least %u",
@@ -116,7 +127,8 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                     "channels; expected strategy patch-channel", ck, s->name);
         return NULL;
     }
-    if (c->inject >= COH_INJECT_SKIP_DRAIN && c->strategy != COH_PATCH_CHANNEL) {
+    if (c->inject >= COH_INJECT_SKIP_DRAIN && c->inject <= COH_INJECT_SKIP_FALLBACK &&
+        c->strategy != COH_PATCH_CHANNEL) {
         static const char *const names[] = {"skip-drain", "publish-before-primary",
                                             "overwrite-on-full", "skip-fallback"};
         sim_errf(e, "hypervisor.coherency.inject: %s does not apply with strategy %s (it has no "
@@ -154,6 +166,10 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
         sim_errf(e, "out of host memory");
         return NULL;
     }
+    if (c->mode == COH_MODE_REMAP && coh_remap_create(k, e) != 0) {
+        coh_destroy(k);
+        return NULL;
+    }
     if (k->ext->create && k->ext->create(k, e) != 0) {
         coh_destroy(k);
         return NULL;
@@ -186,6 +202,7 @@ static void coh_destroy(void *vk)
         coh_tracked_stop(k);
     if (k->ext->destroy)
         k->ext->destroy(k); /* its per-LPAR state too */
+    coh_remap_destroy(k);
     for (unsigned i = 0; i < k->nlp; i++)
         if (k->lp[i]) {
             free(k->lp[i]->need);
@@ -279,6 +296,8 @@ static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_
     if (k->strat->at_dispatch && lpid < k->nlp && k->lp[lpid] &&
         k->strat->at_dispatch(k, thread, lpid, &o))
         ops_record(k->h->env.ops, k->op_drain, &o);
+    if (k->audit && k->cfg.mode == COH_MODE_REMAP)
+        coh_audit_owner_at_dispatch(k, thread, lpid, o.end);
     if (k->audit)
         coh_audit_at_dispatch(k, thread, lpid, o.end);
     return o.end - at;

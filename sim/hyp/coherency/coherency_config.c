@@ -53,11 +53,14 @@ static const param_desc list[] = {
      "a TLB entry from the HPTE (a per-HPTE record, as patent step 832, DiDi and ABIS). "
      "eager-tlbie and kvm-deferred take all only; eager-ipi all, running and tracked; "
      "patch-channel all and tracked.", F(filter), NULL},
-    {"mode", PT_ENUM, "", "papr", 0, 0, "papr",
+    {"mode", PT_ENUM, "", "papr", 0, 0, "papr|remap",
      "Which data is primary and which derived: papr, the LPAR's HPT is primary and the "
      "threads' TLBs are derived from it; the producer is the hypervisor inside H_REMOVE, "
      "H_PROTECT, H_BULK_REMOVE and H_CLEAR_* and strict PAPR makes every running consumer "
-     "coherent when the hcall returns.", F(mode), NULL},
+     "coherent when the hcall returns. remap: as papr for the guest's hcalls; the "
+     "hypervisor's own relocations of real pages (drivers.coherency pattern remap) are "
+     "deferred for running consumers too, the old page held by a reuse gate until every "
+     "consumer drained (docs/coherency.md, Mode remap).", F(mode), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,
@@ -68,12 +71,14 @@ static const param_desc list[] = {
      NULL},
     {"inject", PT_ENUM, "", "none", 0, 0,
      "none|skip-dispatch-flush|skip-ipi-tlbiel|skip-drain|publish-before-primary|"
-     "overwrite-on-full|skip-fallback",
+     "overwrite-on-full|skip-fallback|reuse-before-drain",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
      "or the first target of each shootdown acknowledges without its tlbiel; patch-channel: "
      "each drain frees its first patch without its tlbiel, the primary HPTE is stored again "
      "after its first patch is published, a full channel's newest patch is overwritten "
-     "instead of falling back, or the overflow fallback issues no tlbie. Results are "
+     "instead of falling back, or the overflow fallback issues no tlbie; mode remap: a "
+     "relocation completes and frees the old real page without waiting for the drains (the "
+     "reuse gate broken). Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
     {"tlb_gen", PT_STRUCT, "", NULL, 0, 0, NULL, "Strategy tlb-gen's change log.", F(tlb_gen),

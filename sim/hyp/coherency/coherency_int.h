@@ -46,6 +46,7 @@
 #ifndef LPARSIM_HYP_COHERENCY_INT_H
 #define LPARSIM_HYP_COHERENCY_INT_H
 
+#include "core/u64map.h"
 #include "hyp/hyp_int.h"
 
 typedef enum coh_strategy_kind {
@@ -75,6 +76,8 @@ typedef enum coh_inject {
     COH_INJECT_PUBLISH_FIRST = 4,       /* the primary HPTE is stored again after its patch */
     COH_INJECT_OVERWRITE_FULL = 5,      /* a full channel's newest patch is overwritten */
     COH_INJECT_SKIP_FALLBACK = 6,       /* the overflow fallback issues no tlbie */
+    /* mode remap (coherency_remap.c) */
+    COH_INJECT_REUSE_BEFORE_DRAIN = 7,  /* a relocation completes (old page freed) undrained */
 } coh_inject;
 
 /* hypervisor.coherency.mode: which data is primary and which derived (the
@@ -244,6 +247,16 @@ extern const coh_strategy_ext coh_tlb_gen_ext, coh_latr_ext, coh_patch_channel_e
 
 typedef struct coh_audit coh_audit;
 
+/* coherency.remap.* (mode remap; coherency_remap.c) */
+typedef struct coh_remap_stats {
+    uint64_t gates;          /* old real pages gated (relocations) */
+    uint64_t gates_open;     /* ... that no thread owed a drain when gated */
+    uint64_t forced;         /* gates forced open (doorbells sent) */
+    uint64_t forced_threads; /* doorbells those sent */
+    uint64_t reuses;         /* pool pages given out again */
+    uint64_t stale_allowed;  /* stale entries of running threads the gate allowed after a step */
+} coh_remap_stats;
+
 struct coh {
     hyp *h;
     coh_config cfg;
@@ -257,6 +270,11 @@ struct coh {
     op_id op_produce, op_drain;
     void *sx;            /* the strategy's state (coh_strategy.create) */
     coh_audit *audit;    /* non-NULL while the auditor is on */
+    /* mode remap (coherency_remap.c) */
+    bool hyp_change;     /* a hypervisor-initiated change is in its coherency step */
+    op_id op_reuse;      /* coherency.reuse_wait (mode remap) */
+    u64map owner;        /* real page number -> owner lpid, or COH_POOL (the driver's pages) */
+    coh_remap_stats rst;
     coh_audit_stats ast;
     bool failed;
     sim_err err;
@@ -313,6 +331,52 @@ static inline bool coh_tracked_has(uint64_t rec, unsigned t)
     return rec >> (t % 64) & 1;
 }
 
+/* ---- mode remap: hypervisor-initiated relocations and the reuse gate
+ * (coherency_remap.c; the driver's pattern remap is the producer) ---- */
+
+#define COH_POOL UINT32_MAX /* owner of a real page in the hypervisor's free pool */
+
+/* Is a change now in its coherency step deferrable for running consumers
+ * too (mode remap, hypervisor-initiated: the hypervisor controls reuse)? */
+static inline bool coh_defer_running(const coh *k)
+{
+    return k->cfg.mode == COH_MODE_REMAP && k->hyp_change;
+}
+/* Mode remap: the strategy/filter combinations that do not apply; NULL or
+ * why not (an error message's tail). */
+const char *coh_remap_refusal(const coh_config *c);
+int coh_remap_create(coh *k, sim_err *e);
+void coh_remap_destroy(coh *k);
+/* Does thread t still owe a drain that names translation (lpid, vpn,
+ * psize): a pending patch (patch-channel), a need_flush mark
+ * (kvm-deferred)? Host side, no cycles. */
+bool coh_remap_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
+/* The threads that owe it: bit t of mask (k->words words); their count. */
+unsigned coh_remap_owers(const coh *k, unsigned lpid, uint64_t vpn, unsigned psize,
+                         uint64_t *mask);
+/* The gate must open now: every thread of mask that still owes a drain of
+ * (lpid, vpn, psize) is sent a doorbell (ipi.* costs: the round trip, base_cycles +
+ * per_target_cycles x targets + the slowest drain beyond one tlbiel, is
+ * returned for the caller to charge) and drains at once (op
+ * coherency.drain; the target loses ipi.handler_cycles + its drain). The
+ * forcing thread `self` drains its own column without a doorbell (its
+ * drain is added to the returned cycles). Bits of threads done are
+ * cleared. */
+uint64_t coh_remap_force(coh *k, unsigned lpid, uint64_t vpn, unsigned psize, uint64_t *mask,
+                         uint64_t now, unsigned self);
+/* Real page rpn now belongs to owner (an lpid or COH_POOL); when it is
+ * taken from the pool for new_owner (a reuse) the auditor checks I2 and
+ * I6 against its last translation (lpid, vpn, psize) first. */
+void coh_remap_owner(coh *k, uint64_t rpn, unsigned owner);
+void coh_remap_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
+                     unsigned last_psize, unsigned new_owner, uint64_t at);
+/* patch-channel's side (channel.c, strategy_patch_channel.c) */
+bool pc_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
+void pc_force_drain(coh *k, unsigned t, unsigned lpid, op_rec *o);
+/* kvm-deferred in mode remap (coherency_defer.c): mark every thread but
+ * `self` when it runs lpid (UINT_MAX: none), running ones too. */
+void coh_mark_except(coh *k, hcall_ctx *x, unsigned lpid, unsigned self);
+
 /* ---- the auditor (coherency_audit.c) ---- */
 
 coh_audit *coh_audit_create(coh *k);
@@ -324,5 +388,12 @@ void coh_audit_after_step(coh *k, const coh_change *ch, unsigned thread, uint64_
 /* A vCPU of lpid starts on thread t: no entry of lpid in its TLB disagrees
  * with the HPT. */
 void coh_audit_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
+/* Mode remap (coherency_audit_remap.c): I6 at a dispatch (no entry of
+ * lpid in t's TLB reaches a page another owner holds), and I2 + I6 when
+ * real page rpn is reused for new_owner (no TLB maps it, no undrained
+ * patch names its last translation). */
+void coh_audit_owner_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
+void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
+                     unsigned last_psize, unsigned new_owner, uint64_t at);
 
 #endif
