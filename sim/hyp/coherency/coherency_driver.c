@@ -18,8 +18,9 @@
  *    at a time), mprotect (stores, H_PROTECT read-only, loads, H_PROTECT
  *    writable), reclaim (evicted pages mapped again, loads of a seeded
  *    half, H_CLEAR_REF of every page and H_REMOVE of those whose R was
- *    clear). mprotect and reclaim map the pages once first (a step of
- *    its own). The driver's HPTEs are bolted (the guest's evictions skip
+ *    clear), remap (the hypervisor relocating pages under the vCPUs,
+ *    mode remap: coherency_driver_remap.c). mprotect, reclaim and remap
+ *    map the pages once first (a step of its own). The driver's HPTEs are bolted (the guest's evictions skip
  *    them).
  * Op coherency.change: one per hcall that removed or downgraded a driver
  * translation: parts hcall (its cycles) and interrupts (cycles the other

@@ -1,7 +1,8 @@
 /*
  * coherency_int.h - TLB coherency strategies (issue 11, seed 004), PAPR
  * mode: the LPAR's HPT is the primary data, the threads' TLBs are derived
- * from it. Private to sim/hyp/coherency.
+ * from it; mode remap (coherency_remap.c) adds the hypervisor's own page
+ * relocations, deferred behind a reuse gate. Private to sim/hyp/coherency.
  *
  * The feature replaces the coherency step of the hypervisor's invalidation
  * pipeline (inval.h, hyp_set_coherency): after HPTEs of an LPAR were
