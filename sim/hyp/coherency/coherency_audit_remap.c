@@ -6,7 +6,8 @@
  *  I2 reuse gate: when a real page is taken from the hypervisor's free
  *     pool for a new owner, no thread's TLB (running or not, any LPAR)
  *     maps it and no undrained patch names the translation that last
- *     mapped it;
+ *     mapped it; and when a relocation copies it, no TLB maps it (copy
+ *     after drain: a store through a stale entry would be lost);
  *  I6 isolation: when a vCPU of an LPAR is put on a thread, no entry of
  *     that LPAR in the thread's TLB reaches a real page now owned by
  *     another LPAR or by the free pool (checked before I1, which would
@@ -52,11 +53,11 @@ void coh_audit_owner_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at)
     }
 }
 
-void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
-                     unsigned last_psize, unsigned new_owner, uint64_t at)
+/* Does any thread's TLB map real page rpn? Reports it (I2) as `what`. */
+static bool mapped_anywhere(coh *k, uint64_t rpn, const char *what, unsigned new_owner,
+                            uint64_t at)
 {
-    k->ast.checks++;
-    char buf[SIM_ERR_MAX / 2], name[96];
+    char buf[SIM_ERR_MAX / 2];
     for (unsigned t = 0; t < k->h->env.nthreads && !k->failed; t++) {
         size_t n;
         const tlb_entry *e = tlb_entries(k->h->env.tlbs[t], &n);
@@ -68,16 +69,35 @@ void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn
                 continue;
             unsigned l = tlb_entry_lpid(&e[i]);
             snprintf(buf, sizeof buf,
-                     "I2 (reuse gate): real page 0x%llx is reused for %s at cycle %llu while "
-                     "thread %u (%s LPAR %s) still maps it in its TLB (vpn 0x%llx)%s",
-                     (unsigned long long)rpn, owner_name(k, new_owner, name, sizeof name),
-                     (unsigned long long)at, t, coh_runs(k, t, l) ? "running" : "not running",
-                     hyp_lpar_name(k->h, l), (unsigned long long)e[i].vpn,
-                     l != new_owner ? "; I6: a page now owned by another LPAR" : "");
+                     "I2 (reuse gate): real page 0x%llx is %s at cycle %llu while thread %u (%s "
+                     "LPAR %s) still maps it in its TLB (vpn 0x%llx)%s",
+                     (unsigned long long)rpn, what, (unsigned long long)at, t,
+                     coh_runs(k, t, l) ? "running" : "not running", hyp_lpar_name(k->h, l),
+                     (unsigned long long)e[i].vpn,
+                     new_owner != UINT32_MAX - 1 && l != new_owner
+                         ? "; I6: a page now owned by another LPAR"
+                         : "");
             coh_audit_violation(k, buf);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+void coh_audit_copy(coh *k, uint64_t rpn, uint64_t at)
+{
+    k->ast.checks++;
+    mapped_anywhere(k, rpn, "copied to its new page (copy after drain)", UINT32_MAX - 1, at);
+}
+
+void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
+                     unsigned last_psize, unsigned new_owner, uint64_t at)
+{
+    k->ast.checks++;
+    char buf[SIM_ERR_MAX / 2], name[96], what[128];
+    snprintf(what, sizeof what, "reused for %s", owner_name(k, new_owner, name, sizeof name));
+    if (mapped_anywhere(k, rpn, what, new_owner, at))
+        return;
     if (k->cfg.strategy != COH_PATCH_CHANNEL || last_lpid >= k->nlp)
         return;
     for (unsigned t = 0; t < k->h->env.nthreads && !k->failed; t++)

@@ -201,6 +201,8 @@ static int complete(cdrv_remap *r, unsigned idx, uint64_t p, unsigned t, cdrv_st
     ops_record(r->h->env.ops, k->op_reuse, &o);
     th->clock += force;
     st->change_cycles += force;
+    if (k->audit)
+        coh_audit_copy(k, rp->rpn, th->clock);
     hcall_ctx x = ctx_on(r, L->lpid, t);
     physmem *pm = r->h->env.pm;
     for (uint64_t off = 0; off < 4096; off += 128) {

@@ -396,5 +396,8 @@ void coh_audit_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
 void coh_audit_owner_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
 void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
                      unsigned last_psize, unsigned new_owner, uint64_t at);
+/* I2's copy after drain: real page rpn is about to be copied (a
+ * relocation completes): no TLB maps it. */
+void coh_audit_copy(coh *k, uint64_t rpn, uint64_t at);
 
 #endif
