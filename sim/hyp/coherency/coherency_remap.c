@@ -17,9 +17,11 @@
  *   394D/394E the new HPTE (its RPN) / the LPAR's change generation
  *
  * Strategies: patch-channel sends patches to running targets as to the
- * others (no E1 tlbie); kvm-deferred (and eager-ipi with filter running,
- * for the threads it marks) marks them need_flush; eager-tlbie and
- * eager-ipi (all, tracked) stay synchronous, so their gates open at once.
+ * others, the producer's own thread included (no E1 tlbie, no tlbiel);
+ * kvm-deferred marks every thread need_flush (eager-ipi with filter
+ * running marks those not running, and interrupts the others);
+ * eager-tlbie and eager-ipi (all, tracked) stay synchronous, so their
+ * gates open at once.
  * tlb-gen and latr are refused (coh_remap_refusal says why).
  *
  * The gate: a relocation clears the HPTE, runs the coherency step, and
