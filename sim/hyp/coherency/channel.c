@@ -207,7 +207,8 @@ bool pc_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psi
             uint64_t chan = pc_chan_addr(L, p, t);
             for (uint64_t s = physmem_read64(pm, chan), e = physmem_read64(pm, chan + 8); s < e;
                  s++) {
-                uint64_t pa = pc_patch_addr(L, p, t, s % L->patches), off = physmem_read64(pm, pa + 8);
+                uint64_t pa = pc_patch_addr(L, p, t, s % L->patches);
+                uint64_t off = physmem_read64(pm, pa + 8);
                 if (physmem_read64(pm, pa) == L->ptba && (off == key || off == PC_FLUSH_KEY))
                     return true;
             }

@@ -20,8 +20,8 @@
  *    half, H_CLEAR_REF of every page and H_REMOVE of those whose R was
  *    clear), remap (the hypervisor relocating pages under the vCPUs,
  *    mode remap: coherency_driver_remap.c). mprotect, reclaim and remap
- *    map the pages once first (a step of its own). The driver's HPTEs are bolted (the guest's evictions skip
- *    them).
+ *    map the pages once first (a step of its own). The driver's HPTEs
+ *    are bolted (the guest's evictions skip them).
  * Op coherency.change: one per hcall that removed or downgraded a driver
  * translation: parts hcall (its cycles) and interrupts (cycles the other
  * threads lost to shootdown interrupts during it). When every LPAR has done

@@ -13,8 +13,9 @@
  *     on that thread (forcing their gates) and the access proceeds;
  *  2. the hypervisor, on t, relocates `relocate` pages (a seeded choice
  *     per LPAR and round; one still in flight is completed first, forcing
- *     its gate): a destination is taken from the free pool (FIFO; when empty, the oldest relocation in flight is completed
- *     first, forcing its gate), then one batch clears the HPTEs and runs
+ *     its gate): a destination is taken from the free pool (FIFO; when
+ *     empty, the oldest relocation in flight is completed first, forcing
+ *     its gate), then one batch clears the HPTEs and runs
  *     the coherency step as a hypervisor-initiated change (op
  *     coherency.remap; k->hyp_change), and each old page is gated with the
  *     threads that still owe its drain (coherency.remap.gates). A gate no

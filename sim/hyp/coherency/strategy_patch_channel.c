@@ -50,7 +50,8 @@
  * self channel; no tlbiel, no E1 tlbie, no doorbell); they drain
  * at a dispatch or when the reuse gate forces them (pc_force_drain).
  * Invariants (besides channel_int.h's): when produce returns, no target
- * running the LPAR holds the change (mode remap's relocations excepted); every other target either has a
+ * running the LPAR holds the change (mode remap's relocations excepted);
+ * every other target either has a
  * pending patch naming it (or a flush) or was covered by a fallback's
  * global tlbie; demands = written + coalesced + fallback_covered and
  * written = applied + pending.
