@@ -2,7 +2,9 @@
  * channel.c - the patch-channel matrix of strategy patch-channel (layout:
  * channel_int.h): sizes, the hypervisor memory it takes (reserved for
  * channel.max_threads threads, allocated for the machine's), the per-LPAR
- * state and statistics, and the modeled accesses to channel lines.
+ * state and statistics, the modeled accesses to channel lines, and (for
+ * mode remap's reuse gate, host side, no cycles) whether a consumer still
+ * has a patch pending for a translation (pc_owes).
  *
  * Cost of a channel line: the thread's caches (mem_access on its port),
  * line by line; the cache model has no coherence, so the transfer of a line
