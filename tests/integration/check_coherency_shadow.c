@@ -227,7 +227,8 @@ START_TEST(bad_combinations)
          "channel.usefulness: true");
     CASE("    strategy: patch-channel\n    inject: skip-shadow-update\n",
          "hypervisor.coherency.inject: skip-shadow-update does not apply with mode papr");
-    CASE("    mode: remap\n", "hypervisor.coherency.mode: remap is not built in this branch");
+    CASE("    mode: remap\n    strategy: patch-channel\n    inject: skip-shadow-update\n",
+         "hypervisor.coherency.inject: skip-shadow-update does not apply with mode remap");
 #undef CASE
     /* pattern shadow without mode shadow */
     snprintf(y, sizeof y,

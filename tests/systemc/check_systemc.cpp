@@ -437,6 +437,7 @@ static const char *const SHIPPED[][2] = {
     {"configs/dispatch/duty.yaml", "drivers.dispatch.phases=2"},
     {"configs/coherency/overcommit.yaml", "drivers.coherency.rounds=20"},
     {"configs/coherency/shadow.yaml", "drivers.coherency.rounds=20"},
+    {"configs/coherency/remap.yaml", "drivers.coherency.rounds=20"},
 };
 
 START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)

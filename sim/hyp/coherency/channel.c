@@ -2,7 +2,9 @@
  * channel.c - the patch-channel matrix of strategy patch-channel (layout:
  * channel_int.h): sizes, the hypervisor memory it takes (reserved for
  * channel.max_threads threads, allocated for the machine's), the per-LPAR
- * state and statistics, and the modeled accesses to channel lines.
+ * state and statistics, the modeled accesses to channel lines, and (for
+ * mode remap's reuse gate, host side, no cycles) whether a consumer still
+ * has a patch pending for a translation (pc_owes).
  *
  * Cost of a channel line: the thread's caches (mem_access on its port),
  * line by line; the cache model has no coherence, so the transfer of a line
@@ -191,4 +193,27 @@ void pc_store(coh *k, uint64_t paddr, uint64_t v)
                  (unsigned long long)paddr);
         hyp_fail(k->h, &k->err);
     }
+}
+
+bool pc_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize)
+{
+    if (lpid >= k->nlp || !k->lp[lpid] || !k->lp[lpid]->sx)
+        return false;
+    const pc_lpar *pl = k->lp[lpid]->sx;
+    const pc_layout *L = &pl->L;
+    physmem *pm = k->h->env.pm;
+    uint64_t key = pc_key(vpn, psize), pend = pc_pending_addr(L, t);
+    for (uint64_t w = 0; w < (L->threads + 63) / 64; w++)
+        for (uint64_t bits = physmem_read64(pm, pend + w * 8); bits; bits &= bits - 1) {
+            unsigned p = (unsigned)(w * 64 + (uint64_t)__builtin_ctzll(bits));
+            uint64_t chan = pc_chan_addr(L, p, t);
+            for (uint64_t s = physmem_read64(pm, chan), e = physmem_read64(pm, chan + 8); s < e;
+                 s++) {
+                uint64_t pa = pc_patch_addr(L, p, t, s % L->patches);
+                uint64_t off = physmem_read64(pm, pa + 8);
+                if (physmem_read64(pm, pa) == L->ptba && (off == key || off == PC_FLUSH_KEY))
+                    return true;
+            }
+        }
+    return false;
 }

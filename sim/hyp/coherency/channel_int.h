@@ -29,7 +29,9 @@
  * channel is not empty; a summary bit is set iff the LPAR's pending line
  * of that consumer is not zero; a consumer's column of an LPAR is empty
  * whenever it runs that LPAR (running consumers are made coherent before
- * the hcall returns).
+ * the hcall returns), except for mode remap's hypervisor relocations,
+ * whose patches running consumers drain when the reuse gate forces them
+ * (coherency_remap.c).
  */
 #ifndef LPARSIM_HYP_COHERENCY_CHANNEL_INT_H
 #define LPARSIM_HYP_COHERENCY_CHANNEL_INT_H

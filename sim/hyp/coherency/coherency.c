@@ -23,6 +23,7 @@ static const coh_strategy *const strategies[COH_NSTRATEGIES] = {
     &coh_eager_tlbie, &coh_eager_ipi, &coh_kvm_deferred, &coh_tlb_gen, &coh_latr,
     &coh_patch_channel};
 static const char *const filter_names[COH_NFILTERS] = {"all", "running", "tracked"};
+static const char *const mode_names[COH_NMODES] = {"papr", "remap", "shadow"};
 /* What a strategy adds to the interface (coherency_int.h coh_strategy_ext). */
 static const coh_strategy_ext no_ext;
 static const coh_strategy_ext *const strategy_exts[COH_NSTRATEGIES] = {
@@ -87,11 +88,6 @@ static void coh_destroy(void *vk);
 static bool shadow_refused(const coh_config *c, sim_err *e)
 {
     const char *s = strategies[c->strategy]->name;
-    if (c->mode == COH_MODE_REMAP) {
-        sim_errf(e, "hypervisor.coherency.mode: remap is not built in this branch; expected papr "
-                    "or shadow");
-        return true;
-    }
     if (c->mode == COH_MODE_SHADOW && c->strategy != COH_EAGER_TLBIE &&
         c->strategy != COH_PATCH_CHANNEL) {
         sim_errf(e, "hypervisor.coherency.mode: shadow does not apply with strategy %s (its "
@@ -110,7 +106,7 @@ static bool shadow_refused(const coh_config *c, sim_err *e)
         (c->mode != COH_MODE_SHADOW || c->strategy != COH_PATCH_CHANNEL)) {
         sim_errf(e, "hypervisor.coherency.inject: skip-shadow-update does not apply with mode %s "
                     "and strategy %s (no drain updates a shadow HPTE); expected mode shadow and "
-                    "patch-channel", c->mode == COH_MODE_SHADOW ? "shadow" : "papr", s);
+                    "patch-channel", mode_names[c->mode], s);
         return true;
     }
     return false;
@@ -126,6 +122,17 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     if (!(s->filters & (1u << c->filter))) {
         sim_errf(e, "hypervisor.coherency.filter: %s does not apply with strategy %s (%s)",
                  filter_names[c->filter], s->name, s->why);
+        return NULL;
+    }
+    const char *rw = c->mode == COH_MODE_REMAP ? coh_remap_refusal(c) : NULL;
+    if (rw) {
+        sim_errf(e, "hypervisor.coherency.mode: remap does not apply with strategy %s and filter "
+                    "%s (%s)", s->name, filter_names[c->filter], rw);
+        return NULL;
+    }
+    if (c->inject == COH_INJECT_REUSE_BEFORE_DRAIN && c->mode != COH_MODE_REMAP) {
+        sim_errf(e, "hypervisor.coherency.inject: reuse-before-drain does not apply with mode "
+                    "%s (no reuse gate); expected mode remap", mode_names[c->mode]);
         return NULL;
     }
     if (h->env.nthreads > c->max_threads) {
@@ -193,6 +200,10 @@ static void *coh_create(hyp *h, const void *cfg, bool audit, sim_err *e)
         sim_errf(e, "out of host memory");
         return NULL;
     }
+    if (c->mode == COH_MODE_REMAP && coh_remap_create(k, e) != 0) {
+        coh_destroy(k);
+        return NULL;
+    }
     if ((k->ext->create && k->ext->create(k, e) != 0) ||
         (c->mode == COH_MODE_SHADOW && sh_create(k, e) != 0)) {
         coh_destroy(k);
@@ -227,6 +238,7 @@ static void coh_destroy(void *vk)
     sh_destroy(k);
     if (k->ext->destroy)
         k->ext->destroy(k); /* its per-LPAR state too */
+    coh_remap_destroy(k);
     for (unsigned i = 0; i < k->nlp; i++)
         if (k->lp[i]) {
             free(k->lp[i]->need);
@@ -329,6 +341,8 @@ static uint64_t coh_dispatched(void *vk, unsigned thread, unsigned lpid, uint64_
         ops_record(k->h->env.ops, k->op_drain, &o);
         k->est.dispatch_drains++;
     }
+    if (k->audit && k->cfg.mode == COH_MODE_REMAP)
+        coh_audit_owner_at_dispatch(k, thread, lpid, o.end);
     if (k->audit)
         coh_audit_at_dispatch(k, thread, lpid, o.end);
     return o.end - at;

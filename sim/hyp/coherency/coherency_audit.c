@@ -13,7 +13,10 @@
  * A strategy whose mode lets a running thread drain after the hcall
  * returns (latr with strict false) says which stale entries it still owes
  * a drain (its pending hook): after a step those are counted
- * (stale_allowed), not violations; at a dispatch nothing is excused.
+ * (stale_allowed), not violations; so are, in mode remap, the stale
+ * entries a hypervisor relocation leaves to running threads that owe its
+ * drain (the reuse gate holds the old page: I2, coherency_audit_remap.c);
+ * at a dispatch nothing is excused.
  * An entry agrees with the HPT when a valid HPTE of the LPAR maps the same
  * virtual page (same page size) to the same real page, grants every right
  * the entry does, has R set (a TLB hit never sets it again) and, if the
@@ -205,6 +208,13 @@ static void check_entry(coh *k, unsigned th, unsigned lpid, const tlb_entry *e, 
         return;
     if (allow && k->ext->pending && k->ext->pending(k, th, lpid, e->vpn, tlb_entry_psize(e))) {
         k->ast.stale_allowed++;
+        return;
+    }
+    /* mode remap: a hypervisor relocation's old page is gated until every
+     * consumer drained (I2 checks the gate at the reuse) */
+    if (allow && coh_defer_running(k) && coh_remap_owes(k, th, lpid, e->vpn, tlb_entry_psize(e))) {
+        k->ast.stale_allowed++;
+        k->rst.stale_allowed++;
         return;
     }
     const cpu_thread *t = k->h->env.threads ? &k->h->env.threads[th] : NULL;

@@ -57,12 +57,15 @@ static const param_desc list[] = {
      "Which data is primary and which derived: papr, the LPAR's HPT is primary and the "
      "threads' TLBs are derived from it; the producer is the hypervisor inside H_REMOVE, "
      "H_PROTECT, H_BULK_REMOVE and H_CLEAR_* and strict PAPR makes every running consumer "
-     "coherent when the hcall returns; shadow (the patent literally, shadow.*), the guest's "
-     "own page table in its memory is primary, each thread's shadow HPTEs and TLB are derived, "
-     "a guest store to a write-protected page-table page is the producer and a guest tlbiel "
-     "of the page (E4) or a dispatch (E2) the consumer's coherency event (strategies "
-     "eager-tlbie and patch-channel; the pages of drivers.coherency pattern shadow). remap: "
-     "not built in this branch (refused).", F(mode), NULL},
+     "coherent when the hcall returns. remap: as papr for the guest's hcalls; the "
+     "hypervisor's own relocations of real pages (drivers.coherency pattern remap) are "
+     "deferred for running consumers too, the old page held by a reuse gate until every "
+     "consumer drained (docs/coherency.md, Mode remap). shadow (the patent literally, "
+     "shadow.*): the guest's own page table in its memory is primary, each thread's shadow "
+     "HPTEs and TLB are derived, a guest store to a write-protected page-table page is the "
+     "producer and a guest tlbiel of the page (E4) or a dispatch (E2) the consumer's "
+     "coherency event (strategies eager-tlbie and patch-channel; the pages of "
+     "drivers.coherency pattern shadow).", F(mode), NULL},
     {"ipi", PT_STRUCT, "", NULL, 0, 0, NULL, "Shootdown interrupt costs (eager-ipi).", F(ipi),
      &ipi_table},
     {"max_threads", PT_UINT, "threads", "0", 0, 1048576, NULL,
@@ -73,13 +76,15 @@ static const param_desc list[] = {
      NULL},
     {"inject", PT_ENUM, "", "none", 0, 0,
      "none|skip-dispatch-flush|skip-ipi-tlbiel|skip-drain|publish-before-primary|"
-     "overwrite-on-full|skip-fallback|skip-shadow-update",
+     "overwrite-on-full|skip-fallback|skip-shadow-update|reuse-before-drain",
      "Fault injection for testing the auditor: a marked thread's flush at dispatch is skipped, "
      "or the first target of each shootdown acknowledges without its tlbiel; patch-channel: "
      "each drain frees its first patch without its tlbiel, the primary HPTE is stored again "
      "after its first patch is published, a full channel's newest patch is overwritten "
      "instead of falling back, or the overflow fallback issues no tlbie; mode shadow: a "
-     "drain leaves the consumer's shadow HPTE as it was (neither updated nor removed). Results are "
+     "drain leaves the consumer's shadow HPTE as it was (neither updated nor removed); mode "
+     "remap: a relocation completes and frees the old real page without waiting for the "
+     "drains (the reuse gate broken). Results are "
      "wrong on purpose; meant to be run with hypervisor.audit, which stops it.", F(inject),
      NULL},
     {"drain_at_entry", PT_BOOL, "", "false", 0, 0, NULL,

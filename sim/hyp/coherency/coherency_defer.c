@@ -12,7 +12,9 @@
  * the dispatched thread's port and writes it back when it clears the bit
  * (both in part scan of coherency.drain; the flush is part full_flush).
  * Invariant: a bit is set only for a thread that did not run the LPAR when
- * it was set; it is cleared only at a dispatch of the LPAR on that thread.
+ * it was set (mode remap's relocations: any thread but the caller,
+ * coh_mark_except); it is cleared only at a dispatch of the LPAR on that
+ * thread, or when mode remap's reuse gate forces the flush.
  */
 #include <limits.h>
 
@@ -60,6 +62,23 @@ void coh_mark_others(coh *k, hcall_ctx *x, unsigned lpid)
     }
     /* the mask is written whole (cpumask_setall, then the running ones
      * cleared): one store per line */
+    uint64_t bytes = (uint64_t)k->words * 8;
+    for (uint64_t off = 0; off < bytes; off += 128)
+        hcall_mem(x, lp->mask_paddr + off, (uint32_t)(bytes - off < 128 ? bytes - off : 128),
+                  MEM_WRITE);
+}
+
+void coh_mark_except(coh *k, hcall_ctx *x, unsigned lpid, unsigned self)
+{
+    coh_lpar *lp = k->lp[lpid];
+    bool self_runs = self != UINT_MAX && coh_runs(k, self, lpid);
+    for (unsigned t = 0; t < k->h->env.nthreads; t++) {
+        uint64_t bit = 1ull << (t % 64);
+        if ((t == self && self_runs) || (lp->need[t / 64] & bit))
+            continue;
+        lp->need[t / 64] |= bit;
+        lp->st.marks++;
+    }
     uint64_t bytes = (uint64_t)k->words * 8;
     for (uint64_t off = 0; off < bytes; off += 128)
         hcall_mem(x, lp->mask_paddr + off, (uint32_t)(bytes - off < 128 ? bytes - off : 128),

@@ -20,9 +20,10 @@
  *    at a time), mprotect (stores, H_PROTECT read-only, loads, H_PROTECT
  *    writable), reclaim (evicted pages mapped again, loads of a seeded
  *    half, H_CLEAR_REF of every page and H_REMOVE of those whose R was
- *    clear). mprotect and reclaim map the pages once first (a step of
- *    its own). The driver's HPTEs are bolted (the guest's evictions skip
- *    them).
+ *    clear), remap (the hypervisor relocating pages under the vCPUs,
+ *    mode remap: coherency_driver_remap.c). mprotect, reclaim and remap
+ *    map the pages once first (a step of its own). The driver's HPTEs
+ *    are bolted (the guest's evictions skip them).
  * Op coherency.change: one per hcall that removed or downgraded a driver
  * translation: parts hcall (its cycles) and interrupts (cycles the other
  * threads lost to shootdown interrupts during it). When every LPAR has done
@@ -71,6 +72,7 @@ struct cdrv {
     cdrv_stats st;
     op_id op_change;
     coh *k;                /* the coherency feature, NULL when disabled */
+    cdrv_remap *rm;        /* pattern remap (coherency_driver_remap.c) */
 };
 
 static uint64_t draw(cdrv *s, rng *r)
@@ -307,11 +309,16 @@ static void digest(cdrv *s)
         for (uint64_t i = 0; i < s->c.pages; i++) {
             const cdrv_page *p = &lp->pg[i];
             hpte x = p->mapped ? hpt_read(ht, p->ptex) : (hpte){0, 0};
+            /* remap: the real page depends on the pool's order, R and C on
+             * when the relocations completed: mapped and protection only */
+            bool remap = s->c.pattern == CDRV_REMAP;
             bool ok = (x.v & HPTE_V_VALID) &&
-                      hpte_real_addr(x.r, PSZ_4K) == hyp_logical_to_real(s->h, lp->lpid, p->la);
+                      (remap || hpte_real_addr(x.r, PSZ_4K) ==
+                                    hyp_logical_to_real(s->h, lp->lpid, p->la));
+            uint64_t bits = HPTE_R_PP | HPTE_R_PP0 | HPTE_R_N | (remap ? 0 : HPTE_R_R | HPTE_R_C);
             d = fnv(d, l * 0x100000000ull + i);
             d = fnv(d, ok ? p->la | 1 : 0);
-            d = fnv(d, ok ? x.r & (HPTE_R_PP | HPTE_R_PP0 | HPTE_R_N | HPTE_R_R | HPTE_R_C) : 0);
+            d = fnv(d, ok ? x.r & bits : 0);
         }
     }
     s->st.hpt_digest = d;
@@ -376,6 +383,10 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
             rc = touch_all(s, lp, nv, true, NULL, e) || protect_all(s, lp, &P, 3, e) ||
                  touch_all(s, lp, nv, false, NULL, e) || protect_all(s, lp, &P, 2, e);
             break;
+        case CDRV_REMAP:
+            rc = cdrv_remap_round(s->rm, (unsigned)(lp - s->lp), t, s->run, nv, lp->done,
+                                  &s->st, e);
+            break;
         default: { /* reclaim */
             uint8_t *half = malloc(s->c.pages);
             if (!half)
@@ -398,6 +409,9 @@ static int round_of(cdrv *s, clp *lp, uint64_t at, sim_err *e)
     for (unsigned i = 0; i < nv; i++)
         if (s->run[i] >= 0 && s->h->env.threads[s->run[i]].clock > s->now)
             s->now = s->h->env.threads[s->run[i]].clock;
+    if (lp->done == s->c.rounds && s->rm &&
+        cdrv_remap_settle(s->rm, (unsigned)(lp - s->lp), t, &s->st, e) != 0)
+        return -1;
     if (lp->done == s->c.rounds)
         finish(s, lp);
     else
@@ -426,6 +440,7 @@ static void cdrv_destroy(void *vs)
         free(s->lp[i].pg);
     free(s->lp);
     free(s->run);
+    cdrv_remap_destroy(s->rm);
     free(s);
 }
 
@@ -489,11 +504,12 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         sim_errf(e, "drivers.coherency.trace: missing; expected the path of a native trace");
         return NULL;
     }
-    if (c->pages * 4096 > c->memory / 2) {
-        sim_errf(e, "drivers.coherency.pages: %llu pages of 4K are more than half of an LPAR's "
-                    "%llu bytes; expected at most %llu (or more memory)",
-                 (unsigned long long)c->pages, (unsigned long long)c->memory,
-                 (unsigned long long)(c->memory / 2 / 4096));
+    uint64_t spare = c->pattern == CDRV_REMAP ? c->spare : 0;
+    if ((c->pages + spare) * 4096 > c->memory / 2) {
+        sim_errf(e, "drivers.coherency.pages: %llu pages of 4K%s are more than half of an "
+                    "LPAR's %llu bytes; expected at most %llu (or more memory)",
+                 (unsigned long long)(c->pages + spare), spare ? " (with the spare ones)" : "",
+                 (unsigned long long)c->memory, (unsigned long long)(c->memory / 2 / 4096));
         return NULL;
     }
     if (c->pattern != CDRV_SHADOW && c->retouch != 1) {
@@ -515,6 +531,8 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     s->c = *c;
     s->k = hyp_feature_state(h, HYP_FEATURE_coherency);
     s->st.owner = s;
+    if (c->pattern == CDRV_REMAP && !(s->rm = cdrv_remap_create(h, s->k, c, env->seed, e)))
+        goto fail;
     s->gap = h->env.freq_mhz * 1000000ull / c->rate;
     if (!s->gap)
         s->gap = 1;
@@ -540,6 +558,8 @@ static void *cdrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         }
         for (uint64_t k = 0; k < c->pages; k++)
             lp->pg[k] = (cdrv_page){CDRV_EA + 4096 * k, c->memory - 4096 * (k + 1), 0, false};
+        if (s->rm && cdrv_remap_lpar(s->rm, (unsigned)i, lp->lpid, lp->pg, e) != 0)
+            goto fail;
         rng_seed(&lp->r, rng_derive(env->seed, 0x434f4800u + i));
         lp->round_seed = rng_derive(env->seed, 0x434f5200u + i);
         lp->prod_seed = rng_derive(env->seed, 0x434f5000u + i);

@@ -41,7 +41,7 @@ static const param_desc list[] = {
     {"repeat", PT_UINT, "passes", "1000000", 1, 1e9, NULL,
      "Passes over the trace a vCPU may make before the rounds are done; an LPAR whose vCPUs "
      "all end first stops its rounds (drivers.coherency.trace_ends).", F(repeat), NULL},
-    {"pattern", PT_ENUM, "", "map-unmap", 0, 0, "map-unmap|mprotect|reclaim|shadow",
+    {"pattern", PT_ENUM, "", "map-unmap", 0, 0, "map-unmap|mprotect|reclaim|shadow|remap",
      "map-unmap: each round maps the pages (H_ENTER), every running vCPU loads each, the "
      "producer unmaps them (H_BULK_REMOVE, 4 per call), as LATR's mmap/munmap benchmark and "
      "will-it-scale's tlb_flush; mprotect: the pages stay mapped, each round the vCPUs store "
@@ -52,7 +52,11 @@ static const param_desc list[] = {
      "hypervisor.coherency.mode shadow): the pages are mapped by a guest page table in the "
      "LPAR's memory, the vCPUs touch them once, then each round the producer remaps every page "
      "to its other logical page with an ordinary (traced) store, every running vCPU issues a "
-     "tlbiel of each (E4) and touches each again with probability retouch.", F(pattern), NULL},
+     "tlbiel of each (E4) and touches each again with probability retouch; remap (hypervisor.coherency.mode "
+     "remap): the pages stay mapped, each round the vCPUs store to and load them, and the "
+     "hypervisor relocates `relocate` of them (seeded) to real pages of its free pool, the "
+     "old page gated until every consumer drained, then copied and freed to the pool.",
+     F(pattern), NULL},
     {"pages", PT_UINT, "pages", "16", 1, 65536, NULL,
      "Shared 4K pages of each LPAR; assumption (LATR's benchmark unmaps 1 page, will-it-scale's "
      "tlb_flush2 128 KB = 32 pages).", F(pages), NULL},
@@ -80,6 +84,14 @@ static const param_desc list[] = {
      "Pattern shadow: the chance that a running vCPU touches a changed page again after its "
      "tlbiel (seeded draws per LPAR and round); the knob of hypothesis H6. Assumption.",
      F(retouch), NULL},
+    {"relocate", PT_UINT, "pages", "4", 1, 65536, NULL,
+     "remap: pages the hypervisor relocates per round, in one coherency step (assumption; as "
+     "the map-unmap pattern's H_BULK_REMOVE batch of 4).", F(relocate), NULL},
+    {"spare", PT_UINT, "pages", "16", 1, 65536, NULL,
+     "remap: real pages each LPAR adds to the hypervisor's free pool (the logical pages below "
+     "the driver's), which relocations take destinations from (FIFO) and give old pages back "
+     "to; shared by every driver LPAR, so a page can move to another LPAR (assumption).",
+     F(spare), NULL},
 };
 _Static_assert(sizeof(cdrv_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver config slot");
 const param_table coherency_driver_params = {
@@ -123,6 +135,22 @@ static const stat_desc stats[] = {
      "32-bit digest of the driver's translations at the end (per page: mapped, logical page, "
      "protection, R, C; not the slot): equal runs of different strategies must agree.",
      S(hpt_digest), NULL},
+    {"relocations", SK_COUNTER, "pages", "remap: relocations completed (copied, remapped).",
+     S(relocations), NULL},
+    {"remap_faults", SK_COUNTER, "accesses",
+     "remap: touches whose page was being moved and not in the thread's TLB (the hypervisor "
+     "then completes the LPAR's relocations, forcing their gates, before the access).",
+     S(remap_faults), NULL},
+    {"stale_touches", SK_COUNTER, "accesses",
+     "remap: touches served by a TLB entry of a page being moved (its old real page, held by "
+     "the gate; stores there are copied after the drains).", S(stale_touches), NULL},
+    {"copy_cycles", SK_COUNTER, "cycles",
+     "remap: cycles of the page copies (4K read, 4K written through the caches) and the new "
+     "HPTEs (PTEG read, entry written).", S(copy_cycles), NULL},
+    {"lost_stores", SK_COUNTER, "pages",
+     "remap: pages whose last store (a sequence number written at the page's first word) is "
+     "not in the real page that maps them at the end: 0 unless the gate is broken.",
+     S(lost_stores), NULL},
     {"cycles_per_change", SK_DERIVED, "cycles",
      "Total coherency cycles per change: the change hcalls plus what every thread spent for "
      "the coherency feature (coherency.drain's total, the interrupt cycles), over changes.", 0,

@@ -10,7 +10,7 @@
 #include "core/rng.h"
 #include "coherency_int.h"
 
-enum { CDRV_MAP_UNMAP = 0, CDRV_MPROTECT = 1, CDRV_RECLAIM = 2, CDRV_SHADOW = 3 };
+enum { CDRV_MAP_UNMAP = 0, CDRV_MPROTECT = 1, CDRV_RECLAIM = 2, CDRV_SHADOW = 3, CDRV_REMAP = 4 };
 enum { CDRV_DEDICATED = 0, CDRV_SHARED = 1 };
 enum { CDRV_EXPONENTIAL = 0, CDRV_FIXED = 1 };
 
@@ -34,6 +34,8 @@ typedef struct cdrv_config {
     uint64_t touchers;           /* vCPUs 0..touchers-1 touch the pages; 0: all */
     uint64_t producers;          /* running vCPUs that make a round's changes concurrently */
     double retouch;              /* pattern shadow: chance a vCPU touches a changed page again */
+    uint64_t relocate;           /* remap: pages relocated per round */
+    uint64_t spare;              /* remap: real pages each LPAR adds to the free pool */
 } cdrv_config;
 
 extern const param_table coherency_driver_params;
@@ -53,6 +55,11 @@ typedef struct cdrv_stats {
     uint64_t evictions;          /* reclaim: pages evicted (R clear) */
     uint64_t trace_ends;         /* LPARs whose vCPUs all ended before their rounds */
     uint64_t hpt_digest;         /* the driver's translations at the end (32 bits) */
+    uint64_t relocations;        /* remap: pages relocated (completed) */
+    uint64_t remap_faults;       /* remap: touches that found their page being moved */
+    uint64_t stale_touches;      /* remap: touches through a gated old page's TLB entry */
+    uint64_t copy_cycles;        /* remap: page copies and new HPTEs */
+    uint64_t lost_stores;        /* remap: pages whose last store is not in their page */
     const cdrv *owner;           /* for the derived figure (not a statistic) */
 } cdrv_stats;
 
@@ -106,6 +113,25 @@ typedef struct cdrv_page {
  * cycles; st counts them. 0, or -1 with e set (no translation). */
 int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
                cdrv_stats *st, sim_err *e);
+/* The same; *rpn (if not NULL) receives the real page the access reached. */
+int cdrv_touch_rpn(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
+                   cdrv_stats *st, uint64_t *rpn, sim_err *e);
+
+/* ---- pattern remap (coherency_driver_remap.c) ---- */
+
+typedef struct cdrv_remap cdrv_remap;
+cdrv_remap *cdrv_remap_create(hyp *h, coh *k, const cdrv_config *c, uint64_t seed, sim_err *e);
+void cdrv_remap_destroy(cdrv_remap *r);
+/* LPAR number idx (lpid) of the driver, its pages: its spare pages join
+ * the free pool. */
+int cdrv_remap_lpar(cdrv_remap *r, unsigned idx, unsigned lpid, cdrv_page *pg, sim_err *e);
+/* One round of LPAR idx: producer thread t, run[v] the thread running
+ * vCPU v (or -1) of its nv. */
+int cdrv_remap_round(cdrv_remap *r, unsigned idx, unsigned t, const int *run, unsigned nv,
+                     uint64_t round, cdrv_stats *st, sim_err *e);
+/* LPAR idx is done: its relocations in flight completed on thread t (the
+ * gates forced), then every page checked for lost stores. */
+int cdrv_remap_settle(cdrv_remap *r, unsigned idx, unsigned t, cdrv_stats *st, sim_err *e);
 
 /* ---- pattern shadow (coherency_driver_shadow.c; mode shadow, shadow_int.h) ---- */
 

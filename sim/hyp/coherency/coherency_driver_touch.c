@@ -17,6 +17,12 @@
 int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
                cdrv_stats *st, sim_err *e)
 {
+    return cdrv_touch_rpn(h, t, lpid, p, store, st, NULL, e);
+}
+
+int cdrv_touch_rpn(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store,
+                   cdrv_stats *st, uint64_t *rpn_out, sim_err *e)
+{
     cpu_thread *th = &h->env.threads[t];
     const hpt *ht = hyp_lpar_hpt(h, lpid);
     uint64_t vsid = seg_vsid(CDRV_CONTEXT, p->ea, false);
@@ -55,6 +61,8 @@ int cdrv_touch(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool store
     if (!store && lat > th->cfg->hidden_latency)
         now += lat - th->cfg->hidden_latency;
     th->clock = now;
+    if (rpn_out)
+        *rpn_out = rpn;
     st->touches++;
     st->touch_cycles += now - start;
     return 0;

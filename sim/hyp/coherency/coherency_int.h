@@ -1,7 +1,8 @@
 /*
  * coherency_int.h - TLB coherency strategies (issue 11, seed 004), PAPR
  * mode: the LPAR's HPT is the primary data, the threads' TLBs are derived
- * from it. Private to sim/hyp/coherency.
+ * from it; mode remap (coherency_remap.c) adds the hypervisor's own page
+ * relocations, deferred behind a reuse gate. Private to sim/hyp/coherency.
  *
  * The feature replaces the coherency step of the hypervisor's invalidation
  * pipeline (inval.h, hyp_set_coherency): after HPTEs of an LPAR were
@@ -46,6 +47,7 @@
 #ifndef LPARSIM_HYP_COHERENCY_INT_H
 #define LPARSIM_HYP_COHERENCY_INT_H
 
+#include "core/u64map.h"
 #include "hyp/hyp_int.h"
 
 typedef enum coh_strategy_kind {
@@ -76,6 +78,8 @@ typedef enum coh_inject {
     COH_INJECT_OVERWRITE_FULL = 5,      /* a full channel's newest patch is overwritten */
     COH_INJECT_SKIP_FALLBACK = 6,       /* the overflow fallback issues no tlbie */
     COH_INJECT_SKIP_SHADOW_UPDATE = 7,  /* mode shadow: a drain leaves the shadow HPTE as it was */
+    /* mode remap (coherency_remap.c) */
+    COH_INJECT_REUSE_BEFORE_DRAIN = 8,  /* a relocation completes (old page freed) undrained */
 } coh_inject;
 
 /* hypervisor.coherency.mode: which data is primary and which derived (the
@@ -265,6 +269,16 @@ typedef struct coh_event_stats {
     uint64_t entry_cycles;    /* cycles of the E3 drains (in the hcalls' coherency part) */
 } coh_event_stats;
 
+/* coherency.remap.* (mode remap; coherency_remap.c) */
+typedef struct coh_remap_stats {
+    uint64_t gates;          /* old real pages gated (relocations) */
+    uint64_t gates_open;     /* ... that no thread owed a drain when gated */
+    uint64_t forced;         /* gates forced open (doorbells sent) */
+    uint64_t forced_threads; /* doorbells those sent */
+    uint64_t reuses;         /* pool pages given out again */
+    uint64_t stale_allowed;  /* stale entries of running threads the gate allowed after a step */
+} coh_remap_stats;
+
 struct coh {
     hyp *h;
     coh_config cfg;
@@ -279,6 +293,11 @@ struct coh {
     void *sx;            /* the strategy's state (coh_strategy.create) */
     coh_audit *audit;    /* non-NULL while the auditor is on */
     void *shx;           /* mode shadow's state (shadow_int.h), else NULL */
+    /* mode remap (coherency_remap.c) */
+    bool hyp_change;     /* a hypervisor-initiated change is in its coherency step */
+    op_id op_reuse;      /* coherency.reuse_wait (mode remap) */
+    u64map owner;        /* real page number -> owner lpid, or COH_POOL (the driver's pages) */
+    coh_remap_stats rst;
     coh_audit_stats ast;
     coh_event_stats est;
     bool failed;
@@ -345,6 +364,51 @@ void coh_entered(void *vk, hcall_ctx *c, unsigned why);
 /* The part of c's op the coherency feature charges (its hcall part
  * `coherency`), or UINT_MAX when the op has none. */
 unsigned coh_hcall_part(const hcall_ctx *c);
+/* ---- mode remap: hypervisor-initiated relocations and the reuse gate
+ * (coherency_remap.c; the driver's pattern remap is the producer) ---- */
+
+#define COH_POOL UINT32_MAX /* owner of a real page in the hypervisor's free pool */
+
+/* Is a change now in its coherency step deferrable for running consumers
+ * too (mode remap, hypervisor-initiated: the hypervisor controls reuse)? */
+static inline bool coh_defer_running(const coh *k)
+{
+    return k->cfg.mode == COH_MODE_REMAP && k->hyp_change;
+}
+/* Mode remap: the strategy/filter combinations that do not apply; NULL or
+ * why not (an error message's tail). */
+const char *coh_remap_refusal(const coh_config *c);
+int coh_remap_create(coh *k, sim_err *e);
+void coh_remap_destroy(coh *k);
+/* Does thread t still owe a drain that names translation (lpid, vpn,
+ * psize): a pending patch (patch-channel), a need_flush mark
+ * (kvm-deferred)? Host side, no cycles. */
+bool coh_remap_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
+/* The threads that owe it: bit t of mask (k->words words); their count. */
+unsigned coh_remap_owers(const coh *k, unsigned lpid, uint64_t vpn, unsigned psize,
+                         uint64_t *mask);
+/* The gate must open now: every thread of mask that still owes a drain of
+ * (lpid, vpn, psize) is sent a doorbell (ipi.* costs: the round trip, base_cycles +
+ * per_target_cycles x targets + the slowest drain beyond one tlbiel, is
+ * returned for the caller to charge) and drains at once (op
+ * coherency.drain; the target loses ipi.handler_cycles + its drain). The
+ * forcing thread `self` drains its own column without a doorbell (its
+ * drain is added to the returned cycles). Bits of threads done are
+ * cleared. */
+uint64_t coh_remap_force(coh *k, unsigned lpid, uint64_t vpn, unsigned psize, uint64_t *mask,
+                         uint64_t now, unsigned self);
+/* Real page rpn now belongs to owner (an lpid or COH_POOL); when it is
+ * taken from the pool for new_owner (a reuse) the auditor checks I2 and
+ * I6 against its last translation (lpid, vpn, psize) first. */
+void coh_remap_owner(coh *k, uint64_t rpn, unsigned owner);
+void coh_remap_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
+                     unsigned last_psize, unsigned new_owner, uint64_t at);
+/* patch-channel's side (channel.c, strategy_patch_channel.c) */
+bool pc_owes(const coh *k, unsigned t, unsigned lpid, uint64_t vpn, unsigned psize);
+void pc_force_drain(coh *k, unsigned t, unsigned lpid, op_rec *o);
+/* kvm-deferred in mode remap (coherency_defer.c): mark every thread but
+ * `self` when it runs lpid (UINT_MAX: none), running ones too. */
+void coh_mark_except(coh *k, hcall_ctx *x, unsigned lpid, unsigned self);
 
 /* ---- the auditor (coherency_audit.c) ---- */
 
@@ -357,5 +421,15 @@ void coh_audit_after_step(coh *k, const coh_change *ch, unsigned thread, uint64_
 /* A vCPU of lpid starts on thread t: no entry of lpid in its TLB disagrees
  * with the HPT. */
 void coh_audit_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
+/* Mode remap (coherency_audit_remap.c): I6 at a dispatch (no entry of
+ * lpid in t's TLB reaches a page another owner holds), and I2 + I6 when
+ * real page rpn is reused for new_owner (no TLB maps it, no undrained
+ * patch names its last translation). */
+void coh_audit_owner_at_dispatch(coh *k, unsigned t, unsigned lpid, uint64_t at);
+void coh_audit_reuse(coh *k, uint64_t rpn, unsigned last_lpid, uint64_t last_vpn,
+                     unsigned last_psize, unsigned new_owner, uint64_t at);
+/* I2's copy after drain: real page rpn is about to be copied (a
+ * relocation completes): no TLB maps it. */
+void coh_audit_copy(coh *k, uint64_t rpn, uint64_t at);
 
 #endif

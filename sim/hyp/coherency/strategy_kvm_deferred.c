@@ -12,15 +12,28 @@
  * one core, one TLB); here the TLB is per thread, so the test is "no other
  * thread runs the LPAR now". The marks go to every hardware thread (filter
  * all: nothing records which threads filled the LPAR's entries).
+ * Mode remap, a hypervisor relocation (coherency_remap.c): no global
+ * tlbie and no tlbiel; every thread is marked, running ones and the
+ * caller's too, and flushes at its next dispatch or when the reuse
+ * gate forces it (a doorbell).
  * Cost: tlb = the local tlbiel (or the global sequence), queueing = the
  * LPAR's tlbie lock (global case), mark = the mask's lines written.
  */
+#include <limits.h>
+
 #include "coherency_int.h"
 
 static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
 {
     coh_lpar *lp = k->lp[ch->lpid];
     unsigned self = x->thread;
+    if (coh_defer_running(k)) {
+        /* mode remap, a hypervisor relocation: every thread is marked,
+         * the running ones and the caller's too (the reuse gate holds the
+         * old page) */
+        coh_mark_except(k, x, ch->lpid, UINT_MAX);
+        return;
+    }
     for (unsigned t = 0; t < k->h->env.nthreads; t++)
         if (t != self && coh_runs(k, t, ch->lpid)) {
             hyp_eager_tlbie.invalidate(NULL, x, ch->lpid, ch->vpns, ch->psizes, ch->n, ch->flush);

@@ -45,8 +45,13 @@
  *       the summary bit (scan). update stays 0 in PAPR mode (no TLB write
  *       on Book3S: the derived value cannot be installed) and queueing 0
  *       (no lock: [0120]).
+ * Mode remap (coherency_remap.c): a hypervisor-initiated relocation sends
+ * patches to running targets too, the producer's own thread included (its
+ * self channel; no tlbiel, no E1 tlbie, no doorbell); they drain
+ * at a dispatch or when the reuse gate forces them (pc_force_drain).
  * Invariants (besides channel_int.h's): when produce returns, no target
- * running the LPAR holds the change; every other target either has a
+ * running the LPAR holds the change (mode remap's relocations excepted);
+ * every other target either has a
  * pending patch naming it (or a flush) or was covered by a fallback's
  * global tlbie; demands = written + coalesced + fallback_covered and
  * written = applied + pending.
@@ -350,6 +355,11 @@ static void drain(coh *k, unsigned t, unsigned due, op_rec *o)
                 coh_audit_pc_check(k, l, "after a drain");
 }
 
+void pc_force_drain(coh *k, unsigned t, unsigned lpid, op_rec *o)
+{
+    drain(k, t, lpid, o);
+}
+
 static bool at_dispatch(coh *k, unsigned thread, unsigned lpid, op_rec *o)
 {
     drain(k, thread, lpid, o);
@@ -414,6 +424,11 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
             ring[t] = r;
         others_run |= r;
     }
+    /* mode remap, a hypervisor relocation: running targets are sent
+     * patches like the others (the reuse gate holds the old page) */
+    bool defer_running = coh_defer_running(k);
+    if (defer_running)
+        others_run = false;
     if (others_run && (P->cfg.running == COH_RUNNING_TLBIE || !ring)) {
         /* E1: one global tlbie reaches every TLB; no patch is needed */
         x->p_tlb = P_TLB;
@@ -423,7 +438,9 @@ static void invalidate(coh *k, hcall_ctx *x, const coh_change *ch)
         pl->st.sync_tlbies++;
         goto done;
     }
-    bool self_runs = coh_runs(k, self, l);
+    /* mode remap: the producer's own TLB is a consumer like the others
+     * (a patch in its self channel) */
+    bool self_runs = coh_runs(k, self, l) && !defer_running;
     if (self_runs && coh_tracked_has(any, self)) {
         op_charge(&x->op, P_TLB, coh_tlbiel(k, self, ch));
         lp->st.tlbiel_local++;
