@@ -91,7 +91,7 @@ static const param_desc hdd_list[] = {
     {"avg_seek_ms", PT_DOUBLE, "ms", "2.9", 0.01, 100, NULL,
      "Average seek over uniformly random pairs of cylinders (HGST C15K600 spec, read, "
      "typical; Seagate Cheetah 15K.6: 3.4).", HD(avg_seek_ms), NULL},
-    {"track_seek_ms", PT_DOUBLE, "ms", "0.2", 0, 100, NULL,
+    {"track_seek_ms", PT_DOUBLE, "ms", "0.2", 0, 50, NULL,
      "Seek of one cylinder, the a of seek(d) = a + b sqrt(d / (cylinders - 1)); b follows "
      "from avg_seek_ms since the mean of sqrt over random pairs is 8/15 (the design note; "
      "assumption).", HD(track_seek_ms), NULL},
