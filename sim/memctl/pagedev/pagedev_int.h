@@ -56,7 +56,9 @@ void pd_gap_free(pd_gap *g);
 /* ---- the data (pagedev_store.c) ---- */
 
 typedef struct pd_store {
-    u64map blocks;   /* 4 KiB block index -> malloc'd block (memory mode) */
+    u64map blocks;   /* 4 KiB block index -> its block in a slab (memory mode) */
+    char **slabs;    /* 2 MiB slabs of 512 blocks, zeroed, handed out in order */
+    size_t nslabs, slabcap, used; /* used: blocks taken from the last slab */
     int fd;          /* >= 0: sparse host file instead */
     const char *path;
 } pd_store;
