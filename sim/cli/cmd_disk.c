@@ -51,8 +51,10 @@ static void print_result(const pagedev_config *c, const pagedev_job *j,
            r->iops, r->mb_per_s, r->utilization, r->mean_queue_depth, r->max_queue_depth);
     if (c->preset == PAGEDEV_HDD) {
         double f = (double)r->freq_mhz * 1e3, n = r->ios ? (double)r->ios : 1;
-        printf("hdd: %" PRIu64 " seeks, per I/O seek %.3f ms, rotation %.3f ms\n", s->seeks,
-               (double)s->seek_cycles / f / n, (double)s->rotation_cycles / f / n);
+        printf("hdd: %" PRIu64 " seeks, per I/O seek %.3f ms, rotation %.3f ms, %" PRIu64
+               " read-ahead hits\n",
+               s->seeks, (double)s->seek_cycles / f / n, (double)s->rotation_cycles / f / n,
+               s->readahead_hits);
     } else if (c->preset == PAGEDEV_FIXED) {
         printf("fixed: %" PRIu64 " requests waited for the IOPS cap\n", s->throttled);
     } else {

@@ -152,6 +152,34 @@ START_TEST(hdd_first_request_exact)
 }
 END_TEST
 
+START_TEST(hdd_readahead)
+{
+    pagedev_config c;
+    cfg(&c, PAGEDEV_HDD);
+    sim_err e = {{0}};
+    pagedev *d = pagedev_create(&c, MHZ, &e);
+    ck_assert_msg(d, "%s", e.msg);
+    uint64_t rev = cyc(60e6 / (double)c.hdd.rpm), d1, d2, d3, d4;
+    uint64_t x64 = (uint64_t)llround(65536.0 * MHZ / c.hdd.media_mbps);
+    ck_assert_int_eq(pagedev_io(d, PAGEDEV_READ, 0, 65536, NULL, 0, &d1, &e), 0);
+    ck_assert_uint_eq(d1, rev + x64);
+    /* the next 64 KiB streams into the buffer behind it: no seek, no
+     * rotation, done when its last byte has arrived (later than the
+     * overhead) */
+    ck_assert_uint_gt(x64, cyc(c.hdd.overhead_ms * 1000));
+    ck_assert_int_eq(pagedev_io(d, PAGEDEV_READ, 65536, 65536, NULL, d1, &d2, &e), 0);
+    ck_assert_uint_eq(d2, d1 + x64);
+    ck_assert_uint_eq(pagedev_get_stats(d)->readahead_hits, 1);
+    /* a write ends the window: the following read goes to the media */
+    ck_assert_int_eq(pagedev_io(d, PAGEDEV_WRITE, 1 << 30, 4096, NULL, d2, &d3, &e), 0);
+    ck_assert_int_eq(pagedev_io(d, PAGEDEV_READ, 131072, 4096, NULL, d3, &d4, &e), 0);
+    ck_assert_uint_eq(pagedev_get_stats(d)->readahead_hits, 1);
+    ck_assert_uint_eq(pagedev_get_stats(d)->seeks, 2);
+    pagedev_destroy(d);
+    cfree(&c);
+}
+END_TEST
+
 START_TEST(ssd_write_cache)
 {
     pagedev_config c;
@@ -399,6 +427,7 @@ int main(void)
     t = tcase_create("model");
     tcase_set_timeout(t, 300);
     tcase_add_test(t, hdd_first_request_exact);
+    tcase_add_test(t, hdd_readahead);
     tcase_add_test(t, ssd_write_cache);
     tcase_add_test(t, data_round_trip);
     tcase_add_test(t, queue_depth_cap);

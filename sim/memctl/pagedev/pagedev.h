@@ -55,7 +55,7 @@ typedef struct pagedev_flash_config {
 } pagedev_flash_config;
 
 typedef struct pagedev_hdd_config {
-    uint64_t capacity, rpm, heads;
+    uint64_t capacity, rpm, heads, readahead;
     double avg_seek_ms, track_seek_ms, overhead_ms, media_mbps;
     unsigned sched; /* PAGEDEV_FCFS / PAGEDEV_SPTF */
 } pagedev_hdd_config;
@@ -95,7 +95,7 @@ typedef struct pagedev_stats {
     uint64_t host_queued, host_queue_cycles; /* waited for a slot (queue_depth cap) */
     uint64_t busy_cycles;      /* at least one request in service */
     uint64_t first_cycle, last_cycle; /* first arrival, last completion */
-    uint64_t seeks, seek_cycles, rotation_cycles;         /* hdd */
+    uint64_t seeks, seek_cycles, rotation_cycles, readahead_hits; /* hdd */
     uint64_t media_reads, media_programs, cache_hits, cache_full_waits; /* ssd/optane */
     uint64_t throttled;        /* fixed: waited for the IOPS cap */
 } pagedev_stats;

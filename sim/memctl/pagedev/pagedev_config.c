@@ -100,6 +100,11 @@ static const param_desc hdd_list[] = {
     {"media_mbps", PT_DOUBLE, "MB/s", "150", 1, 1e5, NULL,
      "Media transfer rate, 10^6 bytes/s; with rpm it sets the bytes per track (Seagate "
      "Cheetah 15K.6: 112-171 MB/s; assumption within that range).", HD(media_mbps), NULL},
+    {"readahead", PT_SIZE, "bytes", "512K", 0, 1 << 30, NULL,
+     "After a read the drive keeps reading the following bytes into its buffer until the "
+     "next request needs the head elsewhere; a read inside that window is served from the "
+     "buffer as the media delivers it; 0 = none (assumption; the C15K600 has a 128 MB "
+     "buffer).", HD(readahead), NULL},
     {"sched", PT_ENUM, "", "fcfs", 0, 0, "fcfs|sptf",
      "Order in which the queued requests are served: first come first served, or shortest "
      "positioning time (seek + rotational wait) first.", HD(sched), NULL},
@@ -168,6 +173,7 @@ static const stat_desc pagedev_s[] = {
     C(seeks, "seeks", "hdd: head movements of at least one cylinder."),
     C(seek_cycles, "cycles", "hdd: time spent seeking."),
     C(rotation_cycles, "cycles", "hdd: time spent waiting for the sector to come round."),
+    C(readahead_hits, "requests", "hdd: reads served from the read-ahead buffer (no seek, no rotation)."),
     C(media_reads, "pages", "ssd/optane: media reads of a flash page."),
     C(media_programs, "pages", "ssd/optane: media programs of a flash page."),
     C(cache_hits, "pages", "ssd/optane: pages read from the write cache (no media access)."),

@@ -13,6 +13,11 @@
  * (0 for d = 0), the wait until its first byte's angle comes under the
  * head, then len bytes at the media rate. Track and cylinder switches
  * inside one request are not charged (a page is far smaller than a track).
+ * Read-ahead: after a read from the media the drive goes on reading the
+ * next `readahead` bytes into its buffer at the media rate; a later read
+ * inside that window completes after the overhead or when its last byte
+ * has arrived, whichever is later, and moves the window on; any other
+ * request ends it (the head goes elsewhere; a write invalidates it).
  * Queue: the device holds the first queue_depth pending requests (FIFO
  * host queue behind them); at each decision it serves, among those that
  * have arrived, the oldest (fcfs) or the one with the least overhead +
@@ -37,6 +42,7 @@ int pd_hdd_init(pagedev *d, const pagedev_hdd_config *c, sim_err *e)
     d->hd.seek_b = (c->avg_seek_ms - c->track_seek_ms) * 1000.0 * (double)d->freq_mhz / (8.0 / 15.0);
     d->hd.xfer_per_byte = (double)d->freq_mhz / c->media_mbps;
     d->hd.sched = c->sched;
+    d->hd.readahead = c->readahead;
     return 0;
 }
 
@@ -106,10 +112,26 @@ static uint64_t rot_wait(const pagedev *d, uint64_t off, uint64_t t)
     return (angle + d->hd.rev - now) % d->hd.rev;
 }
 
-/* Overhead + seek + rotational wait of request r chosen at f. */
+/* A read inside the read-ahead window: the cycle its last byte is in the
+ * buffer; UINT64_MAX otherwise. */
+static uint64_t ra_ready(const pagedev *d, const pd_req *r)
+{
+    if (r->op != PAGEDEV_READ || r->off < d->hd.ra_off || r->off + r->len > d->hd.ra_lim)
+        return UINT64_MAX;
+    return d->hd.ra_t +
+           (uint64_t)llround((double)(r->off + r->len - d->hd.ra_off) * d->hd.xfer_per_byte);
+}
+
+/* Overhead + seek + rotational wait of request r chosen at f (a read-ahead
+ * hit: overhead, or the wait for its last byte to reach the buffer). */
 static uint64_t positioning(const pagedev *d, const pd_req *r, uint64_t f, uint64_t *seek,
                             uint64_t *rot)
 {
+    uint64_t ready = ra_ready(d, r);
+    if (ready != UINT64_MAX) {
+        *seek = *rot = 0;
+        return ready > f + d->hd.overhead ? ready - f : d->hd.overhead;
+    }
     *seek = seek_cycles(d, cyl_of(d, r->off));
     *rot = rot_wait(d, r->off, f + d->hd.overhead + *seek);
     return d->hd.overhead + *seek + *rot;
@@ -128,8 +150,22 @@ int pd_hdd_dispatch(pagedev *d)
         }
     }
     pd_req r = d->hd.q[k];
-    uint64_t pos = positioning(d, &r, f, &seek, &rot);
-    uint64_t done = f + pos + (uint64_t)llround((double)r.len * d->hd.xfer_per_byte);
+    uint64_t pos = positioning(d, &r, f, &seek, &rot), done;
+    if (ra_ready(d, &r) != UINT64_MAX) {
+        done = f + pos; /* from the buffer; the read-ahead goes on */
+        d->st.readahead_hits++;
+        if (r.off + r.len + d->hd.readahead > d->hd.ra_lim)
+            d->hd.ra_lim = r.off + r.len + d->hd.readahead;
+    } else {
+        done = f + pos + (uint64_t)llround((double)r.len * d->hd.xfer_per_byte);
+        /* a read starts a new read-ahead window behind it; a write ends it */
+        d->hd.ra_off = d->hd.ra_lim = r.off + r.len;
+        d->hd.ra_t = done;
+        if (r.op == PAGEDEV_READ)
+            d->hd.ra_lim = r.off + r.len + d->hd.readahead < d->capacity
+                               ? r.off + r.len + d->hd.readahead
+                               : d->capacity;
+    }
     memmove(d->hd.q + d->hd.qh + 1, d->hd.q + d->hd.qh, (k - d->hd.qh) * sizeof *d->hd.q);
     d->hd.qh++;
     /* the request that now fills the device's last slot entered when this

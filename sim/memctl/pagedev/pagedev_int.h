@@ -105,6 +105,9 @@ struct pagedev {
         uint64_t rev, overhead, cylinders, head_cyl, head_free;
         double track_bytes, cyl_bytes, seek_a, seek_b, xfer_per_byte; /* cycles */
         unsigned sched;
+        /* read-ahead: byte x in [ra_off, ra_lim) is in the buffer from
+         * ra_t + (x - ra_off) x xfer_per_byte on; ra_lim == ra_off: none */
+        uint64_t readahead, ra_off, ra_lim, ra_t;
         pd_req *q;       /* pending, in submission order: q[qh .. qn) */
         size_t qh, qn, qcap;
     } hd;
