@@ -72,7 +72,7 @@ static const param_desc optane_list[] = {
     DB(program_us, "us", "3.06", 0, 1e6,
        "Media write of one page: fitted so that a QD1 4K write takes 10 us, the P4800X's "
        "rated write latency (Intel spec)."),
-    DB(write_ack_us, "us", "0", 0, 1e6, "Write acknowledgement delay with a write cache (unused at 0 bytes)."),
+    DB(write_ack_us, "us", "0", 0, 1e6, "Write acknowledgement delay with a write cache (unused at 0 bytes; assumption)."),
     DB(channel_mbps, "MB/s", "800", 1, 1e6, "Transfer rate of one channel (assumption)."),
 };
 static const param_table optane_table = {"optane", sizeof(pagedev_flash_config), optane_list,
@@ -84,7 +84,8 @@ static const param_desc hdd_list[] = {
     {"capacity", PT_SIZE, "bytes", "600G", 1 << 24, 0x1p50, NULL,
      "Capacity (HGST Ultrastar C15K600, 600 GB).", HD(capacity), NULL},
     {"rpm", PT_UINT, "rpm", "15000", 1000, 30000, NULL,
-     "Spindle speed: one revolution 4 ms, the average rotational wait half of it (2 ms).",
+     "Spindle speed (C15K600 spec): one revolution 4 ms, the average rotational wait half "
+     "of it (2 ms).",
      HD(rpm), NULL},
     {"heads", PT_UINT, "", "6", 1, 64, NULL,
      "Recording surfaces: a cylinder holds heads tracks (assumption).", HD(heads), NULL},
@@ -107,7 +108,8 @@ static const param_desc hdd_list[] = {
      "buffer).", HD(readahead), NULL},
     {"sched", PT_ENUM, "", "fcfs", 0, 0, "fcfs|sptf",
      "Order in which the queued requests are served: first come first served, or shortest "
-     "positioning time (seek + rotational wait) first.", HD(sched), NULL},
+     "positioning time (seek + rotational wait) first (fcfs: the design note's default).",
+     HD(sched), NULL},
 };
 static const param_table hdd_table = {"hdd", sizeof(pagedev_hdd_config), hdd_list,
                                       PARAM_COUNT(hdd_list),
