@@ -63,9 +63,12 @@ int pagedev_job_check(const pagedev_job *j, uint64_t cap, uint64_t *size, sim_er
                         (unsigned long long)j->bs, (unsigned long long)*size);
     if (j->iodepth == 0 || j->number_ios == 0)
         return sim_errf(e, "--%s: 0; expected at least 1", j->iodepth ? "number-ios" : "iodepth");
-    if (j->rw > PAGEDEV_RANDRW || j->rwmixread > 100)
-        return sim_errf(e, "--rw: unknown mode; expected randread, randwrite, read, write or "
-                        "randrw");
+    if (j->rw > PAGEDEV_RANDRW)
+        return sim_errf(e, "--rw: unknown mode %u; expected randread, randwrite, read, write or "
+                        "randrw", j->rw);
+    if (j->rwmixread > 100)
+        return sim_errf(e, "--rwmixread: %llu; expected a percentage from 0 to 100",
+                        (unsigned long long)j->rwmixread);
     return 0;
 }
 
