@@ -18,6 +18,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_dram(int argc, char **argv);
+int cmd_disk(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

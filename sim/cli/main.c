@@ -21,6 +21,10 @@ static const char usage[] =
     "        replay one trace per vCPU on a one-LPAR machine with default hardware\n"
     "  dram TRACE [--config FILE] [--set dram.KEY=VALUE]... [--json FILE]\n"
     "        replay a DRAMsim3-format trace straight into the DRAM controller\n"
+    "  disk [--preset ssd|optane|hdd|fixed] [--set pagedev.KEY=VALUE]... [--config FILE]\n"
+    "       [--rw randread|randwrite|read|write|randrw] [--bs SIZE] [--iodepth N] [--size SIZE]\n"
+    "       [--number-ios N] [--rwmixread PCT] [--seed N] [--json FILE]\n"
+    "        run the paging disk device alone on a fio-style job (docs/paging.md)\n"
     "  trace import --format lackey|dramsim3|qemu IN -o OUT\n"
     "  trace info FILE [--json FILE]\n"
     "  trace cat FILE [--limit N] [--disasm]\n"
@@ -57,6 +61,8 @@ int main(int argc, char **argv)
         return cmd_replay(ac, av);
     if (!strcmp(cmd, "dram"))
         return cmd_dram(ac, av);
+    if (!strcmp(cmd, "disk"))
+        return cmd_disk(ac, av);
     if (!strcmp(cmd, "trace"))
         return cmd_trace(ac, av);
     if (!strcmp(cmd, "params"))

@@ -21,6 +21,7 @@
 #include "memctl/dram.h"
 #include "memctl/memhier.h"
 #include "memctl/memmap.h"
+#include "memctl/pagedev/pagedev.h"
 #include "tlb/tlb.h"
 
 #ifdef __cplusplus
@@ -46,6 +47,7 @@ typedef struct machine_config {
     cache_config cache;
     memory_config memory;
     dram_config dram;
+    pagedev_config pagedev;
     tlb_config tlb;
     hyp_config hypervisor;
     guest_config guest;

@@ -8,8 +8,8 @@
  *    and by param_check_ranges; min - 1 and max + 1 are refused by both,
  *    where they are representable;
  *  - where a component validates its section without building anything
- *    (dram_config_validate, tlb_config_check, memhier_config_check,
- *    memmap_config_check), the minimum and the maximum each pass it in
+ *    (dram_config_validate, pagedev_config_validate, tlb_config_check,
+ *    memhier_config_check, memmap_config_check), the minimum and the maximum each pass it in
  *    some config: the defaults, or one other key of the section at its own
  *    minimum or maximum, or all other keys of the section at their minima,
  *    or all at their maxima (relations such as tCCD_L >= tCCD_S or
@@ -288,6 +288,10 @@ static int root_memory(const void *o, sim_err *e)
 {
     return memmap_config_check(&((const machine_config *)o)->memory, e);
 }
+static int root_pagedev(const void *o, sim_err *e)
+{
+    return pagedev_config_validate(&((const machine_config *)o)->pagedev, e);
+}
 static int dram_only(const void *o, sim_err *e)
 {
     return dram_config_validate(o, e);
@@ -299,6 +303,7 @@ START_TEST(root_table_ranges_are_checked_ranges)
         {"dram.", root_dram, NULL},
         {"tlb.", root_tlb, NULL},
         {"cache.", root_cache, NULL},
+        {"pagedev.", root_pagedev, NULL},
         /* memory is sized automatically when no module is listed: one module */
         {"memory.", root_memory, "memory.modules[0].size=2G"},
     };
@@ -322,7 +327,7 @@ START_TEST(walk_reaches_every_table)
     ck_assert_ptr_nonnull(L);
     collect(&machine_config_table, "", L);
     const char *want[] = {"machine.modules", "cache.l3.size", "memory.modules[0].size",
-                          "dram.tRCD", "tlb.entries", "hypervisor.smr.max_lpars",
+                          "dram.tRCD", "pagedev.hdd.avg_seek_ms", "tlb.entries", "hypervisor.smr.max_lpars",
                           "lpars[0].memory", "lpars[0].vcpus[0].thread", "drivers.smr.mix.map",
                           "drivers.smr.map_fraction", "run.max_records"};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
