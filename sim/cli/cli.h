@@ -60,5 +60,11 @@ bool cli_progress_wanted(void);
  * (error if missing). Supports "--opt=value" too. Returns 1 if matched,
  * 0 if not, -1 on a missing value (usage error printed). */
 int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val);
+/* --set KEY=VALUE of a command that runs one component only: KEY must start
+ * with `prefix` (e.g. "dram."; any other key would be silently ignored);
+ * appended to sets (at most 64). As cli_opt: 0 (another option), 1 (taken)
+ * or -1 (usage printed). */
+int cli_opt_set(int argc, char **argv, int *i, const char *prefix, const char *cmd,
+                const char **sets, int *nsets);
 
 #endif

@@ -135,6 +135,27 @@ int cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
     return 1;
 }
 
+int cli_opt_set(int argc, char **argv, int *i, const char *prefix, const char *cmd,
+                const char **sets, int *nsets)
+{
+    const char *v;
+    int r = cli_opt(argc, argv, i, "--set", &v);
+    if (r <= 0)
+        return r;
+    if (*nsets == 64) {
+        cli_usage("too many --set options (at most 64)");
+        return -1;
+    }
+    const char *k = v + strspn(v, " \t");
+    if (strncmp(k, prefix, strlen(prefix)) != 0) {
+        cli_usage("--set %s: only %s* keys apply to lparsim %s; expected --set %sKEY=VALUE", v,
+                  prefix, cmd, prefix);
+        return -1;
+    }
+    sets[(*nsets)++] = v;
+    return 1;
+}
+
 /* Do two output paths name one file, whether or not it exists yet (the
  * same file, or the same name in the same resolved directory)? */
 static bool same_output(const char *a, const char *b)

@@ -78,16 +78,9 @@ int cmd_disk(int argc, char **argv)
             (r = cli_opt(argc, argv, &i, "--preset", &preset)) != 0) {
             if (r < 0)
                 return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
+        } else if ((r = cli_opt_set(argc, argv, &i, "pagedev.", "disk", sets, &nsets)) != 0) {
             if (r < 0)
                 return 2;
-            if (nsets == 64)
-                return cli_usage("too many --set options (at most 64)");
-            const char *k = v + strspn(v, " \t");
-            if (strncmp(k, "pagedev.", 8) != 0)
-                return cli_usage("--set %s: only pagedev.* keys apply to lparsim disk; expected "
-                                 "--set pagedev.KEY=VALUE", v);
-            sets[nsets++] = v;
         } else if ((r = cli_opt(argc, argv, &i, "--rw", &v)) != 0) {
             if (r < 0)
                 return 2;

@@ -14,24 +14,14 @@ int cmd_dram(int argc, char **argv)
     const char *cfgpath = NULL, *json = NULL, *in = NULL, *sets[64];
     int nsets = 0;
     for (int i = 0; i < argc; i++) {
-        const char *v;
         int r;
         if ((r = cli_opt(argc, argv, &i, "--config", &cfgpath)) != 0 ||
             (r = cli_opt(argc, argv, &i, "--json", &json)) != 0) {
             if (r < 0)
                 return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
+        } else if ((r = cli_opt_set(argc, argv, &i, "dram.", "dram", sets, &nsets)) != 0) {
             if (r < 0)
                 return 2;
-            if (nsets == 64)
-                return cli_usage("too many --set options (at most 64)");
-            /* only the DRAM controller runs here: any other key would be
-             * accepted and silently ignored */
-            const char *k = v + strspn(v, " \t");
-            if (strncmp(k, "dram.", 5) != 0)
-                return cli_usage("--set %s: only dram.* keys apply to lparsim dram; expected "
-                                 "--set dram.KEY=VALUE", v);
-            sets[nsets++] = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("unknown option '%s'", argv[i]);
         } else if (in) {
