@@ -61,6 +61,7 @@ typedef struct sweep_group {
     char *name;
     int line;
     char *base;              /* the group's own `base:` (resolved), or NULL: the top-level one */
+    char *base_text;         /* that `base:` as written */
     int base_line;
     sweep_kv *sets;          /* the group's own `set:`, applied after the top-level one */
     size_t nsets;
@@ -79,6 +80,7 @@ typedef struct sweep_spec {
     char *file;              /* as given */
     char *base;              /* base config, resolved against the sweep file's directory;
                                 NULL only if every group has its own */
+    char *base_text;         /* as written */
     int base_line;
     bool group_bases;        /* some group has its own base: (adds the csv column "base") */
     sweep_kv *sets;          /* `set:` overrides, every point */
@@ -107,6 +109,9 @@ bool sweep_spec_is_metric(const sweep_spec *s, const char *path);
  * one) and the sweep-file line that names it. */
 const char *sweep_group_base(const sweep_spec *s, size_t g);
 int sweep_group_base_line(const sweep_spec *s, size_t g);
+/* That base as the sweep file writes it (results.csv's base column: the
+ * same whether DIR/sweep.yaml or the original file was read). */
+const char *sweep_group_base_text(const sweep_spec *s, size_t g);
 
 /* ---- points ------------------------------------------------------------- */
 

@@ -1,8 +1,8 @@
 /*
  * sweep_csv.c - a point's result as read back from DIR/points/<id>/
  * (status.json, stats.json) and as one results.csv row.
- * Columns: point, group, base (the point's base config; only when some
- * group has its own base:), seed, status, one per varied parameter (union over
+ * Columns: point, group, base (the point's base config as the sweep file
+ * writes it; only when some group has its own base:), seed, status, one per varied parameter (union over
  * groups; empty where the point does not vary it), one per metric (empty if
  * the point failed or its stats lack it), error. Fields holding a comma, a
  * quote, CR or LF are quoted, quotes doubled (RFC 4180); rows end "\n".
@@ -51,7 +51,7 @@ void sweep_csv_row(sweep_buf *b, const sweep_spec *s, const sweep_point *p, cons
     sweep_csv_field(b, s->groups[p->group].name);
     sweep_buf_addn(b, ",", 1);
     if (s->group_bases) {
-        sweep_csv_field(b, sweep_group_base(s, p->group));
+        sweep_csv_field(b, sweep_group_base_text(s, p->group));
         sweep_buf_addn(b, ",", 1);
     }
     sweep_csv_field(b, p->seed);

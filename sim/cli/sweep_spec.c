@@ -129,15 +129,17 @@ static int fill_group(const sweep_parser *P, sweep_group *g, struct fy_node *gri
 static int set_base(const sweep_parser *P, const sweep_spec *s, const sweep_val *v, char **out,
                     int *out_line);
 
-/* base: FILE, resolved like the top-level one. */
+/* base: FILE into *out (resolved against the sweep file's directory) and
+ * *text (as written). */
 static int load_base(const sweep_parser *P, const sweep_spec *s, struct fy_node *v, int kl,
-                     char **out, int *out_line)
+                     char **out, char **text, int *out_line)
 {
     sweep_val b = {0};
     int rc = sweep_scalar(P, v, kl, "base", "the base config file", &b);
     if (!rc)
         rc = set_base(P, s, &b, out, out_line);
-    free(b.text);
+    free(*text);
+    *text = b.text;
     return rc;
 }
 
@@ -166,7 +168,8 @@ static int load_group(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
             zip = fy_node_pair_value(p);
             zl = kl;
         } else if (!strcmp(k, "base")) {
-            if (load_base(P, s, fy_node_pair_value(p), kl, &g->base, &g->base_line) != 0)
+            if (load_base(P, s, fy_node_pair_value(p), kl, &g->base, &g->base_text,
+                          &g->base_line) != 0)
                 return -1;
             s->group_bases = true;
         } else if (!strcmp(k, "set")) {
@@ -327,7 +330,7 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
         if (!k)
             return -1;
         if (!strcmp(k, "base")) {
-            rc = load_base(P, s, v, kl, &s->base, &s->base_line);
+            rc = load_base(P, s, v, kl, &s->base, &s->base_text, &s->base_line);
         } else if (!strcmp(k, "set")) {
             rc = load_sets(P, &s->sets, &s->nsets, v, kl);
         } else if (!strcmp(k, "seeds")) {

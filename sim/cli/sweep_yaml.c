@@ -244,6 +244,7 @@ void sweep_spec_free(sweep_spec *s)
         return;
     free(s->file);
     free(s->base);
+    free(s->base_text);
     free_kvs(s->sets, s->nsets);
     free_vals(s->seeds, s->nseeds);
     for (size_t g = 0; g < s->ngroups; g++) {
@@ -253,6 +254,7 @@ void sweep_spec_free(sweep_spec *s)
         }
         free(s->groups[g].dims);
         free(s->groups[g].base);
+        free(s->groups[g].base_text);
         free_kvs(s->groups[g].sets, s->groups[g].nsets);
         free(s->groups[g].name);
     }
@@ -281,6 +283,11 @@ long sweep_spec_group(const sweep_spec *s, const char *name)
 const char *sweep_group_base(const sweep_spec *s, size_t g)
 {
     return s->groups[g].base ? s->groups[g].base : s->base;
+}
+
+const char *sweep_group_base_text(const sweep_spec *s, size_t g)
+{
+    return s->groups[g].base ? s->groups[g].base_text : s->base_text;
 }
 
 int sweep_group_base_line(const sweep_spec *s, size_t g)
