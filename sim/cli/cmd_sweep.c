@@ -102,12 +102,21 @@ static int parse(int argc, char **argv, sweep_opts *o)
     return 0;
 }
 
+/* When some group has its own base:, the base of every group (one line
+ * each); nothing otherwise, so older sweeps print what they always did. */
+static void print_bases(const sweep_spec *s)
+{
+    for (size_t g = 0; s->group_bases && g < s->ngroups; g++)
+        printf("sweep: group %s: base %s\n", s->groups[g].name, sweep_group_base(s, g));
+}
+
 static int dry_run(const sweep_spec *s, const sweep_points *pts)
 {
     char *tsv = sweep_points_tsv(pts);
     if (tsv)
         fputs(tsv, stdout);
     free(tsv);
+    print_bases(s);
     printf("sweep: %zu points in %zu group%s (", pts->n, s->ngroups, s->ngroups == 1 ? "" : "s");
     size_t per = s->nseeds ? s->nseeds : 1;
     for (size_t g = 0; g < s->ngroups; g++)
@@ -223,6 +232,8 @@ static int emit(const sweep_opts *o, const sweep_spec *s, const sweep_points *pt
                                  : sim_errf(e, "%s: cannot resolve the absolute path", o->dir);
     if (!rc && !(pending = incomplete(pts, res, &n)))
         rc = sim_errf(e, "out of memory");
+    if (!rc)
+        print_bases(s);
     if (!rc)
         rc = sweep_emit(o->emit, self, file, dir, pts, pending, n, o->timeout, e);
     sweep_result_free_all(res, pts->n);

@@ -2,7 +2,7 @@
  * sweep.h - `lparsim sweep` internals shared by cmd_sweep.c and sweep_*.c.
  *
  * A sweep file (YAML, docs/sweep.md) names a base config, overrides for
- * every point, seeds, groups of varied parameters (grid: cartesian product,
+ * every point (a group may name its own base and add overrides that win), seeds, groups of varied parameters (grid: cartesian product,
  * first key slowest; zip: lists advanced together, crossed with the grid as
  * its fastest dimension), metrics (JSON paths into a run's stats) and plots.
  * It expands to points in a fixed order (groups in file order, then grid/zip
@@ -52,18 +52,23 @@ typedef struct sweep_dim {   /* one varied parameter of a group */
     size_t n;
 } sweep_dim;
 
+typedef struct sweep_kv {   /* one `set:` override */
+    char *path, *value;
+    int line;
+} sweep_kv;
+
 typedef struct sweep_group {
     char *name;
     int line;
+    char *base;              /* the group's own `base:` (resolved), or NULL: the top-level one */
+    char *base_text;         /* that `base:` as written */
+    int base_line;
+    sweep_kv *sets;          /* the group's own `set:`, applied after the top-level one */
+    size_t nsets;
     sweep_dim *dims;         /* grid keys in file order, then zip keys */
     size_t ndims;
     size_t ncombos;          /* product of grid lengths x zip length */
 } sweep_group;
-
-typedef struct sweep_kv {
-    char *path, *value;
-    int line;
-} sweep_kv;
 
 typedef struct sweep_plot {
     char *name, *group, *x, *y, *lines, *title, *xlabel, *ylabel;
@@ -73,8 +78,11 @@ typedef struct sweep_plot {
 
 typedef struct sweep_spec {
     char *file;              /* as given */
-    char *base;              /* base config, resolved against the sweep file's directory */
+    char *base;              /* base config, resolved against the sweep file's directory;
+                                NULL only if every group has its own */
+    char *base_text;         /* as written */
     int base_line;
+    bool group_bases;        /* some group has its own base: (adds the csv column "base") */
     sweep_kv *sets;          /* `set:` overrides, every point */
     size_t nsets;
     sweep_val *seeds;        /* `seeds:` (may be empty) */
@@ -97,6 +105,13 @@ void sweep_spec_free(sweep_spec *s);
 long sweep_spec_group(const sweep_spec *s, const char *name);
 bool sweep_spec_is_param(const sweep_spec *s, const char *path);
 bool sweep_spec_is_metric(const sweep_spec *s, const char *path);
+/* The base config a group's points start from (its own, else the top-level
+ * one) and the sweep-file line that names it. */
+const char *sweep_group_base(const sweep_spec *s, size_t g);
+int sweep_group_base_line(const sweep_spec *s, size_t g);
+/* That base as the sweep file writes it (results.csv's base column: the
+ * same whether DIR/sweep.yaml or the original file was read). */
+const char *sweep_group_base_text(const sweep_spec *s, size_t g);
 
 /* ---- points ------------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /*
  * sweep_csv.c - a point's result as read back from DIR/points/<id>/
  * (status.json, stats.json) and as one results.csv row.
- * Columns: point, group, seed, status, one per varied parameter (union over
+ * Columns: point, group, base (the point's base config as the sweep file
+ * writes it; only when some group has its own base:), seed, status, one per varied parameter (union over
  * groups; empty where the point does not vary it), one per metric (empty if
  * the point failed or its stats lack it), error. Fields holding a comma, a
  * quote, CR or LF are quoted, quotes doubled (RFC 4180); rows end "\n".
@@ -31,7 +32,7 @@ void sweep_csv_field(sweep_buf *b, const char *text)
 
 void sweep_csv_header(sweep_buf *b, const sweep_spec *s)
 {
-    sweep_buf_add(b, "point,group,seed,status");
+    sweep_buf_add(b, "point,group,%sseed,status", s->group_bases ? "base," : "");
     for (size_t i = 0; i < s->nparams; i++) {
         sweep_buf_addn(b, ",", 1);
         sweep_csv_field(b, s->params[i]);
@@ -49,6 +50,10 @@ void sweep_csv_row(sweep_buf *b, const sweep_spec *s, const sweep_point *p, cons
     sweep_buf_addn(b, ",", 1);
     sweep_csv_field(b, s->groups[p->group].name);
     sweep_buf_addn(b, ",", 1);
+    if (s->group_bases) {
+        sweep_csv_field(b, sweep_group_base_text(s, p->group));
+        sweep_buf_addn(b, ",", 1);
+    }
     sweep_csv_field(b, p->seed);
     sweep_buf_add(b, ",%s", r->state == SWEEP_OK ? "ok" : "failed");
     for (size_t i = 0; i < s->nparams; i++) {

@@ -1,11 +1,13 @@
 /*
  * sweep_points.c - expanding a sweep_spec into points, validating each
- * point's assignments the way `lparsim run` loads them (base config, then
- * the --set list in order), and the DIR/points.tsv form of the points.
+ * point's assignments the way `lparsim run` loads them (the point's base
+ * config - its group's own or the top-level one - then the --set list in
+ * order), and the DIR/points.tsv form of the points.
  * Order: groups in file order; inside a group the grid keys as an odometer
  * (first key slowest) with the zip position fastest; then seeds. A point's
- * --set list: the `set:` overrides, its grid and zip values, then
- * machine.seed when `seeds:` is given.
+ * --set list: the top-level `set:` overrides its group's `set:` does not
+ * override, the group's `set:`, its grid and zip values, then machine.seed
+ * when `seeds:` is given.
  */
 #include "sweep.h"
 
@@ -64,15 +66,16 @@ static int add_set(sweep_point *p, const char *path, const char *value, int line
 
 /* Load base + sets as `lparsim run` would; on error rewrite the message to
  * point at the sweep file. *seed receives machine.seed. */
-static int validate(const sweep_spec *s, const char *const *sets, const int *lines, size_t n,
-                    const char *what, int what_line, uint64_t *seed, sim_err *e)
+static int validate(const sweep_spec *s, const char *base, const char *const *sets,
+                    const int *lines, size_t n, const char *what, int what_line, uint64_t *seed,
+                    sim_err *e)
 {
     machine_config c;
     sim_err le;
     sim_err_clear(&le);
     int rc = machine_config_init(&c, &le);
     if (rc == 0)
-        rc = machine_config_load(&c, s->base, sets, (unsigned)n, NULL, &le);
+        rc = machine_config_load(&c, base, sets, (unsigned)n, NULL, &le);
     if (rc == 0)
         *seed = c.machine.seed;
     machine_config_free(&c);
@@ -87,20 +90,37 @@ static int validate(const sweep_spec *s, const char *const *sets, const int *lin
     return sim_errf(e, "%s:%d: %s: %s", s->file, what_line, what, le.msg);
 }
 
+/* Add group g's fixed overrides to p: the top-level set: entries its own
+ * set: does not override, then its own set:. */
+static int add_fixed(const sweep_spec *s, size_t g, sweep_point *p)
+{
+    const sweep_group *gr = &s->groups[g];
+    for (size_t i = 0; i < s->nsets; i++) {
+        bool over = false;
+        for (size_t j = 0; j < gr->nsets && !over; j++)
+            over = !strcmp(gr->sets[j].path, s->sets[i].path);
+        if (!over && add_set(p, s->sets[i].path, s->sets[i].value, s->sets[i].line) != 0)
+            return -1;
+    }
+    for (size_t j = 0; j < gr->nsets; j++)
+        if (add_set(p, gr->sets[j].path, gr->sets[j].value, gr->sets[j].line) != 0)
+            return -1;
+    return 0;
+}
+
 /* Fill point p: group g, combination c, seed index k (or none). */
 static int make_point(const sweep_spec *s, size_t g, size_t c, long k, sweep_point *p,
                       sim_err *e)
 {
     const sweep_group *gr = &s->groups[g];
-    size_t cap = s->nsets + gr->ndims + 1;
+    size_t cap = s->nsets + gr->nsets + gr->ndims + 1;
     p->group = g;
     p->sets = calloc(cap, sizeof *p->sets);
     p->lines = calloc(cap, sizeof *p->lines);
     if (!p->sets || !p->lines)
         return oom(e);
-    for (size_t i = 0; i < s->nsets; i++)
-        if (add_set(p, s->sets[i].path, s->sets[i].value, s->sets[i].line) != 0)
-            return oom(e);
+    if (add_fixed(s, g, p) != 0)
+        return oom(e);
     /* index of each dimension: zip fastest, then grid keys last-to-first */
     size_t *idx = calloc(gr->ndims + 1, sizeof *idx);
     if (!idx)
@@ -134,8 +154,8 @@ static int make_point(const sweep_spec *s, size_t g, size_t c, long k, sweep_poi
     char what[64];
     snprintf(what, sizeof what, "point %zu of group '%.20s'", c, gr->name);
     uint64_t seed = 0;
-    if (validate(s, (const char *const *)p->sets, p->lines, p->nsets, what, gr->line, &seed,
-                 e) != 0)
+    if (validate(s, sweep_group_base(s, g), (const char *const *)p->sets, p->lines, p->nsets,
+                 what, gr->line, &seed, e) != 0)
         return -1;
     char sb[24];
     snprintf(sb, sizeof sb, "%" PRIu64, seed);
@@ -147,29 +167,42 @@ static int make_point(const sweep_spec *s, size_t g, size_t c, long k, sweep_poi
     return 0;
 }
 
+/* Validate a base with its fixed overrides (group g's, or with g < 0 the
+ * top-level ones): their errors once, not per point. */
+static int validate_fixed(const sweep_spec *s, long g, sim_err *e)
+{
+    const sweep_group *gr = g >= 0 ? &s->groups[g] : NULL;
+    size_t cap = s->nsets + (gr ? gr->nsets : 0) + 1;
+    sweep_point p = {0};
+    p.sets = calloc(cap, sizeof *p.sets);
+    p.lines = calloc(cap, sizeof *p.lines);
+    int rc = p.sets && p.lines ? 0 : oom(e);
+    for (size_t i = 0; !gr && !rc && i < s->nsets; i++)
+        if (add_set(&p, s->sets[i].path, s->sets[i].value, s->sets[i].line) != 0)
+            rc = oom(e);
+    if (gr && !rc && add_fixed(s, (size_t)g, &p) != 0)
+        rc = oom(e);
+    char what[64] = "base";
+    if (gr)
+        snprintf(what, sizeof what, "group '%.20s' base", gr->name);
+    uint64_t seed;
+    if (!rc)
+        rc = validate(s, gr ? sweep_group_base(s, (size_t)g) : s->base,
+                      (const char *const *)p.sets, p.lines, p.nsets, what,
+                      gr ? sweep_group_base_line(s, (size_t)g) : s->base_line, &seed, e);
+    point_free(&p);
+    return rc;
+}
+
 int sweep_points_expand(const sweep_spec *s, sweep_points *pts, sim_err *e)
 {
     pts->p = NULL;
     pts->n = 0;
-    /* the base with the common overrides first: its errors once, not per point */
-    const char **sets = calloc(s->nsets + 1, sizeof *sets);
-    int *lines = calloc(s->nsets + 1, sizeof *lines);
-    int rc = sets && lines ? 0 : oom(e);
-    for (size_t i = 0; i < s->nsets && !rc; i++) {
-        sets[i] = kv(s->sets[i].path, s->sets[i].value);
-        lines[i] = s->sets[i].line;
-        if (!sets[i])
-            rc = oom(e);
-    }
-    uint64_t seed;
-    if (!rc)
-        rc = validate(s, sets, lines, s->nsets, "base", s->base_line, &seed, e);
-    for (size_t i = 0; sets && i < s->nsets; i++)
-        free((char *)sets[i]);
-    free(sets);
-    free(lines);
-    if (rc)
+    if (s->base && validate_fixed(s, -1, e) != 0)
         return -1;
+    for (size_t g = 0; g < s->ngroups; g++)
+        if ((s->groups[g].base || s->groups[g].nsets) && validate_fixed(s, (long)g, e) != 0)
+            return -1;
     size_t total = 0, per = s->nseeds ? s->nseeds : 1;
     for (size_t g = 0; g < s->ngroups; g++)
         total += s->groups[g].ncombos * per;

@@ -83,7 +83,7 @@ static int start_point(pool *P, slot *sl, size_t idx, sim_err *e)
         size_t a = 0;
         argv[a++] = P->o->self;
         argv[a++] = "run";
-        argv[a++] = P->s->base;
+        argv[a++] = sweep_group_base(P->s, p->group);
         for (size_t i = 0; i < p->nsets; i++) {
             argv[a++] = "--set";
             argv[a++] = p->sets[i];

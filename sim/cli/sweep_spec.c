@@ -7,8 +7,11 @@
  * group or both varied and in `set:`, group and plot names are unique
  * [A-Za-z0-9_-] words, seeds are distinct decimal integers. Repeated
  * seeds and metrics are found by sorting (n log n: a sweep may list 10^5
- * seeds and more). Plot checks live in sweep_spec_plot.c. The base config
- * itself is checked when the points are expanded (sweep_points.c).
+ * seeds and more). A group may have its own base: (resolved like the
+ * top-level one) and set: (applied after the top-level set:); the
+ * top-level base: may be left out only when every group has its own.
+ * Plot checks live in sweep_spec_plot.c. The base configs themselves are
+ * checked when the points are expanded (sweep_points.c).
  */
 #include "sweep_spec_int.h"
 
@@ -18,13 +21,15 @@
 
 #include "machine/platform.h"
 
-static int load_sets(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)
+/* A `set:` mapping (top level or a group's) into *out. */
+static int load_sets(const sweep_parser *P, sweep_kv **out, size_t *nout, struct fy_node *n,
+                     int kline)
 {
     n = sweep_deref(n);
     if (sweep_map_check(P, n, kline, "set") != 0)
         return -1;
-    s->sets = calloc((size_t)fy_node_mapping_item_count(n), sizeof *s->sets);
-    if (!s->sets)
+    *out = calloc((size_t)fy_node_mapping_item_count(n), sizeof **out);
+    if (!*out)
         return sweep_perr(P, kline, "out of memory");
     void *it = NULL;
     struct fy_node_pair *p;
@@ -39,7 +44,7 @@ static int load_sets(const sweep_parser *P, sweep_spec *s, struct fy_node *n, in
         sweep_val v = {0};
         if (sweep_scalar(P, fy_node_pair_value(p), line, k, "a value", &v) != 0)
             return -1;
-        sweep_kv *kv = &s->sets[s->nsets++];
+        sweep_kv *kv = &(*out)[(*nout)++];
         kv->value = v.text;
         kv->line = line;
         if (!(kv->path = strdup(k)))
@@ -121,6 +126,23 @@ static int fill_group(const sweep_parser *P, sweep_group *g, struct fy_node *gri
     return 0;
 }
 
+static int set_base(const sweep_parser *P, const sweep_spec *s, const sweep_val *v, char **out,
+                    int *out_line);
+
+/* base: FILE into *out (resolved against the sweep file's directory) and
+ * *text (as written). */
+static int load_base(const sweep_parser *P, const sweep_spec *s, struct fy_node *v, int kl,
+                     char **out, char **text, int *out_line)
+{
+    sweep_val b = {0};
+    int rc = sweep_scalar(P, v, kl, "base", "the base config file", &b);
+    if (!rc)
+        rc = set_base(P, s, &b, out, out_line);
+    free(*text);
+    *text = b.text;
+    return rc;
+}
+
 static int load_group(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int line,
                       const char *name)
 {
@@ -145,8 +167,17 @@ static int load_group(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
         } else if (!strcmp(k, "zip")) {
             zip = fy_node_pair_value(p);
             zl = kl;
+        } else if (!strcmp(k, "base")) {
+            if (load_base(P, s, fy_node_pair_value(p), kl, &g->base, &g->base_text,
+                          &g->base_line) != 0)
+                return -1;
+            s->group_bases = true;
+        } else if (!strcmp(k, "set")) {
+            if (load_sets(P, &g->sets, &g->nsets, fy_node_pair_value(p), kl) != 0)
+                return -1;
         } else {
-            return sweep_perr(P, kl, "groups: unknown key '%s'; expected name, grid or zip", k);
+            return sweep_perr(P, kl, "groups: unknown key '%s'; expected name, base, set, grid "
+                              "or zip", k);
         }
     }
     return fill_group(P, g, grid, gl, zip, zl);
@@ -154,7 +185,7 @@ static int load_group(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
 
 static int load_groups(const sweep_parser *P, sweep_spec *s, struct fy_node *n, int kline)
 {
-    static const char what[] = "name, grid, zip";
+    static const char what[] = "name, base, set, grid, zip";
     size_t count = sweep_mapping_list(P, n, kline, "groups", what);
     if (!count)
         return -1;
@@ -205,16 +236,36 @@ static int load_seeds(const sweep_parser *P, sweep_spec *s, struct fy_node *n, i
     return 0;
 }
 
-/* Union of varied paths; cross-checks with set: and seeds:. */
+/* machine.seed in a set: list while seeds: is given. */
+static int seed_clash(const sweep_parser *P, const sweep_spec *s, const sweep_kv *kv, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s->nseeds && !strcmp(kv[k].path, "machine.seed"))
+            return sweep_perr(P, kv[k].line, "machine.seed: fixed by set: and varied by "
+                              "seeds:; expected one or the other");
+    return 0;
+}
+
+/* A varied path also in a set: list (top level or the group's). */
+static int set_clash(const sweep_parser *P, const sweep_dim *d, const sweep_kv *kv, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(kv[k].path, d->path))
+            return sweep_perr(P, d->line, "%s: varied here and fixed by set: at line %d; "
+                              "expected one or the other", d->path, kv[k].line);
+    return 0;
+}
+
+/* Union of varied paths; cross-checks with set: (top level and the
+ * group's) and seeds:. */
 static int collect_params(const sweep_parser *P, sweep_spec *s)
 {
     for (size_t g = 0; g < s->ngroups; g++)
         for (size_t i = 0; i < s->groups[g].ndims; i++) {
             const sweep_dim *d = &s->groups[g].dims[i];
-            for (size_t k = 0; k < s->nsets; k++)
-                if (!strcmp(s->sets[k].path, d->path))
-                    return sweep_perr(P, d->line, "%s: varied here and fixed by set: at line %d; "
-                                      "expected one or the other", d->path, s->sets[k].line);
+            if (set_clash(P, d, s->sets, s->nsets) != 0 ||
+                set_clash(P, d, s->groups[g].sets, s->groups[g].nsets) != 0)
+                return -1;
             if (s->nseeds && !strcmp(d->path, "machine.seed"))
                 return sweep_perr(P, d->line, "machine.seed: varied here and by seeds:; "
                                   "expected one or the other");
@@ -228,31 +279,34 @@ static int collect_params(const sweep_parser *P, sweep_spec *s)
                 return sweep_perr(P, d->line, "out of memory");
             s->nparams++;
         }
-    for (size_t k = 0; k < s->nsets; k++)
-        if (s->nseeds && !strcmp(s->sets[k].path, "machine.seed"))
-            return sweep_perr(P, s->sets[k].line, "machine.seed: fixed by set: and varied by "
-                              "seeds:; expected one or the other");
-    return 0;
+    for (size_t g = 0; g < s->ngroups; g++)
+        if (seed_clash(P, s, s->groups[g].sets, s->groups[g].nsets) != 0)
+            return -1;
+    return seed_clash(P, s, s->sets, s->nsets);
 }
 
-/* Resolve base against the sweep file's directory. */
-static int set_base(const sweep_parser *P, sweep_spec *s, const sweep_val *v)
+/* Resolve base against the sweep file's directory into *out. */
+static int set_base(const sweep_parser *P, const sweep_spec *s, const sweep_val *v, char **out,
+                    int *out_line)
 {
     const char *slash = strrchr(s->file, '/');
+    char *b;
     if (v->text[0] == '/' || !slash) {
-        s->base = strdup(v->text);
+        b = strdup(v->text);
     } else {
         size_t dl = (size_t)(slash - s->file) + 1;
-        s->base = malloc(dl + strlen(v->text) + 1);
-        if (s->base) {
-            memcpy(s->base, s->file, dl);
-            strcpy(s->base + dl, v->text);
+        b = malloc(dl + strlen(v->text) + 1);
+        if (b) {
+            memcpy(b, s->file, dl);
+            strcpy(b + dl, v->text);
         }
     }
-    s->base_line = v->line;
-    if (!s->base)
+    free(*out);
+    *out = b;
+    *out_line = v->line;
+    if (!b)
         return sweep_perr(P, v->line, "out of memory");
-    if (platform_file_detect(s->base))
+    if (platform_file_detect(b))
         return sweep_perr(P, v->line, "base: '%s' is a platform file; expected a machine config "
                           "(sweeps vary one machine; run a platform with lparsim run)", v->text);
     return 0;
@@ -276,13 +330,9 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
         if (!k)
             return -1;
         if (!strcmp(k, "base")) {
-            sweep_val b = {0};
-            rc = sweep_scalar(P, v, kl, "base", "the base config file", &b);
-            if (!rc)
-                rc = set_base(P, s, &b);
-            free(b.text);
+            rc = load_base(P, s, v, kl, &s->base, &s->base_text, &s->base_line);
         } else if (!strcmp(k, "set")) {
-            rc = load_sets(P, s, v, kl);
+            rc = load_sets(P, &s->sets, &s->nsets, v, kl);
         } else if (!strcmp(k, "seeds")) {
             rc = load_seeds(P, s, v, kl);
         } else if (!strcmp(k, "metrics")) {
@@ -315,7 +365,7 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
         if (rc)
             return -1;
     }
-    if (!s->base)
+    if (!s->base && !grl)
         return sweep_perr(P, yaml_node_line(root), "no 'base'; expected base: CONFIG.yaml");
     if (grl && (gl || zl))
         return sweep_perr(P, gl ? gl : zl, "%s: at the top level together with groups: (line "
@@ -323,6 +373,11 @@ int sweep_spec_root(const sweep_parser *P, sweep_spec *s, struct fy_node *root)
     if (grl) {
         if (load_groups(P, s, groups, grl) != 0)
             return -1;
+        for (size_t g = 0; g < s->ngroups && !s->base; g++)
+            if (!s->groups[g].base)
+                return sweep_perr(P, s->groups[g].line, "group '%s' has no base and there is no "
+                                  "top-level base; expected base: CONFIG.yaml at the top level "
+                                  "or in every group", s->groups[g].name);
     } else {
         s->groups = calloc(1, sizeof *s->groups);
         if (!s->groups)

@@ -229,17 +229,23 @@ static void free_vals(sweep_val *v, size_t n)
     free(v);
 }
 
+static void free_kvs(sweep_kv *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].path);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
 void sweep_spec_free(sweep_spec *s)
 {
     if (!s)
         return;
     free(s->file);
     free(s->base);
-    for (size_t i = 0; i < s->nsets; i++) {
-        free(s->sets[i].path);
-        free(s->sets[i].value);
-    }
-    free(s->sets);
+    free(s->base_text);
+    free_kvs(s->sets, s->nsets);
     free_vals(s->seeds, s->nseeds);
     for (size_t g = 0; g < s->ngroups; g++) {
         for (size_t i = 0; i < s->groups[g].ndims; i++) {
@@ -247,6 +253,9 @@ void sweep_spec_free(sweep_spec *s)
             free_vals(s->groups[g].dims[i].v, s->groups[g].dims[i].n);
         }
         free(s->groups[g].dims);
+        free(s->groups[g].base);
+        free(s->groups[g].base_text);
+        free_kvs(s->groups[g].sets, s->groups[g].nsets);
         free(s->groups[g].name);
     }
     free(s->groups);
@@ -269,6 +278,21 @@ long sweep_spec_group(const sweep_spec *s, const char *name)
         if (s->groups[g].name && !strcmp(s->groups[g].name, name))
             return (long)g;
     return -1;
+}
+
+const char *sweep_group_base(const sweep_spec *s, size_t g)
+{
+    return s->groups[g].base ? s->groups[g].base : s->base;
+}
+
+const char *sweep_group_base_text(const sweep_spec *s, size_t g)
+{
+    return s->groups[g].base ? s->groups[g].base_text : s->base_text;
+}
+
+int sweep_group_base_line(const sweep_spec *s, size_t g)
+{
+    return s->groups[g].base ? s->groups[g].base_line : s->base_line;
 }
 
 bool sweep_spec_is_param(const sweep_spec *s, const char *path)
