@@ -45,7 +45,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define NSEQ 50 /* per mode under ASan (about 10x slower) */
 #else
-#define NSEQ 500 /* per mode: 1000 sequences, 13,500 runs */
+#define NSEQ 500 /* per mode: 1000 sequences, 13,500 runs (54 s alone in release) */
 #endif
 #endif
 #define MAXSET 24
