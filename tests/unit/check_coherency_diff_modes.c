@@ -43,7 +43,7 @@
 
 #ifndef NSEQ
 #if defined(__SANITIZE_ADDRESS__)
-#define NSEQ 50 /* per mode under ASan (about 10x slower) */
+#define NSEQ 200 /* per mode under ASan (about 2x slower) */
 #else
 #define NSEQ 500 /* per mode: 1000 sequences, 13,500 runs (54 s alone in release) */
 #endif
