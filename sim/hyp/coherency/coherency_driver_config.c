@@ -151,6 +151,10 @@ static const stat_desc stats[] = {
      "remap: pages whose last store (a sequence number written at the page's first word) is "
      "not in the real page that maps them at the end: 0 unless the gate is broken.",
      S(lost_stores), NULL},
+    {"data_digest", SK_COUNTER, "",
+     "remap: 32-bit digest of the pages' data words at the end (each page's first word in the "
+     "real page mapping it; the LPARs' digests summed): strategies that keep the gate agree.",
+     S(data_digest), NULL},
     {"cycles_per_change", SK_DERIVED, "cycles",
      "Total coherency cycles per change: the change hcalls plus what every thread spent for "
      "the coherency feature (coherency.drain's total, the interrupt cycles), over changes.", 0,

@@ -60,6 +60,7 @@ typedef struct cdrv_stats {
     uint64_t stale_touches;      /* remap: touches through a gated old page's TLB entry */
     uint64_t copy_cycles;        /* remap: page copies and new HPTEs */
     uint64_t lost_stores;        /* remap: pages whose last store is not in their page */
+    uint64_t data_digest;        /* remap: the pages' data words at the end (sum of 32-bit digests) */
     const cdrv *owner;           /* for the derived figure (not a statistic) */
 } cdrv_stats;
 

@@ -382,8 +382,17 @@ int cdrv_remap_settle(cdrv_remap *r, unsigned idx, unsigned t, cdrv_stats *st, s
     if (complete_lpar(r, idx, t, st, e) != 0)
         return -1;
     rlp *L = &r->lp[idx];
-    for (uint64_t p = 0; p < r->c.pages; p++)
-        st->lost_stores += L->rp[p].want &&
-                           physmem_read64(r->h->env.pm, L->rp[p].rpn << 12) != L->rp[p].want;
+    /* the data words: FNV-1a over (page, word) per LPAR, the LPARs'
+     * digests summed (they settle in any order) */
+    uint32_t d = 2166136261u ^ idx;
+    for (uint64_t p = 0; p < r->c.pages; p++) {
+        uint64_t w = physmem_read64(r->h->env.pm, L->rp[p].rpn << 12);
+        st->lost_stores += L->rp[p].want && w != L->rp[p].want;
+        uint64_t x[2] = {p, w};
+        for (int k = 0; k < 2; k++)
+            for (int b = 0; b < 8; b++)
+                d = (d ^ (uint32_t)((x[k] >> (8 * b)) & 0xff)) * 16777619u;
+    }
+    st->data_digest = (st->data_digest + d) & 0xffffffffu;
     return 0;
 }
