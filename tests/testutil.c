@@ -186,6 +186,18 @@ void tu_refused(const char *yaml, const char *want)
     tu_run_free(&r);
 }
 
+void tu_coherency_refused(unsigned cores, const char *coh, const char *want)
+{
+    tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
+    char y[1024];
+    snprintf(y, sizeof y,
+             "machine: {modules: 1, cores_per_module: %u, threads_per_core: 2}\n"
+             "hypervisor:\n  lmb_size: 256M\n  coherency:\n    enabled: true\n%s"
+             "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",
+             cores, coh, tu_tmp("one.txt"));
+    tu_refused(y, want);
+}
+
 const char *tu_busy_trace(void)
 {
     static char path[512];

@@ -44,6 +44,11 @@ char *tu_run_yaml(const char *name, const char *yaml, const char *csv_name);
 /* Run yaml (as bad.yaml): the test fails unless lparsim exits 1 with an
  * error containing `want`, located at bad.yaml:LINE, on one line. */
 void tu_refused(const char *yaml, const char *want);
+/* tu_refused on a one-module machine of `cores` SMT2 cores with the
+ * coherency feature on plus `coh` (lines indented under
+ * hypervisor.coherency, so they start at line 6) and one LPAR replaying a
+ * one-load trace (scratch one.txt). */
+void tu_coherency_refused(unsigned cores, const char *coh, const char *want);
 /* A text trace (scratch file busy.txt) of 2000 loads spread over 64 MiB,
  * each after an instruction: a vCPU replaying it with repeat is always
  * busy. Returns its path (static). */

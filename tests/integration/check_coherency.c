@@ -511,13 +511,7 @@ START_TEST(bad_combinations)
 {
     tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
     char y[1024];
-#define CASE(coh, want)                                                                            \
-    snprintf(y, sizeof y,                                                                          \
-             "machine: {modules: 1, cores_per_module: 1, threads_per_core: 2}\n"                  \
-             "hypervisor:\n  lmb_size: 256M\n  coherency:\n    enabled: true\n%s"                 \
-             "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",              \
-             coh, tu_tmp("one.txt"));                                                              \
-    tu_refused(y, want)
+#define CASE(coh, want) tu_coherency_refused(1, coh, want)
     CASE("    strategy: eager-tlbie\n    filter: running\n",
          "bad.yaml:7: hypervisor.coherency.filter: running does not apply with strategy "
          "eager-tlbie (a global tlbie reaches every thread's TLB at once; expected filter all)");

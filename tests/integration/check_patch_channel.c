@@ -416,15 +416,7 @@ END_TEST
 
 START_TEST(bad_combinations)
 {
-    tu_write_tmp("one.txt", "#lparsim-trace v1\nL 0x10000000 8\n");
-    char y[1024];
-#define CASE(coh, want)                                                                            \
-    snprintf(y, sizeof y,                                                                          \
-             "machine: {modules: 1, cores_per_module: 2, threads_per_core: 2}\n"                  \
-             "hypervisor:\n  lmb_size: 256M\n  coherency:\n    enabled: true\n%s"                 \
-             "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",              \
-             coh, tu_tmp("one.txt"));                                                              \
-    tu_refused(y, want)
+#define CASE(coh, want) tu_coherency_refused(2, coh, want)
     CASE("    strategy: patch-channel\n    filter: running\n",
          "bad.yaml:7: hypervisor.coherency.filter: running does not apply with strategy "
          "patch-channel (its channels serve the threads that do not run the LPAR; expected "
