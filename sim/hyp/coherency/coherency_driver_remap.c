@@ -151,7 +151,8 @@ int cdrv_remap_lpar(cdrv_remap *r, unsigned idx, unsigned lpid, cdrv_page *pg, s
 /* A hypervisor context on thread t for lpid, starting at t's clock. */
 static hcall_ctx ctx_on(cdrv_remap *r, unsigned lpid, unsigned t)
 {
-    hcall_ctx x = {r->h, NULL, 0, lpid, t, r->h->env.ports[t], {0}, 0, 1, 2, 3, 0};
+    hcall_ctx x = {.h = r->h, .lpid = lpid, .thread = t, .port = r->h->env.ports[t],
+                   .p_compute = 0, .p_memory = 1, .p_tlb = 2, .p_queueing = 3};
     op_begin(&x.op, r->h->env.threads[t].clock);
     return x;
 }

@@ -191,8 +191,9 @@ uint64_t sh_derive(coh *k, sh_lpar *sl, hcall_ctx *x, unsigned part, uint64_t pt
 void sh_trap_begin(coh *k, hcall_ctx *x, unsigned t, unsigned lpid, unsigned p_compute,
                    unsigned p_tlb, unsigned p_queue, uint64_t at)
 {
-    *x = (hcall_ctx){k->h, NULL, 0, lpid, t, k->h->env.ports[t], {0}, p_compute, p_compute,
-                     p_tlb, p_queue, 0};
+    *x = (hcall_ctx){.h = k->h, .lpid = lpid, .thread = t, .port = k->h->env.ports[t],
+                     .p_compute = p_compute, .p_memory = p_compute, .p_tlb = p_tlb,
+                     .p_queueing = p_queue}; /* a trap, not an hcall: no feature parts */
     op_begin(&x->op, at);
 }
 
