@@ -433,10 +433,15 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
     return 0;
 }
 
-/* Keys of a disabled feature or driver would be ignored: refuse them. */
+/* Keys of a disabled feature or driver, or of the paging device (not in a
+ * run yet), would be ignored: refuse them. */
 static int check_unused(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     char key[160], msg[320];
+    if (cfg_src_has(src, "pagedev")) /* read by lparsim disk only, so far */
+        return cfg_error(e, src, "pagedev", "set, but no part of a run uses the paging device "
+                                            "yet (lparsim disk --config FILE reads it); expected "
+                                            "no pagedev keys in a run's config");
     if (!hyp_config_unused_key(&c->hypervisor, &c->drivers, key, sizeof key))
         return 0;
     int sect = (int)(strchr(strchr(key, '.') + 1, '.') - key); /* "hypervisor.<name>" */

@@ -128,6 +128,14 @@ START_TEST(disk_config_and_presets)
     ck_assert_double_eq_tol(json_num(j, "mean"), 40, 1e-9);
     free(j);
     tu_run_free(&r);
+    /* lparsim run does not use the device yet: its keys are refused there,
+     * not silently ignored */
+    const char *rc = tu_tmp("run-pagedev.yaml");
+    tu_write_file(rc, "machine: {modules: 1, cores_per_module: 1, threads_per_core: 1}\n"
+                      "hypervisor: {lmb_size: 16M}\npagedev: {preset: hdd}\n"
+                      "lpars:\n  - {name: a, memory: 16M}\n");
+    refused(1, ARGV("run", rc), "run-pagedev.yaml:3: pagedev: set, but no part of a run uses",
+            "expected no pagedev keys");
     /* each preset runs and names itself */
     const char *ps[] = {"ssd", "optane", "hdd", "fixed"};
     for (int i = 0; i < 4; i++) {
