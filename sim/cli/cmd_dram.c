@@ -57,6 +57,21 @@ int cmd_dram(int argc, char **argv)
             cfg_src_destroy(src);
             return cli_fail(&e);
         }
+    /* the full machine's own keys: refused rather than ignored */
+    const char *own = c.dram.trace_out && *c.dram.trace_out ? "dram.trace_out"
+                      : c.dram.write_policy != DRAM_WRITES_BUFFERED ? "dram.write_policy"
+                                                                     : NULL;
+    if (own) {
+        char where[SIM_ERR_MAX / 2];
+        sim_errf(&e, "%s: set, but lparsim dram replays a trace through the queued controller, "
+                 "which always buffers writes and logs nothing; expected it only in a run's config",
+                 own);
+        if (*cfg_src_where(src, own, where, sizeof where))
+            sim_err_prefix(&e, "%s", where);
+        machine_config_free(&c);
+        cfg_src_destroy(src);
+        return cli_fail(&e);
+    }
     /* semantic checks of the dram section, located where the key the
      * message starts with ("dram.address_mapping: ...") came from: a line
      * of the config file or a --set */

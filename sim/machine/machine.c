@@ -125,6 +125,8 @@ static int build_memory(machine *m, const machine_config *c, uint64_t need, cons
         snprintf(prefix, sizeof prefix, "dram.module%u", i);
         stats_register(m->stats, prefix, &dram_stat_table, dram_get_stats(m->drams[i]));
     }
+    if (machine_dramlog_open(m, c->dram.trace_out, e) != 0)
+        return -1;
     m->dram_capacity = dram_config_capacity(&c->dram);
     m->dram_tck_ps = c->dram.tCK;
     m->fabric_cycles = c->machine.fabric_ns * c->machine.freq_mhz / 1000;
@@ -560,6 +562,7 @@ void machine_destroy(machine *m)
     free(m->ports);
     ppc_decoder_destroy(m->dec);
     memhier_destroy(m->mh);
+    machine_dramlog_abort(m);
     if (m->drams)
         for (unsigned i = 0; i < m->ndrams; i++)
             dram_destroy(m->drams[i]);

@@ -10,6 +10,8 @@
 #include "memctl/physmem.h"
 
 
+typedef struct machine_dramlog machine_dramlog;
+
 struct machine {
     topology_config topo;
     cpu_config cpu_cfg;
@@ -47,7 +49,16 @@ struct machine {
     uint64_t run_records, next_report;
     char *name;
     hyp_drivers *drivers;        /* the enabled workload drivers (may be empty) */
+    machine_dramlog *dramlog;    /* dram.trace_out (NULL: none) */
 };
+
+/* machine_dramlog.c: the DRAM request log (dram.trace_out) */
+int machine_dramlog_open(machine *m, const char *path, sim_err *e);
+int machine_dramlog_commit(machine *m, sim_err *e);
+/* Requests written at a later cycle than theirs (out of order beyond the
+ * reorder window), so far. */
+uint64_t machine_dramlog_clamped(const machine *m);
+void machine_dramlog_abort(machine *m);
 
 /* machine_memory.c: the hypervisor bytes to reserve and the memory the
  * hypervisor, the LPARs and the spare LMBs need in all. 0, or -1 with an

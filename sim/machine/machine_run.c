@@ -173,5 +173,8 @@ uint64_t machine_max_cycles(const machine *m)
 
 int machine_finish(machine *m, sim_err *e)
 {
-    return hyp_finish(m->hyp, e);
+    int rc = hyp_finish(m->hyp, e);
+    if (rc == 0)
+        rc = machine_dramlog_commit(m, e);
+    return rc;
 }

@@ -17,7 +17,8 @@
  *    callback, dram_run_until() / dram_next_event() / dram_drain();
  *  - a blocking access for the CPU model: dram_access() returns the cycle
  *    a read's data is back (or a write is posted), charging banks and bus
- *    through their next-free times (arrivals may be slightly out of order).
+ *    through the queued controller (write buffer, read priority, FR-FCFS),
+ *    run until the read's data cycle is known (dram_access.c).
  *
  * Invariants: bank/rank "not before" times never decrease; a request is
  * never visible to the controller before its arrival cycle.
@@ -40,6 +41,7 @@ extern "C" {
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSE_PAGE = 1 };          /* row_policy */
 enum { DRAM_REFRESH_STAGGERED = 0, DRAM_REFRESH_NONE = 1 }; /* refresh */
+enum { DRAM_WRITES_BUFFERED = 0, DRAM_WRITES_FCFS = 1 };    /* write_policy */
 
 /* Described field by field by dram_param_table. Timings in tCK cycles. */
 typedef struct dram_config {
@@ -53,6 +55,8 @@ typedef struct dram_config {
     unsigned row_policy;   /* DRAM_OPEN_PAGE / DRAM_CLOSE_PAGE */
     unsigned refresh;      /* DRAM_REFRESH_STAGGERED / DRAM_REFRESH_NONE */
     uint64_t trans_queue_size, cmd_queue_size, write_drain_min;
+    unsigned write_policy; /* DRAM_WRITES_BUFFERED / DRAM_WRITES_FCFS (blocking access) */
+    char *trace_out;       /* request log (read by the machine, not by dram) */
 } dram_config;
 
 extern const param_table dram_param_table;
@@ -82,6 +86,7 @@ typedef struct dram_stats {
     uint64_t forwarded_reads;         /* served from a pending write */
     uint64_t merged_reads, merged_writes;
     uint64_t queue_full;              /* rejected enqueues */
+    uint64_t out_of_order, out_of_order_cycles; /* dram_access: arrivals stepping back */
     hist read_latency;                /* arrival -> data back, cycles */
 } dram_stats;
 
@@ -130,8 +135,15 @@ uint64_t dram_last_done(const dram *d);
 
 /* One 64-byte (request-size) access arriving at arrival_cycle. Returns
  * the completion cycle: read data back, or the write posted. Arrivals may
- * be out of order; resources are charged at their next-free times. */
+ * be out of order: one earlier than a request already taken is served as
+ * arriving with it (out_of_order counts them). Not to be mixed with the
+ * queued entry points or a callback on the same instance. */
 uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival_cycle);
+
+/* Called by dram_access with every request: the (folded) address and its
+ * arrival cycle, as the caller gave them. */
+typedef void (*dram_request_fn)(void *ctx, uint64_t addr, bool is_write, uint64_t cycle);
+void dram_set_request_hook(dram *d, dram_request_fn fn, void *ctx);
 
 const dram_stats *dram_get_stats(const dram *d);
 

@@ -59,6 +59,19 @@ static const param_desc dram_p[] = {
     U(cmd_queue_size, "commands", "8", 1, 4096, "Command queue entries per bank."),
     U(write_drain_min, "requests", "8", 0, 4096,
       "Drain writes early once more than this many wait and all command queues are empty."),
+    {"write_policy", PT_ENUM, "", "buffered", 0, 0, "buffered|fcfs",
+     "Full machine only (lparsim run/replay): buffered = every request goes through the queued "
+     "controller lparsim dram uses (write buffer drained by DRAMsim3's policy, reads first, "
+     "forwarding, FR-FCFS); fcfs = every access, posted writes included, is issued at its "
+     "arrival against the banks' next-free times (the model before 2026-12, kept for "
+     "comparison). lparsim dram always buffers.",
+     offsetof(dram_config, write_policy), NULL},
+    {"trace_out", PT_STRING, "", "", 0, 0, NULL,
+     "Full machine only: write every request that reaches a DRAM controller to this file "
+     "(relative to the working directory) in DRAMsim3's text trace format (hex address, "
+     "READ/WRITE, DRAM cycle), replayable by lparsim dram or DRAMsim3; with several memory "
+     "modules, one file per controller, FILE.0, FILE.1, ... Empty: none.",
+     offsetof(dram_config, trace_out), NULL},
 };
 
 const param_table dram_param_table = {
@@ -92,6 +105,11 @@ static const stat_desc dram_s[] = {
     C(merged_reads, "requests", "Reads merged into a pending read of the same line."),
     C(merged_writes, "requests", "Writes merged into a pending write of the same line."),
     C(queue_full, "requests", "Enqueue attempts refused because the queue was full."),
+    C(out_of_order, "requests",
+      "Full machine: requests that arrived earlier than one already taken (threads interleave "
+      "within the scheduler quantum); served as arriving with the latest, the difference not "
+      "charged."),
+    C(out_of_order_cycles, "cycles", "Full machine: the sum of those differences."),
     {"read_latency", SK_HIST, "cycles", "Read latency from acceptance to last data beat.",
      offsetof(dram_stats, read_latency), NULL},
     {"read_row_hit_rate", SK_DERIVED, "ratio", "read_row_hits / read_cmds; 0 when idle.", 0, d_read_hit},

@@ -134,6 +134,10 @@ struct dram {
     uint32_t npend, pend_free, *pend_bucket, pend_mask;
     dram_done_fn done;
     void *done_ctx;
+    uint64_t blk_tag, blk_done; /* dram_access: the read waited for */
+    uint64_t blk_latest;        /* dram_access: latest arrival taken */
+    dram_request_fn req_hook;
+    void *req_ctx;
     dram_stats st;
 };
 
@@ -174,6 +178,11 @@ bool dram_refresh_tick(dram *d, dram_chan *c, uint64_t t);
 uint64_t dram_refresh_next(const dram *d, const dram_chan *c, uint64_t from);
 void dram_refresh_skip_idle(dram *d, dram_chan *c, uint64_t until);
 void dram_refresh_catch_up(dram *d, dram_chan *c, uint64_t t);
+
+/* dram_queue.c: dram_try_enqueue with the cycle a read's latency counts
+ * from (stamp <= arrival: the request waited before it could be offered) */
+bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t stamp,
+                          uint64_t tag);
 
 /* dram_sched.c: visit every cycle < until at which the channel can act */
 void dram_chan_run(dram *d, dram_chan *c, uint64_t until);

@@ -88,6 +88,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
         goto oom;
     d->cfg = *cfg;
     d->cfg.address_mapping = NULL;
+    d->cfg.trace_out = NULL;
     if (dram_map_parse(cfg, &d->map, e) != 0) {
         free(d);
         return NULL;
@@ -220,8 +221,16 @@ bool dram_will_accept(const dram *d, uint64_t addr, bool is_write)
 
 bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t tag)
 {
+    return dram_enqueue_stamped(d, addr, is_write, arrival, arrival, tag);
+}
+
+bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t stamp,
+                          uint64_t tag)
+{
     if (arrival < d->now)
         arrival = d->now;
+    if (stamp > arrival)
+        stamp = arrival;
     dram_run_until(d, arrival);
     if (addr >= d->capacity) /* no division in the usual case */
         addr %= d->capacity;
@@ -257,7 +266,7 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
         d->st.reads++;
         if (p && p->write != DRAM_NIL) {
             d->st.forwarded_reads++;
-            hist_add(&d->st.read_latency, 1);
+            hist_add(&d->st.read_latency, arrival + 1 - stamp);
             if (arrival + 1 > d->last_done)
                 d->last_done = arrival + 1;
             if (d->done)
@@ -266,7 +275,7 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
         }
         uint32_t ti = dram_trans_alloc(d);
         dram_trans *tr = &d->tr[ti];
-        *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
+        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
                            l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
                            DRAM_NIL, false};
         p = dram_pend_get(d, key);

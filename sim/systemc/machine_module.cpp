@@ -58,6 +58,9 @@ Machine::Machine(sc_core::sc_module_name name, const Config &cfg, const MachineO
         throw Error(e.msg[0] ? e.msg : "cannot build the machine");
     m_ = owner_.get();
     if (opt_.memory_socket) {
+        if (cfg.get().dram.trace_out && *cfg.get().dram.trace_out)
+            throw Error("dram.trace_out: set, but with the memory socket the DRAM below the L3 "
+                        "is the bound target, not lparsim's controllers; expected no trace_out");
         socket_ = std::make_unique<socket_type>("memory_socket");
         line_buf_.assign(cfg.get().cache.line_size, 0);
         machine_set_memory_below(m_, memhier_below{below_access, this});

@@ -403,11 +403,16 @@ END_TEST
 
 /* ---------------------------------------------------------------- blocking */
 
+/* write_policy fcfs: every access at its arrival (buffered:
+ * check_dram_access.c) */
 START_TEST(b_access)
 {
     dram_config c;
-    done_log l;
-    dram *d = mk(&c, false, &l);
+    sim_err e = {{0}};
+    cfg_init(&c, false);
+    c.write_policy = DRAM_WRITES_FCFS;
+    dram *d = dram_create(&c, &e);
+    ck_assert_msg(d != NULL, "%s", e.msg);
     uint64_t r1 = A(1, 0, 2, 3, 0);
     ck_assert_uint_eq(dram_access(d, r1, false, 100), 139);
     ck_assert_uint_eq(dram_access(d, r1 + 64, false, 1000), 1022);
