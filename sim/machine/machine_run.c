@@ -174,6 +174,8 @@ uint64_t machine_max_cycles(const machine *m)
 int machine_finish(machine *m, sim_err *e)
 {
     int rc = hyp_finish(m->hyp, e);
+    for (unsigned i = 0; i < m->ndrams; i++)
+        dram_access_flush(m->drams[i]);
     if (rc == 0)
         rc = machine_dramlog_commit(m, e);
     return rc;

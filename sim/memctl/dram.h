@@ -139,6 +139,10 @@ uint64_t dram_last_done(const dram *d);
  * arriving with it (out_of_order counts them). Not to be mixed with the
  * queued entry points or a callback on the same instance. */
 uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival_cycle);
+/* Hand the posted writes dram_access still holds (arriving later than any
+ * read so far) to the controller: at the end of a run, so that the
+ * statistics count them. */
+void dram_access_flush(dram *d);
 
 /* Called by dram_access with every request: the (folded) address and its
  * arrival cycle, as the caller gave them. */

@@ -17,6 +17,15 @@
  * artifact, not charged; out_of_order and out_of_order_cycles measure it,
  * docs/dram.md bounds the error).
  *
+ * Posted writes do not move the controller's time: dram_access holds
+ * them (a min-heap by arrival) and hands them to the controller, in
+ * arrival order, when a read arrives at or after them, or when more than
+ * STAGE_MAX wait. A thread running ahead inside one record (a page
+ * zeroed line by line, its write-backs far ahead of the other threads)
+ * would otherwise drag the controller's time with it and make every
+ * other thread's requests out of order; a read still meets every write
+ * that arrived before it.
+ *
  * write_policy fcfs (the model before the write buffer, for comparison):
  * every access, posted writes included, is issued at once against the
  * shared bank/rank timing state: precharge (on a row conflict), activate
@@ -25,9 +34,60 @@
  * allow, after the refreshes that fell due. An earlier arrival simply
  * waits for the resources a later one already took; no reordering.
  */
+#include <stdlib.h>
+
 #include "memctl/dram_apply.h"
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+#define STAGE_MAX 4096u
+
+static bool stage_before(const dram_staged *a, const dram_staged *b)
+{
+    return a->arrival != b->arrival ? a->arrival < b->arrival : a->seq < b->seq;
+}
+
+static bool stage_push(dram *d, uint64_t addr, uint64_t arrival)
+{
+    if (d->nstage == d->cap_stage) {
+        uint32_t cap = d->cap_stage ? 2 * d->cap_stage : 64;
+        dram_staged *n = realloc(d->stage, cap * sizeof *n);
+        if (!n)
+            return false;
+        d->stage = n;
+        d->cap_stage = cap;
+    }
+    dram_staged *h = d->stage;
+    uint32_t i = d->nstage++;
+    h[i] = (dram_staged){arrival, d->stage_seq++, addr};
+    while (i && stage_before(&h[i], &h[(i - 1) / 2])) {
+        dram_staged t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return true;
+}
+
+static dram_staged stage_pop(dram *d)
+{
+    dram_staged *h = d->stage, top = h[0];
+    h[0] = h[--d->nstage];
+    for (uint32_t i = 0;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < d->nstage && stage_before(&h[l], &h[m]))
+            m = l;
+        if (r < d->nstage && stage_before(&h[r], &h[m]))
+            m = r;
+        if (m == i)
+            break;
+        dram_staged t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+    return top;
+}
 
 /* One command on bank queue q, as dram_apply() does it (the queue is
  * marked for re-evaluation; with queued work its cached ready cycle is
@@ -89,14 +149,11 @@ static void blk_done(void *ctx, uint64_t tag, uint64_t done)
         d->blk_done = done;
 }
 
-static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
+/* Offer one request to the controller at arrival (or its time, when that
+ * is later; an out-of-order arrival is served with the latest one). The
+ * cycle its latency counts from. */
+static uint64_t enter(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t tag)
 {
-    d->done = blk_done;
-    d->done_ctx = d;
-    uint64_t tag = ++d->blk_tag;
-    d->blk_done = UINT64_MAX;
-    /* out of order (behind a request already taken): served as arriving
-     * with the latest one, the difference not charged */
     uint64_t from = arrival;
     if (arrival < d->blk_latest) {
         d->st.out_of_order++;
@@ -108,14 +165,47 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
     uint64_t at = from > d->now ? from : d->now;
     while (!dram_enqueue_stamped(d, addr, is_write, at, from, tag)) {
         if (d->oom)
-            return arrival + 1; /* host out of memory: the request is dropped, never hangs */
+            break; /* host out of memory: the request is dropped, never hangs */
         at = dram_next_event(d) + 1;
     }
-    if (is_write)
-        return arrival + 1; /* posted (the writer never waits for the buffer) */
+    return from;
+}
+
+/* Hand the held writes that arrived by `until` to the controller. */
+static void feed(dram *d, uint64_t until)
+{
+    while (d->nstage && d->stage[0].arrival <= until) {
+        dram_staged w = stage_pop(d);
+        enter(d, w.addr, true, w.arrival, 0);
+    }
+}
+
+void dram_access_flush(dram *d)
+{
+    if (d)
+        feed(d, UINT64_MAX);
+}
+
+static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
+{
+    d->done = blk_done;
+    d->done_ctx = d;
+    if (is_write) {
+        if (d->nstage >= STAGE_MAX) {
+            dram_staged w = stage_pop(d);
+            enter(d, w.addr, true, w.arrival, 0);
+        }
+        if (!stage_push(d, addr, arrival)) /* host out of memory: enter it now */
+            enter(d, addr, true, arrival, 0);
+        return arrival + 1; /* posted: the writer never waits */
+    }
+    feed(d, arrival);
+    uint64_t tag = ++d->blk_tag;
+    d->blk_done = UINT64_MAX;
+    uint64_t from = enter(d, addr, false, arrival, tag);
     while (d->blk_done == UINT64_MAX) {
         uint64_t next = dram_next_event(d);
-        if (next == UINT64_MAX) /* cannot happen: a queued read always issues */
+        if (next == UINT64_MAX) /* only when out of host memory */
             return arrival + 1;
         dram_run_until(d, next + 1);
     }

@@ -50,6 +50,12 @@ typedef struct dram_rank {
     unsigned faw_n, faw_i;
 } dram_rank;
 
+/* A posted write held by dram_access until the controller's time
+ * reaches it (dram_access.c). */
+typedef struct dram_staged {
+    uint64_t arrival, seq, addr;
+} dram_staged;
+
 typedef struct dram_trans {
     uint64_t addr, tag, arrival;
     uint32_t row, col, queue; /* queue = rank * banks + bank index */
@@ -136,6 +142,9 @@ struct dram {
     void *done_ctx;
     uint64_t blk_tag, blk_done; /* dram_access: the read waited for */
     uint64_t blk_latest;        /* dram_access: latest arrival taken */
+    struct dram_staged *stage;  /* dram_access: posted writes not yet due, */
+    uint32_t nstage, cap_stage; /* a min-heap by arrival, then call order */
+    uint64_t stage_seq;
     dram_request_fn req_hook;
     void *req_ctx;
     dram_stats st;

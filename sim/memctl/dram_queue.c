@@ -176,6 +176,7 @@ void dram_destroy(dram *d)
         free(c->refq);
     }
     free(d->ch);
+    free(d->stage);
     free(d->tr);
     free(d->pend);
     free(d->pend_bucket);
