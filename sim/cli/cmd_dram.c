@@ -102,6 +102,8 @@ int cmd_dram(int argc, char **argv)
     printf("read latency (DRAM cycles, from acceptance): mean %.2f min %" PRIu64 " p50 %" PRIu64
            " p90 %" PRIu64 " p99 %" PRIu64 " max %" PRIu64 "\n",
            res.lat_mean, res.lat_min, res.lat_p50, res.lat_p90, res.lat_p99, res.lat_max);
+    printf("read latency from the trace's cycle (time held back included): mean %.2f\n",
+           res.lat_mean_from_stamp);
     printf("bandwidth %.3f GB/s, row-hit rate %.4f (reads %.4f), held back past stamp %" PRIu64
            "\n",
            res.bandwidth_gbps, res.row_hit_rate, res.read_row_hit_rate, res.held_back);

@@ -42,7 +42,18 @@ static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_
     }
     off %= m->dram_capacity;
     uint64_t t = core_to_dram(m, now);
-    uint64_t done = dram_access(m->drams[mod % m->ndrams], off, write, t);
+    dram *d = m->drams[mod % m->ndrams];
+    /* how far the threads may still bring requests: the running thread's
+     * window, else (hypervisor and driver work) a quantum past the thread
+     * furthest behind */
+    uint64_t h = m->dram_horizon, lo = 0;
+    if (m->sched_ready && sched_size(&m->sched) > 0) {
+        lo = sched_min_clock(&m->sched);
+        if (h == UINT64_MAX)
+            h = lo + m->cpu_cfg.quantum;
+    }
+    dram_set_horizon(d, core_to_dram(m, lo), h == UINT64_MAX ? UINT64_MAX : core_to_dram(m, h));
+    uint64_t done = dram_access(d, off, write, t);
     return m->fabric_cycles + dram_to_core_ceil(m, done > t ? done - t : 0);
 }
 
@@ -476,6 +487,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     m->topo = c->machine;
     m->topo.name = NULL;
+    m->dram_horizon = UINT64_MAX;
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;

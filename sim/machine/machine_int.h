@@ -50,6 +50,7 @@ struct machine {
     char *name;
     hyp_drivers *drivers;        /* the enabled workload drivers (may be empty) */
     machine_dramlog *dramlog;    /* dram.trace_out (NULL: none) */
+    uint64_t dram_horizon;       /* while a thread runs: how far the others may still come */
 };
 
 /* machine_dramlog.c: the DRAM request log (dram.trace_out) */

@@ -89,7 +89,9 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
         if (until <= t->clock)
             until = t->clock + 1;
         uint64_t before = t->st.records;
+        m->dram_horizon = until; /* the other threads may still bring requests up to it */
         int r = cpu_thread_run(t, until, e);
+        m->dram_horizon = UINT64_MAX;
         m->run_records += t->st.records - before;
         if (r < 0)
             return -1;

@@ -87,6 +87,7 @@ typedef struct dram_stats {
     uint64_t merged_reads, merged_writes;
     uint64_t queue_full;              /* rejected enqueues */
     uint64_t out_of_order, out_of_order_cycles; /* dram_access: arrivals stepping back */
+    uint64_t ahead_reads;             /* dram_access: beyond the horizon, unloaded */
     hist read_latency;                /* arrival -> data back, cycles */
 } dram_stats;
 
@@ -139,6 +140,12 @@ uint64_t dram_last_done(const dram *d);
  * arriving with it (out_of_order counts them). Not to be mixed with the
  * queued entry points or a callback on the same instance. */
 uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival_cycle);
+/* What the callers may still bring (dram_access): no request arriving
+ * before `floor` (held posted writes up to it enter the controller), and
+ * none after `horizon` that an earlier one could follow: reads arriving
+ * after it are served from the bank state without queueing and without
+ * moving the controller's time. Default 0 and UINT64_MAX: none known. */
+void dram_set_horizon(dram *d, uint64_t floor, uint64_t horizon);
 /* Hand the posted writes dram_access still holds (arriving later than any
  * read so far) to the controller: at the end of a run, so that the
  * statistics count them. */
@@ -160,6 +167,7 @@ typedef struct dram_replay_result {
     double read_row_hit_rate;  /* read column commands that hit an open row */
     double row_hit_rate;       /* same over reads and writes */
     double lat_mean;           /* read latency from acceptance, cycles */
+    double lat_mean_from_stamp; /* the same from the trace's cycle (held back included) */
     uint64_t lat_min, lat_p50, lat_p90, lat_p99, lat_max;
     dram_stats stats;          /* full statistics (owns a hist) */
 } dram_replay_result;
@@ -170,7 +178,8 @@ typedef struct dram_replay_result {
 int dram_replay_file(const dram_config *cfg, const char *path,
                      dram_replay_result *out, sim_err *e);
 void dram_replay_result_free(dram_replay_result *r);
-/* Write "dram.read_latency.{mean,min,p50,p90,p99,max}", "dram.bandwidth_gbps",
+/* Write "dram.read_latency.{mean,min,p50,p90,p99,max}",
+ * "dram.read_latency_from_stamp.mean", "dram.bandwidth_gbps",
  * "dram.row_hit_rate", "dram.read_row_hit_rate", "dram.reads",
  * "dram.writes", "dram.cycles", "dram.held_back". */
 void dram_replay_to_jtree(const dram_replay_result *r, jtree *j);

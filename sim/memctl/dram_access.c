@@ -186,10 +186,43 @@ void dram_access_flush(dram *d)
         feed(d, UINT64_MAX);
 }
 
+void dram_set_horizon(dram *d, uint64_t floor, uint64_t horizon)
+{
+    d->floor = floor;
+    d->horizon = horizon;
+}
+
+/* A read beyond the horizon: forwarded from a buffered write of its line,
+ * else the latency of an idle controller from its bank's state (row hit,
+ * closed, conflict); nothing moves. */
+static uint64_t access_ahead(dram *d, uint64_t addr, uint64_t arrival)
+{
+    d->st.reads++;
+    d->st.ahead_reads++;
+    uint64_t lat;
+    const dram_pend *p = dram_pend_find(d, addr >> d->map.shift);
+    if (p && p->write != DRAM_NIL) {
+        d->st.forwarded_reads++;
+        lat = 1;
+    } else {
+        dram_loc l;
+        dram_decode_loc(d, addr, &l);
+        const dram_bank *bk =
+            &d->ch[l.channel].bank[l.rank * d->banks +
+                                   l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank];
+        lat = 1 + d->tm.read_delay;
+        if (bk->open_row != l.row)
+            lat += d->tm.rcd + (bk->open_row != DRAM_NO_ROW ? d->tm.rp : 0);
+    }
+    hist_add(&d->st.read_latency, lat);
+    return arrival + lat;
+}
+
 static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
 {
     d->done = blk_done;
     d->done_ctx = d;
+    feed(d, d->floor);
     if (is_write) {
         if (d->nstage >= STAGE_MAX) {
             dram_staged w = stage_pop(d);
@@ -199,6 +232,8 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
             enter(d, addr, true, arrival, 0);
         return arrival + 1; /* posted: the writer never waits */
     }
+    if (arrival > d->horizon)
+        return access_ahead(d, addr, arrival);
     feed(d, arrival);
     uint64_t tag = ++d->blk_tag;
     d->blk_done = UINT64_MAX;

@@ -110,6 +110,9 @@ static const stat_desc dram_s[] = {
       "within the scheduler quantum); served as arriving with the latest, the difference not "
       "charged."),
     C(out_of_order_cycles, "cycles", "Full machine: the sum of those differences."),
+    C(ahead_reads, "requests",
+      "Full machine: reads arriving beyond the other threads' horizon (a record that ran far "
+      "ahead), served from the bank state without queueing (docs/dram.md)."),
     {"read_latency", SK_HIST, "cycles", "Read latency from acceptance to last data beat.",
      offsetof(dram_stats, read_latency), NULL},
     {"read_row_hit_rate", SK_DERIVED, "ratio", "read_row_hits / read_cmds; 0 when idle.", 0, d_read_hit},

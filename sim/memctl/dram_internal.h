@@ -142,6 +142,7 @@ struct dram {
     void *done_ctx;
     uint64_t blk_tag, blk_done; /* dram_access: the read waited for */
     uint64_t blk_latest;        /* dram_access: latest arrival taken */
+    uint64_t floor, horizon;    /* dram_access: see dram_set_horizon */
     struct dram_staged *stage;  /* dram_access: posted writes not yet due, */
     uint32_t nstage, cap_stage; /* a min-heap by arrival, then call order */
     uint64_t stage_seq;

@@ -89,6 +89,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
     d->cfg = *cfg;
     d->cfg.address_mapping = NULL;
     d->cfg.trace_out = NULL;
+    d->horizon = UINT64_MAX;
     if (dram_map_parse(cfg, &d->map, e) != 0) {
         free(d);
         return NULL;
