@@ -139,6 +139,27 @@ START_TEST(out_of_order_not_charged)
 }
 END_TEST
 
+/* a read beyond the horizon (its thread ran far ahead of the others) is
+ * served from the bank state and moves nothing: a later call with an
+ * earlier arrival is not out of order */
+START_TEST(beyond_horizon_moves_nothing)
+{
+    dram_config c;
+    dram *d = mk(&c, DRAM_WRITES_BUFFERED);
+    dram_set_horizon(d, 0, 1000);
+    ck_assert_uint_eq(dram_access(d, A(5, 1, 1, 0), false, 50000), 50000 + idle_read(&c));
+    ck_assert_uint_eq(dram_access(d, A(6, 2, 2, 0), false, 100), 100 + idle_read(&c));
+    const dram_stats *s = dram_get_stats(d);
+    ck_assert_uint_eq(s->ahead_reads, 1);
+    ck_assert_uint_eq(s->out_of_order, 0);
+    ck_assert_uint_eq(s->read_cmds, 1);
+    /* a row hit beyond it: CL + BL/2 after the one-cycle hand-off */
+    ck_assert_uint_eq(dram_access(d, A(6, 2, 2, 1), false, 60000), 60000 + 1 + c.CL + c.BL / 2);
+    dram_destroy(d);
+    param_free(&dram_param_table, &c);
+}
+END_TEST
+
 typedef struct logged {
     uint64_t n, addr[8], cyc[8];
     bool wr[8];
@@ -185,6 +206,7 @@ static Suite *suite(void)
     tcase_add_test(tc, burst_pays_its_queueing);
     tcase_add_test(tc, out_of_order_not_charged);
     tcase_add_test(tc, request_hook);
+    tcase_add_test(tc, beyond_horizon_moves_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
