@@ -30,12 +30,27 @@ typedef struct mem_port {
      * N bytes issued one after the other (each at the previous one's end):
      * callers may batch such runs. */
     uint32_t line_bytes;
+    /* Optional (NULL: nothing happens): leave the caches as accessing every
+     * line of [paddr, paddr+bytes) in order would, without timing them and
+     * without counting them as hits or misses; the dirty lines this pushes
+     * out to memory are issued as posted writes spread over core cycles
+     * [now, now+span). For the part of a stream the caller charges without
+     * simulating it line by line (hyp_stream's sampled scans). */
+    void (*stream)(void *ctx, uint64_t paddr, uint64_t bytes, mem_kind kind, uint64_t now,
+                   uint64_t span);
 } mem_port;
 
 static inline uint64_t mem_access(const mem_port *p, uint64_t paddr, uint32_t size,
                                   mem_kind kind, uint64_t now)
 {
     return p->access(p->ctx, paddr, size, kind, now);
+}
+
+static inline void mem_stream(const mem_port *p, uint64_t paddr, uint64_t bytes, mem_kind kind,
+                              uint64_t now, uint64_t span)
+{
+    if (p->stream)
+        p->stream(p->ctx, paddr, bytes, kind, now, span);
 }
 
 #ifdef __cplusplus

@@ -177,6 +177,9 @@ uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid);
 /* Real address of logical address la of an LPAR, or UINT64_MAX outside its
  * memory (host-side lookup: no cycles charged; for checks and tests). */
 uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la);
+/* Logical address of real address ra in lpid's memory, or UINT64_MAX if
+ * lpid does not own the LMB holding it (host-side lookup, no cycles). */
+uint64_t hyp_real_to_logical(const hyp *h, unsigned lpid, uint64_t ra);
 /* True if real address ra lies in an LMB owned by lpid. */
 bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra);
 uint64_t hyp_lmb_size(const hyp *h);

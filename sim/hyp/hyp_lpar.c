@@ -141,6 +141,12 @@ uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la)
     return lp->lmb_base[la / h->cfg.lmb_size] + la % h->cfg.lmb_size;
 }
 
+uint64_t hyp_real_to_logical(const hyp *h, unsigned lpid, uint64_t ra)
+{
+    uint64_t k = lmb_index_of(&h->lmb, lpid, ra);
+    return k == UINT64_MAX ? UINT64_MAX : k * h->cfg.lmb_size + ra % h->cfg.lmb_size;
+}
+
 bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra)
 {
     uint64_t slot = ra / h->cfg.lmb_size;

@@ -231,8 +231,16 @@ void hyp_stream(hyp *h, hcall_ctx *x, uint64_t paddr, uint64_t bytes, mem_kind k
     }
     if (n < total) {
         /* the rest of the stream at the mean window time of the sample */
-        uint64_t rest = (total - n + win - 1) / win;
-        op_charge(&x->op, x->p_memory, (uint64_t)((unsigned __int128)spent * rest / windows));
+        uint64_t rest = (total - n + win - 1) / win, at = x->op.end;
+        uint64_t charge = (uint64_t)((unsigned __int128)spent * rest / windows);
+        op_charge(&x->op, x->p_memory, charge);
+        /* and it leaves the caches as streaming it would (mem_stream):
+         * lines first+n .. total-1, then 0 .. first-1, over the charge */
+        uint64_t s = (first + n) % total, r = total - n, a = total - s < r ? total - s : r;
+        uint64_t c1 = (uint64_t)((unsigned __int128)charge * a / r);
+        mem_stream(x->port, paddr + s * HPT_PTEG_BYTES, a * HPT_PTEG_BYTES, kind, at, c1);
+        if (r > a)
+            mem_stream(x->port, paddr, (r - a) * HPT_PTEG_BYTES, kind, at + c1, charge - c1);
     }
 }
 

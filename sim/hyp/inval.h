@@ -122,7 +122,9 @@ int hyp_batch_commit(hyp_batch *b);
  * with hypervisor.scan_outstanding lines in flight; a region longer than
  * hypervisor.scan_sample_lines has that many lines simulated (from where
  * its previous sample stopped) and the rest charged at the sample's mean
- * window time. A NULL context charges nothing. */
+ * window time; the rest also leaves the caches as streaming it would
+ * (mem_stream: what it evicts is evicted, dirty victims written back over
+ * the charged time; docs/smr.md). A NULL context charges nothing. */
 void hyp_stream(hyp *h, hcall_ctx *x, uint64_t paddr, uint64_t bytes, mem_kind kind);
 
 /* Call fn for every valid HPTE of lpid (host side, no cycles), skipping

@@ -16,6 +16,7 @@
  * Invariants: see cache.h; narrow words hold keys <= CA_NARROW_KEY_MAX.
  */
 #include "cache.h"
+#include "cache_int.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -24,18 +25,6 @@
 #include <emmintrin.h>
 #endif
 
-#define CA_INVALID 0u
-#define CA_NARROW_KEY_MAX (UINT32_MAX - 1u) /* key | dirty fits 32 bits */
-#define CA_HOST_LINE 64u
-
-struct cache {
-    void *tags;         /* sets * ways words, set after set: uint32_t, or uint64_t when wide */
-    uint64_t set_mask;  /* sets - 1 */
-    unsigned ways;
-    unsigned line_shift, set_bits;
-    bool wide;
-    cache_stats st;
-};
 
 static double ca_miss_rate(const void *base)
 {
@@ -127,7 +116,7 @@ void cache_destroy(cache *c)
 /* Switch to 64-bit words for good (a key above CA_NARROW_KEY_MAX is about
  * to be filled), in place: word i moves to bytes [8i, 8i+8), zero-extended,
  * from the last word down, each read before anything is written over it. */
-static __attribute__((noinline)) void ca_widen(cache *c)
+__attribute__((noinline)) void ca_widen(cache *c)
 {
     uint64_t n = (c->set_mask + 1) * c->ways;
     char *p = c->tags; /* the same bytes seen both ways: memcpy, no aliasing */
@@ -140,27 +129,6 @@ static __attribute__((noinline)) void ca_widen(cache *c)
     c->wide = true;
 }
 
-/* Word access for either width (`wide` is a constant at every call: the
- * always-inline bodies below are compiled once per width). */
-#define CA_INLINE static inline __attribute__((always_inline))
-
-CA_INLINE uint64_t w_get(const void *s, unsigned k, bool wide)
-{
-    return wide ? ((const uint64_t *)s)[k] : ((const uint32_t *)s)[k];
-}
-
-CA_INLINE void w_set(void *s, unsigned k, uint64_t v, bool wide)
-{
-    if (wide)
-        ((uint64_t *)s)[k] = v;
-    else
-        ((uint32_t *)s)[k] = (uint32_t)v;
-}
-
-CA_INLINE void *ca_set(const cache *c, uint64_t set, bool wide)
-{
-    return (char *)c->tags + (size_t)set * c->ways * (wide ? 8u : 4u);
-}
 
 /* The way of set s holding key, or -1 (a line is in at most one way). */
 CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
@@ -226,12 +194,6 @@ CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_
     *key = ((line >> c->set_bits) + 1) << 1;
 }
 
-/* Before a fill of `key`: widen if narrow words cannot hold it. */
-CA_INLINE void ca_room(cache *c, uint64_t key)
-{
-    if (__builtin_expect(key > CA_NARROW_KEY_MAX && !c->wide, 0))
-        ca_widen(c);
-}
 
 /* Hit below the MRU way, or miss (the caller checked the MRU way). */
 CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t write,

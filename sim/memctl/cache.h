@@ -77,6 +77,24 @@ bool cache_probe(const cache *c, uint64_t line_addr);
  * are discarded: the caller decides whether that is a writeback). */
 int cache_invalidate_line(cache *c, uint64_t line_addr);
 
+/* A dirty line leaving the cache in a stream fill (its base address). */
+typedef void (*cache_victim_fn)(void *ctx, uint64_t line_addr);
+
+/* The tag state that accessing the nlines consecutive lines from the one
+ * holding line_addr, in order, leaves (cache_access with write = dirty),
+ * computed set by set instead of line by line (cache_stream.c): a set the
+ * stream maps k lines to gets the last min(k, ways) of them as its MRU
+ * ways (newest first); its old lines the stream did not touch follow in
+ * their old order while ways remain; an old line the stream touched stays
+ * dirty if it was. Every dirty old line that leaves is counted in
+ * writebacks and passed to victim (may be NULL). Stream lines that later
+ * stream lines push out again are not reported (a dirty stream's own
+ * write-backs are the caller's). Hits and misses are not counted. Host
+ * cost O(min(nlines, sets) x ways), whatever nlines. Returns the number
+ * of old valid lines that left the cache. */
+uint64_t cache_stream_fill(cache *c, uint64_t line_addr, uint64_t nlines, bool dirty,
+                           cache_victim_fn victim, void *ctx);
+
 /* Invalidate every line; returns the number of dirty lines that were held
  * (counted as writebacks). */
 uint64_t cache_flush_all(cache *c);

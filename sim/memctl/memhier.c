@@ -68,6 +68,9 @@ struct memhier {
     cache **l3;               /* nmod */
     memhier_below below;
     memhier_core_port *ports;
+    uint64_t *wb;       /* memhier_stream: L3 victims waiting to go below */
+    size_t nwb, capwb;
+    uint64_t wb_now;    /* ... issued at once (here) when wb cannot grow */
 };
 
 static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
@@ -75,6 +78,13 @@ static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kin
 {
     memhier_core_port *p = ctx;
     return memhier_access(p->h, p->core, paddr, size, kind, now);
+}
+
+static void mh_port_stream(void *ctx, uint64_t paddr, uint64_t bytes, mem_kind kind,
+                           uint64_t now, uint64_t span)
+{
+    memhier_core_port *p = ctx;
+    memhier_stream(p->h, p->core, paddr, bytes, kind, now, span);
 }
 
 static int mh_check_latency(const char *name, uint64_t lat, const char *above_name,
@@ -150,6 +160,7 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         h->ports[i].port.access = mh_port_access;
         h->ports[i].port.ctx = &h->ports[i];
         h->ports[i].port.line_bytes = (uint32_t)ls;
+        h->ports[i].port.stream = mh_port_stream;
     }
     for (unsigned m = 0; m < h->nmod; m++)
         if (!(h->l3[m] = cache_create(&c->l3, ls, "cache.l3", e))) {
@@ -178,6 +189,7 @@ void memhier_destroy(memhier *h)
     free(h->l2);
     free(h->l3);
     free(h->ports);
+    free(h->wb);
     free(h);
 }
 
@@ -265,6 +277,70 @@ uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size
         }
     }
     return mh_slow(h, core, paddr, size, kind, now);
+}
+
+/* ---- streams (memhier_stream) ---- */
+
+typedef struct mh_stream_ctx {
+    memhier *h;
+    cache *l2, *l3;
+} mh_stream_ctx;
+
+/* An L3 victim of a stream: kept to be issued spread over the span. */
+static void st_below(void *ctx, uint64_t line)
+{
+    mh_stream_ctx *x = ctx;
+    memhier *h = x->h;
+    if (h->nwb == h->capwb) {
+        size_t cap = h->capwb ? 2 * h->capwb : 1024;
+        uint64_t *v = realloc(h->wb, cap * sizeof *v);
+        if (!v) {
+            mh_wb_below(h, line, h->wb_now); /* no room: at the stream's start */
+            return;
+        }
+        h->wb = v;
+        h->capwb = cap;
+    }
+    h->wb[h->nwb++] = line;
+}
+
+static void st_into_l3(void *ctx, uint64_t line)
+{
+    mh_stream_ctx *x = ctx;
+    uint64_t v;
+    cache_writeback_in(x->l3, line, &v);
+    if (v != CACHE_NO_LINE)
+        st_below(ctx, v);
+}
+
+static void st_into_l2(void *ctx, uint64_t line)
+{
+    mh_stream_ctx *x = ctx;
+    uint64_t v;
+    cache_writeback_in(x->l2, line, &v);
+    if (v != CACHE_NO_LINE)
+        st_into_l3(ctx, v);
+}
+
+void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, mem_kind kind,
+                    uint64_t now, uint64_t span)
+{
+    assert(core < h->ncores);
+    if (!bytes)
+        return;
+    uint64_t first = paddr >> h->line_shift, last = (paddr + bytes - 1) >> h->line_shift;
+    uint64_t n = last - first + 1, at = first << h->line_shift;
+    bool dirty = kind == MEM_WRITE || kind == MEM_ZERO;
+    mh_stream_ctx x = {h, h->l2[core], h->l3[core / h->cpm]};
+    h->nwb = 0;
+    h->wb_now = now;
+    cache_stream_fill(kind == MEM_IFETCH ? h->l1i[core] : h->l1d[core], at, n, dirty, st_into_l2,
+                      &x);
+    cache_stream_fill(x.l2, at, n, dirty, st_into_l3, &x);
+    cache_stream_fill(x.l3, at, n, dirty, st_below, &x);
+    for (size_t i = 0; i < h->nwb; i++)
+        mh_wb_below(h, h->wb[i], now + (uint64_t)((unsigned __int128)span * i / h->nwb));
+    h->nwb = 0;
 }
 
 const mem_port *memhier_port(memhier *h, unsigned core)

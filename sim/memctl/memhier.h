@@ -12,7 +12,8 @@
  * eviction). Dirty victims are written back to the next level; dirty L3
  * victims go to below.access(write=true), whose latency is not charged to
  * the requester (posted writeback). Coherence between cores and modules is
- * not modeled (trace-driven timing).
+ * not modeled (trace-driven timing). memhier_stream applies a long stream's
+ * effect on the tags without accessing it line by line.
  * Invariants: core c belongs to module c / cores_per_module; all levels
  * share one line size.
  */
@@ -68,6 +69,20 @@ void memhier_destroy(memhier *h);
  * MEM_WRITE through L1D. size 0 is treated as 1. */
 uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
                         mem_kind kind, uint64_t now);
+
+/* The cache state a stream of [paddr, paddr+bytes) by `core` leaves, as if
+ * every line were accessed in order (kind as memhier_access), computed set
+ * by set (cache_stream_fill) for the core's L1 (L1I for MEM_IFETCH, else
+ * L1D), its L2 and its module's L3, top down: the dirty lines a level
+ * pushes out are written back into the next one before that level's own
+ * fill (they leave early in a real stream), and those the L3 pushes out go
+ * below as posted writes at cycles spread evenly over [now, now+span). A
+ * writing kind (MEM_WRITE, MEM_ZERO) leaves the stream's lines dirty in
+ * every level. Not counted as hits or misses; the stream's own lines that
+ * it pushes out again are not written back (their traffic, like their
+ * time, is the caller's estimate). The mem_port's `stream`. */
+void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, mem_kind kind,
+                    uint64_t now, uint64_t span);
 
 /* A mem_port bound to one core (owned by h, valid until memhier_destroy). */
 const mem_port *memhier_port(memhier *h, unsigned core);

@@ -11,7 +11,8 @@
  *    one the drain removes it and every re-touch takes one; with no
  *    re-touch neither takes any;
  *  - every strategy used the same real pages at the same touches (digest);
- *    the injected broken build did not;
+ *    the injected broken build did not; the digest (by logical page) is the
+ *    same when the strategies' hypervisor memory moves the LPAR's LMBs;
  *  - the E2 path (shared processors, dispatches) passes the auditor;
  *  - the auditor catches a build whose drain leaves the shadow HPTE stale;
  *  - bad combinations are refused with FILE:LINE;
@@ -163,6 +164,27 @@ START_TEST(same_uses_under_every_strategy)
 }
 END_TEST
 
+/* The digest does not depend on where the LPAR's LMBs sit: with 16M LMBs
+ * patch-channel reserves one more LMB of hypervisor memory than
+ * eager-tlbie (its channels), so every real page of the LPAR moves by
+ * 16M, yet the touches used the same logical pages (the digest named the
+ * real page once and differed here). */
+START_TEST(uses_do_not_depend_on_the_layout)
+{
+    char *e = run("l-eager.csv", "eager-tlbie", false, "0.5", "hypervisor.lmb_size=16M");
+    char *u = run("l-upd.csv", "patch-channel", true, "0.5", "hypervisor.lmb_size=16M");
+    char *b = run("l-256.csv", "patch-channel", true, "0.5", NULL);
+    ck_assert_double_gt(csv_get(u, "machine.hypervisor_bytes"),
+                        csv_get(e, "machine.hypervisor_bytes"));
+    ck_assert_double_eq(csv_get(u, "coherency.audit.violations"), 0);
+    ck_assert_double_eq(csv_get(u, "coherency.s0.shadow.use_digest"),
+                        csv_get(e, "coherency.s0.shadow.use_digest"));
+    ck_assert_double_eq(csv_get(b, "coherency.s0.shadow.use_digest"),
+                        csv_get(e, "coherency.s0.shadow.use_digest"));
+    free(e), free(u), free(b);
+}
+END_TEST
+
 START_TEST(dispatch_drains_pass_the_auditor)
 {
     const char *shared[] = {"drivers.coherency.processors=shared", "drivers.coherency.lpars=3",
@@ -249,6 +271,7 @@ int main(void)
     tcase_add_test(t, traps_charge_the_config);
     tcase_add_test(t, derived_value_saves_hidden_faults_on_retouch);
     tcase_add_test(t, same_uses_under_every_strategy);
+    tcase_add_test(t, uses_do_not_depend_on_the_layout);
     tcase_add_test(t, dispatch_drains_pass_the_auditor);
     tcase_add_test(t, auditor_catches_a_stale_shadow_hpte);
     tcase_add_test(t, same_seed_same_report);

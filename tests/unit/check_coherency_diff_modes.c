@@ -16,13 +16,14 @@
  * return 0) and more than 0 checks.
  * Knobs per sequence (a seeded generator): machine.seed; remap: lpars 1-2,
  * vcpus 1-4, pages 4-16, relocate 1-4, rounds 5-16; shadow: vcpus 1-4,
- * pages 2-16, retouch 0/0.25/0.5/1, rounds 3-10. A high round rate (5 us
+ * pages 2-16, retouch 0/0.25/0.5/1, rounds 3-10, LMBs 16M/256M. A high round rate (5 us
  * apart) keeps the config's trace replay between rounds short.
- * The configs' 256M LMBs are kept: use_digest names absolute real pages,
- * and with hypervisor.lmb_size 16M it was seen to differ between
- * eager-tlbie and patch-channel (1 LPAR, 16 or 256M of memory), a layout
- * difference (suspected: the patch channels' own memory moving the LPAR's
- * real pages), not checked further.
+ * Shadow draws hypervisor.lmb_size 16M or 256M: with 16M LMBs the patch
+ * channels' hypervisor memory takes a second LMB (machine.hypervisor_bytes
+ * 16M -> 32M), so the LPAR's real pages differ from eager-tlbie's by one
+ * LMB; use_digest names the logical page of each touch for that reason
+ * (it named the real page before, and differed: a layout difference, not
+ * a stale use).
  * The broken builds (auditor off: they run to their end) must give a
  * different functional result in at least one sequence: remap with inject
  * reuse-before-drain, shadow with inject skip-shadow-update.
@@ -127,6 +128,9 @@ static void draw(const mode *m, uint64_t seed, knobs *k)
         snprintf(k->s[k->n++], sizeof k->s[0], "drivers.coherency.retouch=%s",
                  rt[rng_below(&r, 4)]);
         knob(k, "drivers.coherency.rounds=%" PRIu64, 3 + rng_below(&r, 8));
+        /* 16M LMBs: patch-channel's hypervisor memory takes a second LMB
+         * and moves the LPAR's real pages; the digest is by logical page */
+        knob(k, "hypervisor.lmb_size=%" PRIu64 "M", rng_below(&r, 2) ? 256 : 16);
     }
 }
 

@@ -100,7 +100,7 @@ static void env_base(env *v, uint64_t total, uint64_t pmb)
     for (unsigned i = 0; i < NTHREADS; i++) {
         v->tlbs[i] = tlb_create(&v->tc, &e);
         ck_assert_ptr_nonnull(v->tlbs[i]);
-        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0};
+        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0, NULL};
         v->pp[i] = &v->ports[i];
     }
     v->fab = tlbie_fabric_create(&v->tc, 4, &e);

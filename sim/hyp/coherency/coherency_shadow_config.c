@@ -104,8 +104,9 @@ static const stat_desc stats[] = {
     {"audit_checks", SK_COUNTER, "checks",
      "Shadow auditor checks (uses, events, conservation).", S(audit_checks), NULL},
     {"use_digest", SK_COUNTER, "",
-     "32-bit digest of what the touches used, in order (thread, PTE, real page): every "
-     "strategy that keeps the rule gives the same digest for the same driver draws.",
+     "32-bit digest of what the touches used, in order (thread, PTE, logical page of the real "
+     "page used): every strategy that keeps the rule gives the same digest for the same driver "
+     "draws, whatever the hypervisor memory it reserves moves the LPAR's LMBs to.",
      S(use_digest), NULL},
     {"cycles_per_change", SK_DERIVED, "cycles",
      "(store + tlbie + dispatch drain + hidden fault cycles) / stores.", 0, per_change},

@@ -107,8 +107,15 @@ int coh_shadow_touch(coh *k, unsigned t, unsigned lpid, uint64_t i, bool store, 
     }
     if (k->audit)
         sh_audit_use(k, sl, t, i, rpn);
+    /* the digest names the logical page, not the real one: where the
+     * LPAR's LMBs sit depends on how much hypervisor memory the strategy
+     * reserves (patch channels), not on coherency; a real page the LPAR
+     * does not own (never, while the rule holds) keeps its real number,
+     * marked by the top bit */
+    uint64_t la = hyp_real_to_logical(k->h, lpid, rpn << 12);
+    uint64_t page = la == UINT64_MAX ? (1ull << 63) | rpn : la >> 12;
     uint32_t d = sl->st.touches ? (uint32_t)sl->st.use_digest : 2166136261u;
-    uint64_t w[3] = {t, i, rpn};
+    uint64_t w[3] = {t, i, page};
     for (int j = 0; j < 3; j++)
         for (int b = 0; b < 8; b++)
             d = (d ^ (uint32_t)(w[j] >> (8 * b) & 0xff)) * 16777619u;
