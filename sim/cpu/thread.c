@@ -76,6 +76,8 @@ static const param_desc cpu_param_list[] = {
     {"class_cycles", PT_STRUCT, "", NULL, 0, 0, NULL,
      "Cycles per instruction class for records that carry an instruction word.",
      CPU_F(class_cycles), &class_cycles_table},
+    {"slb", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Segment lookaside buffer per hardware thread (slb.h).", CPU_F(slb), &cpu_slb_params},
 };
 const param_table cpu_params = {"cpu", sizeof(cpu_config), cpu_param_list,
                                 PARAM_COUNT(cpu_param_list),
@@ -101,8 +103,10 @@ static const stat_desc cpu_stat_list[] = {
      ST_F(traced_tlbie), NULL},
     {"traced_tlbiel", SK_COUNTER, "insns", "tlbiel instructions in the trace (local LPAR flush)",
      ST_F(traced_tlbiel), NULL},
-    {"traced_slb", SK_COUNTER, "insns", "slbie/slbia/slbieg instructions in the trace",
-     ST_F(traced_slb), NULL},
+    {"traced_slb", SK_COUNTER, "insns", "slbie/slbia/slbieg instructions and SLB markers in "
+     "the trace", ST_F(traced_slb), NULL},
+    {"slb_misses", SK_COUNTER, "misses", "SLB misses (segments not in the thread's SLB; 0 "
+     "when cpu.slb.enabled is false)", ST_F(slb_misses), NULL},
     {"tlb_miss_cycles", SK_COUNTER, "cycles", "cycles spent in TLB misses (walks and faults)",
      ST_F(tlb_miss_cycles), NULL},
     {"stall_cycles", SK_COUNTER, "cycles", "load and fetch latency beyond the hidden part",
@@ -124,6 +128,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     t->smt = smt;
     t->tlb = tl;
     t->port = port;
+    t->walk_port = port;
     t->cfg = cfg;
     t->ops = ops;
     t->done = true;
@@ -134,6 +139,15 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     if (t->op_tlb_miss == OP_INVALID)
         return sim_errf(e, "op type tlb.miss: already declared with other parts, or out of "
                            "host memory");
+    t->op_slb_miss = ops_declare(ops, "slb.miss", "SLB miss (a segment not in the thread's "
+                                 "SLB): the guest's segment interrupt handler, "
+                                 "cpu.slb.miss_cycles", "handler");
+    if (t->op_slb_miss == OP_INVALID)
+        return sim_errf(e, "op type slb.miss: already declared with other parts, or out of "
+                           "host memory");
+    ops_report_if_used(ops, t->op_slb_miss);
+    if (cpu_slb_init(&t->slb, &cfg->slb, e) != 0)
+        return -1;
     /* the trace buffer is allocated by the first refill */
     return 0;
 }
@@ -141,6 +155,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
 void cpu_thread_free(cpu_thread *t)
 {
     cpu_vcpu_free(&t->own);
+    cpu_slb_free(&t->slb);
 }
 
 void cpu_vcpu_free(cpu_vcpu *v)
@@ -183,9 +198,14 @@ static uint64_t insn_effect(cpu_thread *t, uint32_t word)
         const tlb_config *c = tlb_get_config(t->tlb);
         return tlbiel_local_work(c, tlb_sets(t->tlb), (unsigned)c->tlbiel_flush_threshold + 1);
     }
-    case 434: case 466: case 498: /* slbie, slbieg, slbia */
+    case 434: case 466: /* slbie, slbieg: RB (the target) is not traced */
         t->st.traced_slb++;
-        t->v->seg_key = 0;
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+        return 0;
+    case 498: /* slbia */
+        t->st.traced_slb++;
+        cpu_slb_flush(&t->slb);
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
         return 0;
     default:
         return 0;
@@ -239,11 +259,40 @@ void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v)
     t->done = !now;
     t->la_ctx = v ? tlb_make_ctx(v->b.lpid, v->b.psize) : 0;
     t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+    if (v && v != t->slb_vcpu) {
+        /* another vCPU's segments: the partition switch leaves only the
+         * bolted entries (cpu.h) */
+        cpu_slb_flush(&t->slb);
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+        t->slb_vcpu = v;
+    }
 }
 
-/* Slow path: segment lookup (creating the segment as the guest's SLB miss
- * handler would), done once per change of ESID. */
-static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
+/* Drop the lookasides naming segment key. */
+static void seg_forget(cpu_thread *t, uint64_t key)
+{
+    for (int k = 0; k < 3; k++)
+        if (t->seg_key[k] == key)
+            t->seg_key[k] = 0;
+}
+
+/* An SLB marker (K 16 EA: slbie of EA's segment; K 17: slbia). */
+static void slb_marker(cpu_thread *t, const tr_rec *r)
+{
+    t->st.traced_slb++;
+    if (r->word == TR_MARK_SLBIA) {
+        cpu_slb_flush(&t->slb);
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+        return;
+    }
+    uint64_t key = (r->addr >> t->v->seg_shift) + 1;
+    cpu_slb_inval(&t->slb, key);
+    seg_forget(t, key);
+}
+
+/* The guest's segment of ea (creating it as the guest's SLB miss handler
+ * would); its VSID in *vsid. */
+static int seg_find(cpu_thread *t, uint64_t ea, uint64_t *vsid, sim_err *e)
 {
     const seg_entry *s = seg_lookup(t->v->b.seg, t->v->b.context, ea);
     if (!s) {
@@ -255,8 +304,36 @@ static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
             return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->v->b.lpid,
                                   t->v->b.vcpu, (unsigned long long)ea);
     }
-    t->v->seg_key = (ea >> t->v->seg_shift) + 1;
-    t->v->seg_vsid = s->vsid;
+    *vsid = s->vsid;
+    return 0;
+}
+
+/* Slow path, once per change of ESID for an access kind: the SLB lookup;
+ * on a miss the guest's handler runs (cpu.slb.miss_cycles, op slb.miss)
+ * and installs the entry. Without an SLB, the segment table alone. */
+static int segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
+{
+    uint64_t key = (ea >> t->v->seg_shift) + 1, vsid = 0;
+    const cpu_slb_entry *se = t->slb.n ? cpu_slb_find(&t->slb, key) : NULL;
+    if (se) {
+        vsid = se->vsid;
+    } else {
+        if (seg_find(t, ea, &vsid, e) != 0)
+            return -1;
+        if (t->slb.n) {
+            op_rec o;
+            op_begin(&o, t->clock);
+            op_charge(&o, 0, t->cfg->slb.miss_cycles);
+            ops_record(t->ops, t->op_slb_miss, &o);
+            t->clock = o.end;
+            t->st.slb_misses++;
+            uint64_t old = cpu_slb_insert(&t->slb, key, vsid);
+            if (old)
+                seg_forget(t, old);
+        }
+    }
+    t->seg_key[acc] = key;
+    t->seg_vsid[acc] = vsid;
     return 0;
 }
 
@@ -268,8 +345,8 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     op_begin(&o, t->clock);
     for (int tries = 0;; tries++) {
         hpt_result r;
-        int x = hpt_translate(t->v->b.hpt, t->v->seg_vsid, ea, shift, t->v->b.seg_1t, 1,
-                              acc == CPU_STORE, t->port, o.end, &r);
+        int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift, t->v->b.seg_1t, 1,
+                              acc == CPU_STORE, t->walk_port, o.end, &r);
         op_charge(&o, 0, r.cycles);
         if (x == HPT_XLATE_OK) {
             *rpn = hpte_real_addr(r.e.r, t->v->b.psize) >> shift;
@@ -306,11 +383,11 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
     unsigned sshift = t->v->seg_shift;
-    if ((ea >> sshift) + 1 != t->v->seg_key && segment(t, ea, e) != 0)
+    if ((ea >> sshift) + 1 != t->seg_key[acc] && segment(t, ea, acc, e) != 0)
         return UINT64_MAX;
     unsigned shift = t->v->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
-    uint64_t vpn = (t->v->seg_vsid << (sshift - shift)) | (off >> shift);
+    uint64_t vpn = (t->seg_vsid[acc] << (sshift - shift)) | (off >> shift);
     /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
      * walked here, so tlb.*.misses and the tlb.miss op agree */
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
@@ -438,6 +515,11 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
                 goto fail;
             break;
         default: {
+            if (r->kind == TR_MARKER &&
+                (r->word == TR_MARK_SLBIE || r->word == TR_MARK_SLBIA)) {
+                slb_marker(t, r);
+                break;
+            }
             t->st.other_records++;
             cpu_vcpu *cur = t->v;
             uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;
