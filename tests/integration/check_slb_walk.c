@@ -178,6 +178,19 @@ START_TEST(slb_round_robin)
     ck_assert(jnum(j, "cpu.thread0.slb_misses") == (double)(n + 1));
     jtree_destroy(j);
     machine_config_free(&c);
+    /* the same without bolted entries: 33 segments, 32 entries: every
+     * access misses; 33 entries: the first pass only */
+    segments_trace(33, rounds);
+    const char *e32[] = {"cpu.slb.entries=32", "cpu.slb.bolted=0", NULL};
+    j = run("segs.txt", e32, &c);
+    ck_assert(jnum(j, "cpu.thread0.slb_misses") == 33.0 * rounds);
+    jtree_destroy(j);
+    machine_config_free(&c);
+    const char *e33[] = {"cpu.slb.entries=33", "cpu.slb.bolted=0", NULL};
+    j = run("segs.txt", e33, &c);
+    ck_assert(jnum(j, "cpu.thread0.slb_misses") == 33);
+    jtree_destroy(j);
+    machine_config_free(&c);
     /* disabled: no miss, no slb.miss op in the report */
     const char *off[] = {"cpu.slb.enabled=false", NULL};
     j = run("segs.txt", off, &c);
