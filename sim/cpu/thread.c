@@ -1,7 +1,8 @@
 /*
  * thread.c - one hardware thread replaying its vCPU's trace (see cpu.h).
  * The hit path (segment lookaside, TLB hit, cache access) is kept short;
- * TLB misses and page faults leave through the slow path in walk().
+ * TLB misses and page faults leave through the slow path in walk(), a
+ * change of segment through cpu_thread_segment (thread_slb.c).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "cpu.h"
 #include "decode.h"
+#include "thread_int.h"
 
 /* class_cycles must line up with ppc_class and PPC_COST_DIV */
 _Static_assert(sizeof(cpu_class_cycles) == PPC_COST_COUNT * sizeof(uint64_t),
@@ -268,75 +270,6 @@ void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v)
     }
 }
 
-/* Drop the lookasides naming segment key. */
-static void seg_forget(cpu_thread *t, uint64_t key)
-{
-    for (int k = 0; k < 3; k++)
-        if (t->seg_key[k] == key)
-            t->seg_key[k] = 0;
-}
-
-/* An SLB marker (K 16 EA: slbie of EA's segment; K 17: slbia). */
-static void slb_marker(cpu_thread *t, const tr_rec *r)
-{
-    t->st.traced_slb++;
-    if (r->word == TR_MARK_SLBIA) {
-        cpu_slb_flush(&t->slb);
-        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
-        return;
-    }
-    uint64_t key = (r->addr >> t->v->seg_shift) + 1;
-    cpu_slb_inval(&t->slb, key);
-    seg_forget(t, key);
-}
-
-/* The guest's segment of ea (creating it as the guest's SLB miss handler
- * would); its VSID in *vsid. */
-static int seg_find(cpu_thread *t, uint64_t ea, uint64_t *vsid, sim_err *e)
-{
-    const seg_entry *s = seg_lookup(t->v->b.seg, t->v->b.context, ea);
-    if (!s) {
-        hpt_psize base = t->v->b.psize == PSZ_4K ? PSZ_4K : PSZ_64K;
-        if (t->v->b.psize == PSZ_16M)
-            base = PSZ_4K;
-        s = seg_map(t->v->b.seg, t->v->b.context, ea, t->v->b.seg_1t, base, 0, 1, e);
-        if (!s)
-            return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->v->b.lpid,
-                                  t->v->b.vcpu, (unsigned long long)ea);
-    }
-    *vsid = s->vsid;
-    return 0;
-}
-
-/* Slow path, once per change of ESID for an access kind: the SLB lookup;
- * on a miss the guest's handler runs (cpu.slb.miss_cycles, op slb.miss)
- * and installs the entry. Without an SLB, the segment table alone. */
-static int segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
-{
-    uint64_t key = (ea >> t->v->seg_shift) + 1, vsid = 0;
-    const cpu_slb_entry *se = t->slb.n ? cpu_slb_find(&t->slb, key) : NULL;
-    if (se) {
-        vsid = se->vsid;
-    } else {
-        if (seg_find(t, ea, &vsid, e) != 0)
-            return -1;
-        if (t->slb.n) {
-            op_rec o;
-            op_begin(&o, t->clock);
-            op_charge(&o, 0, t->cfg->slb.miss_cycles);
-            ops_record(t->ops, t->op_slb_miss, &o);
-            t->clock = o.end;
-            t->st.slb_misses++;
-            uint64_t old = cpu_slb_insert(&t->slb, key, vsid);
-            if (old)
-                seg_forget(t, old);
-        }
-    }
-    t->seg_key[acc] = key;
-    t->seg_vsid[acc] = vsid;
-    return 0;
-}
-
 /* TLB miss: search the HPT (charging PTEG probes), fault if absent, retry. */
 static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum cpu_access acc,
                 uint64_t *rpn, sim_err *e)
@@ -383,7 +316,7 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
     unsigned sshift = t->v->seg_shift;
-    if ((ea >> sshift) + 1 != t->seg_key[acc] && segment(t, ea, acc, e) != 0)
+    if ((ea >> sshift) + 1 != t->seg_key[acc] && cpu_thread_segment(t, ea, acc, e) != 0)
         return UINT64_MAX;
     unsigned shift = t->v->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
@@ -517,7 +450,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         default: {
             if (r->kind == TR_MARKER &&
                 (r->word == TR_MARK_SLBIE || r->word == TR_MARK_SLBIA)) {
-                slb_marker(t, r);
+                cpu_thread_slb_marker(t, r);
                 break;
             }
             t->st.other_records++;
