@@ -42,8 +42,11 @@ enum tr_kind {
 /* Marker ids the guest model acts on (others are counted and ignored):
  * the guest goes idle and cedes its vCPU, woken by its decrementer after
  * `value` cycles (IDLE), or by a prod or an interrupt (WAIT); it sends a
- * doorbell (msgsndp/msgsnd) to vCPU `value` of its LPAR (DOORBELL). */
+ * doorbell (msgsndp/msgsnd) to vCPU `value` of its LPAR (DOORBELL).
+ * Markers the hardware thread acts on (not handed to the guest): slbie of
+ * the segment holding EA `value` (SLBIE), slbia (SLBIA). */
 enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
+enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
 #define TR_MAX_ARGS 6

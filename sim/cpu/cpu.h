@@ -25,11 +25,19 @@
  * is handed to an optional decode hook (the Capstone front end of decode.h
  * plugs in there, with cycles per instruction class from class_cycles);
  * without a word or a hook, every instruction costs insn_cycles.
+ *   SLB miss      op "slb.miss" (cpu.slb, slb.h): a segment not in the
+ *                 thread's SLB costs cpu.slb.miss_cycles (the guest's
+ *                 handler) before the access translates
  * TLB and SLB management instructions in a trace act on the model: the
  * operand (RB) is not traced, so tlbiel drops the thread's entries of its
  * LPAR (tlbiel_flush_threshold semantics, one tlbiel per set), tlbie does a
- * global LPAR-scoped flush through the binding's tlbie hook, slbie/slbia
- * drop the thread's segment lookaside.
+ * global LPAR-scoped flush through the binding's tlbie hook, slbia flushes
+ * the SLB, slbie/slbieg (target unknown) invalidate nothing but the
+ * segment lookasides. Markers give the operand: K 16 EA (slbie of EA's
+ * segment) and K 17 (slbia), see docs/trace_format.md.
+ * SLB and partition switch: when another vCPU comes onto the thread its
+ * SLB is flushed (PowerVM restores only the bolted entries, from the SLB
+ * shadow buffer the OS registers with H_REGISTER_VPA; see docs/memory.md).
  * Invariant: a thread's clock never decreases.
  */
 #ifndef LPARSIM_CPU_CPU_H
@@ -45,6 +53,7 @@
 #include "core/stats.h"
 #include "core/trace.h"
 #include "mmu/hpt.h"
+#include "slb.h"
 #include "tlb/tlb.h"
 
 #ifdef __cplusplus
@@ -67,6 +76,7 @@ typedef struct cpu_config {
     uint64_t issue_width;    /* issue slots per core cycle, shared by its SMT threads */
     bool decode;             /* decode instruction words (traces that carry them) */
     cpu_class_cycles class_cycles;
+    cpu_slb_config slb;
 } cpu_config;
 
 extern const param_table cpu_params; /* "cpu" */
@@ -121,6 +131,7 @@ typedef struct cpu_thread_stats {
     uint64_t records, insns, loads, stores, modifies, other_records;
     uint64_t page_crossings;   /* accesses that touched two pages */
     uint64_t traced_tlbie, traced_tlbiel, traced_slb; /* TLB/SLB management in the trace */
+    uint64_t slb_misses;       /* segments not in the SLB (cpu.slb.enabled) */
     uint64_t tlb_miss_cycles;  /* cycles in tlb.miss ops */
     uint64_t stall_cycles;     /* load/fetch latency beyond the hidden part */
     uint64_t busy_cycles;      /* clock advance while running the trace */
@@ -133,17 +144,14 @@ extern const stat_table cpu_thread_stat_table;
 /* A vCPU's own state: what it replays and how far it got. A dedicated
  * vCPU lives in its hardware thread (cpu_thread_bind); a dispatcher may
  * put another vCPU on a thread (cpu_thread_switch): the trace position,
- * pass, record count and segment lookaside go with the vCPU, the clock,
- * TLB, caches, issue slots and statistics stay with the thread. */
+ * pass and record count go with the vCPU, the clock, TLB, SLB, caches,
+ * issue slots and statistics stay with the thread. */
 typedef struct cpu_vcpu {
     cpu_binding b;
     bool done;                        /* its trace is finished */
     uint64_t pass;                    /* current pass over the trace */
     uint64_t records;                 /* records replayed (for max_records) */
     unsigned page_shift, seg_shift;   /* from the binding, for the hit path */
-    /* segment lookaside (one entry; SLB misses are not modeled) */
-    uint64_t seg_key;                 /* esid + 1, 0 = empty */
-    uint64_t seg_vsid;
     /* trace buffer (allocated by the first refill) */
     tr_rec *buf;
     long pos, len;
@@ -158,6 +166,8 @@ typedef struct cpu_thread {
     unsigned id, module, core, smt;   /* global id, module, global core, thread in core */
     tlb *tlb;
     const mem_port *port;             /* the core's caches */
+    const mem_port *walk_port;        /* what the HPT walk reads through (mmu.walk_from;
+                                       * cpu_thread_init: port) */
     uint64_t clock;
     const cpu_config *cfg;
     cpu_vcpu own;                     /* the dedicated vCPU (cpu_thread_bind) */
@@ -168,6 +178,14 @@ typedef struct cpu_thread {
      * outlives an invalidation or an eviction; hits still count in the TLB */
     const tlb_entry *la_entry[3];
     uint32_t la_ctx;
+    /* SLB (n = 0 when cpu.slb.enabled is false) and, per access kind, the
+     * segment last used (ESID + 1, 0 = none) and its VSID: always an entry
+     * of the SLB when it has one; dropped with it, and when another vCPU
+     * comes (slb_vcpu: whose segments they are) */
+    cpu_slb slb;
+    const struct cpu_vcpu *slb_vcpu;
+    uint64_t seg_key[3], seg_vsid[3];
+    op_id op_slb_miss;
     /* issue slots: single-cycle instructions cost max(1/thread_width,
      * active/issue_width) cycles, kept exactly as a fraction over
      * issue_width * thread_width; core_active counts the core's threads
@@ -192,6 +210,12 @@ void cpu_thread_bind(cpu_thread *t, const cpu_binding *b);
 /* Run vCPU v on the thread from now on (NULL: none); the thread's TLB
  * lookaside is dropped (its entries stay in the TLB, LPID-tagged). */
 void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v);
+/* The VSID of the segment the thread's current access of kind acc uses
+ * (valid in the fault hook, for the guest's H_ENTER). */
+static inline uint64_t cpu_thread_vsid(const cpu_thread *t, enum cpu_access acc)
+{
+    return t->seg_vsid[acc];
+}
 /* Share issue slots with the other threads of the core through *active
  * (the number of the core's threads still replaying; the thread adds
  * itself while bound and not done). NULL: no sharing. */

@@ -1,7 +1,8 @@
 /*
  * thread.c - one hardware thread replaying its vCPU's trace (see cpu.h).
  * The hit path (segment lookaside, TLB hit, cache access) is kept short;
- * TLB misses and page faults leave through the slow path in walk().
+ * TLB misses and page faults leave through the slow path in walk(), a
+ * change of segment through cpu_thread_segment (thread_slb.c).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "cpu.h"
 #include "decode.h"
+#include "thread_int.h"
 
 /* class_cycles must line up with ppc_class and PPC_COST_DIV */
 _Static_assert(sizeof(cpu_class_cycles) == PPC_COST_COUNT * sizeof(uint64_t),
@@ -76,6 +78,8 @@ static const param_desc cpu_param_list[] = {
     {"class_cycles", PT_STRUCT, "", NULL, 0, 0, NULL,
      "Cycles per instruction class for records that carry an instruction word.",
      CPU_F(class_cycles), &class_cycles_table},
+    {"slb", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Segment lookaside buffer per hardware thread (slb.h).", CPU_F(slb), &cpu_slb_params},
 };
 const param_table cpu_params = {"cpu", sizeof(cpu_config), cpu_param_list,
                                 PARAM_COUNT(cpu_param_list),
@@ -101,8 +105,10 @@ static const stat_desc cpu_stat_list[] = {
      ST_F(traced_tlbie), NULL},
     {"traced_tlbiel", SK_COUNTER, "insns", "tlbiel instructions in the trace (local LPAR flush)",
      ST_F(traced_tlbiel), NULL},
-    {"traced_slb", SK_COUNTER, "insns", "slbie/slbia/slbieg instructions in the trace",
-     ST_F(traced_slb), NULL},
+    {"traced_slb", SK_COUNTER, "insns", "slbie/slbia/slbieg instructions and SLB markers in "
+     "the trace", ST_F(traced_slb), NULL},
+    {"slb_misses", SK_COUNTER, "misses", "SLB misses (segments not in the thread's SLB; 0 "
+     "when cpu.slb.enabled is false)", ST_F(slb_misses), NULL},
     {"tlb_miss_cycles", SK_COUNTER, "cycles", "cycles spent in TLB misses (walks and faults)",
      ST_F(tlb_miss_cycles), NULL},
     {"stall_cycles", SK_COUNTER, "cycles", "load and fetch latency beyond the hidden part",
@@ -124,6 +130,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     t->smt = smt;
     t->tlb = tl;
     t->port = port;
+    t->walk_port = port;
     t->cfg = cfg;
     t->ops = ops;
     t->done = true;
@@ -134,6 +141,15 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     if (t->op_tlb_miss == OP_INVALID)
         return sim_errf(e, "op type tlb.miss: already declared with other parts, or out of "
                            "host memory");
+    t->op_slb_miss = ops_declare(ops, "slb.miss", "SLB miss (a segment not in the thread's "
+                                 "SLB): the guest's segment interrupt handler, "
+                                 "cpu.slb.miss_cycles", "handler");
+    if (t->op_slb_miss == OP_INVALID)
+        return sim_errf(e, "op type slb.miss: already declared with other parts, or out of "
+                           "host memory");
+    ops_report_if_used(ops, t->op_slb_miss);
+    if (cpu_slb_init(&t->slb, &cfg->slb, e) != 0)
+        return -1;
     /* the trace buffer is allocated by the first refill */
     return 0;
 }
@@ -141,6 +157,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
 void cpu_thread_free(cpu_thread *t)
 {
     cpu_vcpu_free(&t->own);
+    cpu_slb_free(&t->slb);
 }
 
 void cpu_vcpu_free(cpu_vcpu *v)
@@ -183,9 +200,14 @@ static uint64_t insn_effect(cpu_thread *t, uint32_t word)
         const tlb_config *c = tlb_get_config(t->tlb);
         return tlbiel_local_work(c, tlb_sets(t->tlb), (unsigned)c->tlbiel_flush_threshold + 1);
     }
-    case 434: case 466: case 498: /* slbie, slbieg, slbia */
+    case 434: case 466: /* slbie, slbieg: RB (the target) is not traced */
         t->st.traced_slb++;
-        t->v->seg_key = 0;
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+        return 0;
+    case 498: /* slbia */
+        t->st.traced_slb++;
+        cpu_slb_flush(&t->slb);
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
         return 0;
     default:
         return 0;
@@ -239,25 +261,13 @@ void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v)
     t->done = !now;
     t->la_ctx = v ? tlb_make_ctx(v->b.lpid, v->b.psize) : 0;
     t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
-}
-
-/* Slow path: segment lookup (creating the segment as the guest's SLB miss
- * handler would), done once per change of ESID. */
-static int segment(cpu_thread *t, uint64_t ea, sim_err *e)
-{
-    const seg_entry *s = seg_lookup(t->v->b.seg, t->v->b.context, ea);
-    if (!s) {
-        hpt_psize base = t->v->b.psize == PSZ_4K ? PSZ_4K : PSZ_64K;
-        if (t->v->b.psize == PSZ_16M)
-            base = PSZ_4K;
-        s = seg_map(t->v->b.seg, t->v->b.context, ea, t->v->b.seg_1t, base, 0, 1, e);
-        if (!s)
-            return sim_err_prefix(e, "LPAR %u vCPU %u: segment for EA 0x%llx", t->v->b.lpid,
-                                  t->v->b.vcpu, (unsigned long long)ea);
+    if (v && v != t->slb_vcpu) {
+        /* another vCPU's segments: the partition switch leaves only the
+         * bolted entries (cpu.h) */
+        cpu_slb_flush(&t->slb);
+        t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+        t->slb_vcpu = v;
     }
-    t->v->seg_key = (ea >> t->v->seg_shift) + 1;
-    t->v->seg_vsid = s->vsid;
-    return 0;
 }
 
 /* TLB miss: search the HPT (charging PTEG probes), fault if absent, retry. */
@@ -268,8 +278,8 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     op_begin(&o, t->clock);
     for (int tries = 0;; tries++) {
         hpt_result r;
-        int x = hpt_translate(t->v->b.hpt, t->v->seg_vsid, ea, shift, t->v->b.seg_1t, 1,
-                              acc == CPU_STORE, t->port, o.end, &r);
+        int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift, t->v->b.seg_1t, 1,
+                              acc == CPU_STORE, t->walk_port, o.end, &r);
         op_charge(&o, 0, r.cycles);
         if (x == HPT_XLATE_OK) {
             *rpn = hpte_real_addr(r.e.r, t->v->b.psize) >> shift;
@@ -306,11 +316,11 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
     unsigned sshift = t->v->seg_shift;
-    if ((ea >> sshift) + 1 != t->v->seg_key && segment(t, ea, e) != 0)
+    if ((ea >> sshift) + 1 != t->seg_key[acc] && cpu_thread_segment(t, ea, acc, e) != 0)
         return UINT64_MAX;
     unsigned shift = t->v->page_shift;
     uint64_t off = ea & ((1ULL << sshift) - 1);
-    uint64_t vpn = (t->v->seg_vsid << (sshift - shift)) | (off >> shift);
+    uint64_t vpn = (t->seg_vsid[acc] << (sshift - shift)) | (off >> shift);
     /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
      * walked here, so tlb.*.misses and the tlb.miss op agree */
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
@@ -438,6 +448,11 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
                 goto fail;
             break;
         default: {
+            if (r->kind == TR_MARKER &&
+                (r->word == TR_MARK_SLBIE || r->word == TR_MARK_SLBIA)) {
+                cpu_thread_slb_marker(t, r);
+                break;
+            }
             t->st.other_records++;
             cpu_vcpu *cur = t->v;
             uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;

@@ -183,10 +183,11 @@ static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uin
 }
 
 /* Insert the translation ea -> logical page lpn with Linux's policy. */
-static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, uint64_t lpn, sim_err *e)
+static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, enum cpu_access acc,
+                       uint64_t lpn, sim_err *e)
 {
     const hpt *ht = hyp_lpar_hpt(g->h, g->lpid);
-    uint64_t vsid = t->v->seg_vsid;
+    uint64_t vsid = cpu_thread_vsid(t, acc);
     uint64_t hash = hpt_hash(vsid, ea, g->shift, g->seg_1t);
     hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
     hpt_psize base = g->psize == PSZ_4K ? PSZ_4K : (g->psize == PSZ_64K ? PSZ_64K : PSZ_4K);
@@ -224,7 +225,6 @@ static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, uint64_t
 static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_access acc,
                             uint64_t now, sim_err *e)
 {
-    (void)acc;
     guest *g = ctx;
     op_rec o;
     op_begin(&o, now);
@@ -264,7 +264,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     } else {
         g->st.refaults++;
     }
-    if (insert_hpte(g, t, &o, ea, p->lpn, e) != 0 || hyp_check_error(g->h, e) != 0)
+    if (insert_hpte(g, t, &o, ea, acc, p->lpn, e) != 0 || hyp_check_error(g->h, e) != 0)
         return UINT64_MAX;
     ops_record(g->ops, g->op_fault, &o);
     return o.end - now;

@@ -168,6 +168,8 @@ static int build_cpus(machine *m, const machine_config *c, sim_err *e)
         if (cpu_thread_init(&m->threads[i], i, core / (unsigned)c->machine.cores_per_module, core,
                             i % tpc, m->tlbs[i], m->ports[i], &m->cpu_cfg, m->ops, e) != 0)
             return -1;
+        if (c->mmu.walk_from == MMU_WALK_L2)
+            m->threads[i].walk_port = memhier_walk_port(m->mh, core);
         char prefix[64];
         snprintf(prefix, sizeof prefix, "tlb.thread%u", i);
         stats_register(m->stats, prefix, &tlb_stat_table, tlb_get_stats(m->tlbs[i]));
@@ -471,6 +473,8 @@ static int check_parts(const machine_config *c, const cfg_src *src, sim_err *e)
         return src_prefix(e, src, "tlb");
     if (memhier_config_check(&c->cache, e) != 0)
         return src_prefix(e, src, "cache");
+    if (cpu_slb_config_check(&c->cpu.slb, e) != 0)
+        return src_prefix(e, src, "cpu");
     return 0;
 }
 

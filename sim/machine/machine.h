@@ -22,6 +22,7 @@
 #include "memctl/memhier.h"
 #include "memctl/memmap.h"
 #include "memctl/pagedev/pagedev.h"
+#include "mmu/mmu_config.h"
 #include "tlb/tlb.h"
 
 #ifdef __cplusplus
@@ -49,6 +50,7 @@ typedef struct machine_config {
     dram_config dram;
     pagedev_config pagedev;
     tlb_config tlb;
+    mmu_config mmu;
     hyp_config hypervisor;
     guest_config guest;
     param_list lpars;     /* of lpar_config */

@@ -61,6 +61,8 @@ static const param_desc root_list[] = {
      &pagedev_param_table},
     {"tlb", PT_STRUCT, "", NULL, 0, 0, NULL, "Per-thread TLBs and invalidation costs.", M_F(tlb),
      &tlb_param_table},
+    {"mmu", PT_STRUCT, "", NULL, 0, 0, NULL, "The MMU's hardware HPT walk.", M_F(mmu),
+     &mmu_params},
     {"hypervisor", PT_STRUCT, "", NULL, 0, 0, NULL, "The hypervisor.", M_F(hypervisor),
      &hyp_params},
     {"guest", PT_STRUCT, "", NULL, 0, 0, NULL, "Guest OS model.", M_F(guest), &guest_params},

@@ -71,6 +71,7 @@ struct memhier {
     uint64_t *wb;       /* memhier_stream: L3 victims waiting to go below */
     size_t nwb, capwb;
     uint64_t wb_now;    /* ... issued at once (here) when wb cannot grow */
+    memhier_core_port *walk_ports; /* entering at the L2 (memhier_walk_port) */
 };
 
 static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
@@ -85,6 +86,13 @@ static void mh_port_stream(void *ctx, uint64_t paddr, uint64_t bytes, mem_kind k
 {
     memhier_core_port *p = ctx;
     memhier_stream(p->h, p->core, paddr, bytes, kind, now, span);
+}
+
+static uint64_t mh_walk_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
+                                    uint64_t now)
+{
+    memhier_core_port *p = ctx;
+    return memhier_access_l2(p->h, p->core, paddr, size, kind, now);
 }
 
 static int mh_check_latency(const char *name, uint64_t lat, const char *above_name,
@@ -143,7 +151,8 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
     h->l2 = calloc(h->ncores, sizeof *h->l2);
     h->l3 = calloc(h->nmod, sizeof *h->l3);
     h->ports = calloc(h->ncores, sizeof *h->ports);
-    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports) {
+    h->walk_ports = calloc(h->ncores, sizeof *h->walk_ports);
+    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports || !h->walk_ports) {
         memhier_destroy(h);
         sim_errf(e, "cache: out of host memory");
         return NULL;
@@ -161,6 +170,9 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         h->ports[i].port.ctx = &h->ports[i];
         h->ports[i].port.line_bytes = (uint32_t)ls;
         h->ports[i].port.stream = mh_port_stream;
+        h->walk_ports[i] = h->ports[i];
+        h->walk_ports[i].port.access = mh_walk_port_access;
+        h->walk_ports[i].port.ctx = &h->walk_ports[i];
     }
     for (unsigned m = 0; m < h->nmod; m++)
         if (!(h->l3[m] = cache_create(&c->l3, ls, "cache.l3", e))) {
@@ -190,6 +202,7 @@ void memhier_destroy(memhier *h)
     free(h->l3);
     free(h->ports);
     free(h->wb);
+    free(h->walk_ports);
     free(h);
 }
 
@@ -210,15 +223,17 @@ static void mh_wb_l3(memhier *h, cache *l3, uint64_t line, uint64_t now)
     mh_wb_below(h, v, now);
 }
 
-/* One line that missed in L1 (already filled there, victim v1): walk L2, L3
- * and below; returns its latency. */
+/* One line that missed in L1 (already filled there, victim v1; CACHE_NO_LINE
+ * for an access entering at the L2): walk L2, L3 and below; returns its
+ * latency. write2: the access writes the L2 line (one entering at the L2). */
 static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uint64_t line,
-                                                  uint64_t v1, uint64_t now, bool zero)
+                                                  uint64_t v1, uint64_t now, bool zero,
+                                                  bool write2)
 {
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
     cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
     uint64_t t3 = now + h->lat_l3;
-    if (cache_access(l2, line, false, &v2))
+    if (cache_access(l2, line, write2, &v2))
         lat = h->lat_l2;
     else if (cache_access(l3, line, false, &v3))
         lat = h->lat_l3;
@@ -248,7 +263,7 @@ static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kin
     } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO, &v1)) {
         return h->lat_l1d;
     }
-    return mh_miss(h, core, line, v1, now, kind == MEM_ZERO);
+    return mh_miss(h, core, line, v1, now, kind == MEM_ZERO, false);
 }
 
 static __attribute__((noinline)) uint64_t mh_slow(memhier *h, unsigned core,
@@ -347,6 +362,25 @@ const mem_port *memhier_port(memhier *h, unsigned core)
 {
     assert(core < h->ncores);
     return &h->ports[core].port;
+}
+
+uint64_t memhier_access_l2(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
+                           mem_kind kind, uint64_t now)
+{
+    assert(core < h->ncores);
+    uint64_t first = paddr >> h->line_shift;
+    uint64_t last = (paddr + (size ? size - 1u : 0u)) >> h->line_shift;
+    bool w = kind == MEM_WRITE || kind == MEM_ZERO;
+    uint64_t lat = 0;
+    for (uint64_t l = first; l <= last; l++)
+        lat += mh_miss(h, core, l << h->line_shift, CACHE_NO_LINE, now + lat, kind == MEM_ZERO, w);
+    return lat;
+}
+
+const mem_port *memhier_walk_port(memhier *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return &h->walk_ports[core].port;
 }
 
 void memhier_invalidate(memhier *h, uint64_t paddr)

@@ -87,6 +87,18 @@ void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, m
 /* A mem_port bound to one core (owned by h, valid until memhier_destroy). */
 const mem_port *memhier_port(memhier *h, unsigned core);
 
+/* The same access entering at the L2 of `core`, as the MMU's table walk
+ * does on POWER (it does not go through or allocate in the L1D): the L1I
+ * and L1D are neither looked up nor filled, and their stats do not move. A
+ * line costs the L2 latency on an L2 hit, else the L3's (plus below's on an
+ * L3 miss), and fills the L2 and the L3 as a demand miss does; a write
+ * (MEM_WRITE, the walk's R/C update) leaves the L2 line dirty. The L1D may
+ * keep a stale copy of a line so written (no coherence, see above). */
+uint64_t memhier_access_l2(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
+                           mem_kind kind, uint64_t now);
+/* A mem_port doing memhier_access_l2 for one core (owned by h). */
+const mem_port *memhier_walk_port(memhier *h, unsigned core);
+
 /* Drop the line holding paddr from every cache, without writeback (e.g. a
  * page whose contents are replaced by DMA or page-in). */
 void memhier_invalidate(memhier *h, uint64_t paddr);

@@ -538,6 +538,47 @@ START_TEST(mh_defaults_and_errors)
 }
 END_TEST
 
+/* The walk port enters at the L2: the L1D is never looked up, filled or
+ * counted; an L2 hit costs the L2 latency, a miss the L3 (+ below); a
+ * write (R/C update) leaves the L2 line dirty, so it reaches memory when
+ * pushed out of L2 and L3. */
+START_TEST(mh_walk_port_from_l2)
+{
+    fake_below f;
+    memhier *h = small_hier(&f);
+    const mem_port *w = memhier_walk_port(h, 1);
+    const cache_stats *l1 = cache_get_stats(memhier_l1d(h, 1));
+    const cache_stats *l2 = cache_get_stats(memhier_l2(h, 1));
+    /* a PTEG (128 B) nowhere: 27 + 100, filled into L2 and L3 only */
+    ck_assert_uint_eq(mem_access(w, 0x4000, 128, MEM_READ, 500), 127);
+    ck_assert_int_eq(f.reads, 1);
+    ck_assert_uint_eq(f.last_now, 527);
+    ck_assert_uint_eq(l1->hits + l1->misses, 0);
+    ck_assert(!cache_probe(memhier_l1d(h, 1), 0x4000));
+    ck_assert(cache_probe(memhier_l2(h, 1), 0x4000));
+    /* again: an L2 hit, still nothing in the L1D */
+    ck_assert_uint_eq(mem_access(w, 0x4000, 128, MEM_READ, 600), 13);
+    ck_assert_uint_eq(mem_access(w, 0x4008, 8, MEM_WRITE, 600), 13);
+    ck_assert_uint_eq(l1->hits + l1->misses, 0);
+    ck_assert_uint_eq(l2->hits, 2);
+    ck_assert_uint_eq(l2->misses, 1);
+    /* the core's ordinary port then misses the L1D and hits the L2 */
+    ck_assert_uint_eq(memhier_access(h, 1, 0x4000, 8, MEM_READ, 700), 13);
+    ck_assert_uint_eq(l1->misses, 1);
+    /* the line written at the L2 is dirty: pushed out of the L2 (set
+     * stride 1K, 4 ways) it goes to the L3 and, pushed out of the L3 (set
+     * stride 4K, 4 ways), to memory */
+    int w0 = f.writes;
+    for (uint64_t k = 1; k <= 8; k++)
+        mem_access(w, 0x4000 + k * 4 * KB, 8, MEM_READ, 800);
+    ck_assert_int_eq(f.writes, w0 + 1);
+    ck_assert_uint_eq(f.last_write, 0x4000);
+    /* core 1's walk never touched core 0's caches */
+    ck_assert_uint_eq(cache_get_stats(memhier_l2(h, 0))->misses, 0);
+    memhier_destroy(h);
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -560,6 +601,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, mh_port_and_invalidate);
     tcase_add_test(t, mh_stats_names);
     tcase_add_test(t, mh_defaults_and_errors);
+    tcase_add_test(t, mh_walk_port_from_l2);
     suite_add_tcase(s, t);
     return s;
 }

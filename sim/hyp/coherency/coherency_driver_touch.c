@@ -3,8 +3,9 @@
  * driver's pages, exactly as the trace-driven thread does an access
  * (sim/cpu/thread.c): one instruction (cpu.insn_cycles), the TLB lookup
  * (a miss when no entry allows the access), on a miss the hardware walk of
- * the HPT (hpt_translate: PTEG probes, R and C set and written back,
- * recorded as op tlb.miss so that tlb misses and tlb.miss ops stay equal)
+ * the HPT (hpt_translate through the thread's walk port, mmu.walk_from:
+ * PTEG probes, R and C set and written back, recorded as op tlb.miss so
+ * that tlb misses and tlb.miss ops stay equal)
  * and the TLB fill (an entry loaded while C = 0 does not let stores
  * through), then the access through the thread's caches (a load stalls
  * for the latency beyond cpu.hidden_latency; a store is posted).
@@ -34,7 +35,7 @@ int cdrv_touch_rpn(hyp *h, unsigned t, unsigned lpid, const cdrv_page *p, bool s
         rpn = te->rpn;
     } else {
         hpt_result r;
-        int x = hpt_translate(ht, vsid, p->ea, 12, false, 1, store, th->port, now, &r);
+        int x = hpt_translate(ht, vsid, p->ea, 12, false, 1, store, th->walk_port, now, &r);
         if (x != HPT_XLATE_OK)
             return sim_errf(e, "drivers.coherency: LPAR %s: a %s of the driver's page at EA "
                                "0x%llx found %s",

@@ -79,14 +79,14 @@ int coh_shadow_touch(coh *k, unsigned t, unsigned lpid, uint64_t i, bool store, 
         hpt_result r;
         op_rec o;
         op_begin(&o, now);
-        int x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->port, now, &r);
+        int x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->walk_port, now, &r);
         if (x == HPT_XLATE_MISS) {
             op_charge(&o, 0, r.cycles);
             uint64_t f = o.end;
             if (hidden_fault(k, sl, t, i, &f, e) != 0)
                 return -1;
             faulted = f - o.end;
-            x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->port, f, &r);
+            x = hpt_translate(ht, vsid, ea, 12, false, 1, store, th->walk_port, f, &r);
         }
         if (x != HPT_XLATE_OK)
             return sim_errf(e, "mode shadow: LPAR %s: a %s of the page of PTE %llu found %s",
