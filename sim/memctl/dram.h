@@ -133,6 +133,12 @@ uint64_t dram_last_done(const dram *d);
  * be out of order; resources are charged at their next-free times. */
 uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival_cycle);
 
+/* Functional access (run.warmup_records): the row the access at addr
+ * would leave open is open in its bank (open-page policy; close-page
+ * leaves the bank as it is), as if activated long ago. No command is
+ * timed, no statistic counted, no queue or refresh state changes. */
+void dram_touch(dram *d, uint64_t addr);
+
 const dram_stats *dram_get_stats(const dram *d);
 
 /* ---- trace replay (`lparsim dram`) ---- */

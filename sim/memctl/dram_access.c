@@ -71,3 +71,21 @@ uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
     }
     return done;
 }
+
+void dram_touch(dram *d, uint64_t addr)
+{
+    if (d->cfg.row_policy == DRAM_CLOSE_PAGE)
+        return;
+    dram_loc l;
+    if (addr >= d->capacity)
+        addr %= d->capacity;
+    dram_decode_loc(d, addr, &l);
+    dram_chan *c = &d->ch[l.channel];
+    uint32_t qi = l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
+    dram_cmdq *q = &c->q[qi];
+    if (q->bk->open_row != l.row) {
+        q->bk->open_row = l.row;
+        q->bk->hits = 0;
+        q->dirty = true;
+    }
+}

@@ -46,6 +46,9 @@ extern const param_table cache_params; /* "cache" */
 typedef struct memhier_below {
     uint64_t (*access)(void *ctx, uint64_t line_paddr, bool write, uint64_t now);
     void *ctx;
+    /* Functional mode (memhier_set_functional): what a fill or a writeback
+     * leaves behind below (an open DRAM row), untimed; NULL: nothing. */
+    void (*touch)(void *ctx, uint64_t line_paddr, bool write);
 } memhier_below;
 
 typedef struct memhier memhier;
@@ -68,6 +71,13 @@ void memhier_destroy(memhier *h);
  * MEM_WRITE through L1D. size 0 is treated as 1. */
 uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
                         mem_kind kind, uint64_t now);
+
+/* Functional mode (run.warmup_records): accesses update the caches (tags,
+ * LRU, dirty bits, writebacks) exactly as timed ones do, but what reaches
+ * the memory below goes to below.touch, untimed, and a miss in every level
+ * costs the L3 latency (a nominal figure: the caller uses it only to order
+ * hypervisor work during a warm-up). Off by default. */
+void memhier_set_functional(memhier *h, bool on);
 
 /* A mem_port bound to one core (owned by h, valid until memhier_destroy). */
 const mem_port *memhier_port(memhier *h, unsigned core);
