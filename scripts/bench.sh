@@ -2,15 +2,50 @@
 # bench.sh - simulation-speed benchmarks (figures, not pass/fail).
 #
 #   scripts/bench.sh LACKEY_TRACE DRAMSIM3_TRACE [RUNS]
+#   scripts/bench.sh --warmup [RUNS]      (section 4 alone)
 #
 # 1. imports the Valgrind lackey trace into the native format;
 # 2. full-model replay speed: `lparsim replay --page-size 4K` on it, pinned to
 #    one core, records per host second (median of RUNS, default 3);
 # 3. DRAM controller speed: `lparsim dram` on the DRAMsim3-format trace with
 #    configs/memory/ddr4-2400-dramsim3.yaml, requests per host second, and the
-#    average read latency it reports.
+#    average read latency it reports;
+# 4. warm-up speed (docs/roi.md): `lparsim replay` of shipped traces in
+#    detail and with run.warmup_records covering the whole trace (every
+#    record replayed functionally), records per host second of each and
+#    their ratio (median of RUNS, one core; target: warm-up >= 3x detailed).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# bench_warmup RUNS BIN TMP: section 4
+bench_warmup() {
+  local runs=$1 bin=$2 tmp=$3 pin=""
+  command -v taskset >/dev/null && pin="taskset -c 0"
+  jn() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
+  # each trace repeated to about 4 M records, so that building the machine
+  # (the same in both) weighs little
+  for t in gzip-mid ppc64le-sort ppc64le-matmul stream-8m random-96m; do
+    local tr="$top/traces/$t.trc" n rep
+    n=$("$bin" trace info "$tr" | sed -n 's/.*: \([0-9]*\) records/\1/p')
+    rep=$(( 4000000 / n + 1 ))
+    for w in 0 1000000000000; do
+      for i in $(seq "$runs"); do
+        $pin "$bin" replay "$tr" --quiet --json "$tmp/w.json" --set "lpars[0].vcpus[0].repeat=$rep" \
+          --set "run.warmup_records=$w"
+        jn "$tmp/w.json" host_seconds
+      done | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' > "$tmp/w.$w"
+    done
+    awk -v t="$t" -v r=$((n * rep)) -v d="$(cat "$tmp/w.0")" -v w="$(cat "$tmp/w.1000000000000")" \
+      -v k="$runs" 'BEGIN {printf "warm-up: %-15s %9d records: detailed %6.2f M/s, warm-up %6.2f M/s, %.2fx (median of %s)\n", t, r, r / d / 1e6, r / w / 1e6, d / w, k}'
+  done
+}
+if [ "${1:-}" = "--warmup" ]; then
+  "$top/scripts/setup.sh" release
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  bench_warmup "${2:-3}" "$top/build/release/lparsim" "$tmp"
+  exit 0
+fi
 lackey="${1:?usage: $0 LACKEY_TRACE DRAMSIM3_TRACE [RUNS]}"
 dramtr="${2:?usage: $0 LACKEY_TRACE DRAMSIM3_TRACE [RUNS]}"
 runs="${3:-3}"
@@ -52,3 +87,4 @@ done
 lat=$(jnum "$tmp/dram1.json" mean)
 awk -v a="$(cat "$tmp/dram.pinned")" -v b="$(cat "$tmp/dram.free")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second on one core, %.0f k with the reader thread on a second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", a / 1e3, b / 1e3, n}'
 printf "dram:    average read latency %s DRAM cycles (DRAMsim3: 109.13)\n" "$lat"
+bench_warmup "$runs" "$bin" "$tmp"

@@ -1,6 +1,7 @@
 /*
- * cmd_trace.c - `lparsim trace import|info|cat`: convert foreign traces to
- * the native format, summarise and print native traces.
+ * cmd_trace.c - `lparsim trace import|info|cat|mark`: convert foreign traces
+ * to the native format, summarise and print native traces (mark, inserting
+ * region-of-interest markers, is cmd_trace_mark.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ static int trace_cat(int argc, char **argv)
         tr_close(r);
         return cli_fail(&e);
     }
-    printf("#lparsim-trace v1\n");
+    printf("#lparsim-trace v%u\n", tr_version(r));
     tr_rec buf[256];
     char line[512];
     uint64_t done = 0;
@@ -179,12 +180,15 @@ static int trace_cat(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
     if (argc < 1)
-        return cli_usage("trace needs a subcommand: import, info or cat");
+        return cli_usage("trace needs a subcommand: import, info, cat or mark");
     if (!strcmp(argv[0], "import"))
         return trace_import(argc - 1, argv + 1);
     if (!strcmp(argv[0], "info"))
         return trace_info(argc - 1, argv + 1);
     if (!strcmp(argv[0], "cat"))
         return trace_cat(argc - 1, argv + 1);
-    return cli_usage("unknown trace subcommand '%s' (expected import, info or cat)", argv[0]);
+    if (!strcmp(argv[0], "mark"))
+        return cmd_trace_mark(argc - 1, argv + 1);
+    return cli_usage("unknown trace subcommand '%s' (expected import, info, cat or mark)",
+                     argv[0]);
 }

@@ -29,6 +29,7 @@ static const char usage[] =
     "  trace import --format lackey|dramsim3|qemu IN -o OUT\n"
     "  trace info FILE [--json FILE]\n"
     "  trace cat FILE [--limit N] [--disasm]\n"
+    "  trace mark IN OUT --roi BEGIN:END[,BEGIN:END...]\n"
     "        convert, summarise and print traces (native format: docs/trace_format.md)\n"
     "  params [COMPONENT] [--markdown] [--platform]\n"
     "        every parameter with type, unit, default, range and description\n"

@@ -100,6 +100,33 @@ int hist_merge(hist *dst, const hist *src)
     return 0;
 }
 
+int hist_sub(hist *dst, const hist *a, const hist *b)
+{
+    hist_reset(dst);
+    if (a->count <= b->count)
+        return 0;
+    if (hist_grow(dst, a->nb) != 0)
+        return -1;
+    size_t lo_i = SIZE_MAX, hi_i = 0;
+    for (size_t i = 0; i < a->nb; i++) {
+        uint64_t was = i < b->nb ? b->b[i] : 0;
+        dst->b[i] = a->b[i] - was;
+        if (dst->b[i]) {
+            if (lo_i == SIZE_MAX)
+                lo_i = i;
+            hi_i = i;
+        }
+    }
+    dst->count = a->count - b->count;
+    dst->total = a->total - b->total;
+    uint64_t lo, w;
+    hist_bucket_range(lo_i, &lo, &w);
+    dst->min = lo;
+    hist_bucket_range(hi_i, &lo, &w);
+    dst->max = lo + w - 1;
+    return 0;
+}
+
 double hist_mean(const hist *h)
 {
     return h->count ? (double)h->total / (double)h->count : 0.0;

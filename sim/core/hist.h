@@ -31,6 +31,13 @@ void hist_reset(hist *h);
 int hist_add(hist *h, uint64_t v);
 /* Merge src into dst. */
 int hist_merge(hist *dst, const hist *src);
+/* dst (initialised, replaced) = the samples of a that are not in b, where b
+ * is an earlier copy of a (hist_merge into an empty hist): the bucket
+ * counts, count and total exactly; min and max at bucket resolution (the
+ * lowest bucket's lower and the highest bucket's upper bound: exact below
+ * 1024), so that they depend on the new samples only.
+ * Returns -1 on allocation failure. */
+int hist_sub(hist *dst, const hist *a, const hist *b);
 double hist_mean(const hist *h);
 /* q in [0,1]; 0 when empty. */
 uint64_t hist_pct(const hist *h, double q);

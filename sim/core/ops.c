@@ -175,6 +175,84 @@ void ops_to_json(const ops_reg *r, jtree *j)
     }
 }
 
+void ops_reset(ops_reg *r)
+{
+    for (unsigned i = 0; i < r->n; i++) {
+        op_type *t = &r->v[i];
+        t->count = t->total = 0;
+        memset(t->part_total, 0, sizeof t->part_total);
+        hist_reset(&t->h);
+    }
+}
+
+struct ops_snap {
+    unsigned n;    /* op types declared when taken */
+    op_type *v;    /* count, total, part_total and h of each */
+};
+
+void ops_snap_free(ops_snap *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < s->n; i++)
+        hist_free(&s->v[i].h);
+    free(s->v);
+    free(s);
+}
+
+ops_snap *ops_snap_take(const ops_reg *r)
+{
+    ops_snap *s = calloc(1, sizeof *s);
+    if (!s || !(s->v = calloc(r->n ? r->n : 1, sizeof *s->v))) {
+        free(s);
+        return NULL;
+    }
+    for (unsigned i = 0; i < r->n; i++) {
+        op_type *c = &s->v[i];
+        s->n = i + 1;
+        c->count = r->v[i].count;
+        c->total = r->v[i].total;
+        memcpy(c->part_total, r->v[i].part_total, sizeof c->part_total);
+        hist_init(&c->h);
+        if (hist_merge(&c->h, &r->v[i].h) != 0) {
+            ops_snap_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+int ops_snap_delta_json(const ops_reg *r, const ops_snap *s, jtree *j, const char *prefix)
+{
+    char path[512];
+    hist d;
+    hist_init(&d);
+    for (unsigned i = 0; i < r->n; i++) {
+        const op_type *t = &r->v[i];
+        const op_type *was = i < s->n ? &s->v[i] : NULL; /* declared since: all new */
+        uint64_t n = t->count - (was ? was->count : 0);
+        if (t->if_used && !n)
+            continue;
+        hist empty;
+        hist_init(&empty);
+        if (hist_sub(&d, &t->h, was ? &was->h : &empty) != 0) {
+            hist_free(&d);
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s.ops.%s", prefix, t->name);
+        hist_to_json(&d, j, path);
+        snprintf(path, sizeof path, "%s.ops.%s.total", prefix, t->name);
+        jtree_set_u64(j, path, t->total - (was ? was->total : 0));
+        for (unsigned p = 0; p < t->nparts; p++) {
+            snprintf(path, sizeof path, "%s.ops.%s.breakdown.%s", prefix, t->name,
+                     t->part_name[p]);
+            jtree_set_u64(j, path, t->part_total[p] - (was ? was->part_total[p] : 0));
+        }
+    }
+    hist_free(&d);
+    return 0;
+}
+
 void ops_print_table(const ops_reg *r, FILE *f)
 {
     fprintf(f, "%-24s %10s %14s %10s %8s %8s %8s %8s %8s  %s\n", "operation", "count",

@@ -93,6 +93,19 @@ unsigned ops_count(const ops_reg *r);
  * ops_report_if_used (left out). */
 void ops_to_json(const ops_reg *r, jtree *j);
 
+/* Forget every op recorded so far (counts, totals, histograms, part
+ * totals); the declarations stay (run.warmup_records). */
+void ops_reset(ops_reg *r);
+
+/* A copy of every op type's figures at one moment (regions of interest):
+ * ops_snap_delta_json writes, under "<prefix>.ops.<name>", the figures of
+ * the ops recorded since, in ops_to_json's layout (min and max at the
+ * histogram's bucket resolution, hist_sub). NULL / -1 when out of memory. */
+typedef struct ops_snap ops_snap;
+ops_snap *ops_snap_take(const ops_reg *r);
+void ops_snap_free(ops_snap *s);
+int ops_snap_delta_json(const ops_reg *r, const ops_snap *s, jtree *j, const char *prefix);
+
 /* Human-readable table, one row per op type with count > 0. */
 void ops_print_table(const ops_reg *r, FILE *f);
 

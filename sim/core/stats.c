@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,4 +158,112 @@ int stats_get_counter(const stats_reg *r, const char *name, uint64_t *out)
         }
     }
     return -1;
+}
+
+void stats_reset(stats_reg *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const stats_inst *in = &r->v[i];
+        /* the base is the component's own (writable) statistics struct,
+         * registered read-only for dumping */
+        char *base = (char *)(uintptr_t)in->base;
+        for (size_t k = 0; k < in->t->n; k++) {
+            const stat_desc *d = &in->t->s[k];
+            if (d->kind == SK_COUNTER)
+                memset(base + d->offset, 0, sizeof(uint64_t));
+            else if (d->kind == SK_HIST)
+                hist_reset((hist *)(void *)(base + d->offset));
+        }
+    }
+}
+
+struct stats_snap {
+    size_t ninst;  /* instances registered when taken */
+    size_t nval;
+    uint64_t *ctr; /* counters, in registration and table order */
+    hist *h;       /* histograms, likewise */
+    size_t nh;
+};
+
+void stats_snap_free(stats_snap *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nh; i++)
+        hist_free(&s->h[i]);
+    free(s->h);
+    free(s->ctr);
+    free(s);
+}
+
+stats_snap *stats_snap_take(const stats_reg *r)
+{
+    stats_snap *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    size_t nc = 0, nh = 0;
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; k < r->v[i].t->n; k++) {
+            nc += r->v[i].t->s[k].kind == SK_COUNTER;
+            nh += r->v[i].t->s[k].kind == SK_HIST;
+        }
+    s->ninst = r->n;
+    s->ctr = calloc(nc ? nc : 1, sizeof *s->ctr);
+    s->h = calloc(nh ? nh : 1, sizeof *s->h);
+    if (!s->ctr || !s->h) {
+        stats_snap_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const stats_inst *in = &r->v[i];
+        for (size_t k = 0; k < in->t->n; k++) {
+            const stat_desc *d = &in->t->s[k];
+            const char *field = (const char *)in->base + d->offset;
+            if (d->kind == SK_COUNTER)
+                memcpy(&s->ctr[s->nval++], field, sizeof(uint64_t));
+            else if (d->kind == SK_HIST) {
+                hist_init(&s->h[s->nh]);
+                if (hist_merge(&s->h[s->nh++], (const hist *)(const void *)field) != 0) {
+                    stats_snap_free(s);
+                    return NULL;
+                }
+            }
+        }
+    }
+    return s;
+}
+
+int stats_snap_delta_json(const stats_reg *r, const stats_snap *s, jtree *j, const char *prefix)
+{
+    char path[512];
+    size_t ci = 0, hi = 0;
+    hist d;
+    hist_init(&d);
+    for (size_t i = 0; i < s->ninst && i < r->n; i++) {
+        const stats_inst *in = &r->v[i];
+        bool w = !in->if_used || used(in); /* as stats_to_json */
+        for (size_t k = 0; k < in->t->n; k++) {
+            const stat_desc *sd = &in->t->s[k];
+            if (!w) {
+                ci += sd->kind == SK_COUNTER;
+                hi += sd->kind == SK_HIST;
+                continue;
+            }
+            snprintf(path, sizeof path, "%s.%s.%s", prefix, in->prefix, sd->name);
+            const char *field = (const char *)in->base + sd->offset;
+            if (sd->kind == SK_COUNTER) {
+                uint64_t v;
+                memcpy(&v, field, sizeof v);
+                jtree_set_u64(j, path, v - s->ctr[ci++]);
+            } else if (sd->kind == SK_HIST) {
+                if (hist_sub(&d, (const hist *)(const void *)field, &s->h[hi++]) != 0) {
+                    hist_free(&d);
+                    return -1;
+                }
+                hist_to_json(&d, j, path);
+            }
+        }
+    }
+    hist_free(&d);
+    return 0;
 }

@@ -64,6 +64,23 @@ int stats_register_if_used(stats_reg *r, const char *prefix, const stat_table *t
  * instance registered with stats_register_if_used only once used). */
 void stats_to_json(const stats_reg *r, jtree *j);
 
+/* Zero every counter and empty every histogram of every registered
+ * instance (run.warmup_records: the figures start again after the warm-up).
+ * Derived figures follow. Registered bases must be writable objects. */
+void stats_reset(stats_reg *r);
+
+/* A copy of every registered counter and histogram at one moment, so that
+ * what was counted since can be reported (regions of interest) without
+ * resetting anything. */
+typedef struct stats_snap stats_snap;
+/* NULL when out of host memory. */
+stats_snap *stats_snap_take(const stats_reg *r);
+void stats_snap_free(stats_snap *s);
+/* Write "<prefix>.<instance>.<name>" = value now - value at s for every
+ * counter and histogram (hist_sub) of the instances registered then;
+ * derived figures are left out. -1 on allocation failure. */
+int stats_snap_delta_json(const stats_reg *r, const stats_snap *s, jtree *j, const char *prefix);
+
 /* Print the declarations (name, unit, description) of a table, for docs. */
 void stat_table_print(FILE *f, const stat_table *t, const char *prefix);
 

@@ -47,6 +47,10 @@ enum tr_kind {
  * the segment holding EA `value` (SLBIE), slbia (SLBIA). */
 enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
 enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
+/* Version 2 traces only (a version 1 trace's markers 4..15 are ordinary,
+ * ignored markers): region of interest begin / end, value = region id
+ * (docs/roi.md); ids 6..15 are reserved, an error. */
+enum { TR_MARK_ROI_BEGIN = 4, TR_MARK_ROI_END = 5, TR_MARK_RESERVED_LAST = 15 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
 #define TR_MAX_ARGS 6
@@ -90,6 +94,9 @@ int tr_rewind(tr_reader *r, sim_err *e);
 const char *tr_path(const tr_reader *r);
 const char *tr_note(const tr_reader *r); /* header note ("" for text) */
 int tr_is_text(const tr_reader *r);
+/* Format version of the trace: 1, or 2 (ROI markers; binary header version
+ * or text header "#lparsim-trace v2"). */
+unsigned tr_version(const tr_reader *r);
 /* Header flags of a binary trace (TRH_*; 0 for text or unknown). */
 unsigned tr_flags(const tr_reader *r);
 
@@ -114,6 +121,11 @@ tr_writer *tr_writer_create(const char *path, const char *note, int level,
 /* tr_writer_create with header flags (TRH_*). */
 tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
                                   unsigned flags, sim_err *e);
+/* tr_writer_create_flags writing format version `version` (1 or 2; 2 when
+ * the trace carries ROI markers, so that an older lparsim refuses it rather
+ * than ignoring them). */
+tr_writer *tr_writer_create_version(const char *path, const char *note, int level,
+                                    unsigned flags, unsigned version, sim_err *e);
 int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);
 /* Write the END record, flush, rename into place. Frees w. */
 int tr_finish(tr_writer *w, sim_err *e);

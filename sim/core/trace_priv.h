@@ -31,6 +31,7 @@
 #define TRB_MAGIC "LPSIMTRC"
 #define TRB_MAGIC_LEN 8
 #define TRB_VERSION 1
+#define TRB_VERSION_MAX 2      /* v2: markers 4..15 are lparsim's (ROI) */
 #define TRB_HDR_FIXED 16          /* magic + u16 version + u16 flags + u32 */
 #define TRB_NOTE_MAX (1u << 20)   /* longest header note accepted */
 
@@ -59,6 +60,7 @@ struct tr_reader {
     char *note;
     int text;            /* text form */
     unsigned flags;      /* binary header flags (TRH_*) */
+    unsigned version;    /* 1 or 2 (binary header or text header) */
     int eof;             /* the byte source has no more */
     int gz_cut;          /* gzip stream ended early */
     int done;            /* END seen (binary) / end of file (text) */

@@ -80,13 +80,14 @@ static int read_header(tr_reader *r, sim_err *e)
         unsigned flags = b[10] | (unsigned)b[11] << 8;
         uint32_t nlen = b[12] | (uint32_t)b[13] << 8 | (uint32_t)b[14] << 16 |
                         (uint32_t)b[15] << 24;
-        if (ver != TRB_VERSION)
+        if (ver < TRB_VERSION || ver > TRB_VERSION_MAX)
             return sim_errf(e, "%s: unsupported trace version %u (this lparsim "
-                            "reads version %d)", r->path, ver, TRB_VERSION);
+                            "reads versions 1 and 2)", r->path, ver);
         if ((flags & ~(TRH_CODE_LE | TRH_CODE_BE)) || flags == (TRH_CODE_LE | TRH_CODE_BE))
-            return sim_errf(e, "%s: unsupported trace flags 0x%x (version 1 "
+            return sim_errf(e, "%s: unsupported trace flags 0x%x (version %u "
                             "defines 0x1 little-endian code, 0x2 big-endian code)",
-                            r->path, flags);
+                            r->path, flags, ver);
+        r->version = ver;
         r->flags = flags;
         if (nlen > TRB_NOTE_MAX)
             return sim_errf(e, "%s: corrupt trace at record 0: note length %lu "
@@ -129,12 +130,13 @@ static int read_header(tr_reader *r, sim_err *e)
         size_t tl = end;
         while (tl > hl && (b[tl - 1] == '\r' || b[tl - 1] == ' ' || b[tl - 1] == '\t'))
             tl--;
-        if (tl - hl != 1 || b[hl] != '1') {
+        if (tl - hl != 1 || b[hl] < '1' || b[hl] > '0' + TRB_VERSION_MAX) {
             char q[64];
             tr_quote_line((const char *)b + hl - 1, tl - hl + 1, q, sizeof q);
             return sim_errf(e, "%s: unsupported text trace version '%s' (this "
-                            "lparsim reads v1)", r->path, q);
+                            "lparsim reads v1 and v2)", r->path, q);
         }
+        r->version = (unsigned)(b[hl] - '0');
         r->pos = end < r->len ? end + 1 : end;
         r->line = 1;
         if (!r->note) {
@@ -210,6 +212,7 @@ unsigned tr_flags(const tr_reader *r)
 }
 
 int tr_is_text(const tr_reader *r) { return r->text; }
+unsigned tr_version(const tr_reader *r) { return r->version; }
 
 /* ---- text reading ---- */
 

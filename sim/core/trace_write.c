@@ -70,6 +70,16 @@ tr_writer *tr_writer_create(const char *path, const char *note, int level,
 tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
                                   unsigned flags, sim_err *e)
 {
+    return tr_writer_create_version(path, note, level, flags, TRB_VERSION, e);
+}
+
+tr_writer *tr_writer_create_version(const char *path, const char *note, int level,
+                                    unsigned flags, unsigned version, sim_err *e)
+{
+    if (version < TRB_VERSION || version > TRB_VERSION_MAX) {
+        sim_errf(e, "%s: trace format version %u; expected 1 or 2", path, version);
+        return NULL;
+    }
     if (flags & ~(TRH_CODE_LE | TRH_CODE_BE) || flags == (TRH_CODE_LE | TRH_CODE_BE)) {
         sim_errf(e, "%s: trace header flags 0x%x; expected at most one of TRH_CODE_LE, "
                     "TRH_CODE_BE", path, flags);
@@ -115,7 +125,7 @@ tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
     gzbuffer(w->gz, TR_BUF_SIZE);
     uint8_t h[TRB_HDR_FIXED];
     memcpy(h, TRB_MAGIC, TRB_MAGIC_LEN);
-    h[8] = TRB_VERSION;
+    h[8] = (uint8_t)version;
     h[9] = 0;
     h[10] = (uint8_t)flags; /* flags (u16) */
     h[11] = 0;

@@ -108,6 +108,12 @@ typedef uint64_t (*cpu_tlbie_fn)(void *ctx, struct cpu_thread *t, uint64_t now);
 typedef uint64_t (*cpu_fill_fn)(void *ctx, struct cpu_thread *t, uint64_t ptex, uint64_t vpn,
                                 unsigned psize, uint64_t now);
 
+/* A region-of-interest marker (version 2 traces, docs/roi.md) that passed
+ * the vCPU's own checks (no nesting, an end matches the open begin): begin
+ * or end of region `id` at the thread's clock. 0, or -1 with e set. */
+typedef int (*cpu_roi_fn)(void *ctx, struct cpu_thread *t, bool begin, uint64_t id,
+                          sim_err *e);
+
 typedef struct cpu_binding {
     uint32_t lpid;
     uint32_t vcpu;        /* index within the LPAR */
@@ -125,6 +131,9 @@ typedef struct cpu_binding {
     cpu_decode_fn decode;
     void *decode_ctx;
     cpu_tlbie_fn tlbie;   /* traced tlbie (NULL: TLB left alone) */
+    bool roi_markers;     /* the trace's markers 4..15 are ROI markers (version 2) */
+    cpu_roi_fn roi;       /* told of each ROI marker (NULL: checked only) */
+    void *roi_ctx;
 } cpu_binding;
 
 typedef struct cpu_thread_stats {
@@ -156,6 +165,8 @@ typedef struct cpu_vcpu {
     tr_rec *buf;
     long pos, len;
     uint32_t tag;                     /* the dispatcher's index of it */
+    bool roi_in;                      /* inside region roi_id, begun at record roi_rec */
+    uint64_t roi_id, roi_rec;
 } cpu_vcpu;
 
 /* Make v a fresh vCPU replaying b's trace from its start. */
@@ -198,6 +209,8 @@ typedef struct cpu_thread {
      * policies, e.g. the hypervisor); stays across vCPU switches */
     cpu_fill_fn on_fill;
     void *fill_ctx;
+    uint64_t walks;                   /* TLB misses walked (cpu_thread_warm's trackers) */
+    unsigned line_shift;              /* log2 of the port's line size (0: unknown yet) */
     cpu_thread_stats st;
 } cpu_thread;
 
@@ -225,6 +238,19 @@ void cpu_thread_share_core(cpu_thread *t, unsigned *active);
  * Returns 1 if the thread has more to do, 0 when its trace is finished,
  * -1 on an error (e set: a bad trace, a page fault that failed). */
 int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e);
+
+/* Warm-up (run.warmup_records, docs/roi.md): replay the thread's vCPU's
+ * records functionally until it has replayed `upto` records (or its trace
+ * ends): translations (TLB, segment lookaside, HPT walks and the guest's
+ * page faults), cache accesses and traced TLB/SLB management and hcalls
+ * act on the model as in cpu_thread_run; instructions cost nothing, loads
+ * stall nothing, other markers are skipped. The clock advances only by the
+ * time of walks, faults, hcalls and traced tlbie (the hypervisor's work, so
+ * its resources stay ordered); the caller makes the memory below
+ * functional (memhier_set_functional). A ROI marker is an error, so is an
+ * hcall after which the vCPU leaves the thread. Returns 1 if the trace has
+ * more, 0 at its end, -1 on an error (e names the trace and record). */
+int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e);
 
 #ifdef __cplusplus
 }

@@ -276,6 +276,7 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
 {
     op_rec o;
     op_begin(&o, t->clock);
+    t->walks++;
     for (int tries = 0;; tries++) {
         hpt_result r;
         int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift, t->v->b.seg_1t, 1,
@@ -385,11 +386,209 @@ static int refill(cpu_thread *t, sim_err *e)
             t->v->len = n;
             return 1;
         }
-        if (++t->v->pass >= t->v->b.repeat)
+        if (++t->v->pass >= t->v->b.repeat) {
+            if (t->v->roi_in)
+                return sim_errf(e, "%s: the trace ends inside region of interest %llu "
+                                   "(begun at record %llu); expected an end marker 'K 5 %llu'",
+                                tr_path(t->v->b.trace), (unsigned long long)t->v->roi_id,
+                                (unsigned long long)t->v->roi_rec,
+                                (unsigned long long)t->v->roi_id);
             return 0;
+        }
         if (tr_rewind(t->v->b.trace, e) != 0)
             return -1;
     }
+}
+
+static bool is_roi(const cpu_thread *t, const tr_rec *r)
+{
+    return r->kind == TR_MARKER && t->v->b.roi_markers && r->word >= TR_MARK_ROI_BEGIN &&
+           r->word <= TR_MARK_RESERVED_LAST;
+}
+
+/* A ROI marker: the vCPU's nesting rules, then the hook. 0 or -1. */
+static int roi_marker(cpu_thread *t, const tr_rec *r, sim_err *e)
+{
+    cpu_vcpu *v = t->v;
+    unsigned long long id = r->addr, open = v->roi_id, at = v->roi_rec;
+    if (r->word != TR_MARK_ROI_BEGIN && r->word != TR_MARK_ROI_END)
+        return sim_errf(e, "unknown marker kind %u (in a version 2 trace markers 4..15 are "
+                           "lparsim's: 4 begins a region of interest, 5 ends one, 6..15 are "
+                           "reserved)", r->word);
+    bool begin = r->word == TR_MARK_ROI_BEGIN;
+    if (begin && v->roi_in)
+        return sim_errf(e, "region of interest %llu begins inside region %llu (begun at "
+                           "record %llu); expected its end first (regions do not nest)",
+                        id, open, at);
+    if (!begin && !v->roi_in)
+        return sim_errf(e, "end of region of interest %llu without a begin; expected "
+                           "'K 4 %llu' before it", id, id);
+    if (!begin && open != id)
+        return sim_errf(e, "end of region of interest %llu inside region %llu (begun at "
+                           "record %llu); expected 'K 5 %llu'", id, open, at, open);
+    v->roi_in = begin;
+    v->roi_id = id;
+    v->roi_rec = v->records;
+    return v->b.roi ? v->b.roi(v->b.roi_ctx, t, begin, id, e) : 0;
+}
+
+/* What the warm-up knows has not changed since the previous access of this
+ * thread's turn: a repeated access that would only hit the MRU entry of
+ * its TLB set or cache set changes no state but the hit counters (reset
+ * after the warm-up anyway) and the TLB's replacement stamps (whose order
+ * it keeps), so it is skipped. One page tracker for fetches, one for data
+ * (a translation of another page in the same TLB set drops the other
+ * tracker: the page is no longer the most recent of its set), one line
+ * for the L1I, one for the L1D. Valid only while nothing else touches the
+ * thread's TLB and caches: reset at every turn, hcall, traced TLB/SLB
+ * instruction and walk (PTEG reads go through the L1D, a fault through the
+ * hypervisor). */
+typedef struct warm_page {
+    uint64_t page, pbase, set; /* EA page, its real page base, its TLB set */
+    bool valid, w;             /* w: that translation allowed a store */
+} warm_page;
+typedef struct warm_track {
+    warm_page p[2];            /* [0] fetches, [1] data */
+    uint64_t iline, dline;     /* EA line last fetched / last loaded or stored */
+    bool dline_w;              /* the last L1D line was stored to (already dirty) */
+} warm_track;
+#define WARM_NONE UINT64_MAX
+
+static inline void warm_reset(warm_track *w)
+{
+    memset(w, 0, sizeof *w);
+    w->iline = w->dline = WARM_NONE;
+}
+
+/* One functional access of size bytes at ea; 0 or -1. */
+static inline int warm_access(cpu_thread *t, warm_track *w, uint64_t ea, uint32_t size,
+                              enum cpu_access acc, sim_err *e)
+{
+    static const mem_kind kinds[] = {MEM_READ, MEM_WRITE, MEM_IFETCH};
+    unsigned pshift = t->v->page_shift, lshift = t->line_shift;
+    uint64_t last = ea + (size ? size - 1 : 0);
+    if (!lshift || ((ea ^ last) >> lshift) != 0) {
+        warm_reset(w); /* crosses a line (or a page): the detailed path */
+        return mem_op(t, ea, size, acc, e) == UINT64_MAX ? -1 : 0;
+    }
+    uint64_t page = ea >> pshift, line = ea >> lshift;
+    warm_page *k = &w->p[acc != CPU_IFETCH], *o = &w->p[acc == CPU_IFETCH];
+    if (!k->valid || page != k->page || (acc == CPU_STORE && !k->w)) {
+        uint64_t walks = t->walks;
+        uint64_t pa = xlate(t, ea, acc, e);
+        if (pa == UINT64_MAX)
+            return -1;
+        if (t->walks != walks) {
+            warm_reset(w); /* the L1D and the TLB moved under the trackers */
+            (void)mem_access(t->port, pa, size, kinds[acc], t->clock);
+            return 0;
+        }
+        const tlb_entry *te = t->la_entry[acc]; /* the entry the hit used */
+        k->w = (k->valid && page == k->page && k->w) || acc == CPU_STORE;
+        k->page = page;
+        k->pbase = pa & ~((1ULL << pshift) - 1);
+        k->set = tlb_entry_set(t->tlb, te);
+        k->valid = true;
+        if (o->valid && o->set == k->set && o->page != page)
+            o->valid = false;
+    }
+    uint64_t pa = k->pbase | (ea & ((1ULL << pshift) - 1));
+    if (acc == CPU_IFETCH) {
+        if (line == w->iline)
+            return 0;
+        w->iline = line;
+    } else {
+        if (line == w->dline && (acc != CPU_STORE || w->dline_w))
+            return 0;
+        w->dline_w = (line == w->dline && w->dline_w) || acc == CPU_STORE;
+        w->dline = line;
+    }
+    (void)mem_access(t->port, pa, size, kinds[acc], t->clock);
+    return 0;
+}
+
+int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
+{
+    if (!t->bound || t->done)
+        return 0;
+    cpu_vcpu *v = t->v;
+    warm_track w;
+    warm_reset(&w);
+    uint64_t traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+    if (!t->line_shift && t->port->line_bytes)
+        t->line_shift = (unsigned)__builtin_ctz(t->port->line_bytes);
+    while (v->records < upto) {
+        if (v->pos == v->len) {
+            int r = refill(t, e);
+            if (r < 0)
+                return -1;
+            if (r == 0) {
+                thread_finished(t);
+                return 0;
+            }
+        }
+        if (v->b.max_records && v->records >= v->b.max_records) {
+            thread_finished(t);
+            return 0;
+        }
+        const tr_rec *r = &v->buf[v->pos++];
+        t->st.records++;
+        v->records++;
+        switch (r->kind) {
+        case TR_INSN:
+            if ((r->flags & TRF_WORD) && (r->word >> 26) == 31) {
+                uint64_t c = insn_effect(t, r->word);
+                if (t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb != traced) {
+                    traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+                    warm_reset(&w);
+                }
+                t->clock += c;
+            }
+            if (warm_access(t, &w, r->addr, r->size, CPU_IFETCH, e) != 0)
+                goto fail;
+            break;
+        case TR_LOAD:
+            if (warm_access(t, &w, r->addr, r->size, CPU_LOAD, e) != 0)
+                goto fail;
+            break;
+        case TR_STORE:
+            if (warm_access(t, &w, r->addr, r->size, CPU_STORE, e) != 0)
+                goto fail;
+            break;
+        case TR_MODIFY:
+            if (warm_access(t, &w, r->addr, r->size, CPU_LOAD, e) != 0 ||
+                warm_access(t, &w, r->addr, r->size, CPU_STORE, e) != 0)
+                goto fail;
+            break;
+        case TR_HCALL: {
+            warm_reset(&w);
+            uint64_t c = v->b.record ? v->b.record(v->b.ctx, t, r, t->clock, e) : 0;
+            if (c == UINT64_MAX)
+                goto fail;
+            t->clock += c;
+            if (t->v != v) {
+                sim_errf(e, "the vCPU left its thread during the warm-up "
+                            "(run.warmup_records); expected records a warm-up can replay "
+                            "functionally (no cede)");
+                goto fail;
+            }
+            break;
+        }
+        default:
+            if (is_roi(t, r)) {
+                sim_errf(e, "region of interest marker inside the warm-up "
+                            "(run.warmup_records covers the first %llu records); expected "
+                            "regions after it", (unsigned long long)upto);
+                goto fail;
+            }
+            break; /* idle, wait, doorbell: timing only */
+        }
+    }
+    return 1;
+fail:
+    thread_finished(t);
+    return sim_err_prefix(e, "%s record %llu", tr_path(v->b.trace),
+                          (unsigned long long)v->records);
 }
 
 int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
@@ -454,6 +653,11 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
                 break;
             }
             t->st.other_records++;
+            if (__builtin_expect(is_roi(t, r), 0)) {
+                if (roi_marker(t, r, e) != 0)
+                    goto fail;
+                break;
+            }
             cpu_vcpu *cur = t->v;
             uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;
             if (c == UINT64_MAX)

@@ -57,6 +57,23 @@ static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_
     return m->fabric_cycles + dram_to_core_ceil(m, done > t ? done - t : 0);
 }
 
+/* Functional access below the L3 (warm-up): the DRAM row left open; an
+ * external memory (machine_set_memory_below) is left alone. */
+static void below_touch(void *ctx, uint64_t line_paddr, bool write)
+{
+    machine *m = ctx;
+    (void)write;
+    if (m->ext_below.access)
+        return;
+    unsigned mod = 0;
+    uint64_t off = line_paddr;
+    if (line_paddr < memmap_total_bytes(m->mm)) {
+        mod = memmap_module_of(m->mm, line_paddr);
+        off = line_paddr - memmap_module_base(m->mm, mod);
+    }
+    dram_touch(m->drams[mod % m->ndrams], off % m->dram_capacity);
+}
+
 static int cfg_error(sim_err *e, const cfg_src *src, const char *path, const char *msg)
 {
     if (src)
@@ -148,7 +165,7 @@ static int build_cpus(machine *m, const machine_config *c, sim_err *e)
 {
     unsigned cores = (unsigned)(c->machine.modules * c->machine.cores_per_module);
     unsigned tpc = (unsigned)c->machine.threads_per_core;
-    memhier_below below = {below_access, m};
+    memhier_below below = {below_access, m, below_touch};
     m->mh = memhier_create(&c->cache, (unsigned)c->machine.modules,
                            (unsigned)c->machine.cores_per_module, below, e);
     if (!m->mh || memhier_register_stats(m->mh, m->stats) != 0)
@@ -266,6 +283,11 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
         b.trace = r;
         b.repeat = vc[v].repeat;
         b.max_records = c->run.max_records;
+        if (tr_version(r) >= 2) {
+            b.roi_markers = true;
+            b.roi = machine_roi_marker;
+            b.roi_ctx = m;
+        }
         if (m->dec) {
             b.decode = ppc_decode_hook;
             b.decode_ctx = m->dec;
@@ -495,6 +517,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;
+    m->warmup = c->run.warmup_records;
     m->cfg = c;
     m->ops = ops_create();
     m->stats = stats_create();
@@ -535,6 +558,12 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     for (unsigned i = 0; i < m->nthreads; i++)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
+    if (m->warmup && m->nsvcpus) {
+        cfg_error(e, src, "run.warmup_records",
+                  "a warm-up needs every vCPU on its own thread; expected 0 with shared "
+                  "processors (lpars[].processors.mode: shared)");
+        goto fail;
+    }
     /* every LPAR and vCPU is known: the dispatcher places shared ones */
     if (hyp_start(m->hyp, e) != 0) {
         src_prefix(e, src, "lpars,hypervisor");
@@ -550,6 +579,7 @@ void machine_destroy(machine *m)
 {
     if (!m)
         return;
+    machine_roi_free(m);
     hyp_drivers_destroy(m->drivers);
     for (unsigned i = 0; i < m->nsvcpus; i++) {
         cpu_vcpu_free(m->svcpus[i]);

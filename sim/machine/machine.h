@@ -40,6 +40,7 @@ typedef struct topology_config {
 typedef struct run_config {
     uint64_t max_records; /* per vCPU; 0 = whole trace */
     uint64_t max_cycles;  /* stop the run at this cycle; 0 = run to the end */
+    uint64_t warmup_records; /* per vCPU, replayed functionally first; 0 = none */
 } run_config;
 
 typedef struct machine_config {

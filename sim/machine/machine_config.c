@@ -41,6 +41,11 @@ static const param_desc run_list[] = {
     {"max_cycles", PT_UINT, "cycles", "0", 0, 0x1p63, NULL,
      "Stop the whole run once every vCPU and driver has reached this cycle (0 = run to the "
      "end); the report is the state at that point.", R_F(max_cycles), NULL},
+    {"warmup_records", PT_UINT, "records", "0", 0, 0x1p63, NULL,
+     "Replay the first N records of each vCPU's trace functionally (caches, TLBs, HPTs and "
+     "open DRAM rows updated, no timing; docs/roi.md), then reset the statistics and replay "
+     "the rest in detail (0 = no warm-up). Not with shared processors.",
+     R_F(warmup_records), NULL},
 };
 static const param_table run_table = {"run", sizeof(run_config), run_list, PARAM_COUNT(run_list),
                                       "Limits of a run."};

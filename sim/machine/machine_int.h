@@ -51,6 +51,14 @@ struct machine {
     hyp_drivers *drivers;        /* the enabled workload drivers (may be empty) */
     machine_dramlog *dramlog;    /* dram.trace_out (NULL: none) */
     uint64_t dram_horizon;       /* while a thread runs: how far the others may still come */
+    /* warm-up and regions of interest (machine_roi.c) */
+    uint64_t warmup;             /* run.warmup_records */
+    bool warmed;                 /* the warm-up has been done */
+    uint64_t warm_records, warm_cycles;
+    struct machine_region *regions; /* regions open now */
+    unsigned nregions, cap_regions;
+    jtree *roi_out;              /* regions ended: "<k>.<figure>" */
+    unsigned roi_done;
 };
 
 /* machine_dramlog.c: the DRAM request log (dram.trace_out) */
@@ -60,6 +68,14 @@ int machine_dramlog_commit(machine *m, sim_err *e);
  * reorder window), so far. */
 uint64_t machine_dramlog_clamped(const machine *m);
 void machine_dramlog_abort(machine *m);
+
+/* machine_roi.c: the ROI hook a binding of a version 2 trace gets. */
+int machine_roi_marker(void *ctx, cpu_thread *t, bool begin, uint64_t id, sim_err *e);
+/* The warm-up, once, before the first scheduler step (machine_run.c). */
+int machine_warmup(machine *m, sim_err *e);
+/* "sim.warmup.*" and "regions.*" into the report (machine_report.c). */
+void machine_roi_report(const machine *m, jtree *j);
+void machine_roi_free(machine *m);
 
 /* machine_memory.c: the hypervisor bytes to reserve and the memory the
  * hypervisor, the LPARs and the spare LMBs need in all. 0, or -1 with an

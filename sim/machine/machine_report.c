@@ -91,6 +91,7 @@ void machine_report_json(const machine *m, jtree *j)
     jtree_set_u64(j, "sim.cycles", machine_cycles(m));
     jtree_set_u64(j, "sim.records", machine_records(m));
     jtree_set_u64(j, "sim.seed", m->topo.seed);
+    machine_roi_report(m, j);
     ops_to_json(m->ops, j);
     totals t;
     gather(m, &t);

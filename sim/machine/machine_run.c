@@ -34,6 +34,8 @@ static int sched_start(machine *m, sim_err *e)
 {
     if (m->sched_ready)
         return 0;
+    if (machine_warmup(m, e) != 0)
+        return -1;
     if (sched_init(&m->sched, m->nthreads) != 0)
         return sim_errf(e, "out of host memory");
     for (unsigned i = 0; i < m->nthreads; i++)

@@ -156,6 +156,12 @@ void dram_access_flush(dram *d);
 typedef void (*dram_request_fn)(void *ctx, uint64_t addr, bool is_write, uint64_t cycle);
 void dram_set_request_hook(dram *d, dram_request_fn fn, void *ctx);
 
+/* Functional access (run.warmup_records): the row the access at addr
+ * would leave open is open in its bank (open-page policy; close-page
+ * leaves the bank as it is), as if activated long ago. No command is
+ * timed, no statistic counted, no queue or refresh state changes. */
+void dram_touch(dram *d, uint64_t addr);
+
 const dram_stats *dram_get_stats(const dram *d);
 
 /* ---- trace replay (`lparsim dram`) ---- */

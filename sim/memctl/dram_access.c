@@ -263,3 +263,23 @@ uint64_t dram_access(dram *d, uint64_t addr, bool is_write, uint64_t arrival)
         return access_fcfs(d, addr, is_write, arrival);
     return access_queued(d, addr, is_write, arrival);
 }
+
+void dram_touch(dram *d, uint64_t addr)
+{
+    if (d->cfg.row_policy == DRAM_CLOSE_PAGE)
+        return;
+    dram_loc l;
+    if (addr >= d->capacity)
+        addr %= d->capacity;
+    dram_decode_loc(d, addr, &l);
+    dram_chan *c = &d->ch[l.channel];
+    uint32_t qi = l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
+    dram_cmdq *q = &c->q[qi];
+    if (q->n)
+        return; /* commands queued (not in a warm-up, which precedes them) */
+    if (q->bk->open_row != l.row) {
+        q->bk->open_row = l.row;
+        q->bk->hits = 0;
+        q->dirty = true;
+    }
+}

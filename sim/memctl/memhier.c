@@ -67,6 +67,7 @@ struct memhier {
     cache **l1i, **l1d, **l2; /* ncores each */
     cache **l3;               /* nmod */
     memhier_below below;
+    bool functional;          /* memhier_set_functional */
     memhier_core_port *ports;
     uint64_t *wb;       /* memhier_stream: L3 victims waiting to go below */
     size_t nwb, capwb;
@@ -209,8 +210,27 @@ void memhier_destroy(memhier *h)
 /* Write a dirty victim of L3 to memory (posted: latency ignored). */
 static void mh_wb_below(memhier *h, uint64_t line, uint64_t now)
 {
-    if (line != CACHE_NO_LINE)
+    if (line == CACHE_NO_LINE)
+        return;
+    if (!h->functional)
         (void)h->below.access(h->below.ctx, line, true, now);
+    else if (h->below.touch)
+        h->below.touch(h->below.ctx, line, true);
+}
+
+/* A read fill from below: its latency (functional: nominal 0, untimed). */
+static uint64_t mh_fill(memhier *h, uint64_t line, uint64_t t3)
+{
+    if (!h->functional)
+        return h->below.access(h->below.ctx, line, false, t3);
+    if (h->below.touch)
+        h->below.touch(h->below.ctx, line, false);
+    return 0;
+}
+
+void memhier_set_functional(memhier *h, bool on)
+{
+    h->functional = on;
 }
 
 /* Write a dirty L2 victim into L3 (and on down). */
@@ -240,7 +260,7 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
     else if (zero)
         lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
     else
-        lat = h->lat_l3 + h->below.access(h->below.ctx, line, false, t3);
+        lat = h->lat_l3 + mh_fill(h, line, t3);
     /* writebacks of the fills' dirty victims, deepest first */
     mh_wb_below(h, v3, t3);
     mh_wb_l3(h, l3, v2, t3);

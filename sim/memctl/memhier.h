@@ -47,6 +47,9 @@ extern const param_table cache_params; /* "cache" */
 typedef struct memhier_below {
     uint64_t (*access)(void *ctx, uint64_t line_paddr, bool write, uint64_t now);
     void *ctx;
+    /* Functional mode (memhier_set_functional): what a fill or a writeback
+     * leaves behind below (an open DRAM row), untimed; NULL: nothing. */
+    void (*touch)(void *ctx, uint64_t line_paddr, bool write);
 } memhier_below;
 
 typedef struct memhier memhier;
@@ -83,6 +86,12 @@ uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size
  * time, is the caller's estimate). The mem_port's `stream`. */
 void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, mem_kind kind,
                     uint64_t now, uint64_t span);
+/* Functional mode (run.warmup_records): accesses update the caches (tags,
+ * LRU, dirty bits, writebacks) exactly as timed ones do, but what reaches
+ * the memory below goes to below.touch, untimed, and a miss in every level
+ * costs the L3 latency (a nominal figure: the caller uses it only to order
+ * hypervisor work during a warm-up). Off by default. */
+void memhier_set_functional(memhier *h, bool on);
 
 /* A mem_port bound to one core (owned by h, valid until memhier_destroy). */
 const mem_port *memhier_port(memhier *h, unsigned core);

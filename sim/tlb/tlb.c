@@ -181,6 +181,11 @@ const tlb_entry *tlb_lookup(tlb *t, uint32_t lpid, uint64_t vpn, unsigned psize)
     return tlb_lookup_access(t, lpid, vpn, psize, 0);
 }
 
+uint64_t tlb_entry_set(const tlb *t, const tlb_entry *e)
+{
+    return (uint64_t)(e - t->e) / t->ways;
+}
+
 void tlb_note_hit(tlb *t, const tlb_entry *e)
 {
     t->st.hits++;

@@ -89,6 +89,8 @@ void tlb_destroy(tlb *t);
 const tlb_config *tlb_get_config(const tlb *t);
 const tlb_stats *tlb_get_stats(const tlb *t);
 uint64_t tlb_sets(const tlb *t);
+/* The set an entry (from a lookup) lives in. */
+uint64_t tlb_entry_set(const tlb *t, const tlb_entry *e);
 /* All entries (sets x ways, invalid ones have ctx 0), for checkers; none
  * (*n = 0, NULL) until the first insert allocates them. */
 const tlb_entry *tlb_entries(const tlb *t, size_t *n);

@@ -452,6 +452,19 @@ START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)
 }
 END_TEST
 
+/* A functional warm-up (docs/roi.md) runs from the machine loop too */
+START_TEST(lparsim_sc_equals_lparsim_with_warmup)
+{
+    const char *set = "run.warmup_records=20000";
+    char *c = run_json("LPARSIM_C_BIN", tu_tmp("c.json"), "tests/golden/golden.yaml", set);
+    char *sc = run_json("LPARSIM_SC_BIN", tu_tmp("sc.json"), "tests/golden/golden.yaml", set);
+    ck_assert_msg(std::strcmp(c, sc) == 0, "warm-up: lparsim-sc's JSON differs from lparsim's");
+    ck_assert_ptr_nonnull(std::strstr(sc, "\"warmup\""));
+    std::free(c);
+    std::free(sc);
+}
+END_TEST
+
 START_TEST(lparsim_sc_usage_and_errors)
 {
     setenv("LPARSIM_BIN", std::getenv("LPARSIM_SC_BIN"), 1);
@@ -554,6 +567,7 @@ int main(void)
     tcase_add_test(tc, lparsim_sc_json_equals_lparsim);
     tcase_add_loop_test(tc, lparsim_sc_equals_lparsim_on_shipped_configs, 0,
                         (int)(sizeof SHIPPED / sizeof SHIPPED[0]));
+    tcase_add_test(tc, lparsim_sc_equals_lparsim_with_warmup);
     tcase_add_test(tc, lparsim_sc_usage_and_errors);
     tcase_add_test(tc, lparsim_sc_refuses_platform_files);
     suite_add_tcase(s, tc);

@@ -172,7 +172,7 @@ static memhier *hier(below *b)
                       {64 * KB, 8, 27}};
     sim_err e = {""};
     memset(b, 0, sizeof *b);
-    memhier *h = memhier_create(&c, 1, 2, (memhier_below){below_access, b}, &e);
+    memhier *h = memhier_create(&c, 1, 2, (memhier_below){.access = below_access, .ctx = b}, &e);
     ck_assert_msg(h != NULL, "%s", e.msg);
     return h;
 }

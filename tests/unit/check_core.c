@@ -79,6 +79,39 @@ START_TEST(hist_empty)
 }
 END_TEST
 
+/* hist_sub: the samples added after a copy, as a histogram of those alone */
+START_TEST(hist_sub_is_the_new_samples)
+{
+    hist a, snap, only, d;
+    hist_init(&a);
+    hist_init(&snap);
+    hist_init(&only);
+    hist_init(&d);
+    for (uint64_t v = 1; v < 5000; v += 7)
+        hist_add(&a, v * 3);
+    ck_assert_int_eq(hist_merge(&snap, &a), 0);
+    for (uint64_t v = 2; v < 900; v += 5) {
+        hist_add(&a, v);
+        hist_add(&only, v);
+    }
+    ck_assert_int_eq(hist_sub(&d, &a, &snap), 0);
+    ck_assert_uint_eq(d.count, only.count);
+    ck_assert_uint_eq(d.total, only.total);
+    ck_assert_uint_eq(d.min, only.min); /* below 1024: exact */
+    ck_assert_uint_eq(d.max, only.max);
+    const double q[] = {0.1, 0.5, 0.9, 0.99};
+    for (int i = 0; i < 4; i++)
+        ck_assert_uint_eq(hist_pct(&d, q[i]), hist_pct(&only, q[i]));
+    /* nothing new: empty */
+    ck_assert_int_eq(hist_sub(&d, &a, &a), 0);
+    ck_assert_uint_eq(d.count, 0);
+    hist_free(&a);
+    hist_free(&snap);
+    hist_free(&only);
+    hist_free(&d);
+}
+END_TEST
+
 START_TEST(jtree_graft_nests_a_copy)
 {
     jtree *src = jtree_create(), *t = jtree_create();
@@ -548,6 +581,7 @@ int main(void)
     tcase_add_test(tc, hist_exact_small_values);
     tcase_add_test(tc, hist_large_values_bounded_error);
     tcase_add_test(tc, hist_empty);
+    tcase_add_test(tc, hist_sub_is_the_new_samples);
     tcase_add_test(tc, hist_json_summary_complete);
     suite_add_tcase(s, tc);
     tc = tcase_create("jtree");

@@ -441,10 +441,10 @@ START_TEST(open_errors)
     open_fails(p, "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
                   "header '#lparsim-trace v1'); convert foreign traces with "
                   "`lparsim trace import --format lackey|dramsim3|qemu`");
-    write_raw(p, 2, hand_bytes, sizeof hand_bytes);
-    open_fails(p, "%s: unsupported trace version 2 (this lparsim reads version 1)");
-    tu_write_file(p, "#lparsim-trace v2\nI 0 4\n");
-    open_fails(p, "%s: unsupported text trace version 'v2' (this lparsim reads v1)");
+    write_raw(p, 3, hand_bytes, sizeof hand_bytes);
+    open_fails(p, "%s: unsupported trace version 3 (this lparsim reads versions 1 and 2)");
+    tu_write_file(p, "#lparsim-trace v3\nI 0 4\n");
+    open_fails(p, "%s: unsupported text trace version 'v3' (this lparsim reads v1 and v2)");
     tu_write_file(p, "LPSIMTRC\1\0");
     open_fails(p, "%s: truncated trace: ended after 0 records without an END record");
 }
