@@ -1,0 +1,47 @@
+/*
+ * memhier_int.h - the inside of memhier, shared by memhier.c (the
+ * hierarchy) and memhier_coh.c (MESI coherence between the cores' private
+ * caches and the modules' L3s). Not for use outside sim/memctl.
+ * Invariants: caches are indexed by global core (l1i/l1d/l2) or module
+ * (l3); ports[c].port.ctx == &ports[c]; coh is false when
+ * cache.coherence is none, and then memhier_coh.c is never entered.
+ */
+#ifndef LPARSIM_MEMCTL_MEMHIER_INT_H
+#define LPARSIM_MEMCTL_MEMHIER_INT_H
+
+#include "memhier.h"
+
+typedef struct memhier_core_port {
+    memhier *h;
+    unsigned core;
+    mem_port port;
+} memhier_core_port;
+
+struct memhier {
+    unsigned ncores, cpm, nmod;
+    unsigned line_shift;
+    uint64_t lat_l1i, lat_l1d, lat_l2, lat_l3;
+    cache **l1i, **l1d, **l2; /* ncores each */
+    cache **l3;               /* nmod */
+    memhier_below below;
+    memhier_core_port *ports;
+    bool coh;                        /* cache.coherence: mesi */
+    uint64_t coh_onchip, coh_offchip; /* transfer cycles (cache.coherence_*) */
+    memhier_coh_stats cst;
+};
+
+/* The write-backs of one demand fill's dirty victims, deepest first: v3 (an
+ * L3 victim) to below, v2 (an L2 victim) into the L3, v1 (an L1 victim) into
+ * the L2 and on down; t3 is when they leave the L3. With coherence on, a
+ * victim that was shared keeps its shared bit where it is allocated. */
+void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
+                   uint64_t t3);
+
+/* Coherent versions of one line's access (memhier_coh.c): an L1D access of
+ * kind MEM_READ, MEM_WRITE or MEM_ZERO, and the rest of an access that
+ * missed in its L1 (filled there already, dirty victim v1). */
+uint64_t mh_coh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind, uint64_t now);
+uint64_t mh_coh_miss(memhier *h, unsigned core, uint64_t line, uint64_t v1, uint64_t now,
+                     mem_kind kind);
+
+#endif
