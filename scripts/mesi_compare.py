@@ -56,6 +56,9 @@ def main():
     for cfg in a.configs:
         rn, _ = run(a.bin, cfg, "none", os.path.join(tmp, "n.json"))
         rm, _ = run(a.bin, cfg, "mesi", os.path.join(tmp, "m.json"))
+        if "sim" not in rn:
+            print("| %s | (not a single-machine report: skipped) |||||||" % cfg)
+            continue
         cn, cm = rn["sim"]["cycles"], rm["sim"]["cycles"]
         on, om = ops(rn.get("ops", {})), ops(rm.get("ops", {}))
         key = sorted((p for p in on if on[p][0] > 0), key=lambda p: -on[p][2])[:3]

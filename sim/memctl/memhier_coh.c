@@ -20,6 +20,11 @@
  * and T (dirty and shared: POWER's tagged owner, which supplies the line to
  * readers and writes it back on eviction, so no write to memory happens when
  * an owner is read).
+ * Where an L2 miss gets its line, first that applies: a dirty copy in a
+ * core of this module; this module's L3; a dirty copy in a core of another
+ * module; a dirty copy in another module's L3; memory. (An owner on another
+ * module invalidated this L3 when it wrote, so an L3 copy is current; clean
+ * copies in other cores never supply the line.)
  * Costs (cycles, from the config): a miss served by a dirty line elsewhere
  * (an intervention) costs the owner's hit latency (L2, or L3 for an L3
  * owner) plus coherence_onchip, or coherence_offchip across modules; a write
@@ -177,6 +182,11 @@ uint64_t mh_coh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind, ui
     bool wr = kind != MEM_READ;
     cache *l1 = h->l1d[core];
     uint64_t v1;
+    if (!wr) { /* a read hit needs no state */
+        if (cache_access(l1, line, false, &v1))
+            return h->lat_l1d;
+        return mh_coh_miss(h, core, line, v1, now, kind);
+    }
     int s = cache_state(l1, line);
     if (s >= 0) {
         uint64_t lat = h->lat_l1d;
