@@ -367,6 +367,16 @@ int cache_set_shared(cache *c, uint64_t line_addr, bool shared)
 
 unsigned cache_victim_state(const cache *c) { return c->victim_state; }
 
+void cache_for_each_line(const cache *c, void (*fn)(void *ctx, uint64_t line_addr), void *ctx)
+{
+    uint64_t n = (c->set_mask + 1) * c->ways;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t w = c->wide ? ((const uint64_t *)c->tags)[i] : ((const uint32_t *)c->tags)[i];
+        if (w != CA_INVALID)
+            fn(ctx, (((w >> 2) - 1) << c->set_bits | i / c->ways) << c->line_shift);
+    }
+}
+
 bool cache_probe(const cache *c, uint64_t line_addr)
 {
     uint64_t set, key;

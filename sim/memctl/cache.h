@@ -89,6 +89,9 @@ int cache_set_shared(cache *c, uint64_t line_addr, bool shared);
  * cache reported (by cache_access or cache_writeback_in). */
 unsigned cache_victim_state(const cache *c);
 
+/* Call fn with the base address of every valid line (no order promised). */
+void cache_for_each_line(const cache *c, void (*fn)(void *ctx, uint64_t line_addr), void *ctx);
+
 /* True if the line is present (no LRU or stats change). */
 bool cache_probe(const cache *c, uint64_t line_addr);
 

@@ -139,7 +139,7 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
     h->l2 = calloc(h->ncores, sizeof *h->l2);
     h->l3 = calloc(h->nmod, sizeof *h->l3);
     h->ports = calloc(h->ncores, sizeof *h->ports);
-    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports) {
+    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports || (h->coh && mh_coh_init(h) != 0)) {
         memhier_destroy(h);
         sim_errf(e, "cache: out of host memory");
         return NULL;
@@ -184,6 +184,8 @@ void memhier_destroy(memhier *h)
     free(h->l2);
     free(h->l3);
     free(h->ports);
+    free(h->filter);
+    free(h->fmisses);
     free(h);
 }
 

@@ -40,6 +40,8 @@
 #include "memhier_int.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define CS_F(f) offsetof(memhier_coh_stats, f)
 static const stat_desc coh_s[] = {
@@ -70,6 +72,51 @@ static const stat_desc coh_s[] = {
 };
 const stat_table memhier_coh_stat_table = {"cache.coherence", coh_s, PARAM_COUNT(coh_s)};
 
+int mh_coh_init(memhier *h)
+{
+    h->filter = calloc((size_t)h->ncores * MH_FILTER_WORDS, sizeof *h->filter);
+    h->fmisses = calloc(h->ncores, sizeof *h->fmisses);
+    return h->filter && h->fmisses ? 0 : -1;
+}
+
+static inline uint64_t filt_bit(const memhier *h, uint64_t line)
+{
+    return ((line >> h->line_shift) * 0x9e3779b97f4a7c15ull) >> (64 - MH_FILTER_BITS);
+}
+
+/* May core c's L1D or L2 hold the line? (false: certainly not) */
+static inline bool filt_may(const memhier *h, unsigned c, uint64_t line)
+{
+    uint64_t b = filt_bit(h, line);
+    return (h->filter[(size_t)c * MH_FILTER_WORDS + b / 64] >> (b % 64)) & 1u;
+}
+
+typedef struct filt_ctx {
+    memhier *h;
+    uint64_t *f;
+} filt_ctx;
+
+static void filt_set_fn(void *ctx, uint64_t line)
+{
+    filt_ctx *x = ctx;
+    uint64_t b = filt_bit(x->h, line);
+    x->f[b / 64] |= 1ull << (b % 64);
+}
+
+/* A miss of core c on line (about to fill its L1D or L2): mark it, first
+ * rebuilding the core's filter from its tags when it is due. */
+static void filt_mark(memhier *h, unsigned c, uint64_t line)
+{
+    filt_ctx x = {h, h->filter + (size_t)c * MH_FILTER_WORDS};
+    if (++h->fmisses[c] >= MH_FILTER_REBUILD) {
+        h->fmisses[c] = 0;
+        memset(x.f, 0, MH_FILTER_WORDS * sizeof *x.f);
+        cache_for_each_line(h->l1d[c], filt_set_fn, &x);
+        cache_for_each_line(h->l2[c], filt_set_fn, &x);
+    }
+    filt_set_fn(&x, line);
+}
+
 /* What the other agents hold of one line, before any action. */
 typedef struct coh_view {
     int owner;        /* core holding it dirty (prefer this module), or -1 */
@@ -93,7 +140,7 @@ static coh_view coh_look(const memhier *h, unsigned core, uint64_t line)
     coh_view v = {-1, -1, false, false};
     for (unsigned c = 0; c < h->ncores; c++) {
         int s;
-        if (c == core || (s = core_state(h, c, line)) < 0)
+        if (c == core || !filt_may(h, c, line) || (s = core_state(h, c, line)) < 0)
             continue;
         bool same = c / h->cpm == mod;
         v.any = true;
@@ -116,7 +163,7 @@ static coh_view coh_look(const memhier *h, unsigned core, uint64_t line)
 static void coh_share_all(memhier *h, unsigned core, uint64_t line)
 {
     for (unsigned c = 0; c < h->ncores; c++) {
-        if (c == core)
+        if (c == core || !filt_may(h, c, line))
             continue;
         int a = cache_set_shared(h->l1d[c], line, true);
         int b = cache_set_shared(h->l2[c], line, true);
@@ -131,7 +178,7 @@ static void coh_invalidate_all(memhier *h, unsigned core, uint64_t line)
 {
     unsigned mod = core / h->cpm;
     for (unsigned c = 0; c < h->ncores; c++) {
-        if (c == core || core_state(h, c, line) < 0)
+        if (c == core || !filt_may(h, c, line) || core_state(h, c, line) < 0)
             continue;
         (void)cache_invalidate_line(h->l1d[c], line);
         (void)cache_invalidate_line(h->l2[c], line);
@@ -207,6 +254,7 @@ uint64_t mh_coh_miss(memhier *h, unsigned core, uint64_t line, uint64_t v1, uint
     cache *l1 = kind == MEM_IFETCH ? h->l1i[core] : h->l1d[core];
     cache *l2 = h->l2[core], *l3 = h->l3[mod];
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat, t3 = now + h->lat_l3;
+    filt_mark(h, core, line);
     int s2 = cache_state(l2, line);
     if (s2 >= 0) {
         (void)cache_access(l2, line, false, &v2);

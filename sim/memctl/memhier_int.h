@@ -28,7 +28,18 @@ struct memhier {
     bool coh;                        /* cache.coherence: mesi */
     uint64_t coh_onchip, coh_offchip; /* transfer cycles (cache.coherence_*) */
     memhier_coh_stats cst;
+    /* mesi: per core, a filter of the lines its L1D and L2 may hold: a bit
+     * per hash of the line, set by every miss of the core (mh_coh_miss) and
+     * rebuilt from the tags after MH_FILTER_REBUILD misses; a snoop skips a
+     * core whose bit is clear. Never a false negative (no line enters an
+     * L1D or L2 but through a miss); speed only. */
+    uint64_t *filter;   /* ncores x MH_FILTER_WORDS */
+    uint32_t *fmisses;  /* ncores: misses since the last rebuild */
 };
+
+#define MH_FILTER_BITS 16 /* 64 Ki bits (8 KiB) per core */
+#define MH_FILTER_WORDS ((1u << MH_FILTER_BITS) / 64)
+#define MH_FILTER_REBUILD 8192u
 
 /* The write-backs of one demand fill's dirty victims, deepest first: v3 (an
  * L3 victim) to below, v2 (an L2 victim) into the L3, v1 (an L1 victim) into
@@ -40,6 +51,9 @@ void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t
 /* Coherent versions of one line's access (memhier_coh.c): an L1D access of
  * kind MEM_READ, MEM_WRITE or MEM_ZERO, and the rest of an access that
  * missed in its L1 (filled there already, dirty victim v1). */
+/* Allocate the filters (mesi); 0 or -1. */
+int mh_coh_init(memhier *h);
+
 uint64_t mh_coh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind, uint64_t now);
 uint64_t mh_coh_miss(memhier *h, unsigned core, uint64_t line, uint64_t v1, uint64_t now,
                      mem_kind kind);
