@@ -255,17 +255,16 @@ uint64_t mh_coh_miss(memhier *h, unsigned core, uint64_t line, uint64_t v1, uint
     cache *l2 = h->l2[core], *l3 = h->l3[mod];
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat, t3 = now + h->lat_l3;
     filt_mark(h, core, line);
-    int s2 = cache_state(l2, line);
+    /* a hit leaves the line in the MRU way, where its state is found at once */
+    int s2 = cache_access(l2, line, false, &v2) ? cache_state(l2, line) : -1;
     if (s2 >= 0) {
-        (void)cache_access(l2, line, false, &v2);
         lat = h->lat_l2;
         if (wr && (s2 & CACHE_SHARED))
             lat = coh_upgrade(h, core, line, lat);
         else if (!wr && (s2 & CACHE_SHARED) && kind != MEM_IFETCH)
             (void)cache_set_shared(l1, line, true);
     } else {
-        coh_view v = coh_look(h, core, line);
-        (void)cache_access(l2, line, false, &v2);
+        coh_view v = coh_look(h, core, line); /* other cores: the fill above is not seen */
         bool l3hit = cache_access(l3, line, false, &v3);
         bool served = false; /* by an intervention */
         bool off = v.owner >= 0 && (unsigned)v.owner / h->cpm != mod;
