@@ -1,15 +1,17 @@
 /*
  * cache.c - set-associative tag store with true LRU kept as the order of the
  * ways inside each set (MRU first). Each way is one word:
- * ((tag + 1) << 1) | dirty, or 0 for an invalid way, where tag is the line
- * number above the set index bits (so no key is 0 or 1, and a key too
- * large for narrow words can match none of them). A hit in way k moves it to the front (shifting k
+ * ((tag + 1) << 2) | shared << 1 | dirty, or 0 for an invalid way, where
+ * tag is the line number above the set index bits (so no key is below 4,
+ * and a key too large for narrow words can match none of them). The
+ * shared bit is set only by cache_set_shared (cache.coherence: mesi); a
+ * write hit requires it clear on the fast path and clears it otherwise. A hit in way k moves it to the front (shifting k
  * words); a fill shifts the whole set down by one and the word falling off
  * the end is the victim. The MRU way is checked first, so a repeated hit
  * costs one load and one compare.
  * Host layout: words are 32 bits (a set of 20 ways is 80 bytes, two host
- * cache lines) as long as every key filled fits (key | 1 < 2^32: any real
- * address below about 2^(31 + set bits + line bits), 8 TiB for a 32-set
+ * cache lines) as long as every key filled fits (key | 3 < 2^32: any real
+ * address below about 2^(30 + set bits + line bits), 4 TiB for a 32-set
  * cache of 128-byte lines); the first larger key to be filled widens the
  * cache to 64-bit words for good (ca_widen: the same words, zero-extended).
  * Word width and layout change host speed only, never a result.
@@ -139,7 +141,7 @@ CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
 #ifdef __SSE2__
     if (!wide) {
         const uint32_t *t = s;
-        __m128i kk = _mm_set1_epi32((int)(uint32_t)key), m = _mm_set1_epi32(~1);
+        __m128i kk = _mm_set1_epi32((int)(uint32_t)key), m = _mm_set1_epi32(~(int)CA_STATE);
         for (; k + 4 <= c->ways; k += 4) {
             __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(t + k)), m);
             int b = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, kk)));
@@ -149,7 +151,7 @@ CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
     }
 #endif
     for (; k < c->ways; k++)
-        if ((w_get(s, k, wide) & ~1ull) == key)
+        if ((w_get(s, k, wide) & ~(uint64_t)CA_STATE) == key)
             return (int)k;
     return -1;
 }
@@ -165,10 +167,17 @@ CA_INLINE uint64_t ca_fill(const cache *c, void *s, uint64_t word, bool wide)
     return victim;
 }
 
-/* Move way k (>= 1) to the front, or-ing `set` into its word. */
-CA_INLINE void ca_to_front(void *s, unsigned k, uint64_t set, bool wide)
+/* The word after a demand access: a write makes the line modified (dirty,
+ * not shared). */
+CA_INLINE uint64_t ca_touch(uint64_t w, uint64_t write)
 {
-    uint64_t w = w_get(s, k, wide) | set;
+    return write ? (w | 1u) & ~(uint64_t)CACHE_SHARED : w;
+}
+
+/* Move way k to the front, applying a demand access (ca_touch). */
+CA_INLINE void ca_to_front(void *s, unsigned k, uint64_t write, bool wide)
+{
+    uint64_t w = ca_touch(w_get(s, k, wide), write);
     for (; k > 0; k--) /* k is small: no memmove call */
         w_set(s, k, w_get(s, k - 1, wide), wide);
     w_set(s, 0, w, wide);
@@ -179,8 +188,9 @@ CA_INLINE void ca_victim(cache *c, uint64_t victim, uint64_t set, uint64_t *out,
     (void)wide;
     if (victim != CA_INVALID && (victim & 1u)) {
         c->st.writebacks++;
+        c->victim_state = (unsigned)(victim & CA_STATE);
         if (out)
-            *out = (((victim >> 1) - 1) << c->set_bits | set) << c->line_shift;
+            *out = (((victim >> 2) - 1) << c->set_bits | set) << c->line_shift;
     } else if (out) {
         *out = CACHE_NO_LINE;
     }
@@ -191,17 +201,18 @@ CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_
 {
     uint64_t line = line_addr >> c->line_shift;
     *set = line & c->set_mask;
-    *key = ((line >> c->set_bits) + 1) << 1;
+    *key = ((line >> c->set_bits) + 1) << 2;
 }
 
 
-/* Hit below the MRU way, or miss (the caller checked the MRU way). */
+/* Hit below the MRU way, or miss (the caller checked the MRU way), or a
+ * write hit in the MRU way on a shared line (which the MRU check refuses). */
 CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t write,
                              uint64_t *out, bool wide)
 {
     void *s = ca_set(c, set, wide);
     int k = ca_find(c, s, key, wide);
-    if (k > 0) {
+    if (k >= 0) {
         ca_to_front(s, (unsigned)k, write, wide);
         c->st.hits++;
         if (out)
@@ -226,17 +237,20 @@ static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint
 
 /* MRU way: hit (apply the write, count it) or not. A narrow word compared
  * with a key above 32 bits never matches, and no key matches an invalid
- * word (0): no range check is needed here. */
+ * word (0): no range check is needed here. A write compares the shared bit
+ * too (it must be clear), so that a write to a shared line takes the slow
+ * path. */
 CA_INLINE int ca_mru_hit(cache *c, uint64_t set, uint64_t key, bool write)
 {
+    unsigned keep = write ? CACHE_SHARED : 0u; /* state bits that must match the key's (0) */
     if (!c->wide) {
         uint32_t *s = ca_set(c, set, false);
-        if ((s[0] & ~1u) != key)
+        if ((s[0] & ~(CA_STATE & ~keep)) != key)
             return 0;
         s[0] |= (uint32_t)write;
     } else {
         uint64_t *s = ca_set(c, set, true);
-        if ((s[0] & ~1ull) != key)
+        if ((s[0] & ~(uint64_t)(CA_STATE & ~keep)) != key)
             return 0;
         s[0] |= (uint64_t)write;
     }
@@ -285,6 +299,42 @@ int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_lin
     if (c->wide)
         return ca_writeback_body(c, set, key, evicted_dirty_line, true);
     return ca_writeback_body(c, set, key, evicted_dirty_line, false);
+}
+
+int cache_state(const cache *c, uint64_t line_addr)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    bool wide = c->wide;
+    const void *s = ca_set(c, set, wide);
+    int k = wide ? ca_find(c, s, key, true) : ca_find(c, s, key, false);
+    return k < 0 ? -1 : (int)(w_get(s, (unsigned)k, wide) & CA_STATE);
+}
+
+int cache_set_shared(cache *c, uint64_t line_addr, bool shared)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    bool wide = c->wide;
+    void *s = ca_set(c, set, wide);
+    int k = wide ? ca_find(c, s, key, true) : ca_find(c, s, key, false);
+    if (k < 0)
+        return -1;
+    uint64_t w = w_get(s, (unsigned)k, wide);
+    w_set(s, (unsigned)k, shared ? w | CACHE_SHARED : w & ~(uint64_t)CACHE_SHARED, wide);
+    return (int)(w & CA_STATE);
+}
+
+unsigned cache_victim_state(const cache *c) { return c->victim_state; }
+
+void cache_for_each_line(const cache *c, void (*fn)(void *ctx, uint64_t line_addr), void *ctx)
+{
+    uint64_t n = (c->set_mask + 1) * c->ways;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t w = c->wide ? ((const uint64_t *)c->tags)[i] : ((const uint32_t *)c->tags)[i];
+        if (w != CA_INVALID)
+            fn(ctx, (((w >> 2) - 1) << c->set_bits | i / c->ways) << c->line_shift);
+    }
 }
 
 bool cache_probe(const cache *c, uint64_t line_addr)

@@ -3,6 +3,10 @@
  * LRU replacement. Tags only (no data: contents live in physmem); it answers
  * hit or miss, keeps dirty bits and reports dirty victims. Timing is applied
  * by the caller (memhier); the latency field of the config is not used here.
+ * Each line also has a shared bit for MESI (memhier's coherence): with it
+ * clear a valid line is E (clean) or M (dirty), with it set S (clean) or
+ * T (dirty, shared: POWER's tagged state); only cache_set_shared sets it and
+ * a write access clears it (the caller invalidates the other copies first).
  * Invariants: sets = size / (ways * line_size) is a power of two; within a
  * set the valid lines are kept in recency order (MRU first) followed by the
  * invalid ways; a line is in at most one way.
@@ -39,6 +43,8 @@ typedef struct cache_stats {
 extern const stat_table cache_stat_table; /* hits, misses, writebacks, invalidations, miss_rate */
 
 #define CACHE_NO_LINE UINT64_MAX
+#define CACHE_DIRTY 1u  /* cache_state bit: the line is dirty (M or T) */
+#define CACHE_SHARED 2u /* cache_state bit: other caches may hold it (S or T) */
 
 typedef struct cache cache;
 
@@ -55,7 +61,7 @@ void cache_destroy(cache *c);
 
 /* Demand access to the line holding byte address line_addr (offset bits are
  * ignored). Returns 1 on hit, 0 on miss (the line is then filled as MRU;
- * write-allocate). A write leaves the line dirty. If evicted_dirty_line is
+ * write-allocate). A write leaves the line dirty and not shared (M). If evicted_dirty_line is
  * not NULL it receives the base address of the dirty victim evicted by the
  * fill, or CACHE_NO_LINE. */
 int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line);
@@ -69,6 +75,22 @@ int cache_hit_mru(cache *c, uint64_t line_addr, bool write);
  * dirty if present (LRU order unchanged), else allocates it dirty as MRU.
  * Not counted as a hit or miss. Returns 1 if the line was present. */
 int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line);
+
+/* The line's state bits (CACHE_DIRTY | CACHE_SHARED), or -1 if absent (no
+ * LRU or stats change). */
+int cache_state(const cache *c, uint64_t line_addr);
+
+/* Set (M -> T, E -> S) or clear (T -> M, S -> E) the line's shared bit if
+ * present; returns its state bits before, or -1 if absent. No LRU or stats
+ * change. */
+int cache_set_shared(cache *c, uint64_t line_addr, bool shared);
+
+/* The state bits (CACHE_DIRTY | CACHE_SHARED) of the last dirty victim this
+ * cache reported (by cache_access or cache_writeback_in). */
+unsigned cache_victim_state(const cache *c);
+
+/* Call fn with the base address of every valid line (no order promised). */
+void cache_for_each_line(const cache *c, void (*fn)(void *ctx, uint64_t line_addr), void *ctx);
 
 /* True if the line is present (no LRU or stats change). */
 bool cache_probe(const cache *c, uint64_t line_addr);

@@ -14,7 +14,8 @@
 #include "cache.h"
 
 #define CA_INVALID 0u
-#define CA_NARROW_KEY_MAX (UINT32_MAX - 1u) /* key | dirty fits 32 bits */
+#define CA_NARROW_KEY_MAX (UINT32_MAX - 3u) /* key | shared | dirty fits 32 bits */
+#define CA_STATE 3u                         /* the dirty and shared bits of a word */
 #define CA_HOST_LINE 64u
 
 struct cache {
@@ -23,6 +24,7 @@ struct cache {
     unsigned ways;
     unsigned line_shift, set_bits;
     bool wide;
+    unsigned victim_state; /* CACHE_DIRTY|CACHE_SHARED of the last dirty victim reported */
     cache_stats st;
 };
 

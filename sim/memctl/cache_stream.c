@@ -32,7 +32,7 @@ static bool evicted_first(const uint64_t *old, unsigned p, uint64_t t, uint64_t 
 {
     uint64_t down = t - t0;
     for (unsigned q = 0; q < p; q++) {
-        uint64_t u = (old[q] >> 1) - 1;
+        uint64_t u = (old[q] >> 2) - 1;
         down -= u >= t0 && u < t;
     }
     return p + down >= ways;
@@ -49,12 +49,12 @@ CA_INLINE uint64_t stream_set(cache *c, uint64_t set, uint64_t t0, uint64_t k, u
         old[w] = w_get(s, w, wide);
     /* the kept stream tags, newest first; an old copy's dirty bit is kept */
     for (uint64_t j = 0; j < m; j++)
-        w_set(s, n++, ((t0 + k - 1 - j + 1) << 1) | dirty, wide);
+        w_set(s, n++, ((t0 + k - 1 - j + 1) << 2) | dirty, wide);
     for (unsigned w = 0; w < ways; w++) {
         uint64_t x = old[w];
         if (x == CA_INVALID)
             break; /* invalid ways are last */
-        uint64_t tag = (x >> 1) - 1;
+        uint64_t tag = (x >> 2) - 1;
         if (tag >= t0 && tag < t0 + k && evicted_first(old, w, tag, t0, ways)) {
             /* pushed out before the stream reached it: written back if
              * dirty, then fetched again (clean) like any stream line */
@@ -96,7 +96,7 @@ uint64_t cache_stream_fill(cache *c, uint64_t line_addr, uint64_t nlines, bool d
         return 0;
     uint64_t l0 = line_addr >> c->line_shift, sets = c->set_mask + 1, left = 0;
     uint64_t old[1024]; /* ways <= 1024 (cache_level_check) */
-    ca_room(c, (((l0 + nlines - 1) >> c->set_bits) + 1) << 1);
+    ca_room(c, (((l0 + nlines - 1) >> c->set_bits) + 1) << 2);
     uint64_t touched = nlines < sets ? nlines : sets;
     for (uint64_t j = 0; j < touched; j++) {
         uint64_t l = l0 + j, k = (nlines - 1 - j) / sets + 1;

@@ -165,9 +165,11 @@ static uint64_t enter(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
     uint64_t at = from > d->now ? from : d->now;
     while (!dram_enqueue_stamped(d, addr, is_write, at, from, tag)) {
         if (d->oom)
-            break; /* host out of memory: the request is dropped, never hangs */
+            return from; /* host out of memory: the request is dropped, never hangs */
         at = dram_next_event(d) + 1;
     }
+    if (is_write)
+        d->st.writes--; /* counted when dram_access took it (held or not) */
     return from;
 }
 
@@ -224,6 +226,7 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
     d->done_ctx = d;
     feed(d, d->floor);
     if (is_write) {
+        d->st.writes++;
         if (d->nstage >= STAGE_MAX) {
             dram_staged w = stage_pop(d);
             enter(d, w.addr, true, w.arrival, 0);

@@ -11,9 +11,13 @@
  * Fills allocate in every level (inclusive on fill; no back-invalidation on
  * eviction). Dirty victims are written back to the next level; dirty L3
  * victims go to below.access(write=true), whose latency is not charged to
- * the requester (posted writeback). Coherence between cores and modules is
- * not modeled (trace-driven timing). memhier_stream applies a long stream's
- * effect on the tags without accessing it line by line.
+ * the requester (posted writeback). With cache.coherence: mesi the cores'
+ * L1D/L2 and the modules' L3s keep MESI states (with POWER's T for a dirty
+ * line another cache shares) and an access pays interventions and
+ * invalidations (memhier_coh.c, docs/memory.md); with none (the default)
+ * no cache sees another.
+ * memhier_stream applies a long stream's effect on the tags without
+ * accessing it line by line (the scanning core's caches only).
  * Invariants: core c belongs to module c / cores_per_module; all levels
  * share one line size.
  */
@@ -33,10 +37,30 @@
 extern "C" {
 #endif
 
+enum { CACHE_COH_NONE, CACHE_COH_MESI };
+
 typedef struct cache_config {
     uint64_t line_size;   /* bytes, all levels */
     cache_level_config l1i, l1d, l2, l3;
+    unsigned coherence;        /* CACHE_COH_* */
+    uint64_t coherence_onchip;  /* cycles: intervention/invalidation transfer on a module */
+    uint64_t coherence_offchip; /* cycles: the same between modules */
 } cache_config;
+
+/* Coherence counters of the hierarchy (mesi only; stat table
+ * memhier_coh_stat_table, registered as "cache.coherence"). */
+typedef struct memhier_coh_stats {
+    uint64_t interventions_onchip;  /* misses served by a dirty line of a cache on the module */
+    uint64_t interventions_offchip; /* ... of a cache on another module */
+    uint64_t intervention_cycles;   /* latency of those accesses */
+    uint64_t invalidations;         /* copies invalidated (a core's L1D+L2 or an L3: one each) */
+    uint64_t upgrades;              /* writes that hit a shared line (S or T) */
+    uint64_t invalidation_waits;    /* writes that waited for an invalidation */
+    uint64_t invalidation_cycles;   /* cycles those writes waited beyond their own latency */
+    uint64_t downgrades;            /* E -> S or M -> T in another cache by a read */
+} memhier_coh_stats;
+
+extern const stat_table memhier_coh_stat_table;
 
 extern const param_table cache_params; /* "cache" */
 
@@ -114,10 +138,13 @@ void memhier_invalidate(memhier *h, uint64_t paddr);
 
 /* Register every cache's stats: "<prefix>.module<M>.core<C>.l1i|l1d|l2" and
  * "<prefix>.module<M>.l3" with prefix "cache" (core index C is local to
- * module M). Returns 0 or -1 (allocation failure). */
+ * module M), and with coherence on "cache.coherence". Returns 0 or -1
+ * (allocation failure). */
 int memhier_register_stats(memhier *h, stats_reg *r);
 
 unsigned memhier_cores(const memhier *h);
+/* The coherence counters (all zero with cache.coherence: none). */
+const memhier_coh_stats *memhier_coh_get_stats(const memhier *h);
 uint64_t memhier_line_size(const memhier *h);
 /* Individual caches, for tests and reports. */
 cache *memhier_l1i(memhier *h, unsigned core);

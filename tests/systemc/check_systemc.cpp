@@ -438,6 +438,9 @@ static const char *const SHIPPED[][2] = {
     {"configs/coherency/overcommit.yaml", "drivers.coherency.rounds=20"},
     {"configs/coherency/shadow.yaml", "drivers.coherency.rounds=20"},
     {"configs/coherency/remap.yaml", "drivers.coherency.rounds=20"},
+    /* cache.coherence: mesi (the snoops follow the order of the accesses) */
+    {"configs/default.yaml", "cache.coherence=mesi"},
+    {"configs/smr/base.yaml", "cache.coherence=mesi"},
 };
 
 START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)

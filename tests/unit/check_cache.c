@@ -334,7 +334,7 @@ static uint64_t fake_access(void *ctx, uint64_t line, bool write, uint64_t now)
 static memhier *small_hier(fake_below *f)
 {
     cache_config c = {128, {1 * KB, 2, 3}, {1 * KB, 2, 3}, {4 * KB, 4, 13},
-                      {16 * KB, 4, 27}};
+                      {16 * KB, 4, 27}, CACHE_COH_NONE, 0, 0};
     memhier_below b = {fake_access, f, NULL};
     sim_err e = {""};
     memset(f, 0, sizeof *f);

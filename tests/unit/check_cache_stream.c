@@ -169,7 +169,7 @@ static uint64_t below_access(void *ctx, uint64_t line, bool write, uint64_t now)
 static memhier *hier(below *b)
 {
     cache_config c = {LINE, {4 * KB, 4, 3}, {4 * KB, 4, 3}, {16 * KB, 8, 13},
-                      {64 * KB, 8, 27}};
+                      {64 * KB, 8, 27}, CACHE_COH_NONE, 0, 0};
     sim_err e = {""};
     memset(b, 0, sizeof *b);
     memhier *h = memhier_create(&c, 1, 2, (memhier_below){.access = below_access, .ctx = b}, &e);
