@@ -140,10 +140,16 @@ START_TEST(regions_in_the_json)
     double x;
     ck_assert_int_ne(jtree_get_double(j, "regions.2.id", &x), 0);
     jtree_destroy(j);
-    /* one region over two vCPUs: it ends with the last of them */
+    /* one region over two vCPUs: it ends with the last of them (both begin
+     * it at their first record, so neither ends it before the other began:
+     * thread 0's first load faults, which takes it past the quantum) */
+    const char *t0 = tu_tmp("first.txt");
+    tu_write_file(t0, "#lparsim-trace v2\n"
+                      "K 4 7\nL 0x20000 8\nS 0x20008 8\nK 5 7\n"
+                      "K 4 9\nL 0x30000 8\nK 5 9\n");
     const char *u = tu_tmp("other.txt");
     tu_write_file(u, "#lparsim-trace v2\nK 4 7\nL 0x40000 8\nL 0x40008 8\nK 5 7\n");
-    const char *both[] = {t, u};
+    const char *both[] = {t0, u};
     j = replay(both, 2, 0);
     ck_assert_uint_eq(jnum(j, "regions.0.id"), 7);
     /* thread 0 may go on past its end marker until thread 1 reaches its own */
