@@ -88,6 +88,7 @@ typedef struct dram_stats {
     uint64_t queue_full;              /* rejected enqueues */
     uint64_t out_of_order, out_of_order_cycles; /* dram_access: arrivals stepping back */
     uint64_t ahead_reads;             /* dram_access: beyond the horizon, unloaded */
+    uint64_t behind_reads;            /* dram_access: behind its time, placed directly */
     hist read_latency;                /* arrival -> data back, cycles */
 } dram_stats;
 

@@ -7,15 +7,16 @@
  * from a buffered write) exactly as `lparsim dram` replays a trace; a
  * write is posted (returns arrival + 1 once accepted), a read runs the
  * controller until its data cycle is known -- the controller's time then
- * stands at the read's column command, not at its data. Its latency
- * counts from its arrival: a read behind the controller's time because
- * the controller is busy with earlier or simultaneous requests (a
- * thread's burst of lines) pays that queueing. Threads interleave within
- * the scheduler quantum, so a request may also arrive earlier than one
- * already taken: that one is served as arriving with the latest request
- * seen and its latency counts from there (the skew is a simulation
- * artifact, not charged; out_of_order and out_of_order_cycles measure it,
- * docs/dram.md bounds the error).
+ * stands at the read's column command, not at its data. A read arriving
+ * behind that time (another thread's, or the next line of a burst) is
+ * issued at once against the banks' next-free times as with fcfs, so
+ * that reads of many threads overlap across banks as in a real
+ * controller; it pays what the commands already issued impose. Threads
+ * interleave within the scheduler quantum, so a request may also arrive
+ * earlier than one already taken: that one is served as arriving with the
+ * latest request seen and its latency counts from there (the skew is a
+ * simulation artifact, not charged; out_of_order and out_of_order_cycles
+ * measure it, docs/dram.md bounds the error).
  *
  * Posted writes do not move the controller's time: dram_access holds
  * them (a min-heap by arrival) and hands them to the controller, in
@@ -238,9 +239,39 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
     if (arrival > d->horizon)
         return access_ahead(d, addr, arrival);
     feed(d, arrival);
+    /* behind the controller's time (it served a read of another thread
+     * that arrived no later): issued at once against the banks' next-free
+     * times, which the commands already issued have set, so that it
+     * overlaps with them where the banks allow (bank-level parallelism);
+     * the channel re-evaluates its queues (a row it opened may serve a
+     * queued command) */
+    uint64_t from = arrival < d->blk_latest ? d->blk_latest : arrival;
+    if (from < d->now) {
+        if (arrival < d->blk_latest) {
+            d->st.out_of_order++;
+            d->st.out_of_order_cycles += d->blk_latest - arrival;
+        } else {
+            d->blk_latest = arrival;
+        }
+        d->st.behind_reads++;
+        const dram_pend *p = dram_pend_find(d, addr >> d->map.shift);
+        if (p && p->write != DRAM_NIL) {
+            d->st.reads++;
+            d->st.forwarded_reads++;
+            hist_add(&d->st.read_latency, 1);
+            return arrival + 1;
+        }
+        dram_loc l;
+        dram_decode_loc(d, addr, &l);
+        uint64_t done = access_fcfs(d, addr, false, from);
+        dram_chan *c = &d->ch[l.channel];
+        if (c->next > d->now)
+            c->next = d->now;
+        return arrival + (done - from);
+    }
     uint64_t tag = ++d->blk_tag;
     d->blk_done = UINT64_MAX;
-    uint64_t from = enter(d, addr, false, arrival, tag);
+    from = enter(d, addr, false, arrival, tag);
     while (d->blk_done == UINT64_MAX) {
         uint64_t next = dram_next_event(d);
         if (next == UINT64_MAX) /* only when out of host memory */

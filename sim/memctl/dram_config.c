@@ -110,6 +110,9 @@ static const stat_desc dram_s[] = {
       "within the scheduler quantum); served as arriving with the latest, the difference not "
       "charged."),
     C(out_of_order_cycles, "cycles", "Full machine: the sum of those differences."),
+    C(behind_reads, "requests",
+      "Full machine: reads arriving behind the controller's time (it ran to another read's "
+      "column command), issued at once against the banks' next-free times (docs/dram.md)."),
     C(ahead_reads, "requests",
       "Full machine: reads arriving beyond the other threads' horizon (a record that ran far "
       "ahead), served from the bank state without queueing (docs/dram.md)."),
