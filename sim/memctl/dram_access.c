@@ -19,7 +19,7 @@
  * measure it, docs/dram.md bounds the error).
  *
  * Posted writes do not move the controller's time: dram_access holds
- * them (a min-heap by arrival) and hands them to the controller, in
+ * them (a ring sorted by arrival, then call order) and hands them to the controller, in
  * arrival order, when a read arrives at or after them, or when more than
  * STAGE_MAX wait. A thread running ahead inside one record (a page
  * zeroed line by line, its write-backs far ahead of the other threads)
@@ -48,45 +48,44 @@ static bool stage_before(const dram_staged *a, const dram_staged *b)
     return a->arrival != b->arrival ? a->arrival < b->arrival : a->seq < b->seq;
 }
 
-static bool stage_push(dram *d, uint64_t addr, uint64_t arrival)
+/* The held writes are a ring sorted by (arrival, call order): entry k of
+ * the order is stage[(stage_head + k) & (cap_stage - 1)]. Arrivals come
+ * almost in order, so a new write is appended and moved back past the
+ * few later ones; taking the earliest is taking the head. */
+static bool stage_grow(dram *d)
 {
-    if (d->nstage == d->cap_stage) {
-        uint32_t cap = d->cap_stage ? 2 * d->cap_stage : 64;
-        dram_staged *n = realloc(d->stage, cap * sizeof *n);
-        if (!n)
-            return false;
-        d->stage = n;
-        d->cap_stage = cap;
-    }
-    dram_staged *h = d->stage;
-    uint32_t i = d->nstage++;
-    h[i] = (dram_staged){arrival, d->stage_seq++, addr};
-    while (i && stage_before(&h[i], &h[(i - 1) / 2])) {
-        dram_staged t = h[i];
-        h[i] = h[(i - 1) / 2];
-        h[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
-    }
+    uint32_t cap = d->cap_stage ? 2 * d->cap_stage : 64, m = d->cap_stage - 1;
+    dram_staged *n = malloc(cap * sizeof *n);
+    if (!n)
+        return false;
+    for (uint32_t k = 0; k < d->nstage; k++)
+        n[k] = d->stage[(d->stage_head + k) & m];
+    free(d->stage);
+    d->stage = n;
+    d->cap_stage = cap;
+    d->stage_head = 0;
     return true;
 }
 
+static bool stage_push(dram *d, uint64_t addr, uint64_t arrival)
+{
+    if (d->nstage == d->cap_stage && !stage_grow(d))
+        return false;
+    dram_staged *r = d->stage, w = {arrival, d->stage_seq++, addr};
+    uint32_t m = d->cap_stage - 1, k = d->nstage++;
+    for (; k && stage_before(&w, &r[(d->stage_head + k - 1) & m]); k--)
+        r[(d->stage_head + k) & m] = r[(d->stage_head + k - 1) & m];
+    r[(d->stage_head + k) & m] = w;
+    return true;
+}
+
+static inline const dram_staged *stage_first(const dram *d) { return &d->stage[d->stage_head]; }
+
 static dram_staged stage_pop(dram *d)
 {
-    dram_staged *h = d->stage, top = h[0];
-    h[0] = h[--d->nstage];
-    for (uint32_t i = 0;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < d->nstage && stage_before(&h[l], &h[m]))
-            m = l;
-        if (r < d->nstage && stage_before(&h[r], &h[m]))
-            m = r;
-        if (m == i)
-            break;
-        dram_staged t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
+    dram_staged top = d->stage[d->stage_head];
+    d->stage_head = (d->stage_head + 1) & (d->cap_stage - 1);
+    d->nstage--;
     return top;
 }
 
@@ -177,7 +176,7 @@ static uint64_t enter(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
 /* Hand the held writes that arrived by `until` to the controller. */
 static void feed(dram *d, uint64_t until)
 {
-    while (d->nstage && d->stage[0].arrival <= until) {
+    while (d->nstage && stage_first(d)->arrival <= until) {
         dram_staged w = stage_pop(d);
         enter(d, w.addr, true, w.arrival, 0);
     }

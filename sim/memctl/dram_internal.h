@@ -143,8 +143,9 @@ struct dram {
     uint64_t blk_tag, blk_done; /* dram_access: the read waited for */
     uint64_t blk_latest;        /* dram_access: latest arrival taken */
     uint64_t floor, horizon;    /* dram_access: see dram_set_horizon */
-    struct dram_staged *stage;  /* dram_access: posted writes not yet due, */
-    uint32_t nstage, cap_stage; /* a min-heap by arrival, then call order */
+    struct dram_staged *stage;  /* dram_access: posted writes not yet due, a */
+    uint32_t nstage, cap_stage; /* ring sorted by arrival, then call order */
+    uint32_t stage_head;        /* (cap_stage a power of two) */
     uint64_t stage_seq;
     dram_request_fn req_hook;
     void *req_ctx;
