@@ -107,7 +107,7 @@ static uint64_t access_fcfs(dram *d, uint64_t addr, bool is_write, uint64_t arri
     dram_chan *c = &d->ch[l.channel];
     if (c->ref_next <= arrival)
         dram_refresh_catch_up(d, c, arrival);
-    uint32_t qi = l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
+    uint32_t qi = dram_loc_queue(d, &l);
     dram_cmdq *q = &c->q[qi];
     dram_bank *bk = q->bk;
     uint64_t t0 = arrival + 1;
@@ -127,6 +127,8 @@ static uint64_t access_fcfs(dram *d, uint64_t addr, bool is_write, uint64_t arri
     } else {
         APPLY(DC_READ, l.row, col);
     }
+    if (c->next > d->now)
+        c->next = d->now; /* queued work re-evaluated (a row opened here may serve it) */
     uint64_t done;
     if (is_write) {
         d->st.writes++;
@@ -149,28 +151,44 @@ static void blk_done(void *ctx, uint64_t tag, uint64_t done)
         d->blk_done = done;
 }
 
-/* Offer one request to the controller at arrival (or its time, when that
- * is later; an out-of-order arrival is served with the latest one). The
- * cycle its latency counts from. */
-static uint64_t enter(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t tag)
+/* The cycle a request arriving at `arrival` counts from: its arrival, or,
+ * when that is earlier than a request already taken (threads within the
+ * quantum), the latest one's (the skew counted, not charged). */
+static uint64_t take(dram *d, uint64_t arrival)
 {
-    uint64_t from = arrival;
     if (arrival < d->blk_latest) {
         d->st.out_of_order++;
         d->st.out_of_order_cycles += d->blk_latest - arrival;
-        from = d->blk_latest;
-    } else {
-        d->blk_latest = arrival;
+        return d->blk_latest;
     }
+    d->blk_latest = arrival;
+    return arrival;
+}
+
+/* Offer one request to the controller at `from` (or its time, when that
+ * is later). */
+static void enter(dram *d, uint64_t addr, bool is_write, uint64_t from, uint64_t tag)
+{
     uint64_t at = from > d->now ? from : d->now;
     while (!dram_enqueue_stamped(d, addr, is_write, at, from, tag)) {
         if (d->oom)
-            return from; /* host out of memory: the request is dropped, never hangs */
+            return; /* host out of memory: the request is dropped, never hangs */
         at = dram_next_event(d) + 1;
     }
     if (is_write)
         d->st.writes--; /* counted when dram_access took it (held or not) */
-    return from;
+}
+
+static void enter_write(dram *d, uint64_t addr, uint64_t arrival)
+{
+    enter(d, addr, true, take(d, arrival), 0);
+}
+
+/* Whether a posted write of addr's line waits in the controller. */
+static bool write_pending(const dram *d, uint64_t addr)
+{
+    const dram_pend *p = dram_pend_find(d, addr >> d->map.shift);
+    return p && p->write != DRAM_NIL;
 }
 
 /* Hand the held writes that arrived by `until` to the controller. */
@@ -178,7 +196,7 @@ static void feed(dram *d, uint64_t until)
 {
     while (d->nstage && stage_first(d)->arrival <= until) {
         dram_staged w = stage_pop(d);
-        enter(d, w.addr, true, w.arrival, 0);
+        enter_write(d, w.addr, w.arrival);
     }
 }
 
@@ -202,16 +220,13 @@ static uint64_t access_ahead(dram *d, uint64_t addr, uint64_t arrival)
     d->st.reads++;
     d->st.ahead_reads++;
     uint64_t lat;
-    const dram_pend *p = dram_pend_find(d, addr >> d->map.shift);
-    if (p && p->write != DRAM_NIL) {
+    if (write_pending(d, addr)) {
         d->st.forwarded_reads++;
         lat = 1;
     } else {
         dram_loc l;
         dram_decode_loc(d, addr, &l);
-        const dram_bank *bk =
-            &d->ch[l.channel].bank[l.rank * d->banks +
-                                   l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank];
+        const dram_bank *bk = &d->ch[l.channel].bank[dram_loc_queue(d, &l)];
         lat = 1 + d->tm.read_delay;
         if (bk->open_row != l.row)
             lat += d->tm.rcd + (bk->open_row != DRAM_NO_ROW ? d->tm.rp : 0);
@@ -229,10 +244,10 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
         d->st.writes++;
         if (d->nstage >= STAGE_MAX) {
             dram_staged w = stage_pop(d);
-            enter(d, w.addr, true, w.arrival, 0);
+            enter_write(d, w.addr, w.arrival);
         }
         if (!stage_push(d, addr, arrival)) /* host out of memory: enter it now */
-            enter(d, addr, true, arrival, 0);
+            enter_write(d, addr, arrival);
         return arrival + 1; /* posted: the writer never waits */
     }
     if (arrival > d->horizon)
@@ -244,33 +259,20 @@ static uint64_t access_queued(dram *d, uint64_t addr, bool is_write, uint64_t ar
      * overlaps with them where the banks allow (bank-level parallelism);
      * the channel re-evaluates its queues (a row it opened may serve a
      * queued command) */
-    uint64_t from = arrival < d->blk_latest ? d->blk_latest : arrival;
+    uint64_t from = take(d, arrival);
     if (from < d->now) {
-        if (arrival < d->blk_latest) {
-            d->st.out_of_order++;
-            d->st.out_of_order_cycles += d->blk_latest - arrival;
-        } else {
-            d->blk_latest = arrival;
-        }
         d->st.behind_reads++;
-        const dram_pend *p = dram_pend_find(d, addr >> d->map.shift);
-        if (p && p->write != DRAM_NIL) {
+        if (write_pending(d, addr)) {
             d->st.reads++;
             d->st.forwarded_reads++;
             hist_add(&d->st.read_latency, 1);
             return arrival + 1;
         }
-        dram_loc l;
-        dram_decode_loc(d, addr, &l);
-        uint64_t done = access_fcfs(d, addr, false, from);
-        dram_chan *c = &d->ch[l.channel];
-        if (c->next > d->now)
-            c->next = d->now;
-        return arrival + (done - from);
+        return arrival + (access_fcfs(d, addr, false, from) - from);
     }
     uint64_t tag = ++d->blk_tag;
     d->blk_done = UINT64_MAX;
-    from = enter(d, addr, false, arrival, tag);
+    enter(d, addr, false, from, tag);
     while (d->blk_done == UINT64_MAX) {
         uint64_t next = dram_next_event(d);
         if (next == UINT64_MAX) /* only when out of host memory */
@@ -306,7 +308,7 @@ void dram_touch(dram *d, uint64_t addr)
         addr %= d->capacity;
     dram_decode_loc(d, addr, &l);
     dram_chan *c = &d->ch[l.channel];
-    uint32_t qi = l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank;
+    uint32_t qi = dram_loc_queue(d, &l);
     dram_cmdq *q = &c->q[qi];
     if (q->n)
         return; /* commands queued (not in a warm-up, which precedes them) */

@@ -171,6 +171,13 @@ static inline void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l)
 #undef DRAM_F
 }
 
+/* The bank (command queue) index of a decoded location within its
+ * channel: rank * banks + bank group * banks_per_group + bank. */
+static inline uint32_t dram_loc_queue(const dram *d, const dram_loc *l)
+{
+    return l->rank * d->banks + l->bankgroup * (uint32_t)d->cfg.banks_per_group + l->bank;
+}
+
 /* dram_bank.c: readiness and command effects (the effects are inline in
  * dram_apply.h, for the scheduler) */
 uint64_t dram_ready_act(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b);

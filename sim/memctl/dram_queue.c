@@ -257,7 +257,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
             uint32_t ti = dram_trans_alloc(d);
             dram_trans *tr = &d->tr[ti];
             *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
-                               l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
+                               dram_loc_queue(d, &l),
                                DRAM_NIL, true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
             dram_pend_get(d, key)->write = ti;
@@ -278,7 +278,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         uint32_t ti = dram_trans_alloc(d);
         dram_trans *tr = &d->tr[ti];
         *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
-                           l.rank * d->banks + l.bankgroup * (uint32_t)d->cfg.banks_per_group + l.bank,
+                           dram_loc_queue(d, &l),
                            DRAM_NIL, false};
         p = dram_pend_get(d, key);
         if (p->reads != DRAM_NIL) { /* join the pending READ */
