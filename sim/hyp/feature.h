@@ -32,6 +32,7 @@
 #include "core/param.h"
 #include "hyp/hyp.h"
 #include "hyp/inval.h"
+#include "hyp/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -140,7 +141,18 @@ typedef struct hyp_feature {
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */
     void (*set_audit)(void *f, bool on);
+    /* Guest-to-guest transports it provides (transport.h), found by name. */
+    const hyp_transport *const *transports;
+    size_t ntransports;
 } hyp_feature;
+
+/* The transport called `name` (any feature's, enabled or not): its table,
+ * with *state its feature's state (NULL when that feature is disabled) and
+ * *owner its feature's name; NULL if no feature has one by that name. */
+const hyp_transport *hyp_transport_find(const hyp *h, const char *name, void **state,
+                                        const char **owner);
+/* Every transport's name, ", "-separated, in buf (for messages). */
+void hyp_transport_names(char *buf, size_t n);
 
 /* ---- workload drivers ---- */
 

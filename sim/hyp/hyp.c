@@ -52,6 +52,9 @@ static const param_desc hyp_param_all[] = {
     {"interrupts", PT_STRUCT, "", NULL, 0, 0, NULL,
      "Interrupts delivered to vCPUs: H_IPI, doorbells, features' interrupts.",
      HYP_F(interrupts), &hyp_irq_params},
+    {"copy", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "The copy loop of code on a thread: lines in flight, bandwidth floor, dcbz.",
+     HYP_F(copy), &hyp_copy_params},
     /* hypervisor.<feature>: one entry per registered feature */
     HYP_FEATURE_LIST(HYP_FEATURE_PARAM)
 };

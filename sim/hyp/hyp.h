@@ -32,6 +32,7 @@
 #include "core/param.h"
 #include "core/stats.h"
 #include "cpu/cpu.h"
+#include "memctl/memcopy.h"
 #include "memctl/memmap.h"
 #include "memctl/physmem.h"
 #include "mmu/hpt.h"
@@ -60,6 +61,15 @@ typedef struct hyp_irq_config {
 
 extern const param_table hyp_irq_params; /* "interrupts" */
 
+/* hypervisor.copy.*: the copy loop of code on a thread (copy.c). */
+typedef struct hyp_copy_config {
+    uint64_t outstanding;       /* source lines in flight */
+    uint64_t line_cycles;       /* floor per line (copy bandwidth) */
+    bool dst_zero;              /* dcbz whole destination lines */
+} hyp_copy_config;
+
+extern const param_table hyp_copy_params; /* "copy" */
+
 typedef struct hyp_config {
     uint64_t memory;            /* bytes reserved for the hypervisor; 0 = just enough */
     uint64_t lmb_size;          /* bytes per LMB */
@@ -72,6 +82,7 @@ typedef struct hyp_config {
     uint64_t scan_sample_lines; /* lines of a scan simulated one by one (0 = all) */
     bool audit;                 /* every enabled feature's auditor (also --audit) */
     hyp_irq_config interrupts;  /* hypervisor.interrupts.* */
+    hyp_copy_config copy;       /* hypervisor.copy.* */
     hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
 } hyp_config;
 
@@ -264,6 +275,14 @@ int hyp_interrupt(hyp *h, unsigned lpid, unsigned vcpu, hyp_irq_kind kind, uint6
  * doorbell interrupt is raised at now + that), or UINT64_MAX if the LPAR
  * has no vCPU to_vcpu. */
 uint64_t hyp_doorbell(hyp *h, unsigned lpid, unsigned thread, uint64_t to_vcpu, uint64_t now);
+
+/* Copy len bytes between real addresses as code on hardware thread
+ * `thread` does at cycle `now` (memctl/memcopy.h, hypervisor.copy.*): the
+ * bytes move, r gets the cycles and lines. An hcall charges r->cycles to
+ * its own part. 0, or -1 (host out of memory). */
+int hyp_copy(hyp *h, unsigned thread, uint64_t now, uint64_t dst, uint64_t src, uint64_t len,
+             mem_copy_res *r);
+mem_copy_cfg hyp_copy_cfg(const hyp *h);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);

@@ -33,6 +33,32 @@ const param_table hyp_driver_params = {"drivers", sizeof(hyp_drivers_config), dr
                                        "Workload drivers: seeded generators of hcalls and "
                                        "accesses, one per feature that has one."};
 
+const hyp_transport *hyp_transport_find(const hyp *h, const char *name, void **state,
+                                        const char **owner)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        for (size_t i = 0; i < hyp_features[f]->ntransports; i++)
+            if (strcmp(hyp_features[f]->transports[i]->name, name) == 0) {
+                if (state)
+                    *state = h->feat[f];
+                if (owner)
+                    *owner = hyp_features[f]->name;
+                return hyp_features[f]->transports[i];
+            }
+    return NULL;
+}
+
+void hyp_transport_names(char *buf, size_t n)
+{
+    size_t at = 0;
+    if (n)
+        buf[0] = 0;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        for (size_t i = 0; i < hyp_features[f]->ntransports && at < n; i++)
+            at += (size_t)snprintf(buf + at, n - at, "%s%s", at ? ", " : "",
+                                   hyp_features[f]->transports[i]->name);
+}
+
 const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used)
 {
     bool irq = i >= hyp_papr_hcall_count;

@@ -48,6 +48,13 @@ void physmem_zero(physmem *pm, uint64_t paddr, uint64_t len);
  * the destination is also unwritten. Returns 0 or -1 (host out of memory). */
 int physmem_copy(physmem *pm, uint64_t dst, uint64_t src, uint64_t len);
 
+/* Byte-granular access (physmem_bytes.c): any address and length; word i
+ * of an aligned address holds its bytes in host (little-endian) order.
+ * Writes return 0 or -1 (host out of memory); copies must not overlap. */
+void physmem_read_bytes(physmem *pm, uint64_t paddr, void *dst, uint64_t len);
+int physmem_write_bytes(physmem *pm, uint64_t paddr, const void *src, uint64_t len);
+int physmem_copy_bytes(physmem *pm, uint64_t dst, uint64_t src, uint64_t len);
+
 /* Host bytes held: chunk data in use plus the chunk table (released chunks
  * kept for reuse and unused slab space are not counted). */
 uint64_t physmem_bytes_allocated(const physmem *pm);
