@@ -33,6 +33,8 @@ extern "C" {
 
 /* return codes */
 #define H_SUCCESS 0
+#define H_BUSY 1
+#define H_CLOSED 2
 #define H_HARDWARE (-1)
 #define H_FUNCTION (-2)
 #define H_PRIVILEGE (-3)
@@ -40,7 +42,12 @@ extern "C" {
 #define H_PTEG_FULL (-6)
 #define H_NOT_FOUND (-7)
 #define H_NO_MEM (-9)
+#define H_AUTHORITY (-10)
+#define H_PERMISSION (-11)
+#define H_DROPPED (-12)
 #define H_RESOURCE (-16)
+#define H_R_STATE (-45)
+#define H_RESCINDED (-46)
 
 /* flags (PAPR bit numbering converted to masks) */
 #define H_EXACT (1ULL << 39)

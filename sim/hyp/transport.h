@@ -96,6 +96,11 @@ typedef struct hyp_transport {
     uint64_t (*pending)(const void *conn, unsigned side);
     /* Tear down (io: side 0's work); conn is freed. 0 or -1. */
     int (*close)(void *conn, hyp_xport_io *io, sim_err *e);
+    /* The driver opens a TCP connection between the two LPARs first (over
+     * the virtual Ethernet) and passes its cycles in io->part to open
+     * (counted as the setup's TCP handshake); it stays open for control and
+     * carries the data when open falls back (SMC's way). */
+    bool over_tcp;
     const char *const *fallback_names; /* why open falls back, by reason index */
     unsigned nfallbacks;
 } hyp_transport;
