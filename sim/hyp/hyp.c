@@ -55,6 +55,9 @@ static const param_desc hyp_param_all[] = {
     {"copy", PT_STRUCT, "", NULL, 0, 0, NULL,
      "The copy loop of code on a thread: lines in flight, bandwidth floor, dcbz.",
      HYP_F(copy), &hyp_copy_params},
+    {"rdma", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "The RDMA adapter to other machines of a platform: posting and adapter costs.",
+     HYP_F(rdma), &hyp_rdma_params},
     /* hypervisor.<feature>: one entry per registered feature */
     HYP_FEATURE_LIST(HYP_FEATURE_PARAM)
 };
@@ -246,7 +249,7 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
-        hyp_irq_init(h, e) != 0 || create_features(h, e) != 0) {
+        hyp_irq_init(h, e) != 0 || hyp_rdma_init(h, e) != 0 || create_features(h, e) != 0) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);

@@ -70,6 +70,15 @@ typedef struct hyp_copy_config {
 
 extern const param_table hyp_copy_params; /* "copy" */
 
+/* hypervisor.rdma.*: the machine's RDMA adapter to other machines (rdma.c). */
+typedef struct hyp_rdma_config {
+    uint64_t post_cycles;       /* the sender posting a work request (doorbell) */
+    uint64_t nic_cycles;        /* each adapter's processing of a message */
+    uint64_t header_bytes;      /* bytes on the link beyond the payload */
+} hyp_rdma_config;
+
+extern const param_table hyp_rdma_params; /* "rdma" */
+
 typedef struct hyp_config {
     uint64_t memory;            /* bytes reserved for the hypervisor; 0 = just enough */
     uint64_t lmb_size;          /* bytes per LMB */
@@ -83,6 +92,7 @@ typedef struct hyp_config {
     bool audit;                 /* every enabled feature's auditor (also --audit) */
     hyp_irq_config interrupts;  /* hypervisor.interrupts.* */
     hyp_copy_config copy;       /* hypervisor.copy.* */
+    hyp_rdma_config rdma;       /* hypervisor.rdma.* */
     hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
 } hyp_config;
 
@@ -283,6 +293,60 @@ uint64_t hyp_doorbell(hyp *h, unsigned lpid, unsigned thread, uint64_t to_vcpu, 
 int hyp_copy(hyp *h, unsigned thread, uint64_t now, uint64_t dst, uint64_t src, uint64_t len,
              mem_copy_res *r);
 mem_copy_cfg hyp_copy_cfg(const hyp *h);
+
+/* ---- RDMA to other machines (rdma.c; a platform of several CECs) ----
+ * Each machine has an RDMA adapter (RoCE-like): an RDMA write reads the
+ * source through the sending thread's caches (the copy loop's windows),
+ * crosses the platform's link to the other machine (latency, bandwidth,
+ * queueing per direction) and lands in the destination LPAR's memory, where
+ * the receiving side's sink (the workload driver that uses it) hears of it
+ * at its arrival cycle. The platform carries the messages and delivers
+ * them between its lockstep windows, so a message always arrives in the
+ * receiver's future (platform.h); a lone machine has no carrier.
+ * Simplification: the landing bytes are written to memory without timing
+ * and without invalidating cached copies at the receiver. */
+typedef struct hyp_rdma_msg {
+    unsigned src;            /* sending machine (platform index) */
+    unsigned lpid;           /* destination LPAR on the receiving machine */
+    uint64_t la;             /* destination logical address */
+    uint64_t len;            /* payload bytes */
+    uint64_t tag;            /* the sender's cookie (connection, sequence) */
+    uint64_t sent;           /* cycle the adapter put it on the link */
+    uint64_t arrival;        /* cycle its last byte lands (adapter included) */
+    unsigned char *data;     /* payload (len bytes) */
+} hyp_rdma_msg;
+
+typedef struct hyp_rdma_carrier {
+    /* Take m (its data too) to machine `dest`: m->arrival holds on entry
+     * the cycles the receiving adapter adds after the link; returns the
+     * arrival (link arrival for m->sent and the bytes, plus those), also
+     * set in the carrier's copy, or UINT64_MAX if no link joins them (m
+     * not taken). */
+    uint64_t (*send)(void *ctx, unsigned dest, hyp_rdma_msg *m, uint64_t wire_bytes);
+    void *ctx;
+    unsigned self;           /* this machine's index */
+    unsigned n;              /* machines */
+    const char *const *names;
+} hyp_rdma_carrier;
+
+/* The platform hands each machine's hypervisor its carrier (NULL: alone). */
+void hyp_set_rdma(hyp *h, const hyp_rdma_carrier *c);
+/* Index of machine `name` on the platform, or -1 (always -1 alone). */
+int hyp_rdma_machine(const hyp *h, const char *name);
+/* RDMA write of len bytes at logical src_la of lpid, read on hardware
+ * thread `thread` from cycle `now`, to logical dest_la of LPAR dest_lpid of
+ * machine `dest`. *cycles: the sender's time (post + reading the source);
+ * *arrival: when the last byte lands. 0, or -1 with e set (no carrier or
+ * link, a range outside the LPAR). */
+int hyp_rdma_write(hyp *h, unsigned thread, uint64_t now, unsigned lpid, uint64_t src_la,
+                   unsigned dest, unsigned dest_lpid, uint64_t dest_la, uint64_t len,
+                   uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e);
+/* The receiving side (called by the platform): the bytes land and the sink
+ * is told. 0, or -1 with e set (no such LPAR or range, no sink). */
+int hyp_rdma_deliver(hyp *h, const hyp_rdma_msg *m, sim_err *e);
+typedef int (*hyp_rdma_sink)(void *ctx, const hyp_rdma_msg *m, sim_err *e);
+/* The one receiver of this machine's RDMA writes; -1 if one is set. */
+int hyp_rdma_set_sink(hyp *h, hyp_rdma_sink fn, void *ctx);
 
 /* Charge helpers for handlers. */
 void hcall_mem(hcall_ctx *c, uint64_t paddr, uint32_t size, mem_kind kind);

@@ -96,6 +96,12 @@ struct hyp {
     bool bare_driver;                   /* a workload driver uses threads' TLBs for LPARs
                                            that have no vCPU (never dispatched) */
     uint64_t event_req;                 /* earliest event asked for (hyp_request_event) */
+    hyp_rdma_carrier rdma;              /* the platform's carrier (n == 0: alone) */
+    hyp_rdma_sink rdma_sink;
+    void *rdma_sink_ctx;
+    struct hyp_rdma_stats {
+        uint64_t writes, bytes_sent, delivered, bytes_received;
+    } rdma_st;
     bool failed;                        /* a feature check failed: err holds why */
     sim_err err;
 };
@@ -127,6 +133,9 @@ const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used);
  * (a feature calls it for a vCPU it dispatches with an interrupt pending). */
 int hyp_irq_init(hyp *h, sim_err *e);
 void hyp_irq_deliver(hyp *h, unsigned thread);
+
+/* rdma.c: statistics rdma.* (at creation). */
+int hyp_rdma_init(hyp *h, sim_err *e);
 
 /* Is the feature config's "enabled" (its first field) true? */
 static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)

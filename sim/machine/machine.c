@@ -627,6 +627,7 @@ void machine_set_memory_below(machine *m, memhier_below below)
 }
 
 hyp *machine_hyp(machine *m) { return m->hyp; }
+physmem *machine_physmem(machine *m) { return m->pm; }
 unsigned machine_threads(const machine *m) { return m->nthreads; }
 cpu_thread *machine_thread(machine *m, unsigned i) { return &m->threads[i]; }
 const ops_reg *machine_ops(const machine *m) { return m->ops; }

@@ -138,6 +138,8 @@ void machine_report_text(const machine *m, const jtree *j, FILE *f);
 
 /* Access for tests and front ends. */
 hyp *machine_hyp(machine *m);
+/* The machine's physical memory contents (tests, front ends). */
+physmem *machine_physmem(machine *m);
 unsigned machine_threads(const machine *m);
 cpu_thread *machine_thread(machine *m, unsigned i);
 const ops_reg *machine_ops(const machine *m);

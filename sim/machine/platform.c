@@ -245,7 +245,7 @@ static int open_all(platform *p, const char *path, const char *const *sets, unsi
         }
         p->mach[i].active = true;
     }
-    return 0;
+    return platform_rdma_init(p, e);
 }
 
 platform *platform_open(const char *path, const char *const *sets, unsigned nsets, sim_err *e)
@@ -274,6 +274,7 @@ void platform_destroy(platform *p)
     if (!p)
         return;
     stats_destroy(p->stats);
+    platform_rdma_free(p);
     for (unsigned i = 0; p->mach && i < p->n; i++) {
         machine_destroy(p->mach[i].m);
         if (p->mach[i].cfg_init)
@@ -317,7 +318,16 @@ int platform_run(platform *p, platform_window_fn hook, void *hctx, machine_progr
     unsigned active = 0;
     for (unsigned i = 0; i < p->n; i++)
         active += p->mach[i].active;
-    while (active) {
+    while (active || platform_rdma_first(p) != UINT64_MAX) {
+        if (!active) {
+            /* every machine has stopped with RDMA writes in flight: on to
+             * the window of the first arrival (it makes its receiver run) */
+            uint64_t first = platform_rdma_first(p);
+            if (first / p->window * p->window > end)
+                end = first / p->window * p->window;
+            if (platform_rdma_deliver(p, end + p->window, e) != 0)
+                return -1;
+        }
         end = p->window == UINT64_MAX || end > UINT64_MAX - p->window ? UINT64_MAX
                                                                        : end + p->window;
         for (unsigned i = 0; i < p->n; i++) {
@@ -336,10 +346,19 @@ int platform_run(platform *p, platform_window_fn hook, void *hctx, machine_progr
                 return sim_errf(e, "%s: %s", pm->name, le.msg);
             if (r == 0 || (cap && limit == cap)) {
                 pm->active = false;
-                active--;
+                pm->capped = cap && limit == cap;
             }
         }
         p->windows++;
+        /* what arrives before the next window ends, delivered before it
+         * runs (a stopped receiver runs again) */
+        if (p->window != UINT64_MAX &&
+            platform_rdma_deliver(p, end > UINT64_MAX - p->window ? UINT64_MAX : end + p->window,
+                                  e) != 0)
+            return -1;
+        active = 0;
+        for (unsigned i = 0; i < p->n; i++)
+            active += p->mach[i].active;
         if (hook)
             hook(hctx, p, end);
     }
