@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "comm_int.h"
+#include "comm_veth_int.h"
 
 #define DESC_BYTES 128
 
