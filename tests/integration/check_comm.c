@@ -97,6 +97,41 @@ START_TEST(patterns_audited)
 }
 END_TEST
 
+/* The short version of scripts/bench_comm.sh: random sizes 1 B..1 MiB
+ * (log-uniform), every byte audited. */
+START_TEST(audit_short)
+{
+    const char *t = transports[_i];
+    const char *x[] = {"drivers.comm.size=1", "drivers.comm.size_max=1M",
+                       "drivers.comm.size_dist=log2", "drivers.comm.messages=150", NULL};
+    char *csv = run(t, x, "audit.csv");
+    ck_assert_double_eq(csv_get(csv, "comm.audit.violations"), 0);
+    ck_assert_double_eq(stat(csv, t, "messages"), 300);
+    ck_assert_double_eq(csv_get(csv, "comm.audit.bytes"), stat(csv, t, "bytes"));
+    ck_assert_double_gt(stat(csv, t, "bytes"), 300);
+    free(csv);
+}
+END_TEST
+
+/* A small receive queue and send size: partial sends, a writer blocked on
+ * a full queue and woken by the reader that makes room. */
+START_TEST(write_blocked)
+{
+    const char *x[] = {"drivers.comm.pattern=stream", "drivers.comm.size=20000",
+                       "drivers.comm.messages=50", "drivers.comm.tcp.rcvbuf=4096",
+                       "drivers.comm.tcp.sndbuf=1000", "drivers.comm.think_cycles=20000", NULL};
+    char *csv = run("tcp", x, "wb.csv");
+    ck_assert_double_eq(csv_get(csv, "comm.audit.violations"), 0);
+    ck_assert_double_eq(csv_get(csv, "comm.audit.bytes"), 50 * 20000.0);
+    /* the thinking reader leaves the writer blocked, woken by a recv */
+    ck_assert_double_gt(stat(csv, "tcp", "wakeups"), 0);
+    ck_assert_double_eq(stat(csv, "tcp", "wakeups"), stat(csv, "tcp", "signals"));
+    /* a recv takes at most the 4096-byte queue: 5 or more per message */
+    ck_assert_double_ge(csv_get(csv, "comm.audit.checks"), 50 * 5.0);
+    free(csv);
+}
+END_TEST
+
 static void caught(const char *t, const char *inject, const char *want)
 {
     char tr[64], inj[64];
@@ -162,6 +197,8 @@ int main(void)
     tcase_add_loop_test(tc, lines_copied_per_byte, 0, NTRANSPORTS);
     tcase_add_loop_test(tc, patterns_audited, 0, NTRANSPORTS);
     tcase_add_loop_test(tc, broken_deliveries_caught, 0, NTRANSPORTS);
+    tcase_add_loop_test(tc, audit_short, 0, NTRANSPORTS);
+    tcase_add_test(tc, write_blocked);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, bad_config);
     suite_add_tcase(s, tc);

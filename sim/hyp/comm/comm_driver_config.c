@@ -63,6 +63,10 @@ static const param_desc list[] = {
     {"size_max", PT_SIZE, "bytes", "0", 0, 16777216.0, NULL,
      "If above size: each request's size is drawn uniformly from [size, size_max] (seeded).",
      F(size_max), NULL},
+    {"size_dist", PT_ENUM, "", "uniform", 0, 0, "uniform|log2",
+     "How random sizes are drawn from [size, size_max]: uniformly, or log-uniformly (every "
+     "power-of-two range equally likely: as many small messages as large ones).", F(size_dist),
+     NULL},
     {"messages", PT_UINT, "messages", "1000", 1, 1e12, NULL,
      "Transactions: requests of the client (each answered, except with stream).", F(messages),
      NULL},

@@ -149,6 +149,18 @@ static int sleep_or_spin(comm_drv *d, unsigned side, cconn *cn, bool room, sim_e
     return 0;
 }
 
+static uint64_t request_size(comm_drv *d)
+{
+    uint64_t lo = d->c.size, hi = d->c.size_max;
+    if (hi <= lo)
+        return lo;
+    if (d->c.size_dist == DIST_UNIFORM)
+        return lo + rng_below(&d->r, hi - lo + 1);
+    double x = (double)lo * exp2(rng_double(&d->r) * log2((double)(hi + 1) / (double)lo));
+    uint64_t v = (uint64_t)x;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 static cmsg *push_msg(cdir *q, uint64_t size)
 {
     if (q->n == q->cap) {
@@ -176,10 +188,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     cdir *q = &cn->d[side];
     cmsg *m = q->n ? &q->q[(q->head + q->n - 1) % q->cap] : NULL;
     if (!m || m->sent == m->size) { /* a new message: the application writes it */
-        uint64_t size = side ? d->srv_size
-                        : d->c.size_max > d->c.size
-                            ? d->c.size + rng_below(&d->r, d->c.size_max - d->c.size + 1)
-                            : d->c.size;
+        uint64_t size = side ? d->srv_size : request_size(d);
         if (!(m = push_msg(q, size)))
             return sim_errf(e, "out of host memory");
         comm_audit_fill(d, ci, side, q->off_sent, d->scratch, size);

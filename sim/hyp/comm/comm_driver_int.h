@@ -12,11 +12,12 @@
 enum { PAT_PINGPONG, PAT_STREAM, PAT_RR, PAT_CRR, PAT_CONNS };
 enum { PL_SAME_CORE, PL_SAME_MODULE, PL_CROSS_MODULE };
 enum { INJ_NONE, INJ_CORRUPT, INJ_DUP };
+enum { DIST_UNIFORM, DIST_LOG2 };
 
 typedef struct comm_driver_config {
     bool enabled;            /* first field (feature.h) */
     char *transport;
-    unsigned pattern, placement, inject;
+    unsigned pattern, placement, inject, size_dist;
     uint64_t size, size_max, messages, connections, in_flight;
     uint64_t think_cycles, wake_cycles, handler_cycles, lpar_memory;
     comm_tcp_config tcp;

@@ -9,11 +9,13 @@
  *   recv  poll of the receive queue (rx_cycles per segment), syscall, copy
  *         buffer -> user, each emptied buffer posted again
  *         (H_ADD_LOGICAL_LAN_BUFFER, charged to rx_stack).
- * Three copies per byte. Flow control: bytes in flight (sent, not read) are
- * counted at their frames' truesize (the receive buffer each takes) against
- * rcvbuf, as Linux counts skb truesize against sk_rcvbuf; a writer blocked
- * on it is woken by a window-update ACK frame the reader sends when it
- * frees room (its only modeled ACK). Handshake: SYN and SYN-ACK frames.
+ * Three copies per byte. Flow control: at most rcvbuf bytes in flight (sent,
+ * not read), and at most half the receiver's buffers of the pool a frame
+ * lands in (an assumption standing for Linux's truesize accounting, which
+ * keeps a sender from exhausting the receive pools; no frame is dropped);
+ * a writer blocked on it is woken by a window-update ACK frame the reader
+ * sends when it frees room (the only ACK modeled). Handshake: SYN,
+ * SYN-ACK and ACK frames.
  * Invariant: sent - consumed bytes of a direction are in frames delivered
  * to the receiver's adapter and not yet read.
  */
@@ -90,9 +92,14 @@ static int veth_open(void *f, const hyp_xport_end ends[2], hyp_xport_io *io, voi
     return 0;
 }
 
-static bool room(const veth_conn *k, unsigned s)
+/* may side s send a frame of len bytes (header included) now? */
+static bool room(const veth_conn *k, unsigned s, uint64_t len)
 {
-    return k->d[s].sent_true - k->d[s].consumed_true < k->c->tcp.rcvbuf;
+    const veth_dir *d = &k->d[s];
+    const veth_lpar *peer = k->c->vl[k->e[1 - s].lpid];
+    unsigned p = veth_pool_of(k->c, k->e[1 - s].lpid, len);
+    return d->sent - d->consumed < k->c->tcp.rcvbuf &&
+           2 * (d->inflight[p] + 1) <= peer->pool[p].count;
 }
 
 static int veth_send(void *vc, unsigned side, uint64_t src_la, hyp_xport_io *io, sim_err *e)
@@ -110,12 +117,17 @@ static int veth_send(void *vc, unsigned side, uint64_t src_la, hyp_xport_io *io,
         io->part[XP_RX_STACK] += pc;
         t += pc;
     }
-    if (want && room(k, side)) {
+    uint64_t first = LLAN_HDR + (want < c->tcp.mss ? want : c->tcp.mss);
+    if (want && room(k, side, first)) {
         io->part[XP_TX_STACK] += c->tcp.syscall_cycles;
         t += c->tcp.syscall_cycles;
     }
-    while (moved < want && room(k, side)) {
+    while (moved < want) {
         uint64_t seg = want - moved < c->tcp.mss ? want - moved : c->tcp.mss;
+        if (!room(k, side, LLAN_HDR + seg)) {
+            d->blocked_len = LLAN_HDR + seg;
+            break;
+        }
         io->part[XP_TX_STACK] += c->tcp.tx_cycles;
         t += c->tcp.tx_cycles;
         uint64_t cp = comm_copy_la(c->h, th, t, lp, k->skb_la[side] + LLAN_HDR, lp,
@@ -129,7 +141,7 @@ static int veth_send(void *vc, unsigned side, uint64_t src_la, hyp_xport_io *io,
         io->part[XP_COPY_TX] += hcp;
         t += hc + hcp;
         d->sent += seg;
-        d->sent_true += veth_truesize(c, k->e[1 - side].lpid, LLAN_HDR + seg);
+        d->inflight[veth_pool_of(c, k->e[1 - side].lpid, LLAN_HDR + seg)]++;
         moved += seg;
         if (d->reader_waits) { /* the frame interrupts the sleeping reader */
             d->reader_waits = false;
@@ -177,13 +189,13 @@ static int veth_recv(void *vc, unsigned side, uint64_t dst_la, hyp_xport_io *io,
                 return -1;
             io->part[XP_RX_STACK] += rc;
             t += rc;
-            d->consumed_true += f->truesize;
+            d->inflight[f->pool]--;
             d->head = (d->head + 1) % d->cap;
             d->n--;
         }
     }
     io->bytes = moved;
-    if (moved && d->writer_waits && room(k, 1 - side)) { /* window update to the writer */
+    if (moved && d->writer_waits && room(k, 1 - side, d->blocked_len)) { /* window update to the writer */
         d->writer_waits = false;
         uint64_t hc = 0, hcp = 0;
         io->part[XP_RX_STACK] += c->tcp.tx_cycles;
@@ -205,7 +217,7 @@ static bool veth_wait(void *vc, unsigned side, bool want_room, hyp_xport_io *io)
     (void)io;
     veth_conn *k = vc;
     if (want_room) {
-        if (room(k, side))
+        if (room(k, side, k->d[side].blocked_len))
             return false;
         k->d[side].writer_waits = true;
         return true;

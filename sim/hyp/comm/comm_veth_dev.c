@@ -39,13 +39,13 @@ static uint64_t ucall(comm *c, unsigned lpid, unsigned thread, uint64_t at, uint
     return cyc;
 }
 
-uint64_t veth_truesize(const comm *c, unsigned lpid, uint64_t len)
+unsigned veth_pool_of(const comm *c, unsigned lpid, uint64_t len)
 {
     const veth_lpar *v = c->vl[lpid];
-    for (unsigned p = 0; v && p < v->npools; p++)
-        if (v->pool[p].bytes >= len + 8)
-            return v->pool[p].bytes;
-    return len + 8;
+    unsigned p = 0;
+    while (p + 1 < v->npools && v->pool[p].bytes < len + 8)
+        p++;
+    return p;
 }
 
 veth_lpar *veth_up(comm *c, unsigned lpid, unsigned thread, uint64_t at, sim_err *e)
@@ -170,7 +170,7 @@ int veth_poll(comm *c, veth_lpar *v, unsigned thread, uint64_t at, uint64_t *cyc
         t += c->tcp.rx_cycles;
         unsigned dir = k->e[0].lpid == v->lpid ? 1 : 0; /* sent by the other side */
         veth_frame f = {buf, v->pool[p].bytes, buf + off + LLAN_HDR, len - LLAN_HDR, 0,
-                        veth_truesize(c, v->lpid, len)};
+                        veth_pool_of(c, v->lpid, len)};
         if (queue_frame(&k->d[dir], &f) != 0)
             return sim_errf(e, "out of host memory");
     }

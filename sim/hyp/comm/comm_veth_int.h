@@ -26,11 +26,13 @@ typedef struct veth_lpar {
 typedef struct veth_frame {      /* a received frame queued on its socket */
     uint64_t buf_la, bytes;      /* the posted buffer (for the replenish) */
     uint64_t data_la, len, off;  /* payload and how much was read */
-    uint64_t truesize;
+    unsigned pool;               /* the pool it counts against in its sender's window */
 } veth_frame;
 
 typedef struct veth_dir {        /* bytes from one side to the other */
-    uint64_t sent, consumed, sent_true, consumed_true;
+    uint64_t sent, consumed;
+    uint64_t inflight[LLAN_NPOOLS]; /* frames sent, not yet read, by the receiver's pool */
+    uint64_t blocked_len;         /* the frame a blocked send could not place */
     veth_frame *fq;              /* at the receiver, FIFO */
     unsigned head, n, cap;
     bool reader_waits, writer_waits;
@@ -56,9 +58,9 @@ int veth_poll(comm *c, veth_lpar *v, unsigned thread, uint64_t at, uint64_t *cyc
 /* Post a buffer again (H_ADD_LOGICAL_LAN_BUFFER): cycles. */
 int veth_replenish(comm *c, veth_lpar *v, unsigned thread, uint64_t at, uint64_t buf_la,
                    uint64_t bytes, uint64_t *cycles, sim_err *e);
-/* The truesize a frame of `len` bytes counts against the window: the
- * smallest active pool buffer that holds it. */
-uint64_t veth_truesize(const comm *c, unsigned lpid, uint64_t len);
+/* The active pool of lpid a frame of `len` bytes lands in (the smallest
+ * that holds it; the hypervisor may use a larger one when it is empty). */
+unsigned veth_pool_of(const comm *c, unsigned lpid, uint64_t len);
 /* Send one frame from side s's skb (header written here): hcall cycles
  * and the hypervisor's copy apart; -1 with e set on any refusal. */
 int veth_xmit(veth_conn *k, unsigned s, uint64_t payload, uint64_t at, uint64_t *hcall,
