@@ -111,7 +111,7 @@ long comm_hcall(comm *c, unsigned lpid, unsigned thread, uint64_t now, uint64_t 
                 const uint64_t *args, uint64_t *cycles, sim_err *e);
 int comm_conn_add(comm *c, void *conn, unsigned *id);
 
-/* comm_veth_rx.c */
+/* comm_veth_dev.c */
 void comm_veth_lpar_free(struct veth_lpar *v);
 
 #endif
