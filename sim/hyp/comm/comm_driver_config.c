@@ -82,6 +82,12 @@ static const param_desc list[] = {
      "A consumer woken from cede by an interrupt (HYP_XPORT_IRQ), added to "
      "hypervisor.interrupts.deliver_cycles: ~16 us at 3.8 GHz, POWER8 H_PROD after msgsnd "
      "(P. Mackerras, per the issue-12 notes).", F(wake_cycles), NULL},
+    {"snooze_cycles", PT_UINT, "cycles", "380000", 0, 1e12, NULL,
+     "A waiting consumer polls in the idle loop's snooze state this long before it cedes: an "
+     "interrupt that comes sooner costs delivery and handler only, a later one wake_cycles "
+     "too. 100 us at 3.8 GHz: Linux cpuidle-pseries' CEDE state on a dedicated processor "
+     "(target residency 100 us), with an ideal governor that knows the wait (0: every wait "
+     "cedes).", F(snooze_cycles), NULL},
     {"handler_cycles", PT_UINT, "cycles", "1000", 0, 1e12, NULL,
      "The guest's interrupt handler for that interrupt (assumption).", F(handler_cycles), NULL},
     {"inject", PT_ENUM, "", "none", 0, 0, "none|corrupt-line|duplicate",
@@ -122,6 +128,8 @@ static const stat_desc stats[] = {
      S(interrupts), NULL},
     {"wakeups", SK_COUNTER, "wake-ups", "Sleeping endpoints woken (interrupt or soft).",
      S(wakeups), NULL},
+    {"cede_wakeups", SK_COUNTER, "wake-ups", "Interrupts that found the endpoint ceded (it "
+     "had waited longer than snooze_cycles) and paid wake_cycles.", S(cede_wakeups), NULL},
     {"lines_copied", SK_COUNTER, "lines", "Cache lines written by every copy of the "
      "transport's calls (guest and hypervisor).", S(lines_copied), NULL},
     {"tx_cycles", SK_COUNTER, "cycles", "Cycles of the producers' calls (send, wait for room).",

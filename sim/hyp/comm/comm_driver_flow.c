@@ -115,9 +115,14 @@ static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
         return;
     uint64_t cost = 0;
     if (io->notify_kind == HYP_XPORT_IRQ) {
-        cost = d->h->cfg.interrupts.deliver_cycles + d->c.wake_cycles + d->c.handler_cycles;
+        /* in snooze (waited no longer than snooze_cycles) or ceded */
+        uint64_t arrive = io->notify_at > p->blocked_at ? io->notify_at : p->blocked_at;
+        bool ceded = arrive - p->blocked_at > d->c.snooze_cycles;
+        cost = d->h->cfg.interrupts.deliver_cycles + (ceded ? d->c.wake_cycles : 0) +
+               d->c.handler_cycles;
         d->st.interrupts++;
         d->st.wakeups++;
+        d->st.cede_wakeups += ceded;
     } else if (io->notify_kind == HYP_XPORT_SOFT) {
         cost = io->notify_cycles;
         d->st.wakeups++;

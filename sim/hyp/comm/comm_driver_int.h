@@ -19,14 +19,14 @@ typedef struct comm_driver_config {
     char *transport;
     unsigned pattern, placement, inject, size_dist;
     uint64_t size, size_max, messages, connections, in_flight;
-    uint64_t think_cycles, wake_cycles, handler_cycles, lpar_memory;
+    uint64_t think_cycles, wake_cycles, snooze_cycles, handler_cycles, lpar_memory;
     comm_tcp_config tcp;
 } comm_driver_config;
 _Static_assert(sizeof(comm_driver_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver slot");
 
 typedef struct comm_drv_stats {
     uint64_t messages, bytes, transactions, signals, skipped, interrupts, wakeups, lines_copied,
-        tx_cycles, rx_cycles, fallbacks, opens, closes, open_cycles;
+        tx_cycles, rx_cycles, fallbacks, opens, closes, open_cycles, cede_wakeups;
 } comm_drv_stats;
 
 typedef struct comm_audit_stats {
