@@ -32,7 +32,10 @@ static inline void rig_set(machine_config *c, const char *kv)
     ck_assert_msg(cfg_set(&machine_config_table, c, kv, &e) == 0, "%s: %s", kv, e.msg);
 }
 
-static inline void rig_build(rig *r, unsigned nlpars, const char *const *extra)
+/* in_config: the LPARs are configured (lpars[]) instead, so the machine
+ * sizes everything for them (the tlbie fabric's per-LPAR locks: a platform
+ * operation such as a termination needs that). */
+static inline void rig_build2(rig *r, unsigned nlpars, const char *const *extra, bool in_config)
 {
     machine_config c;
     sim_err e = {{0}};
@@ -47,18 +50,32 @@ static inline void rig_build(rig *r, unsigned nlpars, const char *const *extra)
     rig_set(&c, "hypervisor.spare_lmbs=4");
     for (unsigned i = 0; extra && extra[i]; i++)
         rig_set(&c, extra[i]);
+    for (unsigned i = 0; in_config && i < nlpars; i++) {
+        char kv[64];
+        snprintf(kv, sizeof kv, "lpars[%u].name=p%u", i, i);
+        rig_set(&c, kv);
+        snprintf(kv, sizeof kv, "lpars[%u].memory=256M", i);
+        rig_set(&c, kv);
+        snprintf(kv, sizeof kv, "lpars[%u].hpt_size=256K", i);
+        rig_set(&c, kv);
+    }
     r->m = machine_create(&c, NULL, &e);
     ck_assert_msg(r->m != NULL, "machine_create: %s", e.msg);
     machine_config_free(&c);
     r->h = machine_hyp(r->m);
     r->s = hyp_feature_state(r->h, HYP_FEATURE_smc);
     ck_assert_ptr_nonnull(r->s);
-    for (unsigned i = 0; i < nlpars; i++) {
+    for (unsigned i = 0; !in_config && i < nlpars; i++) {
         char name[16];
         snprintf(name, sizeof name, "p%u", i);
         ck_assert_int_eq(hyp_lpar_create(r->h, name, 256 * MB, 256 * 1024, &e), (int)i);
     }
     r->now = 1000;
+}
+
+static inline void rig_build(rig *r, unsigned nlpars, const char *const *extra)
+{
+    rig_build2(r, nlpars, extra, false);
 }
 
 static inline void rig_free(rig *r) { machine_destroy(r->m); }

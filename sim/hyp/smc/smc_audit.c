@@ -23,6 +23,8 @@ typedef struct grant {
     uint32_t lpid[2]; /* UINT32_MAX: none */
     uint64_t gen[2];
     uint64_t prod[2], cons[2]; /* last counts per direction */
+    uint64_t dead_gen;         /* the generation last revoked, if dead */
+    bool dead;
 } grant;
 
 struct smc_audit {
@@ -85,6 +87,11 @@ void smc_audit_grant(smc *s, unsigned lpid, uint64_t smb, uint64_t gen)
     if (!s->audit)
         return;
     grant *g = &s->audit->g[smb];
+    s->ast.checks++;
+    if (g->dead && g->dead_gen == gen)
+        smc_fail(s, "smc audit: SMB %llu granted to LPAR %u with generation %llu, which was "
+                    "rescinded (the generation was not bumped: old tokens still work)",
+                 (unsigned long long)smb, lpid, (unsigned long long)gen);
     unsigned k = g->lpid[0] == UINT32_MAX || g->lpid[0] == lpid ? 0 : 1;
     g->lpid[k] = lpid;
     g->gen[k] = gen;
@@ -95,7 +102,12 @@ void smc_audit_revoke(smc *s, uint64_t smb)
 {
     if (!s->audit)
         return;
-    reset(&s->audit->g[smb]);
+    grant *g = &s->audit->g[smb];
+    if (g->lpid[0] != UINT32_MAX) {
+        g->dead = true;
+        g->dead_gen = g->gen[0];
+    }
+    reset(g);
     s->ast.revokes++;
 }
 
