@@ -33,7 +33,7 @@ static const param_desc smc_param_list[] = {
     {"signal_cycles", PT_UINT, "cycles", "300", 0, 1000000, NULL,
      "Hypervisor work of raising a signal besides its SBA line write (notes §5: 300, "
      "assumption).", F(signal_cycles), NULL},
-    {"cons_update_limit", PT_UINT, "%", "10", 0, 100, NULL,
+    {"cons_update_limit", PT_UINT, "%", "10", 0, 90, NULL,
      "The consumer publishes its cursor when the bytes it freed since its last update exceed "
      "this share of the ring, or the producer is write-blocked (Linux rmbe_update_limit; notes "
      "§5: 10% of the ring).", F(cons_update_limit), NULL},
