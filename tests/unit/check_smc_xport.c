@@ -23,7 +23,7 @@
 #include <stdlib.h>
 
 #include "hyp/feature.h"
-#include "hyp/smc/smc_xport.h"
+#include "hyp/smc/smc_xport_int.h"
 #include "smc_rig.h"
 #include "testutil.h"
 

@@ -29,7 +29,7 @@
  */
 #include <limits.h>
 
-#include "smc_xport.h"
+#include "smc_xport_int.h"
 
 static uint64_t ctl_off(const smc_conn *k, unsigned dir) { return smc_dir_base(k->s, dir); }
 static uint64_t ring_off(const smc_conn *k, unsigned dir) { return ctl_off(k, dir) + SMC_CTL; }

@@ -20,7 +20,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#include "smc_xport.h"
+#include "smc_xport_int.h"
 
 const char *const smc_fallback_names[5] = {"PEERNOSMC", "NOSMCDDEV", "MEM", "ISMVLANERR",
                                            "DIFFPREFIX"};

@@ -1,5 +1,5 @@
 /*
- * smc_xport.h - state of one connection of the transports "smc" (the
+ * smc_xport_int.h - state of one connection of the transports "smc" (the
  * patent's protocol) and "smcd-linux" (Linux SMC-D's rules) over an SMB,
  * shared by smc_xport.c (send/recv/wait/pending) and smc_xport_setup.c
  * (open/close, the hcall helper).
@@ -8,10 +8,10 @@
  * are kept here; the words themselves live in the SMB and are only ever
  * changed through H_SM_CS_MOVE.
  */
-#ifndef LPARSIM_HYP_SMC_XPORT_H
-#define LPARSIM_HYP_SMC_XPORT_H
+#ifndef LPARSIM_HYP_SMC_XPORT_INT_H
+#define LPARSIM_HYP_SMC_XPORT_INT_H
 
-#include "smc_int.h"
+#include "hyp/smc/smc_int.h"
 
 typedef struct smc_dir {
     uint64_t prod;       /* producer: bytes written */
