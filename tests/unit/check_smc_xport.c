@@ -177,14 +177,14 @@ START_TEST(bytes_exact_both_ways)
 END_TEST
 
 /* Signals per message with a busy consumer, per policy; lines per byte. */
-static void busy_run(const char *policy, unsigned nmsg, uint64_t size, double *sig_per_msg,
+static void busy_run(const char *tname, const char *policy, unsigned nmsg, uint64_t size, double *sig_per_msg,
                      double *tx, double *rx, double *lines_per_128)
 {
     xr x;
     char kv[64];
     snprintf(kv, sizeof kv, "hypervisor.smc.signal_policy=%s", policy);
     const char *ex[] = {kv, NULL};
-    xr_open(&x, "smc", ex);
+    xr_open(&x, tname, ex);
     rig_fill(&x.r, 0, SRC, size, 3);
     xr_connect(&x);
     busy_msg(&x, 0, size); /* warm */
@@ -208,14 +208,22 @@ static void busy_run(const char *policy, unsigned nmsg, uint64_t size, double *s
 START_TEST(cs_skip_busy_consumer)
 {
     double sig, tx, rx, lines;
-    busy_run("cs", 50, 64, &sig, &tx, &rx, &lines);
+    busy_run("smc", "cs", 50, 64, &sig, &tx, &rx, &lines);
     ck_assert_double_eq(sig, 0.0);
     printf("FIGURE smc cs busy 64B: signals/msg %.2f tx %.0f rx %.0f cycles\n", sig, tx, rx);
     double sig2, tx2, rx2;
-    busy_run("always", 50, 64, &sig2, &tx2, &rx2, &lines);
+    busy_run("smc", "always", 50, 64, &sig2, &tx2, &rx2, &lines);
     ck_assert_double_eq(sig2, 1.0);
     ck_assert(tx2 > tx); /* the H_SM_SIGNAL hcall */
     printf("FIGURE smc always busy 64B: signals/msg %.2f tx %.0f rx %.0f cycles\n", sig2, tx2,
+           rx2);
+    busy_run("smcd-linux", "cs", 50, 64, &sig2, &tx2, &rx2, &lines);
+    ck_assert_double_ge(sig2, 1.0);
+    printf("FIGURE smcd-linux busy 64B: signals/msg %.2f tx %.0f rx %.0f cycles\n", sig2, tx2,
+           rx2);
+    busy_run("smcd-linux", "cs", 8, 65536, &sig2, &tx2, &rx2, &lines);
+    ck_assert_double_eq(lines, 2.0);
+    printf("FIGURE smcd-linux busy 64KiB: signals/msg %.2f tx %.0f rx %.0f cycles\n", sig2, tx2,
            rx2);
 }
 END_TEST
@@ -223,7 +231,7 @@ END_TEST
 START_TEST(lines_per_byte_64k)
 {
     double sig, tx, rx, lines;
-    busy_run("cs", 8, 65536, &sig, &tx, &rx, &lines);
+    busy_run("smc", "cs", 8, 65536, &sig, &tx, &rx, &lines);
     ck_assert_double_eq(lines, 2.0);
     printf("FIGURE smc cs busy 64KiB: lines/128B %.3f tx %.0f rx %.0f cycles (%.2f cycles/B)\n",
            lines, tx, rx, (tx + rx) / 65536.0);
@@ -336,6 +344,19 @@ START_TEST(fallback_no_smb)
         xr_close(&x);
     }
     ck_assert_uint_eq(rig_counter(&x.r, "smc.smbs_in_use"), 0);
+    /* the administrator frees the pool: nothing can join (NOSMCDDEV) */
+    x.r.now = x.now;
+    ck_assert_int_eq(rig_hcall(&x.r, 0, H_SM_POOL_FREE, 0, 0, 0, 0, 0, 0), H_SUCCESS);
+    ck_assert_int_eq(rig_hcall(&x.r, 0, H_SM_JOIN, 0, 0, 0, 0, 0, 0), H_NOT_FOUND);
+    x.now = x.r.now;
+    hyp_xport_io io;
+    io_init(&x, &io, 0);
+    unsigned reason = 99;
+    sim_err e = {{0}};
+    ck_assert(x.t->open(x.st, x.e, &io, &c[0], &reason, &e) == 0);
+    ck_assert_ptr_null(c[0]);
+    ck_assert_str_eq(x.t->fallback_names[reason], "NOSMCDDEV");
+    ck_assert_uint_eq(rig_counter(&x.r, "smc.fallback.NOSMCDDEV"), 1);
     rig_free(&x.r);
 }
 END_TEST
@@ -358,6 +379,14 @@ START_TEST(stale_tokens_after_close)
     ck_assert_ptr_nonnull(o);
     ck_assert_uint_eq(o->count, 1);
     ck_assert_uint_gt(o->part_total[1], 0); /* zeroing */
+    const op_type *su = ops_find(machine_ops(x.r.m), "smc.setup");
+    printf("FIGURE smc.setup %llu cycles without the TCP handshake (gid_query %llu create %llu "
+           "bind %llu accept %llu); smc.teardown %llu (unbind %llu zero %llu sba_clear %llu)\n",
+           (unsigned long long)(su->total - su->part_total[0]),
+           (unsigned long long)su->part_total[2], (unsigned long long)su->part_total[3],
+           (unsigned long long)su->part_total[4], (unsigned long long)su->part_total[5],
+           (unsigned long long)o->total, (unsigned long long)o->part_total[0],
+           (unsigned long long)o->part_total[1], (unsigned long long)o->part_total[2]);
     rig_free(&x.r);
 }
 END_TEST
