@@ -374,6 +374,27 @@ START_TEST(fallback_no_smb)
 }
 END_TEST
 
+/* A peer not configured for the VLAN (lpid >= max_members): PEERNOSMC. */
+START_TEST(fallback_peer_not_member)
+{
+    xr x;
+    const char *ex[] = {"hypervisor.smc.max_members=2", NULL};
+    xr_open(&x, "smc", ex);
+    sim_err e = {{0}};
+    ck_assert_int_eq(hyp_lpar_create(x.r.h, "p2", 256 * MB, 256 * 1024, &e), 2);
+    x.e[1].lpid = 2;
+    hyp_xport_io io;
+    io_init(&x, &io, 0);
+    unsigned reason = 99;
+    void *c = NULL;
+    ck_assert(x.t->open(x.st, x.e, &io, &c, &reason, &e) == 0);
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(x.t->fallback_names[reason], "PEERNOSMC");
+    ck_assert_uint_eq(rig_counter(&x.r, "smc.fallback.PEERNOSMC"), 1);
+    rig_free(&x.r);
+}
+END_TEST
+
 START_TEST(stale_tokens_after_close)
 {
     xr x;
@@ -445,6 +466,7 @@ int main(void)
     tcase_add_test(t, write_blocked_producer_notified);
     tcase_add_test(t, fallback_no_smb);
     tcase_add_test(t, stale_tokens_after_close);
+    tcase_add_test(t, fallback_peer_not_member);
     tcase_add_test(t, smcd_linux_rules);
     suite_add_tcase(s, t);
     return tu_run_suite(s);

@@ -9,7 +9,7 @@
  * clc is 0 here. Both sides' hcalls are serialised on the client's clock
  * (the setup's latency). It falls back (no error) with a reason named
  * after the Linux decline codes: NOSMCDDEV (the client cannot join: no
- * pool), PEERNOSMC (the peer cannot), ISMVLANERR (the peer's gid is not
+ * pool, or its lpid is not below max_members), PEERNOSMC (the peer cannot), ISMVLANERR (the peer's gid is not
  * on the VLAN), DIFFPREFIX (REMOTE: another CEC), MEM (no free SMB).
  * close: UNBIND then DESTROY (op smc.teardown: unbind, zero = DESTROY,
  * sba_clear = UNBIND's SBA work).
@@ -88,6 +88,10 @@ static int open_any(void *f, const hyp_xport_end ends[2], hyp_xport_io *io, void
     int fb = -1;
     for (unsigned side = 0; side < 2 && fb < 0; side++) {
         uint64_t a[6] = {0};
+        if (ends[side].lpid >= s->cfg.max_members) { /* not configured for the VLAN */
+            fb = side ? SMC_FB_PEERNOSMC : SMC_FB_NOSMCDDEV;
+            break;
+        }
         if ((rc = smc_xhcall(k, side, io, XP_COPY_TX, false, H_NOT_FOUND, H_SM_JOIN, a, r, e)) ==
             LONG_MIN)
             goto err;
