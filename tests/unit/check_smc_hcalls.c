@@ -306,6 +306,29 @@ START_TEST(pool_outside_lpars)
 }
 END_TEST
 
+/* Bad configurations: one-line errors naming the key. */
+START_TEST(config_errors)
+{
+    static const char *const bad[][2] = {
+        {"hypervisor.smc.smbe_ring=64K", "hypervisor.smc.smbe_ring"},
+        {"hypervisor.smc.pool_bytes=100K", "hypervisor.smc.pool_bytes"},
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        machine_config c;
+        sim_err e = {{0}};
+        ck_assert_int_eq(machine_config_init(&c, &e), 0);
+        rig_set(&c, "hypervisor.smc.enabled=true");
+        rig_set(&c, "hypervisor.smc.pool_bytes=1M");
+        rig_set(&c, bad[i][0]);
+        machine *m = machine_create(&c, NULL, &e);
+        machine_config_free(&c);
+        ck_assert_ptr_null(m);
+        ck_assert_msg(strstr(e.msg, bad[i][1]) != NULL, "'%s' lacks %s", e.msg, bad[i][1]);
+        ck_assert_ptr_null(strchr(e.msg, '\n'));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("smc_hcalls");
@@ -318,6 +341,7 @@ int main(void)
     tcase_add_test(t, pool_exhaust_free_enable);
     tcase_add_test(t, reject_and_expire);
     tcase_add_test(t, pool_outside_lpars);
+    tcase_add_test(t, config_errors);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
 }
