@@ -22,7 +22,8 @@
     F(smr, 0xE000, 0xE0FC, DRIVER)                                                                 \
     F(dispatch, 0xE0, 0xE8, DRIVER)                                                                \
     F(coherency, 0xE100, 0xE13C, DRIVER)                                                           \
-    F(comm, 0x114, 0x120, DRIVER)
+    F(comm, 0x114, 0x120, DRIVER)                                                                  \
+    F(smc, 0xE200, 0xE23C, NODRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };
