@@ -305,9 +305,14 @@ mem_copy_cfg hyp_copy_cfg(const hyp *h);
  * receiver's future (platform.h); a lone machine has no carrier.
  * Simplification: the landing bytes are written to memory without timing
  * and without invalidating cached copies at the receiver. */
+#define HYP_RDMA_CONTROL (~0u) /* hyp_rdma_msg.lpid of a control message */
 typedef struct hyp_rdma_msg {
     unsigned src;            /* sending machine (platform index) */
-    unsigned lpid;           /* destination LPAR on the receiving machine */
+    unsigned lpid;           /* destination LPAR on the receiving machine, or
+                                HYP_RDMA_CONTROL: a control message (a
+                                connection's handshake, which real adapters
+                                carry as ordinary packets) that lands in no
+                                memory and reaches the sink only */
     uint64_t la;             /* destination logical address */
     uint64_t len;            /* payload bytes */
     uint64_t tag;            /* the sender's cookie (connection, sequence) */
@@ -331,8 +336,10 @@ typedef struct hyp_rdma_carrier {
 
 /* The platform hands each machine's hypervisor its carrier (NULL: alone). */
 void hyp_set_rdma(hyp *h, const hyp_rdma_carrier *c);
-/* Index of machine `name` on the platform, or -1 (always -1 alone). */
+/* Index of machine `name` on the platform, or -1 (always -1 alone); this
+ * machine's own name (NULL alone). */
 int hyp_rdma_machine(const hyp *h, const char *name);
+const char *hyp_rdma_self_name(const hyp *h);
 /* RDMA write of len bytes at logical src_la of lpid, read on hardware
  * thread `thread` from cycle `now`, to logical dest_la of LPAR dest_lpid of
  * machine `dest`. *cycles: the sender's time (post + reading the source);
@@ -341,6 +348,10 @@ int hyp_rdma_machine(const hyp *h, const char *name);
 int hyp_rdma_write(hyp *h, unsigned thread, uint64_t now, unsigned lpid, uint64_t src_la,
                    unsigned dest, unsigned dest_lpid, uint64_t dest_la, uint64_t len,
                    uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e);
+/* A control message of len bytes (taken from data, no memory read) to
+ * machine `dest`'s sink, posted at `now`: *cycles the post, *arrival. */
+int hyp_rdma_control(hyp *h, uint64_t now, unsigned dest, const void *data, uint64_t len,
+                     uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e);
 /* The receiving side (called by the platform): the bytes land and the sink
  * is told. 0, or -1 with e set (no such LPAR or range, no sink). */
 int hyp_rdma_deliver(hyp *h, const hyp_rdma_msg *m, sim_err *e);

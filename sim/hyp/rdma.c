@@ -69,6 +69,11 @@ int hyp_rdma_machine(const hyp *h, const char *name)
     return -1;
 }
 
+const char *hyp_rdma_self_name(const hyp *h)
+{
+    return h->rdma.n && h->rdma.names ? h->rdma.names[h->rdma.self] : NULL;
+}
+
 int hyp_rdma_set_sink(hyp *h, hyp_rdma_sink fn, void *ctx)
 {
     if (h->rdma_sink && fn)
@@ -93,14 +98,54 @@ static int in_lpar(const hyp *h, unsigned lpid, uint64_t la, uint64_t len)
            len <= h->lpars[lpid]->memory - la;
 }
 
-int hyp_rdma_write(hyp *h, unsigned thread, uint64_t now, unsigned lpid, uint64_t src_la,
-                   unsigned dest, unsigned dest_lpid, uint64_t dest_la, uint64_t len,
-                   uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e)
+/* Hand m to the carrier: its arrival, or -1 with e set (m's data freed). */
+static int post(hyp *h, unsigned dest, hyp_rdma_msg *m, uint64_t *arrival, sim_err *e)
+{
+    uint64_t len = m->len, packets = len ? (len + RDMA_MTU - 1) / RDMA_MTU : 1;
+    m->arrival = h->cfg.rdma.nic_cycles;
+    uint64_t at = h->rdma.send(h->rdma.ctx, dest, m, len + packets * h->cfg.rdma.header_bytes);
+    if (at == UINT64_MAX) {
+        free(m->data);
+        return sim_errf(e, "RDMA write: no link joins machine '%s' and machine '%s'",
+                        h->rdma.names ? h->rdma.names[h->rdma.self] : "?",
+                        h->rdma.names ? h->rdma.names[dest] : "?");
+    }
+    *arrival = at;
+    h->rdma_st.writes++;
+    h->rdma_st.bytes_sent += len;
+    return 0;
+}
+
+static int can_send(const hyp *h, unsigned dest, sim_err *e)
 {
     if (!h->rdma.n || !h->rdma.send)
         return sim_errf(e, "RDMA write: this machine is not on a platform with other machines");
     if (dest >= h->rdma.n || dest == h->rdma.self)
         return sim_errf(e, "RDMA write: machine %u is not another machine of the platform", dest);
+    return 0;
+}
+
+int hyp_rdma_control(hyp *h, uint64_t now, unsigned dest, const void *data, uint64_t len,
+                     uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e)
+{
+    if (can_send(h, dest, e) != 0)
+        return -1;
+    hyp_rdma_msg m = {h->rdma.self, HYP_RDMA_CONTROL, 0, len, tag, 0, 0, NULL};
+    if (len && !(m.data = malloc(len)))
+        return sim_errf(e, "out of host memory");
+    if (len)
+        memcpy(m.data, data, len);
+    *cycles = h->cfg.rdma.post_cycles;
+    m.sent = now + *cycles + h->cfg.rdma.nic_cycles;
+    return post(h, dest, &m, arrival, e);
+}
+
+int hyp_rdma_write(hyp *h, unsigned thread, uint64_t now, unsigned lpid, uint64_t src_la,
+                   unsigned dest, unsigned dest_lpid, uint64_t dest_la, uint64_t len,
+                   uint64_t tag, uint64_t *cycles, uint64_t *arrival, sim_err *e)
+{
+    if (can_send(h, dest, e) != 0)
+        return -1;
     if (!in_lpar(h, lpid, src_la, len))
         return sim_errf(e, "RDMA write: source 0x%llx+%llu outside LPAR %u's memory",
                         (unsigned long long)src_la, (unsigned long long)len, lpid);
@@ -116,19 +161,7 @@ int hyp_rdma_write(hyp *h, unsigned thread, uint64_t now, unsigned lpid, uint64_
     }
     *cycles = t - now;
     m.sent = t + h->cfg.rdma.nic_cycles;
-    m.arrival = h->cfg.rdma.nic_cycles;
-    uint64_t packets = len ? (len + RDMA_MTU - 1) / RDMA_MTU : 1;
-    uint64_t at = h->rdma.send(h->rdma.ctx, dest, &m, len + packets * h->cfg.rdma.header_bytes);
-    if (at == UINT64_MAX) {
-        free(m.data);
-        return sim_errf(e, "RDMA write: no link joins machine '%s' and machine '%s'",
-                        h->rdma.names ? h->rdma.names[h->rdma.self] : "?",
-                        h->rdma.names ? h->rdma.names[dest] : "?");
-    }
-    *arrival = at;
-    h->rdma_st.writes++;
-    h->rdma_st.bytes_sent += len;
-    return 0;
+    return post(h, dest, &m, arrival, e);
 }
 
 int hyp_rdma_deliver(hyp *h, const hyp_rdma_msg *m, sim_err *e)
@@ -136,11 +169,11 @@ int hyp_rdma_deliver(hyp *h, const hyp_rdma_msg *m, sim_err *e)
     if (!h->rdma_sink)
         return sim_errf(e, "an RDMA write from machine %u arrived, but nothing on this machine "
                         "receives RDMA writes", m->src);
-    if (!in_lpar(h, m->lpid, m->la, m->len))
+    if (m->lpid != HYP_RDMA_CONTROL && !in_lpar(h, m->lpid, m->la, m->len))
         return sim_errf(e, "an RDMA write from machine %u to 0x%llx+%llu lies outside LPAR "
                         "%u's memory", m->src, (unsigned long long)m->la,
                         (unsigned long long)m->len, m->lpid);
-    for (uint64_t off = 0, n; off < m->len; off += n) {
+    for (uint64_t off = 0, n; m->lpid != HYP_RDMA_CONTROL && off < m->len; off += n) {
         uint64_t ra = piece(h, m->lpid, m->la + off, m->len - off, &n);
         if (physmem_write_bytes(h->env.pm, ra, m->data + off, n) != 0)
             return sim_errf(e, "out of host memory");

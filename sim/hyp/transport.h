@@ -101,6 +101,11 @@ typedef struct hyp_transport {
      * (counted as the setup's TCP handshake); it stays open for control and
      * carries the data when open falls back (SMC's way). */
     bool over_tcp;
+    /* Between LPARs of different machines its data takes the RDMA path
+     * (SMC-R's: writes into the peer's memory buffer through the machines'
+     * RDMA adapters, hyp.h), which the workload driver runs; false: it
+     * cannot reach another machine. */
+    bool rdma_across;
     const char *const *fallback_names; /* why open falls back, by reason index */
     unsigned nfallbacks;
 } hyp_transport;

@@ -22,10 +22,16 @@ static bool loopback(const comm_driver_config *c)
     return c->transport && strcmp(c->transport, "tcp") == 0;
 }
 
+/* One endpoint here, the other on another machine (comm_remote.c)? */
+static bool remote(const comm_driver_config *c)
+{
+    return c->remote && *c->remote;
+}
+
 static unsigned drv_lpars(const void *cfg, uint64_t *memory, uint64_t *hpt_bytes, unsigned max)
 {
     const comm_driver_config *c = cfg;
-    unsigned n = loopback(c) ? 1 : 2;
+    unsigned n = loopback(c) || remote(c) ? 1 : 2;
     for (unsigned i = 0; i < n && i < max; i++) {
         memory[i] = c->lpar_memory;
         hpt_bytes[i] = 0;
@@ -39,6 +45,7 @@ static void drv_destroy(void *vd)
     if (!d)
         return;
     sim_err e;
+    comm_remote_destroy(d);
     comm_flow_close_all(d, &e);
     for (unsigned i = 0; i < d->ncn; i++)
         for (int k = 0; k < 2; k++)
@@ -85,7 +92,7 @@ static void *drv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     d->tstate = st;
     d->seed = rng_derive(env->seed, 0x434f4d4d);
     rng_seed(&d->r, d->seed);
-    if (t->over_tcp || !strcmp(t->name, "veth")) {
+    if (!remote(c) && (t->over_tcp || !strcmp(t->name, "veth"))) {
         const char *owner;
         d->veth = hyp_transport_find(h, "veth", &d->vstate, &owner);
         if (!d->veth || !d->vstate) {
@@ -98,7 +105,7 @@ static void *drv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     if (cs)
         comm_set_tcp(cs, &c->tcp);
     /* the endpoints: LPARs, threads, buffers */
-    unsigned first = hyp_lpar_count(h), n = loopback(c) ? 1 : 2;
+    unsigned first = hyp_lpar_count(h), n = loopback(c) || remote(c) ? 1 : 2;
     for (unsigned i = 0; i < n; i++) {
         char name[16];
         snprintf(name, sizeof name, "comm%u", i);
@@ -111,7 +118,7 @@ static void *drv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     unsigned t1 = c->placement == PL_SAME_CORE     ? 1
                   : c->placement == PL_SAME_MODULE ? tpc
                                                    : nth / 2 / tpc * tpc;
-    if (t1 == 0 || t1 >= nth || (c->placement == PL_SAME_CORE && tpc < 2)) {
+    if (!remote(c) && (t1 == 0 || t1 >= nth || (c->placement == PL_SAME_CORE && tpc < 2))) {
         sim_errf(e, "drivers.comm.placement: the machine (%u threads, %u per core) has no second "
                     "%s for the server", nth, tpc,
                  c->placement == PL_SAME_CORE ? "thread on the core" : "core");
@@ -141,6 +148,8 @@ static void *drv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     if (stats_register(d->env->stats, d->prefix, &comm_drv_stat_table, &d->st) != 0 ||
         stats_register(d->env->stats, "comm.audit", &comm_audit_stat_table, &d->au) != 0)
         goto oom;
+    if (remote(c) && comm_remote_create(d, e) != 0)
+        goto fail;
     return d;
 oom:
     sim_errf(e, "out of host memory for the comm driver");
@@ -152,6 +161,8 @@ fail:
 static uint64_t drv_next(const void *vd)
 {
     const comm_drv *d = vd;
+    if (d->rm)
+        return comm_remote_next(d);
     if (d->failed || d->closed_all)
         return UINT64_MAX;
     uint64_t at = 0;
@@ -165,9 +176,11 @@ static int drv_step(void *vd, sim_err *e)
 {
     comm_drv *d = vd;
     uint64_t at;
-    int side = comm_flow_pick(d, &at);
+    int side = d->rm ? -1 : comm_flow_pick(d, &at);
     int rc;
-    if (side >= 0) {
+    if (d->rm) {
+        rc = comm_remote_step(d, e);
+    } else if (side >= 0) {
         rc = comm_flow_step(d, (unsigned)side, e);
     } else if (comm_flow_finished(d)) {
         rc = comm_flow_close_all(d, e);
@@ -193,7 +206,7 @@ static uint64_t drv_now(const void *vd)
 static void drv_progress(const void *vd, uint64_t *done, uint64_t *total)
 {
     const comm_drv *d = vd;
-    *done = d->c.pattern == PAT_STREAM ? d->srv : d->resp;
+    *done = d->c.pattern == PAT_STREAM || (d->rm && d->c.role == ROLE_SERVER) ? d->srv : d->resp;
     *total = d->c.messages;
 }
 

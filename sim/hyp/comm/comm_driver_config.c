@@ -97,6 +97,16 @@ static const param_desc list[] = {
     {"lpar_memory", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p40, NULL,
      "Memory of each generated LPAR (whole LMBs): user buffers in the lower half, guest kernel "
      "buffers in the upper half.", F(lpar_memory), NULL},
+    {"remote", PT_STRING, "", "", 0, 0, NULL,
+     "The other machine of a platform (its name in the platform file) where the other endpoint "
+     "runs, in that machine's own drivers.comm with the other role: one endpoint here, the "
+     "bytes over RDMA (SMC-R's path; pattern pingpong; empty: both endpoints here).",
+     F(remote), NULL},
+    {"role", PT_ENUM, "", "client", 0, 0, "client|server",
+     "With remote: this machine's endpoint (the client sends first).", F(role), NULL},
+    {"rmb", PT_SIZE, "bytes", "65536", 4096, 268435456.0, NULL,
+     "With remote: each side's remote memory buffer, the ring the peer RDMA-writes into "
+     "(assumption: 64 KiB, a Linux SMC-R RMB size; equal on both machines).", F(rmb), NULL},
     {"tcp", PT_STRUCT, NULL, NULL, 0, 0, NULL, "Guest TCP/IP costs.", F(tcp), &tcp_table},
 };
 const param_table comm_driver_params = {"comm", sizeof(comm_driver_config), list,

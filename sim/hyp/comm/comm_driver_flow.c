@@ -154,7 +154,7 @@ static int sleep_or_spin(comm_drv *d, unsigned side, cconn *cn, bool room, sim_e
     return 0;
 }
 
-static uint64_t request_size(comm_drv *d)
+uint64_t comm_request_size(comm_drv *d)
 {
     uint64_t lo = d->c.size, hi = d->c.size_max;
     if (hi <= lo)
@@ -193,7 +193,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     cdir *q = &cn->d[side];
     cmsg *m = q->n ? &q->q[(q->head + q->n - 1) % q->cap] : NULL;
     if (!m || m->sent == m->size) { /* a new message: the application writes it */
-        uint64_t size = side ? d->srv_size : request_size(d);
+        uint64_t size = side ? d->srv_size : comm_request_size(d);
         if (!(m = push_msg(q, size)))
             return sim_errf(e, "out of host memory");
         comm_audit_fill(d, ci, side, q->off_sent, d->scratch, size);
@@ -233,7 +233,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     return 0;
 }
 
-static void record(comm_drv *d, cconn *cn, cmsg *m, uint64_t end)
+void comm_record(comm_drv *d, op_id op, const cmsg *m, uint64_t end)
 {
     op_rec o;
     op_begin(&o, m->start);
@@ -253,7 +253,7 @@ static void record(comm_drv *d, cconn *cn, cmsg *m, uint64_t end)
         }
         op_charge(&o, (unsigned)big, left);
     }
-    ops_record(d->env->ops, cn->op, &o);
+    ops_record(d->env->ops, op, &o);
     d->st.messages++;
     d->st.bytes += m->size;
 }
@@ -307,7 +307,7 @@ static int do_recv(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     m->rcvd += n;
     if (m->rcvd < m->size)
         return 0;
-    record(d, cn, m, ep->clock);
+    comm_record(d, cn->op, m, ep->clock);
     uint64_t size = m->size;
     q->head = (q->head + 1) % q->cap;
     q->n--;

@@ -13,6 +13,7 @@ enum { PAT_PINGPONG, PAT_STREAM, PAT_RR, PAT_CRR, PAT_CONNS };
 enum { PL_SAME_CORE, PL_SAME_MODULE, PL_CROSS_MODULE };
 enum { INJ_NONE, INJ_CORRUPT, INJ_DUP };
 enum { DIST_UNIFORM, DIST_LOG2 };
+enum { ROLE_CLIENT, ROLE_SERVER };
 
 typedef struct comm_driver_config {
     bool enabled;            /* first field (feature.h) */
@@ -20,6 +21,9 @@ typedef struct comm_driver_config {
     unsigned pattern, placement, inject, size_dist;
     uint64_t size, size_max, messages, connections, in_flight;
     uint64_t think_cycles, wake_cycles, snooze_cycles, handler_cycles, lpar_memory;
+    char *remote;            /* the other machine's name (comm_remote.c), or NULL */
+    unsigned role;           /* ROLE_*: with remote */
+    uint64_t rmb;            /* with remote: each side's receive buffer */
     comm_tcp_config tcp;
 } comm_driver_config;
 _Static_assert(sizeof(comm_driver_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver slot");
@@ -62,6 +66,27 @@ typedef struct endpoint {
     unsigned spins;
 } endpoint;
 
+/* Across machines (comm_remote.c): a message from the other side's driver
+ * (its handshake, or a CDC message telling a write landed in our RMB). */
+typedef struct rmt_ev {
+    uint64_t at, w[8];
+    unsigned type;
+} rmt_ev;
+
+typedef struct comm_remote {
+    int peer;                 /* the other machine's index; -1 until the first step */
+    unsigned state;
+    unsigned peer_lpid;
+    uint64_t peer_rmb_la, peer_cdc_la;
+    uint64_t sndbuf_la, rmb_la, cdc_la;
+    uint64_t prod, cons;      /* bytes written to the peer's RMB; read from ours */
+    uint64_t off_tx, off_rx;  /* audit stream offsets of each direction */
+    uint64_t seq;
+    rmt_ev *q;                /* events from the other machine, in arrival order */
+    unsigned head, n, cap;
+    op_id op;
+} comm_remote;
+
 typedef struct comm_drv {
     hyp *h;
     const hyp_env *env;
@@ -85,6 +110,7 @@ typedef struct comm_drv {
     unsigned char *scratch;    /* msgmax bytes: what a receiver got */
     comm_drv_stats st;
     comm_audit_stats au;
+    comm_remote *rm;           /* across machines, else NULL */
 } comm_drv;
 
 extern const param_table comm_driver_params;
@@ -95,6 +121,18 @@ void comm_audit_fill(const comm_drv *d, unsigned conn, unsigned dir, uint64_t of
                      uint64_t len);
 int comm_audit_check(comm_drv *d, unsigned conn, unsigned dir, uint64_t off, const void *got,
                      uint64_t len, sim_err *e);
+
+/* comm_driver_flow.c: one message's op (parts scaled to its latency if
+ * they overlap), counted; the size of the next request */
+void comm_record(comm_drv *d, op_id op, const cmsg *m, uint64_t end);
+uint64_t comm_request_size(comm_drv *d);
+
+/* comm_remote.c: one endpoint of a connection to the driver of another
+ * machine of the platform, over RDMA (drivers.comm.remote) */
+int comm_remote_create(comm_drv *d, sim_err *e);
+void comm_remote_destroy(comm_drv *d);
+uint64_t comm_remote_next(const comm_drv *d);
+int comm_remote_step(comm_drv *d, sim_err *e);
 
 /* comm_driver_flow.c: the endpoint that acts next (its clock in *at),
  * or -1: none can (finished when comm_flow_finished, else a deadlock) */

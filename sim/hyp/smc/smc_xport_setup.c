@@ -204,6 +204,7 @@ out:
                                .pending = smc_x_pending,                                           \
                                .close = x_close,                                                   \
                                .over_tcp = true,                                                   \
+                               .rdma_across = true,                                                \
                                .fallback_names = smc_fallback_names,                               \
                                .nfallbacks = 5}
 XPORT(smc_xport_smc, "smc",
