@@ -145,7 +145,14 @@ static void *drv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         ep->state = EP_RUN;
     }
     snprintf(d->prefix, sizeof d->prefix, "comm.%s", t->name);
-    if (stats_register(d->env->stats, d->prefix, &comm_drv_stat_table, &d->st) != 0 ||
+    /* comm.run.* is the same counters under a name that does not depend on
+     * the transport (sweeps compare transports with one metric) */
+    d->op_all = ops_declare(d->env->ops, "comm.msg", "every message of the run, whatever "
+                            "carried it (the same as <transport>.msg, fallbacks included)",
+                            HYP_XPORT_PARTS);
+    if (d->op_all == OP_INVALID ||
+        stats_register(d->env->stats, d->prefix, &comm_drv_stat_table, &d->st) != 0 ||
+        stats_register(d->env->stats, "comm.run", &comm_drv_stat_table, &d->st) != 0 ||
         stats_register(d->env->stats, "comm.audit", &comm_audit_stat_table, &d->au) != 0)
         goto oom;
     if (remote(c) && comm_remote_create(d, e) != 0)

@@ -254,6 +254,7 @@ void comm_record(comm_drv *d, op_id op, const cmsg *m, uint64_t end)
         op_charge(&o, (unsigned)big, left);
     }
     ops_record(d->env->ops, op, &o);
+    ops_record(d->env->ops, d->op_all, &o);
     d->st.messages++;
     d->st.bytes += m->size;
 }

@@ -111,6 +111,7 @@ typedef struct comm_drv {
     comm_drv_stats st;
     comm_audit_stats au;
     comm_remote *rm;           /* across machines, else NULL */
+    op_id op_all;              /* comm.msg: every message, whatever carried it */
 } comm_drv;
 
 extern const param_table comm_driver_params;
