@@ -22,7 +22,7 @@
     F(smr, 0xE000, 0xE0FC, DRIVER)                                                                 \
     F(dispatch, 0xE0, 0xE8, DRIVER)                                                                \
     F(coherency, 0xE100, 0xE13C, DRIVER)                                                           \
-    F(ipca, 0xE300, 0xE33C, NODRIVER)
+    F(ipca, 0xE300, 0xE33C, DRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };

@@ -165,6 +165,8 @@ int ipca_copy_la(ipca *f, hcall_ctx *c, unsigned dl, uint64_t dla, unsigned sl, 
             return ipca_fail(f, "out of host memory for an IPCA copy");
         op_charge(&c->op, IPCA_P_COPY, r.cycles);
         f->st.lines_copied += r.lines_written;
+        f->last_copy += r.cycles;
+        f->last_lines += r.lines_written;
         dla += n, sla += n, len -= n;
     }
     return 0;

@@ -67,6 +67,7 @@ static long take_lock(hcall_ctx *c, ipca_area *a, uint64_t until)
         return H_BUSY;
     f->st.busy_spins++;
     f->st.spin_cycles += until - c->op.end;
+    f->last_queue += until - c->op.end;
     op_charge(&c->op, c->p_queueing, until - c->op.end);
     return H_SUCCESS;
 }

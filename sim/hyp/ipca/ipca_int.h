@@ -90,6 +90,10 @@ struct ipca {
     ipca_audit_stats ast;
     ipca_audit *audit;         /* NULL unless auditing */
     op_id op_write, op_read, op_poll;
+    /* the copy and spin cycles (and lines) of the hcalls since the
+     * transport last cleared them: how it splits an hcall into its parts */
+    uint64_t last_copy, last_queue, last_lines;
+    unsigned next_conn;        /* transport connection ids */
     bool failed;
     sim_err err;
 };
