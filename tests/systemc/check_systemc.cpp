@@ -438,6 +438,8 @@ static const char *const SHIPPED[][2] = {
     {"configs/coherency/overcommit.yaml", "drivers.coherency.rounds=20"},
     {"configs/coherency/shadow.yaml", "drivers.coherency.rounds=20"},
     {"configs/coherency/remap.yaml", "drivers.coherency.rounds=20"},
+    {"configs/ipca/notices.yaml", "drivers.ipca.ops=60"},
+    {"configs/ipca/contention.yaml", "drivers.ipca.ops=30"},
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */
     {"configs/default.yaml", "cache.coherence=mesi"},
     {"configs/smr/base.yaml", "cache.coherence=mesi"},

@@ -11,8 +11,11 @@
  *  - op parts of hcall.H_IPCA_WRITE sum to its total, the copy part is the
  *    copy's, a spin is charged to queueing;
  *  - the auditor: third-party reads are observations in patent mode,
- *    skip-range-check and skip-lock builds are caught, accesses after a
- *    termination fail.
+ *    skip-range-check, skip-lock and skip-acl builds are caught, accesses
+ *    after a termination fail;
+ *  - transport "ipca": a send split by a full IPCA, the writer's room wait,
+ *    the reader's poll and the poll-tick notifications, bytes in order;
+ *    with acl, open grants each side to the other.
  */
 #include <check.h>
 #include <stdint.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "hyp/hcall.h"
+#include "hyp/feature.h"
 #include "hyp/hyp_int.h"
 #include "hyp/ipca/ipca.h"
 #include "hyp/platform.h"
@@ -429,6 +433,153 @@ START_TEST(termination_drops_ipca)
 }
 END_TEST
 
+/* ---- transport "ipca" ---- */
+
+static uint64_t parts_sum(const hyp_xport_io *io)
+{
+    uint64_t s = 0;
+    for (unsigned i = 0; i < XP_NPARTS; i++)
+        s += io->part[i];
+    return s;
+}
+
+static hyp_xport_io io_at(uint64_t at, uint64_t bytes)
+{
+    hyp_xport_io io;
+    memset(&io, 0, sizeof io);
+    io.at = at;
+    io.bytes = bytes;
+    io.notify_at = UINT64_MAX;
+    return io;
+}
+
+static void pattern(rig *r, unsigned lpid, uint64_t la, uint64_t len, unsigned salt)
+{
+    for (uint64_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)((i * 7 + salt) ^ (i >> 8));
+        physmem_write_bytes(r->h->env.pm, hyp_logical_to_real(r->h, lpid, la + i), &b, 1);
+    }
+}
+
+static bool same(rig *r, unsigned a, uint64_t la, unsigned b, uint64_t lb, uint64_t len)
+{
+    for (uint64_t i = 0; i < len; i++) {
+        uint8_t x, y;
+        physmem_read_bytes(r->h->env.pm, hyp_logical_to_real(r->h, a, la + i), &x, 1);
+        physmem_read_bytes(r->h->env.pm, hyp_logical_to_real(r->h, b, lb + i), &y, 1);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* An IPCA of 4 slots of 4K (3 for the transport, 3 x 3968 payload bytes):
+ * a 20000-byte send is split, the writer waits for room, the reader's
+ * poll frees the slots and notifies it at its next poll tick; every byte
+ * arrives in order. */
+START_TEST(transport_split_and_room)
+{
+    static const char *const ex[] = {"hypervisor.ipca.size=16K", "hypervisor.ipca.audit=true",
+                                     NULL};
+    rig r;
+    rig_build(&r, 2, ex);
+    void *state = NULL;
+    const char *owner = NULL;
+    const hyp_transport *t = hyp_transport_find(r.h, "ipca", &state, &owner);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_eq(state, hyp_ipca(r.h));
+    ck_assert_str_eq(owner, "ipca");
+    ck_assert(!t->over_tcp);
+    hyp_xport_end ends[2] = {{0, 0, BUF_LA, 32768}, {1, 1, BUF_LA, 32768}};
+    hyp_xport_io io = io_at(r.now, 0);
+    void *conn = NULL;
+    unsigned reason = 0;
+    sim_err e = {{0}};
+    ck_assert_int_eq(t->open(state, ends, &io, &conn, &reason, &e), 0);
+    ck_assert_ptr_nonnull(conn);
+    uint64_t la, size;
+    ck_assert(ipca_area_of(hyp_ipca(r.h), 0, &la, &size));
+    ck_assert_uint_eq(size, 16384);
+    ck_assert_uint_eq(la, 256 * MB - 16384); /* at the top of its memory */
+    ck_assert(ipca_area_of(hyp_ipca(r.h), 1, NULL, NULL));
+    uint64_t now = io.at + parts_sum(&io), period = 100000, pay = 4096 - 128;
+    hyp_xport_io w = io_at(now, 0);
+    ck_assert(t->wait(conn, 1, false, &w)); /* side 1 sleeps: nothing there */
+    pattern(&r, 0, BUF_LA, 20000, 3);
+    io = io_at(now, 20000);
+    ck_assert_int_eq(t->send(conn, 0, BUF_LA, &io, &e), 0);
+    ck_assert_uint_eq(io.bytes, 3 * pay);
+    ck_assert_uint_gt(io.part[XP_COPY_TX], 0);
+    ck_assert_uint_gt(io.part[XP_HCALL], 0);
+    uint64_t end = now + parts_sum(&io);
+    ck_assert_uint_eq(io.notify_kind, HYP_XPORT_POLL);
+    ck_assert_uint_eq(io.notify_at, (end / period + 1) * period);
+    ck_assert_uint_eq(t->pending(conn, 1), 3 * pay);
+    ck_assert_uint_eq(counter(&r, "ipca.partial_sends"), 1);
+    w = io_at(end, 0);
+    ck_assert(t->wait(conn, 0, true, &w)); /* full: the writer waits */
+    hyp_xport_io rv = io_at(io.notify_at, 32768);
+    ck_assert_int_eq(t->recv(conn, 1, BUF_LA, &rv, &e), 0);
+    ck_assert_uint_eq(rv.bytes, 3 * pay);
+    ck_assert(same(&r, 0, BUF_LA, 1, BUF_LA, 3 * pay));
+    ck_assert_uint_gt(rv.part[XP_COPY_RX], 0);
+    /* the poll's scan: 4 slots x scan_cycles_per_slot in rx_stack */
+    ck_assert_uint_ge(rv.part[XP_RX_STACK], 4 * 20);
+    uint64_t rend = io.notify_at + parts_sum(&rv);
+    ck_assert_uint_eq(rv.notify_at, (rend / period + 1) * period); /* the writer's next poll */
+    ck_assert_uint_eq(t->pending(conn, 1), 0);
+    io = io_at(rv.notify_at, 20000 - 3 * pay);
+    ck_assert_int_eq(t->send(conn, 0, BUF_LA + 3 * pay, &io, &e), 0);
+    ck_assert_uint_eq(io.bytes, 20000 - 3 * pay);
+    rv = io_at(io.at + parts_sum(&io), 32768);
+    ck_assert_int_eq(t->recv(conn, 1, BUF_LA + 3 * pay, &rv, &e), 0);
+    ck_assert_uint_eq(rv.bytes, 20000 - 3 * pay);
+    ck_assert(same(&r, 0, BUF_LA, 1, BUF_LA, 20000));
+    /* 20000 bytes = 5 whole slots of 3968 and 160 bytes */
+    ck_assert_uint_eq(counter(&r, "ipca.slots_written"), 6);
+    ck_assert_uint_eq(counter(&r, "ipca.slots_read"), 6);
+    ck_assert_uint_eq(counter(&r, "ipca.audit.violations"), 0);
+    ck_assert_int_eq(t->close(conn, &io, &e), 0);
+    const op_type *o = ops_find(machine_ops(r.m), "ipca.write");
+    ck_assert_uint_eq(o->count, 6);
+    o = ops_find(machine_ops(r.m), "ipca.poll");
+    ck_assert_uint_eq(o->count, 2);
+    machine_destroy(r.m);
+}
+END_TEST
+
+/* With acl, open grants each side to the other: the data flows, and the
+ * grants are what lets it. */
+START_TEST(transport_acl_grants)
+{
+    static const char *const ex[] = {"hypervisor.ipca.acl=true", "hypervisor.ipca.audit=true",
+                                     NULL};
+    rig r;
+    rig_build(&r, 3, ex);
+    void *state = NULL;
+    const hyp_transport *t = hyp_transport_find(r.h, "ipca", &state, NULL);
+    hyp_xport_end ends[2] = {{0, 0, BUF_LA, 4096}, {1, 1, BUF_LA, 4096}};
+    hyp_xport_io io = io_at(r.now, 0);
+    void *conn = NULL;
+    unsigned reason = 0;
+    sim_err e = {{0}};
+    ck_assert_int_eq(t->open(state, ends, &io, &conn, &reason, &e), 0);
+    ck_assert_uint_eq(counter(&r, "ipca.grants"), 2);
+    pattern(&r, 1, BUF_LA, 1000, 9);
+    io = io_at(r.now + 100000, 1000);
+    ck_assert_int_eq(t->send(conn, 1, BUF_LA, &io, &e), 0);
+    hyp_xport_io rv = io_at(r.now + 300000, 4096);
+    ck_assert_int_eq(t->recv(conn, 0, BUF_LA, &rv, &e), 0);
+    ck_assert_uint_eq(rv.bytes, 1000);
+    ck_assert(same(&r, 1, BUF_LA, 0, BUF_LA, 1000));
+    /* p2 was granted nothing */
+    r.now += 400000;
+    ck_assert_int_eq(hc(&r, 2, H_IPCA_READ, 0, 0, BUF_LA, 128, NULL), H_AUTHORITY);
+    ck_assert_int_eq(t->close(conn, &io, &e), 0);
+    machine_destroy(r.m);
+}
+END_TEST
+
 static Suite *ipca_suite(void)
 {
     Suite *s = suite_create("ipca");
@@ -451,6 +602,11 @@ static Suite *ipca_suite(void)
     tcase_add_test(t, audit_catches_skip_lock);
     tcase_add_test(t, audit_catches_skip_acl);
     tcase_add_test(t, termination_drops_ipca);
+    suite_add_tcase(s, t);
+    t = tcase_create("transport");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, transport_split_and_room);
+    tcase_add_test(t, transport_acl_grants);
     suite_add_tcase(s, t);
     return s;
 }

@@ -7,7 +7,8 @@
  *    one: a DLPAR-style notice X -> Y (Y finds it at its next poll tick and
  *    replies, X finds the reply at its next tick), or a broadcast to ALL in
  *    slot 0 of every IPCA (each receiver reads it at its next tick), and
- *    optionally a third LPAR reading Y's IPCA (H9).
+ *    optionally an outsider (one more generated LPAR, no IPCA, no
+ *    connection) reading Y's IPCA (H9).
  *  - contention: M writers, closed loop with think time, into one reader's
  *    IPCA or each into its own reader's; readers sleep until the poll tick
  *    a write notified; events run in time order (H8).
@@ -253,11 +254,8 @@ static int notice_round(ictx *d)
         d->st.broadcasts++;
         return broadcast(d, x, t);
     }
-    if (v < d->c.snoop_fraction && d->n > 2) {
-        unsigned z;
-        do
-            z = d->first + (unsigned)rng_below(&d->r, d->n);
-        while (z == x || z == y);
+    if (v < d->c.snoop_fraction) {
+        unsigned z = d->first + d->n; /* the outsider */
         uint64_t args[8] = {y, 0, BUF_LA, 128}, rets[8], cyc = 0;
         long rc = hyp_hcall(d->h, z, thread_of(d, z), t, H_IPCA_READ, args, rets, &cyc);
         ipca_record(d->f, d->f->op_read, t, cyc, 0, 0, 0);
@@ -460,7 +458,7 @@ static void *idrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         return NULL;
     }
     uint64_t n = idrv_lpars(c), room = (c->msg_bytes + 4095) / 4096 * 4096;
-    uint64_t ncn = c->pattern == IDRV_NOTICES ? n * (n - 1) / 2 : c->writers;
+    uint64_t ncn = c->pattern == IDRV_NOTICES ? c->lpars * (c->lpars - 1) / 2 : c->writers;
     uint64_t top = BUF_LA + (1 + ncn) * room, lim = c->lpar_memory - f->cfg.size -
                                                      f->cfg.slot_bytes;
     if (c->lpar_memory <= f->cfg.size + f->cfg.slot_bytes || top > lim ||
@@ -495,7 +493,7 @@ static void *idrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
     d->env = env->env;
     d->f = f;
     d->c = *c;
-    d->n = (unsigned)n;
+    d->n = (unsigned)(c->pattern == IDRV_NOTICES ? c->lpars : n); /* participants */
     d->st.freq_mhz = env->env->freq_mhz;
     rng_seed(&d->r, rng_derive(env->seed, 0x49504341));
     d->first = hyp_lpar_count(env->h);
@@ -525,8 +523,8 @@ static void *idrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         goto oom;
     if (c->pattern == IDRV_NOTICES) {
         unsigned k = 0;
-        for (unsigned a = 0; a < n; a++)
-            for (unsigned b = a + 1; b < n; b++)
+        for (unsigned a = 0; a < d->n; a++)
+            for (unsigned b = a + 1; b < d->n; b++)
                 if (open_conn(d, k++, d->first + a, d->first + b, e) != 0)
                     goto fail;
         d->total = c->ops;

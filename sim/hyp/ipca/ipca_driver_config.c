@@ -18,7 +18,8 @@ static const param_desc list[] = {
      "(target one) or each into its own reader's (target distinct), closed loop with think "
      "time (H8).", F(pattern), NULL},
     {"lpars", PT_UINT, "LPARs", "4", 2, 4096, NULL,
-     "notices: generated LPARs (contention generates writers + 1 or 2 x writers).", F(lpars),
+     "notices: generated LPARs that exchange notices (plus one outsider when snoop_fraction "
+     "> 0); contention generates writers + 1 or 2 x writers.", F(lpars),
      NULL},
     {"lpar_memory", PT_SIZE, "bytes", "256M", 16777216.0, 0x1p40, NULL,
      "Memory of each generated LPAR (whole LMBs).", F(lpar_memory), NULL},
@@ -33,8 +34,9 @@ static const param_desc list[] = {
      "notices: fraction of rounds that are a broadcast to ALL (claim 1's request for spare "
      "resources) instead of a notice and reply.", F(broadcast_fraction), NULL},
     {"snoop_fraction", PT_DOUBLE, "", "0", 0, 1, NULL,
-     "notices: fraction of rounds in which a third LPAR reads the notice's target IPCA "
-     "(H9: allowed in patent mode, H_AUTHORITY with acl).", F(snoop_fraction), NULL},
+     "notices: fraction of rounds in which an outsider (an extra generated LPAR with no IPCA "
+     "and no connection) reads the notice's target IPCA (H9: allowed in patent mode, "
+     "H_AUTHORITY with acl).", F(snoop_fraction), NULL},
     {"writers", PT_UINT, "LPARs", "4", 1, 1024, NULL, "contention: writers M.", F(writers),
      NULL},
     {"target", PT_ENUM, "", "one", 0, 0, "one|distinct",
@@ -81,7 +83,7 @@ const stat_table idrv_stat_table = {"drivers.ipca", stats, PARAM_COUNT(stats)};
 
 uint64_t idrv_lpars(const idrv_config *c)
 {
-    if (c->pattern == IDRV_NOTICES)
-        return c->lpars;
+    if (c->pattern == IDRV_NOTICES) /* the outsider that snoops */
+        return c->lpars + (c->snoop_fraction > 0);
     return c->writers + (c->target == IDRV_ONE ? 1 : c->writers);
 }
