@@ -453,6 +453,13 @@ static hyp_xport_io io_at(uint64_t at, uint64_t bytes)
     return io;
 }
 
+/* The documented poll phase of an LPAR and its first poll after t. */
+static uint64_t next_poll(unsigned lpid, uint64_t t, uint64_t period)
+{
+    uint64_t ph = ((uint64_t)lpid + 1) * 2654435761u % period;
+    return t < ph ? ph : ph + ((t - ph) / period + 1) * period;
+}
+
 static void pattern(rig *r, unsigned lpid, uint64_t la, uint64_t len, unsigned salt)
 {
     for (uint64_t i = 0; i < len; i++) {
@@ -513,7 +520,7 @@ START_TEST(transport_split_and_room)
     ck_assert_uint_gt(io.part[XP_HCALL], 0);
     uint64_t end = now + parts_sum(&io);
     ck_assert_uint_eq(io.notify_kind, HYP_XPORT_POLL);
-    ck_assert_uint_eq(io.notify_at, (end / period + 1) * period);
+    ck_assert_uint_eq(io.notify_at, next_poll(1, end, period));
     ck_assert_uint_eq(t->pending(conn, 1), 3 * pay);
     ck_assert_uint_eq(counter(&r, "ipca.partial_sends"), 1);
     w = io_at(end, 0);
@@ -526,7 +533,7 @@ START_TEST(transport_split_and_room)
     /* the poll's scan: 4 slots x scan_cycles_per_slot in rx_stack */
     ck_assert_uint_ge(rv.part[XP_RX_STACK], 4 * 20);
     uint64_t rend = io.notify_at + parts_sum(&rv);
-    ck_assert_uint_eq(rv.notify_at, (rend / period + 1) * period); /* the writer's next poll */
+    ck_assert_uint_eq(rv.notify_at, next_poll(0, rend, period)); /* the writer's next poll */
     ck_assert_uint_eq(t->pending(conn, 1), 0);
     io = io_at(rv.notify_at, 20000 - 3 * pay);
     ck_assert_int_eq(t->send(conn, 0, BUF_LA + 3 * pay, &io, &e), 0);

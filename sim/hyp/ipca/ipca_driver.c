@@ -219,7 +219,7 @@ static int broadcast(ictx *d, unsigned x, uint64_t t)
         uint64_t zl, zs;
         if (z == x || !ipca_area_of(f, z, &zl, &zs))
             continue;
-        uint64_t at = (t / f->cfg.poll_period + 1) * f->cfg.poll_period;
+        uint64_t at = ipca_next_poll(f, z, t);
         at += zs / f->cfg.slot_bytes * f->cfg.scan_cycles_per_slot;
         mem_copy_res r;
         if (hyp_copy(d->h, thread_of(d, z), at, hyp_logical_to_real(d->h, z, BUF_LA),

@@ -130,6 +130,25 @@ void ipca_audit_access(ipca *f, unsigned caller, unsigned target, uint64_t off, 
                        uint64_t real, uint64_t start, uint64_t end, bool write);
 void ipca_audit_lock(ipca *f, unsigned target, uint64_t start, uint64_t end);
 
+/* The owner lpid's event scan runs at phase(lpid) + k x poll_period, its
+ * own phase: ((lpid + 1) x 2654435761) mod poll_period (a fixed spread;
+ * the patent says nothing of phases, and aligned ones would make every
+ * reply wait a whole period). The first poll tick after t, and the index
+ * of the tick period t lies in. */
+static inline uint64_t ipca_phase(const ipca *f, unsigned lpid)
+{
+    return ((uint64_t)lpid + 1) * 2654435761u % f->cfg.poll_period;
+}
+static inline uint64_t ipca_tick_index(const ipca *f, unsigned lpid, uint64_t t)
+{
+    uint64_t ph = ipca_phase(f, lpid);
+    return t < ph ? 0 : (t - ph) / f->cfg.poll_period + 1;
+}
+static inline uint64_t ipca_next_poll(const ipca *f, unsigned lpid, uint64_t t)
+{
+    return ipca_phase(f, lpid) + ipca_tick_index(f, lpid, t) * f->cfg.poll_period;
+}
+
 /* transport (ipca_xport.c) */
 extern const hyp_transport ipca_transport;
 /* Record op ipca.<write|read|poll> (parts lookup, lock_wait, copy, scan). */

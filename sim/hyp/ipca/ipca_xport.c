@@ -11,7 +11,8 @@
  * headers (scan_cycles_per_slot each, once per poll tick and LPAR), copies
  * this connection's payloads in sequence order to the user buffer and marks
  * their slots free. Notifications are polls: a sleeping side learns at its
- * next poll tick (multiples of poll_period) after the call that served it.
+ * next poll tick (every poll_period at its own phase, ipca_next_poll) after
+ * the call that served it.
  * Slot 0 of every IPCA is reserved for broadcasts (the driver's).
  * Simplifications (docs/ipca.md): the producer's view of which slots are
  * free is host-side (charged scan_cycles_per_slot per header it examines;
@@ -42,6 +43,7 @@ typedef struct xconn {
     uint64_t pend[2];              /* bytes waiting for side s to receive */
     bool wait_data[2], wait_room[2];
     uint64_t wait_at[2];
+    uint64_t cursor[2];            /* slot after side s's last write (its search starts there) */
 } xconn;
 
 static uint64_t slot_la(const ipca *f, unsigned owner, uint64_t k)
@@ -63,11 +65,6 @@ static int hdr_write(ipca *f, unsigned lpid, uint64_t la, const xhdr *h)
 static uint64_t nslots(const ipca *f, unsigned owner)
 {
     return f->a[owner].size / f->cfg.slot_bytes;
-}
-
-static uint64_t next_tick(const ipca *f, uint64_t t)
-{
-    return (t / f->cfg.poll_period + 1) * f->cfg.poll_period;
 }
 
 /* A guest copy between logical ranges on `thread` from *t (split at LMB
@@ -224,7 +221,11 @@ static int x_send(void *vc, unsigned s, uint64_t src_la, hyp_xport_io *io, sim_e
                         hyp_lpar_name(f->h, peer));
     uint64_t t = io->at, want = io->bytes, moved = 0, pay = f->cfg.slot_bytes - IPCA_HDR;
     uint64_t n = nslots(f, peer);
-    for (uint64_t k = 1; k < n && moved < want; k++) {
+    /* the search goes round the slots once from the cursor (slot 0 is the
+     * broadcasts') */
+    uint64_t from = x->cursor[s];
+    for (uint64_t i = 0; i < n - 1 && moved < want; i++) {
+        uint64_t k = 1 + (from + i) % (n - 1);
         uint64_t t0 = t, scan = f->cfg.scan_cycles_per_slot, lw = 0, cp = 0;
         t += scan;
         io->part[XP_TX_STACK] += scan;
@@ -250,6 +251,7 @@ static int x_send(void *vc, unsigned s, uint64_t src_la, hyp_xport_io *io, sim_e
         io->lines_copied += f->last_lines;
         ipca_record(f, f->op_write, t0, t - t0 - lw - cp - scan, lw, cp, scan);
         x->seq_tx[s]++;
+        x->cursor[s] = k % (n - 1); /* k + 1 in the 1.. numbering */
         x->pend[p] += len;
         moved += len;
         f->st.slots_written++;
@@ -260,11 +262,11 @@ static int x_send(void *vc, unsigned s, uint64_t src_la, hyp_xport_io *io, sim_e
     io->notify_at = UINT64_MAX;
     if (moved && x->wait_data[p]) {
         x->wait_data[p] = false;
-        io->notify_at = next_tick(f, t);
+        io->notify_at = ipca_next_poll(f, peer, t);
         io->notify_kind = HYP_XPORT_POLL;
         /* the ticks strictly between the sleep and the one that finds it */
-        uint64_t from = x->wait_at[p] / f->cfg.poll_period + 1,
-                 to = io->notify_at / f->cfg.poll_period;
+        uint64_t from = ipca_tick_index(f, peer, x->wait_at[p]),
+                 to = ipca_tick_index(f, peer, io->notify_at - 1);
         f->st.polls_empty_idle += to > from ? to - from : 0;
     }
     return 0;
@@ -281,7 +283,7 @@ static int x_recv(void *vc, unsigned s, uint64_t dst_la, hyp_xport_io *io, sim_e
     long rc = xcall(x, s, &t, H_IPCA_LOCK, me, 0, 0, 0, NULL, io, XP_RX_STACK, &lw, NULL);
     if (rc != H_SUCCESS)
         return refused("H_IPCA_LOCK", x, s, rc, e);
-    uint64_t n = nslots(f, me), tick = t / f->cfg.poll_period;
+    uint64_t n = nslots(f, me), tick = ipca_tick_index(f, me, t);
     if (!a->scanned || a->scan_tick != tick) { /* this tick's scan, once per LPAR */
         a->scanned = true;
         a->scan_tick = tick;
@@ -335,7 +337,7 @@ static int x_recv(void *vc, unsigned s, uint64_t dst_la, hyp_xport_io *io, sim_e
     io->bytes = got;
     if (freed && x->wait_room[p]) {
         x->wait_room[p] = false;
-        io->notify_at = next_tick(f, t);
+        io->notify_at = ipca_next_poll(f, peer, t);
         io->notify_kind = HYP_XPORT_POLL;
     }
     return 0;
