@@ -6,7 +6,8 @@
  * acl closes the snoops and changes nothing else; the notice latency is a
  * poll wait plus the work (period/2 + copy, H8's latency shape); M writers
  * into distinct IPCAs outpace M writers into one (H8's direction); a run is
- * deterministic; bad input is a one-line error naming the key.
+ * deterministic; bad input is a one-line error naming the key; a build
+ * without the lock (inject skip-lock) is stopped by the auditor.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,15 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* A hypervisor built without the lock (inject) is stopped by the auditor
+ * in the shipped run: an outsider's read and a notice start at one cycle. */
+START_TEST(broken_lock_caught)
+{
+    refused("configs/ipca/notices.yaml", "hypervisor.ipca.inject=skip-lock",
+            "ipca audit: lock intervals overlap");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ipca_run");
@@ -136,6 +146,7 @@ static Suite *suite(void)
     tcase_add_test(t, distinct_outpaces_one);
     tcase_add_test(t, deterministic);
     tcase_add_test(t, bad_input);
+    tcase_add_test(t, broken_lock_caught);
     suite_add_tcase(s, t);
     return s;
 }
