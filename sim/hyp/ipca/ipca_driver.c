@@ -96,6 +96,15 @@ hyp_xport_io idrv_io_at(uint64_t at, uint64_t bytes)
     return io;
 }
 
+void idrv_count(ictx *d, const hyp_xport_io *io, bool tx)
+{
+    d->st.lines_copied += io->lines_copied;
+    if (tx)
+        d->st.tx_cycles += idrv_psum(io->part);
+    else
+        d->st.rx_cycles += idrv_psum(io->part);
+}
+
 void idrv_add_parts(uint64_t *to, const hyp_xport_io *io)
 {
     for (unsigned i = 0; i < XP_NPARTS; i++)

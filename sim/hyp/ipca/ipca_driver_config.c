@@ -72,6 +72,12 @@ static const stat_desc stats[] = {
      "for the reader's poll.", S(room_waits), NULL},
     {"reader_polls", SK_COUNTER, "polls", "Reader wake-ups at a poll tick (contention).",
      S(reader_polls), NULL},
+    {"lines_copied", SK_COUNTER, "lines", "Cache lines the transport's calls copied (guest "
+     "copies and the hcalls' copies).", S(lines_copied), NULL},
+    {"tx_cycles", SK_COUNTER, "cycles", "Cycles of the senders' transport calls (all parts).",
+     S(tx_cycles), NULL},
+    {"rx_cycles", SK_COUNTER, "cycles", "Cycles of the receivers' transport calls (polls).",
+     S(rx_cycles), NULL},
     {"first_send", SK_COUNTER, "cycles", "Cycle the first message was sent.", S(first_send),
      NULL},
     {"last_delivery", SK_COUNTER, "cycles", "Cycle the last message was delivered.",

@@ -63,6 +63,7 @@ int idrv_writer_step(ictx *d, unsigned i)
     if (ipca_transport.send(c->x, 0, IDRV_BUF_LA + d->wcur[i], &io, &d->err) != 0)
         return -1;
     idrv_add_parts(c->q[(c->qt - 1) % c->qcap].part, &io);
+    idrv_count(d, &io, true);
     c->sent[0] += io.bytes;
     d->wcur[i] += io.bytes;
     t += idrv_psum(io.part);
@@ -105,6 +106,7 @@ int idrv_reader_step(ictx *d, unsigned j)
                 return -1;
             c->recvd[1] += rv.bytes;
             t += idrv_psum(rv.part);
+            idrv_count(d, &rv, false);
             if (rv.notify_at != UINT64_MAX && d->wnext[k] == UINT64_MAX &&
                 d->wsent[k] < d->c.ops)
                 d->wnext[k] = rv.notify_at;

@@ -1,7 +1,7 @@
 /*
  * ipca_driver_int.h - the IPCA workload driver's configuration
- * (drivers.ipca.*) and statistics, declared in ipca_driver_config.c
- * (sim/hyp/ipca only).
+ * (drivers.ipca.*) and statistics (declared in ipca_driver_config.c), and
+ * the state and helpers ipca_driver*.c share (sim/hyp/ipca only).
  */
 #ifndef LPARSIM_HYP_IPCA_DRIVER_INT_H
 #define LPARSIM_HYP_IPCA_DRIVER_INT_H
@@ -29,7 +29,8 @@ _Static_assert(sizeof(idrv_config) <= HYP_FEATURE_CFG_BYTES, "fits the driver co
 
 typedef struct idrv_stats {
     uint64_t messages, bytes, notices, broadcasts, broadcast_deliveries, snoops, snoops_refused,
-        room_waits, reader_polls, first_send, last_delivery, freq_mhz;
+        room_waits, reader_polls, lines_copied, tx_cycles, rx_cycles, first_send, last_delivery,
+        freq_mhz;
 } idrv_stats;
 
 extern const param_table ipca_driver_params;
@@ -86,6 +87,8 @@ uint64_t idrv_psum(const uint64_t *p);
 void idrv_record_msg(ictx *d, uint64_t start, uint64_t end, uint64_t *part, uint64_t bytes);
 hyp_xport_io idrv_io_at(uint64_t at, uint64_t bytes);
 void idrv_add_parts(uint64_t *to, const hyp_xport_io *io);
+/* Count a transport call's lines and cycles (tx: a send, else a recv). */
+void idrv_count(ictx *d, const hyp_xport_io *io, bool tx);
 /* Receive buffer of connection k on its receiving side. */
 uint64_t idrv_rbuf(const ictx *d, unsigned k);
 /* ipca_driver_notices.c: one round (notice and reply, or a broadcast). */

@@ -32,12 +32,14 @@ static int one_way(ictx *d, unsigned k, unsigned s, uint64_t *t, uint64_t *part)
                                  "free slots; expected a smaller msg_bytes or a larger "
                                  "hypervisor.ipca.size", (unsigned long long)len);
     idrv_add_parts(mp, &io);
+    idrv_count(d, &io, true);
     uint64_t at = io.notify_at != UINT64_MAX ? io.notify_at : *t + idrv_psum(io.part);
     while (got < len) {
         hyp_xport_io rv = idrv_io_at(at, len - got);
         if (ipca_transport.recv(c->x, 1 - s, idrv_rbuf(d, k) + got, &rv, &d->err) != 0)
             return -1;
         idrv_add_parts(mp, &rv);
+        idrv_count(d, &rv, false);
         at += idrv_psum(rv.part);
         got += rv.bytes;
         if (!rv.bytes)
