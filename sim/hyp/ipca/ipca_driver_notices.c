@@ -129,8 +129,11 @@ int idrv_notice_round(ictx *d)
     if (v < d->c.snoop_fraction) {
         unsigned z = d->first + d->n; /* the outsider */
         uint64_t args[8] = {y, 0, IDRV_BUF_LA, 128}, rets[8], cyc = 0;
+        ipca *f = d->f;
+        f->last_copy = f->last_queue = 0;
         long rc = hyp_hcall(d->h, z, idrv_thread_of(d, z), t, H_IPCA_READ, args, rets, &cyc);
-        ipca_record(d->f, d->f->op_read, t, cyc, 0, 0, 0);
+        ipca_record(f, f->op_read, t, cyc - f->last_copy - f->last_queue, f->last_queue,
+                    f->last_copy, 0);
         if (rc == H_SUCCESS)
             d->st.snoops++;
         else if (rc == H_AUTHORITY)
