@@ -23,7 +23,7 @@
     F(dispatch, 0xE0, 0xE8, DRIVER)                                                                \
     F(coherency, 0xE100, 0xE13C, DRIVER)                                                           \
     F(comm, 0x114, 0x120, DRIVER)                                                                  \
-    F(smc, 0xE200, 0xE23C, NODRIVER)\
+    F(smc, 0xE200, 0xE23C, NODRIVER)                                                               \
     F(ipca, 0xE300, 0xE33C, DRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
