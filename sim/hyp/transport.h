@@ -80,6 +80,26 @@ typedef struct hyp_xport_io {
     bool skipped;               /* out: a signal the protocol skipped (the peer was busy) */
 } hyp_xport_io;
 
+/* A call's io from cycle `at` offering or asking `bytes`: parts zero, no
+ * notification. */
+static inline hyp_xport_io hyp_xport_io_at(uint64_t at, uint64_t bytes)
+{
+    hyp_xport_io io = {0};
+    io.at = at;
+    io.bytes = bytes;
+    io.notify_at = UINT64_MAX;
+    return io;
+}
+
+/* The cycles a call spent: the sum of its parts. */
+static inline uint64_t hyp_xport_cycles(const hyp_xport_io *io)
+{
+    uint64_t s = 0;
+    for (unsigned i = 0; i < XP_NPARTS; i++)
+        s += io->part[i];
+    return s;
+}
+
 typedef struct hyp_transport {
     const char *name;           /* "tcp", config drivers.<driver>.transport */
     const char *desc;           /* one line */

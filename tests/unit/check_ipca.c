@@ -443,16 +443,6 @@ static uint64_t parts_sum(const hyp_xport_io *io)
     return s;
 }
 
-static hyp_xport_io io_at(uint64_t at, uint64_t bytes)
-{
-    hyp_xport_io io;
-    memset(&io, 0, sizeof io);
-    io.at = at;
-    io.bytes = bytes;
-    io.notify_at = UINT64_MAX;
-    return io;
-}
-
 /* The documented poll phase of an LPAR and its first poll after t. */
 static uint64_t next_poll(unsigned lpid, uint64_t t, uint64_t period)
 {
@@ -498,7 +488,7 @@ START_TEST(transport_split_and_room)
     ck_assert_str_eq(owner, "ipca");
     ck_assert(!t->over_tcp);
     hyp_xport_end ends[2] = {{0, 0, BUF_LA, 32768}, {1, 1, BUF_LA, 32768}};
-    hyp_xport_io io = io_at(r.now, 0);
+    hyp_xport_io io = hyp_xport_io_at(r.now, 0);
     void *conn = NULL;
     unsigned reason = 0;
     sim_err e = {{0}};
@@ -510,10 +500,10 @@ START_TEST(transport_split_and_room)
     ck_assert_uint_eq(la, 256 * MB - 16384); /* at the top of its memory */
     ck_assert(ipca_area_of(hyp_ipca(r.h), 1, NULL, NULL));
     uint64_t now = io.at + parts_sum(&io), period = 100000, pay = 4096 - 128;
-    hyp_xport_io w = io_at(now, 0);
+    hyp_xport_io w = hyp_xport_io_at(now, 0);
     ck_assert(t->wait(conn, 1, false, &w)); /* side 1 sleeps: nothing there */
     pattern(&r, 0, BUF_LA, 20000, 3);
-    io = io_at(now, 20000);
+    io = hyp_xport_io_at(now, 20000);
     ck_assert_int_eq(t->send(conn, 0, BUF_LA, &io, &e), 0);
     ck_assert_uint_eq(io.bytes, 3 * pay);
     ck_assert_uint_gt(io.part[XP_COPY_TX], 0);
@@ -523,9 +513,9 @@ START_TEST(transport_split_and_room)
     ck_assert_uint_eq(io.notify_at, next_poll(1, end, period));
     ck_assert_uint_eq(t->pending(conn, 1), 3 * pay);
     ck_assert_uint_eq(counter(&r, "ipca.partial_sends"), 1);
-    w = io_at(end, 0);
+    w = hyp_xport_io_at(end, 0);
     ck_assert(t->wait(conn, 0, true, &w)); /* full: the writer waits */
-    hyp_xport_io rv = io_at(io.notify_at, 32768);
+    hyp_xport_io rv = hyp_xport_io_at(io.notify_at, 32768);
     ck_assert_int_eq(t->recv(conn, 1, BUF_LA, &rv, &e), 0);
     ck_assert_uint_eq(rv.bytes, 3 * pay);
     ck_assert(same(&r, 0, BUF_LA, 1, BUF_LA, 3 * pay));
@@ -535,10 +525,10 @@ START_TEST(transport_split_and_room)
     uint64_t rend = io.notify_at + parts_sum(&rv);
     ck_assert_uint_eq(rv.notify_at, next_poll(0, rend, period)); /* the writer's next poll */
     ck_assert_uint_eq(t->pending(conn, 1), 0);
-    io = io_at(rv.notify_at, 20000 - 3 * pay);
+    io = hyp_xport_io_at(rv.notify_at, 20000 - 3 * pay);
     ck_assert_int_eq(t->send(conn, 0, BUF_LA + 3 * pay, &io, &e), 0);
     ck_assert_uint_eq(io.bytes, 20000 - 3 * pay);
-    rv = io_at(io.at + parts_sum(&io), 32768);
+    rv = hyp_xport_io_at(io.at + parts_sum(&io), 32768);
     ck_assert_int_eq(t->recv(conn, 1, BUF_LA + 3 * pay, &rv, &e), 0);
     ck_assert_uint_eq(rv.bytes, 20000 - 3 * pay);
     ck_assert(same(&r, 0, BUF_LA, 1, BUF_LA, 20000));
@@ -566,16 +556,16 @@ START_TEST(transport_acl_grants)
     void *state = NULL;
     const hyp_transport *t = hyp_transport_find(r.h, "ipca", &state, NULL);
     hyp_xport_end ends[2] = {{0, 0, BUF_LA, 4096}, {1, 1, BUF_LA, 4096}};
-    hyp_xport_io io = io_at(r.now, 0);
+    hyp_xport_io io = hyp_xport_io_at(r.now, 0);
     void *conn = NULL;
     unsigned reason = 0;
     sim_err e = {{0}};
     ck_assert_int_eq(t->open(state, ends, &io, &conn, &reason, &e), 0);
     ck_assert_uint_eq(counter(&r, "ipca.grants"), 2);
     pattern(&r, 1, BUF_LA, 1000, 9);
-    io = io_at(r.now + 100000, 1000);
+    io = hyp_xport_io_at(r.now + 100000, 1000);
     ck_assert_int_eq(t->send(conn, 1, BUF_LA, &io, &e), 0);
-    hyp_xport_io rv = io_at(r.now + 300000, 4096);
+    hyp_xport_io rv = hyp_xport_io_at(r.now + 300000, 4096);
     ck_assert_int_eq(t->recv(conn, 0, BUF_LA, &rv, &e), 0);
     ck_assert_uint_eq(rv.bytes, 1000);
     ck_assert(same(&r, 1, BUF_LA, 0, BUF_LA, 1000));

@@ -92,16 +92,6 @@ static uint64_t sum(const uint64_t *p)
     return s;
 }
 
-static hyp_xport_io io_at(uint64_t at, uint64_t bytes)
-{
-    hyp_xport_io io;
-    memset(&io, 0, sizeof io);
-    io.at = at;
-    io.bytes = bytes;
-    io.notify_at = UINT64_MAX;
-    return io;
-}
-
 /* the side's call is done: count its signal, wake the peer it notified */
 static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
 {
@@ -136,7 +126,7 @@ static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
 static int sleep_or_spin(comm_drv *d, unsigned side, cconn *cn, bool room, sim_err *e)
 {
     endpoint *ep = &d->ep[side];
-    hyp_xport_io io = io_at(ep->clock, 0);
+    hyp_xport_io io = hyp_xport_io_at(ep->clock, 0);
     bool sleeps = cn->t->wait(cn->conn, side, room, &io);
     ep->clock += sum(io.part);
     (side ? &d->st.rx_cycles : &d->st.tx_cycles)[0] += sum(io.part);
@@ -204,7 +194,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
         m->start = ep->clock;
         m->started = true;
     }
-    hyp_xport_io io = io_at(ep->clock, m->size - m->sent);
+    hyp_xport_io io = hyp_xport_io_at(ep->clock, m->size - m->sent);
     if (cn->t->send(cn->conn, side, ep->tx_la + m->sent, &io, e) != 0)
         return -1;
     uint64_t s = sum(io.part);
@@ -270,7 +260,7 @@ static int do_recv(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     cmsg *m = &q->q[q->head];
     if (ep->clock < q->avail_at)
         ep->clock = q->avail_at; /* the data is still on its way */
-    hyp_xport_io io = io_at(ep->clock, m->size - m->rcvd);
+    hyp_xport_io io = hyp_xport_io_at(ep->clock, m->size - m->rcvd);
     uint64_t dst = ep->rx_la + m->rcvd;
     if (cn->t->recv(cn->conn, side, dst, &io, e) != 0)
         return -1;
@@ -347,7 +337,7 @@ static int do_open(comm_drv *d, sim_err *e)
     for (unsigned s = 0; s < 2; s++)
         ends[s] = (hyp_xport_end){d->ep[s].lpid, d->ep[s].thread, d->ep[s].tx_la,
                                   d->ep[s].region};
-    hyp_xport_io io = io_at(ep->clock, 0);
+    hyp_xport_io io = hyp_xport_io_at(ep->clock, 0);
     unsigned reason = 0;
     if (d->t->over_tcp) { /* the TCP connection first: control, and the fallback */
         if (d->veth->open(d->vstate, ends, &io, &cn->ctrl, &reason, e) != 0)
@@ -394,7 +384,7 @@ static int close_one(comm_drv *d, cconn *cn, sim_err *e)
     endpoint *ep = &d->ep[0];
     if (!cn->conn)
         return 0;
-    hyp_xport_io io = io_at(ep->clock, 0);
+    hyp_xport_io io = hyp_xport_io_at(ep->clock, 0);
     if (cn->ctrl && cn->ctrl != cn->conn && cn->t->close(cn->conn, &io, e) != 0)
         return -1;
     void *last = cn->ctrl ? cn->ctrl : cn->conn;

@@ -86,16 +86,6 @@ void idrv_record_msg(ictx *d, uint64_t start, uint64_t end, uint64_t *part, uint
         d->st.last_delivery = end;
 }
 
-hyp_xport_io idrv_io_at(uint64_t at, uint64_t bytes)
-{
-    hyp_xport_io io;
-    memset(&io, 0, sizeof io);
-    io.at = at;
-    io.bytes = bytes;
-    io.notify_at = UINT64_MAX;
-    return io;
-}
-
 void idrv_count(ictx *d, const hyp_xport_io *io, bool tx)
 {
     d->st.lines_copied += io->lines_copied;
@@ -137,7 +127,7 @@ static void idrv_destroy(void *vd)
         return;
     for (unsigned k = 0; k < d->ncn; k++) {
         if (d->cn[k].x) {
-            hyp_xport_io io = idrv_io_at(d->now, 0);
+            hyp_xport_io io = hyp_xport_io_at(d->now, 0);
             ipca_transport.close(d->cn[k].x, &io, &d->err);
         }
         free(d->cn[k].q);
@@ -157,7 +147,7 @@ static int open_conn(ictx *d, unsigned k, unsigned a, unsigned b, sim_err *e)
     c->lp[1] = b;
     hyp_xport_end ends[2] = {{a, idrv_thread_of(d, a), IDRV_BUF_LA, d->c.msg_bytes},
                              {b, idrv_thread_of(d, b), idrv_rbuf(d, k), d->c.msg_bytes}};
-    hyp_xport_io io = idrv_io_at(d->now, 0);
+    hyp_xport_io io = hyp_xport_io_at(d->now, 0);
     unsigned reason = 0;
     if (ipca_transport.open(d->f, ends, &io, &c->x, &reason, e) != 0)
         return sim_err_prefix(e, "drivers.ipca");
@@ -258,7 +248,7 @@ static void *idrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
             if (open_conn(d, i, d->first + i, d->first + m + idrv_reader_of(d, i), e) != 0)
                 goto fail;
         for (unsigned i = 0; i < m; i++) {
-            hyp_xport_io w = idrv_io_at(d->now, 0);
+            hyp_xport_io w = hyp_xport_io_at(d->now, 0);
             ipca_transport.wait(d->cn[i].x, 1, false, &w);
             d->wnext[i] = c->ops ? d->now + idrv_draw(d) : UINT64_MAX;
         }

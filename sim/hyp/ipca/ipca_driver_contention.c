@@ -59,7 +59,7 @@ int idrv_writer_step(ictx *d, unsigned i)
         if (!d->st.first_send || t < d->st.first_send)
             d->st.first_send = t;
     }
-    hyp_xport_io io = idrv_io_at(t, len - d->wcur[i]);
+    hyp_xport_io io = hyp_xport_io_at(t, len - d->wcur[i]);
     if (ipca_transport.send(c->x, 0, IDRV_BUF_LA + d->wcur[i], &io, &d->err) != 0)
         return -1;
     idrv_add_parts(c->q[(c->qt - 1) % c->qcap].part, &io);
@@ -80,7 +80,7 @@ int idrv_writer_step(ictx *d, unsigned i)
         d->wnext[i] = ++d->wsent[i] < d->c.ops ? t + idrv_draw(d) : UINT64_MAX;
         return 0;
     }
-    hyp_xport_io w = idrv_io_at(t, 0);
+    hyp_xport_io w = hyp_xport_io_at(t, 0);
     if (ipca_transport.wait(c->x, 0, true, &w)) {
         d->st.room_waits++;
         d->wnext[i] = UINT64_MAX; /* until the reader's poll frees a slot */
@@ -100,7 +100,7 @@ int idrv_reader_step(ictx *d, unsigned j)
         iconn *c = &d->cn[k];
         uint64_t p;
         while ((p = ipca_transport.pending(c->x, 1)) > 0) {
-            hyp_xport_io rv = idrv_io_at(t, p < room ? p : room);
+            hyp_xport_io rv = hyp_xport_io_at(t, p < room ? p : room);
             if (ipca_transport.recv(c->x, 1, idrv_rbuf(d, k), &rv, &d->err) != 0 ||
                 idrv_check(d, k, 0, idrv_rbuf(d, k), c->recvd[1], rv.bytes) != 0)
                 return -1;
@@ -125,7 +125,7 @@ int idrv_reader_step(ictx *d, unsigned j)
                 }
             }
         }
-        hyp_xport_io w = idrv_io_at(t, 0);
+        hyp_xport_io w = hyp_xport_io_at(t, 0);
         ipca_transport.wait(c->x, 1, false, &w);
     }
     d->rnext[j] = UINT64_MAX;

@@ -85,7 +85,6 @@ int idrv_check(ictx *d, unsigned k, unsigned side, uint64_t la, uint64_t pos, ui
 uint64_t idrv_psum(const uint64_t *p);
 /* Record op ipca.msg [start, end) (wait: what the other parts leave). */
 void idrv_record_msg(ictx *d, uint64_t start, uint64_t end, uint64_t *part, uint64_t bytes);
-hyp_xport_io idrv_io_at(uint64_t at, uint64_t bytes);
 void idrv_add_parts(uint64_t *to, const hyp_xport_io *io);
 /* Count a transport call's lines and cycles (tx: a send, else a recv). */
 void idrv_count(ictx *d, const hyp_xport_io *io, bool tx);

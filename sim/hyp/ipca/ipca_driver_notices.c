@@ -20,11 +20,11 @@ static int one_way(ictx *d, unsigned k, unsigned s, uint64_t *t, uint64_t *part)
 {
     iconn *c = &d->cn[k];
     uint64_t len = d->c.msg_bytes, start = *t, got = 0, mp[XP_NPARTS] = {0};
-    hyp_xport_io w = idrv_io_at(*t, 0);
+    hyp_xport_io w = hyp_xport_io_at(*t, 0);
     ipca_transport.wait(c->x, 1 - s, false, &w); /* the receiver sleeps */
     if (idrv_produce(d, k, s, IDRV_BUF_LA, c->sent[s], len) != 0)
         return -1;
-    hyp_xport_io io = idrv_io_at(*t, len);
+    hyp_xport_io io = hyp_xport_io_at(*t, len);
     if (ipca_transport.send(c->x, s, IDRV_BUF_LA, &io, &d->err) != 0)
         return -1;
     if (io.bytes != len)
@@ -35,7 +35,7 @@ static int one_way(ictx *d, unsigned k, unsigned s, uint64_t *t, uint64_t *part)
     idrv_count(d, &io, true);
     uint64_t at = io.notify_at != UINT64_MAX ? io.notify_at : *t + idrv_psum(io.part);
     while (got < len) {
-        hyp_xport_io rv = idrv_io_at(at, len - got);
+        hyp_xport_io rv = hyp_xport_io_at(at, len - got);
         if (ipca_transport.recv(c->x, 1 - s, idrv_rbuf(d, k) + got, &rv, &d->err) != 0)
             return -1;
         idrv_add_parts(mp, &rv);
