@@ -95,6 +95,8 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
         return sim_errf(e, "memory %llu bytes is not a whole number of LMBs; expected a "
                            "multiple of hypervisor.lmb_size = %llu",
                         (unsigned long long)memory, (unsigned long long)c->lmb_size);
+    if (h->env.fabric && tlbie_fabric_reserve(h->env.fabric, h->nlpars + 1, e) != 0)
+        return -1;
     if (h->nlpars == h->cap) {
         unsigned cap = h->cap ? 2 * h->cap : 8;
         hyp_lpar **v = realloc(h->lpars, cap * sizeof *v);

@@ -147,6 +147,9 @@ typedef struct tlbie_fabric tlbie_fabric;
 
 /* One tlbie lock per LPAR, lpid 0 .. nlpars-1. cfg is copied. */
 tlbie_fabric *tlbie_fabric_create(const tlb_config *cfg, unsigned nlpars, sim_err *e);
+/* Room for lpids 0 .. nlpars-1 (an LPAR created after the machine was
+ * sized); 0, or -1 with e set. */
+int tlbie_fabric_reserve(tlbie_fabric *f, unsigned nlpars, sim_err *e);
 void tlbie_fabric_destroy(tlbie_fabric *f);
 const tlbie_stats *tlbie_get_stats(const tlbie_fabric *f);
 /* Cycles a global sequence for n pages costs, without queueing. */

@@ -12,6 +12,7 @@
 #include "tlb/tlb.h"
 
 #include <assert.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -61,6 +62,21 @@ tlbie_fabric *tlbie_fabric_create(const tlb_config *cfg, unsigned nlpars, sim_er
     f->cfg = *cfg;
     f->nlpars = nlpars;
     return f;
+}
+
+int tlbie_fabric_reserve(tlbie_fabric *f, unsigned nlpars, sim_err *e)
+{
+    if (nlpars <= f->nlpars)
+        return 0;
+    if (nlpars - 1 > TLB_MAX_LPID)
+        return sim_errf(e, "tlbie: %u LPARs; expected 1 to %u", nlpars, TLB_MAX_LPID + 1);
+    resource *v = realloc(f->lock, nlpars * sizeof *v);
+    if (!v)
+        return sim_errf(e, "tlbie: out of memory");
+    memset(v + f->nlpars, 0, (nlpars - f->nlpars) * sizeof *v);
+    f->lock = v;
+    f->nlpars = nlpars;
+    return 0;
 }
 
 void tlbie_fabric_destroy(tlbie_fabric *f)

@@ -407,6 +407,28 @@ START_TEST(fabric_errors)
 }
 END_TEST
 
+/* An LPAR created after the fabric was sized gets its own lock: a flush of
+ * lpid 5 on a fabric made for 2 costs the flush, and a second one at the
+ * same cycle waits for the first (its lock), not for lpid 0's. */
+START_TEST(fabric_reserve_grows)
+{
+    tlb_config c = defaults();
+    sim_err e;
+    tlbie_fabric *f = tlbie_fabric_create(&c, 2, &e);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(tlbie_fabric_reserve(f, 6, &e), 0);
+    ck_assert_int_eq(tlbie_fabric_reserve(f, 3, &e), 0); /* never shrinks */
+    uint64_t a = tlbie_global_flush(f, NULL, 0, 5, 100, NULL);
+    uint64_t b = tlbie_global_flush(f, NULL, 0, 5, 100, NULL);
+    uint64_t z = tlbie_global_flush(f, NULL, 0, 0, 100, NULL);
+    ck_assert_uint_eq(a, c.tlbie_flush_cycles);
+    ck_assert_uint_eq(b, 2 * c.tlbie_flush_cycles);
+    ck_assert_uint_eq(z, c.tlbie_flush_cycles);
+    ck_assert_int_eq(tlbie_fabric_reserve(f, TLB_MAX_LPID + 2, &e), -1);
+    tlbie_fabric_destroy(f);
+}
+END_TEST
+
 static Suite *tlb_suite(void)
 {
     Suite *s = suite_create("tlb");
@@ -426,6 +448,7 @@ static Suite *tlb_suite(void)
     tcase_add_test(tc, tlbie_lock_per_lpar);
     tcase_add_test(tc, tlbiel_local_only);
     tcase_add_test(tc, fabric_errors);
+    tcase_add_test(tc, fabric_reserve_grows);
     suite_add_tcase(s, tc);
     return s;
 }
