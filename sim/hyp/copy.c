@@ -2,7 +2,7 @@
  * copy.c - the copy loop of code running on a hardware thread (hypervisor
  * or guest: the transports' hcalls and the drivers' guest models), over
  * memctl/memcopy.h with the hypervisor.copy.* parameters, and its
- * parameter table.
+ * parameter table; hyp_copy_la between LPARs' logical ranges.
  */
 #include "hyp_int.h"
 
@@ -38,4 +38,34 @@ int hyp_copy(hyp *h, unsigned thread, uint64_t now, uint64_t dst, uint64_t src, 
 {
     mem_copy_cfg c = hyp_copy_cfg(h);
     return mem_copy(h->env.ports[thread], h->env.pm, dst, src, len, &c, now, r);
+}
+
+static bool inside(const hyp *h, unsigned lp, uint64_t la, uint64_t len)
+{
+    return lp < h->nlpars && la <= h->lpars[lp]->memory && len <= h->lpars[lp]->memory - la;
+}
+
+int hyp_copy_la(hyp *h, unsigned thread, uint64_t now, unsigned dl, uint64_t dla, unsigned sl,
+                uint64_t sla, uint64_t len, mem_copy_res *r)
+{
+    *r = (mem_copy_res){0, 0, 0};
+    if (!inside(h, dl, dla, len) || !inside(h, sl, sla, len))
+        return -2;
+    uint64_t lmb = h->cfg.lmb_size;
+    while (len) {
+        uint64_t n = len;
+        if (lmb - dla % lmb < n)
+            n = lmb - dla % lmb;
+        if (lmb - sla % lmb < n)
+            n = lmb - sla % lmb;
+        mem_copy_res p;
+        if (hyp_copy(h, thread, now + r->cycles, hyp_logical_to_real(h, dl, dla),
+                     hyp_logical_to_real(h, sl, sla), n, &p) != 0)
+            return -1;
+        r->cycles += p.cycles;
+        r->lines_read += p.lines_read;
+        r->lines_written += p.lines_written;
+        dla += n, sla += n, len -= n;
+    }
+    return 0;
 }

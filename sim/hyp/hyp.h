@@ -293,6 +293,12 @@ uint64_t hyp_doorbell(hyp *h, unsigned lpid, unsigned thread, uint64_t to_vcpu, 
 int hyp_copy(hyp *h, unsigned thread, uint64_t now, uint64_t dst, uint64_t src, uint64_t len,
              mem_copy_res *r);
 mem_copy_cfg hyp_copy_cfg(const hyp *h);
+/* The same between logical ranges: len bytes from sla of LPAR sl to dla of
+ * LPAR dl, split where either crosses an LMB boundary, each piece issued
+ * when the previous ends; r sums the pieces. 0; -1 host out of memory;
+ * -2 a range outside its LPAR's memory (checked first: nothing copied). */
+int hyp_copy_la(hyp *h, unsigned thread, uint64_t now, unsigned dl, uint64_t dla, unsigned sl,
+                uint64_t sla, uint64_t len, mem_copy_res *r);
 
 /* ---- RDMA to other machines (rdma.c; a platform of several CECs) ----
  * Each machine has an RDMA adapter (RoCE-like): an RDMA write reads the

@@ -25,20 +25,11 @@ static uint64_t piece(const hyp *h, uint64_t a, uint64_t b, uint64_t len)
 uint64_t comm_copy_la(hyp *h, unsigned thread, uint64_t now, unsigned dlp, uint64_t dla,
                       unsigned slp, uint64_t sla, uint64_t len, uint64_t *lines)
 {
-    uint64_t t = now;
-    while (len) {
-        uint64_t n = piece(h, dla, sla, len);
-        mem_copy_res r = {0};
-        hyp_copy(h, thread, t, hyp_logical_to_real(h, dlp, dla), hyp_logical_to_real(h, slp, sla),
-                 n, &r);
-        t += r.cycles;
-        if (lines)
-            *lines += r.lines_written;
-        dla += n;
-        sla += n;
-        len -= n;
-    }
-    return t - now;
+    mem_copy_res r;
+    hyp_copy_la(h, thread, now, dlp, dla, slp, sla, len, &r); /* the driver's own buffers */
+    if (lines)
+        *lines += r.lines_written;
+    return r.cycles;
 }
 
 uint64_t comm_touch_la(hyp *h, unsigned thread, uint64_t now, unsigned lp, uint64_t la,

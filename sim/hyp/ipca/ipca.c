@@ -150,25 +150,16 @@ void ipca_record(ipca *f, op_id id, uint64_t start, uint64_t lookup, uint64_t lo
 int ipca_copy_la(ipca *f, hcall_ctx *c, unsigned dl, uint64_t dla, unsigned sl, uint64_t sla,
                  uint64_t len)
 {
-    uint64_t lmb = hyp_lmb_size(f->h);
-    while (len) {
-        uint64_t n = len;
-        if (lmb - dla % lmb < n)
-            n = lmb - dla % lmb;
-        if (lmb - sla % lmb < n)
-            n = lmb - sla % lmb;
-        uint64_t d = hyp_logical_to_real(f->h, dl, dla), s = hyp_logical_to_real(f->h, sl, sla);
-        mem_copy_res r;
-        if (d == UINT64_MAX || s == UINT64_MAX)
-            return ipca_fail(f, "ipca: copy outside an LPAR's memory (checked before; a bug)");
-        if (hyp_copy(f->h, c->thread, c->op.end, d, s, n, &r) != 0)
-            return ipca_fail(f, "out of host memory for an IPCA copy");
-        op_charge(&c->op, IPCA_P_COPY, r.cycles);
-        f->st.lines_copied += r.lines_written;
-        f->last_copy += r.cycles;
-        f->last_lines += r.lines_written;
-        dla += n, sla += n, len -= n;
-    }
+    mem_copy_res r;
+    int rc = hyp_copy_la(f->h, c->thread, c->op.end, dl, dla, sl, sla, len, &r);
+    if (rc == -2)
+        return ipca_fail(f, "ipca: copy outside an LPAR's memory (checked before; a bug)");
+    if (rc != 0)
+        return ipca_fail(f, "out of host memory for an IPCA copy");
+    op_charge(&c->op, IPCA_P_COPY, r.cycles);
+    f->st.lines_copied += r.lines_written;
+    f->last_copy += r.cycles;
+    f->last_lines += r.lines_written;
     return 0;
 }
 

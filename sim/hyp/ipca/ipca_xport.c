@@ -72,24 +72,15 @@ static uint64_t nslots(const ipca *f, unsigned owner)
 static int gcopy(ipca *f, unsigned thread, uint64_t *t, unsigned dl, uint64_t dla, unsigned sl,
                  uint64_t sla, uint64_t len, hyp_xport_io *io, unsigned part, sim_err *e)
 {
-    uint64_t lmb = hyp_lmb_size(f->h);
-    while (len) {
-        uint64_t n = len;
-        if (lmb - dla % lmb < n)
-            n = lmb - dla % lmb;
-        if (lmb - sla % lmb < n)
-            n = lmb - sla % lmb;
-        mem_copy_res r;
-        uint64_t d = hyp_logical_to_real(f->h, dl, dla), s = hyp_logical_to_real(f->h, sl, sla);
-        if (d == UINT64_MAX || s == UINT64_MAX)
-            return sim_errf(e, "transport ipca: a buffer lies outside its LPAR's memory");
-        if (hyp_copy(f->h, thread, *t, d, s, n, &r) != 0)
-            return sim_errf(e, "out of host memory");
-        *t += r.cycles;
-        io->part[part] += r.cycles;
-        io->lines_copied += r.lines_written;
-        dla += n, sla += n, len -= n;
-    }
+    mem_copy_res r;
+    int rc = hyp_copy_la(f->h, thread, *t, dl, dla, sl, sla, len, &r);
+    if (rc == -2)
+        return sim_errf(e, "transport ipca: a buffer lies outside its LPAR's memory");
+    if (rc != 0)
+        return sim_errf(e, "out of host memory");
+    *t += r.cycles;
+    io->part[part] += r.cycles;
+    io->lines_copied += r.lines_written;
     return 0;
 }
 
