@@ -36,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -84,7 +85,8 @@ typedef struct hyp_xport_io {
  * notification. */
 static inline hyp_xport_io hyp_xport_io_at(uint64_t at, uint64_t bytes)
 {
-    hyp_xport_io io = {0};
+    hyp_xport_io io;
+    memset(&io, 0, sizeof io);
     io.at = at;
     io.bytes = bytes;
     io.notify_at = UINT64_MAX;
