@@ -58,6 +58,10 @@ enum {
     XP_NPARTS
 };
 #define HYP_XPORT_PARTS "tx_stack,hcall,copy_tx,signal,wait,interrupt,rx_stack,copy_rx"
+/* Its description: every driver declares "<name>.msg" with these parts and
+ * this text, so two drivers running one transport share the op. */
+#define HYP_XPORT_MSG_DESC                                                                       \
+    "one message: its first send call to its last byte in the receiver's user buffer"
 
 enum { HYP_XPORT_IRQ = 0, HYP_XPORT_POLL = 1, HYP_XPORT_SOFT = 2 };
 

@@ -362,8 +362,7 @@ static int do_open(comm_drv *d, sim_err *e)
     }
     char name[96];
     snprintf(name, sizeof name, "%s.msg", cn->t->name);
-    cn->op = ops_declare(d->env->ops, name, "one message: first send call to its last byte in "
-                         "the receiver's user buffer (drivers.comm)", HYP_XPORT_PARTS);
+    cn->op = ops_declare(d->env->ops, name, HYP_XPORT_MSG_DESC, HYP_XPORT_PARTS);
     if (cn->op == OP_INVALID)
         return sim_errf(e, "drivers.comm: op %s declared with other parts", name);
     uint64_t s = sum(io.part);

@@ -97,9 +97,7 @@ int comm_remote_create(comm_drv *d, sim_err *e)
                            "RDMA writes");
     char name[96];
     snprintf(name, sizeof name, "%s.msg", d->t->name);
-    r->op = ops_declare(d->env->ops, name, "one message: first send call to its last byte in "
-                        "the receiver's user buffer (drivers.comm; across machines recorded by "
-                        "the receiver)", HYP_XPORT_PARTS);
+    r->op = ops_declare(d->env->ops, name, HYP_XPORT_MSG_DESC, HYP_XPORT_PARTS);
     if (r->op == OP_INVALID)
         return sim_errf(e, "drivers.comm: op %s declared with other parts", name);
     return 0;

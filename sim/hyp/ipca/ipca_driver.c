@@ -218,8 +218,7 @@ static void *idrv_create(const hyp_driver_env *env, const void *cfg, sim_err *e)
         goto oom;
     const char *parts = HYP_XPORT_PARTS;
     d->op_msg = ops_declare(d->env->ops, "ipca.msg",
-                            "one message of transport ipca: send start to the last byte in the "
-                            "receiver's user buffer", parts);
+                            HYP_XPORT_MSG_DESC, parts);
     d->op_notice = ops_declare(d->env->ops, "ipca.notice",
                                "drivers.ipca: a notice and its reply, round trip", "total");
     d->op_bcast = ops_declare(d->env->ops, "ipca.broadcast",
