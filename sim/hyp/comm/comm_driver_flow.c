@@ -92,6 +92,17 @@ static uint64_t sum(const uint64_t *p)
     return s;
 }
 
+uint64_t comm_irq_wake(comm_drv *d, uint64_t waited)
+{
+    /* in snooze (waited no longer than snooze_cycles) or ceded */
+    bool ceded = waited > d->c.snooze_cycles;
+    d->st.interrupts++;
+    d->st.wakeups++;
+    d->st.cede_wakeups += ceded;
+    return d->h->cfg.interrupts.deliver_cycles + (ceded ? d->c.wake_cycles : 0) +
+           d->c.handler_cycles;
+}
+
 /* the side's call is done: count its signal, wake the peer it notified */
 static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
 {
@@ -105,14 +116,8 @@ static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
         return;
     uint64_t cost = 0;
     if (io->notify_kind == HYP_XPORT_IRQ) {
-        /* in snooze (waited no longer than snooze_cycles) or ceded */
         uint64_t arrive = io->notify_at > p->blocked_at ? io->notify_at : p->blocked_at;
-        bool ceded = arrive - p->blocked_at > d->c.snooze_cycles;
-        cost = d->h->cfg.interrupts.deliver_cycles + (ceded ? d->c.wake_cycles : 0) +
-               d->c.handler_cycles;
-        d->st.interrupts++;
-        d->st.wakeups++;
-        d->st.cede_wakeups += ceded;
+        cost = comm_irq_wake(d, arrive - p->blocked_at);
     } else if (io->notify_kind == HYP_XPORT_SOFT) {
         cost = io->notify_cycles;
         d->st.wakeups++;

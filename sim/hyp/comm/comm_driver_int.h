@@ -127,6 +127,10 @@ int comm_audit_check(comm_drv *d, unsigned conn, unsigned dir, uint64_t off, con
  * they overlap), counted; the size of the next request */
 void comm_record(comm_drv *d, op_id op, const cmsg *m, uint64_t end);
 uint64_t comm_request_size(comm_drv *d);
+/* An interrupt wakes a side that waited `waited` cycles: delivery, handler,
+ * and the wake from cede if it waited past snooze_cycles (counted); its
+ * cycles. */
+uint64_t comm_irq_wake(comm_drv *d, uint64_t waited);
 
 /* comm_remote.c: one endpoint of a connection to the driver of another
  * machine of the platform, over RDMA (drivers.comm.remote) */

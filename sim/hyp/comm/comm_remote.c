@@ -195,9 +195,7 @@ static int send_msg(comm_drv *d, uint64_t size, sim_err *e)
     /* the CDC: cursors and the message's timing so far */
     uint64_t w[8] = {++r->seq, r->prod, size, start, part[XP_TX_STACK], part[XP_COPY_TX],
                      h->cfg.rdma.post_cycles, r->cons};
-    uint64_t slot = r->sndbuf_la + d->c.rmb - CDC_BYTES; /* never written by a message */
-    if (size > d->c.rmb - CDC_BYTES)
-        slot = r->cdc_la + CDC_BYTES;
+    uint64_t slot = r->cdc_la + CDC_BYTES; /* our outgoing CDC, beside the incoming one */
     if (comm_write_la(h, ep->lpid, slot, w, sizeof w) != 0)
         return sim_errf(e, "out of host memory");
     if (hyp_rdma_write(h, ep->thread, ep->clock, ep->lpid, slot, (unsigned)r->peer, r->peer_lpid,
@@ -230,12 +228,7 @@ static int recv_msg(comm_drv *d, const rmt_ev *v, sim_err *e)
                         (unsigned long long)v->w[1], (unsigned long long)size,
                         (unsigned long long)r->cons);
     if (v->at > ep->clock) { /* it waited: the adapter's completion interrupt */
-        bool ceded = v->at - ep->clock > d->c.snooze_cycles;
-        m.part[XP_INTERRUPT] = h->cfg.interrupts.deliver_cycles + d->c.handler_cycles +
-                               (ceded ? d->c.wake_cycles : 0);
-        d->st.interrupts++;
-        d->st.wakeups++;
-        d->st.cede_wakeups += ceded;
+        m.part[XP_INTERRUPT] = comm_irq_wake(d, v->at - ep->clock);
         ep->clock = v->at + m.part[XP_INTERRUPT];
     }
     uint64_t t0 = ep->clock;
