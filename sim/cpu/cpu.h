@@ -90,6 +90,20 @@ enum cpu_access { CPU_LOAD = 0, CPU_STORE = 1, CPU_IFETCH = 2 };
  * Returns the cycles spent, or UINT64_MAX with e set. */
 typedef uint64_t (*cpu_fault_fn)(void *ctx, struct cpu_thread *t, uint64_t ea,
                                  enum cpu_access acc, uint64_t now, sim_err *e);
+/* The hypervisor's intercept of a translation miss (an HDSI/HISI the
+ * hypervisor takes first, as KVM's kvmppc_hpte_hv_fault does for an LPAR
+ * whose HPT may hold entries it made absent: paging, relocation). Called
+ * before the guest's fault with the access that missed (vsid: its
+ * segment's). *cycles receives the time the thread spent (never a blocked
+ * vCPU's wait). Returns CPU_HVF_REFLECT (not the hypervisor's: the guest's
+ * fault follows), CPU_HVF_RETRY (the translation was made present: walk
+ * again), CPU_HVF_BLOCKED (the vCPU was taken off the thread until the
+ * page arrives: the record is abandoned and replayed from its start when
+ * the vCPU runs again, as the faulting instruction restarts), or -1 with
+ * e set. */
+enum cpu_hv_fault { CPU_HVF_REFLECT = 0, CPU_HVF_RETRY = 1, CPU_HVF_BLOCKED = 2 };
+typedef int (*cpu_hv_fault_fn)(void *ctx, struct cpu_thread *t, uint64_t ea, uint64_t vsid,
+                               enum cpu_access acc, uint64_t now, uint64_t *cycles, sim_err *e);
 /* A trace record that is not a memory access (TR_HCALL, TR_MARKER).
  * Returns cycles, or UINT64_MAX with e set. */
 typedef uint64_t (*cpu_record_fn)(void *ctx, struct cpu_thread *t, const tr_rec *r,
@@ -126,6 +140,7 @@ typedef struct cpu_binding {
     uint64_t repeat;      /* passes over the trace (>= 1) */
     uint64_t max_records; /* stop after this many records (0 = no limit) */
     cpu_fault_fn fault;
+    cpu_hv_fault_fn hv_fault; /* NULL: misses go to the guest's fault directly */
     cpu_record_fn record;
     void *ctx;            /* for fault / record */
     cpu_decode_fn decode;
@@ -184,6 +199,8 @@ typedef struct cpu_thread {
     cpu_vcpu own;                     /* the dedicated vCPU (cpu_thread_bind) */
     cpu_vcpu *v;                      /* the vCPU it runs, or NULL */
     bool bound, done;                 /* has a vCPU; that vCPU has nothing left */
+    bool restart;                     /* the record in progress was abandoned: its vCPU
+                                       * blocked in a hypervisor fault (CPU_HVF_BLOCKED) */
     /* one-entry TLB lookaside per access kind (fetch, load, store): the
      * entry last hit, re-validated by its tag on every use, so it never
      * outlives an invalidation or an eviction; hits still count in the TLB */

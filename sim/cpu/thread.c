@@ -277,6 +277,7 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     op_rec o;
     op_begin(&o, t->clock);
     t->walks++;
+    int hv_retries = 0;
     for (int tries = 0;; tries++) {
         hpt_result r;
         int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift, t->v->b.seg_1t, 1,
@@ -302,6 +303,29 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
         if (tries == 2)
             return sim_errf(e, "LPAR %u vCPU %u: page fault at EA 0x%llx did not make the page "
                                "present", t->v->b.lpid, t->v->b.vcpu, (unsigned long long)ea);
+        if (t->v->b.hv_fault) {
+            uint64_t hc = 0;
+            int h = t->v->b.hv_fault(t->v->b.ctx, t, ea, t->seg_vsid[acc], acc, o.end, &hc, e);
+            if (h < 0)
+                return -1;
+            op_charge(&o, 1, hc);
+            if (h == CPU_HVF_BLOCKED) {
+                /* t->v is another vCPU (or none) now: the record restarts
+                 * when this one runs again; the miss is not recorded */
+                t->st.tlb_miss_cycles += o.end - o.start;
+                t->clock = o.end;
+                t->restart = true;
+                return -1;
+            }
+            if (h == CPU_HVF_RETRY) {
+                if (++hv_retries > 4)
+                    return sim_errf(e, "LPAR %u vCPU %u: the hypervisor's fault at EA 0x%llx "
+                                       "did not make the page present", t->v->b.lpid,
+                                    t->v->b.vcpu, (unsigned long long)ea);
+                tries--; /* the hypervisor's, not the guest's: walk again */
+                continue;
+            }
+        }
         uint64_t c = t->v->b.fault(t->v->b.ctx, t, ea, acc, o.end, e);
         if (c == UINT64_MAX)
             return -1;
@@ -586,6 +610,12 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
     }
     return 1;
 fail:
+    if (t->restart) {
+        t->restart = false;
+        sim_errf(e, "LPAR %u vCPU %u: a hypervisor fault blocked the vCPU during the warm-up "
+                    "(run.warmup_records); expected pages that need no page-in there",
+                 v->b.lpid, v->b.vcpu);
+    }
     thread_finished(t);
     return sim_err_prefix(e, "%s record %llu", tr_path(v->b.trace),
                           (unsigned long long)v->records);
@@ -597,6 +627,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         return 0;
     uint64_t start = t->clock;
     int rc = 1;
+    cpu_vcpu *rv = t->v; /* the current record's vCPU (for a restart) */
     while (t->clock < until) {
         if (t->v->pos == t->v->len) {
             int r = refill(t, e);
@@ -609,6 +640,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             rc = 0;
             break;
         }
+        rv = t->v;
         const tr_rec *r = &t->v->buf[t->v->pos++];
         t->st.records++;
         t->v->records++;
@@ -678,6 +710,23 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
     t->st.busy_cycles += t->clock - start;
     return rc;
 fail:
+    if (t->restart) {
+        /* its vCPU blocked in a hypervisor fault inside this record: undo
+         * the record's counts; it runs again from its start */
+        t->restart = false;
+        rv->pos--;
+        rv->records--;
+        t->st.records--;
+        switch (rv->buf[rv->pos].kind) {
+        case TR_INSN: t->st.insns--; break;
+        case TR_LOAD: t->st.loads--; break;
+        case TR_STORE: t->st.stores--; break;
+        case TR_MODIFY: t->st.modifies--; break;
+        default: break;
+        }
+        t->st.busy_cycles += t->clock - start;
+        return t->bound && !t->done ? 1 : 0;
+    }
     t->st.busy_cycles += t->clock - start;
     thread_finished(t);
     return sim_err_prefix(e, "%s record %llu", tr_path(t->v->b.trace),

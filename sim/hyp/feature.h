@@ -74,6 +74,8 @@ typedef struct hyp_platform_hooks {
     void (*after)(void *f, const hyp_target *t);
 } hyp_platform_hooks;
 
+#define HYP_HVF_NOT_MINE 3
+
 typedef struct hyp_feature {
     const char *name;               /* config key hypervisor.<name>; stat/op prefix */
     const char *desc;               /* one line */
@@ -141,6 +143,19 @@ typedef struct hyp_feature {
     int (*check_error)(const void *f, sim_err *e);
     /* Turn the feature's auditor on or off (hypervisor.audit / --audit). */
     void (*set_audit)(void *f, bool on);
+    /* Shared-memory LPARs (hyp_lpar_create_shared): the feature backs them.
+     * la_to_ra: host-side translation of a logical address (UINT64_MAX: not
+     * resident). touch: make la resident for the LPAR's own kernel (charged
+     * to c; a wait in place); its real address, or UINT64_MAX with e set. */
+    bool shared_memory;
+    uint64_t (*la_to_ra)(const void *f, unsigned lpid, uint64_t la);
+    uint64_t (*touch)(void *f, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+    /* A translation miss (hyp_hv_fault) of c->lpid's vCPU on c->thread:
+     * HYP_HVF_NOT_MINE (nothing charged), or CPU_HVF_* having charged c
+     * and recorded its own op; the feature blocks the vCPU with hyp_block
+     * (CPU_HVF_BLOCKED when c->off_thread > 0 after it). -1: e set. */
+    int (*hv_fault)(void *f, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned page_shift,
+                    bool seg_1t, bool store, sim_err *e);
     /* Guest-to-guest transports it provides (transport.h), found by name. */
     const hyp_transport *const *transports;
     size_t ntransports;

@@ -42,6 +42,21 @@ static void write_hpte(hcall_ctx *c, const hpt *t, uint64_t ptex, hpte x)
     hpt_write(t, ptex, x);
 }
 
+/* An entry as the guest sees it: one the hypervisor made absent (paged
+ * out, in relocation) is valid to the guest, as KVM treats V|ABSENT; its r
+ * already holds the logical page (hyp.h HYP_XLATE_ABSENT). */
+static hpte guest_view(hpte x)
+{
+    if (x.v & HPTE_V_ABSENT)
+        x.v = (x.v & ~(HPTE_V_ABSENT | HPTE_V_HVLOCK)) | HPTE_V_VALID;
+    return x;
+}
+
+static bool absent(hpte x)
+{
+    return (x.v & (HPTE_V_ABSENT | HPTE_V_VALID)) == HPTE_V_ABSENT;
+}
+
 static int entry_psize(hpte x)
 {
     return hpte_decode_psize_any(x.v, x.r);
@@ -68,7 +83,8 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t ra = hyp_xlate_enter(c, lp, la);
     if (ra == UINT64_MAX)
         return H_PARAMETER;
-    for (unsigned i = 0; i < c->h->next; i++)
+    bool is_absent = ra == HYP_XLATE_ABSENT;
+    for (unsigned i = 0; i < c->h->next && !is_absent; i++)
         if (c->h->ext[i].check_enter) {
             long rc = c->h->ext[i].check_enter(c->h->ext[i].ctx, c, ra, psz);
             if (rc != H_SUCCESS)
@@ -87,6 +103,16 @@ static long h_enter(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     }
     if (slot < 0)
         return H_PTEG_FULL;
+    if (is_absent) {
+        /* not resident: an absent entry holding the logical page; the
+         * first access faults to the hypervisor (hyp_hv_fault) */
+        hpte n = {(pteh & ~(HPTE_V_HVLOCK | HPTE_V_VALID)) | HPTE_V_ABSENT, ptel};
+        uint64_t at = pteg * HPT_PTEG_SLOTS + (uint64_t)slot;
+        hcall_steps(c, 1);
+        write_hpte(c, t, at, n);
+        rets[0] = at;
+        return H_SUCCESS;
+    }
     if (flags & H_ZERO_PAGE) {
         uint64_t line = 128;
         for (uint64_t off = 0; off < psz; off += line)
@@ -111,14 +137,21 @@ static long h_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!ptex_ok(t, a[1]))
         return H_PARAMETER;
     hpte old = read_hpte(c, t, a[1]);
-    if (!hpte_avpn_match(old.v, a[0], a[2]))
+    hpte g = guest_view(old);
+    if (!hpte_avpn_match(g.v, a[0], a[2]))
         return H_NOT_FOUND;
-    hyp_batch b;
-    hyp_batch_init(&b, c, c->lpid);
-    hyp_batch_clear(&b, a[1], old);
-    hyp_batch_commit(&b);
-    rets[0] = old.v;
-    rets[1] = old.r;
+    if (absent(old)) {
+        /* in no TLB: cleared without a tlbie */
+        hcall_steps(c, 1);
+        hyp_write_hpte(c, c->lpid, a[1], (hpte){0, 0});
+    } else {
+        hyp_batch b;
+        hyp_batch_init(&b, c, c->lpid);
+        hyp_batch_clear(&b, a[1], old);
+        hyp_batch_commit(&b);
+    }
+    rets[0] = g.v;
+    rets[1] = g.r;
     return H_SUCCESS;
 }
 
@@ -131,12 +164,17 @@ static long h_protect(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!ptex_ok(t, ptex))
         return H_PARAMETER;
     hpte old = read_hpte(c, t, ptex);
-    if (!hpte_avpn_match(old.v, flags & H_AVPN, a[2])) /* PAPR: H_AVPN only */
+    if (!hpte_avpn_match(guest_view(old).v, flags & H_AVPN, a[2])) /* PAPR: H_AVPN only */
         return H_NOT_FOUND;
     uint64_t bits = ((flags << 55) & HPTE_R_PP0) | ((flags << 48) & HPTE_R_KEY_HI) |
                     (flags & (HPTE_R_PP | HPTE_R_N | HPTE_R_KEY_LO));
     uint64_t mask = HPTE_R_PP0 | HPTE_R_PP | HPTE_R_N | HPTE_R_KEY_HI | HPTE_R_KEY_LO;
     hpte n = {old.v, (old.r & ~mask) | bits};
+    if (absent(old)) {
+        hcall_steps(c, 1);
+        write_hpte(c, t, ptex, n); /* in no TLB: rewritten in place */
+        return H_SUCCESS;
+    }
     /* write invalid, make the TLBs coherent, write valid */
     hyp_batch b;
     hyp_batch_init(&b, c, c->lpid);
@@ -165,6 +203,12 @@ static long h_read(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     for (unsigned i = 0; i < n; i++) {
         hpte x = hpt_read(t, ptex + i);
         hcall_steps(c, 1);
+        if (absent(x)) {
+            x = guest_view(x); /* r holds the logical page already */
+            rets[2 * i] = x.v;
+            rets[2 * i + 1] = x.r;
+            continue;
+        }
         if ((flags & H_R_XLATE) && (x.v & HPTE_V_VALID)) {
             int ps = entry_psize(x);
             uint64_t psz = 1ULL << hpt_psize_shift((hpt_psize)(ps < 0 ? 0 : ps));
@@ -192,10 +236,13 @@ static long h_clear_ref(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!ptex_ok(t, a[1]))
         return H_PARAMETER;
     hpte x = read_hpte(c, t, a[1]);
-    if (!(x.v & HPTE_V_VALID))
+    if (!(guest_view(x).v & HPTE_V_VALID))
         return H_NOT_FOUND;
     rets[0] = x.r;
-    if (x.r & HPTE_R_R) {
+    if (absent(x) && (x.r & HPTE_R_R)) {
+        x.r &= ~HPTE_R_R;
+        write_hpte(c, t, a[1], x); /* in no TLB */
+    } else if (x.r & HPTE_R_R) {
         x.r &= ~HPTE_R_R;
         hyp_batch b;
         hyp_batch_init(&b, c, c->lpid);
@@ -215,10 +262,13 @@ static long h_clear_mod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (!ptex_ok(t, ptex))
         return H_PARAMETER;
     hpte x = read_hpte(c, t, ptex);
-    if (!(x.v & HPTE_V_VALID))
+    if (!(guest_view(x).v & HPTE_V_VALID))
         return H_NOT_FOUND;
     rets[0] = x.r;
-    if (x.r & HPTE_R_C) {
+    if (absent(x) && (x.r & HPTE_R_C)) {
+        x.r &= ~HPTE_R_C;
+        write_hpte(c, t, ptex, x); /* in no TLB */
+    } else if (x.r & HPTE_R_C) {
         hyp_batch b;
         hyp_batch_init(&b, c, c->lpid);
         hyp_batch_downgrade(&b, ptex, x, (hpte){x.v & ~HPTE_V_VALID, x.r});
@@ -262,11 +312,14 @@ static long h_bulk_remove(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         hpte old = read_hpte(c, t, ptex);
         uint64_t hflags = fl == H_BULK_REMOVE_AVPN ? HPTE_FLAG_AVPN
                           : fl == H_BULK_REMOVE_ANDCOND ? HPTE_FLAG_ANDCOND : 0;
-        if (!hpte_avpn_match(old.v, hflags, tsl)) {
+        if (!hpte_avpn_match(guest_view(old).v, hflags, tsl)) {
             rets[2 * i] = resp | H_BULK_REMOVE_NOT_FOUND;
             continue;
         }
-        hyp_batch_clear(&b, ptex, old);
+        if (absent(old))
+            hyp_write_hpte(c, c->lpid, ptex, (hpte){0, 0}); /* in no TLB */
+        else
+            hyp_batch_clear(&b, ptex, old);
         rets[2 * i] = resp | H_BULK_REMOVE_SUCCESS | ((old.r & (HPTE_R_R | HPTE_R_C)) << 51);
     }
     hyp_batch_commit(&b);

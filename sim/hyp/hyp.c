@@ -288,7 +288,7 @@ void hyp_fail(hyp *h, const sim_err *e)
 }
 
 /* Latch the first error any enabled feature reports. */
-static void check_features(hyp *h)
+void hyp_check_features(hyp *h)
 {
     for (unsigned f = 0; f < HYP_NFEATURES && !h->failed; f++) {
         sim_err e;
@@ -443,6 +443,6 @@ long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t op
     if (ent)
         ops_record(h->env.ops, ent->op, &c.op);
     *cycles = c.op.end - c.op.start - c.off_thread; /* a blocked vCPU's wait is not its thread's */
-    check_features(h);
+    hyp_check_features(h);
     return rc;
 }

@@ -206,6 +206,34 @@ bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra);
 uint64_t hyp_lmb_size(const hyp *h);
 uint64_t hyp_memory_bytes(const hyp *h);
 
+/* ---- shared-memory LPARs and the hypervisor's faults ---- */
+
+/* An LPAR whose memory is shared (lpars[].memory_mode: shared): it owns no
+ * LMB; a feature (hyp_feature.shared_memory) backs its logical pages with
+ * frames of a pool and translates them (hyp_logical_to_real gives
+ * UINT64_MAX for a page that is not resident). Same errors as
+ * hyp_lpar_create, and "no enabled feature backs shared memory". */
+int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                           sim_err *e);
+bool hyp_lpar_shared(const hyp *h, unsigned lpid);
+/* Does an enabled feature take translation misses first (hyp_hv_fault)? */
+bool hyp_intercepts_faults(const hyp *h);
+/* A translation miss of lpid's vCPU on hardware thread `thread` at `now`
+ * (cpu_hv_fault_fn): each enabled feature with an hv_fault op is asked in
+ * registry order; the first that takes it decides. Returns CPU_HVF_* (cpu.h)
+ * with *cycles the thread's time (a blocked vCPU's wait excluded), or -1
+ * with e set (an auditor's violation). No feature: CPU_HVF_REFLECT, 0. */
+int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t ea,
+                 unsigned page_shift, bool seg_1t, bool store, uint64_t now, uint64_t *cycles,
+                 sim_err *e);
+/* The real address of logical la of lpid for an access by its own kernel
+ * (the guest model's page tables and page clearing, which bypass
+ * translation): for a shared-memory LPAR the page is made resident first
+ * (a hypervisor fault waited for in place, its time in *cycles). 0 cycles
+ * otherwise. UINT64_MAX with e set on error. */
+uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, bool store,
+                        uint64_t now, uint64_t *cycles, sim_err *e);
+
 /* Make an hcall on behalf of lpid from hardware thread `thread` at cycle
  * `now`. args/rets as PAPR (up to 8 each). Returns the PAPR return code;
  * *cycles receives the hcall's duration (also recorded as its op). */
@@ -234,6 +262,12 @@ typedef struct hcall_ctx {
      * operation's op) */
     unsigned p_features;
 } hcall_ctx;
+
+/* Search lpid's HPT for an absent entry (HPTE_V_ABSENT, V clear) of the
+ * translation (vsid, ea) as the hardware would for a valid one: primary
+ * then secondary PTEG, each read charged to c's memory part. */
+bool hyp_absent_search(hcall_ctx *c, unsigned lpid, uint64_t vsid, uint64_t ea,
+                       unsigned page_shift, bool seg_1t, uint64_t *ptex, hpte *e);
 
 /* Why a thread entered the hypervisor (hyp_feature.hyp_entered). */
 typedef enum hyp_entry_why {
@@ -382,9 +416,12 @@ typedef struct hyp_ext {
     void (*on_remove)(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t real_addr);
     /* H_ENTER's translation of a logical address: the real address when the
      * feature redirects it (a client page attached to a shared page), or
-     * UINT64_MAX to use the LPAR's own LMB table. */
+     * HYP_XLATE_ABSENT (a shared-memory page not resident: H_ENTER writes an
+     * absent entry whose r holds the logical page, and does not call the
+     * other hooks), or UINT64_MAX to use the LPAR's own LMB table. */
     uint64_t (*xlate)(void *ctx, hcall_ctx *c, uint64_t la);
 } hyp_ext;
+#define HYP_XLATE_ABSENT (UINT64_MAX - 1)
 
 int hyp_add_ext(hyp *h, const hyp_ext *x);
 

@@ -30,6 +30,7 @@ typedef struct hyp_lpar {
     cpu_vcpu **vcpus;       /* its vCPUs in index order (owned by the machine) */
     unsigned *vcpu_thread;  /* the thread a dedicated vCPU owns, else HYP_NO_THREAD */
     unsigned nvcpus;
+    bool shared;            /* shared memory: no LMBs, a feature backs it */
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {
@@ -149,6 +150,12 @@ uint64_t hyp_lmbtab_bytes(const hyp_config *c, uint64_t memory);
 /* Real address for logical address la of LPAR lp, charging the LMB-table
  * read to c; UINT64_MAX if la is outside the LPAR's memory. */
 uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
+/* Every enabled feature's check_error: the first violation latches. */
+void hyp_check_features(hyp *h);
+/* The enabled feature backing shared-memory LPARs (NULL: none), and its
+ * host-side translation (hyp_fault.c). */
+const void *hyp_shared_backer(const hyp *h);
+uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la);
 /* The same, honouring hyp_ext xlate redirections (H_ENTER's translation). */
 uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
 /* Modeled write of HPTE ptex of lpid (listeners told of both words). */

@@ -50,12 +50,12 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
 {
     const hyp_config *c = &h->cfg;
     lp->memory = memory;
-    lp->nlmbs = memory / c->lmb_size;
+    lp->nlmbs = lp->shared ? 0 : memory / c->lmb_size; /* shared: frames of a pool */
     uint64_t hsize = hyp_hpt_size(c, memory, hpt_bytes);
     if (hsize & (hsize - 1) || hsize < (1ULL << HPT_MIN_SHIFT) || hsize > (1ULL << HPT_MAX_SHIFT))
         return sim_errf(e, "HPT size %llu bytes; expected a power of two from 256K to 64T",
                         (unsigned long long)hsize);
-    if (lmb_free_bytes(&h->lmb) < memory)
+    if (!lp->shared && lmb_free_bytes(&h->lmb) < memory)
         return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
                         (unsigned long long)memory, (unsigned long long)lp->nlmbs,
                         (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
@@ -71,7 +71,7 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
     hpt_store st = {store_read, store_write, h, store_prefetch};
     if (hpt_init(&lp->hpt, hbase, hsize, &st, e) != 0)
         return -1;
-    lp->lmb_base = malloc(lp->nlmbs * sizeof *lp->lmb_base);
+    lp->lmb_base = malloc((lp->nlmbs ? lp->nlmbs : 1) * sizeof *lp->lmb_base);
     lp->name = strdup(name ? name : "");
     if (!lp->lmb_base || !lp->name) {
         free(lp->lmb_base);
@@ -88,7 +88,8 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
     return 0;
 }
 
-int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+static int lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                       bool shared, sim_err *e)
 {
     const hyp_config *c = &h->cfg;
     if (memory == 0 || memory % c->lmb_size != 0)
@@ -111,6 +112,7 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
     if (!lp)
         return sim_errf(e, "out of host memory");
     h->lpars[h->nlpars] = lp;
+    lp->shared = shared;
     int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
     if (rc != 0) {
         free(lp);
@@ -123,6 +125,22 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
             return -1;
     return (int)h->nlpars - 1;
 }
+
+int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+{
+    return lpar_create(h, name, memory, hpt_bytes, false, e);
+}
+
+int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                           sim_err *e)
+{
+    if (!hyp_shared_backer(h))
+        return sim_errf(e, "memory_mode: shared, but no enabled feature backs shared memory; "
+                           "expected hypervisor.paging.enabled: true");
+    return lpar_create(h, name, memory, hpt_bytes, true, e);
+}
+
+bool hyp_lpar_shared(const hyp *h, unsigned lpid) { return h->lpars[lpid]->shared; }
 
 unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
 const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid]->name; }
@@ -140,6 +158,8 @@ uint64_t hyp_logical_to_real(const hyp *h, unsigned lpid, uint64_t la)
     const hyp_lpar *lp = h->lpars[lpid];
     if (la >= lp->memory)
         return UINT64_MAX;
+    if (lp->shared)
+        return hyp_shared_la_to_ra(h, lpid, la);
     return lp->lmb_base[la / h->cfg.lmb_size] + la % h->cfg.lmb_size;
 }
 
@@ -157,7 +177,7 @@ bool hyp_real_owned_by(const hyp *h, unsigned lpid, uint64_t ra)
 
 uint64_t hyp_xlate_logical(hcall_ctx *c, hyp_lpar *lp, uint64_t la)
 {
-    if (la >= lp->memory)
+    if (la >= lp->memory || lp->shared)
         return UINT64_MAX;
     uint64_t k = la / c->h->cfg.lmb_size;
     hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_READ);

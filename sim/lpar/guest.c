@@ -166,11 +166,28 @@ uint64_t guest_pages_used(const guest *g)
     return g->st.first_touches;
 }
 
-/* A modeled access by the guest to its own logical address la. */
-static void guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, mem_kind k)
+/* A modeled access by the guest to its own logical address la (a
+ * shared-memory LPAR's page is made resident first: hyp_guest_real). 0, or
+ * -1 with e set. */
+static int guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, mem_kind k,
+                     sim_err *e)
 {
-    uint64_t ra = hyp_logical_to_real(g->h, g->lpid, la);
+    uint64_t hv = 0;
+    uint64_t ra = hyp_guest_real(g->h, g->lpid, t->id, la, k != MEM_READ, o->end, &hv, e);
+    if (ra == UINT64_MAX)
+        return -1;
+    op_charge(o, g->p_hcall, hv);
     op_charge(o, g->p_memory, mem_access(t->port, ra, size, k, o->end));
+    return 0;
+}
+
+/* The hypervisor's intercept of a miss (cpu.h cpu_hv_fault_fn). */
+static int guest_hv_fault(void *ctx, cpu_thread *t, uint64_t ea, uint64_t vsid,
+                          enum cpu_access acc, uint64_t now, uint64_t *cycles, sim_err *e)
+{
+    guest *g = ctx;
+    return hyp_hv_fault(g->h, g->lpid, t->id, vsid, ea, g->shift, g->seg_1t, acc == CPU_STORE,
+                        now, cycles, e);
 }
 
 static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uint64_t *args,
@@ -239,7 +256,8 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     bool found;
     gpte *p = map_find(g, context, epn, &found);
     uint64_t pte_la = g->pt_base + 8 * (mix(epn ^ ((uint64_t)context << 44)) % g->pt_entries);
-    guest_mem(g, t, &o, pte_la, 8, MEM_READ);
+    if (guest_mem(g, t, &o, pte_la, 8, MEM_READ, e) != 0)
+        return UINT64_MAX;
     if (!found) {
         if (g->next_lpn >= g->npages) {
             sim_errf(e, "LPAR %s is out of memory: all %llu pages of %llu bytes are in use "
@@ -255,12 +273,14 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
         /* clear_page: a dcbz per 128 bytes; with lines of at most 128
          * bytes that is one access of the page (a page lies in one LMB, so
          * in one block of real memory; memport.h line_bytes) */
+        int rc = 0;
         if (g->cfg.zero_new_pages && t->port->line_bytes && t->port->line_bytes <= 128)
-            guest_mem(g, t, &o, p->lpn << g->shift, (uint32_t)1 << g->shift, MEM_ZERO);
+            rc = guest_mem(g, t, &o, p->lpn << g->shift, (uint32_t)1 << g->shift, MEM_ZERO, e);
         else if (g->cfg.zero_new_pages)
-            for (uint64_t off = 0; off < (1ULL << g->shift); off += 128)
-                guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_ZERO);
-        guest_mem(g, t, &o, pte_la, 8, MEM_WRITE);
+            for (uint64_t off = 0; off < (1ULL << g->shift) && rc == 0; off += 128)
+                rc = guest_mem(g, t, &o, (p->lpn << g->shift) + off, 128, MEM_ZERO, e);
+        if (rc != 0 || guest_mem(g, t, &o, pte_la, 8, MEM_WRITE, e) != 0)
+            return UINT64_MAX;
     } else {
         g->st.refaults++;
     }
@@ -332,6 +352,7 @@ void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b)
     b->seg_1t = g->seg_1t;
     b->psize = g->psize;
     b->fault = guest_fault;
+    b->hv_fault = hyp_intercepts_faults(g->h) ? guest_hv_fault : NULL;
     b->record = guest_record;
     b->tlbie = guest_tlbie;
     b->ctx = g;

@@ -50,6 +50,7 @@ typedef struct vcpu_config {
 
 enum { LPAR_PAGE_4K = 0, LPAR_PAGE_64K = 1, LPAR_PAGE_16M = 2 };
 enum { LPAR_SEG_256M = 0, LPAR_SEG_1T = 1 };
+enum { LPAR_MEM_DEDICATED = 0, LPAR_MEM_SHARED = 1 };
 
 typedef struct lpar_config {
     char *name;
@@ -58,6 +59,7 @@ typedef struct lpar_config {
     unsigned segment;     /* LPAR_SEG_* */
     uint64_t hpt_size;    /* bytes; 0 = hypervisor default */
     hyp_procs processors; /* dedicated or shared */
+    unsigned memory_mode; /* LPAR_MEM_* */
     param_list vcpus;     /* of vcpu_config */
 } lpar_config;
 

@@ -52,6 +52,11 @@ static const param_desc lpar_param_list[] = {
     {"hpt_size", PT_SIZE, "bytes", "0", 0, 0x1p46, NULL,
      "Size of the LPAR's HPT (a power of two, 256K..64T); 0 = memory / hypervisor.hpt_ratio.",
      L_F(hpt_size), NULL},
+    {"memory_mode", PT_ENUM, "", "dedicated", 0, 0, "dedicated|shared",
+     "dedicated: the LPAR owns its LMBs; shared: its logical memory is backed page by page "
+     "(4K) from the hypervisor's shared memory pool and may be paged out to the paging "
+     "device (PowerVM Active Memory Sharing; needs a feature that backs shared memory, "
+     "docs/paging.md).", L_F(memory_mode), NULL},
     {"processors", PT_STRUCT, "", NULL, 0, 0, NULL,
      "How the LPAR gets processors: dedicated (default) or shared.", L_F(processors),
      &hyp_procs_params},

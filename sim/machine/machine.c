@@ -229,11 +229,18 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
 {
     const machine_config *c = m->cfg;
     char path[128], msg[SIM_ERR_MAX];
-    int lpid = hyp_lpar_create(m->hyp, lc->name, lc->memory, lc->hpt_size, e);
+    bool shared_mem = lc->memory_mode == LPAR_MEM_SHARED;
+    if (shared_mem && lc->page_size != LPAR_PAGE_4K) {
+        snprintf(path, sizeof path, "lpars[%u].page_size", i);
+        return cfg_error(e, src, path, "a shared-memory LPAR maps 4K pages (the pool's "
+                                       "page size, AMS cmo_page_size); expected 4K");
+    }
+    int lpid = shared_mem ? hyp_lpar_create_shared(m->hyp, lc->name, lc->memory, lc->hpt_size, e)
+                      : hyp_lpar_create(m->hyp, lc->name, lc->memory, lc->hpt_size, e);
     if (lpid < 0) {
         if (key)
             return sim_err_prefix(e, "%s: LPAR %s", key, lc->name);
-        snprintf(path, sizeof path, "lpars[%u].memory", i);
+        snprintf(path, sizeof path, "lpars[%u].%s", i, shared_mem ? "memory_mode" : "memory");
         snprintf(msg, sizeof msg, "%s", e->msg);
         return cfg_error(e, src, path, msg);
     }
@@ -558,6 +565,13 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     for (unsigned i = 0; i < m->nthreads; i++)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
+    for (unsigned l = 0; m->warmup && l < hyp_lpar_count(m->hyp); l++)
+        if (hyp_lpar_shared(m->hyp, l)) {
+            cfg_error(e, src, "run.warmup_records",
+                      "a warm-up cannot page; expected 0 with shared-memory LPARs "
+                      "(lpars[].memory_mode: shared)");
+            goto fail;
+        }
     if (m->warmup && m->nsvcpus) {
         cfg_error(e, src, "run.warmup_records",
                   "a warm-up needs every vCPU on its own thread; expected 0 with shared "

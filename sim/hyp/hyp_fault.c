@@ -1,0 +1,139 @@
+/*
+ * hyp_fault.c - the hypervisor's side of translation misses and of
+ * shared-memory LPARs: routing a miss to the features that take misses
+ * first (hyp_hv_fault, the analogue of KVM's kvmppc_hpte_hv_fault), the
+ * charged search for an absent HPTE, and the translation of a
+ * shared-memory LPAR's logical addresses through the feature backing it.
+ * Invariants: with no feature taking misses a miss costs nothing here and
+ * goes to the guest; an LPAR whose memory is shared is translated only by
+ * its backing feature (it owns no LMB).
+ */
+#include <string.h>
+
+#include "hyp_int.h"
+
+const void *hyp_shared_backer(const hyp *h)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->shared_memory)
+            return hyp_features[f];
+    return NULL;
+}
+
+static unsigned backer_index(const hyp *h)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->shared_memory)
+            return f;
+    return HYP_NFEATURES;
+}
+
+uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la)
+{
+    unsigned f = backer_index(h);
+    if (f == HYP_NFEATURES || !hyp_features[f]->la_to_ra)
+        return UINT64_MAX;
+    return hyp_features[f]->la_to_ra(h->feat[f], lpid, la);
+}
+
+bool hyp_intercepts_faults(const hyp *h)
+{
+    for (unsigned f = 0; f < HYP_NFEATURES; f++)
+        if (h->feat[f] && hyp_features[f]->hv_fault)
+            return true;
+    return false;
+}
+
+static void ctx_init(hyp *h, hcall_ctx *c, unsigned lpid, unsigned thread, uint64_t now)
+{
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->lpid = lpid;
+    c->thread = thread;
+    c->port = h->env.ports[thread];
+    c->p_compute = 0;
+    c->p_memory = 1;
+    c->p_tlb = 2;
+    c->p_queueing = 3;
+    op_begin(&c->op, now);
+}
+
+int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t ea,
+                 unsigned page_shift, bool seg_1t, bool store, uint64_t now, uint64_t *cycles,
+                 sim_err *e)
+{
+    *cycles = 0;
+    for (unsigned f = 0; f < HYP_NFEATURES; f++) {
+        if (!h->feat[f] || !hyp_features[f]->hv_fault)
+            continue;
+        hcall_ctx c;
+        ctx_init(h, &c, lpid, thread, now);
+        c.fs = h->feat[f];
+        int rc = hyp_features[f]->hv_fault(h->feat[f], &c, vsid, ea, page_shift, seg_1t, store, e);
+        if (rc == HYP_HVF_NOT_MINE)
+            continue;
+        if (rc < 0)
+            return -1;
+        *cycles = c.op.end - c.op.start - c.off_thread;
+        hyp_check_features(h);
+        if (hyp_check_error(h, e) != 0)
+            return -1;
+        return rc;
+    }
+    return CPU_HVF_REFLECT;
+}
+
+uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, bool store,
+                        uint64_t now, uint64_t *cycles, sim_err *e)
+{
+    *cycles = 0;
+    const hyp_lpar *lp = h->lpars[lpid];
+    if (!lp->shared)
+        return hyp_logical_to_real(h, lpid, la);
+    if (la >= lp->memory) {
+        sim_errf(e, "LPAR %s: logical address 0x%llx is beyond its memory", lp->name,
+                 (unsigned long long)la);
+        return UINT64_MAX;
+    }
+    unsigned f = backer_index(h);
+    uint64_t ra = hyp_shared_la_to_ra(h, lpid, la);
+    if (ra != UINT64_MAX || f == HYP_NFEATURES || !hyp_features[f]->touch)
+        return ra;
+    hcall_ctx c;
+    ctx_init(h, &c, lpid, thread, now);
+    c.fs = h->feat[f];
+    ra = hyp_features[f]->touch(h->feat[f], &c, la, store, e);
+    *cycles = c.op.end - c.op.start;
+    if (ra == UINT64_MAX)
+        return UINT64_MAX;
+    hyp_check_features(h);
+    return hyp_check_error(h, e) != 0 ? UINT64_MAX : ra;
+}
+
+bool hyp_absent_search(hcall_ctx *c, unsigned lpid, uint64_t vsid, uint64_t ea,
+                       unsigned page_shift, bool seg_1t, uint64_t *ptex, hpte *out)
+{
+    const hpt *t = &c->h->lpars[lpid]->hpt;
+    uint64_t hash = hpt_hash(vsid, ea, page_shift, seg_1t);
+    for (int sec = 0; sec < 2; sec++) {
+        uint64_t pteg = hpt_pteg_index(t, hash, sec);
+        hcall_mem(c, hpt_pteg_addr(t, pteg), HPT_PTEG_BYTES, MEM_READ);
+        uint64_t ptem = hpte_ptem(vsid, ea, page_shift, seg_1t, sec);
+        for (unsigned s = 0; s < HPT_PTEG_SLOTS; s++) {
+            hpte x = hpt_read(t, pteg * HPT_PTEG_SLOTS + s);
+            if ((x.v & (HPTE_V_ABSENT | HPTE_V_VALID)) != HPTE_V_ABSENT)
+                continue;
+            uint64_t gv = (x.v & ~HPTE_V_ABSENT) | HPTE_V_VALID;
+            int ps = hpte_decode_psize_any(gv, x.r);
+            if (((gv ^ ptem) & HPTE_V_CMP_MASK) == 0 && ps >= 0 &&
+                hpt_psize_shift((hpt_psize)ps) == page_shift) {
+                hcall_steps(c, s + 1);
+                *ptex = pteg * HPT_PTEG_SLOTS + s;
+                *out = x;
+                return true;
+            }
+        }
+        hcall_steps(c, HPT_PTEG_SLOTS);
+    }
+    return false;
+}
