@@ -5,7 +5,7 @@
 #
 # LACKEY_TRACE is a Valgrind lackey trace (`valgrind --tool=lackey
 # --trace-mem=yes gzip -9 -c text64k.txt`); two 300k-record slices of it
-# become gzip-head.trc and gzip-mid.trc. Two synthetic traces come from
+# become gzip-head.trc and gzip-mid.trc. Three synthetic traces come from
 # scripts/synth_trace.py. Needs a built lparsim (scripts/setup.sh).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,9 +17,11 @@ trap 'rm -rf "$tmp"' EXIT
 (zcat -f "$src" || true) | sed -n "5000001,5300000p;5300001q" > "$tmp/mid.lackey"
 python3 "$top/scripts/synth_trace.py" stream --records 300000 --bytes $((8 << 20)) > "$tmp/stream.lackey"
 python3 "$top/scripts/synth_trace.py" random --records 200000 --bytes $((96 << 20)) --seed 7 > "$tmp/random.lackey"
+python3 "$top/scripts/synth_trace.py" update --records 800000 --bytes $((160 << 20)) --seed 11 > "$tmp/update.lackey"
 for t in head mid; do
   "$bin" trace import --format lackey "$tmp/$t.lackey" -o "$top/traces/gzip-$t.trc"
 done
 "$bin" trace import --format lackey "$tmp/stream.lackey" -o "$top/traces/stream-8m.trc"
 "$bin" trace import --format lackey "$tmp/random.lackey" -o "$top/traces/random-96m.trc"
+"$bin" trace import --format lackey "$tmp/update.lackey" -o "$top/traces/update-160m.trc"
 ls -l "$top/traces"

@@ -4,11 +4,16 @@
 
   scripts/synth_trace.py stream  --records N [--bytes B] [--seed S] > out.lackey
   scripts/synth_trace.py random  --records N [--bytes B] [--seed S] > out.lackey
+  scripts/synth_trace.py update  --records N [--bytes B] [--seed S] [--hot F --hot-share S]
 
 stream: a loop body of 4 instructions that loads a[i] and stores b[i]
         (8-byte elements) over two arrays of B bytes each, wrapping.
 random: a loop body of 3 instructions doing a dependent 8-byte load at a
         uniformly random address in a B-byte heap (pointer chasing).
+update: a loop body of 3 instructions doing an 8-byte read-modify-write
+        (a counter update, as in a key-value store) at a random address in
+        a B-byte heap: a share S of them (default 0.8) in its first F
+        (default 0.2) of the heap, the rest uniform over all of it.
 """
 import argparse
 import random
@@ -45,18 +50,36 @@ def chase(n, size, seed, out):
         k += 4
 
 
+def update(n, size, seed, hot, share, out):
+    rng = random.Random(seed)
+    words, hot_words = size // 8, max(1, int(size * hot) // 8)
+    k = 0
+    while k < n:
+        pc = CODE + 0x200
+        w = rng.randrange(hot_words) if rng.random() < share else rng.randrange(words)
+        out.write("I  %08x,4\n" % pc)
+        out.write(" M %x,8\n" % (HEAP + w * 8))
+        out.write("I  %08x,4\n" % (pc + 4))
+        out.write("I  %08x,4\n" % (pc + 8))
+        k += 4
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["stream", "random"])
+    p.add_argument("kind", choices=["stream", "random", "update"])
     p.add_argument("--records", type=int, required=True)
     p.add_argument("--bytes", type=int, default=16 << 20)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hot", type=float, default=0.2)
+    p.add_argument("--hot-share", type=float, default=0.8)
     a = p.parse_args()
     out = sys.stdout
     out.write("==0== synthetic %s trace, %d records, %d bytes, seed %d\n"
               % (a.kind, a.records, a.bytes, a.seed))
     if a.kind == "stream":
         stream(a.records, a.bytes, out)
+    elif a.kind == "update":
+        update(a.records, a.bytes, a.seed, a.hot, a.hot_share, out)
     else:
         chase(a.records, a.bytes, a.seed, out)
 

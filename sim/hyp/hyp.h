@@ -34,6 +34,7 @@
 #include "cpu/cpu.h"
 #include "memctl/memcopy.h"
 #include "memctl/memmap.h"
+#include "memctl/pagedev/pagedev.h"
 #include "memctl/physmem.h"
 #include "mmu/hpt.h"
 #include "tlb/tlb.h"
@@ -94,6 +95,8 @@ typedef struct hyp_config {
     hyp_copy_config copy;       /* hypervisor.copy.* */
     hyp_rdma_config rdma;       /* hypervisor.rdma.* */
     hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
+    /* not a parameter: set by the machine before sizing and creation */
+    uint64_t shared_bytes;      /* logical memory of the shared-memory LPARs */
 } hyp_config;
 
 extern const param_table hyp_params; /* "hypervisor" */
@@ -119,6 +122,7 @@ typedef struct hyp_env {
     cpu_thread *threads;              /* nthreads hardware threads (dispatch) */
     unsigned threads_per_core;
     uint64_t freq_mhz;                /* core clock (cycles per microsecond) */
+    const pagedev_config *pagedev;    /* the paging device's config (NULL: none) */
 } hyp_env;
 
 /* How an LPAR gets processors (lpars[].processors): dedicated (each vCPU

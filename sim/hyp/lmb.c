@@ -24,9 +24,9 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
         return sim_errf(e, "hypervisor.lmb_size: %llu bytes does not divide the machine's memory "
                            "(%llu bytes); expected a power of two dividing memory size",
                         (unsigned long long)lmb_size, (unsigned long long)total);
-    if (hyp_bytes % lmb_size != 0 || hyp_bytes >= total)
+    if (hyp_bytes % lmb_size != 0 || hyp_bytes > total)
         return sim_errf(e, "hypervisor.memory: %llu bytes; expected a multiple of the LMB size "
-                           "below the machine's %llu bytes",
+                           "up to the machine's %llu bytes",
                         (unsigned long long)hyp_bytes, (unsigned long long)total);
     s->owner = malloc(s->nslots * sizeof *s->owner);
     s->slot_lmb = calloc(s->nslots, sizeof *s->slot_lmb);

@@ -477,15 +477,15 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
     return 0;
 }
 
-/* Keys of a disabled feature or driver, or of the paging device (not in a
- * run yet), would be ignored: refuse them. */
+/* Keys of a disabled feature or driver, or of the paging device (without a
+ * shared-memory LPAR), would be ignored: refuse them. */
 static int check_unused(const machine_config *c, const cfg_src *src, sim_err *e)
 {
     char key[160], msg[320];
-    if (cfg_src_has(src, "pagedev")) /* read by lparsim disk only, so far */
-        return cfg_error(e, src, "pagedev", "set, but no part of a run uses the paging device "
-                                            "yet (lparsim disk --config FILE reads it); expected "
-                                            "no pagedev keys in a run's config");
+    if (cfg_src_has(src, "pagedev") && machine_shared_bytes(c) == 0)
+        return cfg_error(e, src, "pagedev", "set, but no LPAR pages to the paging device "
+                                            "(lparsim disk --config FILE reads it); expected an "
+                                            "LPAR with memory_mode: shared");
     if (!hyp_config_unused_key(&c->hypervisor, &c->drivers, key, sizeof key))
         return 0;
     int sect = (int)(strchr(strchr(key, '.') + 1, '.') - key); /* "hypervisor.<name>" */
@@ -544,8 +544,11 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     stats_register(m->stats, "tlbie", &tlbie_stat_table, tlbie_get_stats(m->fabric));
     hyp_env env = {m->mm,     m->pm,    m->tlbs,    m->ports,
                    m->nthreads, m->fabric, m->ops, m->stats,
-                   m->threads, (unsigned)c->machine.threads_per_core, c->machine.freq_mhz};
-    m->hyp = hyp_create(&c->hypervisor, &env, hyp_bytes, e);
+                   m->threads, (unsigned)c->machine.threads_per_core, c->machine.freq_mhz,
+                   &c->pagedev};
+    hyp_config hc = c->hypervisor;
+    hc.shared_bytes = machine_shared_bytes(c);
+    m->hyp = hyp_create(&hc, &env, hyp_bytes, e);
     if (!m->hyp) {
         src_prefix(e, src, "hypervisor");
         goto fail;

@@ -80,6 +80,8 @@ void machine_roi_free(machine *m);
 /* machine_memory.c: the hypervisor bytes to reserve and the memory the
  * hypervisor, the LPARs and the spare LMBs need in all. 0, or -1 with an
  * error at the key that asks for the most when no memory can hold that. */
+/* Logical memory of the configured LPARs with memory_mode: shared. */
+uint64_t machine_shared_bytes(const machine_config *c);
 int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *hyp_bytes,
                         uint64_t *need, sim_err *e);
 

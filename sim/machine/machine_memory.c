@@ -77,10 +77,23 @@ static int need_error(const machine_config *c, const mem_need *d, uint64_t total
     return cfg_errf(e, src, d->big_key, "%s", msg);
 }
 
+uint64_t machine_shared_bytes(const machine_config *c)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < c->lpars.n; i++) {
+        const lpar_config *lc = (const lpar_config *)c->lpars.items + i;
+        if (lc->memory_mode == LPAR_MEM_SHARED)
+            n = sat_add(n, lc->memory);
+    }
+    return n;
+}
+
 int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *hyp_bytes,
                        uint64_t *need, sim_err *e)
 {
-    const hyp_config *hc = &c->hypervisor;
+    hyp_config hcs = c->hypervisor;
+    hcs.shared_bytes = machine_shared_bytes(c);
+    const hyp_config *hc = &hcs;
     unsigned nconf = (unsigned)c->lpars.n;
     unsigned n = nconf + hyp_drivers_lpars(&c->drivers, NULL, NULL, 0);
     *hyp_bytes = *need = 0;
@@ -107,9 +120,11 @@ int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *h
             hsz[i] = lc->hpt_size;
         }
         uint64_t hpt = hyp_hpt_size(hc, mem[i], hsz[i]);
-        d.lpars = sat_add(d.lpars, mem[i]);
+        /* a shared-memory LPAR owns no LMB: the pool (hypervisor memory) backs it */
+        uint64_t lmbs = i < nconf && lc->memory_mode == LPAR_MEM_SHARED ? 0 : mem[i];
+        d.lpars = sat_add(d.lpars, lmbs);
         d.hpts = sat_add(d.hpts, hpt);
-        uint64_t own = hc->memory ? mem[i] : sat_add(mem[i], hpt);
+        uint64_t own = hc->memory ? lmbs : sat_add(lmbs, hpt);
         if (i >= nconf) {
             scen = sat_add(scen, own);
             continue;

@@ -134,7 +134,7 @@ START_TEST(disk_config_and_presets)
     tu_write_file(rc, "machine: {modules: 1, cores_per_module: 1, threads_per_core: 1}\n"
                       "hypervisor: {lmb_size: 16M}\npagedev: {preset: hdd}\n"
                       "lpars:\n  - {name: a, memory: 16M}\n");
-    refused(1, ARGV("run", rc), "run-pagedev.yaml:3: pagedev: set, but no part of a run uses",
+    refused(1, ARGV("run", rc), "run-pagedev.yaml:3: pagedev: set, but no LPAR pages to the paging device",
             "expected no pagedev keys");
     /* each preset runs and names itself */
     const char *ps[] = {"ssd", "optane", "hdd", "fixed"};

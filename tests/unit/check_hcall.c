@@ -112,7 +112,7 @@ static void env_base(env *v, uint64_t total, uint64_t pmb)
 
 static hyp_env henv(env *v)
 {
-    hyp_env he = {v->mm, v->pm, v->tlbs, v->pp, NTHREADS, v->fab, v->ops, v->st, NULL, 1, 3800};
+    hyp_env he = {v->mm, v->pm, v->tlbs, v->pp, NTHREADS, v->fab, v->ops, v->st, NULL, 1, 3800, NULL};
     return he;
 }
 

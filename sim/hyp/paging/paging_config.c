@@ -1,0 +1,123 @@
+/*
+ * paging_config.c - the `hypervisor.paging` parameters and the paging
+ * statistics (paging.*, paging.<lpar>.*, paging.audit.*), declared once
+ * here. Defaults: the design note seed002-paging.md §5 (most of them
+ * assumptions, marked); the paging device itself is the `pagedev` section.
+ */
+#include <stddef.h>
+
+#include "paging_int.h"
+
+#define F(f) offsetof(paging_config, f)
+static const param_desc list[] = {
+    {"enabled", PT_BOOL, "", "false", 0, 0, NULL,
+     "Turn hypervisor paging on: LPARs with memory_mode: shared are backed by frames of the "
+     "shared memory pool and paged to the paging device (pagedev).", F(enabled), NULL},
+    {"pool", PT_SIZE, "bytes", "0", 0, 0x1p50, NULL,
+     "Size of the shared memory pool (a multiple of 4K); 0: the shared LPARs' logical memory "
+     "divided by overcommit.", F(pool), NULL},
+    {"overcommit", PT_DOUBLE, "ratio", "1", 1, 64, NULL,
+     "Sum of the shared LPARs' logical memory over the pool, when pool is 0 (IBM: logically "
+     "overcommitted while the memory in use fits the pool, physically beyond).",
+     F(overcommit), NULL},
+    {"policy", PT_ENUM, "", "clock", 0, 0, "fifo|random|clock|clock-notlbie",
+     "Victim choice: oldest page-in, a random resident frame, second chance on the HPTEs' R "
+     "bits (clearing R with a tlbie, as KVM's kvmppc_clear_ref_hpte: TLB hits never set R "
+     "again), or the same without the tlbie (TLB-hot pages look cold).", F(policy), NULL},
+    {"low_wm", PT_DOUBLE, "%", "1", 0, 50, NULL,
+     "The background stealer starts when free frames fall below this share of the pool "
+     "(notes §5, assumption).", F(low_wm), NULL},
+    {"high_wm", PT_DOUBLE, "%", "2", 0, 50, NULL,
+     "... and steals until free frames reach this share (notes §5, assumption).", F(high_wm),
+     NULL},
+    {"skip_clean", PT_BOOL, "", "true", 0, 0, NULL,
+     "A victim whose C bits are clear and whose device copy is valid is dropped without a "
+     "write; false writes every victim (each such write is a silent write).",
+     F(skip_clean), NULL},
+    {"fault_cycles", PT_UINT, "cycles", "4000", 0, 1e9, NULL,
+     "Hypervisor software of a fault it serves (page-state machine, locking), besides its "
+     "modeled accesses, entry and exit (notes §5 hv_fault_cycles, assumption).",
+     F(fault_cycles), NULL},
+    {"reflect_cycles", PT_UINT, "cycles", "600", 0, 1e9, NULL,
+     "Reflecting a miss that is the guest's to the guest's fault handler (DSI state set up "
+     "and the return), besides entry, exit and the PTEG search (notes §5, assumption).",
+     F(reflect_cycles), NULL},
+    {"vios_us", PT_DOUBLE, "us", "25", 0, 1e6, NULL,
+     "Round trip hypervisor -> paging VIOS -> hypervisor added to every device I/O (notes §3, "
+     "assumption; 0 = a KVM host's own swap).", F(vios_us), NULL},
+    {"thread", PT_UINT, "", "0", 0, 1e6, NULL,
+     "Hardware thread whose caches the background stealer's accesses go through (its time "
+     "is the hypervisor's, on no vCPU's clock: a simplification).", F(thread), NULL},
+    {"seed", PT_UINT, "", "1", 0, 1.8e19, NULL, "Seed of the random policy.", F(seed), NULL},
+    {"audit", PT_BOOL, "", "false", 0, 0, NULL,
+     "Check every page-in against the auditor's checksum and every page-out's unmapping "
+     "(also hypervisor.audit and --audit; docs/paging.md).", F(audit), NULL},
+    {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-writeback|skip-tlbie",
+     "Fault injection for testing the auditor: page-outs drop dirty pages without writing "
+     "them, or leave the TLBs alone. Results are wrong on purpose.", F(inject), NULL},
+};
+_Static_assert(sizeof(paging_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
+const param_table paging_feature_params = {
+    "paging", sizeof(paging_config), list, PARAM_COUNT(list),
+    "Hypervisor paging of shared-memory LPARs to the paging device (seed 002)."};
+
+#define S(f) offsetof(paging_stats, f)
+static const stat_desc stats[] = {
+    {"pool_frames", SK_COUNTER, "frames", "4K frames of the shared memory pool.",
+     S(pool_frames), NULL},
+    {"free_frames", SK_COUNTER, "frames", "Free frames at the end.", S(free_frames), NULL},
+    {"free_frames_min", SK_COUNTER, "frames", "Fewest free frames seen.", S(free_frames_min),
+     NULL},
+    {"resident", SK_COUNTER, "pages", "Resident pages at the end.", S(resident), NULL},
+    {"faults", SK_COUNTER, "faults", "Misses the hypervisor served (an absent HPTE found).",
+     S(faults), NULL},
+    {"reflects", SK_COUNTER, "faults", "Misses reflected to the guest (no absent HPTE).",
+     S(reflects), NULL},
+    {"page_ins", SK_COUNTER, "pages", "Pages read back from the paging device.", S(page_ins),
+     NULL},
+    {"zero_fills", SK_COUNTER, "pages", "First touches: a frame zeroed, no device read.",
+     S(zero_fills), NULL},
+    {"joins", SK_COUNTER, "faults", "Faults on a page already resident (another HPTE of it "
+     "brought it in): the entry made valid, no I/O.", S(joins), NULL},
+    {"touches", SK_COUNTER, "accesses", "The guest kernel's own accesses that made a page "
+     "resident (hyp_guest_real).", S(touches), NULL},
+    {"page_outs", SK_COUNTER, "pages", "Pages taken from their frames.", S(page_outs), NULL},
+    {"writes", SK_COUNTER, "pages", "Page-outs written to the device.", S(writes), NULL},
+    {"clean_drops", SK_COUNTER, "pages", "Page-outs dropped: clean, device copy valid.",
+     S(clean_drops), NULL},
+    {"sync_evictions", SK_COUNTER, "pages", "Page-outs a fault waited for (no free frame).",
+     S(sync_evictions), NULL},
+    {"steals", SK_COUNTER, "pages", "Page-outs of the background stealer.", S(steals), NULL},
+    {"steal_runs", SK_COUNTER, "runs", "Background stealer runs.", S(steal_runs), NULL},
+    {"scanned", SK_COUNTER, "frames", "Frames the policy examined.", S(scanned), NULL},
+    {"ref_cleared", SK_COUNTER, "frames", "clock: frames given a second chance (R cleared).",
+     S(ref_cleared), NULL},
+    {"disk_wait_cycles", SK_COUNTER, "cycles", "Cycles faults waited for the device.",
+     S(disk_wait_cycles), NULL},
+};
+const stat_table paging_stat_table = {"paging", stats, sizeof stats / sizeof stats[0]};
+
+#define L(f) offsetof(pg_lpar_stats, f)
+static const stat_desc lstats[] = {
+    {"resident", SK_COUNTER, "pages", "Its resident pages at the end.", L(resident), NULL},
+    {"cmo_faults", SK_COUNTER, "faults", "Faults that waited for a page-in (lparcfg's "
+     "cmo_faults).", L(cmo_faults), NULL},
+    {"cmo_fault_time_usec", SK_COUNTER, "us", "Time those faults took (lparcfg's "
+     "cmo_fault_time_usec).", L(cmo_fault_time_usec), NULL},
+    {"fault_cycles", SK_COUNTER, "cycles", "The same in cycles.", L(fault_cycles), NULL},
+    {"page_outs", SK_COUNTER, "pages", "Its pages taken from their frames.", L(page_outs),
+     NULL},
+};
+const stat_table pg_lpar_stat_table = {"paging.lpar", lstats, sizeof lstats / sizeof lstats[0]};
+
+#define A(f) offsetof(paging_audit_stats, f)
+static const stat_desc astats[] = {
+    {"checks", SK_COUNTER, "checks", "Auditor checks (page-ins, page-outs, sweeps).",
+     A(checks), NULL},
+    {"violations", SK_COUNTER, "violations", "Auditor violations (the run stops at the first).",
+     A(violations), NULL},
+    {"stamps", SK_COUNTER, "stamps", "Stores stood for by a stamp in a page (a TLB fill "
+     "allowing stores).", A(stamps), NULL},
+};
+const stat_table paging_audit_stat_table = {"paging.audit", astats,
+                                            sizeof astats / sizeof astats[0]};

@@ -1,0 +1,252 @@
+/*
+ * paging_out.c - page-out for the shared memory pool: frame allocation
+ * (free ring, synchronous eviction when it is empty), the victim policies
+ * (fifo, random, clock with and without the tlbie that clearing R needs),
+ * the page-out itself (every HPTE of the frame found through the reverse
+ * map and made absent, holding the logical page; the tlbie; R and C
+ * harvested; only then the write-back of a dirty page or of one whose
+ * device copy is not valid; the frame freed once the device has read it
+ * out) and the background stealer between the watermarks.
+ * Invariant: a page's frame is freed only after every TLB is coherent
+ * (hyp_batch_commit) and its bytes are on the device or clean there.
+ */
+#include <string.h>
+
+#include "paging_int.h"
+
+enum { O_SELECT, O_UNMAP, O_TLB, O_DQ, O_DS, O_FREE };
+
+static void use_part(hcall_ctx *c, unsigned p)
+{
+    c->p_compute = c->p_memory = c->p_tlb = c->p_queueing = p;
+}
+
+void pg_frame_resident(paging *f, uint32_t fr)
+{
+    if (f->cfg.policy != PG_FIFO)
+        return;
+    f->fifo[(f->fifo_head + f->nfifo) % f->nframes] = fr;
+    f->nfifo++;
+}
+
+static void free_push(paging *f, uint32_t fr, uint64_t at)
+{
+    f->fr[fr].owner = 0;
+    f->fr[fr].free_at = at;
+    f->free_ring[(f->free_head + f->nfree) % f->nframes] = fr;
+    f->nfree++;
+}
+
+/* The valid HPTEs of frame fr (its owner's), through the reverse map. */
+static int frame_hptes(paging *f, hcall_ctx *c, uint32_t fr, unsigned lpid)
+{
+    hyp_range r = {pg_frame_addr(f, fr), PG_PAGE};
+    hyp_target t = {&r, 1, (int)lpid, -1};
+    f->hits.n = 0;
+    return hyp_rmap_find(hyp_get_rmap(f->h), c, &t, &f->hits, NULL);
+}
+
+/* clock: does any HPTE of fr have R? Clears it (with a tlbie unless
+ * clock-notlbie) and says so. */
+static bool referenced(paging *f, hcall_ctx *c, uint32_t fr, unsigned lpid)
+{
+    if (frame_hptes(f, c, fr, lpid) != 0)
+        return false;
+    const hpt *t = hyp_lpar_hpt(f->h, lpid);
+    bool ref = false;
+    hyp_batch b;
+    hyp_batch_init(&b, c, lpid);
+    for (size_t i = 0; i < f->hits.n; i++) {
+        uint64_t ptex = f->hits.v[i].ptex;
+        hcall_mem(c, hpt_hpte_addr(t, ptex), HPT_HPTE_BYTES, MEM_READ);
+        hpte x = hpt_read(t, ptex);
+        if (!(x.r & HPTE_R_R))
+            continue;
+        ref = true;
+        hpte n = {x.v, x.r & ~HPTE_R_R};
+        if (f->cfg.policy == PG_CLOCK)
+            hyp_batch_downgrade(&b, ptex, x, n);
+        else
+            hyp_write_hpte(c, lpid, ptex, n);
+    }
+    hyp_batch_commit(&b);
+    return ref;
+}
+
+/* The next victim by policy (charged to c's current part). */
+static uint32_t select_victim(paging *f, hcall_ctx *c)
+{
+    uint64_t n = f->nframes;
+    switch (f->cfg.policy) {
+    case PG_FIFO:
+        while (f->nfifo) {
+            uint32_t fr = f->fifo[f->fifo_head];
+            f->fifo_head = (f->fifo_head + 1) % n;
+            f->nfifo--;
+            f->st.scanned++;
+            if (f->fr[fr].owner)
+                return fr;
+        }
+        return PG_NOFRAME;
+    case PG_RANDOM:
+        for (uint64_t k = 0; k < 64 * n; k++) {
+            uint32_t fr = (uint32_t)rng_below(&f->rng, n);
+            f->st.scanned++;
+            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            if (f->fr[fr].owner)
+                return fr;
+        }
+        return PG_NOFRAME;
+    default:
+        for (uint64_t k = 0; k < 3 * n; k++) {
+            uint32_t fr = (uint32_t)f->hand;
+            f->hand = (f->hand + 1) % n;
+            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            if (!f->fr[fr].owner)
+                continue;
+            f->st.scanned++;
+            if (!referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid))
+                return fr;
+            f->st.ref_cleared++;
+        }
+        return PG_NOFRAME;
+    }
+}
+
+/* Take frame fr's page out (c's op gets this page-out's parts); the cycle
+ * the frame may be reused (its write-back read it out), or UINT64_MAX with
+ * e set. */
+static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
+{
+    pg_lpar *l = f->lp[f->fr[fr].owner - 1];
+    uint64_t lpn = f->fr[fr].lpn, fa = pg_frame_addr(f, fr);
+    use_part(c, O_UNMAP);
+    pg_ppt_access(f, c, l, lpn, MEM_READ);
+    if (frame_hptes(f, c, fr, l->lpid) != 0) {
+        sim_errf(e, "out of host memory");
+        return UINT64_MAX;
+    }
+    const hpt *t = hyp_lpar_hpt(f->h, l->lpid);
+    bool dirty = false;
+    hyp_batch b;
+    hyp_batch_init(&b, c, l->lpid);
+    for (size_t i = 0; i < f->hits.n; i++) {
+        uint64_t ptex = f->hits.v[i].ptex;
+        hcall_mem(c, hpt_hpte_addr(t, ptex), HPT_HPTE_BYTES, MEM_READ);
+        hpte old = hpt_read(t, ptex);
+        dirty |= (old.r & HPTE_R_C) != 0;
+        hyp_batch_clear(&b, ptex, old);
+        hpte a = {(old.v & ~(HPTE_V_VALID | HPTE_V_HVLOCK)) | HPTE_V_ABSENT,
+                  (old.r & ~(HPTE_R_RPN | HPTE_R_R | HPTE_R_C)) | (lpn << PG_SHIFT)};
+        hyp_write_hpte(c, l->lpid, ptex, a);
+    }
+    use_part(c, O_TLB);
+    if (f->cfg.inject == PG_INJ_SKIP_TLBIE)
+        b.n = 0; /* the bug: the TLBs keep the translation */
+    if (hyp_batch_commit(&b) != 0) {
+        sim_errf(e, "out of host memory");
+        return UINT64_MAX;
+    }
+    if (f->audit)
+        pg_audit_paged_out(f, l, lpn, fr);
+    use_part(c, O_FREE);
+    pg_ppt_access(f, c, l, lpn, MEM_WRITE);
+    hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+    uint64_t free_at = c->op.end;
+    bool write = dirty || !l->copy_valid[lpn] || !f->cfg.skip_clean;
+    if (write && dirty && f->cfg.inject == PG_INJ_SKIP_WRITEBACK)
+        write = false; /* the bug: a dirty page dropped */
+    if (write) {
+        physmem_read_bytes(f->h->env.pm, fa, f->buf, PG_PAGE);
+        uint64_t done;
+        if (pagedev_io(l->dev, PAGEDEV_WRITE, lpn * PG_PAGE, PG_PAGE, f->buf,
+                       c->op.end + f->vios_cycles, &done, e) != 0) {
+            sim_err_prefix(e, "paging device of LPAR %s", hyp_lpar_name(f->h, l->lpid));
+            return UINT64_MAX;
+        }
+        f->st.writes++;
+        free_at = done;
+    } else {
+        f->st.clean_drops++;
+    }
+    l->copy_valid[lpn] = 1;
+    l->state[lpn] = PG_PAGED_OUT;
+    l->frame[lpn] = PG_NOFRAME;
+    f->fr[fr].owner = 0;
+    f->st.page_outs++;
+    l->st.page_outs++;
+    return free_at;
+}
+
+/* One page-out as its own op on a copy of c starting at c's now; *cycles
+ * its hypervisor time. The frame, or PG_NOFRAME (none to take, or e set). */
+static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, uint64_t *cycles,
+                          sim_err *e)
+{
+    hcall_ctx pc = *c;
+    op_begin(&pc.op, c->op.end);
+    pc.off_thread = 0;
+    use_part(&pc, O_SELECT);
+    uint32_t fr = select_victim(f, &pc);
+    if (fr == PG_NOFRAME) {
+        sim_errf(e, "paging: no frame to take (every frame of the pool is in transit)");
+        return PG_NOFRAME;
+    }
+    *free_at = page_out(f, &pc, fr, e);
+    if (*free_at == UINT64_MAX)
+        return PG_NOFRAME;
+    *cycles = pc.op.end - pc.op.start;
+    if (*free_at > pc.op.end) /* the write-back, for the record (nobody waits here) */
+        op_charge(&pc.op, O_DS, *free_at - pc.op.end);
+    if (op != OP_INVALID)
+        ops_record(f->h->env.ops, op, &pc.op);
+    return fr;
+}
+
+uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
+{
+    uint32_t fr;
+    if (f->nfree == 0) {
+        uint64_t cyc = 0;
+        fr = evict_one(f, c, f->op_pageout, ready, &cyc, e);
+        if (fr == PG_NOFRAME)
+            return PG_NOFRAME;
+        op_charge(&c->op, c->p_compute, cyc);
+        f->st.sync_evictions++;
+    } else {
+        fr = f->free_ring[f->free_head];
+        f->free_head = (f->free_head + 1) % f->nframes;
+        f->nfree--;
+        *ready = f->fr[fr].free_at;
+    }
+    if (f->nfree < f->st.free_frames_min)
+        f->st.free_frames_min = f->nfree;
+    if (f->nfree < f->low && f->steal_at == UINT64_MAX) {
+        f->steal_at = c->op.end;
+        hyp_request_event(f->h, c->op.end);
+    }
+    return fr;
+}
+
+int pg_steal(paging *f, uint64_t at, sim_err *e)
+{
+    hcall_ctx c;
+    memset(&c, 0, sizeof c);
+    c.h = f->h;
+    c.thread = f->cfg.thread;
+    c.port = f->h->env.ports[f->cfg.thread];
+    op_begin(&c.op, at);
+    f->st.steal_runs++;
+    while (f->nfree < f->high && f->nfree < f->nframes) {
+        uint64_t free_at, cyc = 0;
+        uint32_t fr = evict_one(f, &c, OP_INVALID, &free_at, &cyc, e);
+        if (fr == PG_NOFRAME)
+            return -1;
+        op_charge(&c.op, O_SELECT, cyc);
+        free_push(f, fr, free_at);
+        f->st.steals++;
+    }
+    ops_record(f->h->env.ops, f->op_steal, &c.op);
+    hyp_check_features(f->h);
+    return hyp_check_error(f->h, e);
+}
