@@ -134,8 +134,8 @@ START_TEST(disk_config_and_presets)
     tu_write_file(rc, "machine: {modules: 1, cores_per_module: 1, threads_per_core: 1}\n"
                       "hypervisor: {lmb_size: 16M}\npagedev: {preset: hdd}\n"
                       "lpars:\n  - {name: a, memory: 16M}\n");
-    refused(1, ARGV("run", rc), "run-pagedev.yaml:3: pagedev: set, but no LPAR pages to the paging device",
-            "expected no pagedev keys");
+    refused(1, ARGV("run", rc), "run-pagedev.yaml:3: pagedev: set, but no LPAR pages to the "
+            "paging device", "expected an LPAR with memory_mode: shared");
     /* each preset runs and names itself */
     const char *ps[] = {"ssd", "optane", "hdd", "fixed"};
     for (int i = 0; i < 4; i++) {
