@@ -158,7 +158,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->vios_cycles = (uint64_t)(c->vios_us * (double)h->env.freq_mhz + 0.5);
     f->steal_at = UINT64_MAX;
     rng_seed(&f->rng, c->seed);
-    f->pool_base = f->nframes ? lmb_hyp_alloc(&h->lmb, pool, PG_PAGE) : 0;
+    f->pool_base = f->nframes ? lmb_hyp_alloc_top(&h->lmb, pool, PG_PAGE) : 0;
     f->ftab_paddr = lmb_hyp_alloc_top(&h->lmb, (f->nframes + 1) * 8, 128);
     if (f->pool_base == UINT64_MAX || f->ftab_paddr == UINT64_MAX) {
         paging_destroy(f);

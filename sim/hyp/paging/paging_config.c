@@ -85,6 +85,9 @@ static const stat_desc stats[] = {
     {"writes", SK_COUNTER, "pages", "Page-outs written to the device.", S(writes), NULL},
     {"clean_drops", SK_COUNTER, "pages", "Page-outs dropped: clean, device copy valid.",
      S(clean_drops), NULL},
+    {"silent_writes", SK_COUNTER, "pages", "Writes of a clean page whose device copy was "
+     "valid (VSwapper's silent swap writes; only with skip_clean: false).", S(silent_writes),
+     NULL},
     {"sync_evictions", SK_COUNTER, "pages", "Page-outs a fault waited for (no free frame).",
      S(sync_evictions), NULL},
     {"steals", SK_COUNTER, "pages", "Page-outs of the background stealer.", S(steals), NULL},

@@ -55,7 +55,7 @@ extern const param_table paging_feature_params;
 typedef struct paging_stats {
     uint64_t pool_frames, free_frames, free_frames_min, resident;
     uint64_t faults, reflects, page_ins, zero_fills, joins, touches;
-    uint64_t page_outs, writes, clean_drops, sync_evictions, steals, steal_runs;
+    uint64_t page_outs, writes, clean_drops, silent_writes, sync_evictions, steals, steal_runs;
     uint64_t scanned, ref_cleared;
     uint64_t disk_wait_cycles;
 } paging_stats;

@@ -165,6 +165,8 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
             return UINT64_MAX;
         }
         f->st.writes++;
+        if (!dirty && l->copy_valid[lpn])
+            f->st.silent_writes++; /* the device had it already (skip_clean: false) */
         free_at = done;
     } else {
         f->st.clean_drops++;
@@ -180,7 +182,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
 
 /* One page-out as its own op on a copy of c starting at c's now; *cycles
  * its hypervisor time. The frame, or PG_NOFRAME (none to take, or e set). */
-static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, uint64_t *cycles,
+static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, op_rec *done,
                           sim_err *e)
 {
     hcall_ctx pc = *c;
@@ -195,11 +197,10 @@ static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, 
     *free_at = page_out(f, &pc, fr, e);
     if (*free_at == UINT64_MAX)
         return PG_NOFRAME;
-    *cycles = pc.op.end - pc.op.start;
+    *done = pc.op; /* the hypervisor's time, without the write-back */
     if (*free_at > pc.op.end) /* the write-back, for the record (nobody waits here) */
         op_charge(&pc.op, O_DS, *free_at - pc.op.end);
-    if (op != OP_INVALID)
-        ops_record(f->h->env.ops, op, &pc.op);
+    ops_record(f->h->env.ops, op, &pc.op);
     return fr;
 }
 
@@ -207,11 +208,11 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
 {
     uint32_t fr;
     if (f->nfree == 0) {
-        uint64_t cyc = 0;
-        fr = evict_one(f, c, f->op_pageout, ready, &cyc, e);
+        op_rec r;
+        fr = evict_one(f, c, f->op_pageout, ready, &r, e);
         if (fr == PG_NOFRAME)
             return PG_NOFRAME;
-        op_charge(&c->op, c->p_compute, cyc);
+        op_charge(&c->op, c->p_compute, r.end - r.start);
         f->st.sync_evictions++;
     } else {
         fr = f->free_ring[f->free_head];
@@ -238,11 +239,13 @@ int pg_steal(paging *f, uint64_t at, sim_err *e)
     op_begin(&c.op, at);
     f->st.steal_runs++;
     while (f->nfree < f->high && f->nfree < f->nframes) {
-        uint64_t free_at, cyc = 0;
-        uint32_t fr = evict_one(f, &c, OP_INVALID, &free_at, &cyc, e);
+        uint64_t free_at;
+        op_rec r;
+        uint32_t fr = evict_one(f, &c, f->op_pageout, &free_at, &r, e);
         if (fr == PG_NOFRAME)
             return -1;
-        op_charge(&c.op, O_SELECT, cyc);
+        for (unsigned k = O_SELECT; k <= O_FREE; k++)
+            op_charge(&c.op, k, r.part[k]);
         free_push(f, fr, free_at);
         f->st.steals++;
     }
