@@ -220,6 +220,9 @@ uint64_t hyp_memory_bytes(const hyp *h);
 int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
                            sim_err *e);
 bool hyp_lpar_shared(const hyp *h, unsigned lpid);
+/* A shared-memory LPAR's weight in the pool (0..255; 128 until set). */
+void hyp_lpar_set_memory_weight(hyp *h, unsigned lpid, unsigned w);
+unsigned hyp_lpar_memory_weight(const hyp *h, unsigned lpid);
 /* Does an enabled feature take translation misses first (hyp_hv_fault)? */
 bool hyp_intercepts_faults(const hyp *h);
 /* A translation miss of lpid's vCPU on hardware thread `thread` at `now`

@@ -31,6 +31,7 @@ typedef struct hyp_lpar {
     unsigned *vcpu_thread;  /* the thread a dedicated vCPU owns, else HYP_NO_THREAD */
     unsigned nvcpus;
     bool shared;            /* shared memory: no LMBs, a feature backs it */
+    unsigned memory_weight; /* shared memory: 0..255 */
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {

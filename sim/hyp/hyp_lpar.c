@@ -113,6 +113,7 @@ static int lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_b
         return sim_errf(e, "out of host memory");
     h->lpars[h->nlpars] = lp;
     lp->shared = shared;
+    lp->memory_weight = 128;
     int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
     if (rc != 0) {
         free(lp);
@@ -141,6 +142,14 @@ int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t h
 }
 
 bool hyp_lpar_shared(const hyp *h, unsigned lpid) { return h->lpars[lpid]->shared; }
+void hyp_lpar_set_memory_weight(hyp *h, unsigned lpid, unsigned w)
+{
+    h->lpars[lpid]->memory_weight = w;
+}
+unsigned hyp_lpar_memory_weight(const hyp *h, unsigned lpid)
+{
+    return h->lpars[lpid]->memory_weight;
+}
 
 unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
 const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid]->name; }

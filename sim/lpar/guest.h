@@ -60,6 +60,7 @@ typedef struct lpar_config {
     uint64_t hpt_size;    /* bytes; 0 = hypervisor default */
     hyp_procs processors; /* dedicated or shared */
     unsigned memory_mode; /* LPAR_MEM_* */
+    uint64_t memory_weight; /* shared memory: 0..255 */
     param_list vcpus;     /* of vcpu_config */
 } lpar_config;
 

@@ -57,6 +57,11 @@ static const param_desc lpar_param_list[] = {
      "(4K) from the hypervisor's shared memory pool and may be paged out to the paging "
      "device (PowerVM Active Memory Sharing; needs a feature that backs shared memory, "
      "docs/paging.md).", L_F(memory_mode), NULL},
+    {"memory_weight", PT_UINT, "", "128", 0, 255, NULL,
+     "Shared memory: the LPAR's weight in the pool; the hypervisor takes pages first from "
+     "the LPAR furthest above its weighted share (AMS memory weight 0-255; default 128 an "
+     "assumption, notes seed002 §2.4). Only with memory_mode: shared.", L_F(memory_weight),
+     NULL},
     {"processors", PT_STRUCT, "", NULL, 0, 0, NULL,
      "How the LPAR gets processors: dedicated (default) or shared.", L_F(processors),
      &hyp_procs_params},

@@ -235,6 +235,11 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
         return cfg_error(e, src, path, "a shared-memory LPAR maps 4K pages (the pool's "
                                        "page size, AMS cmo_page_size); expected 4K");
     }
+    if (!shared_mem && lc->memory_weight != 128) {
+        snprintf(path, sizeof path, "lpars[%u].memory_weight", i);
+        return cfg_error(e, src, path, "only a shared-memory LPAR has a memory weight; "
+                                       "expected memory_mode: shared, or no memory_weight");
+    }
     int lpid = shared_mem ? hyp_lpar_create_shared(m->hyp, lc->name, lc->memory, lc->hpt_size, e)
                       : hyp_lpar_create(m->hyp, lc->name, lc->memory, lc->hpt_size, e);
     if (lpid < 0) {
@@ -244,6 +249,8 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
         snprintf(msg, sizeof msg, "%s", e->msg);
         return cfg_error(e, src, path, msg);
     }
+    if (shared_mem)
+        hyp_lpar_set_memory_weight(m->hyp, (unsigned)lpid, (unsigned)lc->memory_weight);
     if (grow(&m->guests, sizeof *m->guests, m->nguests, &m->cap_guests, e) != 0)
         return -1;
     guest *g = guest_create(&c->guest, m->hyp, (unsigned)lpid, lc, c->machine.seed, m->ops,

@@ -103,13 +103,13 @@ static void paging_destroy(void *vf)
         free(f->lp[i]->state);
         free(f->lp[i]->copy_valid);
         free(f->lp[i]->shadow);
+        free(f->lp[i]->fifo);
         free(f->lp[i]);
     }
     free(f->lp);
     free(f->lp_of);
     free(f->fr);
     free(f->free_ring);
-    free(f->fifo);
     free(f->hits.v);
     free(f);
 }
@@ -169,8 +169,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     }
     f->fr = calloc(f->nframes + 1, sizeof *f->fr);
     f->free_ring = calloc(f->nframes + 1, sizeof *f->free_ring);
-    f->fifo = calloc(f->nframes + 1, sizeof *f->fifo);
-    if (!f->fr || !f->free_ring || !f->fifo)
+    if (!f->fr || !f->free_ring)
         goto oom;
     for (uint64_t i = 0; i < f->nframes; i++)
         f->free_ring[i] = (uint32_t)i;
@@ -251,8 +250,10 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     l->state = calloc(l->npages, 1);
     l->copy_valid = calloc(l->npages, 1);
     l->shadow = calloc(l->npages, sizeof *l->shadow);
-    if (!l->frame || !l->state || !l->copy_valid || !l->shadow) {
-        free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l);
+    l->fifo = calloc(f->nframes + 1, sizeof *l->fifo);
+    if (!l->frame || !l->state || !l->copy_valid || !l->shadow || !l->fifo) {
+        free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l->fifo);
+        free(l);
         return sim_errf(e, "out of host memory");
     }
     for (uint64_t i = 0; i < l->npages; i++)
@@ -263,7 +264,8 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     if (!l->dev || stats_register(h->env.stats, prefix, &pg_lpar_stat_table, &l->st) != 0) {
         bool dev = l->dev != NULL;
         pagedev_destroy(l->dev);
-        free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l);
+        free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l->fifo);
+        free(l);
         return dev ? sim_errf(e, "out of host memory") : -1;
     }
     snprintf(prefix, sizeof prefix, "paging.%s.pagedev", hyp_lpar_name(h, lpid));

@@ -24,6 +24,11 @@ static const param_desc list[] = {
      "Victim choice: oldest page-in, a random resident frame, second chance on the HPTEs' R "
      "bits (clearing R with a tlbie, as KVM's kvmppc_clear_ref_hpte: TLB hits never set R "
      "again), or the same without the tlbie (TLB-hot pages look cold).", F(policy), NULL},
+    {"share", PT_ENUM, "", "weighted", 0, 0, "weighted|global",
+     "weighted: a victim is taken from the shared LPAR furthest above its target, "
+     "min(pages touched, pool x weight / sum of weights) (AMS memory weights, notes seed002 "
+     "§2.4; I/O entitlement not modeled), then chosen by the policy among its frames; "
+     "global: the policy runs over every frame of the pool.", F(share), NULL},
     {"low_wm", PT_DOUBLE, "%", "1", 0, 50, NULL,
      "The background stealer starts when free frames fall below this share of the pool "
      "(notes §5, assumption).", F(low_wm), NULL},

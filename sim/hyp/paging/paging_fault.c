@@ -47,6 +47,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     if (ready > c->op.end)
         op_charge(&c->op, P_ALLOC, ready - c->op.end); /* its victim's write-back */
     if (l->state[lpn] == PG_UNBACKED) {
+        l->demand++;
         use_part(c, P_COPY);
         physmem_zero(f->h->env.pm, fa, PG_PAGE);
         hcall_mem(c, fa, PG_PAGE, MEM_ZERO);
@@ -73,6 +74,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     l->frame[lpn] = fr;
     f->fr[fr].owner = l->index + 1;
     f->fr[fr].lpn = (uint32_t)lpn;
+    l->resident++;
     pg_frame_resident(f, fr);
     use_part(c, P_HPTE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);

@@ -33,6 +33,7 @@
 
 enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3 };     /* policy */
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2 }; /* inject */
+enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2 };               /* page state */
 
 typedef struct paging_config {
@@ -40,6 +41,7 @@ typedef struct paging_config {
     uint64_t pool;          /* bytes; 0: shared logical memory / overcommit */
     double overcommit;
     unsigned policy;        /* PG_* */
+    unsigned share;         /* PG_SHARE_* */
     double low_wm, high_wm; /* % of the pool's frames */
     bool skip_clean;
     uint64_t fault_cycles, reflect_cycles;
@@ -81,6 +83,10 @@ typedef struct pg_lpar {
     uint8_t *state;         /* PG_* */
     uint8_t *copy_valid;    /* the device holds the page as it is in its frame */
     pagedev *dev;
+    uint64_t resident, demand;  /* pages in frames; pages ever touched */
+    uint32_t *fifo;         /* its frames in page-in order (policy fifo) */
+    uint64_t fifo_head, nfifo;
+    uint64_t hand;          /* its clock hand (share weighted) */
     pg_lpar_stats st;
     uint64_t *shadow;       /* auditor: checksum of each page's expected bytes */
 } pg_lpar;
@@ -89,6 +95,7 @@ typedef struct pg_frame {
     uint32_t owner;         /* index in f->lp + 1; 0: free */
     uint32_t lpn;
     uint64_t free_at;       /* free: the cycle its last write-back read it out */
+    uint64_t seq;           /* page-in order */
 } pg_frame;
 
 typedef struct paging {
@@ -98,9 +105,8 @@ typedef struct paging {
     pg_frame *fr;
     uint32_t *free_ring;    /* frames in the order they were freed */
     uint64_t free_head, nfree;
-    uint32_t *fifo;         /* resident frames in page-in order (policy fifo) */
-    uint64_t fifo_head, nfifo;
-    uint64_t hand;          /* clock hand (frame index) */
+    uint64_t seq;           /* page-ins so far (pg_frame.seq) */
+    uint64_t hand;          /* clock hand (frame index; share global) */
     uint64_t low, high;     /* watermarks in frames */
     pg_lpar **lp;           /* each apart: its stats are registered by address */
     unsigned nlp;

@@ -23,10 +23,12 @@ static void use_part(hcall_ctx *c, unsigned p)
 
 void pg_frame_resident(paging *f, uint32_t fr)
 {
+    f->fr[fr].seq = f->seq++;
     if (f->cfg.policy != PG_FIFO)
         return;
-    f->fifo[(f->fifo_head + f->nfifo) % f->nframes] = fr;
-    f->nfifo++;
+    pg_lpar *l = f->lp[f->fr[fr].owner - 1];
+    l->fifo[(l->fifo_head + l->nfifo) % f->nframes] = fr;
+    l->nfifo++;
 }
 
 static void free_push(paging *f, uint32_t fr, uint64_t at)
@@ -73,36 +75,87 @@ static bool referenced(paging *f, hcall_ctx *c, uint32_t fr, unsigned lpid)
     return ref;
 }
 
+/* share weighted: the LPAR furthest above its target, min(touched, pool x
+ * weight / sum of weights), among those with a resident page; NULL for
+ * share global. */
+static pg_lpar *victim_lpar(paging *f)
+{
+    if (f->cfg.share == PG_SHARE_GLOBAL)
+        return NULL;
+    uint64_t wsum = 0;
+    for (unsigned i = 0; i < f->nlp; i++)
+        wsum += hyp_lpar_memory_weight(f->h, f->lp[i]->lpid);
+    pg_lpar *best = NULL;
+    double worst = -1;
+    for (unsigned i = 0; i < f->nlp; i++) {
+        pg_lpar *l = f->lp[i];
+        if (!l->resident)
+            continue;
+        double w = wsum ? (double)hyp_lpar_memory_weight(f->h, l->lpid) / (double)wsum
+                        : 1.0 / f->nlp;
+        double target = (double)f->nframes * w;
+        if ((double)l->demand < target)
+            target = (double)l->demand;
+        double r = target > 0 ? (double)l->resident / target : 1e300;
+        if (r > worst) {
+            worst = r;
+            best = l;
+        }
+    }
+    return best;
+}
+
+static bool mine(const paging *f, uint32_t fr, const pg_lpar *only)
+{
+    return f->fr[fr].owner && (!only || f->fr[fr].owner == only->index + 1);
+}
+
+/* fifo: the oldest page-in (of `only`, or of every LPAR). */
+static uint32_t fifo_victim(paging *f, pg_lpar *only)
+{
+    for (;;) {
+        pg_lpar *from = only;
+        for (unsigned i = 0; !only && i < f->nlp; i++) {
+            pg_lpar *l = f->lp[i];
+            if (l->nfifo && (!from || !from->nfifo ||
+                             f->fr[l->fifo[l->fifo_head]].seq < f->fr[from->fifo[from->fifo_head]].seq))
+                from = l;
+        }
+        if (!from || !from->nfifo)
+            return PG_NOFRAME;
+        uint32_t fr = from->fifo[from->fifo_head];
+        from->fifo_head = (from->fifo_head + 1) % f->nframes;
+        from->nfifo--;
+        f->st.scanned++;
+        if (f->fr[fr].owner == from->index + 1)
+            return fr;
+    }
+}
+
 /* The next victim by policy (charged to c's current part). */
 static uint32_t select_victim(paging *f, hcall_ctx *c)
 {
     uint64_t n = f->nframes;
+    pg_lpar *only = victim_lpar(f);
     switch (f->cfg.policy) {
     case PG_FIFO:
-        while (f->nfifo) {
-            uint32_t fr = f->fifo[f->fifo_head];
-            f->fifo_head = (f->fifo_head + 1) % n;
-            f->nfifo--;
-            f->st.scanned++;
-            if (f->fr[fr].owner)
-                return fr;
-        }
-        return PG_NOFRAME;
+        return fifo_victim(f, only);
     case PG_RANDOM:
         for (uint64_t k = 0; k < 64 * n; k++) {
             uint32_t fr = (uint32_t)rng_below(&f->rng, n);
             f->st.scanned++;
             hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
-            if (f->fr[fr].owner)
+            if (mine(f, fr, only))
                 return fr;
         }
         return PG_NOFRAME;
-    default:
+    default: {
+        uint64_t *hand = only ? &only->hand : &f->hand;
         for (uint64_t k = 0; k < 3 * n; k++) {
-            uint32_t fr = (uint32_t)f->hand;
-            f->hand = (f->hand + 1) % n;
+            uint32_t fr = (uint32_t)*hand;
+            *hand = (*hand + 1) % n;
             hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
-            if (!f->fr[fr].owner)
+            if (!mine(f, fr, only))
                 continue;
             f->st.scanned++;
             if (!referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid))
@@ -110,6 +163,7 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
             f->st.ref_cleared++;
         }
         return PG_NOFRAME;
+    }
     }
 }
 
@@ -174,6 +228,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
     l->copy_valid[lpn] = 1;
     l->state[lpn] = PG_PAGED_OUT;
     l->frame[lpn] = PG_NOFRAME;
+    l->resident--;
     f->fr[fr].owner = 0;
     f->st.page_outs++;
     l->st.page_outs++;
