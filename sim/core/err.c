@@ -39,3 +39,13 @@ int sim_err_prefix(sim_err *e, const char *fmt, ...)
     e->msg[n + m] = '\0';
     return -1;
 }
+
+int sim_err_vlatch(sim_err *e, bool *latched, const char *fmt, va_list ap)
+{
+    if (*latched)
+        return -1;
+    *latched = true;
+    if (e)
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return -1;
+}

@@ -17,6 +17,9 @@
 #ifndef LPARSIM_CORE_ERR_H
 #define LPARSIM_CORE_ERR_H
 
+#include <stdarg.h>
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +38,10 @@ int sim_errf(sim_err *e, const char *fmt, ...)
 /* Prefix an existing message: "PREFIX: old message". Returns -1. */
 int sim_err_prefix(sim_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* An auditor's first violation: unless *latched, format the message into
+ * e and set *latched; a later one leaves the first. Returns -1. */
+int sim_err_vlatch(sim_err *e, bool *latched, const char *fmt, va_list ap);
 
 static inline void sim_err_clear(sim_err *e) { if (e) e->msg[0] = '\0'; }
 

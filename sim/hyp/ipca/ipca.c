@@ -50,13 +50,10 @@ int ipca_holder(const ipca *f, unsigned lpid)
 int ipca_fail(ipca *f, const char *fmt, ...)
 {
     f->ast.violations++;
-    if (f->failed)
-        return -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f->err.msg, sizeof f->err.msg, fmt, ap);
+    sim_err_vlatch(&f->err, &f->failed, fmt, ap);
     va_end(ap);
-    f->failed = true;
     return -1;
 }
 

@@ -39,12 +39,9 @@ smc *smc_of(hcall_ctx *c) { return c->fs; }
 void smc_fail(smc *s, const char *fmt, ...)
 {
     s->ast.violations++;
-    if (s->failed)
-        return;
-    s->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+    sim_err_vlatch(&s->err, &s->failed, fmt, ap);
     va_end(ap);
 }
 

@@ -34,12 +34,9 @@ typedef struct audit {
 
 void smr_fail(smr *s, const char *fmt, ...)
 {
-    if (s->failed)
-        return;
-    s->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+    sim_err_vlatch(&s->err, &s->failed, fmt, ap);
     va_end(ap);
 }
 
