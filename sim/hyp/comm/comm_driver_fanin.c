@@ -73,14 +73,5 @@ int comm_fanin_wait(comm_drv *d, unsigned side, sim_err *e)
         else
             sleeps = false; /* data came meanwhile: serve it */
     }
-    if (sleeps) {
-        ep->state = EP_BLOCKED;
-        ep->blocked_at = ep->clock;
-        ep->spins = 0;
-        return 0;
-    }
-    if (++ep->spins > 100000)
-        return sim_errf(e, "drivers.comm: transport %s keeps refusing to deliver without making "
-                           "the side wait (pattern fanin)", d->t->name);
-    return 0;
+    return comm_sleep(d, side, sleeps, d->t->name, false, -1, e);
 }

@@ -149,17 +149,26 @@ static int sleep_or_spin(comm_drv *d, unsigned side, cconn *cn, bool room, sim_e
     ep->clock += sum(io.part);
     (side ? &d->st.rx_cycles : &d->st.tx_cycles)[0] += sum(io.part);
     comm_after_call(d, side, (unsigned)(cn - d->cn), &io);
+    return comm_sleep(d, side, sleeps, cn->t->name, room, (int)(cn - d->cn), e);
+}
+
+int comm_sleep(comm_drv *d, unsigned side, bool sleeps, const char *tname, bool room, int conn,
+               sim_err *e)
+{
+    endpoint *ep = &d->ep[side];
     if (sleeps) {
         ep->state = EP_BLOCKED;
         ep->blocked_at = ep->clock;
         ep->spins = 0;
         return 0;
     }
-    if (++ep->spins > 100000)
-        return sim_errf(e, "drivers.comm: transport %s keeps refusing to %s without making the "
-                           "side wait (connection %u)", cn->t->name, room ? "send" : "deliver",
-                        (unsigned)(cn - d->cn));
-    return 0;
+    if (++ep->spins <= 100000)
+        return 0;
+    char where[32] = "pattern fanin";
+    if (conn >= 0)
+        snprintf(where, sizeof where, "connection %d", conn);
+    return sim_errf(e, "drivers.comm: transport %s keeps refusing to %s without making the side "
+                       "wait (%s)", tname, room ? "send" : "deliver", where);
 }
 
 uint64_t comm_request_size(comm_drv *d)

@@ -153,6 +153,10 @@ typedef struct comm_action {
 /* comm_driver_flow.c: the side's call on connection ci is done: count its
  * signal, wake (or interrupt) the peer it notified */
 void comm_after_call(comm_drv *d, unsigned side, unsigned ci, const hyp_xport_io *io);
+/* after the side's wait(s): asleep until notified if `sleeps`, else it
+ * tries again (an error after 100000 tries; conn -1: pattern fanin) */
+int comm_sleep(comm_drv *d, unsigned side, bool sleeps, const char *tname, bool room, int conn,
+               sim_err *e);
 
 /* comm_driver_fanin.c: pattern fanin (every connection's request sent
  * back to back, each side waiting on all its connections at once) */
