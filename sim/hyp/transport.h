@@ -27,7 +27,13 @@
  * interrupt to a ceded vCPU: the driver charges delivery, wake-up and the
  * handler to that side's interrupt part), HYP_XPORT_POLL (it finds it at
  * notify_at by polling, whose cost the transport charged in its calls), or
- * HYP_XPORT_SOFT (a wake-up inside one OS: notify_cycles is its cost).
+ * HYP_XPORT_SOFT (a wake-up inside one OS: notify_cycles is its cost), or
+ * HYP_XPORT_PENDING (a signal coalesced into an interrupt already pending
+ * for that side: no new interrupt, nothing charged; a sleeping side wakes
+ * at notify_at). A side that is running but still has an earlier wait
+ * armed on this connection (a driver waiting on several connections at
+ * once) may also be notified: HYP_XPORT_IRQ then interrupts it (delivery
+ * and handler, no wake-up), the other kinds cost it nothing.
  * Invariants: io->part sums to the side's time; the bytes a recv returns
  * are the next ones sent in that direction, in order, none twice.
  */
@@ -63,7 +69,7 @@ enum {
 #define HYP_XPORT_MSG_DESC                                                                       \
     "one message: its first send call to its last byte in the receiver's user buffer"
 
-enum { HYP_XPORT_IRQ = 0, HYP_XPORT_POLL = 1, HYP_XPORT_SOFT = 2 };
+enum { HYP_XPORT_IRQ = 0, HYP_XPORT_POLL = 1, HYP_XPORT_SOFT = 2, HYP_XPORT_PENDING = 3 };
 
 /* One end of a connection. */
 typedef struct hyp_xport_end {

@@ -11,29 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "comm_testrun.h"
 
 #define csv_get tu_csv_get
-#define PP "configs/comm/pingpong.yaml"
-
-static char *run(const char *transport, const char *const *extra, const char *out)
-{
-    char t[96];
-    snprintf(t, sizeof t, "drivers.comm.transport=%s", transport);
-    const char *sets[18] = {t, "hypervisor.smc.enabled=true", "hypervisor.ipca.enabled=true"};
-    int n = 3;
-    for (int i = 0; extra && extra[i] && n < 15; i++)
-        sets[n++] = extra[i];
-    sets[n] = NULL;
-    return tu_run_config_ok(tu_src(PP), sets, out, false);
-}
-
-static double stat(const char *csv, const char *transport, const char *name)
-{
-    char k[128];
-    snprintf(k, sizeof k, "comm.%s.%s", transport, name);
-    return csv_get(csv, k);
-}
+#define run comm_run
+#define stat comm_stat
 
 /* every transport there is: the comm feature's and the smc and ipca
  * features' (ipca copies user -> its staged slot -> the peer's area ->

@@ -441,6 +441,7 @@ static const char *const SHIPPED[][2] = {
     {"configs/comm/pingpong.yaml", "drivers.comm.messages=100"},
     {"configs/comm/stream.yaml", "drivers.comm.messages=20"},
     {"configs/comm/smc.yaml", "drivers.comm.messages=100"},
+    {"configs/comm/fanin.yaml", "drivers.comm.messages=64"},
     {"configs/ipca/notices.yaml", "drivers.ipca.ops=60"},
     {"configs/ipca/contention.yaml", "drivers.ipca.ops=30"},
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */

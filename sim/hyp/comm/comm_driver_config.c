@@ -49,12 +49,15 @@ static const param_desc list[] = {
     {"transport", PT_STRING, "", "tcp", 0, 0, NULL,
      "Transport by name (any feature's: tcp, veth, and those of the other features); unknown or "
      "disabled is an error.", F(transport), NULL},
-    {"pattern", PT_ENUM, "", "pingpong", 0, 0, "pingpong|stream|rr|crr|conns",
+    {"pattern", PT_ENUM, "", "pingpong", 0, 0, "pingpong|stream|rr|crr|conns|fanin",
      "pingpong: one request, one response of the same size (sockperf ping-pong, netperf "
      "TCP_RR); stream: one-way messages back to back (TCP_STREAM); rr: in_flight requests "
      "outstanding; crr: connect, request, response, close per transaction (TCP_CRR, setup "
      "included); conns: `connections` connections opened first (falling back where the "
-     "transport refuses), then ping-pong over them in turn.", F(pattern), NULL},
+     "transport refuses), then ping-pong over them in turn; fanin: as conns, but in rounds: "
+     "one request on every connection back to back, then the responses, each side waiting on "
+     "all its connections at once (several connections active towards one consumer).",
+     F(pattern), NULL},
     {"placement", PT_ENUM, "", "same-module", 0, 0, "same-core|same-module|cross-module",
      "Hardware threads of the client (thread 0) and server: the next thread of core 0, the "
      "first thread of core 1, or the first thread of the machine's second half (the second "
@@ -71,7 +74,7 @@ static const param_desc list[] = {
      "Transactions: requests of the client (each answered, except with stream).", F(messages),
      NULL},
     {"connections", PT_UINT, "connections", "1", 1, 65536, NULL,
-     "Connections of pattern conns.", F(connections), NULL},
+     "Connections of patterns conns and fanin.", F(connections), NULL},
     {"in_flight", PT_UINT, "requests", "4", 1, 65536, NULL,
      "Requests outstanding with pattern rr.", F(in_flight), NULL},
     {"think_cycles", PT_UINT, "cycles", "0", 0, 1e12, NULL,
@@ -134,7 +137,8 @@ static const stat_desc stats[] = {
      S(signals), NULL},
     {"signals_skipped", SK_COUNTER, "signals", "Signals the protocol skipped (the peer was "
      "busy).", S(skipped), NULL},
-    {"interrupts", SK_COUNTER, "interrupts", "Sleeping endpoints woken by an interrupt.",
+    {"interrupts", SK_COUNTER, "interrupts", "Interrupts charged to an endpoint (delivery and "
+     "handler): sleeping ones woken, and running ones (irq_running).",
      S(interrupts), NULL},
     {"wakeups", SK_COUNTER, "wake-ups", "Sleeping endpoints woken (interrupt or soft).",
      S(wakeups), NULL},
@@ -146,6 +150,12 @@ static const stat_desc stats[] = {
      S(tx_cycles), NULL},
     {"rx_cycles", SK_COUNTER, "cycles", "Cycles of the consumers' calls and wake-ups.",
      S(rx_cycles), NULL},
+    {"coalesced", SK_COUNTER, "signals", "Notifications that found an interrupt already "
+     "pending for the peer (smc: its summary bit was set) and raised none: nothing charged.",
+     S(coalesced), NULL},
+    {"irq_running", SK_COUNTER, "interrupts", "Interrupts (of interrupts) that found the "
+     "endpoint running, an earlier wait of pattern fanin still armed: delivery and handler, no "
+     "wake-up.", S(irq_running), NULL},
     {"fallbacks", SK_COUNTER, "connections", "Connections whose transport refused and that "
      "carry their data over the veth TCP connection (reasons: the transport's own stats).",
      S(fallbacks), NULL},

@@ -10,7 +10,9 @@
  * client sends requests (up to in_flight ahead; stream: all) and receives
  * the responses, the server receives each request and answers it with as
  * many bytes (not for stream); crr opens and closes a connection per
- * transaction, conns opens them all first and uses them in turn.
+ * transaction, conns opens them all first and uses them in turn, fanin
+ * (comm_driver_fanin.c) sends on all of them back to back and each side
+ * waits on all its connections at once.
  * The op "<transport>.msg" of a message runs from its first send call to
  * the call that put its last byte in the receiver's user buffer; its parts
  * are the cycles of the calls that served it and the receiver's wake-up,
@@ -24,23 +26,21 @@
 
 #include "comm_driver_int.h"
 
-enum { A_NONE, A_SEND, A_RECV, A_OPEN, A_CLOSE };
-typedef struct action {
-    int kind;
-    unsigned conn;
-} action;
+typedef comm_action action;
 
 static unsigned conn_of(const comm_drv *d, uint64_t tr)
 {
     if (d->c.pattern == PAT_CRR)
         return (unsigned)tr;
-    if (d->c.pattern == PAT_CONNS)
+    if (d->c.pattern == PAT_CONNS || d->c.pattern == PAT_FANIN)
         return (unsigned)(tr % d->c.connections);
     return 0;
 }
 
 static action next_action(const comm_drv *d, unsigned side)
 {
+    if (d->c.pattern == PAT_FANIN)
+        return comm_fanin_next(d, side);
     uint64_t m = d->c.messages;
     bool stream = d->c.pattern == PAT_STREAM;
     if (side == 1) {
@@ -103,19 +103,32 @@ uint64_t comm_irq_wake(comm_drv *d, uint64_t waited)
            d->c.handler_cycles;
 }
 
-/* the side's call is done: count its signal, wake the peer it notified */
-static void after_call(comm_drv *d, unsigned side, const hyp_xport_io *io)
+void comm_after_call(comm_drv *d, unsigned side, unsigned ci, const hyp_xport_io *io)
 {
     d->st.signals += io->signalled;
     d->st.skipped += io->skipped;
     d->st.lines_copied += io->lines_copied;
     if (io->notify_at == UINT64_MAX)
         return;
+    d->cn[ci].armed[1 - side] = false;
+    d->st.coalesced += io->notify_kind == HYP_XPORT_PENDING;
     endpoint *p = &d->ep[1 - side];
+    if (p->state == EP_RUN && io->notify_kind == HYP_XPORT_IRQ) {
+        /* it runs, an earlier wait still armed here (fanin): the interrupt
+         * is delivered and handled, no wake-up */
+        uint64_t cost = d->h->cfg.interrupts.deliver_cycles + d->c.handler_cycles;
+        d->st.interrupts++;
+        d->st.irq_running++;
+        p->carry[XP_INTERRUPT] += cost;
+        p->clock += cost;
+        return;
+    }
     if (p->state != EP_BLOCKED)
         return;
     uint64_t cost = 0;
-    if (io->notify_kind == HYP_XPORT_IRQ) {
+    if (io->notify_kind == HYP_XPORT_PENDING) {
+        d->st.wakeups++; /* by the interrupt already pending: charged when raised */
+    } else if (io->notify_kind == HYP_XPORT_IRQ) {
         uint64_t arrive = io->notify_at > p->blocked_at ? io->notify_at : p->blocked_at;
         cost = comm_irq_wake(d, arrive - p->blocked_at);
     } else if (io->notify_kind == HYP_XPORT_SOFT) {
@@ -135,18 +148,27 @@ static int sleep_or_spin(comm_drv *d, unsigned side, cconn *cn, bool room, sim_e
     bool sleeps = cn->t->wait(cn->conn, side, room, &io);
     ep->clock += sum(io.part);
     (side ? &d->st.rx_cycles : &d->st.tx_cycles)[0] += sum(io.part);
-    after_call(d, side, &io);
+    comm_after_call(d, side, (unsigned)(cn - d->cn), &io);
+    return comm_sleep(d, side, sleeps, cn->t->name, room, (int)(cn - d->cn), e);
+}
+
+int comm_sleep(comm_drv *d, unsigned side, bool sleeps, const char *tname, bool room, int conn,
+               sim_err *e)
+{
+    endpoint *ep = &d->ep[side];
     if (sleeps) {
         ep->state = EP_BLOCKED;
         ep->blocked_at = ep->clock;
         ep->spins = 0;
         return 0;
     }
-    if (++ep->spins > 100000)
-        return sim_errf(e, "drivers.comm: transport %s keeps refusing to %s without making the "
-                           "side wait (connection %u)", cn->t->name, room ? "send" : "deliver",
-                        (unsigned)(cn - d->cn));
-    return 0;
+    if (++ep->spins <= 100000)
+        return 0;
+    char where[32] = "pattern fanin";
+    if (conn >= 0)
+        snprintf(where, sizeof where, "connection %d", conn);
+    return sim_errf(e, "drivers.comm: transport %s keeps refusing to %s without making the side "
+                       "wait (%s)", tname, room ? "send" : "deliver", where);
 }
 
 uint64_t comm_request_size(comm_drv *d)
@@ -208,7 +230,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     memset(ep->carry, 0, sizeof ep->carry);
     ep->clock += s;
     d->st.tx_cycles += s;
-    after_call(d, side, &io);
+    comm_after_call(d, side, ci, &io);
     if (io.bytes == 0)
         return sleep_or_spin(d, side, cn, true, e);
     ep->spins = 0;
@@ -218,6 +240,7 @@ static int do_send(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     if (m->sent == m->size) {
         if (side == 0) {
             d->sent++;
+            cn->out++;
             if (d->c.pattern == PAT_CRR)
                 d->cstep = 2;
         } else {
@@ -272,7 +295,7 @@ static int do_recv(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     uint64_t s = sum(io.part), n = io.bytes;
     ep->clock += s;
     d->st.rx_cycles += s + ep->carry[XP_INTERRUPT];
-    after_call(d, side, &io);
+    comm_after_call(d, side, ci, &io);
     if (n == 0)
         return sleep_or_spin(d, side, cn, false, e);
     ep->spins = 0;
@@ -308,6 +331,7 @@ static int do_recv(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     q->head = (q->head + 1) % q->cap;
     q->n--;
     if (side == 0) {
+        cn->out--;
         if (d->c.pattern == PAT_CRR)
             d->cstep = 3; /* the close ends the transaction */
         else
@@ -317,6 +341,7 @@ static int do_recv(comm_drv *d, unsigned side, unsigned ci, sim_err *e)
     } else {
         d->sphase = 1;
         d->srv_size = size;
+        d->srv_conn = ci;
     }
     if (d->c.think_cycles) { /* the consumer thinks: exponential, mean think_cycles */
         double u = rng_double(&d->r);
@@ -423,6 +448,7 @@ int comm_flow_step(comm_drv *d, unsigned side, sim_err *e)
     case A_SEND: return do_send(d, side, a.conn, e);
     case A_RECV: return do_recv(d, side, a.conn, e);
     case A_OPEN: return do_open(d, e);
+    case A_WAITALL: return comm_fanin_wait(d, side, e);
     case A_CLOSE:
         if (close_one(d, &d->cn[a.conn], e) != 0)
             return -1;

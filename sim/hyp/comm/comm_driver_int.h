@@ -9,7 +9,7 @@
 #include "comm_int.h"
 #include "core/rng.h"
 
-enum { PAT_PINGPONG, PAT_STREAM, PAT_RR, PAT_CRR, PAT_CONNS };
+enum { PAT_PINGPONG, PAT_STREAM, PAT_RR, PAT_CRR, PAT_CONNS, PAT_FANIN };
 enum { PL_SAME_CORE, PL_SAME_MODULE, PL_CROSS_MODULE };
 enum { INJ_NONE, INJ_CORRUPT, INJ_DUP };
 enum { DIST_UNIFORM, DIST_LOG2 };
@@ -30,7 +30,8 @@ _Static_assert(sizeof(comm_driver_config) <= HYP_FEATURE_CFG_BYTES, "fits the dr
 
 typedef struct comm_drv_stats {
     uint64_t messages, bytes, transactions, signals, skipped, interrupts, wakeups, lines_copied,
-        tx_cycles, rx_cycles, fallbacks, opens, closes, open_cycles, cede_wakeups;
+        tx_cycles, rx_cycles, fallbacks, opens, closes, open_cycles, cede_wakeups, coalesced,
+        irq_running;
 } comm_drv_stats;
 
 typedef struct comm_audit_stats {
@@ -55,6 +56,8 @@ typedef struct cconn {
     void *ctrl;               /* the veth control connection (over_tcp), or NULL */
     op_id op;
     cdir d[2];                /* d[0]: client -> server */
+    bool armed[2];            /* fanin: side s waits for data here (no notify since) */
+    uint64_t out;             /* requests sent whose response is not received */
 } cconn;
 
 enum { EP_RUN, EP_BLOCKED, EP_DONE };
@@ -104,6 +107,7 @@ typedef struct comm_drv {
     unsigned cstep;            /* crr: 0 open, 1 send, 2 recv, 3 close */
     unsigned sphase;           /* server: 0 receive the request, 1 answer it */
     uint64_t srv_size;         /* the size of the request being answered */
+    unsigned srv_conn;         /* fanin: its connection */
     bool opened_all, closed_all, failed;
     uint64_t msgmax, recvs;
     bool injected;
@@ -138,6 +142,26 @@ int comm_remote_create(comm_drv *d, sim_err *e);
 void comm_remote_destroy(comm_drv *d);
 uint64_t comm_remote_next(const comm_drv *d);
 int comm_remote_step(comm_drv *d, sim_err *e);
+
+/* The next thing an endpoint does (comm_driver_flow.c, comm_driver_fanin.c). */
+enum { A_NONE, A_SEND, A_RECV, A_OPEN, A_CLOSE, A_WAITALL };
+typedef struct comm_action {
+    int kind;
+    unsigned conn;
+} comm_action;
+
+/* comm_driver_flow.c: the side's call on connection ci is done: count its
+ * signal, wake (or interrupt) the peer it notified */
+void comm_after_call(comm_drv *d, unsigned side, unsigned ci, const hyp_xport_io *io);
+/* after the side's wait(s): asleep until notified if `sleeps`, else it
+ * tries again (an error after 100000 tries; conn -1: pattern fanin) */
+int comm_sleep(comm_drv *d, unsigned side, bool sleeps, const char *tname, bool room, int conn,
+               sim_err *e);
+
+/* comm_driver_fanin.c: pattern fanin (every connection's request sent
+ * back to back, each side waiting on all its connections at once) */
+comm_action comm_fanin_next(const comm_drv *d, unsigned side);
+int comm_fanin_wait(comm_drv *d, unsigned side, sim_err *e);
 
 /* comm_driver_flow.c: the endpoint that acts next (its clock in *at),
  * or -1: none can (finished when comm_flow_finished, else a deadlock) */

@@ -40,10 +40,7 @@ bool smc_raise(smc *s, hcall_ctx *c, uint64_t i, unsigned lpid)
 /* A bound SMB the token names for the caller. */
 static long bound_smb(hcall_ctx *c, uint64_t tok, unsigned types, uint64_t *i)
 {
-    long rc = smc_check_token(c, tok, types, i);
-    if (rc != H_SUCCESS)
-        return rc;
-    return smc_of(c)->smb[*i].state == SMB_BOUND ? H_SUCCESS : H_R_STATE;
+    return smc_token_smb(c, tok, types, 1u << SMB_BOUND, i);
 }
 
 static bool inside(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)

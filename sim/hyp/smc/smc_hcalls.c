@@ -40,6 +40,14 @@ long smc_check_token(hcall_ctx *c, uint64_t tok, unsigned types, uint64_t *smb)
     return H_SUCCESS;
 }
 
+long smc_token_smb(hcall_ctx *c, uint64_t tok, unsigned types, unsigned states, uint64_t *smb)
+{
+    long rc = smc_check_token(c, tok, types, smb);
+    if (rc != H_SUCCESS)
+        return rc;
+    return !states || (states & 1u << smc_of(c)->smb[*smb].state) ? H_SUCCESS : H_R_STATE;
+}
+
 static bool is_admin(hcall_ctx *c) { return c->lpid == smc_of(c)->cfg.admin_lpid; }
 
 static void issued(smc *s, unsigned n) { s->st.tokens_issued += n; }
@@ -195,12 +203,10 @@ static long h_bind(hcall_ctx *c, const uint64_t *a, uint64_t *r)
 {
     smc *s = smc_of(c);
     uint64_t i;
-    long rc = smc_check_token(c, a[0], 1u << SMC_TOK_OWNER, &i);
+    long rc = smc_token_smb(c, a[0], 1u << SMC_TOK_OWNER, 1u << SMB_OWNED, &i);
     if (rc != H_SUCCESS)
         return rc;
     smc_smb *b = &s->smb[i];
-    if (b->state != SMB_OWNED)
-        return H_R_STATE;
     smc_member *m = member_of_gid(s, b->vlan, a[1]);
     hcall_steps(c, 1);
     if (!m || m == smc_member_of(s, c->lpid, b->vlan))
@@ -222,12 +228,10 @@ static long h_accept(hcall_ctx *c, const uint64_t *a, uint64_t *r)
 {
     smc *s = smc_of(c);
     uint64_t i;
-    long rc = smc_check_token(c, a[0], 1u << SMC_TOK_OFFER, &i);
+    long rc = smc_token_smb(c, a[0], 1u << SMC_TOK_OFFER, 1u << SMB_OFFERED, &i);
     if (rc != H_SUCCESS)
         return rc;
     smc_smb *b = &s->smb[i];
-    if (b->state != SMB_OFFERED)
-        return H_R_STATE;
     bool expired = c->op.end - b->offer_at > s->cfg.offer_timeout;
     if (expired || !a[1]) {
         b->state = SMB_OWNED;
@@ -252,12 +256,11 @@ static long h_unbind(hcall_ctx *c, const uint64_t *a, uint64_t *r)
 {
     smc *s = smc_of(c);
     uint64_t i;
-    long rc = smc_check_token(c, a[0], 1u << SMC_TOK_OWNER, &i);
+    long rc = smc_token_smb(c, a[0], 1u << SMC_TOK_OWNER, 1u << SMB_BOUND | 1u << SMB_OFFERED,
+                            &i);
     if (rc != H_SUCCESS)
         return rc;
     smc_smb *b = &s->smb[i];
-    if (b->state != SMB_BOUND && b->state != SMB_OFFERED)
-        return H_R_STATE;
     uint64_t rel = i - s->pool[b->vlan].first;
     unsigned who[2] = {b->owner, b->peer};
     for (unsigned k = 0; k < 2; k++) {

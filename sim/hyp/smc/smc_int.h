@@ -159,6 +159,9 @@ uint64_t smc_token(unsigned type, uint64_t gen, uint64_t smb, unsigned lpid);
 /* Validate a token for the caller (charged to validate): H_SUCCESS with
  * *smb, or the refusal. types: bit mask of accepted types. */
 long smc_check_token(hcall_ctx *c, uint64_t tok, unsigned types, uint64_t *smb);
+/* The same, and the SMB's state in `states` (bit mask of SMB_*; 0: any):
+ * else H_R_STATE. */
+long smc_token_smb(hcall_ctx *c, uint64_t tok, unsigned types, unsigned states, uint64_t *smb);
 long smc_h_move(hcall_ctx *c, const uint64_t *a, uint64_t *r);
 long smc_h_cs_move(hcall_ctx *c, const uint64_t *a, uint64_t *r);
 long smc_h_signal(hcall_ctx *c, const uint64_t *a, uint64_t *r);

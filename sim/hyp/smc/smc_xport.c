@@ -18,12 +18,16 @@
  *        (a write-blocked producer always finds the update coming: it
  *        blocks only with the ring full in its view, so a consumer that
  *        read it all has more than the limit, at most 90%, to confirm);
- *  wait  before sleeping a side re-arms its SBA (reads it if its summary
+ *  wait  before sleeping a side re-arms its SBA (reads it while its summary
  *        is set: a running guest's handler would have), then CS-sets
  *        WAITING in the word it waits on (PROD for data; CONS, as
  *        WRITE_BLOCKED, for room): a failed CS means the other side acted,
  *        so it must not sleep (no lost wake-up). smcd-linux's consumer sets
  *        no flag: it re-probes the control line instead.
+ * A sleeping side is notified with HYP_XPORT_IRQ only when the signal
+ * raised an interrupt (its summary went 0 -> 1); a signal coalesced into a
+ * pending one is HYP_XPORT_PENDING (nothing charged), and only the
+ * interrupt's handler reads the SBA (once per interrupt, not per signal).
  * Invariant: the bytes recv returns are the next ones sent in that
  * direction (the ring is only written where the consumer has freed it).
  */
@@ -65,26 +69,36 @@ static int cs(smc_conn *k, unsigned side, unsigned dir, unsigned word, uint64_t 
                : 0;
 }
 
-static int sigb(smc_conn *k, unsigned side, hyp_xport_io *io, sim_err *e)
+/* H_SM_SIGNAL; *irq: it raised an interrupt (the summary went 0 -> 1). */
+static int sigb(smc_conn *k, unsigned side, hyp_xport_io *io, bool *irq, sim_err *e)
 {
-    uint64_t a[6] = {k->sig[side]};
-    return smc_xhcall(k, side, io, XP_SIGNAL, false, H_SUCCESS, H_SM_SIGNAL, a, NULL, e) ==
-                   LONG_MIN
-               ? -1
-               : 0;
+    uint64_t a[6] = {k->sig[side]}, r[8];
+    if (smc_xhcall(k, side, io, XP_SIGNAL, false, H_SUCCESS, H_SM_SIGNAL, a, r, e) == LONG_MIN)
+        return -1;
+    *irq = r[0] != 0;
+    return 0;
 }
 
-/* A sleeping other side learns now: an interrupt if one was raised to it
- * in this call, else (never) by polling. */
-static void notify(smc_conn *k, unsigned other, bool *sleeping, bool signalled,
-                   hyp_xport_io *io)
+/* The other side learns now. Sleeping for this (`sleeping`): by the
+ * interrupt this call raised to it; by an interrupt already pending for it
+ * if the signal was coalesced (its summary bit was set: no new interrupt,
+ * nothing to charge); else (never) by polling. Every interrupt raised is
+ * reported once, also to a side that does not wait for this: a side
+ * sleeping for something else (`asleep`: a cursor update reaching a side
+ * that waits for data; or another connection's wait) wakes spuriously,
+ * re-arms and sleeps again; a running side takes it in its handler. Only
+ * an interrupt's handler reads the SBA (woke_irq). */
+static void notify(smc_conn *k, unsigned other, bool *sleeping, bool *asleep, bool signalled,
+                   bool irq, hyp_xport_io *io)
 {
-    if (!*sleeping)
+    if (!*sleeping && irq && *asleep)
+        sleeping = asleep;
+    if (!*sleeping && !irq)
         return;
     *sleeping = false;
     io->notify_at = smc_xnow(io);
-    io->notify_kind = signalled ? HYP_XPORT_IRQ : HYP_XPORT_POLL;
-    k->woke_irq[other] = signalled;
+    io->notify_kind = !signalled ? HYP_XPORT_POLL : irq ? HYP_XPORT_IRQ : HYP_XPORT_PENDING;
+    k->woke_irq[other] = signalled && irq;
 }
 
 /* Move n bytes between the side's buffer at la and the ring of dir at
@@ -140,7 +154,7 @@ int smc_x_send(void *conn, unsigned side, uint64_t src_la, hyp_xport_io *io, sim
     d->prod += n;
     unsigned pol = k->linux_rules ? SMC_SIG_ALWAYS : s->cfg.signal_policy;
     uint64_t flags = pol == SMC_SIG_CS ? SMC_SIG_IF_WAITING : 0, expect = d->prod_word;
-    bool signalled = false;
+    bool signalled = false, irq = false;
     for (;;) {
         uint64_t nw = d->prod | (pol == SMC_SIG_CS ? expect & SMC_WAITING : 0);
         if (cs(k, side, side, 0, expect, nw, flags, io, r, e) != 0)
@@ -148,18 +162,21 @@ int smc_x_send(void *conn, unsigned side, uint64_t src_la, hyp_xport_io *io, sim
         if (r[1]) {
             d->prod_word = r[2] ? nw & ~SMC_WAITING : nw;
             signalled = r[2];
+            irq = r[3];
             break;
         }
         expect = r[0]; /* the consumer set WAITING meanwhile */
     }
     if (pol == SMC_SIG_ALWAYS) {
-        if (sigb(k, side, io, e) != 0)
+        bool i2;
+        if (sigb(k, side, io, &i2, e) != 0)
             return -1;
         signalled = true;
+        irq = irq || i2;
     }
     io->signalled = signalled;
     io->skipped = pol == SMC_SIG_CS && !signalled;
-    notify(k, 1 - side, &d->cons_sleeping, signalled, io);
+    notify(k, 1 - side, &d->cons_sleeping, &k->d[1 - side].prod_sleeping, signalled, irq, io);
     io->bytes = n;
     return 0;
 }
@@ -173,12 +190,13 @@ static int publish_cons(smc_conn *k, unsigned side, unsigned dir, hyp_xport_io *
     uint64_t r[8], expect = d->cons_word;
     unsigned pol = k->linux_rules ? SMC_SIG_ALWAYS : s->cfg.signal_policy;
     uint64_t flags = pol == SMC_SIG_NEVER || k->linux_rules ? 0 : SMC_SIG_IF_WAITING;
-    bool signalled = false;
+    bool signalled = false, irq = false;
     for (;;) {
         if (cs(k, side, dir, 1, expect, d->cons, flags, io, r, e) != 0)
             return -1;
         if (r[1]) {
             signalled = r[2];
+            irq = r[3];
             break;
         }
         expect = r[0]; /* the producer set WRITE_BLOCKED meanwhile */
@@ -187,13 +205,15 @@ static int publish_cons(smc_conn *k, unsigned side, unsigned dir, hyp_xport_io *
     d->cons_pub = d->cons;
     d->wb_seen = false;
     if (k->linux_rules) { /* the CDC message is always signalled */
-        if (sigb(k, side, io, e) != 0)
+        bool i2;
+        if (sigb(k, side, io, &i2, e) != 0)
             return -1;
         signalled = true;
+        irq = irq || i2;
     }
     if (signalled)
         io->signalled = true;
-    notify(k, dir, &d->prod_sleeping, signalled, io);
+    notify(k, dir, &d->prod_sleeping, &k->d[side].cons_sleeping, signalled, irq, io);
     return 0;
 }
 
@@ -241,17 +261,23 @@ int smc_x_recv(void *conn, unsigned side, uint64_t dst_la, hyp_xport_io *io, sim
     return 0;
 }
 
-/* Before sleeping: the side's SBA re-armed (its summary cleared). */
+/* Before sleeping: the side's SBA re-armed (its summary cleared: read
+ * again while bits beyond the five one read returns keep it set), so a
+ * side never sleeps with an interrupt pending and the next signal to it
+ * raises one. */
 static int rearm(smc_conn *k, unsigned side, hyp_xport_io *io, sim_err *e)
 {
     smc *s = k->s;
     smc_member *m = smc_member_of(s, k->end[side].lpid, 0);
-    if (!m || !m->summary)
+    if (!m)
         return 0;
-    uint64_t a[6] = {0}, r[8];
-    return smc_xhcall(k, side, io, XP_COPY_RX, false, H_SUCCESS, H_SM_SBA, a, r, e) == LONG_MIN
-               ? -1
-               : 0;
+    for (uint64_t n = 0; m->summary && n <= s->nsmb_total; n++) {
+        uint64_t a[6] = {0}, r[8];
+        if (smc_xhcall(k, side, io, XP_COPY_RX, false, H_SUCCESS, H_SM_SBA, a, r, e) == LONG_MIN)
+            return -1;
+        k->woke_irq[side] = false; /* the handler's read is this one */
+    }
+    return 0;
 }
 
 static bool failed(smc_conn *k, const sim_err *e)
@@ -269,6 +295,8 @@ bool smc_x_wait(void *conn, unsigned side, bool room, hyp_xport_io *io)
         return failed(k, &e);
     if (room) { /* the producer of direction `side` */
         smc_dir *d = &k->d[side];
+        if (d->prod_sleeping)
+            return true; /* still armed (woken by an interrupt for something else) */
         uint64_t expect = d->cons_word_seen;
         if (cs(k, side, side, 1, expect, expect | SMC_WAITING, 0, io, r, &e) != 0)
             return failed(k, &e);
@@ -282,6 +310,8 @@ bool smc_x_wait(void *conn, unsigned side, bool room, hyp_xport_io *io)
     }
     unsigned dir = 1 - side;
     smc_dir *d = &k->d[dir];
+    if (d->cons_sleeping)
+        return true; /* still armed */
     if (k->linux_rules) {
         if (probe(k, side, dir, io, w, &e) != 0)
             return failed(k, &e);
