@@ -24,7 +24,8 @@
     F(coherency, 0xE100, 0xE13C, DRIVER)                                                           \
     F(comm, 0x114, 0x120, DRIVER)                                                                  \
     F(smc, 0xE200, 0xE23C, NODRIVER)                                                               \
-    F(ipca, 0xE300, 0xE33C, DRIVER)
+    F(ipca, 0xE300, 0xE33C, DRIVER)                                                                \
+    F(reloc, 0xE700, 0xE70C, NODRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };
