@@ -5,13 +5,20 @@
 # stall of a vCPU (cycles and us), stalls, their cycles, the longest block
 # of one granule, the relocation's own cycles and reloc.lmb's total (its
 # work plus the vCPUs' stalls).
-#   scripts/reloc_sweep.sh [--plot PNG]     LPARSIM=path picks a binary
+#   scripts/reloc_sweep.sh [--plot PNG] [--table FILE]   LPARSIM=path picks a binary
+# (--table keeps the table, --plot draws it: docs/img/reloc-granule.png)
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${LPARSIM:-$top/build/release/lparsim}"
 [ -x "$bin" ] || bash "$top/scripts/setup.sh" release
-plot=""
-[ "${1:-}" = "--plot" ] && plot="$2"
+plot="" table=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --plot) plot="$2"; shift 2 ;;
+    --table) table="$2"; shift 2 ;;
+    *) echo "usage: $0 [--plot PNG] [--table FILE]" >&2; exit 2 ;;
+  esac
+done
 cfg="$top/configs/reloc/busy.yaml"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -31,7 +38,9 @@ mhz="$(val "$out/4K.csv" machine.freq_mhz 2>/dev/null || echo 3800)"
       "$(val "$f" reloc.stall_cycles)" "$(val "$f" reloc.max_granule_cycles)" \
       "$(val "$f" reloc.total_cycles)" "$(val "$f" ops.reloc.lmb.total)"
   done
-} | tee "$out/table.txt" | column -t
+} > "$out/table.txt"
+column -t "$out/table.txt"
+[ -n "$table" ] && cp "$out/table.txt" "$table"
 if [ -n "$plot" ]; then
   gnuplot <<GP
 set terminal pngcairo size 900,560 noenhanced font ",11"
@@ -40,15 +49,19 @@ set title "LMB relocation of a busy 256M LMB (configs/reloc/busy.yaml)"
 set xlabel "relocation granule (bytes)"
 set logscale x 2
 set logscale y 10
-set format x "%.0s%cB"
+set yrange [1000:1e12]
+set xrange [3000:24000000]
+set xtics ("4K" 4096, "16K" 16384, "64K" 65536, "256K" 262144, "1M" 1048576, "4M" 4194304, "16M" 16777216)
 set ylabel "cycles"
 set y2label "tlbie batches"
 set logscale y2 10
+set y2range [1:1e7]
 set y2tics
-set key top left
+set key at graph 0.02, graph 0.98 left top
 set grid
 plot "$out/table.txt" using 2:5 with linespoints lw 2 title "max stall of a vCPU (cycles)", \
      "" using 2:9 with linespoints lw 2 title "max block of one granule (cycles)", \
+     "" using 2:10 with linespoints lw 2 title "relocation work (cycles)", \
      "" using 2:11 with linespoints lw 2 title "reloc.lmb total (work + stalls, cycles)", \
      "" using 2:4 axes x1y2 with linespoints lw 2 dt 2 title "tlbie batches (right axis)"
 GP
