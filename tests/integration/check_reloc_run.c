@@ -6,6 +6,7 @@
  *  - the whole LMB moves (granules, bytes, table), 0 violations, every
  *    entry made absent comes back (retargeted by the relocation or by a
  *    miss), vCPUs stall and never longer than a granule's block;
+ *  - the HPT-scan finder moves it too, audited;
  *  - the same run twice gives the same report;
  *  - injected bugs (skip-block, skip-tlbie) stop the run with the audit's
  *    message (exit 1);
@@ -85,6 +86,22 @@ START_TEST(t_audited_move)
 }
 END_TEST
 
+/* HPTEs found by scanning the HPT per granule instead of the rmap */
+START_TEST(t_find_scan)
+{
+    char *y = yaml("1", "1M", "p", "0", "3", "none");
+    tu_write_tmp("scan.yaml", y);
+    free(y);
+    const char *sets[] = {"hypervisor.reloc.find=scan", NULL};
+    char *c = tu_run_config_ok(tu_tmp("scan.yaml"), sets, "scan.csv", false);
+    ck_assert_int_eq((int)tu_csv_get(c, "reloc.lmbs_moved"), 1);
+    ck_assert_int_eq((int)tu_csv_get(c, "reloc.audit.violations"), 0);
+    ck_assert(tu_csv_get(c, "reloc.hptes_absented") > 0);
+    ck_assert(tu_csv_get(c, "ops.reloc.lmb.breakdown.find") > 0);
+    free(c);
+}
+END_TEST
+
 START_TEST(t_deterministic)
 {
     char *a = run_ok("d1.csv"), *b = run_ok("d2.csv");
@@ -144,6 +161,7 @@ int main(void)
     TCase *tc = tcase_create("run");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, t_audited_move);
+    tcase_add_test(tc, t_find_scan);
     tcase_add_test(tc, t_deterministic);
     tcase_add_test(tc, t_injected_caught);
     tcase_add_test(tc, t_refused);
