@@ -94,6 +94,24 @@ long hyp_lpar_terminate(hcall_ctx *c, unsigned lpid, op_id op, unsigned part)
     return H_SUCCESS;
 }
 
+void hyp_lmb_switch(hcall_ctx *c, unsigned lpid, uint64_t k, uint64_t to, const char *what)
+{
+    hyp *h = c->h;
+    hyp_lpar *lp = h->lpars[lpid];
+    uint64_t lsz = h->cfg.lmb_size, sl = lp->lmb_base[k] / lsz;
+    physmem_write64(h->env.pm, lp->lmbtab_paddr + 8 * k, to * lsz);
+    hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_WRITE);
+    lp->lmb_base[k] = to * lsz;
+    h->lmb.slot_lmb[to] = (uint32_t)k;
+    h->lmb.owner[sl] = LMB_FREE; /* ownership gone before the check */
+    releasing(h, sl * lsz, lsz, what);
+    h->lmb.owner[sl] = lpid;
+    lmb_give(&h->lmb, sl);
+    physmem_zero(h->env.pm, sl * lsz, lsz);
+    EACH_FEATURE(h, f, lmb_moved)
+        hyp_features[f]->platform.lmb_moved(h->feat[f], c, lpid, k, sl * lsz, to * lsz);
+}
+
 /* Free slots outside [lo, hi) that LMBs could move to. */
 static uint64_t free_outside(const lmb_space *l, uint64_t lo, uint64_t hi)
 {
@@ -141,7 +159,6 @@ long hyp_pmb_reclaim(hcall_ctx *c, uint64_t pmb, op_id op, unsigned part)
         uint32_t owner = h->lmb.owner[sl];
         if (owner == LMB_FREE)
             continue;
-        hyp_lpar *lp = h->lpars[owner];
         uint64_t k = lmb_index_of(&h->lmb, owner, sl * lsz);
         uint64_t to;
         while ((to = lmb_take(&h->lmb, owner)) != UINT64_MAX && to >= lo && to < hi) {
@@ -153,17 +170,7 @@ long hyp_pmb_reclaim(hcall_ctx *c, uint64_t pmb, op_id op, unsigned part)
         if (to == UINT64_MAX)
             break; /* cannot happen: counted above */
         physmem_copy(h->env.pm, to * lsz, sl * lsz, lsz);
-        physmem_write64(h->env.pm, lp->lmbtab_paddr + 8 * k, to * lsz);
-        hcall_mem(c, lp->lmbtab_paddr + 8 * k, 8, MEM_WRITE);
-        lp->lmb_base[k] = to * lsz;
-        h->lmb.slot_lmb[to] = (uint32_t)k;
-        h->lmb.owner[sl] = LMB_FREE; /* ownership gone before the check */
-        releasing(h, sl * lsz, lsz, "a reclaimed PMB slot");
-        h->lmb.owner[sl] = owner;
-        lmb_give(&h->lmb, sl);
-        physmem_zero(h->env.pm, sl * lsz, lsz);
-        EACH_FEATURE(h, f, lmb_moved)
-            hyp_features[f]->platform.lmb_moved(h->feat[f], c, owner, k, sl * lsz, to * lsz);
+        hyp_lmb_switch(c, owner, k, to, "a reclaimed PMB slot");
     }
     for (uint64_t i = 0; i < nst; i++)
         lmb_give(&h->lmb, stash[i]);

@@ -35,6 +35,14 @@ long hyp_lpar_terminate(hcall_ctx *c, unsigned lpid, op_id op, unsigned part);
  * H_NO_MEM. */
 long hyp_pmb_reclaim(hcall_ctx *c, uint64_t pmb, op_id op, unsigned part);
 
+/* LMB k of lpid moves to slot `to` (taken for lpid, its bytes already
+ * there): the LMB-table word is rewritten (a modeled write charged to c),
+ * the old slot is released (auditors told, with `what` naming it), zeroed
+ * and freed, and every feature hears lmb_moved. Every mapping of the old
+ * slot must be gone. PMB reclaim uses it for each LMB it moves; a feature
+ * that moves an LMB itself (relocation) calls it when the move is done. */
+void hyp_lmb_switch(hcall_ctx *c, unsigned lpid, uint64_t k, uint64_t to, const char *what);
+
 #ifdef __cplusplus
 }
 #endif

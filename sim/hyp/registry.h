@@ -25,7 +25,8 @@
     F(comm, 0x114, 0x120, DRIVER)                                                                  \
     F(smc, 0xE200, 0xE23C, NODRIVER)                                                               \
     F(ipca, 0xE300, 0xE33C, DRIVER)                                                                \
-    F(paging, 0xE400, 0xE43C, NODRIVER)
+    F(paging, 0xE400, 0xE43C, NODRIVER)                                                            \
+    F(reloc, 0xE700, 0xE70C, NODRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };

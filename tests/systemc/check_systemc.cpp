@@ -444,6 +444,7 @@ static const char *const SHIPPED[][2] = {
     {"configs/comm/fanin.yaml", "drivers.comm.messages=64"},
     {"configs/ipca/notices.yaml", "drivers.ipca.ops=60"},
     {"configs/ipca/contention.yaml", "drivers.ipca.ops=30"},
+    {"configs/reloc/busy.yaml", "run.max_cycles=260000000"}, /* 60 M cycles of relocation */
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */
     {"configs/default.yaml", "cache.coherence=mesi"},
     {"configs/smr/base.yaml", "cache.coherence=mesi"},
