@@ -46,7 +46,7 @@ uint64_t hyp_lmbtab_bytes(const hyp_config *c, uint64_t memory)
 
 /* Everything of a new LPAR but its registration: HPT, LMB table, LMBs. */
 static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                     sim_err *e)
+                     const hyp_lpar_home *home, sim_err *e)
 {
     const hyp_config *c = &h->cfg;
     lp->memory = memory;
@@ -78,9 +78,12 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
         free(lp->name);
         return sim_errf(e, "out of host memory");
     }
-    if (lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e) != 0) {
+    if ((home && home->n ? hyp_home_assign(h, lp, home, e)
+                         : lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e)) != 0) {
         free(lp->lmb_base);
         free(lp->name);
+        free(lp->home);
+        free(lp->home_pages);
         return sim_err_prefix(e, "memory %llu bytes", (unsigned long long)memory);
     }
     for (uint64_t k = 0; k < lp->nlmbs; k++)
@@ -89,6 +92,12 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
 }
 
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
+{
+    return hyp_lpar_create_home(h, name, memory, hpt_bytes, NULL, e);
+}
+
+int hyp_lpar_create_home(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                         const hyp_lpar_home *home, sim_err *e)
 {
     const hyp_config *c = &h->cfg;
     if (memory == 0 || memory % c->lmb_size != 0)
@@ -111,7 +120,7 @@ int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_byte
     if (!lp)
         return sim_errf(e, "out of host memory");
     h->lpars[h->nlpars] = lp;
-    int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
+    int rc = lpar_init(h, lp, name, memory, hpt_bytes, home, e);
     if (rc != 0) {
         free(lp);
         return -1;
