@@ -164,11 +164,15 @@ typedef struct hyp_lpar_home {
     const unsigned *nodes;
     const uint64_t *pages; /* n entries, or NULL */
     unsigned n;            /* 0: no home (hyp_lpar_create) */
+    bool hpt_home;         /* the HPT on whole LMBs of nodes[0] (numa.hpt_home) */
 } hyp_lpar_home;
 
 /* hyp_lpar_create with home nodes: its LMBs are taken on them, in blocks
- * in proportion to the desired pages (lmb_assign_home); home NULL or
- * home->n == 0 is hyp_lpar_create. */
+ * in proportion to the desired pages (lmb_assign_home), and with hpt_home
+ * its HPT on LMB slots of the first home node that become hypervisor
+ * memory (lmb_hyp_alloc_node; at the bottom of hypervisor memory as
+ * without a home when that node has no room); home NULL or home->n == 0
+ * is hyp_lpar_create. */
 int hyp_lpar_create_home(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
                          const hyp_lpar_home *home, sim_err *e);
 /* An LPAR's home nodes (0 and *nodes NULL: none), and the desired page

@@ -197,13 +197,16 @@ uint64_t lmb_take_node(lmb_space *s, uint32_t lpid, unsigned node)
     return UINT64_MAX;
 }
 
-uint64_t lmb_hyp_alloc_node(lmb_space *s, uint64_t bytes, unsigned node)
+uint64_t lmb_hyp_alloc_node(lmb_space *s, uint64_t bytes, uint64_t align, unsigned node)
 {
+    assert(align && (align & (align - 1)) == 0);
     uint64_t n = (bytes + s->lmb_size - 1) / s->lmb_size, run = 0;
+    uint64_t step = align > s->lmb_size ? align / s->lmb_size : 1; /* slots */
     if (n == 0)
         n = 1;
     for (uint64_t k = s->next_free_slot; k < s->nslots; k++) {
-        run = lmb_slot_node(s, k) == node ? run + 1 : 0;
+        /* a run starts only at an aligned slot */
+        run = lmb_slot_node(s, k) != node ? 0 : run ? run + 1 : k % step == 0;
         if (run < n)
             continue;
         uint64_t first = k + 1 - n;

@@ -100,11 +100,12 @@ static inline unsigned lmb_slot_node(const lmb_space *s, uint64_t slot)
  * memory). */
 uint64_t lmb_take_node(lmb_space *s, uint32_t lpid, unsigned node);
 
-/* Hypervisor memory on one node (a feature's pool placed there): `bytes`
- * rounded up to whole slots, the lowest run of never-used slots all on
- * `node`, owned by the hypervisor from now on (LMB_HYP: no LPAR can map
+/* Hypervisor memory on one node (an HPT or a feature's pool placed
+ * there): `bytes` rounded up to whole slots, the lowest run of never-used
+ * slots all on `node` that starts at a multiple of `align` (a power of
+ * two), owned by the hypervisor from now on (LMB_HYP: no LPAR can map
  * it). The run's real address, or UINT64_MAX when there is none. */
-uint64_t lmb_hyp_alloc_node(lmb_space *s, uint64_t bytes, unsigned node);
+uint64_t lmb_hyp_alloc_node(lmb_space *s, uint64_t bytes, uint64_t align, unsigned node);
 
 /* lmb_assign on home nodes: logical LMBs in blocks, per[j] of them on
  * nodes[j] in list order (sum = count); a block its node cannot hold goes

@@ -243,7 +243,7 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
     char path[128], msg[SIM_ERR_MAX];
     unsigned hnodes[64];
     uint64_t hpages[64];
-    hyp_lpar_home home = {hnodes, lc->node_pages.n ? hpages : NULL, 0};
+    hyp_lpar_home home = {hnodes, lc->node_pages.n ? hpages : NULL, 0, c->numa.hpt_home};
     for (size_t j = 0; j < lc->home_nodes.n && j < 64; j++) {
         hnodes[home.n] = (unsigned)((const lpar_node_config *)lc->home_nodes.items)[j].node;
         if (j < lc->node_pages.n)

@@ -41,6 +41,7 @@ typedef struct topology_config {
 typedef struct numa_config {
     bool enabled;
     uint64_t remote_ns;   /* per hop between processor modules */
+    bool hpt_home;        /* an LPAR with home nodes: its HPT on the first one */
 } numa_config;
 extern const param_table numa_params;
 

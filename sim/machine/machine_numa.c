@@ -29,6 +29,12 @@ static const param_desc numa_list[] = {
      "L3/L4 ~55 ns' (POWER8 measurements), taken as the hop's increment: an assumption, the "
      "note gives a remote cache latency, not a measured DRAM delta (seed002 notes 1.C).",
      N_F(remote_ns), NULL},
+    {"hpt_home", PT_BOOL, "", "true", 0, 0, NULL,
+     "An LPAR with home_nodes gets its HPT on memory of its first home node (whole LMBs "
+     "there become hypervisor memory), so that its table walks are local too; false: the HPT "
+     "stays at the bottom of hypervisor memory (node 0) as without home nodes. Assumption: "
+     "the hypervisor places a partition's page table with its memory (seed 002 notes 1.C).",
+     N_F(hpt_home), NULL},
 };
 const param_table numa_params = {"numa", sizeof(numa_config), numa_list,
                                  PARAM_COUNT(numa_list),
