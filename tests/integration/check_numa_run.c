@@ -7,7 +7,8 @@
  * read); remote cycles equal remote reads x the hop; and every bad NUMA
  * key is refused on one line at bad.yaml:LINE (a memory module on a
  * processor module that does not exist, a home node out of range or given
- * twice, home nodes without numa.enabled, node_pages not matching them).
+ * twice, home nodes without numa.enabled, node_pages not matching them,
+ * an SMC pool on a node that does not exist or has no room).
  */
 #include <check.h>
 #include <stdio.h>
@@ -78,6 +79,21 @@ START_TEST(bad_keys)
     refused("true", "    home_nodes: [0]\n    node_pages: [65537]\n", MEM2,
             "bad.yaml:11: lpars[0].node_pages: 65537 pages in all; expected at most the LPAR's "
             "memory, 65536 4K pages");
+    char y[1024], z[1100];
+    snprintf(y, sizeof y,
+             "machine: {modules: 2, cores_per_module: 1, threads_per_core: 2}\n"
+             "memory: {modules: [{size: 2G}, {size: 256M}]}\n"
+             "hypervisor:\n  lmb_size: 256M\n  smc:\n    enabled: true\n    pool_bytes: %%s\n"
+             "    pool_node: %%s\n"
+             "lpars: [{name: a, memory: 256M, vcpus: [{thread: 0, trace: %s}]}]\n",
+             tu_tmp("one.txt"));
+    snprintf(z, sizeof z, y, "64M", "2");
+    tu_refused(z, "bad.yaml:8: hypervisor.smc.pool_node: node 2 does not exist; expected -1 "
+                  "(any) or a processor module 0..1");
+    /* node 1 holds one 256M LMB: no room for a 512M pool */
+    snprintf(z, sizeof z, y, "512M", "1");
+    tu_refused(z, "bad.yaml:8: hypervisor.smc.pool_node: node 1 has no 536870912 bytes of free "
+                  "LMBs in a row");
 }
 END_TEST
 
