@@ -18,6 +18,9 @@ int lmb_space_init(lmb_space *s, const memmap *mm, physmem *pm, uint64_t lmb_siz
     s->hyp_next = 0;
     s->hyp_top = hyp_bytes;
     s->owner = NULL;
+    s->slot_lmb = NULL;
+    s->freelist = NULL;
+    s->nfree = s->capfree = 0;
     if (lmb_size == 0 || (lmb_size & (lmb_size - 1)) != 0)
         return sim_errf(e, "hypervisor.lmb_size: %llu bytes is not a power of two; expected a "
                            "power of two (so every page lies inside one LMB)",

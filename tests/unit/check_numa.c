@@ -84,6 +84,7 @@ typedef struct rig {
 static void rig_init(rig *r)
 {
     sim_err e = {{0}};
+    memset(r, 0, sizeof *r);
     r->mm = mm_make(2, 256 * MB, NULL, &r->mc);
     ck_assert_int_eq(memmap_set_nodes(r->mm, &r->mc, 2, &e), 0);
     r->pm = physmem_create(memmap_total_bytes(r->mm));
