@@ -271,6 +271,8 @@ void hyp_destroy(hyp *h)
         free(h->lpars[i]->lmb_base);
         free(h->lpars[i]->vcpus);
         free(h->lpars[i]->vcpu_thread);
+        free(h->lpars[i]->home);
+        free(h->lpars[i]->home_pages);
         free(h->lpars[i]);
     }
     free(h->lpars);

@@ -161,6 +161,30 @@ uint64_t hyp_memory_needed(const hyp_config *c, unsigned nlpars, const uint64_t 
  * Returns its lpid (0, 1, ...) or -1. */
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e);
 
+/* Memory affinity of a new LPAR (hyp_home.c, docs/numa.md): its home
+ * nodes (processor modules, distinct, < memmap_nodes) and the 4K pages it
+ * should have on each (pages NULL: its memory spread evenly over them). */
+typedef struct hyp_lpar_home {
+    const unsigned *nodes;
+    const uint64_t *pages; /* n entries, or NULL */
+    unsigned n;            /* 0: no home (hyp_lpar_create) */
+    bool hpt_home;         /* the HPT on whole LMBs of nodes[0] (numa.hpt_home) */
+} hyp_lpar_home;
+
+/* hyp_lpar_create with home nodes: its LMBs are taken on them, in blocks
+ * in proportion to the desired pages (lmb_assign_home), and with hpt_home
+ * its HPT on LMB slots of the first home node that become hypervisor
+ * memory (lmb_hyp_alloc_node; at the bottom of hypervisor memory as
+ * without a home when that node has no room); home NULL or home->n == 0
+ * is hyp_lpar_create. */
+int hyp_lpar_create_home(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                         const hyp_lpar_home *home, sim_err *e);
+/* An LPAR's home nodes (0 and *nodes NULL: none), and the desired page
+ * count (4K pages) on one node: what the hypervisor's page-in fills a
+ * node up to (0 for a node that is not a home node, or with no home). */
+unsigned hyp_lpar_home_nodes(const hyp *h, unsigned lpid, const unsigned **nodes);
+uint64_t hyp_lpar_node_pages(const hyp *h, unsigned lpid, unsigned node);
+
 /* An LPAR's processor configuration (dedicated unless set), and its
  * vCPUs, in index order (cpu_binding.vcpu): a dedicated vCPU with the
  * hardware thread it owns, a shared one with HYP_NO_THREAD (the
@@ -218,7 +242,7 @@ uint64_t hyp_memory_bytes(const hyp *h);
  * UINT64_MAX for a page that is not resident). Same errors as
  * hyp_lpar_create, and "no enabled feature backs shared memory". */
 int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                           sim_err *e);
+                           const hyp_lpar_home *home, sim_err *e);
 bool hyp_lpar_shared(const hyp *h, unsigned lpid);
 /* A shared-memory LPAR's weight in the pool (0..255; 128 until set). */
 void hyp_lpar_set_memory_weight(hyp *h, unsigned lpid, unsigned w);

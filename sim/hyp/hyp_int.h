@@ -32,6 +32,9 @@ typedef struct hyp_lpar {
     unsigned nvcpus;
     bool shared;            /* shared memory: no LMBs, a feature backs it */
     unsigned memory_weight; /* shared memory: 0..255 */
+    unsigned nhome;         /* home nodes (hyp_home.c); 0: none */
+    unsigned *home;         /* nhome processor modules */
+    uint64_t *home_pages;   /* desired 4K pages on each home node */
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {
@@ -147,6 +150,9 @@ static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)
 
 /* hyp_lpar.c: bytes of an LPAR's LMB table (128-byte multiple). */
 uint64_t hyp_lmbtab_bytes(const hyp_config *c, uint64_t memory);
+/* hyp_home.c: record lp's home nodes and desired pages and take its LMBs
+ * on them (lp->nlmbs, lp->lmbtab_paddr set; lpid h->nlpars). 0 or -1. */
+int hyp_home_assign(hyp *h, hyp_lpar *lp, const hyp_lpar_home *home, sim_err *e);
 
 /* Real address for logical address la of LPAR lp, charging the LMB-table
  * read to c; UINT64_MAX if la is outside the LPAR's memory. */

@@ -46,7 +46,7 @@ uint64_t hyp_lmbtab_bytes(const hyp_config *c, uint64_t memory)
 
 /* Everything of a new LPAR but its registration: HPT, LMB table, LMBs. */
 static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                     sim_err *e)
+                     const hyp_lpar_home *home, sim_err *e)
 {
     const hyp_config *c = &h->cfg;
     lp->memory = memory;
@@ -59,7 +59,11 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
         return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
                         (unsigned long long)memory, (unsigned long long)lp->nlmbs,
                         (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
-    uint64_t hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
+    uint64_t hbase = UINT64_MAX;
+    if (home && home->n && home->hpt_home && home->nodes[0] < memmap_nodes(h->env.mm))
+        hbase = lmb_hyp_alloc_node(&h->lmb, hsize, hsize, home->nodes[0]);
+    if (hbase == UINT64_MAX)
+        hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
     lp->lmbtab_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_lmbtab_bytes(c, memory), 128);
     if (h->rmap && hyp_rmap_charged(h->rmap) && lp->lmbtab_paddr != UINT64_MAX)
         lp->rmap_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_rmap_lpar_bytes(memory, hsize), 128);
@@ -78,9 +82,12 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
         free(lp->name);
         return sim_errf(e, "out of host memory");
     }
-    if (lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e) != 0) {
+    if ((home && home->n ? hyp_home_assign(h, lp, home, e)
+                         : lmb_assign(&h->lmb, h->nlpars, lp->nlmbs, lp->lmbtab_paddr, e)) != 0) {
         free(lp->lmb_base);
         free(lp->name);
+        free(lp->home);
+        free(lp->home_pages);
         return sim_err_prefix(e, "memory %llu bytes", (unsigned long long)memory);
     }
     for (uint64_t k = 0; k < lp->nlmbs; k++)
@@ -89,7 +96,7 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
 }
 
 static int lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                       bool shared, sim_err *e)
+                       bool shared, const hyp_lpar_home *home, sim_err *e)
 {
     const hyp_config *c = &h->cfg;
     if (memory == 0 || memory % c->lmb_size != 0)
@@ -114,7 +121,7 @@ static int lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_b
     h->lpars[h->nlpars] = lp;
     lp->shared = shared;
     lp->memory_weight = 128;
-    int rc = lpar_init(h, lp, name, memory, hpt_bytes, e);
+    int rc = lpar_init(h, lp, name, memory, hpt_bytes, home, e);
     if (rc != 0) {
         free(lp);
         return -1;
@@ -129,16 +136,22 @@ static int lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_b
 
 int hyp_lpar_create(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes, sim_err *e)
 {
-    return lpar_create(h, name, memory, hpt_bytes, false, e);
+    return lpar_create(h, name, memory, hpt_bytes, false, NULL, e);
+}
+
+int hyp_lpar_create_home(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
+                         const hyp_lpar_home *home, sim_err *e)
+{
+    return lpar_create(h, name, memory, hpt_bytes, false, home, e);
 }
 
 int hyp_lpar_create_shared(hyp *h, const char *name, uint64_t memory, uint64_t hpt_bytes,
-                           sim_err *e)
+                           const hyp_lpar_home *home, sim_err *e)
 {
     if (!hyp_shared_backer(h))
         return sim_errf(e, "memory_mode: shared, but no enabled feature backs shared memory; "
                            "expected hypervisor.paging.enabled: true");
-    return lpar_create(h, name, memory, hpt_bytes, true, e);
+    return lpar_create(h, name, memory, hpt_bytes, true, home, e);
 }
 
 bool hyp_lpar_shared(const hyp *h, unsigned lpid) { return h->lpars[lpid]->shared; }

@@ -9,9 +9,14 @@
  * LPAR's logical block k. The same words are written into physmem, so the
  * hypervisor's translation reads a modeled word at a real address, and the
  * host-side array here is only an index for speed and checking.
+ * Memory affinity (docs/numa.md): a slot is on the node (processor module)
+ * its first byte's memory module is attached to (memmap_node_of). The
+ * node-aware calls take slots on one node; without them the order is
+ * unchanged (free list first, then never-used slots in address order).
  * Invariants: a slot belongs to at most one owner; an LPAR's logical
  * address maps only into slots it owns (translation outside its memory
- * fails), so no HPTE it creates can point outside its LMBs.
+ * fails), so no HPTE it creates can point outside its LMBs; slots at or
+ * above next_free_slot are free and never on the free list.
  */
 #ifndef LPARSIM_HYP_LMB_H
 #define LPARSIM_HYP_LMB_H
@@ -81,6 +86,32 @@ int lmb_release(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_padd
 uint64_t lmb_take(lmb_space *s, uint32_t lpid);
 /* Give one slot back to the free list. 0 or -1 (host out of memory). */
 int lmb_give(lmb_space *s, uint64_t slot);
+
+/* Node of slot `slot` (that of its first byte). */
+static inline unsigned lmb_slot_node(const lmb_space *s, uint64_t slot)
+{
+    return memmap_node_of(s->mm, slot * s->lmb_size);
+}
+
+/* Take one free slot on `node` for lpid: the newest such slot of the free
+ * list, else the lowest never-used one (the never-used slots it skips go
+ * on the free list so that lmb_take still hands them out in address
+ * order). UINT64_MAX when the node has no free slot (or out of host
+ * memory). */
+uint64_t lmb_take_node(lmb_space *s, uint32_t lpid, unsigned node);
+
+/* Hypervisor memory on one node (an HPT or a feature's pool placed
+ * there): `bytes` rounded up to whole slots, the lowest run of never-used
+ * slots all on `node` that starts at a multiple of `align` (a power of
+ * two), owned by the hypervisor from now on (LMB_HYP: no LPAR can map
+ * it). The run's real address, or UINT64_MAX when there is none. */
+uint64_t lmb_hyp_alloc_node(lmb_space *s, uint64_t bytes, uint64_t align, unsigned node);
+
+/* lmb_assign on home nodes: logical LMBs in blocks, per[j] of them on
+ * nodes[j] in list order (sum = count); a block its node cannot hold goes
+ * to the other home nodes in order, then to any node (lmb_take). */
+int lmb_assign_home(lmb_space *s, uint32_t lpid, uint64_t count, uint64_t table_paddr,
+                    const unsigned *nodes, const uint64_t *per, unsigned n, sim_err *e);
 
 static inline uint64_t lmb_free_bytes(const lmb_space *s)
 {

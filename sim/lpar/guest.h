@@ -62,7 +62,18 @@ typedef struct lpar_config {
     unsigned memory_mode; /* LPAR_MEM_* */
     uint64_t memory_weight; /* shared memory: 0..255 */
     param_list vcpus;     /* of vcpu_config */
+    param_list home_nodes; /* of lpar_node_config: processor modules (numa.enabled) */
+    param_list node_pages; /* of lpar_pages_config: desired 4K pages per home node */
 } lpar_config;
+
+/* One element of lpars[].home_nodes and of lpars[].node_pages (written
+ * as bare scalars: home_nodes: [0, 1]). */
+typedef struct lpar_node_config {
+    uint64_t node;
+} lpar_node_config;
+typedef struct lpar_pages_config {
+    uint64_t pages;
+} lpar_pages_config;
 
 extern const param_table vcpu_params;
 extern const param_table lpar_params; /* one element of "lpars" */

@@ -38,6 +38,23 @@ static const param_desc vcpu_param_list[] = {
 const param_table vcpu_params = {"vcpu", sizeof(vcpu_config), vcpu_param_list,
                                  PARAM_COUNT(vcpu_param_list), "One virtual CPU of an LPAR."};
 
+static const param_desc node_param_list[] = {
+    {"node", PT_UINT, "", "0", 0, 63, NULL,
+     "A home node: a processor module index (0..machine.modules-1).",
+     offsetof(lpar_node_config, node), NULL},
+};
+static const param_table node_params = {"home_nodes", sizeof(lpar_node_config), node_param_list,
+                                        PARAM_COUNT(node_param_list),
+                                        "A home node of the LPAR (a bare number)."};
+static const param_desc pages_param_list[] = {
+    {"pages", PT_UINT, "pages", "0", 0, 0x1p52, NULL,
+     "Desired 4K pages on the home node of the same index.",
+     offsetof(lpar_pages_config, pages), NULL},
+};
+static const param_table pages_params = {"node_pages", sizeof(lpar_pages_config),
+                                         pages_param_list, PARAM_COUNT(pages_param_list),
+                                         "Desired pages on one home node (a bare number)."};
+
 #define L_F(f) offsetof(lpar_config, f)
 static const param_desc lpar_param_list[] = {
     {"name", PT_STRING, "", "lpar", 0, 0, NULL, "Name used in reports.", L_F(name), NULL},
@@ -67,6 +84,16 @@ static const param_desc lpar_param_list[] = {
      &hyp_procs_params},
     {"vcpus", PT_LIST, "", NULL, 0, 0, NULL, "The LPAR's virtual CPUs.", L_F(vcpus),
      &vcpu_params},
+    {"home_nodes", PT_LIST, "", NULL, 0, 0, NULL,
+     "Home nodes (processor modules) of the LPAR, e.g. [1] (numa.enabled only): its LMBs are "
+     "taken on memory attached to them and its dedicated vCPUs without a thread go on their "
+     "cores; empty (default): today's placement. docs/numa.md.", L_F(home_nodes),
+     &node_params},
+    {"node_pages", PT_LIST, "", NULL, 0, 0, NULL,
+     "Desired 4K pages on each home node, in home_nodes order (same length; at most the "
+     "LPAR's memory in all); empty: the memory spread evenly over the home nodes. Splits the "
+     "LMBs and is the level the hypervisor's page-in keeps per node.", L_F(node_pages),
+     &pages_params},
 };
 const param_table lpar_params = {"lpar", sizeof(lpar_config), lpar_param_list,
                                  PARAM_COUNT(lpar_param_list), "One logical partition."};

@@ -57,6 +57,15 @@ static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_
     return m->fabric_cycles + dram_to_core_ceil(m, done > t ? done - t : 0);
 }
 
+/* A demand read fill (numa.enabled only): below_access plus the hop to
+ * another processor module's memory (machine_numa.c). */
+static uint64_t below_fill(void *ctx, unsigned core, uint64_t line_paddr, uint64_t now)
+{
+    machine *m = ctx;
+    uint64_t lat = below_access(ctx, line_paddr, false, now);
+    return lat + machine_numa_charge(m, core, line_paddr);
+}
+
 /* Functional access below the L3 (warm-up): the DRAM row left open; an
  * external memory (machine_set_memory_below) is left alone. */
 static void below_touch(void *ctx, uint64_t line_paddr, bool write)
@@ -115,8 +124,10 @@ static int auto_memory(const machine_config *c, memory_config *mem, uint64_t nee
     memory_module_config *mods = calloc(n, sizeof *mods);
     if (!mods)
         return sim_errf(e, "out of host memory");
-    for (uint64_t i = 0; i < n; i++)
+    for (uint64_t i = 0; i < n; i++) {
         mods[i].size = per;
+        mods[i].module = -1; /* spread: module i on processor module i */
+    }
     mem->modules.items = mods;
     mem->modules.n = n;
     return 0;
@@ -129,9 +140,10 @@ static int build_memory(machine *m, const machine_config *c, uint64_t need, cons
     if (auto_memory(c, &mem, need, e) != 0)
         return -1;
     m->mm = memmap_create(&mem, e);
+    int rc = m->mm ? memmap_set_nodes(m->mm, &mem, (unsigned)c->machine.modules, e) : -1;
     if (mem.modules.items != c->memory.modules.items)
         free(mem.modules.items);
-    if (!m->mm)
+    if (rc != 0)
         return src_prefix(e, src, "memory");
     if (memmap_total_bytes(m->mm) < need) {
         char msg[256];
@@ -158,14 +170,14 @@ static int build_memory(machine *m, const machine_config *c, uint64_t need, cons
     m->dram_capacity = dram_config_capacity(&c->dram);
     m->dram_tck_ps = c->dram.tCK;
     m->fabric_cycles = c->machine.fabric_ns * c->machine.freq_mhz / 1000;
-    return 0;
+    return machine_numa_init(m, c, e);
 }
 
 static int build_cpus(machine *m, const machine_config *c, sim_err *e)
 {
     unsigned cores = (unsigned)(c->machine.modules * c->machine.cores_per_module);
     unsigned tpc = (unsigned)c->machine.threads_per_core;
-    memhier_below below = {below_access, m, below_touch};
+    memhier_below below = {below_access, m, below_touch, c->numa.enabled ? below_fill : NULL};
     m->mh = memhier_create(&c->cache, (unsigned)c->machine.modules,
                            (unsigned)c->machine.cores_per_module, below, e);
     if (!m->mh || memhier_register_stats(m->mh, m->stats) != 0)
@@ -240,8 +252,19 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
         return cfg_error(e, src, path, "only a shared-memory LPAR has a memory weight; "
                                        "expected memory_mode: shared, or no memory_weight");
     }
-    int lpid = shared_mem ? hyp_lpar_create_shared(m->hyp, lc->name, lc->memory, lc->hpt_size, e)
-                      : hyp_lpar_create(m->hyp, lc->name, lc->memory, lc->hpt_size, e);
+    unsigned hnodes[64];
+    uint64_t hpages[64];
+    hyp_lpar_home home = {hnodes, lc->node_pages.n ? hpages : NULL, 0, c->numa.hpt_home};
+    for (size_t j = 0; j < lc->home_nodes.n && j < 64; j++) {
+        hnodes[home.n] = (unsigned)((const lpar_node_config *)lc->home_nodes.items)[j].node;
+        if (j < lc->node_pages.n)
+            hpages[home.n] = ((const lpar_pages_config *)lc->node_pages.items)[j].pages;
+        home.n++;
+    }
+    int lpid = shared_mem ? hyp_lpar_create_shared(m->hyp, lc->name, lc->memory, lc->hpt_size,
+                                                   &home, e)
+                          : hyp_lpar_create_home(m->hyp, lc->name, lc->memory, lc->hpt_size,
+                                                 &home, e);
     if (lpid < 0) {
         if (key)
             return sim_err_prefix(e, "%s: LPAR %s", key, lc->name);
@@ -264,18 +287,25 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
     const vcpu_config *vc = lc->vcpus.items;
     for (unsigned v = 0; v < lc->vcpus.n; v++) {
         snprintf(path, sizeof path, "lpars[%u].vcpus[%u].thread", i, v);
-        if (!shared && vc[v].thread >= m->nthreads) {
+        uint64_t thr = vc[v].thread;
+        if (!shared && home.n && !key && !cfg_src_has(src, path) &&
+            machine_numa_thread(m, hnodes, home.n, v, &thr) != 0) {
+            snprintf(msg, sizeof msg, "no free hardware thread on the home nodes for vCPU %u; "
+                     "expected fewer vCPUs, more home nodes or an explicit thread", v);
+            return cfg_error(e, src, path, msg);
+        }
+        if (!shared && thr >= m->nthreads) {
             snprintf(msg, sizeof msg, "thread %llu does not exist; expected a thread "
                                       "0..%u (the machine has %u hardware threads)",
-                     (unsigned long long)vc[v].thread, m->nthreads - 1, m->nthreads);
+                     (unsigned long long)thr, m->nthreads - 1, m->nthreads);
             return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, msg)
                        : cfg_error(e, src, path, msg);
         }
-        cpu_thread *t = shared ? NULL : &m->threads[vc[v].thread];
+        cpu_thread *t = shared ? NULL : &m->threads[thr];
         if (t && t->bound) {
             snprintf(msg, sizeof msg, "thread %llu already runs LPAR %u vCPU %u; expected "
                                       "one vCPU per hardware thread",
-                     (unsigned long long)vc[v].thread, t->v->b.lpid, t->v->b.vcpu);
+                     (unsigned long long)thr, t->v->b.lpid, t->v->b.vcpu);
             return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, msg)
                        : cfg_error(e, src, path, msg);
         }
@@ -472,7 +502,7 @@ static int check_lpars(const machine_config *c, const cfg_src *src, sim_err *e)
                      nm);
             return cfg_error(e, src, path, msg);
         }
-        if (check_procs(c, i, src, e) != 0)
+        if (check_procs(c, i, src, e) != 0 || machine_numa_check_lpar(c, i, src, e) != 0)
             return -1;
         if (i == dup) {
             snprintf(path, sizeof path, "lpars[%zu].name", i);
@@ -640,6 +670,7 @@ void machine_destroy(machine *m)
     physmem_destroy(m->pm);
     memmap_destroy(m->mm);
     stats_destroy(m->stats);
+    machine_numa_free(m);
     ops_destroy(m->ops);
     free(m->name);
     free(m);

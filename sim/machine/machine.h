@@ -37,6 +37,14 @@ typedef struct topology_config {
     uint64_t fabric_ns;   /* on-chip fabric + memory-controller latency per DRAM access */
 } topology_config;
 
+/* numa.*: memory affinity (machine_numa.c, docs/numa.md) */
+typedef struct numa_config {
+    bool enabled;
+    uint64_t remote_ns;   /* per hop between processor modules */
+    bool hpt_home;        /* an LPAR with home nodes: its HPT on the first one */
+} numa_config;
+extern const param_table numa_params;
+
 typedef struct run_config {
     uint64_t max_records; /* per vCPU; 0 = whole trace */
     uint64_t max_cycles;  /* stop the run at this cycle; 0 = run to the end */
@@ -48,6 +56,7 @@ typedef struct machine_config {
     cpu_config cpu;
     cache_config cache;
     memory_config memory;
+    numa_config numa;
     dram_config dram;
     pagedev_config pagedev;
     tlb_config tlb;

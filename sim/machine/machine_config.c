@@ -59,6 +59,9 @@ static const param_desc root_list[] = {
     {"memory", PT_STRUCT, "", NULL, 0, 0, NULL,
      "Memory modules and PMBs (no modules listed: one module per processor module, sized to "
      "hold the hypervisor and every LPAR).", M_F(memory), &memory_params},
+    {"numa", PT_STRUCT, "", NULL, 0, 0, NULL,
+     "Memory affinity: remote DRAM latency between processor modules (off by default).",
+     M_F(numa), &numa_params},
     {"dram", PT_STRUCT, "", NULL, 0, 0, NULL,
      "DRAM controller (one per memory module).", M_F(dram), &dram_param_table},
     {"pagedev", PT_STRUCT, "", NULL, 0, 0, NULL,

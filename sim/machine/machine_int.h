@@ -12,6 +12,11 @@
 
 typedef struct machine_dramlog machine_dramlog;
 
+/* numa.* counters (machine_numa.c): demand DRAM reads by locality */
+typedef struct machine_numa_stats {
+    uint64_t local, remote, remote_cycles;
+} machine_numa_stats;
+
 struct machine {
     topology_config topo;
     cpu_config cpu_cfg;
@@ -59,6 +64,11 @@ struct machine {
     unsigned nregions, cap_regions;
     jtree *roi_out;              /* regions ended: "<k>.<figure>" */
     unsigned roi_done;
+    /* memory affinity (machine_numa.c) */
+    bool numa_on;                /* numa.enabled */
+    unsigned numa_cpm;           /* cores per processor module */
+    uint64_t numa_hop_cycles;    /* numa.remote_ns in core cycles */
+    machine_numa_stats numa_all, *numa_core; /* in all; per core */
 };
 
 /* machine_dramlog.c: the DRAM request log (dram.trace_out) */
@@ -76,6 +86,22 @@ int machine_warmup(machine *m, sim_err *e);
 /* "sim.warmup.*" and "regions.*" into the report (machine_report.c). */
 void machine_roi_report(const machine *m, jtree *j);
 void machine_roi_free(machine *m);
+
+/* machine_numa.c: numa.* (nothing when numa.enabled is false); the hop a
+ * read fill of line_paddr by `core` pays (0 when local), counted. */
+extern const stat_table machine_numa_stat_table;
+int machine_numa_init(machine *m, const machine_config *c, sim_err *e);
+void machine_numa_free(machine *m);
+uint64_t machine_numa_charge(machine *m, unsigned core, uint64_t line_paddr);
+/* lpars[i].home_nodes and node_pages against numa.enabled and the
+ * machine (an error located by src). 0 or -1. */
+int machine_numa_check_lpar(const machine_config *c, size_t i, const cfg_src *src, sim_err *e);
+/* The thread for dedicated vCPU v of an LPAR with home nodes (none given):
+ * the free thread of lowest SMT index, then lowest core, on home node
+ * nodes[v % n], else on any of its home nodes. 0, or -1 when all are
+ * taken. */
+int machine_numa_thread(const machine *m, const unsigned *nodes, unsigned n, unsigned v,
+                        uint64_t *thread);
 
 /* machine_memory.c: the hypervisor bytes to reserve and the memory the
  * hypervisor, the LPARs and the spare LMBs need in all. 0, or -1 with an

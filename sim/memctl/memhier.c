@@ -223,10 +223,11 @@ static void mh_wb_below(memhier *h, uint64_t line, uint64_t now)
 }
 
 /* A read fill from below: its latency (functional: nominal 0, untimed). */
-uint64_t mh_fill(memhier *h, uint64_t line, uint64_t t3)
+uint64_t mh_fill(memhier *h, unsigned core, uint64_t line, uint64_t t3)
 {
     if (!h->functional)
-        return h->below.access(h->below.ctx, line, false, t3);
+        return h->below.fill ? h->below.fill(h->below.ctx, core, line, t3)
+                             : h->below.access(h->below.ctx, line, false, t3);
     if (h->below.touch)
         h->below.touch(h->below.ctx, line, false);
     return 0;
@@ -264,7 +265,7 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
     else if (zero)
         lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
     else
-        lat = h->lat_l3 + mh_fill(h, line, t3);
+        lat = h->lat_l3 + mh_fill(h, core, line, t3);
     /* writebacks of the fills' dirty victims, deepest first */
     mh_writebacks(h, core, v1, v2, v3, t3);
     return lat;

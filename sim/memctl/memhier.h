@@ -74,6 +74,10 @@ typedef struct memhier_below {
     /* Functional mode (memhier_set_functional): what a fill or a writeback
      * leaves behind below (an open DRAM row), untimed; NULL: nothing. */
     void (*touch)(void *ctx, uint64_t line_paddr, bool write);
+    /* Optional: a demand read fill, told which core (global index) asked,
+     * so that the memory below can tell a local access from a remote one
+     * (NUMA, docs/numa.md); NULL: read fills go to access(write=false). */
+    uint64_t (*fill)(void *ctx, unsigned core, uint64_t line_paddr, uint64_t now);
 } memhier_below;
 
 typedef struct memhier memhier;

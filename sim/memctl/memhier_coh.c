@@ -287,7 +287,7 @@ uint64_t mh_coh_miss(memhier *h, unsigned core, uint64_t line, uint64_t v1, uint
         } else if (kind == MEM_ZERO) {
             lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
         } else {
-            lat = h->lat_l3 + mh_fill(h, line, t3);
+            lat = h->lat_l3 + mh_fill(h, core, line, t3);
         }
         if (served)
             h->cst.intervention_cycles += lat;

@@ -53,9 +53,9 @@ struct memhier {
 void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
                    uint64_t t3);
 
-/* A read fill of one line from below at t3: its latency (in functional
- * mode untimed, 0). */
-uint64_t mh_fill(memhier *h, uint64_t line, uint64_t t3);
+/* A read fill of one line from below at t3 for `core`: its latency (in
+ * functional mode untimed, 0). */
+uint64_t mh_fill(memhier *h, unsigned core, uint64_t line, uint64_t t3);
 
 /* Coherent versions of one line's access (memhier_coh.c): an L1D access of
  * kind MEM_READ, MEM_WRITE or MEM_ZERO, and the rest of an access that

@@ -19,6 +19,12 @@ static const param_desc module_p[] = {
     {"size", PT_SIZE, "bytes", "2G", (double)MEMMAP_MAX_PAGE, (double)MM_MAX_BYTES,
      NULL, "Capacity of this memory module; a multiple of the largest page size (16M).",
      offsetof(memory_module_config, size), NULL},
+    {"module", PT_INT, "", "-1", -1, 63, NULL,
+     "Processor module (NUMA node) this memory module is attached to; -1 spreads the modules "
+     "over the processor modules in address order (module i of M on processor module "
+     "i * machine.modules / M: one module per processor module lands on its own, and with one "
+     "processor module all memory is local). docs/numa.md.",
+     offsetof(memory_module_config, module), NULL},
 };
 
 const param_table memory_module_params = {
@@ -47,6 +53,8 @@ struct memmap {
     size_t npmb;
     unsigned pmb_shift; /* pmb_size = 1 << pmb_shift */
     unsigned *pmb_first, *pmb_last;
+    unsigned *node;     /* nmod: processor module each module is attached to */
+    unsigned nnodes;    /* processor modules (memmap_set_nodes; 1 before) */
 };
 
 const char *memmap_fmt_size(uint64_t bytes, char *buf, size_t len)
@@ -144,7 +152,9 @@ memmap *memmap_create(const memory_config *c, sim_err *e)
     m->base = malloc((m->nmod + 1) * sizeof *m->base);
     m->pmb_first = malloc(m->npmb * sizeof *m->pmb_first);
     m->pmb_last = malloc(m->npmb * sizeof *m->pmb_last);
-    if (!m->base || !m->pmb_first || !m->pmb_last) {
+    m->node = calloc(m->nmod, sizeof *m->node);
+    m->nnodes = 1;
+    if (!m->base || !m->pmb_first || !m->pmb_last || !m->node) {
         memmap_destroy(m);
         sim_errf(e, "memory: out of host memory for %zu PMBs", (size_t)(total / c->pmb_size));
         return NULL;
@@ -175,8 +185,33 @@ void memmap_destroy(memmap *m)
     free(m->base);
     free(m->pmb_first);
     free(m->pmb_last);
+    free(m->node);
     free(m);
 }
+
+int memmap_set_nodes(memmap *m, const memory_config *c, unsigned nproc, sim_err *e)
+{
+    assert(nproc >= 1 && c->modules.n == m->nmod);
+    const memory_module_config *mc = c->modules.items;
+    for (unsigned i = 0; i < m->nmod; i++) {
+        int64_t p = mc[i].module;
+        if (p >= (int64_t)nproc)
+            return sim_errf(e, "memory.modules[%u].module: processor module %lld does not exist; "
+                               "expected -1 (spread) or 0..%u (machine.modules is %u)",
+                            i, (long long)p, nproc - 1, nproc);
+        m->node[i] = p >= 0 ? (unsigned)p : (unsigned)((uint64_t)i * nproc / m->nmod);
+    }
+    m->nnodes = nproc;
+    return 0;
+}
+
+unsigned memmap_module_node(const memmap *m, unsigned i)
+{
+    assert(i < m->nmod);
+    return m->node[i];
+}
+
+unsigned memmap_nodes(const memmap *m) { return m->nnodes; }
 
 uint64_t memmap_total_bytes(const memmap *m) { return m->base[m->nmod]; }
 unsigned memmap_module_count(const memmap *m) { return m->nmod; }

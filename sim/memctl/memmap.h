@@ -7,8 +7,16 @@
  * either part of one module or spans several (when pmb_size exceeds a module,
  * or a module boundary falls inside it). Pages are 4K, 64K or 16M; every
  * module and every PMB holds a whole number of 16M pages.
+ * Each memory module is attached to one processor module (its node, NUMA):
+ * memory.modules[i].module, or, left at -1, spread in address order over
+ * the processor modules (module i of M on processor module i * P / M, so
+ * one module per processor module lands on its own and with one processor
+ * module everything is on node 0). Until memmap_set_nodes is called every
+ * module is on node 0.
  * Invariants after memmap_create: total = sum of module sizes = pmb_count *
- * pmb_size; module i covers [module_base(i), module_base(i)+size(i)).
+ * pmb_size; module i covers [module_base(i), module_base(i)+size(i));
+ * memmap_module_node(i) < the processor module count given to
+ * memmap_set_nodes.
  */
 #ifndef LPARSIM_MEMCTL_MEMMAP_H
 #define LPARSIM_MEMCTL_MEMMAP_H
@@ -35,6 +43,7 @@ extern "C" {
 
 typedef struct memory_module_config {
     uint64_t size; /* bytes */
+    int64_t module; /* processor module it is attached to; -1: spread (memmap_set_nodes) */
 } memory_module_config;
 
 typedef struct memory_config {
@@ -64,6 +73,17 @@ uint64_t memmap_module_size(const memmap *m, unsigned i);
 /* Module holding paddr (< total, asserted). */
 unsigned memmap_module_of(const memmap *m, uint64_t paddr);
 
+/* Attach the modules to nproc processor modules (nodes): memory.modules[i].
+ * module where given, else spread (see above). A module index >= nproc is
+ * an error naming memory.modules[i].module (the caller prefixes
+ * file:line). 0 or -1. */
+int memmap_set_nodes(memmap *m, const memory_config *c, unsigned nproc, sim_err *e);
+/* The processor module (node) memory module i is attached to (and
+ * memmap_node_of below: that of real address paddr < total); the node
+ * count. */
+unsigned memmap_module_node(const memmap *m, unsigned i);
+unsigned memmap_nodes(const memmap *m);
+
 size_t memmap_pmb_count(const memmap *m);
 uint64_t memmap_pmb_base(const memmap *m, size_t i);
 uint64_t memmap_pmb_size(const memmap *m, size_t i);
@@ -72,6 +92,11 @@ size_t memmap_pmb_of(const memmap *m, uint64_t paddr);
 /* Modules that PMB i overlaps: first..last inclusive (first == last when the
  * PMB lies inside one module). */
 void memmap_pmb_modules(const memmap *m, size_t i, unsigned *first, unsigned *last);
+
+static inline unsigned memmap_node_of(const memmap *m, uint64_t paddr)
+{
+    return memmap_module_node(m, memmap_module_of(m, paddr));
+}
 
 /* True for 4K, 64K and 16M. */
 bool memmap_page_size_valid(uint64_t bytes);

@@ -63,7 +63,7 @@ Machine::Machine(sc_core::sc_module_name name, const Config &cfg, const MachineO
                         "is the bound target, not lparsim's controllers; expected no trace_out");
         socket_ = std::make_unique<socket_type>("memory_socket");
         line_buf_.assign(cfg.get().cache.line_size, 0);
-        machine_set_memory_below(m_, memhier_below{below_access, this, nullptr});
+        machine_set_memory_below(m_, memhier_below{below_access, this, nullptr, nullptr});
     }
     SC_HAS_PROCESS(Machine);
     SC_THREAD(run);

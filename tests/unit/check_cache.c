@@ -335,7 +335,7 @@ static memhier *small_hier(fake_below *f)
 {
     cache_config c = {128, {1 * KB, 2, 3}, {1 * KB, 2, 3}, {4 * KB, 4, 13},
                       {16 * KB, 4, 27}, CACHE_COH_NONE, 0, 0};
-    memhier_below b = {fake_access, f, NULL};
+    memhier_below b = {fake_access, f, NULL, NULL};
     sim_err e = {""};
     memset(f, 0, sizeof *f);
     memhier *h = memhier_create(&c, 2, 2, b, &e);
@@ -508,7 +508,7 @@ START_TEST(mh_defaults_and_errors)
 {
     cache_config c;
     sim_err e = {""};
-    memhier_below b = {fake_access, NULL, NULL};
+    memhier_below b = {fake_access, NULL, NULL, NULL};
     ck_assert_int_eq(param_defaults(&cache_params, &c, &e), 0);
     ck_assert_uint_eq(c.line_size, 128);
     ck_assert_uint_eq(c.l1d.size, 32 * KB);

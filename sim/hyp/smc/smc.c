@@ -137,6 +137,12 @@ static void *smc_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                  (unsigned long long)c->pool_bytes, (unsigned long long)c->smb_size);
         return NULL;
     }
+    if (c->pool_node >= (int64_t)memmap_nodes(h->env.mm)) {
+        sim_errf(e, "hypervisor.smc.pool_node: node %lld does not exist; expected -1 (any) or "
+                    "a processor module 0..%u", (long long)c->pool_node,
+                 memmap_nodes(h->env.mm) - 1);
+        return NULL;
+    }
     smc *s = calloc(1, sizeof *s);
     if (!s) {
         sim_errf(e, "out of host memory");
@@ -158,7 +164,9 @@ static void *smc_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     bool ok = s->desc_paddr != UINT64_MAX && s->sba_paddr != UINT64_MAX;
     for (uint64_t v = 0; ok && v < c->vlans; v++) {
         smc_pool *p = &s->pool[v];
-        p->real = lmb_hyp_alloc(l, c->pool_bytes, 4096);
+        p->real = c->pool_node < 0 ? lmb_hyp_alloc(l, c->pool_bytes, 4096)
+                                   : lmb_hyp_alloc_node(l, c->pool_bytes, 4096,
+                                                        (unsigned)c->pool_node);
         ok = p->real != UINT64_MAX;
         p->bytes = c->pool_bytes;
         p->cap = p->nsmb = cap;
@@ -168,6 +176,13 @@ static void *smc_create(hyp *h, const void *cfg, bool audit, sim_err *e)
             s->smb[p->first + i].real = p->real + i * c->smb_size;
             s->smb[p->first + i].vlan = (unsigned)v;
         }
+    }
+    if (!ok && c->pool_node >= 0) {
+        free(s->pool), free(s->smb), free(s->mem), free(s);
+        sim_errf(e, "hypervisor.smc.pool_node: node %lld has no %llu bytes of free LMBs in a "
+                    "row for a pool; expected memory.modules with that much room on it",
+                 (long long)c->pool_node, (unsigned long long)c->pool_bytes);
+        return NULL;
     }
     if (!ok) {
         free(s->pool), free(s->smb), free(s->mem), free(s);

@@ -64,6 +64,11 @@ static const param_desc smc_param_list[] = {
     {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-zero-on-reuse|skip-gen-bump",
      "A deliberately broken build for testing the auditor: SMBs not zeroed when freed, or "
      "tokens not rescinded (generation not bumped). Never in a real run.", F(inject), NULL},
+    {"pool_node", PT_INT, "", "-1", -1, 63, NULL,
+     "Processor module (NUMA node, docs/numa.md) whose memory holds the pools: whole LMBs "
+     "there become hypervisor memory (issue 12 H6: the pool on the consumer's or the "
+     "producer's module). -1: anywhere, carved from hypervisor memory at the bottom (node 0) "
+     "as before (notes §5 pool_module 'spread'; assumption).", F(pool_node), NULL},
 };
 _Static_assert(sizeof(smc_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table smc_feature_params = {"smc", sizeof(smc_config), smc_param_list,

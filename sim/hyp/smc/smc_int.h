@@ -74,6 +74,7 @@ typedef struct smc_config {
     uint64_t page_bytes;        /* smcd-linux: ism_move chunk bound */
     bool audit;
     unsigned inject;            /* SMC_INJ_*: a deliberately broken build */
+    int64_t pool_node;          /* processor module the pools are placed on; -1: any */
 } smc_config;
 
 extern const param_table smc_feature_params;
