@@ -82,6 +82,25 @@ static uint64_t pg_xlate(void *ctx, hcall_ctx *c, uint64_t la)
     return pg_frame_addr(f, l->frame[lpn]) + la % PG_PAGE;
 }
 
+/* An HPTE of a shared LPAR removed (the guest's H_REMOVE/H_BULK_REMOVE, an
+ * eviction to make room, a page-out): its C bit is harvested into the
+ * page, as KVM's remove_revmap_chain does into the rmap, so a page that
+ * stays resident without an HPTE is still known to be dirty; otherwise its
+ * page-out would drop it as clean and keep a stale device copy. Host-side
+ * state kept with the PPT word (not charged: a simplification). */
+static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
+{
+    (void)ptex;
+    paging *f = ctx;
+    pg_lpar *l = pg_lpar_of(f, c->lpid);
+    if (!l || !(old.r & HPTE_R_C) || ra < f->pool_base ||
+        ra - f->pool_base >= f->nframes * PG_PAGE)
+        return;
+    uint64_t fr = (ra - f->pool_base) / PG_PAGE;
+    if (f->fr[fr].owner == l->index + 1)
+        l->copy_valid[f->fr[fr].lpn] = 0;
+}
+
 static uint64_t pg_la_to_ra(const void *vf, unsigned lpid, uint64_t la)
 {
     const paging *f = vf;
@@ -194,7 +213,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->op_steal = ops_declare(h->env.ops, "paging.steal",
                               "one run of the background stealer (hypervisor time, on no "
                               "vCPU's clock)", pp);
-    hyp_ext x = {.ctx = f, .xlate = pg_xlate};
+    hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate};
     if (f->op_fault == OP_INVALID || f->op_reflect == OP_INVALID ||
         f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||
