@@ -244,6 +244,13 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     }
     if (!hyp_lpar_shared(h, lpid))
         return 0;
+    uint64_t cap = pagedev_config_capacity(h->env.pagedev);
+    if (cap < hyp_lpar_memory(h, lpid))
+        return sim_errf(e, "pagedev.%s.capacity: %llu bytes is smaller than LPAR %s's memory "
+                           "(%llu bytes); expected a paging device at least as large as the "
+                           "LPAR (AMS)", pagedev_preset_name(h->env.pagedev->preset),
+                        (unsigned long long)cap, hyp_lpar_name(h, lpid),
+                        (unsigned long long)hyp_lpar_memory(h, lpid));
     pg_lpar **v = realloc(f->lp, (f->nlp + 1) * sizeof *v);
     if (!v)
         return sim_errf(e, "out of host memory");
@@ -255,17 +262,12 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     l->lpid = lpid;
     l->index = f->nlp;
     l->npages = hyp_lpar_memory(h, lpid) / PG_PAGE;
-    uint64_t cap = pagedev_config_capacity(h->env.pagedev);
-    if (cap < hyp_lpar_memory(h, lpid))
-        return sim_errf(e, "pagedev.%s.capacity: %llu bytes is smaller than LPAR %s's memory "
-                           "(%llu bytes); expected a paging device at least as large as the "
-                           "LPAR (AMS)", pagedev_preset_name(h->env.pagedev->preset),
-                        (unsigned long long)cap, hyp_lpar_name(h, lpid),
-                        (unsigned long long)hyp_lpar_memory(h, lpid));
     l->ppt_paddr = lmb_hyp_alloc_top(&h->lmb, l->npages * 8, 128);
-    if (l->ppt_paddr == UINT64_MAX)
+    if (l->ppt_paddr == UINT64_MAX) {
+        free(l);
         return sim_errf(e, "hypervisor.memory: too small for LPAR %s's page table (PPT); raise "
                            "it or set it to 0 (automatic)", hyp_lpar_name(h, lpid));
+    }
     l->frame = malloc(l->npages * sizeof *l->frame);
     l->state = calloc(l->npages, 1);
     l->copy_valid = calloc(l->npages, 1);
