@@ -79,6 +79,25 @@ static uint64_t pg_xlate(void *ctx, hcall_ctx *c, uint64_t la)
     return pg_frame_addr(f, l->frame[lpn]) + la % PG_PAGE;
 }
 
+/* An HPTE of a shared LPAR removed (the guest's H_REMOVE/H_BULK_REMOVE, an
+ * eviction to make room, a page-out): its C bit is harvested into the
+ * page, as KVM's remove_revmap_chain does into the rmap, so a page that
+ * stays resident without an HPTE is still known to be dirty; otherwise its
+ * page-out would drop it as clean and keep a stale device copy. Host-side
+ * state kept with the PPT word (not charged: a simplification). */
+static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
+{
+    (void)ptex;
+    paging *f = ctx;
+    pg_lpar *l = pg_lpar_of(f, c->lpid);
+    if (!l || !(old.r & HPTE_R_C) || ra < f->pool_base ||
+        ra - f->pool_base >= f->nframes * PG_PAGE)
+        return;
+    uint64_t fr = (ra - f->pool_base) / PG_PAGE;
+    if (f->fr[fr].owner == l->index + 1)
+        l->copy_valid[f->fr[fr].lpn] = 0;
+}
+
 static uint64_t pg_la_to_ra(const void *vf, unsigned lpid, uint64_t la)
 {
     const paging *f = vf;
@@ -190,7 +209,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->op_steal = ops_declare(h->env.ops, "paging.steal",
                               "one run of the background stealer (hypervisor time, on no "
                               "vCPU's clock)", pp);
-    hyp_ext x = {.ctx = f, .xlate = pg_xlate};
+    hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate};
     if (f->op_fault == OP_INVALID || f->op_reflect == OP_INVALID ||
         f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||
@@ -221,6 +240,13 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     }
     if (!hyp_lpar_shared(h, lpid))
         return 0;
+    uint64_t cap = pagedev_config_capacity(h->env.pagedev);
+    if (cap < hyp_lpar_memory(h, lpid))
+        return sim_errf(e, "pagedev.%s.capacity: %llu bytes is smaller than LPAR %s's memory "
+                           "(%llu bytes); expected a paging device at least as large as the "
+                           "LPAR (AMS)", pagedev_preset_name(h->env.pagedev->preset),
+                        (unsigned long long)cap, hyp_lpar_name(h, lpid),
+                        (unsigned long long)hyp_lpar_memory(h, lpid));
     pg_lpar **v = realloc(f->lp, (f->nlp + 1) * sizeof *v);
     if (!v)
         return sim_errf(e, "out of host memory");
@@ -232,17 +258,12 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     l->lpid = lpid;
     l->index = f->nlp;
     l->npages = hyp_lpar_memory(h, lpid) / PG_PAGE;
-    uint64_t cap = pagedev_config_capacity(h->env.pagedev);
-    if (cap < hyp_lpar_memory(h, lpid))
-        return sim_errf(e, "pagedev.%s.capacity: %llu bytes is smaller than LPAR %s's memory "
-                           "(%llu bytes); expected a paging device at least as large as the "
-                           "LPAR (AMS)", pagedev_preset_name(h->env.pagedev->preset),
-                        (unsigned long long)cap, hyp_lpar_name(h, lpid),
-                        (unsigned long long)hyp_lpar_memory(h, lpid));
     l->ppt_paddr = lmb_hyp_alloc_top(&h->lmb, l->npages * 8, 128);
-    if (l->ppt_paddr == UINT64_MAX)
+    if (l->ppt_paddr == UINT64_MAX) {
+        free(l);
         return sim_errf(e, "hypervisor.memory: too small for LPAR %s's page table (PPT); raise "
                            "it or set it to 0 (automatic)", hyp_lpar_name(h, lpid));
+    }
     l->frame = malloc(l->npages * sizeof *l->frame);
     l->state = calloc(l->npages, 1);
     l->copy_valid = calloc(l->npages, 1);
