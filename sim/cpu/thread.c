@@ -313,7 +313,7 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
                 /* t->v is another vCPU (or none) now: the record restarts
                  * when this one runs again; the miss is not recorded */
                 t->st.tlb_miss_cycles += o.end - o.start;
-                t->clock = o.end;
+                t->clock += o.end - o.start; /* on whatever the switch set */
                 t->restart = true;
                 return -1;
             }
