@@ -447,12 +447,13 @@ static const char *const SHIPPED[][2] = {
     {"configs/reloc/busy.yaml", "run.max_cycles=260000000"}, /* 60 M cycles of relocation */
     /* hypervisor paging: the shipped configs, short (no page-out yet), and
      * a small overcommitted one (page-outs, page-ins, the stealer's events,
-     * auditor on). tests/data/paging/sc-shared.yaml, the same on shared
-     * processors, differs: a known bug, not listed here. */
+     * auditor on), also on shared processors (vCPUs blocked on page-ins
+     * leave their threads and replay their records). */
     {"configs/paging/overcommit.yaml", "run.max_records=20000"},
     {"configs/paging/update.yaml", "run.max_records=20000"},
     {"configs/paging/shared-cpus.yaml", "run.max_records=5000"},
     {"tests/data/paging/sc.yaml", nullptr},
+    {"tests/data/paging/sc-shared.yaml", nullptr},
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */
     {"configs/default.yaml", "cache.coherence=mesi"},
     {"configs/smr/base.yaml", "cache.coherence=mesi"},
