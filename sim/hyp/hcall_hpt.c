@@ -273,6 +273,10 @@ static long h_clear_mod(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         hyp_batch_init(&b, c, c->lpid);
         hyp_batch_downgrade(&b, ptex, x, (hpte){x.v & ~HPTE_V_VALID, x.r});
         hyp_batch_commit(&b);
+        uint64_t ra = hyp_hpte_real(x, NULL);
+        for (unsigned i = 0; i < c->h->next; i++)
+            if (c->h->ext[i].on_clear_mod)
+                c->h->ext[i].on_clear_mod(c->h->ext[i].ctx, c, ptex, x, ra);
         x.r &= ~HPTE_R_C;
         write_hpte(c, t, ptex, x);
     }

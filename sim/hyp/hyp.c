@@ -74,7 +74,9 @@ static const stat_desc hyp_stat_list[] = {
      offsetof(hyp_stats, hcalls_unsupported), NULL},
     {"hptes_inserted", SK_COUNTER, "entries", "HPTEs written valid by H_ENTER",
      offsetof(hyp_stats, hptes_inserted), NULL},
-    {"hptes_removed", SK_COUNTER, "entries", "HPTEs invalidated by H_REMOVE/H_BULK_REMOVE",
+    {"hptes_removed", SK_COUNTER, "entries",
+     "HPTEs cleared through the invalidation pipeline (H_REMOVE, H_BULK_REMOVE, the guest's "
+     "evictions, features' and platform invalidations, page-outs)",
      offsetof(hyp_stats, hptes_removed), NULL},
 };
 static const stat_table hyp_stat_table = {"hypervisor", hyp_stat_list, PARAM_COUNT(hyp_stat_list)};

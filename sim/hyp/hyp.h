@@ -451,6 +451,10 @@ typedef struct hyp_ext {
      * absent entry whose r holds the logical page, and does not call the
      * other hooks), or UINT64_MAX to use the LPAR's own LMB table. */
     uint64_t (*xlate)(void *ctx, hcall_ctx *c, uint64_t la);
+    /* H_CLEAR_MOD cleared the C bit of valid entry ptex (old: as it was,
+     * C set) mapping real_addr: the modification it recorded is handed
+     * over (paging keeps the page dirty, as KVM harvests C into its rmap). */
+    void (*on_clear_mod)(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t real_addr);
 } hyp_ext;
 #define HYP_XLATE_ABSENT (UINT64_MAX - 1)
 

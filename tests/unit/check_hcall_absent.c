@@ -497,6 +497,57 @@ START_TEST(enter_writes_an_absent_entry)
 }
 END_TEST
 
+/* H_CLEAR_MOD on a valid entry whose C is set hands the modification to
+ * the hooks (paging keeps the page dirty); with C clear, or on an absent
+ * entry, they hear nothing. */
+typedef struct harvest_ext {
+    unsigned calls;
+    uint64_t ptex, ra, old_r;
+} harvest_ext;
+
+static void hx_clear_mod(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
+{
+    (void)c;
+    harvest_ext *h = ctx;
+    h->calls++;
+    h->ptex = ptex;
+    h->ra = ra;
+    h->old_r = old.r;
+}
+
+START_TEST(clear_mod_hands_c_to_the_hooks)
+{
+    env v;
+    env_std(&v);
+    harvest_ext hx = {0};
+    hyp_ext x = {.ctx = &hx, .on_clear_mod = hx_clear_mod};
+    ck_assert_int_eq(hyp_add_ext(v.h, &x), 0);
+    const hpt *t = hyp_lpar_hpt(v.h, 0);
+    uint64_t p = put_valid(&v, 1, 0x7000);
+    hpte e = hpt_read(t, p);
+    uint64_t a[8] = {0, p}, r[8], cyc;
+    ck_assert_int_eq(hc(&v, H_CLEAR_MOD, a, r, &cyc), H_SUCCESS); /* C clear */
+    ck_assert_uint_eq(hx.calls, 0);
+    e.r |= HPTE_R_C;
+    hpt_write(t, p, e);
+    ck_assert_int_eq(hc(&v, H_CLEAR_MOD, a, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(hx.calls, 1);
+    ck_assert_uint_eq(hx.ptex, p);
+    ck_assert(hx.old_r & HPTE_R_C);
+    ck_assert_uint_eq(hx.ra, hpte_real_addr(e.r, PSZ_4K));
+    ck_assert(!(hpt_read(t, p).r & HPTE_R_C));
+    hpte g;
+    uint64_t q = put_absent(&v, 2, 0x8000, &g);
+    hpte y = hpt_read(t, q);
+    y.r |= HPTE_R_C;
+    hpt_write(t, q, y);
+    uint64_t b[8] = {0, q};
+    ck_assert_int_eq(hc(&v, H_CLEAR_MOD, b, r, &cyc), H_SUCCESS);
+    ck_assert_uint_eq(hx.calls, 1); /* absent: its C is the hypervisor's already */
+    env_free(&v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hcall_absent");
@@ -509,6 +560,7 @@ int main(void)
     tcase_add_test(t, clear_ref_mod_absent_in_place);
     tcase_add_test(t, enter_never_takes_an_absent_slot);
     tcase_add_test(t, enter_writes_an_absent_entry);
+    tcase_add_test(t, clear_mod_hands_c_to_the_hooks);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
 }

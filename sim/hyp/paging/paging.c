@@ -98,6 +98,13 @@ static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint6
         l->copy_valid[f->fr[fr].lpn] = 0;
 }
 
+/* H_CLEAR_MOD took C from a valid entry of a shared LPAR's page: the page
+ * stays dirty (the same harvest as a removal's). */
+static void pg_on_clear_mod(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
+{
+    pg_on_remove(ctx, c, ptex, old, ra);
+}
+
 static uint64_t pg_la_to_ra(const void *vf, unsigned lpid, uint64_t la)
 {
     const paging *f = vf;
@@ -209,7 +216,8 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->op_steal = ops_declare(h->env.ops, "paging.steal",
                               "one run of the background stealer (hypervisor time, on no "
                               "vCPU's clock)", pp);
-    hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate};
+    hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate,
+                 .on_clear_mod = pg_on_clear_mod};
     if (f->op_fault == OP_INVALID || f->op_reflect == OP_INVALID ||
         f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||

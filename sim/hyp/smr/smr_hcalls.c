@@ -492,6 +492,7 @@ const hyp_hcall_desc smr_hcalls[SMR_NHCALLS] = {
  * from smr_hcalls). */
 int smr_register_hcalls(smr *s)
 {
-    hyp_ext x = {s, hook_check_enter, hook_insert, hook_remove, hook_xlate};
+    hyp_ext x = {.ctx = s, .check_enter = hook_check_enter, .on_insert = hook_insert,
+                 .on_remove = hook_remove, .xlate = hook_xlate};
     return hyp_add_ext(s->h, &x);
 }
