@@ -12,10 +12,10 @@
  * writes such an entry. Each test has an assertion that fails where the
  * hcalls ignore ABSENT (before commit a6e2cef: H_NOT_FOUND, raw words).
  *
- * The rig is check_hcall.c's, cut down: one 1G module, 4 hardware threads
- * with default TLBs, fake memory ports returning READ_LAT/WRITE_LAT, so each
- * cost is computed by hand from the hypervisor defaults (entry 150, exit
- * 100, step 4, tlbie 2660 + 1672 per extra page).
+ * The rig is check_hcall's (unit/hcall_rig.h): one 1G module, 4 hardware
+ * threads with default TLBs, fake memory ports returning READ_LAT/WRITE_LAT,
+ * so each cost is computed by hand from the hypervisor defaults (entry 150,
+ * exit 100, step 4, tlbie 2660 + 1672 per extra page).
  */
 #include <check.h>
 #include <stdint.h>
@@ -27,96 +27,18 @@
 #include "mmu/hpte_vpn.h"
 #include "testutil.h"
 
-#define KB (1ull << 10)
-#define MB (1ull << 20)
-#define GB (1ull << 30)
-
-#define NTHREADS 4
-#define READ_LAT 10
-#define WRITE_LAT 6
-#define ENTRY 150
-#define EXIT 100
-#define STEP 4
-#define TLBIE1 2660
-
-typedef struct fport {
-    uint64_t reads, writes;
-} fport;
-
-static uint64_t fport_access(void *ctx, uint64_t pa, uint32_t size, mem_kind k, uint64_t now)
-{
-    (void)pa, (void)size, (void)now;
-    fport *p = ctx;
-    if (k == MEM_WRITE || k == MEM_ZERO) {
-        p->writes++;
-        return WRITE_LAT;
-    }
-    p->reads++;
-    return READ_LAT;
-}
-
-typedef struct env {
-    memory_module_config mod[1];
-    memmap *mm;
-    physmem *pm;
-    tlb_config tc;
-    tlb *tlbs[NTHREADS];
-    fport fp[NTHREADS];
-    mem_port ports[NTHREADS];
-    const mem_port *pp[NTHREADS];
-    tlbie_fabric *fab;
-    ops_reg *ops;
-    stats_reg *st;
-    hyp_config hc;
-    hyp *h;
-} env;
+#include "unit/hcall_rig.h"
 
 /* 1G in one module, 256M of hypervisor memory, LPAR 0 of 256M with a 256K
  * HPT (2048 PTEGs). */
 static void env_std(env *v)
 {
-    memset(v, 0, sizeof *v);
+    env_base(v, 1 * GB, 256 * MB);
     sim_err e = {{0}};
-    memory_config mc;
-    ck_assert_int_eq(param_defaults(&memory_params, &mc, &e), 0);
-    v->mod[0].size = 1 * GB;
-    mc.modules.items = v->mod;
-    mc.modules.n = 1;
-    mc.pmb_size = 256 * MB;
-    v->mm = memmap_create(&mc, &e);
-    ck_assert_msg(v->mm != NULL, "%s", e.msg);
-    v->pm = physmem_create(1 * GB);
-    ck_assert_ptr_nonnull(v->pm);
-    ck_assert_int_eq(param_defaults(&tlb_param_table, &v->tc, &e), 0);
-    for (unsigned i = 0; i < NTHREADS; i++) {
-        v->tlbs[i] = tlb_create(&v->tc, &e);
-        ck_assert_ptr_nonnull(v->tlbs[i]);
-        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0, NULL};
-        v->pp[i] = &v->ports[i];
-    }
-    v->fab = tlbie_fabric_create(&v->tc, 4, &e);
-    ck_assert_ptr_nonnull(v->fab);
-    v->ops = ops_create();
-    v->st = stats_create();
-    ck_assert_int_eq(param_defaults(&hyp_params, &v->hc, &e), 0);
-    hyp_env he = {v->mm, v->pm, v->tlbs, v->pp, NTHREADS, v->fab, v->ops, v->st, NULL, 1, 3800,
-                  NULL};
+    hyp_env he = henv(v);
     v->h = hyp_create(&v->hc, &he, 256 * MB, &e);
     ck_assert_msg(v->h != NULL, "%s", e.msg);
     ck_assert_int_eq(hyp_lpar_create(v->h, "a", 256 * MB, 256 * KB, &e), 0);
-}
-
-static void env_free(env *v)
-{
-    hyp_destroy(v->h);
-    stats_destroy(v->st);
-    ops_destroy(v->ops);
-    tlbie_fabric_destroy(v->fab);
-    for (unsigned i = 0; i < NTHREADS; i++)
-        tlb_destroy(v->tlbs[i]);
-    physmem_destroy(v->pm);
-    memmap_destroy(v->mm);
-    param_free(&hyp_params, &v->hc);
 }
 
 static long hc(env *v, uint64_t op, const uint64_t *args, uint64_t *rets, uint64_t *cycles)
