@@ -416,12 +416,25 @@ void hcall_steps(hcall_ctx *c, uint64_t n)
     op_charge(&c->op, c->p_compute, n * c->h->cfg.step_cycles);
 }
 
+void hyp_ctx_begin(hyp *h, hcall_ctx *c, unsigned lpid, unsigned thread, uint64_t now)
+{
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->lpid = lpid;
+    c->thread = thread;
+    c->port = h->env.ports[thread];
+    c->p_memory = 1;
+    c->p_tlb = 2;
+    c->p_queueing = 3;
+    op_begin(&c->op, now);
+}
+
 long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,
                const uint64_t *args, uint64_t *rets, uint64_t *cycles)
 {
     assert(lpid < h->nlpars && thread < h->env.nthreads);
-    hcall_ctx c = {h, NULL, 0, lpid, thread, h->env.ports[thread], {0}, 0, 1, 2, 3, 0};
-    op_begin(&c.op, now);
+    hcall_ctx c;
+    hyp_ctx_begin(h, &c, lpid, thread, now);
     op_charge(&c.op, c.p_compute, h->cfg.hcall_entry_cycles);
     h->st.hcalls++;
     const hyp_hcall_entry *ent = NULL;

@@ -300,6 +300,17 @@ typedef struct hcall_ctx {
 bool hyp_absent_search(hcall_ctx *c, unsigned lpid, uint64_t vsid, uint64_t ea,
                        unsigned page_shift, bool seg_1t, uint64_t *ptex, hpte *e);
 
+/* A context for the hypervisor's work outside an hcall (a fault it takes
+ * first, a timed event): lpid's work on hardware thread `thread` (its
+ * caches) from cycle `now`, charged to the standard parts compute, memory,
+ * tlb, queueing (0..3) of c's op. hyp_hcall starts its own the same way. */
+void hyp_ctx_begin(hyp *h, hcall_ctx *c, unsigned lpid, unsigned thread, uint64_t now);
+/* From now on, everything c charges goes to part p of its op. */
+static inline void hcall_use_part(hcall_ctx *c, unsigned p)
+{
+    c->p_compute = c->p_memory = c->p_tlb = c->p_queueing = p;
+}
+
 /* Why a thread entered the hypervisor (hyp_feature.hyp_entered). */
 typedef enum hyp_entry_why {
     HYP_ENTRY_HCALL = 0, /* an hcall, before its own work */

@@ -12,20 +12,18 @@
 
 #include "hyp_int.h"
 
-const void *hyp_shared_backer(const hyp *h)
-{
-    for (unsigned f = 0; f < HYP_NFEATURES; f++)
-        if (h->feat[f] && hyp_features[f]->shared_memory)
-            return hyp_features[f];
-    return NULL;
-}
-
 static unsigned backer_index(const hyp *h)
 {
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->shared_memory)
             return f;
     return HYP_NFEATURES;
+}
+
+const void *hyp_shared_backer(const hyp *h)
+{
+    unsigned f = backer_index(h);
+    return f < HYP_NFEATURES ? hyp_features[f] : NULL;
 }
 
 uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la)
@@ -44,20 +42,6 @@ bool hyp_intercepts_faults(const hyp *h)
     return false;
 }
 
-static void ctx_init(hyp *h, hcall_ctx *c, unsigned lpid, unsigned thread, uint64_t now)
-{
-    memset(c, 0, sizeof *c);
-    c->h = h;
-    c->lpid = lpid;
-    c->thread = thread;
-    c->port = h->env.ports[thread];
-    c->p_compute = 0;
-    c->p_memory = 1;
-    c->p_tlb = 2;
-    c->p_queueing = 3;
-    op_begin(&c->op, now);
-}
-
 int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t ea,
                  unsigned page_shift, bool seg_1t, bool store, uint64_t now, uint64_t *cycles,
                  sim_err *e)
@@ -67,7 +51,7 @@ int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t
         if (!h->feat[f] || !hyp_features[f]->hv_fault)
             continue;
         hcall_ctx c;
-        ctx_init(h, &c, lpid, thread, now);
+        hyp_ctx_begin(h, &c, lpid, thread, now);
         c.fs = h->feat[f];
         int rc = hyp_features[f]->hv_fault(h->feat[f], &c, vsid, ea, page_shift, seg_1t, store, e);
         if (rc == HYP_HVF_NOT_MINE)
@@ -100,7 +84,7 @@ uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, boo
     if (ra != UINT64_MAX || f == HYP_NFEATURES || !hyp_features[f]->touch)
         return ra;
     hcall_ctx c;
-    ctx_init(h, &c, lpid, thread, now);
+    hyp_ctx_begin(h, &c, lpid, thread, now);
     c.fs = h->feat[f];
     ra = hyp_features[f]->touch(h->feat[f], &c, la, store, e);
     *cycles = c.op.end - c.op.start;

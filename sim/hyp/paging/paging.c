@@ -24,11 +24,12 @@ static uint64_t paging_memory_needed(const void *cfg, const hyp_config *hc, unsi
                                      const uint64_t *lpar_memory, const uint64_t *hpt_bytes,
                                      unsigned nthreads)
 {
-    (void)nlpars, (void)lpar_memory, (void)hpt_bytes, (void)nthreads;
+    (void)lpar_memory, (void)hpt_bytes, (void)nthreads;
     uint64_t pool = pool_bytes(cfg, hc);
-    /* the pool (4K-aligned), the frame table, the PPTs (8 B per page each) */
+    /* the pool (4K-aligned), the frame table, the PPTs (8 B per page each,
+     * every table rounded up to 128 B) */
     return pool + PG_PAGE + (pool / PG_PAGE) * 8 + 128 + hc->shared_bytes / PG_PAGE * 8 +
-           128 * 64;
+           128ull * nlpars;
 }
 
 static bool paging_wants_rmap(const void *cfg, bool *charged)

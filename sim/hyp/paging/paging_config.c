@@ -41,11 +41,11 @@ static const param_desc list[] = {
      F(skip_clean), NULL},
     {"fault_cycles", PT_UINT, "cycles", "4000", 0, 1e9, NULL,
      "Hypervisor software of a fault it serves (page-state machine, locking), besides its "
-     "modeled accesses, entry and exit (notes §5 hv_fault_cycles, assumption).",
+     "modeled accesses and the entry and return (notes §5 hv_fault_cycles, assumption).",
      F(fault_cycles), NULL},
     {"reflect_cycles", PT_UINT, "cycles", "600", 0, 1e9, NULL,
      "Reflecting a miss that is the guest's to the guest's fault handler (DSI state set up "
-     "and the return), besides entry, exit and the PTEG search (notes §5, assumption).",
+     "and the return), besides entering, leaving and the PTEG search (notes §5, assumption).",
      F(reflect_cycles), NULL},
     {"vios_us", PT_DOUBLE, "us", "25", 0, 1e6, NULL,
      "Round trip hypervisor -> paging VIOS -> hypervisor added to every device I/O (notes §3, "

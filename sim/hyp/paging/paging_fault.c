@@ -18,11 +18,6 @@
 
 enum { P_ENTRY, P_FIND, P_LOOKUP, P_ALLOC, P_DQ, P_DS, P_COPY, P_HPTE };
 
-static void use_part(hcall_ctx *c, unsigned p)
-{
-    c->p_compute = c->p_memory = c->p_tlb = c->p_queueing = p;
-}
-
 /* Page lpn of l made resident, charged to c (paging.fault's parts);
  * *until: when its bytes are in the frame (a device read's completion, or
  * now); *queued: the read's wait for a device slot. PG_NOFRAME: e set. */
@@ -30,14 +25,14 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
                               uint64_t *queued, sim_err *e)
 {
     *queued = 0;
-    use_part(c, P_LOOKUP);
+    hcall_use_part(c, P_LOOKUP);
     pg_ppt_access(f, c, l, lpn, MEM_READ);
     if (l->state[lpn] == PG_RESIDENT) {
         f->st.joins++;
         *until = c->op.end;
         return l->frame[lpn];
     }
-    use_part(c, P_ALLOC);
+    hcall_use_part(c, P_ALLOC);
     uint64_t ready;
     uint32_t fr = pg_alloc(f, c, &ready, e);
     if (fr == PG_NOFRAME)
@@ -48,7 +43,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
         op_charge(&c->op, P_ALLOC, ready - c->op.end); /* its victim's write-back */
     if (l->state[lpn] == PG_UNBACKED) {
         l->demand++;
-        use_part(c, P_COPY);
+        hcall_use_part(c, P_COPY);
         physmem_zero(f->h->env.pm, fa, PG_PAGE);
         hcall_mem(c, fa, PG_PAGE, MEM_ZERO);
         f->st.zero_fills++;
@@ -76,7 +71,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     f->fr[fr].lpn = (uint32_t)lpn;
     l->resident++;
     pg_frame_resident(f, fr);
-    use_part(c, P_HPTE);
+    hcall_use_part(c, P_HPTE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
     if (f->audit)
         pg_audit_paged_in(f, l, lpn, fr);
@@ -114,7 +109,7 @@ int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shi
         return HYP_HVF_NOT_MINE;
     hyp *h = f->h;
     op_charge(&c->op, P_ENTRY, h->cfg.hcall_entry_cycles);
-    use_part(c, P_FIND);
+    hcall_use_part(c, P_FIND);
     uint64_t ptex;
     hpte x;
     if (!hyp_absent_search(c, c->lpid, vsid, ea, shift, seg_1t, &ptex, &x)) {
@@ -143,7 +138,7 @@ int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shi
     wait_for(f, c, l, until, queued);
     /* the entry made valid on the frame, R/C clear: no tlbie (it was in no
      * TLB); the reverse map links it */
-    use_part(c, P_HPTE);
+    hcall_use_part(c, P_HPTE);
     uint64_t ra = pg_frame_addr(f, fr);
     hpte n = {(x.v & ~(HPTE_V_ABSENT | HPTE_V_HVLOCK)) | HPTE_V_VALID,
               (x.r & ~(HPTE_R_RPN | HPTE_R_R | HPTE_R_C)) | (ra & HPTE_R_RPN)};

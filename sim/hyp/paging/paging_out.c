@@ -16,11 +16,6 @@
 
 enum { O_SELECT, O_UNMAP, O_TLB, O_DQ, O_DS, O_FREE };
 
-static void use_part(hcall_ctx *c, unsigned p)
-{
-    c->p_compute = c->p_memory = c->p_tlb = c->p_queueing = p;
-}
-
 void pg_frame_resident(paging *f, uint32_t fr)
 {
     f->fr[fr].seq = f->seq++;
@@ -174,7 +169,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
 {
     pg_lpar *l = f->lp[f->fr[fr].owner - 1];
     uint64_t lpn = f->fr[fr].lpn, fa = pg_frame_addr(f, fr);
-    use_part(c, O_UNMAP);
+    hcall_use_part(c, O_UNMAP);
     pg_ppt_access(f, c, l, lpn, MEM_READ);
     if (frame_hptes(f, c, fr, l->lpid) != 0) {
         sim_errf(e, "out of host memory");
@@ -194,7 +189,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
                   (old.r & ~(HPTE_R_RPN | HPTE_R_R | HPTE_R_C)) | (lpn << PG_SHIFT)};
         hyp_write_hpte(c, l->lpid, ptex, a);
     }
-    use_part(c, O_TLB);
+    hcall_use_part(c, O_TLB);
     if (f->cfg.inject == PG_INJ_SKIP_TLBIE)
         b.n = 0; /* the bug: the TLBs keep the translation */
     if (hyp_batch_commit(&b) != 0) {
@@ -203,7 +198,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
     }
     if (f->audit)
         pg_audit_paged_out(f, l, lpn, fr);
-    use_part(c, O_FREE);
+    hcall_use_part(c, O_FREE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
     hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
     uint64_t free_at = c->op.end;
@@ -243,7 +238,7 @@ static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, 
     hcall_ctx pc = *c;
     op_begin(&pc.op, c->op.end);
     pc.off_thread = 0;
-    use_part(&pc, O_SELECT);
+    hcall_use_part(&pc, O_SELECT);
     uint32_t fr = select_victim(f, &pc);
     if (fr == PG_NOFRAME) {
         sim_errf(e, "paging: no frame to take (every frame of the pool is in transit)");
@@ -287,11 +282,7 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
 int pg_steal(paging *f, uint64_t at, sim_err *e)
 {
     hcall_ctx c;
-    memset(&c, 0, sizeof c);
-    c.h = f->h;
-    c.thread = f->cfg.thread;
-    c.port = f->h->env.ports[f->cfg.thread];
-    op_begin(&c.op, at);
+    hyp_ctx_begin(f->h, &c, 0, f->cfg.thread, at);
     f->st.steal_runs++;
     while (f->nfree < f->high && f->nfree < f->nframes) {
         uint64_t free_at;

@@ -24,13 +24,8 @@ static void set_part(hcall_ctx *c, unsigned p)
 
 static void ctx_at(reloc *r, hcall_ctx *c, uint64_t at, unsigned part)
 {
-    memset(c, 0, sizeof *c);
-    c->h = r->h;
+    hyp_ctx_begin(r->h, c, r->lpid, (unsigned)r->cfg.thread, at);
     c->fs = r;
-    c->lpid = r->lpid;
-    c->thread = (unsigned)r->cfg.thread;
-    c->port = r->h->env.ports[c->thread];
-    op_begin(&c->op, at);
     set_part(c, part);
 }
 
