@@ -81,11 +81,12 @@ static uint64_t pg_xlate(void *ctx, hcall_ctx *c, uint64_t la)
 }
 
 /* An HPTE of a shared LPAR removed (the guest's H_REMOVE/H_BULK_REMOVE, an
- * eviction to make room, a page-out): its C bit is harvested into the
- * page, as KVM's remove_revmap_chain does into the rmap, so a page that
- * stays resident without an HPTE is still known to be dirty; otherwise its
- * page-out would drop it as clean and keep a stale device copy. Host-side
- * state kept with the PPT word (not charged: a simplification). */
+ * eviction to make room, a page-out), or its C cleared by H_CLEAR_MOD: C
+ * is harvested into the page, as KVM's remove_revmap_chain does into the
+ * rmap, so a page that stays resident without an HPTE is still known to be
+ * dirty; otherwise its page-out would drop it as clean and keep a stale
+ * device copy. Host-side state kept with the PPT word (not charged: a
+ * simplification). */
 static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
 {
     (void)ptex;
@@ -97,13 +98,6 @@ static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint6
     uint64_t fr = (ra - f->pool_base) / PG_PAGE;
     if (f->fr[fr].owner == l->index + 1)
         l->copy_valid[f->fr[fr].lpn] = 0;
-}
-
-/* H_CLEAR_MOD took C from a valid entry of a shared LPAR's page: the page
- * stays dirty (the same harvest as a removal's). */
-static void pg_on_clear_mod(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint64_t ra)
-{
-    pg_on_remove(ctx, c, ptex, old, ra);
 }
 
 static uint64_t pg_la_to_ra(const void *vf, unsigned lpid, uint64_t la)
@@ -218,7 +212,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
                               "one run of the background stealer (hypervisor time, on no "
                               "vCPU's clock)", pp);
     hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate,
-                 .on_clear_mod = pg_on_clear_mod};
+                 .on_clear_mod = pg_on_remove}; /* H_CLEAR_MOD's C: the same harvest */
     if (f->op_fault == OP_INVALID || f->op_reflect == OP_INVALID ||
         f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||

@@ -12,7 +12,6 @@
  * read is issued; the faulting vCPU is held until the device completes,
  * but another vCPU touching the page meanwhile finds it present.
  */
-#include <string.h>
 
 #include "paging_int.h"
 
@@ -115,13 +114,7 @@ int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shi
     if (!hyp_absent_search(c, c->lpid, vsid, ea, shift, seg_1t, &ptex, &x)) {
         op_charge(&c->op, P_ENTRY, f->cfg.reflect_cycles + h->cfg.hcall_exit_cycles);
         f->st.reflects++;
-        op_rec r;
-        memset(&r, 0, sizeof r);
-        r.start = c->op.start;
-        r.end = c->op.end;
-        r.part[0] = c->op.part[P_ENTRY];
-        r.part[1] = c->op.part[P_FIND];
-        ops_record(h->env.ops, f->op_reflect, &r);
+        ops_record(h->env.ops, f->op_reflect, &c->op); /* its parts: entry, find */
         return CPU_HVF_REFLECT;
     }
     f->st.faults++;

@@ -10,7 +10,6 @@
  * Invariant: a page's frame is freed only after every TLB is coherent
  * (hyp_batch_commit) and its bytes are on the device or clean there.
  */
-#include <string.h>
 
 #include "paging_int.h"
 
