@@ -383,6 +383,9 @@ void hyp_block(hcall_ctx *c, uint64_t until, unsigned part)
         if (h->feat[f] && hyp_features[f]->block && hyp_features[f]->block(h->feat[f], c, until)) {
             c->off_thread += wait;
             off = true;
+            /* the wake-up is an event the machine loop must stop for, however
+             * it is chunked (lparsim and lparsim-sc alike) */
+            hyp_request_event(h, until);
         }
     op_charge(&c->op, part, wait);
     if (!off)

@@ -335,7 +335,8 @@ void *hyp_feature_state(const hyp *h, unsigned index);
 /* Block the calling vCPU until cycle `until` (an I/O completion, a lock):
  * the time is charged to part `part` of the op. A shared vCPU leaves its
  * thread and the dispatcher runs another meanwhile (the blocked time is
- * not the thread's); a dedicated vCPU's thread waits in place. */
+ * not the thread's; its wake-up at `until` is requested as a hypervisor
+ * event); a dedicated vCPU's thread waits in place. */
 void hyp_block(hcall_ctx *c, uint64_t until, unsigned part);
 /* Interrupts (irq.c has the model and its approximations). */
 typedef enum hyp_irq_kind {

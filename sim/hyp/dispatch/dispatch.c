@@ -570,9 +570,6 @@ static void take_off(dispatch *d, hcall_ctx *c, dvcpu *x, uint64_t until, bool t
     x->wake_at = until;
     x->wait_from = c->op.end;
     d->why_off = timed ? DTL_OFF_BLOCK : DTL_OFF_CEDE;
-    if (timed && until != UINT64_MAX)
-        hyp_request_event(d->h, until); /* the machine loop must see the wake-up on time,
-                                           however it is chunked */
     run_on(d, &d->h->env.threads[c->thread], NULL, c->op.end);
     if (!vp_runnable(d, vp))
         resched(d, c->op.end); /* the core can take another VP */
