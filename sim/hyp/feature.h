@@ -156,6 +156,15 @@ typedef struct hyp_feature {
      * (CPU_HVF_BLOCKED when c->off_thread > 0 after it). -1: e set. */
     int (*hv_fault)(void *f, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned page_shift,
                     bool seg_1t, bool store, sim_err *e);
+    /* Critical areas (hyp_crit.c): a registration hcall of c->lpid names
+     * [la, la+bytes) as memory the hypervisor will reach (pin true), or
+     * ends that (false). The backing feature may pin the pages (charged
+     * to c): H_SUCCESS, H_RESOURCE (over the LPAR's I/O entitlement). The
+     * hypervisor's own access to la of c->lpid (a VPA write at dispatch):
+     * its real address, the page made resident first when it is not
+     * (charged to c, a wait in place); UINT64_MAX with e set. */
+    long (*pin)(void *f, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin);
+    uint64_t (*hv_access)(void *f, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
     /* Guest-to-guest transports it provides (transport.h), found by name. */
     const hyp_transport *const *transports;
     size_t ntransports;

@@ -26,6 +26,10 @@ extern "C" {
 #define H_CLEAR_REF 0x14
 #define H_PROTECT 0x18
 #define H_BULK_REMOVE 0x124
+#define H_PUT_TCE 0x20
+#define H_REGISTER_VPA 0xDC
+#define H_REG_CRQ 0xFC
+#define H_FREE_CRQ 0x100
 #define H_IPI 0x6C
 #define H_CEDE 0xE0
 #define H_CONFER 0xE4

@@ -251,7 +251,7 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
-        hyp_irq_init(h, e) != 0 || hyp_rdma_init(h, e) != 0 || create_features(h, e) != 0) {
+        hyp_irq_init(h, e) != 0 || hyp_rdma_init(h, e) != 0 || hyp_crit_init(h, e) != 0 || create_features(h, e) != 0) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);
@@ -275,6 +275,7 @@ void hyp_destroy(hyp *h)
         free(h->lpars[i]->vcpu_thread);
         free(h->lpars[i]->home);
         free(h->lpars[i]->home_pages);
+        u64map_free(&h->lpars[i]->crit);
         free(h->lpars[i]);
     }
     free(h->lpars);
@@ -400,9 +401,9 @@ void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at)
             hyp_features[f]->thread_idle(h->feat[f], thread, at);
 }
 
-uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, uint64_t at)
+uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, unsigned vcpu, uint64_t at)
 {
-    uint64_t spent = 0;
+    uint64_t spent = hyp_crit_dispatch(h, thread, lpid, vcpu, at);
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->vcpu_dispatched)
             spent += hyp_features[f]->vcpu_dispatched(h->feat[f], thread, lpid, at + spent);

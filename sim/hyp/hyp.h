@@ -212,12 +212,13 @@ uint64_t hyp_event_requested(const hyp *h);
 /* Hardware thread `thread` has nothing to run from cycle `at` (its vCPU's
  * trace ended): a dispatcher may give its core to another VP then. */
 void hyp_thread_idle(hyp *h, unsigned thread, uint64_t at);
-/* A dispatcher put a vCPU of lpid on hardware thread `thread` at `at`:
- * every enabled feature hears of it (a TLB-coherence feature flushes what
- * it deferred for that thread). Returns the cycles the thread spends before
- * the vCPU runs, which the caller adds to the thread's clock (0 when no
- * feature does anything). */
-uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, uint64_t at);
+/* A dispatcher put vCPU `vcpu` of lpid on hardware thread `thread` at
+ * `at`: the hypervisor writes its VPA if it registered one (a hypervisor
+ * access that may have to page the VPA in first) and every enabled feature
+ * hears of it (a TLB-coherence feature flushes what it deferred for that
+ * thread). Returns the cycles the thread spends before the vCPU runs,
+ * which the caller adds to the thread's clock (0 when nothing is done). */
+uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, unsigned vcpu, uint64_t at);
 
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);

@@ -35,6 +35,7 @@ typedef struct hyp_lpar {
     unsigned nhome;         /* home nodes (hyp_home.c); 0: none */
     unsigned *home;         /* nhome processor modules */
     uint64_t *home_pages;   /* desired 4K pages on each home node */
+    u64map crit;            /* registered critical areas (hcall_crit.c) */
 } hyp_lpar;
 
 typedef struct hyp_hcall_entry {
@@ -107,6 +108,9 @@ struct hyp {
     struct hyp_rdma_stats {
         uint64_t writes, bytes_sent, delivered, bytes_received;
     } rdma_st;
+    struct hyp_crit_stats {
+        uint64_t registered, released, refused, vpa_writes;
+    } crit;
     bool failed;                        /* a feature check failed: err holds why */
     sim_err err;
 };
@@ -121,11 +125,11 @@ extern const hyp_driver *const hyp_driver_table[HYP_NFEATURES];
 int hyp_check_hcall_ranges(const hyp_hcall_range *ranges, const hyp_feature *const *feats,
                            unsigned n, sim_err *e);
 
-/* The core's PAPR hcalls: hcall_hpt.c's (HPT), and hcall_irq.c's
- * (interrupts), whose ops are reported once used (ops_report_if_used: a
- * report without them is as it was before they existed). hyp_core_hcall
- * gives entry i of both, in that order, NULL past the end; *if_used says
- * which table it is from. */
+/* The core's PAPR hcalls: hcall_hpt.c's (HPT), then hcall_irq.c's
+ * (interrupts) and hcall_crit.c's (critical areas), whose ops are reported
+ * once used (ops_report_if_used: a report without them is as it was before
+ * they existed). hyp_core_hcall gives entry i of all, in that order, NULL
+ * past the end; *if_used says whether it is reported only once used. */
 extern const hyp_hcall_desc hyp_papr_hcalls[];
 extern const size_t hyp_papr_hcall_count;
 extern const hyp_hcall_desc hyp_irq_hcalls[];
@@ -141,6 +145,13 @@ void hyp_irq_deliver(hyp *h, unsigned thread);
 
 /* rdma.c: statistics rdma.* (at creation). */
 int hyp_rdma_init(hyp *h, sim_err *e);
+/* hcall_crit.c: the registration hcalls (reported once used), their
+ * statistics, and the VPA write at a vCPU's dispatch (its cycles). */
+typedef struct hyp_crit_stats hyp_crit_stats;
+extern const hyp_hcall_desc hyp_crit_hcalls[];
+extern const size_t hyp_crit_hcall_count;
+int hyp_crit_init(hyp *h, sim_err *e);
+uint64_t hyp_crit_dispatch(hyp *h, unsigned thread, unsigned lpid, unsigned vcpu, uint64_t at);
 
 /* Is the feature config's "enabled" (its first field) true? */
 static inline bool hyp_cfg_enabled(const hyp_feature_cfg *c)

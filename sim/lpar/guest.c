@@ -58,6 +58,9 @@ struct guest {
     uint64_t pt_base, pt_entries;  /* logical area holding the guest page table */
     gpte *map;
     uint64_t cap, used;
+    bool vpa;               /* register a VPA per vCPU */
+    uint8_t *vpa_done;      /* per vCPU index */
+    unsigned nvpa;
     ops_reg *ops;
     op_id op_fault, p_compute, p_memory, p_hcall;
     guest_stats st;
@@ -125,6 +128,7 @@ guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_con
     g->shift = hpt_psize_shift(g->psize);
     g->seg_1t = lc->segment == LPAR_SEG_1T;
     g->npages = lc->memory >> g->shift;
+    g->vpa = c->vpa == GUEST_VPA_ON || (c->vpa == GUEST_VPA_AUTO && hyp_lpar_shared(h, lpid));
     /* the guest's own page table: 8 bytes per page, at the start of memory */
     g->pt_entries = g->npages;
     uint64_t pt_bytes = (8 * g->pt_entries + (1ULL << g->shift) - 1) & ~((1ULL << g->shift) - 1);
@@ -156,6 +160,7 @@ void guest_destroy(guest *g)
     if (!g)
         return;
     seg_destroy(g->seg);
+    free(g->vpa_done);
     free(g->map);
     free(g->name);
     free(g);
@@ -239,10 +244,50 @@ static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, enum cpu
                     g->name, (unsigned long long)ea);
 }
 
+/* The vCPU's VPA, registered at its first fault (guest.vpa): a fresh
+ * logical page and H_REGISTER_VPA (function 1). Its cycles, or UINT64_MAX
+ * with e set. */
+static uint64_t register_vpa(guest *g, cpu_thread *t, uint64_t now, sim_err *e)
+{
+    unsigned v = t->v->b.vcpu;
+    if (!g->vpa || (v < g->nvpa && g->vpa_done[v]))
+        return 0;
+    if (v >= g->nvpa) {
+        uint8_t *n = realloc(g->vpa_done, v + 1);
+        if (!n) {
+            sim_errf(e, "out of host memory");
+            return UINT64_MAX;
+        }
+        memset(n + g->nvpa, 0, v + 1 - g->nvpa);
+        g->vpa_done = n;
+        g->nvpa = v + 1;
+    }
+    g->vpa_done[v] = 1;
+    if (g->next_lpn >= g->npages) {
+        sim_errf(e, "LPAR %s is out of memory for vCPU %u's VPA; give it more memory", g->name,
+                 v);
+        return UINT64_MAX;
+    }
+    uint64_t args[8] = {1ULL << 45, v, g->next_lpn++ << g->shift}, rets[8], cyc;
+    long rc = hyp_hcall(g->h, g->lpid, t->id, now, H_REGISTER_VPA, args, rets, &cyc);
+    if (hyp_check_error(g->h, e) != 0)
+        return UINT64_MAX;
+    if (rc != H_SUCCESS) {
+        sim_errf(e, "LPAR %s vCPU %u: H_REGISTER_VPA returned %ld; expected H_SUCCESS (is "
+                    "hypervisor.paging.io_entitled too small for the VPAs?)", g->name, v, rc);
+        return UINT64_MAX;
+    }
+    return cyc;
+}
+
 static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_access acc,
                             uint64_t now, sim_err *e)
 {
     guest *g = ctx;
+    uint64_t start = now, pre = register_vpa(g, t, now, e);
+    if (pre == UINT64_MAX)
+        return UINT64_MAX;
+    now += pre;
     op_rec o;
     op_begin(&o, now);
     g->st.page_faults++;
@@ -287,7 +332,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     if (insert_hpte(g, t, &o, ea, acc, p->lpn, e) != 0 || hyp_check_error(g->h, e) != 0)
         return UINT64_MAX;
     ops_record(g->ops, g->op_fault, &o);
-    return o.end - now;
+    return o.end - start;
 }
 
 /* The doorbell marker: msgsndp/msgsnd to vCPU `to` of this LPAR. */

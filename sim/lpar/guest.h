@@ -37,7 +37,9 @@ extern "C" {
 typedef struct guest_config {
     uint64_t fault_cycles;   /* guest kernel work per page fault */
     bool zero_new_pages;     /* clear a page on first touch (modeled stores) */
+    unsigned vpa;            /* GUEST_VPA_*: register a VPA per vCPU */
 } guest_config;
+enum { GUEST_VPA_AUTO = 0, GUEST_VPA_ON = 1, GUEST_VPA_OFF = 2 };
 
 extern const param_table guest_params; /* "guest" */
 

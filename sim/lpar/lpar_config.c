@@ -14,6 +14,11 @@ static const param_desc guest_param_list[] = {
      "Clear a logical page on first touch as Linux does (dcbz per 128-byte line through the "
      "faulting thread's caches: no DRAM read, dirty lines written back later).",
      G_F(zero_new_pages), NULL},
+    {"vpa", PT_ENUM, "", "auto", 0, 0, "auto|on|off",
+     "Register a VPA per vCPU (H_REGISTER_VPA on a fresh page, at the vCPU's first fault), as "
+     "pSeries Linux does at boot (vpa_init); the hypervisor then writes it at every dispatch. "
+     "auto: shared-memory LPARs only (dedicated-memory results stay as they were).",
+     G_F(vpa), NULL},
 };
 const param_table guest_params = {"guest", sizeof(guest_config), guest_param_list,
                                   PARAM_COUNT(guest_param_list),

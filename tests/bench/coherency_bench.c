@@ -178,7 +178,7 @@ int main(int argc, char **argv)
             cpu_thread *th = &h->env.threads[t];
             cpu_thread_switch(th, &th->own);
             double t0 = now_ns();
-            th->clock += hyp_vcpu_dispatched(h, t, 0, th->clock);
+            th->clock += hyp_vcpu_dispatched(h, t, 0, 0, th->clock);
             t_drain += now_ns() - t0;
             for (unsigned p = 0; p < P; p++)
                 touch(th, p);
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
         cpu_thread *th = &h->env.threads[t];
         cpu_thread_switch(th, &th->own);
         double t0 = now_ns();
-        th->clock += hyp_vcpu_dispatched(h, t, 0, th->clock);
+        th->clock += hyp_vcpu_dispatched(h, t, 0, 0, th->clock);
         t_drain += now_ns() - t0;
     }
     int rc = hyp_check_error(h, &e) != 0;

@@ -292,7 +292,8 @@ static void apply(sim *s, const op *o, res *out)
                 s->on[i] = -1;
         s->on[o->vcpu] = (int)t;
         cpu_thread_switch(c, s->v[o->vcpu]);
-        c->clock += hyp_vcpu_dispatched(s->h, t, s->v[o->vcpu]->b.lpid, c->clock);
+        c->clock += hyp_vcpu_dispatched(s->h, t, s->v[o->vcpu]->b.lpid, s->v[o->vcpu]->b.vcpu,
+                                        c->clock);
         return;
     }
     }

@@ -94,7 +94,7 @@ static void run_on(dispatch *d, cpu_thread *t, cpu_vcpu *cv, uint64_t left)
         x->wake_why = 0;
         x->waited = 0;
         /* features' work before it runs (a deferred TLB flush) */
-        t->clock += hyp_vcpu_dispatched(d->h, t->id, cv->b.lpid, t->clock);
+        t->clock += hyp_vcpu_dispatched(d->h, t->id, cv->b.lpid, cv->b.vcpu, t->clock);
         x->thread = (int)t->id;
         x->run_from = t->clock;
     }

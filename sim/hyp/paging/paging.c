@@ -122,6 +122,7 @@ static void paging_destroy(void *vf)
         free(f->lp[i]->copy_valid);
         free(f->lp[i]->shadow);
         free(f->lp[i]->fifo);
+        free(f->lp[i]->pins);
         free(f->lp[i]);
     }
     free(f->lp);
@@ -211,10 +212,14 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->op_steal = ops_declare(h->env.ops, "paging.steal",
                               "one run of the background stealer (hypervisor time, on no "
                               "vCPU's clock)", pp);
+    f->op_hvint = ops_declare(h->env.ops, "paging.hv_internal_fault",
+                              "the hypervisor's own access (a VPA write at dispatch) to a "
+                              "page that is not resident: the dispatch waits for it, with "
+                              "paging.fault's parts", fp);
     hyp_ext x = {.ctx = f, .on_remove = pg_on_remove, .xlate = pg_xlate,
                  .on_clear_mod = pg_on_remove}; /* H_CLEAR_MOD's C: the same harvest */
     if (f->op_fault == OP_INVALID || f->op_reflect == OP_INVALID ||
-        f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID ||
+        f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID || f->op_hvint == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||
         stats_register(h->env.stats, "paging", &paging_stat_table, &f->st) != 0 ||
         stats_register(h->env.stats, "paging.audit", &paging_audit_stat_table, &f->ast) != 0 ||
@@ -368,4 +373,6 @@ const hyp_feature paging_feature = {
     .la_to_ra = pg_la_to_ra,
     .touch = pg_touch,
     .hv_fault = pg_hv_fault,
+    .pin = pg_pin,
+    .hv_access = pg_hv_access,
 };

@@ -139,6 +139,26 @@ void pg_audit_full(paging *f)
             return;
         }
     }
+    for (unsigned i = 0; i < f->nlp; i++) {
+        const pg_lpar *l = f->lp[i];
+        uint64_t pinned = 0;
+        for (uint64_t p = 0; l->pins && p < l->npages; p++) {
+            if (!l->pins[p])
+                continue;
+            pinned++;
+            if (l->state[p] != PG_RESIDENT) {
+                pg_fail(f, "LPAR %s page %llu is pinned (a critical area) but not resident",
+                        hyp_lpar_name(f->h, l->lpid), (unsigned long long)p);
+                return;
+            }
+        }
+        if (pinned != l->pinned) {
+            pg_fail(f, "LPAR %s: %llu pages have pins, but %llu are counted",
+                    hyp_lpar_name(f->h, l->lpid), (unsigned long long)pinned,
+                    (unsigned long long)l->pinned);
+            return;
+        }
+    }
     if (owned + f->nfree != f->nframes)
         pg_fail(f, "frames not conserved: %llu owned + %llu free != %llu in the pool",
                 (unsigned long long)owned, (unsigned long long)f->nfree,

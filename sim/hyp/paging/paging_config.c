@@ -57,9 +57,19 @@ static const param_desc list[] = {
     {"audit", PT_BOOL, "", "false", 0, 0, NULL,
      "Check every page-in against the auditor's checksum and every page-out's unmapping "
      "(also hypervisor.audit and --audit; docs/paging.md).", F(audit), NULL},
-    {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-writeback|skip-tlbie",
+    {"inject", PT_ENUM, "", "none", 0, 0, "none|skip-writeback|skip-tlbie|ignore-pins",
      "Fault injection for testing the auditor: page-outs drop dirty pages without writing "
-     "them, or leave the TLBs alone. Results are wrong on purpose.", F(inject), NULL},
+     "them, leave the TLBs alone, or take pinned pages. Results are wrong on purpose.",
+     F(inject), NULL},
+    {"pin_critical", PT_BOOL, "", "true", 0, 0, NULL,
+     "Transparent pinning (seed 002): the registration hcalls of critical areas (H_REGISTER_VPA, "
+     "H_REG_CRQ, H_PUT_TCE) pin their pages; false: they stay pageable and a hypervisor "
+     "access to one paged out is a paging.hv_internal_fault (notes §5 pin_critical).",
+     F(pin_critical), NULL},
+    {"io_entitled", PT_SIZE, "bytes", "1562624", 0, 0x1p50, NULL,
+     "Memory each shared LPAR may pin (its I/O-entitled memory); pins beyond it are refused "
+     "with H_RESOURCE (an assumption). Default: Linux's VIO_CMO_MIN_ENT, the entitlement of "
+     "one virtual I/O device (arch/powerpc/include/asm/vio.h).", F(io_entitled), NULL},
 };
 _Static_assert(sizeof(paging_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table paging_feature_params = {
@@ -102,6 +112,16 @@ static const stat_desc stats[] = {
      S(ref_cleared), NULL},
     {"disk_wait_cycles", SK_COUNTER, "cycles", "Cycles faults waited for the device.",
      S(disk_wait_cycles), NULL},
+    {"pinned_pages", SK_COUNTER, "pages", "Pages pinned by critical-area registrations at the "
+     "end.", S(pinned_pages), NULL},
+    {"pin_requests", SK_COUNTER, "hcalls", "Registrations asking for pins (pin_critical).",
+     S(pin_requests), NULL},
+    {"pin_refusals", SK_COUNTER, "hcalls", "Pins refused: over the LPAR's io_entitled.",
+     S(pin_refusals), NULL},
+    {"hv_accesses", SK_COUNTER, "accesses", "The hypervisor's own accesses to shared LPARs' "
+     "critical areas (VPA writes at dispatch).", S(hv_accesses), NULL},
+    {"hv_internal_faults", SK_COUNTER, "faults", "Those that found the page not resident and "
+     "waited for it (op paging.hv_internal_fault).", S(hv_internal_faults), NULL},
 };
 const stat_table paging_stat_table = {"paging", stats, sizeof stats / sizeof stats[0]};
 

@@ -148,6 +148,14 @@ uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e)
 {
     (void)store;
     paging *f = vf;
+    uint64_t ra = pg_touch_as(f, c, la, f->op_fault, e);
+    if (ra != UINT64_MAX)
+        f->st.touches++;
+    return ra;
+}
+
+uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e)
+{
     pg_lpar *l = pg_lpar_of(f, c->lpid);
     if (!l) {
         sim_errf(e, "paging: LPAR %u is not a shared-memory LPAR", c->lpid);
@@ -168,8 +176,7 @@ uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e)
         l->st.cmo_faults++;
     }
     op_charge(&c->op, P_ENTRY, f->h->cfg.hcall_exit_cycles);
-    f->st.touches++;
     account(f, c, l);
-    ops_record(f->h->env.ops, f->op_fault, &c->op);
+    ops_record(f->h->env.ops, op, &c->op);
     return pg_frame_addr(f, fr) + la % PG_PAGE;
 }

@@ -32,7 +32,7 @@
 #define PG_NOFRAME UINT32_MAX
 
 enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3 };     /* policy */
-enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2 }; /* inject */
+enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2 };               /* page state */
 
@@ -50,6 +50,8 @@ typedef struct paging_config {
     uint64_t seed;
     bool audit;
     unsigned inject;
+    bool pin_critical;      /* registrations of critical areas pin their pages */
+    uint64_t io_entitled;   /* bytes each shared LPAR may pin */
 } paging_config;
 
 extern const param_table paging_feature_params;
@@ -60,6 +62,7 @@ typedef struct paging_stats {
     uint64_t page_outs, writes, clean_drops, silent_writes, sync_evictions, steals, steal_runs;
     uint64_t scanned, ref_cleared;
     uint64_t disk_wait_cycles;
+    uint64_t pinned_pages, pin_requests, pin_refusals, hv_accesses, hv_internal_faults;
 } paging_stats;
 extern const stat_table paging_stat_table;
 
@@ -89,6 +92,8 @@ typedef struct pg_lpar {
     uint64_t hand;          /* its clock hand (share weighted) */
     pg_lpar_stats st;
     uint64_t *shadow;       /* auditor: checksum of each page's expected bytes */
+    uint16_t *pins;         /* pin count per page (NULL until the first pin) */
+    uint64_t pinned;        /* pages with a pin count */
 } pg_lpar;
 
 typedef struct pg_frame {
@@ -115,7 +120,7 @@ typedef struct paging {
     uint64_t vios_cycles;
     rng rng;
     uint64_t steal_at;      /* next background steal (UINT64_MAX: none) */
-    op_id op_fault, op_reflect, op_pageout, op_steal;
+    op_id op_fault, op_reflect, op_pageout, op_steal, op_hvint;
     paging_stats st;
     paging_audit_stats ast;
     bool audit, failed;
@@ -133,6 +138,12 @@ void pg_ppt_access(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, mem_kind k
 int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shift, bool seg_1t,
                 bool store, sim_err *e);
 uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+/* The same, recorded as op `op` (pg_touch: paging.fault). */
+uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e);
+/* paging_pin.c: critical areas (hyp_feature.pin, hv_access) */
+long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin);
+uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+static inline bool pg_pinned(const pg_lpar *l, uint64_t lpn) { return l->pins && l->pins[lpn]; }
 /* paging_out.c: a free frame for a page-in at c->op.end: *ready the cycle
  * it can be written (a victim's write-back read it out), or PG_NOFRAME
  * with e set. Evicts synchronously when none is free. */

@@ -83,7 +83,7 @@ static pg_lpar *victim_lpar(paging *f)
     double worst = -1;
     for (unsigned i = 0; i < f->nlp; i++) {
         pg_lpar *l = f->lp[i];
-        if (!l->resident)
+        if (l->resident <= l->pinned)
             continue;
         double w = wsum ? (double)hyp_lpar_memory_weight(f->h, l->lpid) / (double)wsum
                         : 1.0 / f->nlp;
@@ -99,15 +99,19 @@ static pg_lpar *victim_lpar(paging *f)
     return best;
 }
 
+/* A frame the policy may take: owned (by `only`, if given) and not pinned. */
 static bool mine(const paging *f, uint32_t fr, const pg_lpar *only)
 {
-    return f->fr[fr].owner && (!only || f->fr[fr].owner == only->index + 1);
+    return f->fr[fr].owner && (!only || f->fr[fr].owner == only->index + 1) &&
+           (!pg_pinned(f->lp[f->fr[fr].owner - 1], f->fr[fr].lpn) ||
+            f->cfg.inject == PG_INJ_IGNORE_PINS);
 }
 
-/* fifo: the oldest page-in (of `only`, or of every LPAR). */
+/* fifo: the oldest page-in (of `only`, or of every LPAR); a pinned page
+ * goes back to the tail of its LPAR's queue. */
 static uint32_t fifo_victim(paging *f, pg_lpar *only)
 {
-    for (;;) {
+    for (uint64_t skipped = 0; skipped <= f->nframes;) {
         pg_lpar *from = only;
         for (unsigned i = 0; !only && i < f->nlp; i++) {
             pg_lpar *l = f->lp[i];
@@ -121,9 +125,15 @@ static uint32_t fifo_victim(paging *f, pg_lpar *only)
         from->fifo_head = (from->fifo_head + 1) % f->nframes;
         from->nfifo--;
         f->st.scanned++;
-        if (f->fr[fr].owner == from->index + 1)
+        if (f->fr[fr].owner != from->index + 1)
+            continue;
+        if (!pg_pinned(from, f->fr[fr].lpn) || f->cfg.inject == PG_INJ_IGNORE_PINS)
             return fr;
+        from->fifo[(from->fifo_head + from->nfifo) % f->nframes] = fr;
+        from->nfifo++;
+        skipped++;
     }
+    return PG_NOFRAME;
 }
 
 /* The next victim by policy (charged to c's current part). */
@@ -168,6 +178,9 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
 {
     pg_lpar *l = f->lp[f->fr[fr].owner - 1];
     uint64_t lpn = f->fr[fr].lpn, fa = pg_frame_addr(f, fr);
+    if (f->audit && pg_pinned(l, lpn))
+        pg_fail(f, "page %llu of LPAR %s is pinned (a critical area) but was chosen for "
+                "page-out", (unsigned long long)lpn, hyp_lpar_name(f->h, l->lpid));
     hcall_use_part(c, O_UNMAP);
     pg_ppt_access(f, c, l, lpn, MEM_READ);
     if (frame_hptes(f, c, fr, l->lpid) != 0) {
