@@ -20,10 +20,15 @@ static const param_desc list[] = {
      "Sum of the shared LPARs' logical memory over the pool, when pool is 0 (IBM: logically "
      "overcommitted while the memory in use fits the pool, physically beyond).",
      F(overcommit), NULL},
-    {"policy", PT_ENUM, "", "clock", 0, 0, "fifo|random|clock|clock-notlbie",
+    {"policy", PT_ENUM, "", "clock", 0, 0, "fifo|random|clock|clock-notlbie|aging",
      "Victim choice: oldest page-in, a random resident frame, second chance on the HPTEs' R "
      "bits (clearing R with a tlbie, as KVM's kvmppc_clear_ref_hpte: TLB hits never set R "
-     "again), or the same without the tlbie (TLB-hot pages look cold).", F(policy), NULL},
+     "again), the same without the tlbie (TLB-hot pages look cold), or aging: the clock hand "
+     "shifts R into an age_bits counter per frame and takes a frame whose counter is 0.",
+     F(policy), NULL},
+    {"age_bits", PT_UINT, "bits", "2", 1, 8, NULL,
+     "aging: bits of each frame's age counter; a referenced page survives that many sweeps "
+     "(2: an active and an inactive list, as Linux's LRU; assumption).", F(age_bits), NULL},
     {"share", PT_ENUM, "", "weighted", 0, 0, "weighted|global",
      "weighted: a victim is taken from the shared LPAR furthest above its target, "
      "min(pages touched, pool x weight / sum of weights) (AMS memory weights, notes seed002 "

@@ -31,7 +31,7 @@
 #define PG_SHIFT 12
 #define PG_NOFRAME UINT32_MAX
 
-enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3 };     /* policy */
+enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4 }; /* policy */
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2 };               /* page state */
@@ -50,6 +50,7 @@ typedef struct paging_config {
     uint64_t seed;
     bool audit;
     unsigned inject;
+    unsigned age_bits;      /* aging: bits of each frame's age counter */
     bool pin_critical;      /* registrations of critical areas pin their pages */
     uint64_t io_entitled;   /* bytes each shared LPAR may pin */
 } paging_config;
@@ -101,6 +102,7 @@ typedef struct pg_frame {
     uint32_t lpn;
     uint64_t free_at;       /* free: the cycle its last write-back read it out */
     uint64_t seq;           /* page-in order */
+    uint8_t age;            /* aging: R history, newest in the top bit */
 } pg_frame;
 
 typedef struct paging {

@@ -1,7 +1,8 @@
 /*
  * paging_out.c - page-out for the shared memory pool: frame allocation
  * (free ring, synchronous eviction when it is empty), the victim policies
- * (fifo, random, clock with and without the tlbie that clearing R needs),
+ * (fifo, random, clock with and without the tlbie that clearing R needs,
+ * aging: R shifted into a per-frame counter by the same hand),
  * the page-out itself (every HPTE of the frame found through the reverse
  * map and made absent, holding the logical page; the tlbie; R and C
  * harvested; only then the write-back of a dirty page or of one whose
@@ -18,6 +19,7 @@ enum { O_SELECT, O_UNMAP, O_TLB, O_DQ, O_DS, O_FREE };
 void pg_frame_resident(paging *f, uint32_t fr)
 {
     f->fr[fr].seq = f->seq++;
+    f->fr[fr].age = 0;
     if (f->cfg.policy != PG_FIFO)
         return;
     pg_lpar *l = f->lp[f->fr[fr].owner - 1];
@@ -60,7 +62,7 @@ static bool referenced(paging *f, hcall_ctx *c, uint32_t fr, unsigned lpid)
             continue;
         ref = true;
         hpte n = {x.v, x.r & ~HPTE_R_R};
-        if (f->cfg.policy == PG_CLOCK)
+        if (f->cfg.policy != PG_CLOCK_NOTLBIE)
             hyp_batch_downgrade(&b, ptex, x, n);
         else
             hyp_write_hpte(c, lpid, ptex, n);
@@ -155,14 +157,22 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
         return PG_NOFRAME;
     default: {
         uint64_t *hand = only ? &only->hand : &f->hand;
-        for (uint64_t k = 0; k < 3 * n; k++) {
+        bool aging = f->cfg.policy == PG_AGING;
+        unsigned top = 1u << (f->cfg.age_bits - 1);
+        for (uint64_t k = 0; k < (aging ? f->cfg.age_bits + 2 : 3) * n; k++) {
             uint32_t fr = (uint32_t)*hand;
             *hand = (*hand + 1) % n;
             hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
             if (!mine(f, fr, only))
                 continue;
             f->st.scanned++;
-            if (!referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid))
+            bool ref = referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid);
+            if (aging) { /* the frame-table word holds the counter */
+                f->fr[fr].age = (uint8_t)((f->fr[fr].age >> 1) | (ref ? top : 0));
+                hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+                ref = f->fr[fr].age != 0;
+            }
+            if (!ref)
                 return fr;
             f->st.ref_cleared++;
         }
