@@ -123,6 +123,7 @@ static void paging_destroy(void *vf)
         free(f->lp[i]->shadow);
         free(f->lp[i]->fifo);
         free(f->lp[i]->pins);
+        free(f->lp[i]->slot);
         free(f->lp[i]);
     }
     free(f->lp);
@@ -310,7 +311,7 @@ static int paging_start(void *vf, sim_err *e)
     if (!f->nframes)
         return sim_errf(e, "hypervisor.paging.pool: the pool has no frame; expected a pool of "
                            "at least 4K");
-    return 0;
+    return pg_slots_init(f, e);
 }
 
 static uint64_t paging_next_event(const void *vf) { return ((const paging *)vf)->steal_at; }

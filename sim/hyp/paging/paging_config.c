@@ -26,6 +26,11 @@ static const param_desc list[] = {
      "again), the same without the tlbie (TLB-hot pages look cold), or aging: the clock hand "
      "shifts R into an age_bits counter per frame and takes a frame whose counter is 0.",
      F(policy), NULL},
+    {"slots", PT_ENUM, "", "static", 0, 0, "static|random",
+     "Where a page lives on its LPAR's device: static, at its logical page number (AMS: the "
+     "device is at least the LPAR's memory, so no slot allocator, and neighbours stay "
+     "neighbours); random, a seeded permutation (placement without locality, H7).",
+     F(slots), NULL},
     {"age_bits", PT_UINT, "bits", "2", 1, 8, NULL,
      "aging: bits of each frame's age counter; a referenced page survives that many sweeps "
      "(2: an active and an inactive list, as Linux's LRU; assumption).", F(age_bits), NULL},

@@ -51,7 +51,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     } else {
         const pagedev_stats *ds = pagedev_get_stats(l->dev);
         uint64_t q0 = ds->host_queue_cycles, done;
-        if (pagedev_io(l->dev, PAGEDEV_READ, lpn * PG_PAGE, PG_PAGE, f->buf, c->op.end, &done,
+        if (pagedev_io(l->dev, PAGEDEV_READ, pg_slot(l, lpn), PG_PAGE, f->buf, c->op.end, &done,
                        e) != 0) {
             sim_err_prefix(e, "paging device of LPAR %s", hyp_lpar_name(f->h, l->lpid));
             return PG_NOFRAME;

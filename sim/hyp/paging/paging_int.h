@@ -34,6 +34,7 @@
 enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4 }; /* policy */
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
+enum { PG_SLOTS_STATIC = 0, PG_SLOTS_RANDOM = 1 };                         /* slots */
 enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2 };               /* page state */
 
 typedef struct paging_config {
@@ -51,6 +52,7 @@ typedef struct paging_config {
     bool audit;
     unsigned inject;
     unsigned age_bits;      /* aging: bits of each frame's age counter */
+    unsigned slots;         /* PG_SLOTS_*: where a page lives on its device */
     bool pin_critical;      /* registrations of critical areas pin their pages */
     uint64_t io_entitled;   /* bytes each shared LPAR may pin */
 } paging_config;
@@ -94,6 +96,7 @@ typedef struct pg_lpar {
     pg_lpar_stats st;
     uint64_t *shadow;       /* auditor: checksum of each page's expected bytes */
     uint16_t *pins;         /* pin count per page (NULL until the first pin) */
+    uint32_t *slot;         /* slots: random: each page's slot (NULL: its page number) */
     uint64_t pinned;        /* pages with a pin count */
 } pg_lpar;
 
@@ -146,6 +149,14 @@ uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e)
 long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin);
 uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
 static inline bool pg_pinned(const pg_lpar *l, uint64_t lpn) { return l->pins && l->pins[lpn]; }
+/* The byte offset of page lpn's slot on its LPAR's device. */
+static inline uint64_t pg_slot(const pg_lpar *l, uint64_t lpn)
+{
+    return (l->slot ? l->slot[lpn] : lpn) * (uint64_t)PG_PAGE;
+}
+/* paging_out.c: slots: random: a seeded permutation of each LPAR's slots
+ * (at start). 0 or -1 with e set. */
+int pg_slots_init(paging *f, sim_err *e);
 /* paging_out.c: a free frame for a page-in at c->op.end: *ready the cycle
  * it can be written (a victim's write-back read it out), or PG_NOFRAME
  * with e set. Evicts synchronously when none is free. */

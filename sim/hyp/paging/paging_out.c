@@ -12,6 +12,8 @@
  * (hyp_batch_commit) and its bytes are on the device or clean there.
  */
 
+#include <stdlib.h>
+
 #include "paging_int.h"
 
 enum { O_SELECT, O_UNMAP, O_TLB, O_DQ, O_DS, O_FREE };
@@ -230,7 +232,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
     if (write) {
         physmem_read_bytes(f->h->env.pm, fa, f->buf, PG_PAGE);
         uint64_t done;
-        if (pagedev_io(l->dev, PAGEDEV_WRITE, lpn * PG_PAGE, PG_PAGE, f->buf,
+        if (pagedev_io(l->dev, PAGEDEV_WRITE, pg_slot(l, lpn), PG_PAGE, f->buf,
                        c->op.end + f->vios_cycles, &done, e) != 0) {
             sim_err_prefix(e, "paging device of LPAR %s", hyp_lpar_name(f->h, l->lpid));
             return UINT64_MAX;
@@ -299,6 +301,29 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
         hyp_request_event(f->h, c->op.end);
     }
     return fr;
+}
+
+int pg_slots_init(paging *f, sim_err *e)
+{
+    if (f->cfg.slots != PG_SLOTS_RANDOM)
+        return 0;
+    rng r;
+    rng_seed(&r, rng_derive(f->cfg.seed, 0x736c6f7473ULL));
+    for (unsigned i = 0; i < f->nlp; i++) {
+        pg_lpar *l = f->lp[i];
+        l->slot = malloc(l->npages * sizeof *l->slot);
+        if (!l->slot)
+            return sim_errf(e, "out of host memory");
+        for (uint64_t p = 0; p < l->npages; p++)
+            l->slot[p] = (uint32_t)p;
+        for (uint64_t p = l->npages; p > 1; p--) { /* Fisher-Yates */
+            uint64_t k = rng_below(&r, p);
+            uint32_t t = l->slot[p - 1];
+            l->slot[p - 1] = l->slot[k];
+            l->slot[k] = t;
+        }
+    }
+    return 0;
 }
 
 int pg_steal(paging *f, uint64_t at, sim_err *e)
