@@ -106,6 +106,9 @@ START_TEST(pinned_vpas_take_no_internal_fault)
     ck_assert_uint_eq(g(c, "paging.hv_accesses"), g(c, "critical.vpa_writes"));
     ck_assert_uint_eq(g(c, "paging.hv_internal_faults"), 0);
     ck_assert_uint_eq(g(c, "ops.paging.hv_internal_fault.count"), 0);
+    /* the pins' page-ins are paging.fault ops, counted as touches */
+    ck_assert_uint_eq(g(c, "ops.paging.fault.count"),
+                      g(c, "paging.faults") + g(c, "paging.touches"));
     ck_assert_uint_eq(g(c, "paging.audit.violations"), 0);
     ck_assert_uint_gt(g(c, "paging.audit.checks"), 0);
     double cyc_on = g(c, "sim.cycles");
@@ -406,8 +409,12 @@ START_TEST(trace_pins_follow_the_areas)
         ck_assert_uint_eq(g(c, "hypervisor.hcall_errors"), m->errors);
         ck_assert_uint_eq(g(c, "paging.pin_requests"), pin_requests);
         ck_assert_uint_eq(g(c, "paging.pin_refusals"), 0);
-        /* a pinned page is made resident at once */
+        /* a pinned page is made resident at once, a page-in of its own
+         * counted with the touches */
         ck_assert_uint_ge(g(c, "paging.resident"), model_pinned(m));
+        ck_assert_uint_ge(g(c, "paging.touches"), model_pinned(m));
+        ck_assert_uint_eq(g(c, "ops.paging.fault.count"),
+                          g(c, "paging.faults") + g(c, "paging.touches"));
         free(c);
     }
     ck_assert_uint_gt(model_pinned(m), 0);

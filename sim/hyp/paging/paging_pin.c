@@ -73,6 +73,7 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
                 return H_HARDWARE;
             }
             op_charge(&c->op, c->p_compute, pc.op.end - pc.op.start);
+            f->st.touches++;
         }
         if (pin) {
             l->pinned += l->pins[p]++ == 0;
