@@ -274,7 +274,8 @@ static uint64_t register_vpa(guest *g, cpu_thread *t, uint64_t now, sim_err *e)
         return UINT64_MAX;
     if (rc != H_SUCCESS) {
         sim_errf(e, "LPAR %s vCPU %u: H_REGISTER_VPA returned %ld; expected H_SUCCESS (is "
-                    "hypervisor.paging.io_entitled too small for the VPAs?)", g->name, v, rc);
+                    "hypervisor.paging.io_entitled, or the pool, too small for the VPAs?)",
+                 g->name, v, rc);
         return UINT64_MAX;
     }
     return cyc;

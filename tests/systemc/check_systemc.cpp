@@ -454,6 +454,8 @@ static const char *const SHIPPED[][2] = {
     {"configs/paging/shared-cpus.yaml", "run.max_records=5000"},
     {"tests/data/paging/sc.yaml", nullptr},
     {"tests/data/paging/sc-shared.yaml", nullptr},
+    /* without transparent pinning: VPA writes at dispatch that page in */
+    {"tests/data/paging/sc-pin.yaml", nullptr},
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */
     {"configs/default.yaml", "cache.coherence=mesi"},
     {"configs/smr/base.yaml", "cache.coherence=mesi"},

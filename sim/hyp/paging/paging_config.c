@@ -104,8 +104,9 @@ static const stat_desc stats[] = {
      S(zero_fills), NULL},
     {"joins", SK_COUNTER, "faults", "Faults on a page already resident (another HPTE of it "
      "brought it in): the entry made valid, no I/O.", S(joins), NULL},
-    {"touches", SK_COUNTER, "accesses", "The guest kernel's own accesses (hyp_guest_real) "
-     "and pins that made a page resident.", S(touches), NULL},
+    {"touches", SK_COUNTER, "accesses", "Accesses outside a guest miss that made a page "
+     "resident (op paging.fault): the guest kernel's own (hyp_guest_real) and pins of "
+     "critical areas (pin_critical).", S(touches), NULL},
     {"page_outs", SK_COUNTER, "pages", "Pages taken from their frames.", S(page_outs), NULL},
     {"writes", SK_COUNTER, "pages", "Page-outs written to the device.", S(writes), NULL},
     {"clean_drops", SK_COUNTER, "pages", "Page-outs dropped: clean, device copy valid.",

@@ -6,7 +6,10 @@
  * resident if it is not (a wait in place, charged to the hcall), a pin
  * count, a PPT write. Pins beyond the LPAR's I/O entitlement are refused
  * with H_RESOURCE (our assumption; IBM: pinned pages count against the
- * I/O-entitled memory). With pin_critical off, nothing is pinned and a
+ * I/O-entitled memory), and so are pins that would leave the pool fewer
+ * unpinned frames than the stealer's high watermark (at least one: else a
+ * page-out finds no victim and the run fails), or a page's pin count
+ * overflow; a refused registration changes no pin. With pin_critical off, nothing is pinned and a
  * hypervisor access to a critical page that was paged out is a
  * hypervisor-internal fault: the access (a dispatch) waits for the read.
  * Invariants: a pinned page is resident and never a victim (the auditor
@@ -39,12 +42,20 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
         return H_HARDWARE;
     if (pin) {
         f->st.pin_requests++;
-        uint64_t add = 0;
+        uint64_t add = 0, pool_pinned = 0;
+        bool full = false; /* a page's pin count would overflow */
         for (uint64_t p = first; p < first + n; p++) {
             pg_ppt_access(f, c, l, p, MEM_READ);
             add += l->pins[p] == 0;
+            full |= l->pins[p] == UINT16_MAX;
         }
-        if ((l->pinned + add) * PG_PAGE > f->cfg.io_entitled) {
+        for (unsigned i = 0; i < f->nlp; i++)
+            pool_pinned += f->lp[i]->pinned;
+        /* the pool keeps the stealer's high watermark (at least one frame)
+         * unpinned, so a page-out always finds a victim */
+        uint64_t keep = f->high ? f->high : 1;
+        if (full || (l->pinned + add) * PG_PAGE > f->cfg.io_entitled ||
+            pool_pinned + add + keep > f->nframes) {
             f->st.pin_refusals++;
             return H_RESOURCE;
         }
@@ -65,8 +76,6 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
             f->st.touches++;
         }
         if (pin) {
-            if (l->pins[p] == UINT16_MAX)
-                return H_RESOURCE;
             l->pinned += l->pins[p]++ == 0;
         } else if (l->pins[p]) {
             l->pinned -= --l->pins[p] == 0;
@@ -97,6 +106,7 @@ uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *
     if (f->audit && pg_pinned(l, lpn)) {
         pg_fail(f, "pinned page %llu of LPAR %s is not resident", (unsigned long long)lpn,
                 hyp_lpar_name(f->h, l->lpid));
+        sim_errf(e, "paging audit: %s", f->err.msg);
         return UINT64_MAX;
     }
     f->st.hv_internal_faults++;
