@@ -67,7 +67,10 @@ const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used)
     if (!irq)
         return &hyp_papr_hcalls[i];
     i -= hyp_papr_hcall_count;
-    return i < hyp_irq_hcall_count ? &hyp_irq_hcalls[i] : NULL;
+    if (i < hyp_irq_hcall_count)
+        return &hyp_irq_hcalls[i];
+    i -= hyp_irq_hcall_count;
+    return i < hyp_cmo_hcall_count ? &hyp_cmo_hcalls[i] : NULL;
 }
 
 const char *hcall_name(uint64_t opcode)

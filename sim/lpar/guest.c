@@ -173,7 +173,9 @@ static int guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t s
                      sim_err *e)
 {
     uint64_t hv = 0;
-    uint64_t ra = hyp_guest_real(g->h, g->lpid, t->id, la, k != MEM_READ, o->end, &hv, e);
+    unsigned acc = k == MEM_READ ? HYP_ACC_LOAD
+                   : k == MEM_ZERO && size >= 4096 ? HYP_ACC_OVERWRITE : HYP_ACC_STORE;
+    uint64_t ra = hyp_guest_real(g->h, g->lpid, t->id, la, acc, o->end, &hv, e);
     if (ra == UINT64_MAX)
         return -1;
     op_charge(o, g->p_hcall, hv);
