@@ -222,6 +222,8 @@ uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, uint64_t at
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);
 const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid);
+/* The core clock in MHz (cycles per microsecond). */
+uint64_t hyp_freq_mhz(const hyp *h);
 uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid);
 /* Real address of logical address la of an LPAR, or UINT64_MAX outside its
  * memory (host-side lookup: no cycles charged; for checks and tests). */

@@ -37,6 +37,11 @@ extern "C" {
 typedef struct guest_config {
     uint64_t fault_cycles;   /* guest kernel work per page fault */
     bool zero_new_pages;     /* clear a page on first touch (modeled stores) */
+    bool free_hint;          /* shared LPARs: H_PAGE_INIT set-unused on each free */
+    bool cmm;                /* shared LPARs: the CMM balloon */
+    double cmm_poll_us;
+    uint64_t cmm_min_mem;    /* bytes */
+    uint64_t cmm_oom_kb;
 } guest_config;
 
 extern const param_table guest_params; /* "guest" */
