@@ -167,7 +167,8 @@ uint64_t guest_free_marker(guest *g, cpu_thread *t, uint64_t ea, uint64_t now, s
     uint64_t lpn = p->lpn;
     if (p->ptex1) { /* the HPTE, if still there (H_AVPN: only this translation) */
         const hpt *ht = hyp_lpar_hpt(g->h, g->lpid);
-        uint64_t ptex = p->ptex1 - 1, vsid = cpu_thread_vsid(t, CPU_LOAD);
+        const seg_entry *se = seg_lookup(g->seg, context, ea); /* touched: it exists */
+        uint64_t ptex = p->ptex1 - 1, vsid = se ? se->vsid : 0;
         uint64_t hash = hpt_hash(vsid, ea, g->shift, g->seg_1t);
         int sec = ptex / HPT_PTEG_SLOTS == hpt_pteg_index(ht, hash, 0) ? 0 : 1;
         hpte_attrs at = {.pp = 2, .key = 0, .wimg = 2, .noexec = false, .bolted = false};
