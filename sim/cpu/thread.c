@@ -599,6 +599,12 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             break;
         }
         default:
+            if (r->kind == TR_MARKER && r->word == TR_MARK_FREE && v->b.roi_markers) {
+                sim_errf(e, "free marker (K %d) inside the warm-up (run.warmup_records "
+                            "covers the first %llu records); expected frees after it",
+                         TR_MARK_FREE, (unsigned long long)upto);
+                goto fail;
+            }
             if (is_roi(t, r)) {
                 sim_errf(e, "region of interest marker inside the warm-up "
                             "(run.warmup_records covers the first %llu records); expected "

@@ -287,6 +287,21 @@ START_TEST(free_marker_rules)
     ck_assert(!has(c, "ops.hcall.H_PAGE_INIT.count"));
     ck_assert_uint_eq(g(c, "ops.page_free.count"), 1);
     free(c);
+    /* a warm-up replays records functionally: a free there is refused */
+    tu_write_tmp("w.txt", "#lparsim-trace v2\nS 0x10000000 8\nK 6 0x10000000\n"
+                          "S 0x10000000 8\n");
+    char y[1024];
+    snprintf(y, sizeof y,
+             "machine: {modules: 1, cores_per_module: 1, threads_per_core: 2}\n"
+             "hypervisor: {lmb_size: 16M}\nrun: {warmup_records: 2}\n"
+             "lpars:\n  - name: a\n    memory: 64M\n"
+             "    vcpus: [{thread: 0, trace: %s}]\n", tu_tmp("w.txt"));
+    tu_write_tmp("w.yaml", y);
+    tu_run r = tu_run_config(tu_tmp("w.yaml"), NULL, tu_tmp("w.csv"), false);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "record 2: free marker (K 6) inside the warm-up") != NULL, "%s",
+                  r.err);
+    tu_run_free(&r);
 }
 END_TEST
 
