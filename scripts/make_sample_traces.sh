@@ -5,8 +5,9 @@
 #
 # LACKEY_TRACE is a Valgrind lackey trace (`valgrind --tool=lackey
 # --trace-mem=yes gzip -9 -c text64k.txt`); two 300k-record slices of it
-# become gzip-head.trc and gzip-mid.trc. Three synthetic traces come from
-# scripts/synth_trace.py. Needs a built lparsim (scripts/setup.sh).
+# become gzip-head.trc and gzip-mid.trc. Four synthetic traces come from
+# scripts/synth_trace.py (churn-48m in lparsim's native text form, gzipped:
+# it has free markers). Needs a built lparsim (scripts/setup.sh).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="${1:?usage: $0 LACKEY_TRACE.gz}"
@@ -24,4 +25,5 @@ done
 "$bin" trace import --format lackey "$tmp/stream.lackey" -o "$top/traces/stream-8m.trc"
 "$bin" trace import --format lackey "$tmp/random.lackey" -o "$top/traces/random-96m.trc"
 "$bin" trace import --format lackey "$tmp/update.lackey" -o "$top/traces/update-160m.trc"
+python3 "$top/scripts/synth_trace.py" churn --records 400000 --bytes $((48 << 20)) --seed 13 --rounds 4 | gzip -9 -n > "$top/traces/churn-48m.trc"
 ls -l "$top/traces"

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """synth_trace.py - write a synthetic workload in Valgrind lackey format
-(then `lparsim trace import --format lackey`). Deterministic for a seed.
+(then `lparsim trace import --format lackey`), or for `churn` lparsim's
+native text format version 2 (it has free markers, which lackey cannot
+carry; lparsim reads it as it is, gzipped or not). Deterministic for a seed.
 
   scripts/synth_trace.py stream  --records N [--bytes B] [--seed S] > out.lackey
   scripts/synth_trace.py random  --records N [--bytes B] [--seed S] > out.lackey
   scripts/synth_trace.py update  --records N [--bytes B] [--seed S] [--hot F --hot-share S]
+  scripts/synth_trace.py churn   --records N [--bytes B] [--seed S] [--hot F --hot-share S]
+                                 [--rounds R]
 
 stream: a loop body of 4 instructions that loads a[i] and stores b[i]
         (8-byte elements) over two arrays of B bytes each, wrapping.
@@ -14,6 +18,12 @@ update: a loop body of 3 instructions doing an 8-byte read-modify-write
         (a counter update, as in a key-value store) at a random address in
         a B-byte heap: a share S of them (default 0.8) in its first F
         (default 0.2) of the heap, the rest uniform over all of it.
+churn:  free phases (native text v2): a heap of B bytes updated as in
+        `update`, plus R rounds (default 4) of a buffer of B bytes: the
+        buffer is allocated at a new address (a store to each 4K page),
+        half of the round's N/R updates go to it (uniform), then it is freed
+        (a free marker `K 6` per 4K page). The guest reuses the freed
+        logical pages for the next round's buffer.
 """
 import argparse
 import random
@@ -64,16 +74,38 @@ def update(n, size, seed, hot, share, out):
         k += 4
 
 
+def churn(n, size, seed, hot, share, rounds, out):
+    rng = random.Random(seed)
+    words, hot_words = size // 8, max(1, int(size * hot) // 8)
+    pages = size // 4096
+    out.write("#lparsim-trace v2\n")
+    per = max(1, n // rounds)
+    for r in range(rounds):
+        buf = HEAP + (1 << 34) + r * (1 << 32)
+        for p in range(pages):
+            out.write("S %#x 8\n" % (buf + p * 4096))
+        for _ in range(per // 2):
+            w = rng.randrange(hot_words) if rng.random() < share else rng.randrange(words)
+            out.write("M %#x 8\n" % (HEAP + w * 8))
+            out.write("M %#x 8\n" % (buf + rng.randrange(words) * 8))
+        for p in range(pages):
+            out.write("K 6 %#x\n" % (buf + p * 4096))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["stream", "random", "update"])
+    p.add_argument("kind", choices=["stream", "random", "update", "churn"])
     p.add_argument("--records", type=int, required=True)
     p.add_argument("--bytes", type=int, default=16 << 20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hot", type=float, default=0.2)
     p.add_argument("--hot-share", type=float, default=0.8)
+    p.add_argument("--rounds", type=int, default=4)
     a = p.parse_args()
     out = sys.stdout
+    if a.kind == "churn":
+        churn(a.records, a.bytes, a.seed, a.hot, a.hot_share, a.rounds, out)
+        return
     out.write("==0== synthetic %s trace, %d records, %d bytes, seed %d\n"
               % (a.kind, a.records, a.bytes, a.seed))
     if a.kind == "stream":

@@ -92,7 +92,8 @@ static int copy_marked(tr_reader *r, tr_writer *w, const roi_span *sp, unsigned 
             if (i == got)
                 break;
             if (tr_version(r) >= 2 && buf[i].kind == TR_MARKER &&
-                buf[i].word >= TR_MARK_ROI_BEGIN && buf[i].word <= TR_MARK_RESERVED_LAST)
+                buf[i].word >= TR_MARK_ROI_BEGIN && buf[i].word <= TR_MARK_RESERVED_LAST &&
+                buf[i].word != TR_MARK_FREE)
                 return sim_errf(e, "%s record %" PRIu64 ": already a region marker (K %u); "
                                    "expected a trace without them", in, at, buf[i].word);
             if (tr_write(w, &buf[i], e) != 0)

@@ -49,8 +49,11 @@ enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
 enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
 /* Version 2 traces only (a version 1 trace's markers 4..15 are ordinary,
  * ignored markers): region of interest begin / end, value = region id
- * (docs/roi.md); ids 6..15 are reserved, an error. */
+ * (docs/roi.md); 6 is the free marker below; ids 7..15 are reserved, an error. */
 enum { TR_MARK_ROI_BEGIN = 4, TR_MARK_ROI_END = 5, TR_MARK_RESERVED_LAST = 15 };
+/* Version 2 only: the guest frees the page holding EA `value` (handed to
+ * the guest model, docs/trace_format.md). */
+enum { TR_MARK_FREE = 6 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
 #define TR_MAX_ARGS 6

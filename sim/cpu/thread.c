@@ -427,7 +427,7 @@ static int refill(cpu_thread *t, sim_err *e)
 static bool is_roi(const cpu_thread *t, const tr_rec *r)
 {
     return r->kind == TR_MARKER && t->v->b.roi_markers && r->word >= TR_MARK_ROI_BEGIN &&
-           r->word <= TR_MARK_RESERVED_LAST;
+           r->word <= TR_MARK_RESERVED_LAST && r->word != TR_MARK_FREE; /* free: the guest's */
 }
 
 /* A ROI marker: the vCPU's nesting rules, then the hook. 0 or -1. */
@@ -437,8 +437,8 @@ static int roi_marker(cpu_thread *t, const tr_rec *r, sim_err *e)
     unsigned long long id = r->addr, open = v->roi_id, at = v->roi_rec;
     if (r->word != TR_MARK_ROI_BEGIN && r->word != TR_MARK_ROI_END)
         return sim_errf(e, "unknown marker kind %u (in a version 2 trace markers 4..15 are "
-                           "lparsim's: 4 begins a region of interest, 5 ends one, 6..15 are "
-                           "reserved)", r->word);
+                           "lparsim's: 4 begins a region of interest, 5 ends one, 6 frees a "
+                           "page, 7..15 are reserved)", r->word);
     bool begin = r->word == TR_MARK_ROI_BEGIN;
     if (begin && v->roi_in)
         return sim_errf(e, "region of interest %llu begins inside region %llu (begun at "
@@ -599,6 +599,12 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             break;
         }
         default:
+            if (r->kind == TR_MARKER && r->word == TR_MARK_FREE && v->b.roi_markers) {
+                sim_errf(e, "free marker (K %d) inside the warm-up (run.warmup_records "
+                            "covers the first %llu records); expected frees after it",
+                         TR_MARK_FREE, (unsigned long long)upto);
+                goto fail;
+            }
             if (is_roi(t, r)) {
                 sim_errf(e, "region of interest marker inside the warm-up "
                             "(run.warmup_records covers the first %llu records); expected "

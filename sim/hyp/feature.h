@@ -76,6 +76,28 @@ typedef struct hyp_platform_hooks {
 
 #define HYP_HVF_NOT_MINE 3
 
+/* Guest cooperation with the backing feature of shared-memory LPARs (the
+ * core's H_PAGE_INIT, H_GET_MPP, H_SET_MPP forward to it): what H_PAGE_INIT
+ * asks of one 4K logical page. */
+typedef enum hyp_page_op {
+    HYP_PAGE_ACTIVE = 0, /* H_PAGE_SET_ACTIVE: in use again */
+    HYP_PAGE_UNUSED = 1, /* H_PAGE_SET_UNUSED: content discardable */
+    HYP_PAGE_LOANED = 2, /* H_PAGE_SET_LOANED: the frame given back */
+    HYP_PAGE_ZERO = 3,   /* H_ZERO_PAGE: the page's content becomes zero */
+} hyp_page_op;
+
+/* H_GET_MPP's figures (Linux struct hvcall_mpp_data, lpar.c h_get_mpp);
+ * bytes unless said. */
+typedef struct hyp_mpp {
+    uint64_t entitled_mem, mapped_mem;
+    unsigned group_num, pool_num;       /* 16 bits each */
+    unsigned mem_weight, unallocated_mem_weight; /* 8 bits each */
+    uint64_t unallocated_entitlement;   /* 48 bits */
+    uint64_t pool_size;
+    int64_t loan_request;               /* > 0: loan that much more; < 0: take back */
+    uint64_t backing_mem;
+} hyp_mpp;
+
 typedef struct hyp_feature {
     const char *name;               /* config key hypervisor.<name>; stat/op prefix */
     const char *desc;               /* one line */
@@ -149,7 +171,7 @@ typedef struct hyp_feature {
      * to c; a wait in place); its real address, or UINT64_MAX with e set. */
     bool shared_memory;
     uint64_t (*la_to_ra)(const void *f, unsigned lpid, uint64_t la);
-    uint64_t (*touch)(void *f, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+    uint64_t (*touch)(void *f, hcall_ctx *c, uint64_t la, unsigned access, sim_err *e);
     /* A translation miss (hyp_hv_fault) of c->lpid's vCPU on c->thread:
      * HYP_HVF_NOT_MINE (nothing charged), or CPU_HVF_* having charged c
      * and recorded its own op; the feature blocks the vCPU with hyp_block
@@ -165,6 +187,16 @@ typedef struct hyp_feature {
      * (charged to c, a wait in place); UINT64_MAX with e set. */
     long (*pin)(void *f, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin);
     uint64_t (*hv_access)(void *f, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+    /* Guest cooperation (shared-memory LPARs only; NULL: H_FUNCTION).
+     * page_state: H_PAGE_INIT's request `op` for the 4K page at logical la
+     * of c->lpid (inside its memory, 4K-aligned), charged to c; a PAPR
+     * return code. mpp: fill *m for c->lpid (H_GET_MPP); with set, first
+     * take m->entitled_mem as its entitlement (H_SET_MPP; the core has
+     * checked and set the weight); a PAPR return code. guest_freed:
+     * accounting only (hyp_guest_freed). */
+    long (*page_state)(void *f, hcall_ctx *c, uint64_t la, hyp_page_op op);
+    long (*mpp)(void *f, hcall_ctx *c, bool set, hyp_mpp *m);
+    void (*guest_freed)(void *f, unsigned lpid, uint64_t la);
     /* Guest-to-guest transports it provides (transport.h), found by name. */
     const hyp_transport *const *transports;
     size_t ntransports;

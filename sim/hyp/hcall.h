@@ -34,6 +34,9 @@ extern "C" {
 #define H_CEDE 0xE0
 #define H_CONFER 0xE4
 #define H_PROD 0xE8
+#define H_PAGE_INIT 0x2C
+#define H_SET_MPP 0x2D0
+#define H_GET_MPP 0x2D4
 
 /* return codes */
 #define H_SUCCESS 0
@@ -60,6 +63,14 @@ extern "C" {
 #define H_AVPN (1ULL << 31)
 #define H_ANDCOND (1ULL << 30)
 #define H_ZERO_PAGE (1ULL << 15)
+#define H_COPY_PAGE (1ULL << 14)
+/* H_PAGE_INIT's CMO page usage states (PAPR table "CMO Page Usage State
+ * flags"; Linux arch/powerpc/include/asm/hvcall.h) */
+#define H_PAGE_STATE_CHANGE (1ULL << (63 - 28))
+#define H_PAGE_UNUSED ((1ULL << (63 - 29)) | (1ULL << (63 - 30)))
+#define H_PAGE_SET_UNUSED (H_PAGE_STATE_CHANGE | H_PAGE_UNUSED)
+#define H_PAGE_SET_LOANED (H_PAGE_SET_UNUSED | (1ULL << (63 - 31)))
+#define H_PAGE_SET_ACTIVE H_PAGE_STATE_CHANGE
 /* H_PROTECT takes the new protection in flags, laid out as in KVM:
  * PP = flags & 0x3, N = flags & 0x4, KEY_LO = flags & 0xe00,
  * KEY_HI = (flags << 48) & r.KEY_HI, PP0 = (flags << 55) & r.PP0. */

@@ -223,6 +223,8 @@ uint64_t hyp_vcpu_dispatched(hyp *h, unsigned thread, unsigned lpid, unsigned vc
 unsigned hyp_lpar_count(const hyp *h);
 const char *hyp_lpar_name(const hyp *h, unsigned lpid);
 const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid);
+/* The core clock in MHz (cycles per microsecond). */
+uint64_t hyp_freq_mhz(const hyp *h);
 uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid);
 /* Real address of logical address la of an LPAR, or UINT64_MAX outside its
  * memory (host-side lookup: no cycles charged; for checks and tests). */
@@ -258,13 +260,22 @@ bool hyp_intercepts_faults(const hyp *h);
 int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t ea,
                  unsigned page_shift, bool seg_1t, bool store, uint64_t now, uint64_t *cycles,
                  sim_err *e);
+/* The kind of a guest kernel's own access (hyp_guest_real): a load, a
+ * store, or a store that overwrites the whole 4K page (clearing it). */
+enum { HYP_ACC_LOAD = 0, HYP_ACC_STORE = 1, HYP_ACC_OVERWRITE = 2 };
 /* The real address of logical la of lpid for an access by its own kernel
  * (the guest model's page tables and page clearing, which bypass
- * translation): for a shared-memory LPAR the page is made resident first
- * (a hypervisor fault waited for in place, its time in *cycles). 0 cycles
- * otherwise. UINT64_MAX with e set on error. */
-uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, bool store,
+ * translation) of kind `access` (HYP_ACC_*): for a shared-memory LPAR the
+ * page is made resident first (a hypervisor fault waited for in place, its
+ * time in *cycles). 0 cycles otherwise. UINT64_MAX with e set on error. */
+uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, unsigned access,
                         uint64_t now, uint64_t *cycles, sim_err *e);
+/* Accounting only (no cost, nothing the hypervisor could see): the guest
+ * model freed logical page la of lpid without telling the hypervisor (no
+ * unused hint), so its content no longer matters; the feature backing a
+ * shared-memory LPAR counts a later read of it from its device as a stale
+ * read. Nothing for a dedicated LPAR. */
+void hyp_guest_freed(hyp *h, unsigned lpid, uint64_t la);
 
 /* Make an hcall on behalf of lpid from hardware thread `thread` at cycle
  * `now`. args/rets as PAPR (up to 8 each). Returns the PAPR return code;

@@ -12,7 +12,7 @@
 
 #include "hyp_int.h"
 
-static unsigned backer_index(const hyp *h)
+unsigned hyp_backer_index(const hyp *h)
 {
     for (unsigned f = 0; f < HYP_NFEATURES; f++)
         if (h->feat[f] && hyp_features[f]->shared_memory)
@@ -22,13 +22,13 @@ static unsigned backer_index(const hyp *h)
 
 const void *hyp_shared_backer(const hyp *h)
 {
-    unsigned f = backer_index(h);
+    unsigned f = hyp_backer_index(h);
     return f < HYP_NFEATURES ? hyp_features[f] : NULL;
 }
 
 uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la)
 {
-    unsigned f = backer_index(h);
+    unsigned f = hyp_backer_index(h);
     if (f == HYP_NFEATURES || !hyp_features[f]->la_to_ra)
         return UINT64_MAX;
     return hyp_features[f]->la_to_ra(h->feat[f], lpid, la);
@@ -67,7 +67,7 @@ int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t
     return CPU_HVF_REFLECT;
 }
 
-uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, bool store,
+uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, unsigned access,
                         uint64_t now, uint64_t *cycles, sim_err *e)
 {
     *cycles = 0;
@@ -79,19 +79,27 @@ uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, boo
                  (unsigned long long)la);
         return UINT64_MAX;
     }
-    unsigned f = backer_index(h);
+    unsigned f = hyp_backer_index(h);
     uint64_t ra = hyp_shared_la_to_ra(h, lpid, la);
     if (ra != UINT64_MAX || f == HYP_NFEATURES || !hyp_features[f]->touch)
         return ra;
     hcall_ctx c;
     hyp_ctx_begin(h, &c, lpid, thread, now);
     c.fs = h->feat[f];
-    ra = hyp_features[f]->touch(h->feat[f], &c, la, store, e);
+    ra = hyp_features[f]->touch(h->feat[f], &c, la, access, e);
     *cycles = c.op.end - c.op.start;
     if (ra == UINT64_MAX)
         return UINT64_MAX;
     hyp_check_features(h);
     return hyp_check_error(h, e) != 0 ? UINT64_MAX : ra;
+}
+
+void hyp_guest_freed(hyp *h, unsigned lpid, uint64_t la)
+{
+    unsigned f = hyp_backer_index(h);
+    if (lpid < h->nlpars && h->lpars[lpid]->shared && f < HYP_NFEATURES &&
+        hyp_features[f]->guest_freed)
+        hyp_features[f]->guest_freed(h->feat[f], lpid, la);
 }
 
 bool hyp_absent_search(hcall_ctx *c, unsigned lpid, uint64_t vsid, uint64_t ea,

@@ -134,6 +134,10 @@ extern const hyp_hcall_desc hyp_papr_hcalls[];
 extern const size_t hyp_papr_hcall_count;
 extern const hyp_hcall_desc hyp_irq_hcalls[];
 extern const size_t hyp_irq_hcall_count;
+/* hcall_cmo.c: H_PAGE_INIT, H_GET_MPP, H_SET_MPP (after the interrupt
+ * hcalls in hyp_core_hcall; reported once used too). */
+extern const hyp_hcall_desc hyp_cmo_hcalls[];
+extern const size_t hyp_cmo_hcall_count;
 const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used);
 
 /* irq.c: the interrupt statistics and op (at creation); a vCPU running on
@@ -173,6 +177,7 @@ void hyp_check_features(hyp *h);
 /* The enabled feature backing shared-memory LPARs (NULL: none), and its
  * host-side translation (hyp_fault.c). */
 const void *hyp_shared_backer(const hyp *h);
+unsigned hyp_backer_index(const hyp *h); /* its registry index, HYP_NFEATURES: none */
 uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la);
 /* The same, honouring hyp_ext xlate redirections (H_ENTER's translation). */
 uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la);

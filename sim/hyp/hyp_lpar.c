@@ -167,6 +167,8 @@ unsigned hyp_lpar_memory_weight(const hyp *h, unsigned lpid)
 unsigned hyp_lpar_count(const hyp *h) { return h->nlpars; }
 const char *hyp_lpar_name(const hyp *h, unsigned lpid) { return h->lpars[lpid]->name; }
 const hpt *hyp_lpar_hpt(const hyp *h, unsigned lpid) { return &h->lpars[lpid]->hpt; }
+uint64_t hyp_freq_mhz(const hyp *h) { return h->env.freq_mhz; }
+
 uint64_t hyp_lpar_memory(const hyp *h, unsigned lpid) { return h->lpars[lpid]->memory; }
 uint64_t hyp_lmb_size(const hyp *h) { return h->cfg.lmb_size; }
 uint64_t hyp_memory_bytes(const hyp *h) { return h->lmb.hyp_bytes; }

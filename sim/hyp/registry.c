@@ -70,7 +70,10 @@ const hyp_hcall_desc *hyp_core_hcall(size_t i, bool *if_used)
     if (i < hyp_irq_hcall_count)
         return &hyp_irq_hcalls[i];
     i -= hyp_irq_hcall_count;
-    return i < hyp_crit_hcall_count ? &hyp_crit_hcalls[i] : NULL;
+    if (i < hyp_crit_hcall_count)
+        return &hyp_crit_hcalls[i];
+    i -= hyp_crit_hcall_count;
+    return i < hyp_cmo_hcall_count ? &hyp_cmo_hcalls[i] : NULL;
 }
 
 const char *hcall_name(uint64_t opcode)

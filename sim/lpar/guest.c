@@ -4,26 +4,13 @@
  * page), first-touch allocation, and Linux's HPTE insertion policy through
  * H_ENTER / H_REMOVE.
  */
-#include "guest.h"
+#include "guest_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
 #include "hyp/hcall.h"
-
-typedef struct gpte {
-    uint64_t epn;     /* effective page number + 1 (0 = empty slot) */
-    uint32_t context;
-    uint64_t lpn;
-} gpte;
-
-typedef struct guest_stats {
-    uint64_t page_faults, first_touches, refaults;
-    uint64_t hpte_evictions;   /* H_REMOVEs issued to make room */
-    uint64_t secondary_inserts;
-    uint64_t hcall_records, markers;
-} guest_stats;
 
 #define GS_F(f) offsetof(guest_stats, f)
 static const stat_desc guest_stat_list[] = {
@@ -44,29 +31,7 @@ static const stat_desc guest_stat_list[] = {
 static const stat_table guest_stat_table = {"guest", guest_stat_list,
                                             PARAM_COUNT(guest_stat_list)};
 
-struct guest {
-    guest_config cfg;
-    hyp *h;
-    unsigned lpid;
-    char *name;
-    hpt_psize psize;
-    unsigned shift;
-    bool seg_1t;
-    seg_table *seg;
-    rng rng;
-    uint64_t npages, next_lpn;
-    uint64_t pt_base, pt_entries;  /* logical area holding the guest page table */
-    gpte *map;
-    uint64_t cap, used;
-    bool vpa;               /* register a VPA per vCPU */
-    uint8_t *vpa_done;      /* per vCPU index */
-    unsigned nvpa;
-    ops_reg *ops;
-    op_id op_fault, p_compute, p_memory, p_hcall;
-    guest_stats st;
-};
-
-static uint64_t mix(uint64_t x)
+uint64_t guest_mix(uint64_t x)
 {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
@@ -77,7 +42,7 @@ static uint64_t mix(uint64_t x)
 
 static gpte *map_find(guest *g, uint32_t ctx, uint64_t epn, bool *found)
 {
-    uint64_t mask = g->cap - 1, i = mix(epn ^ ((uint64_t)ctx << 44)) & mask;
+    uint64_t mask = g->cap - 1, i = guest_mix(epn ^ ((uint64_t)ctx << 44)) & mask;
     for (;; i = (i + 1) & mask) {
         gpte *p = &g->map[i];
         if (p->epn == 0) {
@@ -145,8 +110,11 @@ guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_con
     g->seg = seg_create(e);
     char prefix[160];
     snprintf(prefix, sizeof prefix, "guest.%s", lc->name);
+    g->shared = lc->memory_mode == LPAR_MEM_SHARED;
+    g->top = g->npages;
     if (!g->name || !g->seg || g->op_fault == OP_INVALID || map_grow(g) != 0 ||
-        stats_register(stats, prefix, &guest_stat_table, &g->st) != 0) {
+        stats_register(stats, prefix, &guest_stat_table, &g->st) != 0 ||
+        guest_coop_init(g, stats, prefix, e) != 0) {
         if (e && !e->msg[0])
             sim_errf(e, "out of host memory");
         guest_destroy(g);
@@ -161,6 +129,7 @@ void guest_destroy(guest *g)
         return;
     seg_destroy(g->seg);
     free(g->vpa_done);
+    guest_coop_free(g);
     free(g->map);
     free(g->name);
     free(g);
@@ -174,11 +143,13 @@ uint64_t guest_pages_used(const guest *g)
 /* A modeled access by the guest to its own logical address la (a
  * shared-memory LPAR's page is made resident first: hyp_guest_real). 0, or
  * -1 with e set. */
-static int guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, mem_kind k,
+int guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, mem_kind k,
                      sim_err *e)
 {
     uint64_t hv = 0;
-    uint64_t ra = hyp_guest_real(g->h, g->lpid, t->id, la, k != MEM_READ, o->end, &hv, e);
+    unsigned acc = k == MEM_READ ? HYP_ACC_LOAD
+                   : k == MEM_ZERO && size >= 4096 ? HYP_ACC_OVERWRITE : HYP_ACC_STORE;
+    uint64_t ra = hyp_guest_real(g->h, g->lpid, t->id, la, acc, o->end, &hv, e);
     if (ra == UINT64_MAX)
         return -1;
     op_charge(o, g->p_hcall, hv);
@@ -195,7 +166,7 @@ static int guest_hv_fault(void *ctx, cpu_thread *t, uint64_t ea, uint64_t vsid,
                         now, cycles, e);
 }
 
-static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uint64_t *args,
+long guest_hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uint64_t *args,
                   uint64_t *rets)
 {
     uint64_t cyc;
@@ -206,8 +177,9 @@ static long hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uin
 
 /* Insert the translation ea -> logical page lpn with Linux's policy. */
 static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, enum cpu_access acc,
-                       uint64_t lpn, sim_err *e)
+                       gpte *p, sim_err *e)
 {
+    uint64_t lpn = p->lpn;
     const hpt *ht = hyp_lpar_hpt(g->h, g->lpid);
     uint64_t vsid = cpu_thread_vsid(t, acc);
     uint64_t hash = hpt_hash(vsid, ea, g->shift, g->seg_1t);
@@ -218,9 +190,10 @@ static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, enum cpu
             hpte x = hpte_make(vsid, ea, g->seg_1t, base, g->psize, lpn << g->shift, &at, sec);
             uint64_t args[8] = {0, hpt_pteg_index(ht, hash, sec) * HPT_PTEG_SLOTS, x.v, x.r};
             uint64_t rets[8];
-            long rc = hcall(g, t, o, H_ENTER, args, rets);
+            long rc = guest_hcall(g, t, o, H_ENTER, args, rets);
             if (rc == H_SUCCESS) {
                 g->st.secondary_inserts += (uint64_t)sec;
+                p->ptex1 = rets[0] + 1;
                 return 0;
             }
             if (rc != H_PTEG_FULL)
@@ -234,7 +207,7 @@ static int insert_hpte(guest *g, cpu_thread *t, op_rec *o, uint64_t ea, enum cpu
         for (uint64_t i = 0; i < HPT_PTEG_SLOTS; i++) {
             uint64_t args[8] = {H_ANDCOND, group + (first + i) % HPT_PTEG_SLOTS, HPTE_V_BOLTED};
             uint64_t rets[8];
-            if (hcall(g, t, o, H_REMOVE, args, rets) == H_SUCCESS) {
+            if (guest_hcall(g, t, o, H_REMOVE, args, rets) == H_SUCCESS) {
                 g->st.hpte_evictions++;
                 break;
             }
@@ -263,7 +236,7 @@ static uint64_t register_vpa(guest *g, cpu_thread *t, uint64_t now, sim_err *e)
         g->nvpa = v + 1;
     }
     g->vpa_done[v] = 1;
-    if (g->next_lpn >= g->npages) {
+    if (g->next_lpn >= g->top) {
         sim_errf(e, "LPAR %s is out of memory for vCPU %u's VPA; give it more memory", g->name,
                  v);
         return UINT64_MAX;
@@ -290,7 +263,10 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
         return UINT64_MAX;
     now += pre;
     op_rec o;
-    op_begin(&o, now);
+    uint64_t poll = guest_cmm_poll(g, t, now, e);
+    if (poll == UINT64_MAX)
+        return UINT64_MAX;
+    op_begin(&o, now + poll);
     g->st.page_faults++;
     op_charge(&o, g->p_compute, g->cfg.fault_cycles);
     uint64_t epn = ea >> g->shift;
@@ -301,20 +277,19 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     }
     bool found;
     gpte *p = map_find(g, context, epn, &found);
-    uint64_t pte_la = g->pt_base + 8 * (mix(epn ^ ((uint64_t)context << 44)) % g->pt_entries);
+    uint64_t pte_la = g->pt_base + 8 * (guest_mix(epn ^ ((uint64_t)context << 44)) % g->pt_entries);
     if (guest_mem(g, t, &o, pte_la, 8, MEM_READ, e) != 0)
         return UINT64_MAX;
-    if (!found) {
-        if (g->next_lpn >= g->npages) {
-            sim_errf(e, "LPAR %s is out of memory: all %llu pages of %llu bytes are in use "
-                        "(guest paging is not modeled); give it more memory",
-                     g->name, (unsigned long long)g->npages, 1ULL << g->shift);
+    if (!found || p->lpn == GUEST_NOLPN) {
+        uint64_t lpn = guest_alloc_lpn(g, t, &o, e);
+        if (lpn == GUEST_NOLPN)
             return UINT64_MAX;
-        }
+        if (!found)
+            g->used++;
         p->epn = epn + 1;
         p->context = context;
-        p->lpn = g->next_lpn++;
-        g->used++;
+        p->lpn = lpn;
+        p->ptex1 = 0;
         g->st.first_touches++;
         /* clear_page: a dcbz per 128 bytes; with lines of at most 128
          * bytes that is one access of the page (a page lies in one LMB, so
@@ -330,7 +305,7 @@ static uint64_t guest_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_acce
     } else {
         g->st.refaults++;
     }
-    if (insert_hpte(g, t, &o, ea, acc, p->lpn, e) != 0 || hyp_check_error(g->h, e) != 0)
+    if (insert_hpte(g, t, &o, ea, acc, p, e) != 0 || hyp_check_error(g->h, e) != 0)
         return UINT64_MAX;
     ops_record(g->ops, g->op_fault, &o);
     return o.end - start;
@@ -357,6 +332,8 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
         g->st.markers++;
         if (r->word == TR_MARK_DOORBELL)
             return doorbell(g, t, r->addr, now, e);
+        if (r->word == TR_MARK_FREE && t->v->b.roi_markers) /* version 2 */
+            return guest_free_marker(g, t, r->addr, now, e);
         if (r->word != TR_MARK_IDLE && r->word != TR_MARK_WAIT)
             return 0;
         /* the guest goes idle: it cedes, woken by its decrementer after

@@ -38,6 +38,11 @@ typedef struct guest_config {
     uint64_t fault_cycles;   /* guest kernel work per page fault */
     bool zero_new_pages;     /* clear a page on first touch (modeled stores) */
     unsigned vpa;            /* GUEST_VPA_*: register a VPA per vCPU */
+    bool free_hint;          /* shared LPARs: H_PAGE_INIT set-unused on each free */
+    bool cmm;                /* shared LPARs: the CMM balloon */
+    double cmm_poll_us;
+    uint64_t cmm_min_mem;    /* bytes */
+    uint64_t cmm_oom_kb;
 } guest_config;
 enum { GUEST_VPA_AUTO = 0, GUEST_VPA_ON = 1, GUEST_VPA_OFF = 2 };
 

@@ -19,10 +19,30 @@ static const param_desc guest_param_list[] = {
      "pSeries Linux does at boot (vpa_init); the hypervisor then writes it at every dispatch. "
      "auto: shared-memory LPARs only (dedicated-memory results stay as they were).",
      G_F(vpa), NULL},
+    {"free_hint", PT_BOOL, "", "true", 0, 0, NULL,
+     "A shared-memory LPAR's guest tells the hypervisor of each page it frees (a free marker, "
+     "K 6) with H_PAGE_INIT set-unused per 4K page, as Linux arch_free_page does when "
+     "cmo_free_hint is on (its default; pseries lpar.c).", G_F(free_hint), NULL},
+    {"cmm", PT_BOOL, "", "false", 0, 0, NULL,
+     "Run the CMM balloon in shared-memory LPARs (Linux pseries cmm.c): poll H_GET_MPP every "
+     "cmm_poll_us, loan free pages (H_PAGE_INIT set-loaned) to follow the hypervisor's loan "
+     "request, never below cmm_min_mem, give cmm_oom_kb back when out of memory "
+     "(docs/paging.md).", G_F(cmm), NULL},
+    {"cmm_poll_us", PT_DOUBLE, "us", "1000", 1, 1e9, NULL,
+     "CMM poll period. Linux cmm.c's `delay` is 1 s; scaled by 1/1000 here (assumption: a "
+     "run lasts about 1 s of simulated time, 3.8e9 cycles, so a 1 s poll would run about "
+     "once). The poll runs at the LPAR's first page fault or marker after the period.",
+     G_F(cmm_poll_us), NULL},
+    {"cmm_min_mem", PT_SIZE, "bytes", "256M", 0, 0x1p50, NULL,
+     "The balloon never leaves the guest less than this (Linux cmm.c min_mem_mb, default "
+     "256).", G_F(cmm_min_mem), NULL},
+    {"cmm_oom_kb", PT_UINT, "KiB", "1024", 0, 1e9, NULL,
+     "Memory the balloon gives back when the guest runs out of pages (Linux cmm.c oom_kb, "
+     "default 1024).", G_F(cmm_oom_kb), NULL},
 };
 const param_table guest_params = {"guest", sizeof(guest_config), guest_param_list,
                                   PARAM_COUNT(guest_param_list),
-                                  "The guest OS model in every LPAR: page-fault handling."};
+                                  "The guest OS model in every LPAR: page-fault handling, frees and the CMM balloon."};
 
 #define V_F(f) offsetof(vcpu_config, f)
 static const param_desc vcpu_param_list[] = {

@@ -191,9 +191,10 @@ static void replay_fails(const char *body, const char *warm, const char *want_fm
 
 START_TEST(marker_errors)
 {
-    replay_fails("L 0x1000 8\nK 6 1\n", "0",
-                 "%s record 2: unknown marker kind 6 (in a version 2 trace markers 4..15 are "
-                 "lparsim's: 4 begins a region of interest, 5 ends one, 6..15 are reserved)");
+    replay_fails("L 0x1000 8\nK 7 1\n", "0",
+                 "%s record 2: unknown marker kind 7 (in a version 2 trace markers 4..15 are "
+                 "lparsim's: 4 begins a region of interest, 5 ends one, 6 frees a page, 7..15 "
+                 "are reserved)");
     replay_fails("L 0x1000 8\nK 5 3\n", "0",
                  "%s record 2: end of region of interest 3 without a begin; expected 'K 4 3' "
                  "before it");

@@ -851,7 +851,7 @@ START_TEST(unknown_hcall)
     uint64_t r[8], cyc;
     ck_assert_int_eq(hc(&v, 0, 0, 0, 0x1234, NULL, r, &cyc), H_FUNCTION);
     ck_assert_uint_eq(cyc, ENTRY + EXIT);
-    ck_assert_int_eq(hc(&v, 1, 3, 0, 0x2c, NULL, r, NULL), H_FUNCTION);
+    ck_assert_int_eq(hc(&v, 1, 3, 0, 0x30, NULL, r, NULL), H_FUNCTION);
     ck_assert_uint_eq(counter(&v, "hypervisor.hcalls_unsupported"), 2);
     ck_assert_uint_eq(counter(&v, "hypervisor.hcall_errors"), 2);
     ck_assert_uint_eq(counter(&v, "hypervisor.hcalls"), 2);

@@ -75,6 +75,7 @@ static uint64_t pg_xlate(void *ctx, hcall_ctx *c, uint64_t la)
         return UINT64_MAX;
     uint64_t lpn = la >> PG_SHIFT;
     pg_ppt_access(f, c, l, lpn, MEM_READ);
+    pg_coop_mapped(f, l, lpn);
     if (l->state[lpn] != PG_RESIDENT)
         return HYP_XLATE_ABSENT;
     return pg_frame_addr(f, l->frame[lpn]) + la % PG_PAGE;
@@ -124,12 +125,14 @@ static void paging_destroy(void *vf)
         free(f->lp[i]->fifo);
         free(f->lp[i]->pins);
         free(f->lp[i]->slot);
+        free(f->lp[i]->hint);
         free(f->lp[i]);
     }
     free(f->lp);
     free(f->lp_of);
     free(f->fr);
     free(f->free_ring);
+    free(f->unused_ring);
     free(f->hits.v);
     free(f);
 }
@@ -189,7 +192,8 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     }
     f->fr = calloc(f->nframes + 1, sizeof *f->fr);
     f->free_ring = calloc(f->nframes + 1, sizeof *f->free_ring);
-    if (!f->fr || !f->free_ring)
+    f->unused_ring = calloc(f->nframes + 1, sizeof *f->unused_ring);
+    if (!f->fr || !f->free_ring || !f->unused_ring)
         goto oom;
     for (uint64_t i = 0; i < f->nframes; i++)
         f->free_ring[i] = (uint32_t)i;
@@ -223,6 +227,7 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
         f->op_pageout == OP_INVALID || f->op_steal == OP_INVALID || f->op_hvint == OP_INVALID ||
         hyp_add_ext(h, &x) != 0 ||
         stats_register(h->env.stats, "paging", &paging_stat_table, &f->st) != 0 ||
+        stats_register_if_used(h->env.stats, "paging", &pg_coop_stat_table, &f->cst) != 0 ||
         stats_register(h->env.stats, "paging.audit", &paging_audit_stat_table, &f->ast) != 0 ||
         pg_audit_set(f, c->audit || audit) != 0)
         goto oom;
@@ -278,8 +283,10 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     l->copy_valid = calloc(l->npages, 1);
     l->shadow = calloc(l->npages, sizeof *l->shadow);
     l->fifo = calloc(f->nframes + 1, sizeof *l->fifo);
-    if (!l->frame || !l->state || !l->copy_valid || !l->shadow || !l->fifo) {
+    l->hint = calloc(l->npages, 1);
+    if (!l->frame || !l->state || !l->copy_valid || !l->shadow || !l->fifo || !l->hint) {
         free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l->fifo);
+        free(l->hint);
         free(l);
         return sim_errf(e, "out of host memory");
     }
@@ -288,10 +295,12 @@ static int paging_lpar_added(void *vf, unsigned lpid, sim_err *e)
     l->dev = pagedev_create(h->env.pagedev, h->env.freq_mhz, e);
     char prefix[160];
     snprintf(prefix, sizeof prefix, "paging.%s", hyp_lpar_name(h, lpid));
-    if (!l->dev || stats_register(h->env.stats, prefix, &pg_lpar_stat_table, &l->st) != 0) {
+    if (!l->dev || stats_register(h->env.stats, prefix, &pg_lpar_stat_table, &l->st) != 0 ||
+        stats_register_if_used(h->env.stats, prefix, &pg_lpar_coop_stat_table, &l->cst) != 0) {
         bool dev = l->dev != NULL;
         pagedev_destroy(l->dev);
         free(l->frame), free(l->state), free(l->copy_valid), free(l->shadow), free(l->fifo);
+        free(l->hint);
         free(l);
         return dev ? sim_errf(e, "out of host memory") : -1;
     }
@@ -334,6 +343,7 @@ static int paging_finish(void *vf, sim_err *e)
         l->st.resident = 0;
         for (uint64_t p = 0; p < l->npages; p++)
             l->st.resident += l->state[p] == PG_RESIDENT;
+        l->cst.loaned_kb = l->loaned * (PG_PAGE / 1024);
     }
     if (f->audit)
         pg_audit_full(f);
@@ -376,4 +386,7 @@ const hyp_feature paging_feature = {
     .hv_fault = pg_hv_fault,
     .pin = pg_pin,
     .hv_access = pg_hv_access,
+    .page_state = pg_page_state,
+    .mpp = pg_mpp,
+    .guest_freed = pg_guest_freed,
 };

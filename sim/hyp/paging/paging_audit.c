@@ -11,8 +11,11 @@
  *    the frame, and every TLB fill maps a frame owned by that (LPAR, page)
  *    and resident;
  *  - conservation: free + owned frames = the pool, one owner each, and a
- *    resident page's frame is owned by it (every 4096 checks and at the
- *    end).
+ *    resident page's frame is owned by it; a loaned page owns no frame
+ *    (every 4096 checks and at the end).
+ * Pages whose content the guest gave up (hinted unused and reclaimed,
+ * loaned, H_ZERO_PAGE) are exempt from the round trip: their checksum is
+ * reset to a zero page's, which their next touch (a zero fill) gives.
  * The run stops at the first violation.
  */
 #include "paging_int.h"
@@ -156,6 +159,24 @@ void pg_audit_full(paging *f)
             pg_fail(f, "LPAR %s: %llu pages have pins, but %llu are counted",
                     hyp_lpar_name(f->h, l->lpid), (unsigned long long)pinned,
                     (unsigned long long)l->pinned);
+            return;
+        }
+    }
+    for (unsigned i = 0; i < f->nlp; i++) { /* loaned pages own nothing */
+        const pg_lpar *l = f->lp[i];
+        uint64_t loaned = 0;
+        for (uint64_t p = 0; p < l->npages; p++)
+            if (l->state[p] == PG_LOANED) {
+                loaned++;
+                if (l->frame[p] != PG_NOFRAME) {
+                    pg_fail(f, "LPAR %s page %llu is loaned but names frame %u",
+                            hyp_lpar_name(f->h, l->lpid), (unsigned long long)p, l->frame[p]);
+                    return;
+                }
+            }
+        if (loaned != l->loaned) {
+            pg_fail(f, "LPAR %s: %llu pages loaned, %llu counted", hyp_lpar_name(f->h, l->lpid),
+                    (unsigned long long)loaned, (unsigned long long)l->loaned);
             return;
         }
     }

@@ -160,3 +160,42 @@ static const stat_desc astats[] = {
 };
 const stat_table paging_audit_stat_table = {"paging.audit", astats,
                                             sizeof astats / sizeof astats[0]};
+
+#define C(f) offsetof(pg_coop_stats, f)
+static const stat_desc cstats[] = {
+    {"false_reads", SK_COUNTER, "pages", "Pages read from the device whose first guest access "
+     "after the read overwrote the whole page (the guest kernel clearing a reallocated "
+     "page): VSwapper's false swap reads (Amit et al., ASPLOS'14).", C(false_reads), NULL},
+    {"stale_reads", SK_COUNTER, "pages", "Pages read from the device that the guest had freed "
+     "without an unused hint: their content no longer mattered (after VSwapper's stale swap "
+     "reads, whose content is overwritten by DMA).", C(stale_reads), NULL},
+    {"unused_hints", SK_COUNTER, "pages", "H_PAGE_INIT set-unused requests.", C(unused_hints),
+     NULL},
+    {"unused_drops", SK_COUNTER, "pages", "Frames of pages hinted unused reclaimed without a "
+     "write-back (the next touch zero-fills).", C(unused_drops), NULL},
+    {"loans", SK_COUNTER, "pages", "Pages loaned by the guest (H_PAGE_SET_LOANED).", C(loans),
+     NULL},
+    {"loan_returns", SK_COUNTER, "pages", "Loaned pages made active again (H_PAGE_SET_ACTIVE).",
+     C(loan_returns), NULL},
+    {"loaned_touches", SK_COUNTER, "accesses", "Guest accesses to a loaned page (an error of "
+     "the guest: counted, the page zero-filled and active again).", C(loaned_touches), NULL},
+    {"zero_pages", SK_COUNTER, "pages", "H_ZERO_PAGE requests on shared-memory pages.",
+     C(zero_pages), NULL},
+    {"discards", SK_COUNTER, "pages", "Device copies or frames dropped by a hint, a loan or "
+     "H_ZERO_PAGE (no read, no write).", C(discards), NULL},
+    {"mpp_calls", SK_COUNTER, "calls", "H_GET_MPP and H_SET_MPP calls served.", C(mpp_calls),
+     NULL},
+};
+const stat_table pg_coop_stat_table = {"paging.coop", cstats, sizeof cstats / sizeof cstats[0]};
+
+#define LC(f) offsetof(pg_lpar_coop_stats, f)
+static const stat_desc lcstats[] = {
+    {"loaned_kb", SK_COUNTER, "KiB", "Its memory loaned to the pool at the end (lparcfg's "
+     "cmm loaned memory).", LC(loaned_kb), NULL},
+    {"loan_request_kb", SK_COUNTER, "KiB", "The loan request of its last H_GET_MPP (0 when it "
+     "was to take back).", LC(loan_request_kb), NULL},
+    {"target_kb", SK_COUNTER, "KiB", "Its weighted target at its last H_GET_MPP.",
+     LC(target_kb), NULL},
+};
+const stat_table pg_lpar_coop_stat_table = {"paging.lpar.coop", lcstats,
+                                            sizeof lcstats / sizeof lcstats[0]};

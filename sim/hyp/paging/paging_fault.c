@@ -17,11 +17,12 @@
 
 enum { P_ENTRY, P_FIND, P_LOOKUP, P_ALLOC, P_DQ, P_DS, P_COPY, P_HPTE };
 
-/* Page lpn of l made resident, charged to c (paging.fault's parts);
- * *until: when its bytes are in the frame (a device read's completion, or
- * now); *queued: the read's wait for a device slot. PG_NOFRAME: e set. */
-static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, uint64_t *until,
-                              uint64_t *queued, sim_err *e)
+/* Page lpn of l made resident for a guest access of kind `access`
+ * (HYP_ACC_*), charged to c (paging.fault's parts); *until: when its bytes
+ * are in the frame (a device read's completion, or now); *queued: the
+ * read's wait for a device slot. PG_NOFRAME: e set. */
+static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, int access,
+                              uint64_t *until, uint64_t *queued, sim_err *e)
 {
     *queued = 0;
     hcall_use_part(c, P_LOOKUP);
@@ -40,7 +41,12 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
     if (ready > c->op.end)
         op_charge(&c->op, P_ALLOC, ready - c->op.end); /* its victim's write-back */
-    if (l->state[lpn] == PG_UNBACKED) {
+    bool read = l->state[lpn] == PG_PAGED_OUT;
+    if (!read) { /* unbacked, or loaned: the guest's error, counted */
+        if (l->state[lpn] == PG_LOANED) {
+            f->cst.loaned_touches++;
+            l->loaned--;
+        }
         l->demand++;
         hcall_use_part(c, P_COPY);
         physmem_zero(f->h->env.pm, fa, PG_PAGE);
@@ -72,6 +78,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     pg_frame_resident(f, fr);
     hcall_use_part(c, P_HPTE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
+    pg_coop_paged_in(f, l, lpn, read, access);
     if (f->audit)
         pg_audit_paged_in(f, l, lpn, fr);
     return fr;
@@ -101,7 +108,6 @@ static void account(paging *f, hcall_ctx *c, pg_lpar *l)
 int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shift, bool seg_1t,
                 bool store, sim_err *e)
 {
-    (void)store;
     paging *f = vf;
     pg_lpar *l = pg_lpar_of(f, c->lpid);
     if (!l)
@@ -125,7 +131,8 @@ int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shi
                            "memory", hyp_lpar_name(h, c->lpid), (unsigned long long)ptex,
                         (unsigned long long)lpn);
     uint64_t until, queued;
-    uint32_t fr = make_resident(f, c, l, lpn, &until, &queued, e);
+    uint32_t fr = make_resident(f, c, l, lpn, store ? HYP_ACC_STORE : HYP_ACC_LOAD, &until,
+                                &queued, e);
     if (fr == PG_NOFRAME)
         return -1;
     wait_for(f, c, l, until, queued);
@@ -144,17 +151,17 @@ int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shi
     return c->off_thread ? CPU_HVF_BLOCKED : CPU_HVF_RETRY;
 }
 
-uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e)
+uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, unsigned access, sim_err *e)
 {
-    (void)store;
     paging *f = vf;
-    uint64_t ra = pg_touch_as(f, c, la, f->op_fault, e);
+    uint64_t ra = pg_touch_as(f, c, la, access, f->op_fault, e);
     if (ra != UINT64_MAX)
         f->st.touches++;
     return ra;
 }
 
-uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e)
+uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, unsigned access, op_id op,
+                     sim_err *e)
 {
     pg_lpar *l = pg_lpar_of(f, c->lpid);
     if (!l) {
@@ -165,7 +172,7 @@ uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e)
     op_charge(&c->op, P_ENTRY, f->h->cfg.hcall_entry_cycles);
     op_charge(&c->op, P_LOOKUP, f->cfg.fault_cycles);
     uint64_t until, queued;
-    uint32_t fr = make_resident(f, c, l, lpn, &until, &queued, e);
+    uint32_t fr = make_resident(f, c, l, lpn, (int)access, &until, &queued, e);
     if (fr == PG_NOFRAME)
         return UINT64_MAX;
     if (until > c->op.end) { /* the guest model's own access waits in place */

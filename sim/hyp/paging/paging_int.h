@@ -35,7 +35,16 @@ enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING 
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_SLOTS_STATIC = 0, PG_SLOTS_RANDOM = 1 };                         /* slots */
-enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2 };               /* page state */
+/* page state; LOANED: given back by the guest (H_PAGE_SET_LOANED), no
+ * frame, no device copy */
+enum { PG_UNBACKED = 0, PG_RESIDENT = 1, PG_PAGED_OUT = 2, PG_LOANED = 3 };
+/* per-page hint bits (pg_lpar.hint; paging_coop.c) */
+enum {
+    PG_HINT_UNUSED = 1, /* H_PAGE_SET_UNUSED on a resident page: its frame is
+                           reclaimed first, without a write-back */
+    PG_HINT_FREED = 2,  /* accounting: the guest freed it without a hint
+                           (a read of it from the device is a stale read) */
+};
 
 typedef struct paging_config {
     bool enabled;
@@ -67,12 +76,25 @@ typedef struct paging_stats {
     uint64_t disk_wait_cycles;
     uint64_t pinned_pages, pin_requests, pin_refusals, hv_accesses, hv_internal_faults;
 } paging_stats;
+
+/* Guest cooperation and the read pathologies (paging.*, reported once one
+ * is non-zero, so runs without them report as before; paging_coop.c). */
+typedef struct pg_coop_stats {
+    uint64_t false_reads, stale_reads;
+    uint64_t unused_hints, unused_drops, loans, loan_returns, loaned_touches;
+    uint64_t zero_pages, discards, mpp_calls;
+} pg_coop_stats;
+extern const stat_table pg_coop_stat_table;
 extern const stat_table paging_stat_table;
 
 /* Per shared LPAR (paging.<name>.*, as Linux's lparcfg names them). */
 typedef struct pg_lpar_stats {
     uint64_t resident, cmo_faults, cmo_fault_time_usec, fault_cycles, page_outs;
 } pg_lpar_stats;
+typedef struct pg_lpar_coop_stats {
+    uint64_t loaned_kb, loan_request_kb, target_kb; /* at the end; the last H_GET_MPP's */
+} pg_lpar_coop_stats;
+extern const stat_table pg_lpar_coop_stat_table;
 extern const stat_table pg_lpar_stat_table;
 
 typedef struct paging_audit_stats {
@@ -98,6 +120,10 @@ typedef struct pg_lpar {
     uint16_t *pins;         /* pin count per page (NULL until the first pin) */
     uint32_t *slot;         /* slots: random: each page's slot (NULL: its page number) */
     uint64_t pinned;        /* pages with a pin count */
+    uint8_t *hint;          /* PG_HINT_* bits */
+    uint64_t loaned;        /* pages in state LOANED */
+    uint64_t entitled;      /* H_SET_MPP's entitlement (bytes; reported only) */
+    pg_lpar_coop_stats cst;
 } pg_lpar;
 
 typedef struct pg_frame {
@@ -127,9 +153,12 @@ typedef struct paging {
     uint64_t steal_at;      /* next background steal (UINT64_MAX: none) */
     op_id op_fault, op_reflect, op_pageout, op_steal, op_hvint;
     paging_stats st;
+    pg_coop_stats cst;
     paging_audit_stats ast;
     bool audit, failed;
     sim_err err;
+    uint32_t *unused_ring;  /* frames hinted unused, oldest first (may be stale) */
+    uint64_t unused_head, nunused;
     hyp_hits hits;          /* scratch */
     unsigned char buf[PG_PAGE];
 } paging;
@@ -142,9 +171,10 @@ void pg_ppt_access(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, mem_kind k
 /* paging_fault.c */
 int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shift, bool seg_1t,
                 bool store, sim_err *e);
-uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
+uint64_t pg_touch(void *vf, hcall_ctx *c, uint64_t la, unsigned access, sim_err *e);
 /* The same, recorded as op `op` (pg_touch: paging.fault). */
-uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, op_id op, sim_err *e);
+uint64_t pg_touch_as(paging *f, hcall_ctx *c, uint64_t la, unsigned access, op_id op,
+                     sim_err *e);
 /* paging_pin.c: critical areas (hyp_feature.pin, hv_access) */
 long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin);
 uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e);
@@ -163,6 +193,31 @@ int pg_slots_init(paging *f, sim_err *e);
 uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e);
 void pg_frame_resident(paging *f, uint32_t fr);
 int pg_steal(paging *f, uint64_t at, sim_err *e);
+/* paging_coop.c: guest cooperation (H_PAGE_INIT states, H_GET_MPP) */
+long pg_page_state(void *vf, hcall_ctx *c, uint64_t la, hyp_page_op op);
+long pg_mpp(void *vf, hcall_ctx *c, bool set, hyp_mpp *m);
+void pg_guest_freed(void *vf, unsigned lpid, uint64_t la);
+/* l's weighted share of the pool in frames (pool x weight / sum of the
+ * shared LPARs' weights); its target is min(demand, share). */
+double pg_target(const paging *f, const pg_lpar *l);
+/* A frame hinted unused to reclaim (PG_NOFRAME: none). */
+uint32_t pg_unused_victim(paging *f);
+/* A page made resident by make_resident: how it came (read from the
+ * device or not) and the first access (HYP_ACC_*), for the pathologies;
+ * from H_ENTER's translation of a resident page (the guest maps it: in
+ * use again). */
+void pg_coop_paged_in(paging *f, pg_lpar *l, uint64_t lpn, bool read, int access);
+void pg_coop_mapped(paging *f, pg_lpar *l, uint64_t lpn);
+/* paging_out.c: take frame fr's page out now (c's op gets the page-out's
+ * parts): discard (no write-back, the page becomes `state`), or the usual
+ * page-out; the cycle the frame may be reused or UINT64_MAX with e set. */
+uint64_t pg_page_out(paging *f, hcall_ctx *c, uint32_t fr, bool discard, unsigned state,
+                     sim_err *e);
+void pg_free_push(paging *f, uint32_t fr, uint64_t at);
+/* From inside an hcall: discard frame fr's page (it becomes `state`) as
+ * its own op paging.pageout, its cycles charged to c's compute part, and
+ * free the frame. The frame's reuse cycle or UINT64_MAX with e set. */
+uint64_t pg_discard_frame(paging *f, hcall_ctx *c, uint32_t fr, unsigned state, sim_err *e);
 /* paging_audit.c */
 void pg_audit_fill(paging *f, unsigned lpid, uint64_t ra);
 void pg_audit_paged_in(paging *f, pg_lpar *l, uint64_t lpn, uint32_t fr);

@@ -29,7 +29,7 @@ void pg_frame_resident(paging *f, uint32_t fr)
     l->nfifo++;
 }
 
-static void free_push(paging *f, uint32_t fr, uint64_t at)
+void pg_free_push(paging *f, uint32_t fr, uint64_t at)
 {
     f->fr[fr].owner = 0;
     f->fr[fr].free_at = at;
@@ -80,18 +80,13 @@ static pg_lpar *victim_lpar(paging *f)
 {
     if (f->cfg.share == PG_SHARE_GLOBAL)
         return NULL;
-    uint64_t wsum = 0;
-    for (unsigned i = 0; i < f->nlp; i++)
-        wsum += hyp_lpar_memory_weight(f->h, f->lp[i]->lpid);
     pg_lpar *best = NULL;
     double worst = -1;
     for (unsigned i = 0; i < f->nlp; i++) {
         pg_lpar *l = f->lp[i];
         if (l->resident <= l->pinned)
             continue;
-        double w = wsum ? (double)hyp_lpar_memory_weight(f->h, l->lpid) / (double)wsum
-                        : 1.0 / f->nlp;
-        double target = (double)f->nframes * w;
+        double target = pg_target(f, l);
         if ((double)l->demand < target)
             target = (double)l->demand;
         double r = target > 0 ? (double)l->resident / target : 1e300;
@@ -185,14 +180,21 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
 
 /* Take frame fr's page out (c's op gets this page-out's parts); the cycle
  * the frame may be reused (its write-back read it out), or UINT64_MAX with
- * e set. */
-static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
+ * e set. discard: its content is dropped (a hint or a loan): no write-back,
+ * the page becomes `state` without a device copy. */
+uint64_t pg_page_out(paging *f, hcall_ctx *c, uint32_t fr, bool discard, unsigned state,
+                     sim_err *e)
 {
     pg_lpar *l = f->lp[f->fr[fr].owner - 1];
     uint64_t lpn = f->fr[fr].lpn, fa = pg_frame_addr(f, fr);
     if (f->audit && pg_pinned(l, lpn))
         pg_fail(f, "page %llu of LPAR %s is pinned (a critical area) but was chosen for "
                 "page-out", (unsigned long long)lpn, hyp_lpar_name(f->h, l->lpid));
+    if ((l->hint[lpn] & PG_HINT_UNUSED) && (!discard || state == PG_UNBACKED)) {
+        f->cst.unused_drops++; /* hinted unused: reclaimed without a write-back */
+        discard = true;
+        state = PG_UNBACKED;
+    }
     hcall_use_part(c, O_UNMAP);
     pg_ppt_access(f, c, l, lpn, MEM_READ);
     if (frame_hptes(f, c, fr, l->lpid) != 0) {
@@ -226,7 +228,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
     hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
     uint64_t free_at = c->op.end;
-    bool write = dirty || !l->copy_valid[lpn] || !f->cfg.skip_clean;
+    bool write = !discard && (dirty || !l->copy_valid[lpn] || !f->cfg.skip_clean);
     if (write && dirty && f->cfg.inject == PG_INJ_SKIP_WRITEBACK)
         write = false; /* the bug: a dirty page dropped */
     if (write) {
@@ -241,14 +243,22 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
         if (!dirty && l->copy_valid[lpn])
             f->st.silent_writes++; /* the device had it already (skip_clean: false) */
         free_at = done;
-    } else {
+    } else if (!discard) {
         f->st.clean_drops++;
     }
-    l->copy_valid[lpn] = 1;
-    l->state[lpn] = PG_PAGED_OUT;
     l->frame[lpn] = PG_NOFRAME;
     l->resident--;
     f->fr[fr].owner = 0;
+    if (discard) {
+        l->copy_valid[lpn] = 0;
+        l->state[lpn] = (uint8_t)state;
+        l->shadow[lpn] = 0;
+        l->hint[lpn] = 0;
+        l->demand--;
+        return free_at;
+    }
+    l->copy_valid[lpn] = 1;
+    l->state[lpn] = PG_PAGED_OUT;
     f->st.page_outs++;
     l->st.page_outs++;
     return free_at;
@@ -263,12 +273,15 @@ static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, 
     op_begin(&pc.op, c->op.end);
     pc.off_thread = 0;
     hcall_use_part(&pc, O_SELECT);
-    uint32_t fr = select_victim(f, &pc);
+    uint32_t fr = pg_unused_victim(f); /* frames hinted unused go first */
+    bool unused = fr != PG_NOFRAME;
+    if (!unused)
+        fr = select_victim(f, &pc);
     if (fr == PG_NOFRAME) {
         sim_errf(e, "paging: no frame to take (every frame of the pool is in transit)");
         return PG_NOFRAME;
     }
-    *free_at = page_out(f, &pc, fr, e);
+    *free_at = pg_page_out(f, &pc, fr, unused, PG_UNBACKED, e);
     if (*free_at == UINT64_MAX)
         return PG_NOFRAME;
     *done = pc.op; /* the hypervisor's time, without the write-back */
@@ -276,6 +289,21 @@ static uint32_t evict_one(paging *f, hcall_ctx *c, op_id op, uint64_t *free_at, 
         op_charge(&pc.op, O_DS, *free_at - pc.op.end);
     ops_record(f->h->env.ops, op, &pc.op);
     return fr;
+}
+
+uint64_t pg_discard_frame(paging *f, hcall_ctx *c, uint32_t fr, unsigned state, sim_err *e)
+{
+    hcall_ctx pc = *c;
+    op_begin(&pc.op, c->op.end);
+    pc.off_thread = 0;
+    hcall_use_part(&pc, O_SELECT);
+    uint64_t at = pg_page_out(f, &pc, fr, true, state, e);
+    if (at == UINT64_MAX)
+        return UINT64_MAX;
+    op_charge(&c->op, c->p_compute, pc.op.end - pc.op.start);
+    ops_record(f->h->env.ops, f->op_pageout, &pc.op);
+    pg_free_push(f, fr, at);
+    return at;
 }
 
 uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
@@ -339,7 +367,7 @@ int pg_steal(paging *f, uint64_t at, sim_err *e)
             return -1;
         for (unsigned k = O_SELECT; k <= O_FREE; k++)
             op_charge(&c.op, k, r.part[k]);
-        free_push(f, fr, free_at);
+        pg_free_push(f, fr, free_at);
         f->st.steals++;
     }
     ops_record(f->h->env.ops, f->op_steal, &c.op);

@@ -67,7 +67,7 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
             sim_err e = {0};
             hcall_ctx pc = *c;
             op_begin(&pc.op, c->op.end);
-            if (pg_touch_as(f, &pc, p << PG_SHIFT, f->op_fault, &e) == UINT64_MAX) {
+            if (pg_touch_as(f, &pc, p << PG_SHIFT, HYP_ACC_LOAD, f->op_fault, &e) == UINT64_MAX) {
                 pg_fail(f, "pinning page %llu of LPAR %s: %s", (unsigned long long)p,
                         hyp_lpar_name(f->h, l->lpid), e.msg);
                 return H_HARDWARE;
@@ -90,7 +90,6 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
 
 uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *e)
 {
-    (void)store;
     paging *f = vf;
     pg_lpar *l = pg_lpar_of(f, c->lpid);
     if (!l) {
@@ -110,5 +109,5 @@ uint64_t pg_hv_access(void *vf, hcall_ctx *c, uint64_t la, bool store, sim_err *
         return UINT64_MAX;
     }
     f->st.hv_internal_faults++;
-    return pg_touch_as(f, c, la, f->op_hvint, e);
+    return pg_touch_as(f, c, la, store ? HYP_ACC_STORE : HYP_ACC_LOAD, f->op_hvint, e);
 }
