@@ -33,7 +33,10 @@ static void free_push(paging *f, uint32_t fr, uint64_t at)
 {
     f->fr[fr].owner = 0;
     f->fr[fr].free_at = at;
-    f->free_ring[(f->free_head + f->nfree) % f->nframes] = fr;
+    if (f->nnode)
+        pg_node_push(f, fr);
+    else
+        f->free_ring[(f->free_head + f->nfree) % f->nframes] = fr;
     f->nfree++;
 }
 
@@ -108,7 +111,8 @@ static bool mine(const paging *f, uint32_t fr, const pg_lpar *only)
 {
     return f->fr[fr].owner && (!only || f->fr[fr].owner == only->index + 1) &&
            (!pg_pinned(f->lp[f->fr[fr].owner - 1], f->fr[fr].lpn) ||
-            f->cfg.inject == PG_INJ_IGNORE_PINS);
+            f->cfg.inject == PG_INJ_IGNORE_PINS) &&
+           (!f->node_prefer || pg_node_misplaced(f, fr)); /* numa: misplaced frames first */
 }
 
 /* fifo: the oldest page-in (of `only`, or of every LPAR); a pinned page
@@ -140,11 +144,11 @@ static uint32_t fifo_victim(paging *f, pg_lpar *only)
     return PG_NOFRAME;
 }
 
-/* The next victim by policy (charged to c's current part). */
-static uint32_t select_victim(paging *f, hcall_ctx *c)
+/* The next victim by policy (charged to c's current part); with numa, among
+ * the frames off their owner's home nodes or level first (paging_node.c). */
+static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
 {
     uint64_t n = f->nframes;
-    pg_lpar *only = victim_lpar(f);
     switch (f->cfg.policy) {
     case PG_FIFO:
         return fifo_victim(f, only);
@@ -181,6 +185,19 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
         return PG_NOFRAME;
     }
     }
+}
+
+static uint32_t select_victim(paging *f, hcall_ctx *c)
+{
+    pg_lpar *only = victim_lpar(f);
+    pg_node_prefer(f, only);
+    uint32_t fr = policy_victim(f, c, only);
+    if (fr == PG_NOFRAME && f->node_prefer) {
+        f->node_prefer = false;
+        fr = policy_victim(f, c, only);
+    }
+    f->node_prefer = false;
+    return fr;
 }
 
 /* Take frame fr's page out (c's op gets this page-out's parts); the cycle
@@ -248,6 +265,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
     l->state[lpn] = PG_PAGED_OUT;
     l->frame[lpn] = PG_NOFRAME;
     l->resident--;
+    pg_node_disown(f, fr);
     f->fr[fr].owner = 0;
     f->st.page_outs++;
     l->st.page_outs++;
@@ -288,6 +306,11 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
             return PG_NOFRAME;
         op_charge(&c->op, c->p_compute, r.end - r.start);
         f->st.sync_evictions++;
+        pg_node_own(f, fr, c->lpid);
+    } else if (f->nnode) {
+        fr = pg_node_take(f, c->lpid);
+        f->nfree--;
+        *ready = f->fr[fr].free_at;
     } else {
         fr = f->free_ring[f->free_head];
         f->free_head = (f->free_head + 1) % f->nframes;
