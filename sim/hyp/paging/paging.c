@@ -54,6 +54,13 @@ uint64_t pg_frame_addr(const paging *f, uint32_t fr)
     return f->pool_base + (uint64_t)fr * PG_PAGE;
 }
 
+uint64_t pg_ftab_addr(const paging *f, uint32_t fr)
+{
+    if (f->nnode)
+        return pg_node_ftab_addr(f, fr);
+    return f->ftab_paddr + 8 * (uint64_t)fr;
+}
+
 uint32_t pg_frame_of(const paging *f, uint64_t ra)
 {
     if (f->nnode)

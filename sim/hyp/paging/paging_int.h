@@ -55,6 +55,7 @@ typedef struct paging_config {
     unsigned slots;         /* PG_SLOTS_*: where a page lives on its device */
     bool pin_critical;      /* registrations of critical areas pin their pages */
     uint64_t io_entitled;   /* bytes each shared LPAR may pin */
+    bool node_tables;       /* numa: PPTs and frame-table entries on the nodes */
 } paging_config;
 
 extern const param_table paging_feature_params;
@@ -100,6 +101,7 @@ extern const stat_table pg_node_stat_table;
 typedef struct pg_node {
     uint64_t first, n;
     uint64_t *slot, nslot;  /* real base of each LMB slot */
+    uint64_t ftab;          /* its frames' frame-table entries (0: at f->ftab_paddr) */
     uint32_t *ring;         /* free frames in the order they were freed */
     uint64_t head, nfree;
     pg_node_stats st;
@@ -170,6 +172,7 @@ uint64_t pg_frame_addr(const paging *f, uint32_t fr);
 int pg_fail(paging *f, const char *fmt, ...);
 void pg_ppt_access(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, mem_kind k);
 uint32_t pg_frame_of(const paging *f, uint64_t ra); /* PG_NOFRAME: not in the pool */
+uint64_t pg_ftab_addr(const paging *f, uint32_t fr); /* frame fr's frame-table word */
 /* paging_node.c: the pool per node (numa on; every call a no-op or unused
  * when f->nnode is 0). carve: at start, each node's part on its memory;
  * take: a free frame for lpid's page-in by node preference (f->nfree > 0);
@@ -180,6 +183,7 @@ uint32_t pg_frame_of(const paging *f, uint64_t ra); /* PG_NOFRAME: not in the po
 int pg_node_carve(paging *f, sim_err *e);
 void pg_node_free(paging *f);
 uint64_t pg_node_frame_addr(const paging *f, uint32_t fr);
+uint64_t pg_node_ftab_addr(const paging *f, uint32_t fr);
 uint32_t pg_node_frame_of(const paging *f, uint64_t ra);
 uint32_t pg_node_take(paging *f, unsigned lpid);
 void pg_node_push(paging *f, uint32_t fr);

@@ -106,6 +106,56 @@ uint32_t pg_node_frame_of(const paging *f, uint64_t ra)
     return PG_NOFRAME;
 }
 
+uint64_t pg_node_ftab_addr(const paging *f, uint32_t fr)
+{
+    const pg_node *n = &f->node[node_of(f, fr)];
+    return n->ftab ? n->ftab + 8 * (uint64_t)(fr - n->first) : f->ftab_paddr + 8 * (uint64_t)fr;
+}
+
+static uint64_t round128(uint64_t b) { return (b + 127) / 128 * 128; }
+
+/* node_tables: node k's frame-table entries and the PPTs of the LPARs
+ * whose first home node is k, in one block: the rest of the node's last
+ * pool slot if they fit, else another LMB slot of k, else a run of
+ * never-used slots on k; none: they stay in hypervisor memory. */
+static void place_tables(paging *f, unsigned k)
+{
+    pg_node *n = &f->node[k];
+    uint64_t need = n->n ? round128(n->n * 8) : 0;
+    for (unsigned i = 0; i < f->nlp; i++) {
+        const unsigned *homes;
+        if (hyp_lpar_home_nodes(f->h, f->lp[i]->lpid, &homes) && homes[0] == k)
+            need += round128(f->lp[i]->npages * 8);
+    }
+    if (!need)
+        return;
+    uint64_t size = f->h->lmb.lmb_size, at = UINT64_MAX;
+    if (n->nslot) {
+        uint64_t used = (n->n - (n->nslot - 1) * per_slot(f)) * PG_PAGE;
+        if (size - used >= need)
+            at = n->slot[n->nslot - 1] + used;
+    }
+    if (at == UINT64_MAX && need <= size) {
+        uint64_t s = lmb_take_node(&f->h->lmb, LMB_HYP, k);
+        at = s == UINT64_MAX ? s : s * size;
+    }
+    if (at == UINT64_MAX)
+        at = lmb_hyp_alloc_node(&f->h->lmb, need, PG_PAGE, k);
+    if (at == UINT64_MAX)
+        return;
+    if (n->n) {
+        n->ftab = at;
+        at += round128(n->n * 8);
+    }
+    for (unsigned i = 0; i < f->nlp; i++) {
+        const unsigned *homes;
+        if (hyp_lpar_home_nodes(f->h, f->lp[i]->lpid, &homes) && homes[0] == k) {
+            f->lp[i]->ppt_paddr = at; /* its words are host-side: nothing to copy */
+            at += round128(f->lp[i]->npages * 8);
+        }
+    }
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -191,6 +241,8 @@ int pg_node_carve(paging *f, sim_err *e)
         if (stats_register(f->h->env.stats, prefix, &pg_node_stat_table, &n->st) != 0)
             return sim_errf(e, "out of host memory");
     }
+    for (unsigned k = 0; f->cfg.node_tables && k < nn; k++)
+        place_tables(f, k);
     for (unsigned i = 0; i < f->nlp; i++) {
         char prefix[160];
         snprintf(prefix, sizeof prefix, "paging.%s.node", hyp_lpar_name(f->h, f->lp[i]->lpid));

@@ -156,7 +156,7 @@ static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
         for (uint64_t k = 0; k < 64 * n; k++) {
             uint32_t fr = (uint32_t)rng_below(&f->rng, n);
             f->st.scanned++;
-            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_READ);
             if (mine(f, fr, only))
                 return fr;
         }
@@ -168,7 +168,7 @@ static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
         for (uint64_t k = 0; k < (aging ? f->cfg.age_bits + 2 : 3) * n; k++) {
             uint32_t fr = (uint32_t)*hand;
             *hand = (*hand + 1) % n;
-            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_READ);
             if (!mine(f, fr, only))
                 continue;
             f->st.scanned++;
@@ -241,7 +241,7 @@ static uint64_t page_out(paging *f, hcall_ctx *c, uint32_t fr, sim_err *e)
         pg_audit_paged_out(f, l, lpn, fr);
     hcall_use_part(c, O_FREE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
-    hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+    hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_WRITE);
     uint64_t free_at = c->op.end;
     bool write = dirty || !l->copy_valid[lpn] || !f->cfg.skip_clean;
     if (write && dirty && f->cfg.inject == PG_INJ_SKIP_WRITEBACK)
