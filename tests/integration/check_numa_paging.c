@@ -4,7 +4,7 @@
  * LPARs' desired pages (sizes computed here from the config), page-in
  * filling the home nodes up to their levels (lpars[].node_pages) before it
  * goes above them, then to another node when the home nodes have no free
- * frame; the dispatcher putting a shared LPAR's virtual processor on a core
+ * frame; page-out taking those frames first; the dispatcher putting a shared LPAR's virtual processor on a core
  * of its home node (on the first free core without home nodes); the
  * per-LPAR local share counted for shared LPARs; the shipped H9 configs
  * (local share with home nodes above 0.9 and above the share without);
@@ -108,6 +108,35 @@ START_TEST(pagein_elsewhere_when_home_full)
 }
 END_TEST
 
+/* Page-out takes frames off their owner's home nodes first: a (home 0)
+ * touches more pages than the pool holds; once node 0's part is full its
+ * page-ins go to node 1, and every victim is one of those, so its frames on
+ * node 0 all stay resident, and so does b's page on its home node 1. */
+START_TEST(pageout_takes_misplaced_first)
+{
+    const unsigned na = 6000;
+    char y[2048];
+    snprintf(y, sizeof y, MACHINE2
+             "hypervisor: {lmb_size: 16M, paging: {enabled: true, pool: 16M, policy: %s,\n"
+             "             share: global}}\n"
+             "lpars:\n"
+             "  - {name: a, memory: 64M, memory_mode: shared, home_nodes: [0],\n"
+             "     vcpus: [{thread: 0, trace: %s}]}\n"
+             "  - {name: b, memory: 64M, memory_mode: shared, home_nodes: [1],\n"
+             "     vcpus: [{thread: 2, trace: %s}]}\n",
+             "clock", pages_trace("big.trc", na), pages_trace("one.trc", 1));
+    char *csv = tu_run_yaml("out.yaml", y, "out.csv");
+    ck_assert_double_gt(tu_csv_get(csv, "paging.page_outs"), 0);
+    ck_assert_double_gt(tu_csv_get(csv, "paging.a.node.away"), 0);
+    ck_assert_double_eq(tu_csv_get(csv, "paging.a.node.home_frames"),
+                        tu_csv_get(csv, "paging.node0.frames"));
+    ck_assert_double_eq(tu_csv_get(csv, "paging.b.node.home_frames"),
+                        tu_csv_get(csv, "paging.b.node.below_level"));
+    ck_assert_double_eq(tu_csv_get(csv, "paging.b.page_outs"), 0);
+    free(csv);
+}
+END_TEST
+
 /* A shared-processor LPAR homed on node 1 runs on core 1 (threads 2-3);
  * without home nodes the dispatcher takes the first free core (threads
  * 0-1). */
@@ -197,6 +226,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, pagein_up_to_level);
     tcase_add_test(tc, pagein_elsewhere_when_home_full);
+    tcase_add_test(tc, pageout_takes_misplaced_first);
     tcase_add_test(tc, dispatch_on_home_node);
     tcase_add_test(tc, h9_shared);
     tcase_add_test(tc, node_without_room);
