@@ -410,4 +410,10 @@ void pg_node_finish(paging *f)
                         (unsigned long long)count[(size_t)i * f->nnode + k], k,
                         (unsigned long long)f->lp[i]->node_used[k]);
     free(count);
+    uint64_t nfree = 0;
+    for (unsigned k = 0; k < f->nnode; k++)
+        nfree += f->node[k].nfree;
+    if (f->audit && nfree != f->nfree)
+        pg_fail(f, "the nodes' free rings hold %llu frames, the pool counts %llu free",
+                (unsigned long long)nfree, (unsigned long long)f->nfree);
 }
