@@ -175,7 +175,7 @@ static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
             bool ref = referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid);
             if (aging) { /* the frame-table word holds the counter */
                 f->fr[fr].age = (uint8_t)((f->fr[fr].age >> 1) | (ref ? top : 0));
-                hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+                hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_WRITE);
                 ref = f->fr[fr].age != 0;
             }
             if (!ref)
