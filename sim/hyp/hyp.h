@@ -97,6 +97,7 @@ typedef struct hyp_config {
     hyp_feature_cfg feature[HYP_NFEATURES]; /* hypervisor.<feature>.* (registry order) */
     /* not a parameter: set by the machine before sizing and creation */
     uint64_t shared_bytes;      /* logical memory of the shared-memory LPARs */
+    unsigned numa_nodes;        /* numa.enabled: the processor modules (nodes); 0: off */
 } hyp_config;
 
 extern const param_table hyp_params; /* "hypervisor" */
@@ -184,6 +185,9 @@ int hyp_lpar_create_home(hyp *h, const char *name, uint64_t memory, uint64_t hpt
  * node up to (0 for a node that is not a home node, or with no home). */
 unsigned hyp_lpar_home_nodes(const hyp *h, unsigned lpid, const unsigned **nodes);
 uint64_t hyp_lpar_node_pages(const hyp *h, unsigned lpid, unsigned node);
+/* The node (processor module) of hardware thread t, numa on (cfg.numa_nodes
+ * > 0; cores split evenly over the nodes); 0 when numa is off. */
+unsigned hyp_thread_node(const hyp *h, unsigned t);
 
 /* An LPAR's processor configuration (dedicated unless set), and its
  * vCPUs, in index order (cpu_binding.vcpu): a dedicated vCPU with the

@@ -83,3 +83,12 @@ uint64_t hyp_lpar_node_pages(const hyp *h, unsigned lpid, unsigned node)
             return lp->home_pages[j];
     return 0;
 }
+
+unsigned hyp_thread_node(const hyp *h, unsigned t)
+{
+    unsigned nodes = h->cfg.numa_nodes, tpc = h->env.threads_per_core;
+    unsigned cores = tpc ? h->env.nthreads / tpc : 0;
+    if (!nodes || cores < nodes)
+        return 0;
+    return (t / tpc) / (cores / nodes);
+}

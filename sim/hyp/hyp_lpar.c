@@ -59,14 +59,21 @@ static int lpar_init(hyp *h, hyp_lpar *lp, const char *name, uint64_t memory, ui
         return sim_errf(e, "memory %llu bytes needs %llu LMBs but only %llu are free",
                         (unsigned long long)memory, (unsigned long long)lp->nlmbs,
                         (unsigned long long)(lmb_free_bytes(&h->lmb) / c->lmb_size));
-    uint64_t hbase = UINT64_MAX;
+    uint64_t hbase = UINT64_MAX, hrun = 0; /* hrun: the home node's run of LMBs */
     if (home && home->n && home->hpt_home && home->nodes[0] < memmap_nodes(h->env.mm))
         hbase = lmb_hyp_alloc_node(&h->lmb, hsize, hsize, home->nodes[0]);
+    if (hbase != UINT64_MAX)
+        hrun = (hsize + c->lmb_size - 1) / c->lmb_size * c->lmb_size;
     if (hbase == UINT64_MAX)
         hbase = lmb_hyp_alloc(&h->lmb, hsize, hsize);
     lp->lmbtab_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_lmbtab_bytes(c, memory), 128);
-    if (h->rmap && hyp_rmap_charged(h->rmap) && lp->lmbtab_paddr != UINT64_MAX)
-        lp->rmap_paddr = lmb_hyp_alloc_top(&h->lmb, hyp_rmap_lpar_bytes(memory, hsize), 128);
+    if (h->rmap && hyp_rmap_charged(h->rmap) && lp->lmbtab_paddr != UINT64_MAX) {
+        /* the reverse map with the HPT on the home node when the rest of
+         * its run holds it (numa.hpt_home), else in hypervisor memory */
+        uint64_t rb = hyp_rmap_lpar_bytes(memory, hsize);
+        lp->rmap_paddr = hrun && hrun - hsize >= rb ? hbase + hsize
+                                            : lmb_hyp_alloc_top(&h->lmb, rb, 128);
+    }
     if (lp->lmbtab_paddr == UINT64_MAX || hbase == UINT64_MAX || lp->rmap_paddr == UINT64_MAX)
         return sim_errf(e, "hypervisor memory (%llu bytes) is too small for this LPAR's HPT of "
                            "%llu bytes and its tables; raise hypervisor.memory or set it to 0 "

@@ -274,6 +274,8 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
     }
     if (shared_mem)
         hyp_lpar_set_memory_weight(m->hyp, (unsigned)lpid, (unsigned)lc->memory_weight);
+    if (machine_numa_lpar(m, (unsigned)lpid, lc->name, e) != 0)
+        return -1;
     if (grow(&m->guests, sizeof *m->guests, m->nguests, &m->cap_guests, e) != 0)
         return -1;
     guest *g = guest_create(&c->guest, m->hyp, (unsigned)lpid, lc, c->machine.seed, m->ops,
@@ -558,6 +560,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->topo = c->machine;
     m->topo.name = NULL;
     m->dram_horizon = UINT64_MAX;
+    m->numa_thread = UINT32_MAX;
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;
@@ -585,6 +588,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
                    &c->pagedev};
     hyp_config hc = c->hypervisor;
     hc.shared_bytes = machine_shared_bytes(c);
+    hc.numa_nodes = c->numa.enabled ? (unsigned)c->machine.modules : 0;
     m->hyp = hyp_create(&hc, &env, hyp_bytes, e);
     if (!m->hyp) {
         src_prefix(e, src, "hypervisor");

@@ -69,6 +69,9 @@ struct machine {
     unsigned numa_cpm;           /* cores per processor module */
     uint64_t numa_hop_cycles;    /* numa.remote_ns in core cycles */
     machine_numa_stats numa_all, *numa_core; /* in all; per core */
+    machine_numa_stats **numa_lpar; /* per LPAR (by lpid; each apart: registered) */
+    unsigned nnuma_lpar;
+    unsigned numa_thread;        /* the thread whose record runs (UINT32_MAX: none) */
 };
 
 /* machine_dramlog.c: the DRAM request log (dram.trace_out) */
@@ -93,6 +96,10 @@ extern const stat_table machine_numa_stat_table;
 int machine_numa_init(machine *m, const machine_config *c, sim_err *e);
 void machine_numa_free(machine *m);
 uint64_t machine_numa_charge(machine *m, unsigned core, uint64_t line_paddr);
+/* numa.lpar.<name>.*: the fills made while a vCPU of LPAR lpid ran a
+ * record (dedicated or shared; hypervisor events outside a record, like
+ * the dispatcher's or paging's stealer, are in numa.* only). 0 or -1. */
+int machine_numa_lpar(machine *m, unsigned lpid, const char *name, sim_err *e);
 /* lpars[i].home_nodes and node_pages against numa.enabled and the
  * machine (an error located by src). 0 or -1. */
 int machine_numa_check_lpar(const machine_config *c, size_t i, const cfg_src *src, sim_err *e);

@@ -93,6 +93,7 @@ int machine_size_memory(const machine_config *c, const cfg_src *src, uint64_t *h
 {
     hyp_config hcs = c->hypervisor;
     hcs.shared_bytes = machine_shared_bytes(c);
+    hcs.numa_nodes = c->numa.enabled ? (unsigned)c->machine.modules : 0;
     const hyp_config *hc = &hcs;
     unsigned nconf = (unsigned)c->lpars.n;
     unsigned n = nconf + hyp_drivers_lpars(&c->drivers, NULL, NULL, 0);

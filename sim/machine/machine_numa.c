@@ -84,20 +84,59 @@ int machine_numa_init(machine *m, const machine_config *c, sim_err *e)
 void machine_numa_free(machine *m)
 {
     free(m->numa_core);
+    for (unsigned i = 0; i < m->nnuma_lpar; i++)
+        free(m->numa_lpar[i]);
+    free(m->numa_lpar);
+}
+
+int machine_numa_lpar(machine *m, unsigned lpid, const char *name, sim_err *e)
+{
+    if (!m->numa_on)
+        return 0;
+    if (lpid >= m->nnuma_lpar) {
+        machine_numa_stats **v = realloc(m->numa_lpar, (lpid + 1) * sizeof *v);
+        if (!v)
+            return sim_errf(e, "out of host memory");
+        for (unsigned i = m->nnuma_lpar; i <= lpid; i++)
+            v[i] = NULL;
+        m->numa_lpar = v;
+        m->nnuma_lpar = lpid + 1;
+    }
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "numa.lpar.%s", name);
+    if (!(m->numa_lpar[lpid] = calloc(1, sizeof **m->numa_lpar)) ||
+        stats_register(m->stats, prefix, &machine_numa_stat_table, m->numa_lpar[lpid]) != 0)
+        return sim_errf(e, "out of host memory");
+    return 0;
+}
+
+/* The per-LPAR counters of the vCPU running a record now, or NULL. */
+static machine_numa_stats *lpar_stats(const machine *m)
+{
+    if (m->numa_thread >= m->nthreads || !m->threads[m->numa_thread].v)
+        return NULL;
+    unsigned lpid = m->threads[m->numa_thread].v->b.lpid;
+    return lpid < m->nnuma_lpar ? m->numa_lpar[lpid] : NULL;
 }
 
 uint64_t machine_numa_charge(machine *m, unsigned core, uint64_t line_paddr)
 {
     unsigned node = line_paddr < memmap_total_bytes(m->mm) ? memmap_node_of(m->mm, line_paddr)
                                                            : 0;
-    machine_numa_stats *s = &m->numa_core[core];
+    machine_numa_stats *s = &m->numa_core[core], *l = lpar_stats(m);
     if (node == core / m->numa_cpm) {
         s->local++;
         m->numa_all.local++;
+        if (l)
+            l->local++;
         return 0;
     }
     s->remote++;
     s->remote_cycles += m->numa_hop_cycles;
+    if (l) {
+        l->remote++;
+        l->remote_cycles += m->numa_hop_cycles;
+    }
     m->numa_all.remote++;
     m->numa_all.remote_cycles += m->numa_hop_cycles;
     return m->numa_hop_cycles;

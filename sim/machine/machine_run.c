@@ -92,7 +92,9 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
             until = t->clock + 1;
         uint64_t before = t->st.records;
         m->dram_horizon = until; /* the other threads may still bring requests up to it */
+        m->numa_thread = id;     /* whose LPAR the fills are (numa.lpar.*) */
         int r = cpu_thread_run(t, until, e);
+        m->numa_thread = UINT32_MAX;
         m->dram_horizon = UINT64_MAX;
         m->run_records += t->st.records - before;
         if (r < 0)

@@ -396,7 +396,9 @@ static int pick(const dispatch *d, bool *entitled)
 
 /* Free cores take VPs (pick's order); a VP goes back to the core it ran
  * on last when that core is free (affinity: its state and cache footprint
- * are there), else to the first free core. */
+ * are there), else to the first free core. An LPAR with home nodes: its
+ * last core if free and on a home node, else the first free core on one,
+ * else as without (dispatch_home_core). */
 static void fill(dispatch *d, uint64_t at)
 {
     for (;;) {
@@ -411,7 +413,10 @@ static void fill(dispatch *d, uint64_t at)
         if (v < 0)
             return; /* nothing for any free core */
         dvp *vp = &d->vp[v];
-        if (vp->last_core >= 0 && d->pool[vp->last_core].vp < 0)
+        int home = dispatch_home_core(d, vp);
+        if (home >= 0)
+            c = home;
+        else if (vp->last_core >= 0 && d->pool[vp->last_core].vp < 0)
             c = vp->last_core;
         dcore *pc = &d->pool[c];
         dlpar *lp = &d->lp[vp->lp];

@@ -141,5 +141,10 @@ int dispatch_vcpu(const dispatch *d, unsigned lpid, unsigned vcpu, dispatch_vcpu
  * the explicit list is checked against the machine (syntax, range,
  * duplicates, dedicated threads). Errors name hypervisor.dispatch.pool. */
 int dispatch_build_pool(dispatch *d, sim_err *e);
+/* Memory affinity (dispatch_pool.c, docs/dispatch.md): the free pool core
+ * for VP vp of an LPAR with home nodes: its last core when free and on a
+ * home node, else the first free pool core on a home node; -1 when none
+ * is free or the LPAR has no home nodes (the usual choice then). */
+int dispatch_home_core(const dispatch *d, const dvp *vp);
 
 #endif

@@ -9,6 +9,8 @@
  * below the machine's core count, and none of their threads runs a
  * dedicated vCPU; an explicit list that breaks any of these is refused
  * with one line naming hypervisor.dispatch.pool and what is allowed.
+ * Also the home-node preference of a shared LPAR's virtual processors
+ * (dispatch_home_core; numa on and the LPAR has home_nodes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +162,28 @@ int dispatch_build_pool(dispatch *d, sim_err *e)
     free(busy);
     free(in);
     return rc;
+}
+
+static bool core_on_home(const dispatch *d, unsigned k, const unsigned *homes, unsigned nh)
+{
+    unsigned node = hyp_thread_node(d->h, d->pool[k].core * d->h->env.threads_per_core);
+    for (unsigned j = 0; j < nh; j++)
+        if (homes[j] == node)
+            return true;
+    return false;
+}
+
+int dispatch_home_core(const dispatch *d, const dvp *vp)
+{
+    const unsigned *homes;
+    unsigned nh = hyp_lpar_home_nodes(d->h, d->lp[vp->lp].lpid, &homes);
+    if (!nh)
+        return -1;
+    if (vp->last_core >= 0 && d->pool[vp->last_core].vp < 0 &&
+        core_on_home(d, (unsigned)vp->last_core, homes, nh))
+        return vp->last_core;
+    for (unsigned k = 0; k < d->npool; k++)
+        if (d->pool[k].vp < 0 && core_on_home(d, k, homes, nh))
+            return (int)k;
+    return -1;
 }

@@ -26,9 +26,10 @@ static uint64_t paging_memory_needed(const void *cfg, const hyp_config *hc, unsi
 {
     (void)lpar_memory, (void)hpt_bytes, (void)nthreads;
     uint64_t pool = pool_bytes(cfg, hc);
-    /* the pool (4K-aligned), the frame table, the PPTs (8 B per page each,
-     * every table rounded up to 128 B) */
-    return pool + PG_PAGE + (pool / PG_PAGE) * 8 + 128 + hc->shared_bytes / PG_PAGE * 8 +
+    /* the pool (4K-aligned; with numa, on each node's LMBs instead:
+     * paging_node.c), the frame table, the PPTs (8 B per page each, every
+     * table rounded up to 128 B) */
+    return (hc->numa_nodes ? 0 : pool) + PG_PAGE + (pool / PG_PAGE) * 8 + 128 + hc->shared_bytes / PG_PAGE * 8 +
            128ull * nlpars;
 }
 
@@ -46,7 +47,28 @@ pg_lpar *pg_lpar_of(const paging *f, unsigned lpid)
     return f->lp[f->lp_of[lpid]];
 }
 
-uint64_t pg_frame_addr(const paging *f, uint32_t fr) { return f->pool_base + (uint64_t)fr * PG_PAGE; }
+uint64_t pg_frame_addr(const paging *f, uint32_t fr)
+{
+    if (f->nnode)
+        return pg_node_frame_addr(f, fr);
+    return f->pool_base + (uint64_t)fr * PG_PAGE;
+}
+
+uint64_t pg_ftab_addr(const paging *f, uint32_t fr)
+{
+    if (f->nnode)
+        return pg_node_ftab_addr(f, fr);
+    return f->ftab_paddr + 8 * (uint64_t)fr;
+}
+
+uint32_t pg_frame_of(const paging *f, uint64_t ra)
+{
+    if (f->nnode)
+        return pg_node_frame_of(f, ra);
+    if (ra < f->pool_base || ra - f->pool_base >= f->nframes * PG_PAGE)
+        return PG_NOFRAME;
+    return (uint32_t)((ra - f->pool_base) / PG_PAGE);
+}
 
 int pg_fail(paging *f, const char *fmt, ...)
 {
@@ -93,10 +115,9 @@ static void pg_on_remove(void *ctx, hcall_ctx *c, uint64_t ptex, hpte old, uint6
     (void)ptex;
     paging *f = ctx;
     pg_lpar *l = pg_lpar_of(f, c->lpid);
-    if (!l || !(old.r & HPTE_R_C) || ra < f->pool_base ||
-        ra - f->pool_base >= f->nframes * PG_PAGE)
+    uint32_t fr = l && (old.r & HPTE_R_C) ? pg_frame_of(f, ra) : PG_NOFRAME;
+    if (fr == PG_NOFRAME)
         return;
-    uint64_t fr = (ra - f->pool_base) / PG_PAGE;
     if (f->fr[fr].owner == l->index + 1)
         l->copy_valid[f->fr[fr].lpn] = 0;
 }
@@ -126,6 +147,7 @@ static void paging_destroy(void *vf)
         free(f->lp[i]->pins);
         free(f->lp[i]->slot);
         free(f->lp[i]->hint);
+        free(f->lp[i]->node_used);
         free(f->lp[i]);
     }
     free(f->lp);
@@ -133,6 +155,7 @@ static void paging_destroy(void *vf)
     free(f->fr);
     free(f->free_ring);
     free(f->unused_ring);
+    pg_node_free(f);
     free(f->hits.v);
     free(f);
 }
@@ -181,7 +204,9 @@ static void *paging_create(hyp *h, const void *cfg, bool audit, sim_err *e)
     f->vios_cycles = (uint64_t)(c->vios_us * (double)h->env.freq_mhz + 0.5);
     f->steal_at = UINT64_MAX;
     rng_seed(&f->rng, c->seed);
-    f->pool_base = f->nframes ? lmb_hyp_alloc_top(&h->lmb, pool, PG_PAGE) : 0;
+    /* numa: the pool is carved per node at start (paging_node.c) */
+    f->pool_base = f->nframes && !h->cfg.numa_nodes ? lmb_hyp_alloc_top(&h->lmb, pool, PG_PAGE)
+                                                    : 0;
     f->ftab_paddr = lmb_hyp_alloc_top(&h->lmb, (f->nframes + 1) * 8, 128);
     if (f->pool_base == UINT64_MAX || f->ftab_paddr == UINT64_MAX) {
         paging_destroy(f);
@@ -320,7 +345,9 @@ static int paging_start(void *vf, sim_err *e)
     if (!f->nframes)
         return sim_errf(e, "hypervisor.paging.pool: the pool has no frame; expected a pool of "
                            "at least 4K");
-    return pg_slots_init(f, e);
+    if (pg_slots_init(f, e) != 0)
+        return -1;
+    return f->h->cfg.numa_nodes ? pg_node_carve(f, e) : 0;
 }
 
 static uint64_t paging_next_event(const void *vf) { return ((const paging *)vf)->steal_at; }
@@ -345,6 +372,7 @@ static int paging_finish(void *vf, sim_err *e)
             l->st.resident += l->state[p] == PG_RESIDENT;
         l->cst.loaned_kb = l->loaned * (PG_PAGE / 1024);
     }
+    pg_node_finish(f);
     if (f->audit)
         pg_audit_full(f);
     return 0;

@@ -51,8 +51,8 @@ static uint64_t on_fill(void *ctx, unsigned thread, unsigned lpid, uint64_t ptex
     hpte x = hpt_read(hyp_lpar_hpt(f->h, lpid), ptex);
     uint64_t ra = hpte_real_addr(x.r, PSZ_4K);
     f->ast.checks++;
-    uint64_t fr = (ra - f->pool_base) / PG_PAGE;
-    if (ra < f->pool_base || fr >= f->nframes) {
+    uint64_t fr = pg_frame_of(f, ra);
+    if (fr == PG_NOFRAME) {
         pg_fail(f, "LPAR %s: a TLB fill from HPTE %llu maps real 0x%llx, outside the pool",
                 hyp_lpar_name(f->h, lpid), (unsigned long long)ptex, (unsigned long long)ra);
         return 0;

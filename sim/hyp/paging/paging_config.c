@@ -80,6 +80,12 @@ static const param_desc list[] = {
      "Memory each shared LPAR may pin (its I/O-entitled memory); pins beyond it are refused "
      "with H_RESOURCE (an assumption). Default: Linux's VIO_CMO_MIN_ENT, the entitlement of "
      "one virtual I/O device (arch/powerpc/include/asm/vio.h).", F(io_entitled), NULL},
+    {"node_tables", PT_BOOL, "", "true", 0, 0, NULL,
+     "With numa.enabled: each shared LPAR's PPT on its first home node and each node's "
+     "frame-table entries on that node, next to the node's part of the pool (as numa.hpt_home "
+     "does for the HPT; assumption: PowerVM's placement of its tables is not documented); "
+     "false, or no room there: in hypervisor memory (node 0 with the default layout).",
+     F(node_tables), NULL},
 };
 _Static_assert(sizeof(paging_config) <= HYP_FEATURE_CFG_BYTES, "fits the feature config slot");
 const param_table paging_feature_params = {

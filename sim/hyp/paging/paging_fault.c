@@ -38,7 +38,7 @@ static uint32_t make_resident(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn,
     if (fr == PG_NOFRAME)
         return PG_NOFRAME;
     uint64_t fa = pg_frame_addr(f, fr);
-    hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+    hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_WRITE);
     if (ready > c->op.end)
         op_charge(&c->op, P_ALLOC, ready - c->op.end); /* its victim's write-back */
     bool read = l->state[lpn] == PG_PAGED_OUT;

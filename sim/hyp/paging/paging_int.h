@@ -64,6 +64,7 @@ typedef struct paging_config {
     unsigned slots;         /* PG_SLOTS_*: where a page lives on its device */
     bool pin_critical;      /* registrations of critical areas pin their pages */
     uint64_t io_entitled;   /* bytes each shared LPAR may pin */
+    bool node_tables;       /* numa: PPTs and frame-table entries on the nodes */
 } paging_config;
 
 extern const param_table paging_feature_params;
@@ -102,6 +103,32 @@ typedef struct paging_audit_stats {
 } paging_audit_stats;
 extern const stat_table paging_audit_stat_table;
 
+/* Per LPAR with numa on (paging.<name>.node.*, paging_node.c). */
+typedef struct pg_lnode_stats {
+    uint64_t below_level, home, away;  /* frames taken: on a home node below its level, on a
+                                          home node at or above it, off its home nodes */
+    uint64_t home_frames, away_frames; /* at the end: resident on / off its home nodes */
+} pg_lnode_stats;
+extern const stat_table pg_lnode_stat_table;
+
+/* One node's part of the pool (numa on, paging_node.c): frames
+ * [first, first + n) on LMB slots of the node (their real bases in
+ * ascending order, lmb_size / 4K frames each, the last one possibly in
+ * part), its own free ring. */
+typedef struct pg_node_stats {
+    uint64_t frames, used, allocs, free_min;
+} pg_node_stats;
+extern const stat_table pg_node_stat_table;
+
+typedef struct pg_node {
+    uint64_t first, n;
+    uint64_t *slot, nslot;  /* real base of each LMB slot */
+    uint64_t ftab;          /* its frames' frame-table entries (0: at f->ftab_paddr) */
+    uint32_t *ring;         /* free frames in the order they were freed */
+    uint64_t head, nfree;
+    pg_node_stats st;
+} pg_node;
+
 typedef struct pg_lpar {
     unsigned lpid;
     unsigned index;         /* in paging.lp */
@@ -124,6 +151,8 @@ typedef struct pg_lpar {
     uint64_t loaned;        /* pages in state LOANED */
     uint64_t entitled;      /* H_SET_MPP's entitlement (bytes; reported only) */
     pg_lpar_coop_stats cst;
+    uint64_t *node_used;    /* numa: its frames on each node (paging_node.c) */
+    pg_lnode_stats nst;
 } pg_lpar;
 
 typedef struct pg_frame {
@@ -159,6 +188,9 @@ typedef struct paging {
     sim_err err;
     uint32_t *unused_ring;  /* frames hinted unused, oldest first (may be stale) */
     uint64_t unused_head, nunused;
+    pg_node *node;          /* numa on: the pool per node (nnode = the nodes); else NULL */
+    unsigned nnode;
+    bool node_prefer;       /* victim choice: only frames off their owner's level (scratch) */
     hyp_hits hits;          /* scratch */
     unsigned char buf[PG_PAGE];
 } paging;
@@ -168,6 +200,27 @@ pg_lpar *pg_lpar_of(const paging *f, unsigned lpid);
 uint64_t pg_frame_addr(const paging *f, uint32_t fr);
 int pg_fail(paging *f, const char *fmt, ...);
 void pg_ppt_access(paging *f, hcall_ctx *c, pg_lpar *l, uint64_t lpn, mem_kind k);
+uint32_t pg_frame_of(const paging *f, uint64_t ra); /* PG_NOFRAME: not in the pool */
+uint64_t pg_ftab_addr(const paging *f, uint32_t fr); /* frame fr's frame-table word */
+/* paging_node.c: the pool per node (numa on; every call a no-op or unused
+ * when f->nnode is 0). carve: at start, each node's part on its memory;
+ * take: a free frame for lpid's page-in by node preference (f->nfree > 0);
+ * push: a freed frame back on its node's ring; own/disown: frame fr
+ * gets / loses its owner (the LPAR's count per node); prefer: set
+ * f->node_prefer before a victim choice (among `only`'s frames, or all);
+ * misplaced: fr is off its owner's home nodes or above the level there. */
+int pg_node_carve(paging *f, sim_err *e);
+void pg_node_free(paging *f);
+uint64_t pg_node_frame_addr(const paging *f, uint32_t fr);
+uint64_t pg_node_ftab_addr(const paging *f, uint32_t fr);
+uint32_t pg_node_frame_of(const paging *f, uint64_t ra);
+uint32_t pg_node_take(paging *f, unsigned lpid);
+void pg_node_push(paging *f, uint32_t fr);
+void pg_node_own(paging *f, uint32_t fr, unsigned lpid);
+void pg_node_disown(paging *f, uint32_t fr);
+void pg_node_prefer(paging *f, const pg_lpar *only);
+bool pg_node_misplaced(const paging *f, uint32_t fr);
+void pg_node_finish(paging *f);
 /* paging_fault.c */
 int pg_hv_fault(void *vf, hcall_ctx *c, uint64_t vsid, uint64_t ea, unsigned shift, bool seg_1t,
                 bool store, sim_err *e);

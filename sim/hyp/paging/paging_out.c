@@ -33,7 +33,10 @@ void pg_free_push(paging *f, uint32_t fr, uint64_t at)
 {
     f->fr[fr].owner = 0;
     f->fr[fr].free_at = at;
-    f->free_ring[(f->free_head + f->nfree) % f->nframes] = fr;
+    if (f->nnode)
+        pg_node_push(f, fr);
+    else
+        f->free_ring[(f->free_head + f->nfree) % f->nframes] = fr;
     f->nfree++;
 }
 
@@ -103,7 +106,8 @@ static bool mine(const paging *f, uint32_t fr, const pg_lpar *only)
 {
     return f->fr[fr].owner && (!only || f->fr[fr].owner == only->index + 1) &&
            (!pg_pinned(f->lp[f->fr[fr].owner - 1], f->fr[fr].lpn) ||
-            f->cfg.inject == PG_INJ_IGNORE_PINS);
+            f->cfg.inject == PG_INJ_IGNORE_PINS) &&
+           (!f->node_prefer || pg_node_misplaced(f, fr)); /* numa: misplaced frames first */
 }
 
 /* fifo: the oldest page-in (of `only`, or of every LPAR); a pinned page
@@ -135,11 +139,11 @@ static uint32_t fifo_victim(paging *f, pg_lpar *only)
     return PG_NOFRAME;
 }
 
-/* The next victim by policy (charged to c's current part). */
-static uint32_t select_victim(paging *f, hcall_ctx *c)
+/* The next victim by policy (charged to c's current part); with numa, among
+ * the frames off their owner's home nodes or level first (paging_node.c). */
+static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
 {
     uint64_t n = f->nframes;
-    pg_lpar *only = victim_lpar(f);
     switch (f->cfg.policy) {
     case PG_FIFO:
         return fifo_victim(f, only);
@@ -147,7 +151,7 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
         for (uint64_t k = 0; k < 64 * n; k++) {
             uint32_t fr = (uint32_t)rng_below(&f->rng, n);
             f->st.scanned++;
-            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_READ);
             if (mine(f, fr, only))
                 return fr;
         }
@@ -159,14 +163,14 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
         for (uint64_t k = 0; k < (aging ? f->cfg.age_bits + 2 : 3) * n; k++) {
             uint32_t fr = (uint32_t)*hand;
             *hand = (*hand + 1) % n;
-            hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_READ);
+            hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_READ);
             if (!mine(f, fr, only))
                 continue;
             f->st.scanned++;
             bool ref = referenced(f, c, fr, f->lp[f->fr[fr].owner - 1]->lpid);
             if (aging) { /* the frame-table word holds the counter */
                 f->fr[fr].age = (uint8_t)((f->fr[fr].age >> 1) | (ref ? top : 0));
-                hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+                hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_WRITE);
                 ref = f->fr[fr].age != 0;
             }
             if (!ref)
@@ -176,6 +180,19 @@ static uint32_t select_victim(paging *f, hcall_ctx *c)
         return PG_NOFRAME;
     }
     }
+}
+
+static uint32_t select_victim(paging *f, hcall_ctx *c)
+{
+    pg_lpar *only = victim_lpar(f);
+    pg_node_prefer(f, only);
+    uint32_t fr = policy_victim(f, c, only);
+    if (fr == PG_NOFRAME && f->node_prefer) {
+        f->node_prefer = false;
+        fr = policy_victim(f, c, only);
+    }
+    f->node_prefer = false;
+    return fr;
 }
 
 /* Take frame fr's page out (c's op gets this page-out's parts); the cycle
@@ -226,7 +243,7 @@ uint64_t pg_page_out(paging *f, hcall_ctx *c, uint32_t fr, bool discard, unsigne
         pg_audit_paged_out(f, l, lpn, fr);
     hcall_use_part(c, O_FREE);
     pg_ppt_access(f, c, l, lpn, MEM_WRITE);
-    hcall_mem(c, f->ftab_paddr + 8 * (uint64_t)fr, 8, MEM_WRITE);
+    hcall_mem(c, pg_ftab_addr(f, fr), 8, MEM_WRITE);
     uint64_t free_at = c->op.end;
     bool write = !discard && (dirty || !l->copy_valid[lpn] || !f->cfg.skip_clean);
     if (write && dirty && f->cfg.inject == PG_INJ_SKIP_WRITEBACK)
@@ -248,6 +265,7 @@ uint64_t pg_page_out(paging *f, hcall_ctx *c, uint32_t fr, bool discard, unsigne
     }
     l->frame[lpn] = PG_NOFRAME;
     l->resident--;
+    pg_node_disown(f, fr);
     f->fr[fr].owner = 0;
     if (discard) {
         l->copy_valid[lpn] = 0;
@@ -316,6 +334,11 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
             return PG_NOFRAME;
         op_charge(&c->op, c->p_compute, r.end - r.start);
         f->st.sync_evictions++;
+        pg_node_own(f, fr, c->lpid);
+    } else if (f->nnode) {
+        fr = pg_node_take(f, c->lpid);
+        f->nfree--;
+        *ready = f->fr[fr].free_at;
     } else {
         fr = f->free_ring[f->free_head];
         f->free_head = (f->free_head + 1) % f->nframes;
