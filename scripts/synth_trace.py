@@ -5,6 +5,7 @@
   scripts/synth_trace.py stream  --records N [--bytes B] [--seed S] > out.lackey
   scripts/synth_trace.py random  --records N [--bytes B] [--seed S] > out.lackey
   scripts/synth_trace.py update  --records N [--bytes B] [--seed S] [--hot F --hot-share S]
+  scripts/synth_trace.py mixed   --records N [--bytes B] [--seed S] [--store-frac W]
 
 stream: a loop body of 4 instructions that loads a[i] and stores b[i]
         (8-byte elements) over two arrays of B bytes each, wrapping.
@@ -14,6 +15,9 @@ update: a loop body of 3 instructions doing an 8-byte read-modify-write
         (a counter update, as in a key-value store) at a random address in
         a B-byte heap: a share S of them (default 0.8) in its first F
         (default 0.2) of the heap, the rest uniform over all of it.
+mixed:  a loop body of 3 instructions doing an 8-byte access at a uniformly
+        random address in a B-byte heap, a store with probability W
+        (default 0.1), else a load (the store share sets the dirty rate).
 """
 import argparse
 import random
@@ -64,20 +68,36 @@ def update(n, size, seed, hot, share, out):
         k += 4
 
 
+def mixed(n, size, seed, frac, out):
+    rng = random.Random(seed)
+    k = 0
+    while k < n:
+        pc = CODE + 0x300
+        w = rng.randrange(size // 8)
+        out.write("I  %08x,4\n" % pc)
+        out.write(" %s %x,8\n" % ("S" if rng.random() < frac else "L", HEAP + w * 8))
+        out.write("I  %08x,4\n" % (pc + 4))
+        out.write("I  %08x,4\n" % (pc + 8))
+        k += 4
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["stream", "random", "update"])
+    p.add_argument("kind", choices=["stream", "random", "update", "mixed"])
     p.add_argument("--records", type=int, required=True)
     p.add_argument("--bytes", type=int, default=16 << 20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hot", type=float, default=0.2)
     p.add_argument("--hot-share", type=float, default=0.8)
+    p.add_argument("--store-frac", type=float, default=0.1)
     a = p.parse_args()
     out = sys.stdout
     out.write("==0== synthetic %s trace, %d records, %d bytes, seed %d\n"
               % (a.kind, a.records, a.bytes, a.seed))
     if a.kind == "stream":
         stream(a.records, a.bytes, out)
+    elif a.kind == "mixed":
+        mixed(a.records, a.bytes, a.seed, a.store_frac, out)
     elif a.kind == "update":
         update(a.records, a.bytes, a.seed, a.hot, a.hot_share, out)
     else:

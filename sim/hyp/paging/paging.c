@@ -368,4 +368,7 @@ const hyp_feature paging_feature = {
     .la_to_ra = pg_la_to_ra,
     .touch = pg_touch,
     .hv_fault = pg_hv_fault,
+    .page_read = pg_page_read,
+    .page_import = pg_page_import,
+    .backing_counts = pg_backing_counts,
 };

@@ -15,6 +15,8 @@
  *    end).
  * The run stops at the first violation.
  */
+#include <string.h>
+
 #include "paging_int.h"
 
 static uint64_t mix(uint64_t x)
@@ -30,6 +32,13 @@ static uint64_t page_sum(paging *f, uint32_t fr)
 {
     uint64_t w[PG_PAGE / 8];
     physmem_read_bytes(f->h->env.pm, pg_frame_addr(f, fr), w, PG_PAGE);
+    return pg_page_sum_bytes(w);
+}
+
+uint64_t pg_page_sum_bytes(const void *page)
+{
+    uint64_t w[PG_PAGE / 8];
+    memcpy(w, page, PG_PAGE);
     uint64_t s = 0;
     for (unsigned i = 0; i < PG_PAGE / 8; i++)
         if (w[i])
