@@ -9,7 +9,8 @@
 # suspend, post-resume page-ins, and how long the paging device still wrote
 # after resume (us) and the target's run after resume (us: one pass of
 # the trace).
-#   scripts/migrate_sweep.sh [--plot PNG] [--table FILE]   LPARSIM=path picks a binary
+#   scripts/migrate_sweep.sh [--plot PNG] [--table FILE]   LPARSIM=path picks a binary,
+#   JOBS=n the runs at a time (default 2)
 # (--plot draws docs/img/migration-dirty-rate.png)
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,16 +39,17 @@ point() {
     --set "target.lpars[0].vcpus[0].trace=$out/$1.trc" \
     --set "source.hypervisor.migrate.target_storage=$2"
 }
+jobs="${JOBS:-2}"
 n=0
 for w in $fracs; do
   gen "$w" &
-  n=$((n + 1)); [ $((n % 2)) -eq 0 ] && wait
+  n=$((n + 1)); [ $((n % jobs)) -eq 0 ] && wait
 done
 wait
 for w in $fracs; do
   for s in paging memory; do
     point "$w" "$s" &
-    n=$((n + 1)); [ $((n % 2)) -eq 0 ] && wait
+    n=$((n + 1)); [ $((n % jobs)) -eq 0 ] && wait
   done
 done
 wait

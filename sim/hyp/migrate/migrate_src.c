@@ -188,7 +188,11 @@ static int fill(migrate *m, uint64_t at, sim_err *e)
 {
     hyp *h = m->h;
     uint64_t b = m->nextbuf;
-    uint64_t t = at > m->buf_free[b] ? at : m->buf_free[b];
+    if (m->buf_free[b] > at) { /* its previous message is still on its way */
+        m->next_at = m->buf_free[b];
+        return 0;
+    }
+    uint64_t t = at;
     uint64_t bufpa = m->buf_paddr + b * m->cfg.buffer_pages * MIG_PAGE, k = 0;
     unsigned char *p = m->msg;
     while (k < m->cfg.buffer_pages && m->cursor < m->npages) {
