@@ -169,11 +169,14 @@ typedef struct hyp_feature {
      * made) or onto its paging device (state paged out; *done: the write's
      * completion, else c's end). 0, or -1 with e set.
      * backing_counts: lpid's pages in frames now and its page-ins so far
-     * (device reads of its faults). */
+     * (device reads of its faults).
+     * ra_to_la: the logical address real address ra holds for lpid (ra in
+     * a frame of one of its pages), else UINT64_MAX; host side. */
     int (*page_read)(void *f, hcall_ctx *c, unsigned lpid, uint64_t la, void *buf, sim_err *e);
     int (*page_import)(void *f, hcall_ctx *c, unsigned lpid, uint64_t la, const void *buf,
                        bool to_memory, uint64_t *done, sim_err *e);
     void (*backing_counts)(const void *f, unsigned lpid, uint64_t *resident, uint64_t *page_ins);
+    uint64_t (*ra_to_la)(const void *f, unsigned lpid, uint64_t ra);
     /* Guest-to-guest transports it provides (transport.h), found by name. */
     const hyp_transport *const *transports;
     size_t ntransports;

@@ -59,6 +59,14 @@ void hyp_backing_counts(const hyp *h, unsigned lpid, uint64_t *resident, uint64_
         hyp_features[f]->backing_counts(h->feat[f], lpid, resident, page_ins);
 }
 
+uint64_t hyp_backing_ra_to_la(const hyp *h, unsigned lpid, uint64_t ra)
+{
+    unsigned f = backer_index(h);
+    if (f == HYP_NFEATURES || !hyp_features[f]->ra_to_la)
+        return UINT64_MAX;
+    return hyp_features[f]->ra_to_la(h->feat[f], lpid, ra);
+}
+
 bool hyp_intercepts_faults(const hyp *h)
 {
     for (unsigned f = 0; f < HYP_NFEATURES; f++)

@@ -8,7 +8,9 @@
  * trace re-sends none; downtime lies inside the total; with target storage
  * paging no frame is used before suspend and the resumed LPAR pages in,
  * with memory every page takes a frame and nothing pages in; the auditor's
- * checksums agree (and catch the injected skip-resend); determinism; bad
+ * checksums agree (and catch the injected skip-resend), also from a
+ * shared-memory source whose paged-out pages are read from its device;
+ * determinism; bad
  * configurations refused on one line naming the key.
  */
 #include <stdio.h>
@@ -126,6 +128,31 @@ START_TEST(read_only_resends_nothing)
 }
 END_TEST
 
+START_TEST(shared_source)
+{
+    /* the source LPAR on hypervisor paging, a 4M pool for its 16 MiB heap:
+     * pages paged out when the migration reads them come from its device
+     * (device reads beyond its page-ins) and are not paged in */
+    const char *sets[] = {"hypervisor.audit=true", NULL};
+    char *c = tu_run_config_ok(
+        plat("sh.yaml",
+             ", \"hypervisor.paging.enabled=true\", \"hypervisor.paging.pool=4M\", "
+             "\"pagedev.preset=ssd\", \"lpars[0].memory_mode=shared\", "
+             "\"hypervisor.migrate.start_us=5000\"",
+             ""),
+        sets, "sh.csv", false);
+    double sent = g(c, "source", "migration.pages_sent");
+    ck_assert(sent == NPAGES + g(c, "source", "migration.pages_resent"));
+    ck_assert(g(c, "source", "migration.read_not_resident") > 0);
+    ck_assert(g(c, "source", "paging.db.pagedev.reads") > g(c, "source", "paging.page_ins"));
+    ck_assert(g(c, "source", "paging.page_outs") > 0);
+    ck_assert(g(c, "source", "paging.audit.violations") == 0);
+    ck_assert(g(c, "target", "migration.audit.checks") == NPAGES);
+    ck_assert(g(c, "target", "migration.audit.violations") == 0);
+    free(c);
+}
+END_TEST
+
 START_TEST(inject_caught)
 {
     const char *sets[] = {"hypervisor.audit=true", NULL};
@@ -229,6 +256,7 @@ int main(void)
     tcase_add_test(t, precopy_paging);
     tcase_add_test(t, memory_storage_and_audit);
     tcase_add_test(t, read_only_resends_nothing);
+    tcase_add_test(t, shared_source);
     tcase_add_test(t, inject_caught);
     tcase_add_test(t, deterministic);
     tcase_add_test(t, refusals);

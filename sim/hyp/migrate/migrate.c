@@ -166,10 +166,6 @@ static int mig_start(void *f, sim_err *e)
         return sim_errf(e, "hypervisor.migrate.thread: %llu; expected a hardware thread below "
                            "%u", (unsigned long long)m->cfg.thread, h->env.nthreads);
     const hyp_lpar *lp = h->lpars[lpid];
-    if (m->source && lp->shared)
-        return sim_errf(e, "hypervisor.migrate.lpar: '%s' has shared memory; expected a source "
-                           "LPAR with memory_mode dedicated (a shared source is not supported)",
-                        name);
     for (unsigned i = 0; i < lp->nvcpus; i++)
         if (lp->vcpu_thread[i] == HYP_NO_THREAD)
             return sim_errf(e, "hypervisor.migrate.lpar: '%s' has shared processors; expected "
@@ -182,7 +178,8 @@ static int mig_start(void *f, sim_err *e)
         m->sendset = calloc(m->npages, 1);
         if (!m->dirty || !m->sent || !m->sendset)
             return sim_errf(e, "out of host memory");
-        if (m->audit && hyp_add_fill_listener(h, mig_src_fill, m) != 0)
+        /* a shared LPAR's stores are stamped by its backer's auditor */
+        if (m->audit && !lp->shared && hyp_add_fill_listener(h, mig_src_fill, m) != 0)
             return sim_errf(e, "hypervisor.migrate: too many TLB-fill listeners");
         m->phase = MS_IDLE;
         m->next_at = (uint64_t)(m->cfg.start_us * (double)h->env.freq_mhz);
@@ -242,7 +239,7 @@ static void mig_set_audit(void *f, bool on)
 {
     migrate *m = f;
     bool now = on || m->cfg.audit;
-    if (m->source && m->dirty && now != m->audit) {
+    if (m->source && m->dirty && now != m->audit && !hyp_lpar_shared(m->h, m->lpid)) {
         if (now)
             hyp_add_fill_listener(m->h, mig_src_fill, m);
         else

@@ -17,7 +17,7 @@ static const param_desc list[] = {
      "`to`) or receive one (target, without `to`) (seed 002, migration; docs/migration.md).",
      F(enabled), NULL},
     {"lpar", PT_STRING, "", "", 0, 0, NULL,
-     "Source: the LPAR to migrate (its name; dedicated memory and processors). Target: the "
+     "Source: the LPAR to migrate (its name; dedicated processors). Target: the "
      "LPAR receiving it (same name and memory size; shared memory with target_storage "
      "paging; dedicated processors, held off their threads until resume).", F(lpar), NULL},
     {"to", PT_STRING, "", "", 0, 0, NULL,
@@ -79,6 +79,9 @@ static const stat_desc stat_list[] = {
     C("final_pages", "pages", "Source: pages of the final copy (dirty at suspend).",
       final_pages),
     C("suspend_cycle", "cycles", "Source: cycle the LPAR was suspended.", suspend_cycle),
+    C("read_not_resident", "pages", "Source (shared memory): pages read while not in a frame "
+      "(from its paging device, or never touched: zeros), without paging them in.",
+      read_not_resident),
     C("pages_received", "pages", "Target: pages received.", pages_received),
     C("to_device", "pages", "Target: pages written to the paging device.", to_device),
     C("to_memory", "pages", "Target: pages written to memory.", to_memory),

@@ -9,7 +9,9 @@
  *   begin   HELLO to the target; a C-bit harvest (HPT scan, C cleared with
  *           one tlbie batch) starts dirty tracking; pass 0 sends every page
  *   fill    up to buffer_pages pages copied into a state-record buffer in
- *           hypervisor memory (hyp_copy: reads at the page's real address),
+ *           hypervisor memory (hyp_copy: reads at the page's real address;
+ *           a shared LPAR's page read by its backer wherever it is, a
+ *           paged-out one from the device without paging it in),
  *           posted over the platform's RDMA carrier (a control message:
  *           16-byte record header + 4K per page); a buffer is reused once
  *           its previous message has arrived
@@ -71,7 +73,7 @@ typedef struct migrate_config {
 typedef struct migrate_stats {
     /* source */
     uint64_t pages_sent, pages_resent, bytes_sent, buffers_sent, passes;
-    uint64_t hptes_cleaned, tlbies, final_pages, suspend_cycle;
+    uint64_t hptes_cleaned, tlbies, final_pages, suspend_cycle, read_not_resident;
     /* target */
     uint64_t pages_received, to_device, to_memory, precopy_frames;
     uint64_t start_cycle, resume_cycle, total_cycles, downtime_cycles;

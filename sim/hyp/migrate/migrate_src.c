@@ -24,8 +24,10 @@ void mig_src_mark_dirty(migrate *m, uint64_t ra, uint64_t bytes)
     if (!m->dirty)
         return;
     uint64_t base = ra & ~(bytes - 1);
+    bool shared = hyp_lpar_shared(m->h, m->lpid);
     for (uint64_t off = 0; off < bytes; off += MIG_PAGE) {
-        uint64_t la = hyp_real_to_logical(m->h, m->lpid, base + off);
+        uint64_t la = shared ? hyp_backing_ra_to_la(m->h, m->lpid, base + off)
+                             : hyp_real_to_logical(m->h, m->lpid, base + off);
         if (la != UINT64_MAX && la / MIG_PAGE < m->npages)
             m->dirty[la / MIG_PAGE] = 1;
     }
@@ -107,9 +109,15 @@ static void suspend(migrate *m, uint64_t at)
     if (m->audit) {
         m->src_sum = calloc(m->npages, sizeof *m->src_sum);
         unsigned char page[MIG_PAGE];
+        sim_err e = {{0}};
         for (uint64_t p = 0; m->src_sum && p < m->npages; p++) {
-            physmem_read_bytes(h->env.pm, hyp_logical_to_real(h, m->lpid, p * MIG_PAGE), page,
-                               MIG_PAGE);
+            if (!lp->shared)
+                physmem_read_bytes(h->env.pm, hyp_logical_to_real(h, m->lpid, p * MIG_PAGE),
+                                   page, MIG_PAGE);
+            else if (hyp_backing_read(h, NULL, m->lpid, p * MIG_PAGE, page, &e) != 0) {
+                mig_fail(m, "migration audit: %s", e.msg);
+                return;
+            }
             m->src_sum[p] = mig_sum(page);
         }
         if (!m->src_sum)
@@ -183,10 +191,39 @@ static int begin_pass(migrate *m, uint64_t at, sim_err *e)
     return 0;
 }
 
+/* Page lpn's bytes into data and into the buffer at real address buf,
+ * from cycle t; *cycles: the time taken. A dedicated LPAR's page is copied
+ * (hyp_copy: its real address read, the buffer written); a shared one's is
+ * read wherever it is (a frame, or its paging device, waited for, without
+ * paging it in) and then written to the buffer. */
+static int read_page(migrate *m, uint64_t lpn, uint64_t t, uint64_t buf, unsigned char *data,
+                     uint64_t *cycles, sim_err *e)
+{
+    hyp *h = m->h;
+    if (!hyp_lpar_shared(h, m->lpid)) {
+        uint64_t ra = hyp_logical_to_real(h, m->lpid, lpn * MIG_PAGE);
+        mem_copy_res r;
+        if (hyp_copy(h, (unsigned)m->cfg.thread, t, buf, ra, MIG_PAGE, &r) != 0)
+            return sim_errf(e, "out of host memory");
+        physmem_read_bytes(h->env.pm, ra, data, MIG_PAGE);
+        *cycles = r.cycles;
+        return 0;
+    }
+    if (hyp_shared_la_to_ra(h, m->lpid, lpn * MIG_PAGE) == UINT64_MAX)
+        m->st.read_not_resident++;
+    hcall_ctx c;
+    ctx_at(m, &c, t);
+    if (hyp_backing_read(h, &c, m->lpid, lpn * MIG_PAGE, data, e) != 0)
+        return -1;
+    mem_copy_cfg cc = hyp_copy_cfg(h);
+    op_charge(&c.op, c.p_memory, mem_touch(c.port, buf, MIG_PAGE, MEM_WRITE, &cc, c.op.end, NULL));
+    *cycles = c.op.end - t;
+    return 0;
+}
+
 /* One buffer: copy up to buffer_pages pages of the send set, post it. */
 static int fill(migrate *m, uint64_t at, sim_err *e)
 {
-    hyp *h = m->h;
     uint64_t b = m->nextbuf;
     if (m->buf_free[b] > at) { /* its previous message is still on its way */
         m->next_at = m->buf_free[b];
@@ -199,15 +236,13 @@ static int fill(migrate *m, uint64_t at, sim_err *e)
         uint64_t lpn = m->cursor++;
         if (!m->sendset[lpn])
             continue;
-        uint64_t ra = hyp_logical_to_real(h, m->lpid, lpn * MIG_PAGE);
-        mem_copy_res r;
-        if (hyp_copy(h, (unsigned)m->cfg.thread, t, bufpa + k * MIG_PAGE, ra, MIG_PAGE, &r) != 0)
-            return sim_errf(e, "out of host memory");
-        mig_rec rec = {(uint32_t)lpn, (uint32_t)r.cycles, t};
+        uint64_t cycles = 0;
+        if (read_page(m, lpn, t, bufpa + k * MIG_PAGE, p + MIG_REC_HDR, &cycles, e) != 0)
+            return -1;
+        mig_rec rec = {(uint32_t)lpn, (uint32_t)cycles, t};
         memcpy(p, &rec, sizeof rec);
-        physmem_read_bytes(h->env.pm, ra, p + MIG_REC_HDR, MIG_PAGE);
         p += MIG_REC_HDR + MIG_PAGE;
-        t += r.cycles;
+        t += cycles;
         if (m->sent[lpn])
             m->st.pages_resent++;
         m->sent[lpn] = 1;

@@ -371,4 +371,5 @@ const hyp_feature paging_feature = {
     .page_read = pg_page_read,
     .page_import = pg_page_import,
     .backing_counts = pg_backing_counts,
+    .ra_to_la = pg_ra_to_la,
 };

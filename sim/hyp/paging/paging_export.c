@@ -8,7 +8,8 @@
  *  - import: a resident page is overwritten in its frame; otherwise the
  *    bytes go into a new frame (to_memory: the page becomes resident with
  *    no HPTE, a later H_ENTER maps it) or onto the paging device (the page
- *    becomes paged out with a valid copy; a later fault pages it in).
+ *    becomes paged out with a valid copy; a later fault pages it in);
+ *  - the logical page a frame holds (harvesting C bits of valid HPTEs).
  * Invariants kept: those of paging_int.h (a frame has one owner, a resident
  * page's PPT word names it, a non-resident page has no valid HPTE: import
  * writes no HPTE); the auditor's shadow checksum follows the bytes.
@@ -134,4 +135,16 @@ void pg_backing_counts(const void *vf, unsigned lpid, uint64_t *resident, uint64
     const pg_lpar *l = pg_lpar_of(vf, lpid);
     *resident = l ? l->resident : 0;
     *page_ins = l ? l->st.cmo_faults : 0;
+}
+
+uint64_t pg_ra_to_la(const void *vf, unsigned lpid, uint64_t ra)
+{
+    const paging *f = vf;
+    const pg_lpar *l = pg_lpar_of(f, lpid);
+    if (!l || ra < f->pool_base || ra - f->pool_base >= f->nframes * PG_PAGE)
+        return UINT64_MAX;
+    uint64_t fr = (ra - f->pool_base) / PG_PAGE;
+    if (f->fr[fr].owner != l->index + 1)
+        return UINT64_MAX;
+    return (uint64_t)f->fr[fr].lpn * PG_PAGE + ra % PG_PAGE;
 }
