@@ -9,6 +9,7 @@ carry; lparsim reads it as it is, gzipped or not). Deterministic for a seed.
   scripts/synth_trace.py update  --records N [--bytes B] [--seed S] [--hot F --hot-share S]
   scripts/synth_trace.py churn   --records N [--bytes B] [--seed S] [--hot F --hot-share S]
                                  [--rounds R]
+  scripts/synth_trace.py mixed   --records N [--bytes B] [--seed S] [--store-frac W]
 
 stream: a loop body of 4 instructions that loads a[i] and stores b[i]
         (8-byte elements) over two arrays of B bytes each, wrapping.
@@ -24,6 +25,9 @@ churn:  free phases (native text v2): a heap of B bytes updated as in
         half of the round's N/R updates go to it (uniform), then it is freed
         (a free marker `K 6` per 4K page). The guest reuses the freed
         logical pages for the next round's buffer.
+mixed:  a loop body of 3 instructions doing an 8-byte access at a uniformly
+        random address in a B-byte heap, a store with probability W
+        (default 0.1), else a load (the store share sets the dirty rate).
 """
 import argparse
 import random
@@ -90,17 +94,29 @@ def churn(n, size, seed, hot, share, rounds, out):
             out.write("M %#x 8\n" % (buf + rng.randrange(words) * 8))
         for p in range(pages):
             out.write("K 6 %#x\n" % (buf + p * 4096))
+def mixed(n, size, seed, frac, out):
+    rng = random.Random(seed)
+    k = 0
+    while k < n:
+        pc = CODE + 0x300
+        w = rng.randrange(size // 8)
+        out.write("I  %08x,4\n" % pc)
+        out.write(" %s %x,8\n" % ("S" if rng.random() < frac else "L", HEAP + w * 8))
+        out.write("I  %08x,4\n" % (pc + 4))
+        out.write("I  %08x,4\n" % (pc + 8))
+        k += 4
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["stream", "random", "update", "churn"])
+    p.add_argument("kind", choices=["stream", "random", "update", "churn", "mixed"])
     p.add_argument("--records", type=int, required=True)
     p.add_argument("--bytes", type=int, default=16 << 20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hot", type=float, default=0.2)
     p.add_argument("--hot-share", type=float, default=0.8)
     p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--store-frac", type=float, default=0.1)
     a = p.parse_args()
     out = sys.stdout
     if a.kind == "churn":
@@ -110,6 +126,8 @@ def main():
               % (a.kind, a.records, a.bytes, a.seed))
     if a.kind == "stream":
         stream(a.records, a.bytes, out)
+    elif a.kind == "mixed":
+        mixed(a.records, a.bytes, a.seed, a.store_frac, out)
     elif a.kind == "update":
         update(a.records, a.bytes, a.seed, a.hot, a.hot_share, out)
     else:

@@ -75,6 +75,7 @@ typedef struct hyp_platform_hooks {
 } hyp_platform_hooks;
 
 #define HYP_HVF_NOT_MINE 3
+#define HYP_BACKING_PAGE 4096u /* hyp_feature.page_read / page_import */
 
 /* Guest cooperation with the backing feature of shared-memory LPARs (the
  * core's H_PAGE_INIT, H_GET_MPP, H_SET_MPP forward to it): what H_PAGE_INIT
@@ -197,6 +198,26 @@ typedef struct hyp_feature {
     long (*page_state)(void *f, hcall_ctx *c, uint64_t la, hyp_page_op op);
     long (*mpp)(void *f, hcall_ctx *c, bool set, hyp_mpp *m);
     void (*guest_freed)(void *f, unsigned lpid, uint64_t la);
+    /* Moving a shared-memory LPAR's pages in and out of its backing
+     * (migration between machines; NULL: the backer cannot). Pages are
+     * 4K (HYP_BACKING_PAGE), la page-aligned.
+     * page_read: the bytes of page la of lpid wherever they are (a frame:
+     * read through c's port; the paging device: a device read waited for in
+     * place, the page not paged in; never touched: zeros), charged to c;
+     * c NULL: host side, nothing charged, counted or timed (auditors).
+     * page_import: store a page's bytes as lpid's page la: into a frame
+     * (to_memory, or when the page is resident: the copy charged, no HPTE
+     * made) or onto its paging device (state paged out; *done: the write's
+     * completion, else c's end). 0, or -1 with e set.
+     * backing_counts: lpid's pages in frames now and its page-ins so far
+     * (device reads of its faults).
+     * ra_to_la: the logical address real address ra holds for lpid (ra in
+     * a frame of one of its pages), else UINT64_MAX; host side. */
+    int (*page_read)(void *f, hcall_ctx *c, unsigned lpid, uint64_t la, void *buf, sim_err *e);
+    int (*page_import)(void *f, hcall_ctx *c, unsigned lpid, uint64_t la, const void *buf,
+                       bool to_memory, uint64_t *done, sim_err *e);
+    void (*backing_counts)(const void *f, unsigned lpid, uint64_t *resident, uint64_t *page_ins);
+    uint64_t (*ra_to_la)(const void *f, unsigned lpid, uint64_t ra);
     /* Guest-to-guest transports it provides (transport.h), found by name. */
     const hyp_transport *const *transports;
     size_t ntransports;

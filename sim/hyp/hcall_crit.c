@@ -55,14 +55,12 @@ int hyp_crit_init(hyp *h, sim_err *e)
     return 0;
 }
 
+/* The feature backing lpid's memory, if it is shared and the feature
+ * hears of critical areas; else HYP_NFEATURES. */
 static unsigned backer(const hyp *h, unsigned lpid)
 {
-    if (!h->lpars[lpid]->shared)
-        return HYP_NFEATURES;
-    for (unsigned f = 0; f < HYP_NFEATURES; f++)
-        if (h->feat[f] && hyp_features[f]->shared_memory)
-            return hyp_features[f]->pin ? f : HYP_NFEATURES;
-    return HYP_NFEATURES;
+    unsigned f = h->lpars[lpid]->shared ? hyp_backer_index(h) : HYP_NFEATURES;
+    return f < HYP_NFEATURES && hyp_features[f]->pin ? f : HYP_NFEATURES;
 }
 
 static long tell(hcall_ctx *c, uint64_t val, bool pin)

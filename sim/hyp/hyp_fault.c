@@ -34,6 +34,39 @@ uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la)
     return hyp_features[f]->la_to_ra(h->feat[f], lpid, la);
 }
 
+int hyp_backing_read(hyp *h, hcall_ctx *c, unsigned lpid, uint64_t la, void *buf, sim_err *e)
+{
+    unsigned f = hyp_backer_index(h);
+    if (f == HYP_NFEATURES || !hyp_features[f]->page_read)
+        return sim_errf(e, "no enabled feature reads shared-memory pages");
+    return hyp_features[f]->page_read(h->feat[f], c, lpid, la, buf, e);
+}
+
+int hyp_backing_import(hyp *h, hcall_ctx *c, unsigned lpid, uint64_t la, const void *buf,
+                       bool to_memory, uint64_t *done, sim_err *e)
+{
+    unsigned f = hyp_backer_index(h);
+    if (f == HYP_NFEATURES || !hyp_features[f]->page_import)
+        return sim_errf(e, "no enabled feature imports shared-memory pages");
+    return hyp_features[f]->page_import(h->feat[f], c, lpid, la, buf, to_memory, done, e);
+}
+
+void hyp_backing_counts(const hyp *h, unsigned lpid, uint64_t *resident, uint64_t *page_ins)
+{
+    unsigned f = hyp_backer_index(h);
+    *resident = *page_ins = 0;
+    if (f < HYP_NFEATURES && hyp_features[f]->backing_counts)
+        hyp_features[f]->backing_counts(h->feat[f], lpid, resident, page_ins);
+}
+
+uint64_t hyp_backing_ra_to_la(const hyp *h, unsigned lpid, uint64_t ra)
+{
+    unsigned f = hyp_backer_index(h);
+    if (f == HYP_NFEATURES || !hyp_features[f]->ra_to_la)
+        return UINT64_MAX;
+    return hyp_features[f]->ra_to_la(h->feat[f], lpid, ra);
+}
+
 bool hyp_intercepts_faults(const hyp *h)
 {
     for (unsigned f = 0; f < HYP_NFEATURES; f++)

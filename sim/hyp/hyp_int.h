@@ -179,6 +179,14 @@ void hyp_check_features(hyp *h);
 const void *hyp_shared_backer(const hyp *h);
 unsigned hyp_backer_index(const hyp *h); /* its registry index, HYP_NFEATURES: none */
 uint64_t hyp_shared_la_to_ra(const hyp *h, unsigned lpid, uint64_t la);
+/* The shared-memory backer's page_read / page_import / backing_counts /
+ * ra_to_la
+ * (feature.h) for shared LPAR lpid; -1 with e set when it has none. */
+int hyp_backing_read(hyp *h, hcall_ctx *c, unsigned lpid, uint64_t la, void *buf, sim_err *e);
+int hyp_backing_import(hyp *h, hcall_ctx *c, unsigned lpid, uint64_t la, const void *buf,
+                       bool to_memory, uint64_t *done, sim_err *e);
+void hyp_backing_counts(const hyp *h, unsigned lpid, uint64_t *resident, uint64_t *page_ins);
+uint64_t hyp_backing_ra_to_la(const hyp *h, unsigned lpid, uint64_t ra);
 /* The same, honouring hyp_ext xlate redirections (H_ENTER's translation). */
 uint64_t hyp_xlate_enter(hcall_ctx *c, hyp_lpar *lp, uint64_t la);
 /* Modeled write of HPTE ptex of lpid (listeners told of both words). */

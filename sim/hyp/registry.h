@@ -26,7 +26,8 @@
     F(smc, 0xE200, 0xE23C, NODRIVER)                                                               \
     F(ipca, 0xE300, 0xE33C, DRIVER)                                                                \
     F(paging, 0xE400, 0xE43C, NODRIVER)                                                            \
-    F(reloc, 0xE700, 0xE70C, NODRIVER)
+    F(reloc, 0xE700, 0xE70C, NODRIVER)                                                             \
+    F(migrate, 0xE800, 0xE80C, NODRIVER)
 
 #define HYP_FEATURE_ENUM_(n, lo, hi, d) HYP_FEATURE_##n,
 enum { HYP_FEATURE_LIST(HYP_FEATURE_ENUM_) HYP_NFEATURES };

@@ -417,4 +417,8 @@ const hyp_feature paging_feature = {
     .page_state = pg_page_state,
     .mpp = pg_mpp,
     .guest_freed = pg_guest_freed,
+    .page_read = pg_page_read,
+    .page_import = pg_page_import,
+    .backing_counts = pg_backing_counts,
+    .ra_to_la = pg_ra_to_la,
 };

@@ -18,6 +18,8 @@
  * reset to a zero page's, which their next touch (a zero fill) gives.
  * The run stops at the first violation.
  */
+#include <string.h>
+
 #include "paging_int.h"
 
 static uint64_t mix(uint64_t x)
@@ -33,6 +35,13 @@ static uint64_t page_sum(paging *f, uint32_t fr)
 {
     uint64_t w[PG_PAGE / 8];
     physmem_read_bytes(f->h->env.pm, pg_frame_addr(f, fr), w, PG_PAGE);
+    return pg_page_sum_bytes(w);
+}
+
+uint64_t pg_page_sum_bytes(const void *page)
+{
+    uint64_t w[PG_PAGE / 8];
+    memcpy(w, page, PG_PAGE);
     uint64_t s = 0;
     for (unsigned i = 0; i < PG_PAGE / 8; i++)
         if (w[i])

@@ -277,5 +277,14 @@ void pg_audit_paged_in(paging *f, pg_lpar *l, uint64_t lpn, uint32_t fr);
 void pg_audit_paged_out(paging *f, pg_lpar *l, uint64_t lpn, uint32_t fr);
 int pg_audit_set(paging *f, bool on);
 void pg_audit_full(paging *f);
+/* The auditor's checksum of a page's bytes (0 for a zero page). */
+uint64_t pg_page_sum_bytes(const void *page);
+/* paging_export.c: hyp_feature.page_read / page_import / backing_counts /
+ * ra_to_la */
+int pg_page_read(void *vf, hcall_ctx *c, unsigned lpid, uint64_t la, void *buf, sim_err *e);
+int pg_page_import(void *vf, hcall_ctx *c, unsigned lpid, uint64_t la, const void *buf,
+                   bool to_memory, uint64_t *done, sim_err *e);
+void pg_backing_counts(const void *vf, unsigned lpid, uint64_t *resident, uint64_t *page_ins);
+uint64_t pg_ra_to_la(const void *vf, unsigned lpid, uint64_t ra);
 
 #endif

@@ -322,3 +322,11 @@ int pagedev_io(pagedev *d, int op, uint64_t off, uint64_t len, void *buf, uint64
     *done = d->preset == PAGEDEV_HDD ? d->io_done : c;
     return 0;
 }
+
+int pagedev_peek(pagedev *d, uint64_t off, uint64_t len, void *buf, sim_err *e)
+{
+    if (len == 0 || off >= d->capacity || len > d->capacity - off)
+        return sim_errf(e, "pagedev: peek of %llu bytes at %llu outside the device",
+                        (unsigned long long)len, (unsigned long long)off);
+    return pd_store_read(&d->store, off, len, buf, e);
+}

@@ -131,6 +131,9 @@ bool pagedev_next_done(pagedev *d, uint64_t *tag, uint64_t *done_cycle);
 int pagedev_io(pagedev *d, int op, uint64_t off, uint64_t len, void *buf, uint64_t cycle,
                uint64_t *done, sim_err *e);
 
+/* The bytes the device holds at [off, off+len), host side: no request,
+ * no timing, no statistic (auditors). 0 or -1 with e set. */
+int pagedev_peek(pagedev *d, uint64_t off, uint64_t len, void *buf, sim_err *e);
 const pagedev_stats *pagedev_get_stats(const pagedev *d);
 /* Cycles per microsecond of the clock the device counts in. */
 uint64_t pagedev_freq_mhz(const pagedev *d);
