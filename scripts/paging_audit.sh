@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # paging_audit.sh - the long paging audit: configs/paging/audit-mix.yaml
 # (shared-memory LPARs on shared processors with pinned VPAs written at
-# every dispatch, and a dedicated LPAR whose LMB is relocated) with every
+# every dispatch, one freeing pages with unused hints and a CMM balloon,
+# and a dedicated LPAR whose LMB is relocated) with every
 # auditor on, at overcommit drawn from 1.0..2.0 (seeded) and each victim
 # policy in turn, until OPS operations (hypervisor faults, reflected misses,
 # page-ins, page-outs, zero fills, pins, hypervisor accesses to critical
-# areas, relocated granules) have run.
+# areas, H_PAGE_INIT hints and loans, relocated granules) have run.
 # Prints one line per run and the totals; exit 1 on any violation.
 #   scripts/paging_audit.sh [OPS [SEED]]      (OPS defaults to 1000000)
 #   LPARSIM=path picks a binary.
@@ -20,8 +21,8 @@ trap 'rm -rf "$out"' EXIT
 val() { awk -F, -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"; }
 policies=(fifo random clock clock-notlbie aging)
 total=0 checks=0 viol=0 run=0 status=0
-printf "%4s %-14s %10s %10s %10s %10s %8s %8s %12s %10s %7s\n" run policy overcommit faults \
-  page_ins page_outs pins granules ops audit_checks viol
+printf "%4s %-14s %10s %10s %10s %10s %8s %8s %8s %12s %10s %7s\n" run policy overcommit faults \
+  page_ins page_outs pins hints granules ops audit_checks viol
 while [ "$total" -lt "$ops" ]; do
   p=${policies[$((run % ${#policies[@]}))]}
   # overcommit 1.00..2.00 from a seeded LCG (bash arithmetic, reproducible)
@@ -38,11 +39,12 @@ while [ "$total" -lt "$ops" ]; do
   v=$(val "$out/r.csv" paging.audit.violations)
   pn=$(val "$out/r.csv" paging.pin_requests); hv=$(val "$out/r.csv" paging.hv_accesses)
   g=$(val "$out/r.csv" reloc.granules)
+  hi=$(( $(val "$out/r.csv" paging.unused_hints) + $(val "$out/r.csv" paging.loans) ))
   c=$(( c + $(val "$out/r.csv" reloc.audit.checks) ))
   v=$(( v + $(val "$out/r.csv" reloc.audit.violations) ))
-  n=$(( f + r + i + o + z + pn + hv + g ))
-  printf "%4d %-14s %10s %10d %10d %10d %8d %8d %12d %10d %7d\n" "$run" "$p" "$oc" "$f" "$i" "$o" \
-    "$pn" "$g" "$n" "$c" "$v"
+  n=$(( f + r + i + o + z + pn + hv + hi + g ))
+  printf "%4d %-14s %10s %10d %10d %10d %8d %8d %8d %12d %10d %7d\n" "$run" "$p" "$oc" "$f" "$i" \
+    "$o" "$pn" "$hi" "$g" "$n" "$c" "$v"
   total=$(( total + n )); checks=$(( checks + c )); viol=$(( viol + v )); run=$(( run + 1 ))
   [ "$v" -eq 0 ] || status=1
   rm -f "$out/r.csv"
