@@ -122,6 +122,12 @@ typedef uint64_t (*cpu_tlbie_fn)(void *ctx, struct cpu_thread *t, uint64_t now);
 typedef uint64_t (*cpu_fill_fn)(void *ctx, struct cpu_thread *t, uint64_t ptex, uint64_t vpn,
                                 unsigned psize, uint64_t now);
 
+/* An access listener (cpu_thread.on_access): told of every memory access
+ * of a replayed record at its real address (each page of it), at `now`.
+ * Observation only: it adds no cycles (an oracle's knowledge, e.g. the
+ * paging lru-oracle bound; NULL on every thread otherwise). */
+typedef void (*cpu_access_fn)(void *ctx, unsigned lpid, uint64_t pa, uint64_t now);
+
 /* A region-of-interest marker (version 2 traces, docs/roi.md) that passed
  * the vCPU's own checks (no nesting, an end matches the open begin): begin
  * or end of region `id` at the thread's clock. 0, or -1 with e set. */
@@ -226,6 +232,8 @@ typedef struct cpu_thread {
      * policies, e.g. the hypervisor); stays across vCPU switches */
     cpu_fill_fn on_fill;
     void *fill_ctx;
+    cpu_access_fn on_access;          /* access listener (NULL: none) */
+    void *access_ctx;
     uint64_t walks;                   /* TLB misses walked (cpu_thread_warm's trackers) */
     unsigned line_shift;              /* log2 of the port's line size (0: unknown yet) */
     cpu_thread_stats st;

@@ -379,6 +379,8 @@ static uint64_t mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_acces
         uint64_t pa = xlate(t, ea, acc, e);
         if (pa == UINT64_MAX)
             return UINT64_MAX;
+        if (t->on_access)
+            t->on_access(t->access_ctx, t->v->b.lpid, pa, t->clock + lat);
         lat += mem_access(t->port, pa, (uint32_t)(end - ea + 1), kinds[acc], t->clock + lat);
         if (end == last)
             return lat;

@@ -501,6 +501,11 @@ void hyp_remove_hpte_listener(hyp *h, hyp_hpte_listener fn, void *ctx);
 typedef uint64_t (*hyp_fill_listener)(void *ctx, unsigned thread, unsigned lpid, uint64_t ptex,
                                       uint64_t vpn, unsigned psize, uint64_t now);
 int hyp_add_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx);
+/* The access oracle: fn hears every memory access of every hardware
+ * thread (cpu_access_fn: LPAR, real address, cycle), for a feature that
+ * models a bound with knowledge no hardware gives (paging's lru-oracle).
+ * One at a time; fn NULL removes it. Threads carry no hook otherwise. */
+void hyp_set_access_oracle(hyp *h, cpu_access_fn fn, void *ctx);
 void hyp_remove_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx);
 
 /* A key set (differing from its default) under a disabled feature or

@@ -89,6 +89,14 @@ static void set_fill_hooks(hyp *h)
     }
 }
 
+void hyp_set_access_oracle(hyp *h, cpu_access_fn fn, void *ctx)
+{
+    for (unsigned i = 0; h->env.threads && i < h->env.nthreads; i++) {
+        h->env.threads[i].on_access = fn;
+        h->env.threads[i].access_ctx = fn ? ctx : NULL;
+    }
+}
+
 int hyp_add_fill_listener(hyp *h, hyp_fill_listener fn, void *ctx)
 {
     if (h->nfill == HYP_MAX_LISTENERS)

@@ -347,6 +347,8 @@ static int paging_start(void *vf, sim_err *e)
                            "at least 4K");
     if (pg_slots_init(f, e) != 0)
         return -1;
+    if (f->cfg.policy == PG_LRU_ORACLE)
+        hyp_set_access_oracle(f->h, pg_oracle_access, f);
     return f->h->cfg.numa_nodes ? pg_node_carve(f, e) : 0;
 }
 

@@ -20,11 +20,13 @@ static const param_desc list[] = {
      "Sum of the shared LPARs' logical memory over the pool, when pool is 0 (IBM: logically "
      "overcommitted while the memory in use fits the pool, physically beyond).",
      F(overcommit), NULL},
-    {"policy", PT_ENUM, "", "clock", 0, 0, "fifo|random|clock|clock-notlbie|aging",
+    {"policy", PT_ENUM, "", "clock", 0, 0, "fifo|random|clock|clock-notlbie|aging|lru-oracle",
      "Victim choice: oldest page-in, a random resident frame, second chance on the HPTEs' R "
      "bits (clearing R with a tlbie, as KVM's kvmppc_clear_ref_hpte: TLB hits never set R "
      "again), the same without the tlbie (TLB-hot pages look cold), or aging: the clock hand "
-     "shifts R into an age_bits counter per frame and takes a frame whose counter is 0.",
+     "shifts R into an age_bits counter per frame and takes a frame whose counter is 0; "
+     "lru-oracle: the frame least recently accessed, known from every access (no hardware "
+     "tells a hypervisor this: a bound, its choice uncharged).",
      F(policy), NULL},
     {"slots", PT_ENUM, "", "static", 0, 0, "static|random",
      "Where a page lives on its LPAR's device: static, at its logical page number (AMS: the "

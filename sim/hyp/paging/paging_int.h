@@ -31,7 +31,7 @@
 #define PG_SHIFT 12
 #define PG_NOFRAME UINT32_MAX
 
-enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4 }; /* policy */
+enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4, PG_LRU_ORACLE = 5 };
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_SLOTS_STATIC = 0, PG_SLOTS_RANDOM = 1 };                         /* slots */
@@ -161,6 +161,7 @@ typedef struct pg_frame {
     uint64_t free_at;       /* free: the cycle its last write-back read it out */
     uint64_t seq;           /* page-in order */
     uint8_t age;            /* aging: R history, newest in the top bit */
+    uint64_t last;          /* lru-oracle: cycle of its last access (0: none since page-in) */
 } pg_frame;
 
 typedef struct paging {
@@ -180,6 +181,7 @@ typedef struct paging {
     uint64_t vios_cycles;
     rng rng;
     uint64_t steal_at;      /* next background steal (UINT64_MAX: none) */
+    uint64_t oracle_now;    /* lru-oracle: the latest access cycle heard */
     op_id op_fault, op_reflect, op_pageout, op_steal, op_hvint;
     paging_stats st;
     pg_coop_stats cst;
@@ -240,6 +242,8 @@ static inline uint64_t pg_slot(const pg_lpar *l, uint64_t lpn)
 /* paging_out.c: slots: random: a seeded permutation of each LPAR's slots
  * (at start). 0 or -1 with e set. */
 int pg_slots_init(paging *f, sim_err *e);
+/* paging_out.c: lru-oracle's access hook (hyp_set_access_oracle). */
+void pg_oracle_access(void *vf, unsigned lpid, uint64_t pa, uint64_t now);
 /* paging_out.c: a free frame for a page-in at c->op.end: *ready the cycle
  * it can be written (a victim's write-back read it out), or PG_NOFRAME
  * with e set. Evicts synchronously when none is free. */

@@ -22,6 +22,7 @@ void pg_frame_resident(paging *f, uint32_t fr)
 {
     f->fr[fr].seq = f->seq++;
     f->fr[fr].age = 0;
+    f->fr[fr].last = f->oracle_now; /* as recent as the latest access heard */
     if (f->cfg.policy != PG_FIFO)
         return;
     pg_lpar *l = f->lp[f->fr[fr].owner - 1];
@@ -147,6 +148,15 @@ static uint32_t policy_victim(paging *f, hcall_ctx *c, pg_lpar *only)
     switch (f->cfg.policy) {
     case PG_FIFO:
         return fifo_victim(f, only);
+    case PG_LRU_ORACLE: { /* a bound: the choice itself is not charged */
+        uint32_t best = PG_NOFRAME;
+        for (uint64_t fr = 0; fr < n; fr++)
+            if (mine(f, (uint32_t)fr, only) &&
+                (best == PG_NOFRAME || f->fr[fr].last < f->fr[best].last))
+                best = (uint32_t)fr;
+        f->st.scanned += n;
+        return best;
+    }
     case PG_RANDOM:
         for (uint64_t k = 0; k < 64 * n; k++) {
             uint32_t fr = (uint32_t)rng_below(&f->rng, n);
@@ -352,6 +362,17 @@ uint32_t pg_alloc(paging *f, hcall_ctx *c, uint64_t *ready, sim_err *e)
         hyp_request_event(f->h, c->op.end);
     }
     return fr;
+}
+
+void pg_oracle_access(void *vf, unsigned lpid, uint64_t pa, uint64_t now)
+{
+    (void)lpid;
+    paging *f = vf;
+    uint32_t fr = pg_frame_of(f, pa);
+    if (fr != PG_NOFRAME && f->fr[fr].owner)
+        f->fr[fr].last = now;
+    if (now > f->oracle_now)
+        f->oracle_now = now;
 }
 
 int pg_slots_init(paging *f, sim_err *e)
