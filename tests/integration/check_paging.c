@@ -24,27 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paging_trace.h"
 #include "testutil.h"
 
-/* A text trace of n accesses (each followed by an instruction) over npages
- * 4K pages: 60% in the first `hot`, the rest uniform; about half stores. */
-static void mixed_trace(const char *name, unsigned npages, unsigned hot, unsigned n, uint64_t seed)
-{
-    size_t cap = (size_t)n * 48 + 64;
-    char *t = malloc(cap), *p = t;
-    ck_assert_ptr_nonnull(t);
-    p += sprintf(p, "#lparsim-trace v1\n");
-    uint64_t x = seed;
-    for (unsigned i = 0; i < n; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t r = x >> 33;
-        uint64_t page = (r >> 20) % 10 < 6 ? r % hot : (r >> 8) % npages;
-        p += sprintf(p, "%c 0x%" PRIx64 " 8\nI 0x%x 4\n", (r >> 25) & 1 ? 'S' : 'L',
-                     0x10000000 + page * 4096 + ((r >> 3) % 512) * 8, 0x100 + (i % 64) * 4);
-    }
-    tu_write_tmp(name, t);
-    free(t);
-}
 
 /* Stores cycling over `hot` pages interleaved with loads of `cold` pages
  * touched once each (n accesses): the cold pages overflow a small HPT, so
