@@ -27,7 +27,7 @@
  */
 #include "hyp_int.h"
 
-enum { CK_VPA = 1, CK_DTL = 2, CK_SLB = 3, CK_CRQ = 8, CK_TCE = 9 };
+enum { CK_VPA = 1, CK_DTL = 2, CK_SLB = 3, CK_CRQ = 8, CK_TCE = 9, CK_FEATURE = 10 };
 #define CRIT_KEY(kind, id) (((uint64_t)(kind) << 56) | ((id) & ((1ULL << 56) - 1)))
 #define CRIT_VAL(la, pages) ((la) | ((uint64_t)(pages) << 48))
 #define CRIT_LA(v) ((v) & ((1ULL << 48) - 1))
@@ -173,6 +173,34 @@ static long h_put_tce(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
                     valid ? CRIT_VAL(la, 1) : 0);
 }
 
+long hyp_crit_area(hcall_ctx *c, uint64_t id, uint64_t la, uint64_t bytes)
+{
+    uint64_t first = la & ~(CRIT_PAGE - 1);
+    uint64_t pages = bytes ? (la + bytes - first + CRIT_PAGE - 1) / CRIT_PAGE : 0;
+    if (bytes && (!in_memory(c, la, bytes) || pages >= (1ULL << 16)))
+        return H_PARAMETER;
+    return set_area(c, CRIT_KEY(CK_FEATURE, id), bytes ? CRIT_VAL(first, pages) : 0);
+}
+
+uint64_t hyp_hv_real(hcall_ctx *c, unsigned lpid, uint64_t la, bool store)
+{
+    hyp *h = c->h;
+    unsigned f = backer(h, lpid);
+    if (f == HYP_NFEATURES || !hyp_features[f]->hv_access)
+        return hyp_logical_to_real(h, lpid, la);
+    /* the backing feature translates (and pages in, if it must) on a
+     * context of its own whose time the caller waits for in place */
+    hcall_ctx pc = *c;
+    op_begin(&pc.op, c->op.end);
+    pc.lpid = lpid;
+    pc.fs = h->feat[f];
+    uint64_t ra = hyp_features[f]->hv_access(pc.fs, &pc, la, store, &h->err);
+    if (ra == UINT64_MAX)
+        h->failed = true;
+    op_charge(&c->op, c->p_memory, pc.op.end - pc.op.start);
+    return ra;
+}
+
 const hyp_hcall_desc hyp_crit_hcalls[] = {
     {H_PUT_TCE, "H_PUT_TCE", NULL, NULL, h_put_tce},
     {H_REGISTER_VPA, "H_REGISTER_VPA", NULL, NULL, h_register_vpa},
@@ -188,18 +216,7 @@ uint64_t hyp_crit_dispatch(hyp *h, unsigned thread, unsigned lpid, unsigned vcpu
         return 0;
     hcall_ctx c;
     hyp_ctx_begin(h, &c, lpid, thread, at);
-    uint64_t la = CRIT_LA(*v), ra;
-    unsigned f = backer(h, lpid);
-    if (f < HYP_NFEATURES && hyp_features[f]->hv_access) {
-        c.fs = h->feat[f];
-        ra = hyp_features[f]->hv_access(c.fs, &c, la, true, &h->err);
-        if (ra == UINT64_MAX) {
-            h->failed = true;
-            return c.op.end - c.op.start;
-        }
-    } else {
-        ra = hyp_logical_to_real(h, lpid, la);
-    }
+    uint64_t ra = hyp_hv_real(&c, lpid, CRIT_LA(*v), true);
     /* its yield count, a 32-bit word in the VPA's first line */
     if (ra != UINT64_MAX)
         hcall_mem(&c, ra, 4, MEM_WRITE);

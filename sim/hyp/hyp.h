@@ -281,6 +281,7 @@ uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, uns
  * read. Nothing for a dedicated LPAR. */
 void hyp_guest_freed(hyp *h, unsigned lpid, uint64_t la);
 
+
 /* Make an hcall on behalf of lpid from hardware thread `thread` at cycle
  * `now`. args/rets as PAPR (up to 8 each). Returns the PAPR return code;
  * *cycles receives the hcall's duration (also recorded as its op). */
@@ -309,6 +310,18 @@ typedef struct hcall_ctx {
      * operation's op) */
     unsigned p_features;
 } hcall_ctx;
+
+/* Critical areas a feature's own hcalls name (hcall_crit.c): area `id`
+ * (the feature's choice, unique within c's LPAR) becomes [la, la+bytes)
+ * of c->lpid, or goes (bytes 0); the backing feature of a shared-memory
+ * LPAR pins its pages (hyp_feature.pin). H_SUCCESS, H_PARAMETER (outside
+ * the LPAR), H_RESOURCE (refused: over the I/O entitlement). */
+long hyp_crit_area(hcall_ctx *c, uint64_t id, uint64_t la, uint64_t bytes);
+/* The real address of lpid's logical la for the hypervisor's own access
+ * inside c (a shared-memory LPAR's page that is not resident is brought
+ * in first: a hypervisor-internal fault c waits for, charged to its
+ * current part). UINT64_MAX: the run failed (hyp_check_error says why). */
+uint64_t hyp_hv_real(hcall_ctx *c, unsigned lpid, uint64_t la, bool store);
 
 /* Search lpid's HPT for an absent entry (HPTE_V_ABSENT, V clear) of the
  * translation (vsid, ea) as the hardware would for a valid one: primary

@@ -17,6 +17,10 @@
  * smallest posted buffer that holds it plus the 8-byte correlator, writes the
  * receive-queue entry (16 bytes, big-endian, toggle bit) and clears the
  * buffer's slot; the caller's transport reports the interrupt.
+ * The buffer list, filter list, receive queue and each posted buffer are
+ * critical areas (hyp_crit_area): a shared-memory LPAR's backing feature
+ * pins them, or refuses (H_RESOURCE); the hypervisor's own accesses go
+ * through hyp_hv_real, which brings a page that is not resident in first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,20 +52,28 @@ static long refuse(hcall_ctx *c, long rc)
     return rc;
 }
 
-/* guest memory the hypervisor writes: real bytes and a charged access per line */
+/* guest memory the hypervisor writes: real bytes and a charged access per
+ * line (a shared-memory LPAR's page brought in first if it is not
+ * resident: hyp_hv_real) */
 static void gwrite(hcall_ctx *c, unsigned lpid, uint64_t la, const void *src, uint64_t len)
 {
-    comm_write_la(c->h, lpid, la, src, len);
     for (uint64_t a = la & ~127ULL; a < la + len; a += 128)
-        hcall_mem(c, hyp_logical_to_real(c->h, lpid, a), 128, MEM_WRITE);
+        hcall_mem(c, hyp_hv_real(c, lpid, a, true), 128, MEM_WRITE);
+    comm_write_la(c->h, lpid, la, src, len);
 }
 
 static void gread(hcall_ctx *c, unsigned lpid, uint64_t la, void *dst, uint64_t len)
 {
-    comm_read_la(c->h, lpid, la, dst, len);
     for (uint64_t a = la & ~127ULL; a < la + len; a += 128)
-        hcall_mem(c, hyp_logical_to_real(c->h, lpid, a), 128, MEM_READ);
+        hcall_mem(c, hyp_hv_real(c, lpid, a, false), 128, MEM_READ);
+    comm_read_la(c->h, lpid, la, dst, len);
 }
+
+/* The adapter's areas the hypervisor reaches (critical areas: pinned in a
+ * shared-memory LPAR, hyp_crit_area): the buffer list, the filter list,
+ * the receive queue, and each posted buffer (by its address). */
+enum { AREA_BUF_LIST = 1, AREA_FILTER = 2, AREA_RXQ = 3 };
+#define AREA_BUFFER(la) ((1ULL << 52) | (la))
 
 static long h_register(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
 {
@@ -77,6 +89,16 @@ static long h_register(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     if (a[1] % 4096 || !in_lpar(c, a[1], 4096) || a[3] % 4096 || !in_lpar(c, a[3], 4096) ||
         !(rq & LLAN_BD_VALID) || rqa % 16 || rql % 16 || rql < 16 || !in_lpar(c, rqa, rql))
         return refuse(c, H_PARAMETER);
+    long rc = hyp_crit_area(c, AREA_BUF_LIST, a[1], 4096);
+    if (rc == H_SUCCESS)
+        rc = hyp_crit_area(c, AREA_FILTER, a[3], 4096);
+    if (rc == H_SUCCESS)
+        rc = hyp_crit_area(c, AREA_RXQ, rqa, rql);
+    if (rc != H_SUCCESS) {
+        hyp_crit_area(c, AREA_BUF_LIST, 0, 0);
+        hyp_crit_area(c, AREA_FILTER, 0, 0);
+        return refuse(c, rc);
+    }
     ad->open = true;
     ad->buf_list_la = a[1];
     ad->filter_la = a[3];
@@ -111,8 +133,13 @@ static long h_free(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         return refuse(c, H_RESOURCE);
     ad->open = false;
     ad->posted = 0;
-    for (unsigned k = 0; k < ad->nq; k++)
+    for (unsigned k = 0; k < ad->nq; k++) {
+        for (uint32_t i = 0; i < ad->q[k].n; i++)
+            hyp_crit_area(c, AREA_BUFFER(LLAN_BD_ADDR(ad->q[k].bd[i])), 0, 0);
         ad->q[k].n = 0;
+    }
+    for (uint64_t id = AREA_BUF_LIST; id <= AREA_RXQ; id++)
+        hyp_crit_area(c, id, 0, 0);
     hcall_mem(c, ad->desc_paddr, 128, MEM_WRITE);
     f->st.freed++;
     return H_SUCCESS;
@@ -139,6 +166,9 @@ static long h_add(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     hcall_mem(c, ad->desc_paddr, 128, MEM_READ);
     if (!ad->open || ad->posted >= capacity(f))
         return refuse(c, H_RESOURCE);
+    long rc = hyp_crit_area(c, AREA_BUFFER(la), la, len);
+    if (rc != H_SUCCESS)
+        return refuse(c, rc);
     unsigned k = 0;
     while (k < ad->nq && ad->q[k].len < len)
         k++;
@@ -219,6 +249,13 @@ static long h_send(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
     uint64_t bd = d->q[k].bd[--d->q[k].n];
     d->posted--;
     uint64_t buf = LLAN_BD_ADDR(bd), off = 0;
+    /* the buffer's pages, and the sender's, reachable by the copy */
+    for (uint64_t pg = buf & ~4095ULL; pg < buf + LLAN_BD_LEN(bd); pg += 4096)
+        hyp_hv_real(c, (unsigned)dst, pg, true);
+    for (int i = 0; i < nb; i++)
+        for (uint64_t pg = LLAN_BD_ADDR(a[1 + i]) & ~4095ULL;
+             pg < LLAN_BD_ADDR(a[1 + i]) + LLAN_BD_LEN(a[1 + i]); pg += 4096)
+            hyp_hv_real(c, c->lpid, pg, false);
     for (int i = 0; i < nb; i++) {
         uint64_t len = LLAN_BD_LEN(a[1 + i]), lines = 0;
         uint64_t cyc = comm_copy_la(c->h, c->thread, c->op.end, (unsigned)dst, buf + 8 + off,
@@ -243,6 +280,10 @@ static long h_send(hcall_ctx *c, const uint64_t *a, uint64_t *rets)
         d->rxq_toggle = !d->rxq_toggle;
     }
     hcall_mem(c, d->desc_paddr, 128, MEM_WRITE);
+    unsigned me = c->lpid; /* the buffer is consumed: the receiver's area goes */
+    c->lpid = (unsigned)dst;
+    hyp_crit_area(c, AREA_BUFFER(buf), 0, 0);
+    c->lpid = me;
     f->st.frames_sent++;
     f->st.bytes_sent += total;
     return H_SUCCESS;
