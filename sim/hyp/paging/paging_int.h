@@ -139,7 +139,10 @@ typedef struct pg_lpar {
     uint8_t *copy_valid;    /* the device holds the page as it is in its frame */
     pagedev *dev;
     uint64_t resident, demand;  /* pages in frames; pages ever touched */
-    uint32_t *fifo;         /* its frames in page-in order (policy fifo) */
+    struct pg_fifo_ent {    /* policy fifo: its frames in page-in order; an entry */
+        uint32_t fr;        /* is stale once the frame's seq differs (the frame */
+        uint64_t seq;       /* left the LPAR by a hint, a loan or a discard) */
+    } *fifo;
     uint64_t fifo_head, nfifo;
     uint64_t hand;          /* its clock hand (share weighted) */
     pg_lpar_stats st;

@@ -18,16 +18,37 @@
 
 enum { O_SELECT, O_UNMAP, O_TLB, O_DQ, O_DS, O_FREE };
 
+/* A fifo entry still names the page-in it was queued for. */
+static bool fifo_live(const paging *f, const pg_lpar *l, struct pg_fifo_ent e)
+{
+    return f->fr[e.fr].owner == l->index + 1 && f->fr[e.fr].seq == e.seq;
+}
+
+/* Queue fr (owned by l) at the tail of l's fifo; a full ring drops its
+ * stale entries first (live ones are at most the pool's frames). */
+static void fifo_push(paging *f, pg_lpar *l, uint32_t fr)
+{
+    uint64_t cap = f->nframes + 1;
+    if (l->nfifo == cap) {
+        uint64_t n = 0;
+        for (uint64_t k = 0; k < l->nfifo; k++) {
+            struct pg_fifo_ent e = l->fifo[(l->fifo_head + k) % cap];
+            if (fifo_live(f, l, e))
+                l->fifo[(l->fifo_head + n++) % cap] = e;
+        }
+        l->nfifo = n;
+    }
+    l->fifo[(l->fifo_head + l->nfifo) % cap] = (struct pg_fifo_ent){fr, f->fr[fr].seq};
+    l->nfifo++;
+}
+
 void pg_frame_resident(paging *f, uint32_t fr)
 {
     f->fr[fr].seq = f->seq++;
     f->fr[fr].age = 0;
     f->fr[fr].last = f->oracle_now; /* as recent as the latest access heard */
-    if (f->cfg.policy != PG_FIFO)
-        return;
-    pg_lpar *l = f->lp[f->fr[fr].owner - 1];
-    l->fifo[(l->fifo_head + l->nfifo) % f->nframes] = fr;
-    l->nfifo++;
+    if (f->cfg.policy == PG_FIFO)
+        fifo_push(f, f->lp[f->fr[fr].owner - 1], fr);
 }
 
 void pg_free_push(paging *f, uint32_t fr, uint64_t at)
@@ -112,28 +133,30 @@ static bool mine(const paging *f, uint32_t fr, const pg_lpar *only)
 }
 
 /* fifo: the oldest page-in (of `only`, or of every LPAR); a pinned page
- * goes back to the tail of its LPAR's queue. */
+ * goes back to the tail of its LPAR's queue; stale entries are skipped.
+ * (numa's preference for misplaced frames is not applied here.) */
 static uint32_t fifo_victim(paging *f, pg_lpar *only)
 {
+    uint64_t cap = f->nframes + 1;
     for (uint64_t skipped = 0; skipped <= f->nframes;) {
         pg_lpar *from = only;
         for (unsigned i = 0; !only && i < f->nlp; i++) {
             pg_lpar *l = f->lp[i];
             if (l->nfifo && (!from || !from->nfifo ||
-                             f->fr[l->fifo[l->fifo_head]].seq < f->fr[from->fifo[from->fifo_head]].seq))
+                             l->fifo[l->fifo_head].seq < from->fifo[from->fifo_head].seq))
                 from = l;
         }
         if (!from || !from->nfifo)
             return PG_NOFRAME;
-        uint32_t fr = from->fifo[from->fifo_head];
-        from->fifo_head = (from->fifo_head + 1) % f->nframes;
+        struct pg_fifo_ent e = from->fifo[from->fifo_head];
+        from->fifo_head = (from->fifo_head + 1) % cap;
         from->nfifo--;
         f->st.scanned++;
-        if (f->fr[fr].owner != from->index + 1)
+        if (!fifo_live(f, from, e))
             continue;
-        if (!pg_pinned(from, f->fr[fr].lpn) || f->cfg.inject == PG_INJ_IGNORE_PINS)
-            return fr;
-        from->fifo[(from->fifo_head + from->nfifo) % f->nframes] = fr;
+        if (!pg_pinned(from, f->fr[e.fr].lpn) || f->cfg.inject == PG_INJ_IGNORE_PINS)
+            return e.fr;
+        from->fifo[(from->fifo_head + from->nfifo) % cap] = e;
         from->nfifo++;
         skipped++;
     }
