@@ -182,25 +182,6 @@ long hyp_crit_area(hcall_ctx *c, uint64_t id, uint64_t la, uint64_t bytes)
     return set_area(c, CRIT_KEY(CK_FEATURE, id), bytes ? CRIT_VAL(first, pages) : 0);
 }
 
-uint64_t hyp_hv_real(hcall_ctx *c, unsigned lpid, uint64_t la, bool store)
-{
-    hyp *h = c->h;
-    unsigned f = backer(h, lpid);
-    if (f == HYP_NFEATURES || !hyp_features[f]->hv_access)
-        return hyp_logical_to_real(h, lpid, la);
-    /* the backing feature translates (and pages in, if it must) on a
-     * context of its own whose time the caller waits for in place */
-    hcall_ctx pc = *c;
-    op_begin(&pc.op, c->op.end);
-    pc.lpid = lpid;
-    pc.fs = h->feat[f];
-    uint64_t ra = hyp_features[f]->hv_access(pc.fs, &pc, la, store, &h->err);
-    if (ra == UINT64_MAX)
-        h->failed = true;
-    op_charge(&c->op, c->p_memory, pc.op.end - pc.op.start);
-    return ra;
-}
-
 const hyp_hcall_desc hyp_crit_hcalls[] = {
     {H_PUT_TCE, "H_PUT_TCE", NULL, NULL, h_put_tce},
     {H_REGISTER_VPA, "H_REGISTER_VPA", NULL, NULL, h_register_vpa},

@@ -317,10 +317,11 @@ typedef struct hcall_ctx {
  * LPAR pins its pages (hyp_feature.pin). H_SUCCESS, H_PARAMETER (outside
  * the LPAR), H_RESOURCE (refused: over the I/O entitlement). */
 long hyp_crit_area(hcall_ctx *c, uint64_t id, uint64_t la, uint64_t bytes);
-/* The real address of lpid's logical la for the hypervisor's own access
- * inside c (a shared-memory LPAR's page that is not resident is brought
- * in first: a hypervisor-internal fault c waits for, charged to its
- * current part). UINT64_MAX: the run failed (hyp_check_error says why). */
+/* hyp_fault.c: the real address of lpid's logical la for the hypervisor's
+ * own access inside c (a shared-memory LPAR's page is translated by its
+ * backing feature, and brought in first if it is not resident: a
+ * hypervisor-internal fault c waits for; charged to c's current part).
+ * UINT64_MAX: the run failed (hyp_check_error says why). */
 uint64_t hyp_hv_real(hcall_ctx *c, unsigned lpid, uint64_t la, bool store);
 
 /* Search lpid's HPT for an absent entry (HPTE_V_ABSENT, V clear) of the

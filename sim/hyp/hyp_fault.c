@@ -3,7 +3,9 @@
  * shared-memory LPARs: routing a miss to the features that take misses
  * first (hyp_hv_fault, the analogue of KVM's kvmppc_hpte_hv_fault), the
  * charged search for an absent HPTE, and the translation of a
- * shared-memory LPAR's logical addresses through the feature backing it.
+ * shared-memory LPAR's logical addresses through the feature backing it,
+ * for its own kernel (hyp_guest_real) and for the hypervisor's own
+ * accesses (hyp_hv_real).
  * Invariants: with no feature taking misses a miss costs nothing here and
  * goes to the guest; an LPAR whose memory is shared is translated only by
  * its backing feature (it owns no LMB).
@@ -98,6 +100,25 @@ int hyp_hv_fault(hyp *h, unsigned lpid, unsigned thread, uint64_t vsid, uint64_t
         return rc;
     }
     return CPU_HVF_REFLECT;
+}
+
+uint64_t hyp_hv_real(hcall_ctx *c, unsigned lpid, uint64_t la, bool store)
+{
+    hyp *h = c->h;
+    unsigned f = h->lpars[lpid]->shared ? hyp_backer_index(h) : HYP_NFEATURES;
+    if (f == HYP_NFEATURES || !hyp_features[f]->hv_access)
+        return hyp_logical_to_real(h, lpid, la);
+    /* the backing feature translates (and pages in, if it must) on a
+     * context of its own whose time the caller waits for in place */
+    hcall_ctx pc = *c;
+    op_begin(&pc.op, c->op.end);
+    pc.lpid = lpid;
+    pc.fs = h->feat[f];
+    uint64_t ra = hyp_features[f]->hv_access(pc.fs, &pc, la, store, &h->err);
+    if (ra == UINT64_MAX)
+        h->failed = true;
+    op_charge(&c->op, c->p_memory, pc.op.end - pc.op.start);
+    return ra;
 }
 
 uint64_t hyp_guest_real(hyp *h, unsigned lpid, unsigned thread, uint64_t la, unsigned access,

@@ -52,20 +52,33 @@ static long refuse(hcall_ctx *c, long rc)
     return rc;
 }
 
-/* guest memory the hypervisor writes: real bytes and a charged access per
- * line (a shared-memory LPAR's page brought in first if it is not
- * resident: hyp_hv_real) */
+/* The hypervisor's charged accesses to [la, la+len) of lpid, a line at a
+ * time, translated once per 4K page (hyp_hv_real: a shared-memory LPAR's
+ * page is brought in first if it is not resident). */
+static void gtouch(hcall_ctx *c, unsigned lpid, uint64_t la, uint64_t len, mem_kind k)
+{
+    uint64_t page = UINT64_MAX, ra = 0;
+    for (uint64_t a = la & ~127ULL; a < la + len; a += 128) {
+        if ((a & ~4095ULL) != page) {
+            page = a & ~4095ULL;
+            ra = hyp_hv_real(c, lpid, page, k != MEM_READ);
+            if (ra == UINT64_MAX)
+                return; /* the run failed (hyp_check_error) */
+        }
+        hcall_mem(c, ra + (a - page), 128, k);
+    }
+}
+
+/* guest memory the hypervisor writes or reads: real bytes and the charges */
 static void gwrite(hcall_ctx *c, unsigned lpid, uint64_t la, const void *src, uint64_t len)
 {
-    for (uint64_t a = la & ~127ULL; a < la + len; a += 128)
-        hcall_mem(c, hyp_hv_real(c, lpid, a, true), 128, MEM_WRITE);
+    gtouch(c, lpid, la, len, MEM_WRITE);
     comm_write_la(c->h, lpid, la, src, len);
 }
 
 static void gread(hcall_ctx *c, unsigned lpid, uint64_t la, void *dst, uint64_t len)
 {
-    for (uint64_t a = la & ~127ULL; a < la + len; a += 128)
-        hcall_mem(c, hyp_hv_real(c, lpid, a, false), 128, MEM_READ);
+    gtouch(c, lpid, la, len, MEM_READ);
     comm_read_la(c->h, lpid, la, dst, len);
 }
 

@@ -185,6 +185,7 @@ typedef struct paging {
     rng rng;
     uint64_t steal_at;      /* next background steal (UINT64_MAX: none) */
     uint64_t oracle_now;    /* lru-oracle: the latest access cycle heard */
+    uint64_t pinned;        /* pages pinned in the whole pool (sum of pg_lpar.pinned) */
     op_id op_fault, op_reflect, op_pageout, op_steal, op_hvint;
     paging_stats st;
     pg_coop_stats cst;

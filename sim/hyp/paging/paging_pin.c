@@ -42,20 +42,18 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
         return H_HARDWARE;
     if (pin) {
         f->st.pin_requests++;
-        uint64_t add = 0, pool_pinned = 0;
+        uint64_t add = 0;
         bool full = false; /* a page's pin count would overflow */
         for (uint64_t p = first; p < first + n; p++) {
             pg_ppt_access(f, c, l, p, MEM_READ);
             add += l->pins[p] == 0;
             full |= l->pins[p] == UINT16_MAX;
         }
-        for (unsigned i = 0; i < f->nlp; i++)
-            pool_pinned += f->lp[i]->pinned;
         /* the pool keeps the stealer's high watermark (at least one frame)
          * unpinned, so a page-out always finds a victim */
         uint64_t keep = f->high ? f->high : 1;
         if (full || (l->pinned + add) * PG_PAGE > f->cfg.io_entitled ||
-            pool_pinned + add + keep > f->nframes) {
+            f->pinned + add + keep > f->nframes) {
             f->st.pin_refusals++;
             return H_RESOURCE;
         }
@@ -75,16 +73,16 @@ long pg_pin(void *vf, hcall_ctx *c, uint64_t la, uint64_t bytes, bool pin)
             op_charge(&c->op, c->p_compute, pc.op.end - pc.op.start);
             f->st.touches++;
         }
-        if (pin) {
-            l->pinned += l->pins[p]++ == 0;
-        } else if (l->pins[p]) {
-            l->pinned -= --l->pins[p] == 0;
+        if (pin && l->pins[p]++ == 0) {
+            l->pinned++;
+            f->pinned++;
+        } else if (!pin && l->pins[p] && --l->pins[p] == 0) {
+            l->pinned--;
+            f->pinned--;
         }
         pg_ppt_access(f, c, l, p, MEM_WRITE);
     }
-    f->st.pinned_pages = 0;
-    for (unsigned i = 0; i < f->nlp; i++)
-        f->st.pinned_pages += f->lp[i]->pinned;
+    f->st.pinned_pages = f->pinned;
     return H_SUCCESS;
 }
 
