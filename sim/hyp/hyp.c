@@ -251,7 +251,8 @@ hyp *hyp_create(const hyp_config *c, const hyp_env *env, uint64_t hyp_bytes, sim
     u64map_init(&h->scan_cursor);
     if (lmb_space_init(&h->lmb, env->mm, env->pm, c->lmb_size, hyp_bytes, e) != 0 ||
         stats_register(env->stats, "hypervisor", &hyp_stat_table, &h->st) != 0 ||
-        hyp_irq_init(h, e) != 0 || hyp_rdma_init(h, e) != 0 || hyp_crit_init(h, e) != 0 || create_features(h, e) != 0) {
+        hyp_irq_init(h, e) != 0 || hyp_rdma_init(h, e) != 0 || hyp_crit_init(h, e) != 0 ||
+        create_features(h, e) != 0) {
         if (!e || !e->msg[0])
             sim_errf(e, "cannot create the hypervisor");
         hyp_destroy(h);

@@ -42,7 +42,8 @@ static const param_desc guest_param_list[] = {
 };
 const param_table guest_params = {"guest", sizeof(guest_config), guest_param_list,
                                   PARAM_COUNT(guest_param_list),
-                                  "The guest OS model in every LPAR: page-fault handling, frees and the CMM balloon."};
+                                  "The guest OS model in every LPAR: page-fault handling, "
+                                  "frees and the CMM balloon."};
 
 #define V_F(f) offsetof(vcpu_config, f)
 static const param_desc vcpu_param_list[] = {

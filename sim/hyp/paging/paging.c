@@ -29,8 +29,8 @@ static uint64_t paging_memory_needed(const void *cfg, const hyp_config *hc, unsi
     /* the pool (4K-aligned; with numa, on each node's LMBs instead:
      * paging_node.c), the frame table, the PPTs (8 B per page each, every
      * table rounded up to 128 B) */
-    return (hc->numa_nodes ? 0 : pool) + PG_PAGE + (pool / PG_PAGE) * 8 + 128 + hc->shared_bytes / PG_PAGE * 8 +
-           128ull * nlpars;
+    return (hc->numa_nodes ? 0 : pool) + PG_PAGE + (pool / PG_PAGE) * 8 + 128 +
+           hc->shared_bytes / PG_PAGE * 8 + 128ull * nlpars;
 }
 
 static bool paging_wants_rmap(const void *cfg, bool *charged)

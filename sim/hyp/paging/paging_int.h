@@ -31,7 +31,9 @@
 #define PG_SHIFT 12
 #define PG_NOFRAME UINT32_MAX
 
-enum { PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4, PG_LRU_ORACLE = 5 };
+enum { /* policy */
+    PG_FIFO = 0, PG_RANDOM = 1, PG_CLOCK = 2, PG_CLOCK_NOTLBIE = 3, PG_AGING = 4, PG_LRU_ORACLE = 5
+};
 enum { PG_INJ_NONE = 0, PG_INJ_SKIP_WRITEBACK = 1, PG_INJ_SKIP_TLBIE = 2, PG_INJ_IGNORE_PINS = 3 };
 enum { PG_SHARE_WEIGHTED = 0, PG_SHARE_GLOBAL = 1 };                       /* share */
 enum { PG_SLOTS_STATIC = 0, PG_SLOTS_RANDOM = 1 };                         /* slots */
