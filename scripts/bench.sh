@@ -3,6 +3,7 @@
 #
 #   scripts/bench.sh LACKEY_TRACE DRAMSIM3_TRACE [RUNS]
 #   scripts/bench.sh --warmup [RUNS]      (section 4 alone)
+#   scripts/bench.sh --shipped [RUNS]     (section 5 alone)
 #
 # 1. imports the Valgrind lackey trace into the native format;
 # 2. full-model replay speed: `lparsim replay --page-size 4K` on it, pinned to
@@ -13,7 +14,13 @@
 # 4. warm-up speed (docs/roi.md): `lparsim replay` of shipped traces in
 #    detail and with run.warmup_records covering the whole trace (every
 #    record replayed functionally), records per host second of each and
-#    their ratio (median of RUNS, one core; target: warm-up >= 3x detailed).
+#    their ratio (median of RUNS, one core; target: warm-up >= 3x detailed);
+# 5. shipped traces and the default experiment (docs/speed.md):
+#    `lparsim replay` of traces/gzip-head.trc, gzip-mid.trc and
+#    ppc64le-sort.trc as shipped (the whole run: building the machine
+#    included) and repeated 8 times (start-up amortised), and
+#    `lparsim run configs/default.yaml`; records per host second (median of
+#    RUNS, one core; issue 14's targets: >= 50 M and >= 20 M).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -39,6 +46,37 @@ bench_warmup() {
       -v k="$runs" 'BEGIN {printf "warm-up: %-15s %9d records: detailed %6.2f M/s, warm-up %6.2f M/s, %.2fx (median of %s)\n", t, r, r / d / 1e6, r / w / 1e6, d / w, k}'
   done
 }
+# bench_shipped RUNS BIN TMP: section 5
+bench_shipped() {
+  local runs=$1 bin=$2 tmp=$3 pin=""
+  command -v taskset >/dev/null && pin="taskset -c 0"
+  jn() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
+  med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  for t in gzip-head gzip-mid ppc64le-sort; do
+    for rep in 1 8; do
+      for i in $(seq "$runs"); do
+        $pin "$bin" replay "$top/traces/$t.trc" --quiet --json "$tmp/s.json" \
+          --set "lpars[0].vcpus[0].repeat=$rep"
+        jn "$tmp/s.json" records_per_host_second
+      done | med > "$tmp/s.$rep"
+    done
+    awk -v t="$t" -v a="$(cat "$tmp/s.1")" -v b="$(cat "$tmp/s.8")" -v k="$runs" \
+      'BEGIN {printf "shipped: %-13s %6.2f M records/s as shipped, %6.2f M repeated 8x (median of %s; target >= 50 M)\n", t, a / 1e6, b / 1e6, k}'
+  done
+  for i in $(seq "$runs"); do
+    (cd "$top" && $pin "$bin" run configs/default.yaml --quiet --json "$tmp/d.json")
+    jn "$tmp/d.json" records_per_host_second
+  done | med > "$tmp/d.med"
+  awk -v a="$(cat "$tmp/d.med")" -v k="$runs" \
+    'BEGIN {printf "default: configs/default.yaml %6.2f M records/s (median of %s; target >= 20 M)\n", a / 1e6, k}'
+}
+if [ "${1:-}" = "--shipped" ]; then
+  "$top/scripts/setup.sh" release
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  bench_shipped "${2:-3}" "$top/build/release/lparsim" "$tmp"
+  exit 0
+fi
 if [ "${1:-}" = "--warmup" ]; then
   "$top/scripts/setup.sh" release
   tmp=$(mktemp -d)
@@ -88,3 +126,4 @@ lat=$(jnum "$tmp/dram1.json" mean)
 awk -v a="$(cat "$tmp/dram.pinned")" -v b="$(cat "$tmp/dram.free")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second on one core, %.0f k with the reader thread on a second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", a / 1e3, b / 1e3, n}'
 printf "dram:    average read latency %s DRAM cycles (DRAMsim3: 109.13)\n" "$lat"
 bench_warmup "$runs" "$bin" "$tmp"
+bench_shipped "$runs" "$bin" "$tmp"

@@ -289,9 +289,15 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
     return &d->tab[k];
 }
 
+/* The front-cache slot of w (DEC_FRONT = 4096 slots). */
+static inline size_t front_of(uint32_t w)
+{
+    return (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
+}
+
 static inline dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent *tmp)
 {
-    size_t f = (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
+    size_t f = front_of(w);
     dec_ent *x = d->front[f];
     if (__builtin_expect(x && x->word == w, 1)) {
         x->count++;
@@ -337,7 +343,17 @@ uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
 uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word)
 {
     (void)pc;
-    return ppc_decode_cycles(ctx, word);
+    ppc_decoder *d = ctx;
+    /* the common case first: the word is in the front cache (what
+     * decode_counted and ppc_decode_cycles do for it, without their
+     * uncached-entry scratch) */
+    dec_ent *x = d->front[front_of(word)];
+    if (__builtin_expect(x && x->word == word, 1)) {
+        x->count++;
+        x->charged++;
+        return d->cycles[x->slot];
+    }
+    return ppc_decode_cycles(d, word);
 }
 
 ppc_path ppc_decode_path(ppc_decoder *d, uint32_t word)

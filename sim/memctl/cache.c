@@ -75,13 +75,19 @@ int cache_level_check(const cache_level_config *cf, uint64_t line_size, const ch
 }
 
 /* Host memory for the tag words: room for 64-bit words from the start
- * (narrow words use the first half; pages never touched cost no host
- * memory), so that widening needs no allocation and cannot fail. */
-static void *ca_alloc(uint64_t sets, unsigned ways)
+ * (narrow words use the first half), so that widening needs no allocation
+ * and cannot fail. Zeroed by calloc (all ways invalid): a large block comes
+ * from fresh pages the kernel zeroes on first touch, so the sets a run
+ * never touches cost neither host memory nor start-up time. The aligned
+ * start is returned; *base is what free takes. */
+static void *ca_alloc(uint64_t sets, unsigned ways, void **base)
 {
     size_t bytes = (size_t)sets * ways * sizeof(uint64_t);
-    bytes = (bytes + CA_HOST_LINE - 1) / CA_HOST_LINE * CA_HOST_LINE;
-    return aligned_alloc(CA_HOST_LINE, bytes);
+    char *b = calloc(1, bytes + CA_HOST_LINE);
+    *base = b;
+    if (!b)
+        return NULL;
+    return b + (CA_HOST_LINE - (uintptr_t)b % CA_HOST_LINE) % CA_HOST_LINE;
 }
 
 cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char *name,
@@ -93,7 +99,7 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     uint64_t sets = cf->size / per_set;
     cache *c = calloc(1, sizeof *c);
     if (c)
-        c->tags = ca_alloc(sets, (unsigned)cf->ways);
+        c->tags = ca_alloc(sets, (unsigned)cf->ways, &c->tags_base);
     if (!c || !c->tags) {
         free(c);
         sim_errf(e, "%s: out of host memory", name);
@@ -103,7 +109,6 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     c->ways = (unsigned)cf->ways;
     c->line_shift = (unsigned)__builtin_ctzll(line_size);
     c->set_bits = (unsigned)__builtin_ctzll(sets);
-    memset(c->tags, 0, (size_t)sets * c->ways * sizeof(uint32_t)); /* all invalid */
     return c;
 }
 
@@ -111,7 +116,7 @@ void cache_destroy(cache *c)
 {
     if (!c)
         return;
-    free(c->tags);
+    free(c->tags_base);
     free(c);
 }
 

@@ -20,6 +20,7 @@
 
 struct cache {
     void *tags;         /* sets * ways words, set after set: uint32_t, or uint64_t when wide */
+    void *tags_base;    /* the allocation holding tags (its start is aligned inside) */
     uint64_t set_mask;  /* sets - 1 */
     unsigned ways;
     unsigned line_shift, set_bits;

@@ -254,7 +254,7 @@ static bool same(const hyp_hits *a, const hyp_hits *b)
 void smr_audit_cross(smr *s, const hyp_target *t, const hyp_hits *hits)
 {
     audit *a = s->audit_state;
-    hyp_hits ref = {0};
+    hyp_hits ref = {0}, sorted = {0}; /* both freed at oom */
     for (unsigned r = 0; r < t->n; r++) {
         uint64_t *pages;
         size_t np = u64map_keys_between(&a->c.heads, t->r[r].base >> 12,
@@ -275,7 +275,6 @@ void smr_audit_cross(smr *s, const hyp_target *t, const hyp_hits *hits)
         free(pages);
     }
     hyp_hits_sort(&ref);
-    hyp_hits sorted = {0};
     for (size_t i = 0; i < hits->n; i++)
         if (hyp_hits_push(&sorted, hits->v[i].lpid, hits->v[i].ptex))
             goto oom;
