@@ -1,7 +1,7 @@
 #!/bin/sh
 # /init of the recorded guest (scripts/record-linux-guest.sh copies it into
-# the initramfs with /probes.txt, /lpmark and /workload): mounts proc, sys
-# and tracefs, defines the hcall kprobes, records hcalls per CPU while
+# the initramfs with /lpmark and /workload): mounts proc, sys and tracefs,
+# enables the powerpc:hcall_entry/hcall_exit tracepoints, records per CPU while
 # WORKLOAD runs between two lpmark rounds, dumps each CPU's ftrace buffer to
 # the console (gzip | base64 between @@ delimiters) and powers off.
 export PATH=/bin
@@ -12,11 +12,8 @@ mount -t devtmpfs dev /dev 2>/dev/null
 T=/sys/kernel/tracing
 echo 0 > $T/tracing_on
 echo 32768 > $T/buffer_size_kb
-while read -r l; do
-  case "$l" in ''|'#'*) continue ;; esac
-  echo "$l" >> $T/kprobe_events || echo "@@PROBE-FAILED $l"
-done < /probes.txt
-echo 1 > $T/events/lpsys/enable
+echo 1 > $T/events/powerpc/hcall_entry/enable
+echo 1 > $T/events/powerpc/hcall_exit/enable
 N=$(nproc)
 echo "@@LPSYS-WORKLOAD-BEGIN cpus=$N"
 echo 1 > $T/tracing_on
