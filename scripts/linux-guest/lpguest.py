@@ -32,12 +32,10 @@ LI_R3 = 0x38600000  # addi r3,0,IMM (li r3,IMM)
 NAMES = {0x04: "H_REMOVE", 0x08: "H_ENTER", 0x0C: "H_READ", 0x10: "H_CLEAR_MOD",
          0x14: "H_CLEAR_REF", 0x18: "H_PROTECT", 0x1C: "H_GET_TCE", 0x20: "H_PUT_TCE",
          0x24: "H_SET_SPRG0", 0x28: "H_SET_DABR", 0x2C: "H_PAGE_INIT", 0x54: "H_GET_TERM_CHAR",
-         0x58: "H_PUT_TERM_CHAR", 0x64: "H_EOI", 0x6C: "H_IPI", 0x70: "H_IPOLL",
-         0x74: "H_XIRR", 0x78: "H_CPPR", 0x7C: "H_SET_XDABR", 0xDC: "H_REGISTER_VPA",
-         0xE0: "H_CEDE", 0xE4: "H_CONFER", 0xE8: "H_PROD", 0x18C: "H_BULK_REMOVE",
-         0x2A4: "H_RANDOM", 0x31C: "H_SET_MODE", 0xF000: "H_RTAS",
-         0x130: "H_GET_PPP", 0x2C8: "H_GET_CPU_CHARACTERISTICS", 0x2C4: "H_XIRR_X",
-         0x3C4: "H_INT_GET_SOURCE_INFO", 0x3A8: "H_INT_GET_SOURCE_CONFIG"}
+         0x58: "H_PUT_TERM_CHAR", 0x64: "H_EOI", 0x68: "H_CPPR", 0x6C: "H_IPI", 0x70: "H_IPOLL",
+         0x74: "H_XIRR", 0xDC: "H_REGISTER_VPA",
+         0xE0: "H_CEDE", 0xE4: "H_CONFER", 0xE8: "H_PROD", 0x124: "H_BULK_REMOVE",
+         0x300: "H_RANDOM", 0x31C: "H_SET_MODE", 0xF000: "H_RTAS"}
 
 
 def sites(vmlinux):
