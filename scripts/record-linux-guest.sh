@@ -84,7 +84,8 @@ if [ ! -d "$kdir/root" ]; then
     { rm -rf "$kdir"; echo "record-linux-guest: apt-get download failed" >&2; exit 1; }
   for d in "$kdir"/*.deb; do dpkg-deb -x "$d" "$kdir/root"; done
 fi
-vmlinux=$(ls "$kdir"/root/boot/vmlinux-* | head -n 1)
+vmls=("$kdir"/root/boot/vmlinux-*)
+vmlinux="${vmls[0]}"
 [ -f "$vmlinux" ] || { echo "record-linux-guest: no vmlinux in $kpkg" >&2; exit 1; }
 
 # ---- initramfs ----
@@ -105,6 +106,7 @@ chmod 755 "$r/init"
 powerpc64le-linux-gnu-gcc -O2 -static -o "$r/lpmark" "$gd/lpmark.c"
 case "$wl" in
   *.sh) cp "$wl" "$r/workload.sh" ;;
+  # shellcheck disable=SC2086  # CFLAGS is a list of flags
   *.c) powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm ;;
 esac
 python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
@@ -121,12 +123,14 @@ cmdline="console=hvc0 disable_radix rdinit=/init quiet random.trust_cpu=on"
 # 1-vCPU recording deterministic; with 2 vCPUs QEMU 7.2's icount mode hangs
 # this kernel's boot (after "evm: HMAC attrs", measured), so SMP guests run
 # without icount and are not deterministic (docs/linux-guests.md)
+# shellcheck disable=SC2054  # QEMU's option syntax has commas
 timing=(-icount shift=0,align=off,sleep=off)
 if [ "$vcpus" -gt 1 ]; then
   timing=()
   echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
        "this recording is not deterministic" >&2
 fi
+# shellcheck disable=SC2054
 cmd=(qemu-system-ppc64 -M pseries -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
      -display none -monitor none -serial stdio -no-reboot -seed 1 "${timing[@]}"
      -rtc clock=vm,base=2026-01-01T00:00:00
@@ -143,7 +147,8 @@ t1=$(date +%s.%N)
 grep -q '@@LPSYS-DONE' "$out/console.txt" || {
   echo "record-linux-guest: the guest did not finish (see $out/console.txt," \
        "$out/qemu.stderr)" >&2; exit 1; }
-echo "host time, whole QEMU run: $(echo "$t1 - $t0" | bc) s" > "$out/times-total.txt"
+awk -v a="$t0" -v b="$t1" 'BEGIN{printf "host time, whole QEMU run: %.1f s\n", b - a}' \
+  > "$out/times-total.txt"
 status=0
 python3 "$gd/lpguest.py" merge "$out" "$vcpus" "$out/times.txt" || status=$?
 cat "$out/times-total.txt" >> "$out/summary.txt"
