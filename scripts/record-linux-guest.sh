@@ -106,8 +106,8 @@ chmod 755 "$r/init"
 powerpc64le-linux-gnu-gcc -O2 -static -o "$r/lpmark" "$gd/lpmark.c"
 case "$wl" in
   *.sh) cp "$wl" "$r/workload.sh" ;;
-  # shellcheck disable=SC2086  # CFLAGS is a list of flags
-  *.c) powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm ;;
+  *.c) # shellcheck disable=SC2086  # CFLAGS is a list of flags
+       powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm ;;
 esac
 python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
 # fixed timestamps and order: the same inputs give the same archive
