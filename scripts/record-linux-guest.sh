@@ -116,7 +116,7 @@ find "$r" -exec touch -h -d @0 {} +
   > "$tmp/initrd.gz"
 
 # ---- boot under the plugin ----
-"${CC:-cc}" -O2 -shared -fPIC -o "$tmp/lpsys.so" "$top/scripts/qemu/lpsys.c" -lz
+"${CC:-cc}" -O2 -shared -fPIC -o "$tmp/lpsys.so" "$top/scripts/qemu/lpsys.c" -lz -lpthread
 rm -f "$out"/vcpu*.log.gz "$out"/vcpu*.qemu.log.gz "$out"/vcpu*.trace
 cmdline="console=hvc0 disable_radix rdinit=/init quiet random.trust_cpu=on"
 # icount (one instruction = 1 ns of virtual time) and a fixed -seed make a

@@ -28,8 +28,10 @@
  * qemu-plugin.h), as in lprec.c; QEMU >= 8.2 needs API 2 and refuses it.
  * Invariant: all state hangs off one context (plus the version symbol and
  * the pointer API v1's translation callback needs); each vCPU writes only
- * its own stream and counters, so parallel TCG threads do not race.
+ * its own stream and counters, and translation (which multi-threaded TCG
+ * may run on several threads) holds the context's lock.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +117,7 @@ typedef struct vstate { /* one vCPU: touched only by its own thread */
 struct sys_ctx {
     char dir[4096];
     int all_window;
+    pthread_mutex_t tb_lock; /* translation may run on several vCPU threads (MTTCG) */
     sys_chunk *chunks;
     vstate *v[MAXV];
     uint64_t dropped; /* vCPU indexes >= MAXV */
@@ -257,6 +260,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
     sys_ctx *c = g_ctx;
+    pthread_mutex_lock(&c->tb_lock);
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *in = qemu_plugin_tb_get_insn(tb, i);
@@ -272,6 +276,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qemu_plugin_register_vcpu_mem_cb(in, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
                                          r);
     }
+    pthread_mutex_unlock(&c->tb_lock);
 }
 
 static void on_exit_cb(qemu_plugin_id_t id, void *udata)
@@ -335,6 +340,7 @@ int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, 
     if (!c)
         return -1;
     strcpy(c->dir, dir);
+    pthread_mutex_init(&c->tb_lock, NULL);
     c->all_window = all;
     g_ctx = c;
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
