@@ -22,9 +22,9 @@
  * other pc is "other" (user, or kernel code in real mode, which an
  * instruction whose data access has EA == real address betrays: counted).
  *
- * Usage: qemu-system-ppc64 ... -plugin ./lpsys.so,arg=dir=DIR[,arg=window=all]
- * Built with the host compiler: cc -O2 -shared -fPIC lpsys.c -lz. The API
- * v1 declarations used are written out below (Debian ships no
+ * Usage: qemu-system-ppc64 ... -plugin ./lpsys.so,dir=DIR[,window=all]
+ * Built with the host compiler: cc -O2 -shared -fPIC lpsys.c -lz -lpthread.
+ * The API v1 declarations used are written out below (Debian ships no
  * qemu-plugin.h), as in lprec.c; QEMU >= 8.2 needs API 2 and refuses it.
  * Invariant: all state hangs off one context (plus the version symbol and
  * the pointer API v1's translation callback needs); each vCPU writes only
