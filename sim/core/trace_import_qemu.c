@@ -3,10 +3,17 @@
  * programs run under qemu-user, in either of two dialects (a file may use
  * only one; see docs/trace_format.md):
  *
- *   plugin log (scripts/qemu/lprec.c, what scripts/record-ppc64le.sh uses):
+ *   plugin log (scripts/qemu/lprec.c, what scripts/record-ppc64le.sh uses;
+ *   scripts/qemu/lpsys.c, what scripts/record-linux-guest.sh uses):
  *     "I <pc> <word>"  executed instruction (hex pc, 8 hex digits word)
- *     "L <ea> <size>"  load by the instruction before (decimal size 1..255)
- *     "S <ea> <size>"  store
+ *     "L <ea> <size> [<ra>|-]"  load by the instruction before (decimal
+ *                      size 1..255; lpsys adds the guest-real address, or
+ *                      '-' for I/O: checked, not kept: the native format
+ *                      has no field for it yet)
+ *     "S <ea> <size> [<ra>|-]"  store
+ *     "H <num> [<arg>...]"  the hcall of the sc 1 (word 0x44000022) on the
+ *                      line before: a TR_HCALL (hex number < 2^32, at most
+ *                      TR_MAX_ARGS hex arguments)
  *     "E <count>"      last line: number of I lines (catches a cut log)
  *   QEMU's own log, `qemu-ppc64le -singlestep -d in_asm,exec,nochain`:
  *     in_asm blocks "IN: sym" then "0x<pc>:  <word>  <disassembly>" lines
@@ -18,7 +25,8 @@
  * Words are architectural values (primary opcode = word >> 26). Every
  * instruction becomes a TR_INSN of size 4 with TRF_WORD.
  * Invariants: an executed pc always has a word (else an error); the last
- * line must end in a newline; a plugin log must end with a matching E line.
+ * line must end in a newline; a plugin log must end with a matching E line;
+ * an H line follows its sc 1 directly, at most one per sc 1.
  */
 #include "trace_priv.h"
 
@@ -37,6 +45,7 @@ struct tr_qemu {
     int dialect;        /* 0 none yet, 1 plugin, 2 qemu -d log */
     int ended;          /* plugin: E line seen */
     int have_insn;      /* plugin: an I line seen (data may follow) */
+    int after_sc;       /* plugin: the line before was an sc 1 (an H may follow) */
     uint64_t insns;     /* plugin: I lines */
     uint64_t tb_pc;     /* -d: first pc of the in_asm block being read */
     uint64_t tb_next;   /* -d: pc the next in_asm line must have */
@@ -228,6 +237,39 @@ static int dlog_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const ch
     return 0;
 }
 
+#define SC1_WORD 0x44000022u /* sc 1: the hypervisor call */
+
+/* "H <num> [<arg>...]" (i after the tag and blanks). */
+static int hcall_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer *w,
+                      const char *path, unsigned long line, sim_err *e)
+{
+    tr_rec r;
+    memset(&r, 0, sizeof r);
+    r.kind = TR_HCALL;
+    uint64_t v;
+    if (hex_field(s, n, &i, &v) < 0 || v > 0xffffffffu)
+        return -1;
+    r.word = (uint32_t)v;
+    for (;;) {
+        size_t j = i;
+        skip_sp(s, n, &i);
+        if (tr_imp_blank(s + i, n - i))
+            break;
+        if (i == j || hex_field(s, n, &i, &v) < 0 || (i < n && s[i] != ' ' && s[i] != '\t'))
+            return -1;
+        if (r.nargs == TR_MAX_ARGS)
+            return sim_errf(e, "%s:%lu: hcall line has more than %d arguments; a native "
+                            "hcall record holds at most %d", path, line, TR_MAX_ARGS,
+                            TR_MAX_ARGS), -2;
+        r.args[r.nargs++] = v;
+    }
+    if (!q->after_sc)
+        return sim_errf(e, "%s:%lu: hcall line 'H <num> ...' not right after an sc 1 "
+                        "('I <pc> 44000022'); expected one H line per sc 1", path, line), -2;
+    q->after_sc = 0;
+    return tr_write(w, &r, e) < 0 ? -2 : 0;
+}
+
 static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *path,
                        unsigned long line, sim_err *e)
 {
@@ -247,6 +289,9 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
         q->ended = 1;
         return 0;
     }
+    if (k == 'H')
+        return hcall_line(q, s, n, i, w, path, line, e);
+    q->after_sc = 0;
     if (hex_field(s, n, &i, &a) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
         return -1;
     skip_sp(s, n, &i);
@@ -254,11 +299,25 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
         if (hex_field(s, n, &i, &b) < 0 || b > 0xffffffffu || !tr_imp_blank(s + i, n - i))
             return -1;
         q->have_insn = 1;
+        q->after_sc = b == SC1_WORD;
         q->insns++;
         return emit_insn(w, a, (uint32_t)b, path, line, e) < 0 ? -2 : 0;
     }
-    if (tr_imp_dec(s, n, &i, 255, &b) < 0 || b == 0 || !tr_imp_blank(s + i, n - i))
+    if (tr_imp_dec(s, n, &i, 255, &b) < 0 || b == 0)
         return -1;
+    if (!tr_imp_blank(s + i, n - i)) { /* the real address (lpsys), or '-' for I/O */
+        uint64_t ra;
+        size_t j = i;
+        skip_sp(s, n, &i);
+        if (i == j)
+            return -1;
+        if (i < n && s[i] == '-')
+            i++;
+        else if (hex_field(s, n, &i, &ra) < 0)
+            return -1;
+        if (!tr_imp_blank(s + i, n - i))
+            return -1;
+    }
     if (!q->have_insn)
         return sim_errf(e, "%s:%lu: data access before any instruction", path, line), -2;
     tr_rec r;
@@ -279,7 +338,7 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
     if (tr_imp_blank(s, n) && q->dialect != 2)
         return 0;
     /* plugin lines are one letter and a blank; QEMU's start as below */
-    int plug = n >= 2 && strchr("ILSE", s[0]) && (s[1] == ' ' || s[1] == '\t');
+    int plug = n >= 2 && strchr("ILSHE", s[0]) && (s[1] == ' ' || s[1] == '\t');
     int qem = starts(s, n, "Trace ") || starts(s, n, "IN:") || starts(s, n, "0x");
     int d = q->dialect ? q->dialect : plug ? 1 : 2;
     if ((d == 1 && qem) || (d == 2 && plug))
@@ -293,7 +352,8 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
         tr_quote_line(s, n, qt, sizeof qt);
         return sim_errf(e, d == 1
                         ? "%s:%lu: expected a plugin log line 'I <pc> <word>', "
-                          "'L|S <addr> <size>' (size 1..255) or 'E <count>', got '%s'"
+                          "'L|S <addr> <size> [<real addr>|-]' (size 1..255), "
+                          "'H <num> [<arg>...]' or 'E <count>', got '%s'"
                         : "%s:%lu: expected a QEMU -d in_asm,exec log line ('IN:', "
                           "'0x<pc>:  <8-digit word> ...', 'Trace ...'), got '%s'",
                         path, line, qt);

@@ -64,6 +64,32 @@ START_TEST(plugin_log)
 }
 END_TEST
 
+START_TEST(lpsys_log)
+{
+    const char *out = tu_tmp("lpsys.trc");
+    sim_err e = {{0}};
+    uint64_t n = 0;
+    ck_assert_msg(tr_import(TR_FMT_QEMU, tu_src("tests/data/qemu/lpsys.log"), out, &n, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_uint_eq(n, 10);
+    tr_rec v[16];
+    ck_assert_int_eq(read_all(out, v, 16), 10);
+    is_insn(&v[0], 0x10000ae0, 0x68004c53);
+    is_insn(&v[1], 0xc0000000000e1584, 0xe9410070);
+    /* the real address is checked, not kept */
+    ck_assert(v[2].kind == TR_LOAD && v[2].addr == 0xc000000003e736c0 && v[2].size == 8);
+    is_insn(&v[3], 0xc0000000000e1588, 0x44000022);
+    ck_assert(v[4].kind == TR_HCALL && v[4].word == 0x124 && v[4].nargs == 0);
+    ck_assert(v[6].kind == TR_STORE && v[6].addr == 0xc00000000ab40000 && v[6].size == 4);
+    is_insn(&v[7], 0xc0000000000e13dc, 0x44000022);
+    ck_assert(v[8].kind == TR_HCALL && v[8].word == 8 && v[8].nargs == 4);
+    ck_assert_uint_eq(v[8].args[0], 0);
+    ck_assert_uint_eq(v[8].args[1], 0x7f);
+    ck_assert_uint_eq(v[8].args[2], 0x4001234500000001ull);
+    ck_assert_uint_eq(v[8].args[3], 0x1ab0000193ull);
+}
+END_TEST
+
 START_TEST(qemu_d_log)
 {
     const char *out = tu_tmp("dlog.trc");
@@ -100,8 +126,8 @@ static void fails(const char *text, const char *expect_fmt)
     ck_assert(!exists(out) && !exists(tmp));
 }
 
-#define PLUGIN_EXPECT "expected a plugin log line 'I <pc> <word>', 'L|S <addr> <size>' " \
-                      "(size 1..255) or 'E <count>', got "
+#define PLUGIN_EXPECT "expected a plugin log line 'I <pc> <word>', 'L|S <addr> <size> " \
+                      "[<real addr>|-]' (size 1..255), 'H <num> [<arg>...]' or 'E <count>', got "
 #define DLOG_EXPECT "expected a QEMU -d in_asm,exec log line ('IN:', '0x<pc>:  " \
                     "<8-digit word> ...', 'Trace ...'), got "
 #define TRACE_LINE(pc) "Trace 0: 0x7f00 [0000000000000000/" pc "/02806105/00000201] f\n"
@@ -122,6 +148,32 @@ START_TEST(garbage_lines)
           "('Trace' lines); expected one of them");
     fails("IN: f\n0x100:  3c40100e  lis\n0x108:  3c40100e  lis\n",
           "%s:3: in_asm block is not contiguous: pc 0x108 after 0x100");
+}
+END_TEST
+
+#define SC1 "I c0000000000e13dc 44000022\n"
+#define NOT_AFTER_SC "hcall line 'H <num> ...' not right after an sc 1 ('I <pc> 44000022'); " \
+                     "expected one H line per sc 1"
+
+/* the system-mode additions: real addresses and hcall lines */
+START_TEST(lpsys_bad)
+{
+    fails("I 100 3c40100e\nL 10 8 zz\nE 1\n", "%s:2: " PLUGIN_EXPECT "'L 10 8 zz'");
+    fails("I 100 3c40100e\nL 10 8 -5\nE 1\n", "%s:2: " PLUGIN_EXPECT "'L 10 8 -5'");
+    fails("I 100 3c40100e\nS 10 8 20 30\nE 1\n", "%s:2: " PLUGIN_EXPECT "'S 10 8 20 30'");
+    fails(SC1 "H\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H'");
+    fails(SC1 "H 8x\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 8x'");
+    fails(SC1 "H 100000000\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 100000000'");
+    fails(SC1 "H 8 1 zz\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 8 1 zz'");
+    fails(SC1 "H 8 1 2 3 4 5 6 7\nE 1\n",
+          "%s:2: hcall line has more than 6 arguments; a native hcall record holds at most 6");
+    fails("I 100 3c40100e\nH 8\nE 1\n", "%s:2: " NOT_AFTER_SC);
+    fails(SC1 "H 8\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
+    fails("H 8\nE 0\n", "%s:1: " NOT_AFTER_SC);
+    fails(SC1 "L 10 8 10\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
+    /* a cut recording: the last sc 1's H line and the end line missing */
+    fails("I 10000ae0 68004c53\n" SC1 "H 124\n" SC1,
+          "%s:4: truncated log: no end line 'E <count>' (was QEMU or the program killed?)");
 }
 END_TEST
 
@@ -157,10 +209,12 @@ int main(void)
     Suite *s = suite_create("trace_qemu");
     TCase *ok = tcase_create("import");
     tcase_add_test(ok, plugin_log);
+    tcase_add_test(ok, lpsys_log);
     tcase_add_test(ok, qemu_d_log);
     suite_add_tcase(s, ok);
     TCase *bad = tcase_create("bad_input");
     tcase_add_test(bad, garbage_lines);
+    tcase_add_test(bad, lpsys_bad);
     tcase_add_test(bad, missing_word);
     tcase_add_test(bad, truncated);
     suite_add_tcase(s, bad);
