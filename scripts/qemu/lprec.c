@@ -12,10 +12,9 @@
  *
  * Usage: qemu-ppc64le -plugin ./lprec.so,out=LOG PROGRAM [ARGS]
  * Built by scripts/record-ppc64le.sh with the host compiler
- * (cc -O2 -shared -fPIC). Debian ships no qemu-plugin.h, so the few
- * declarations used are written out below from QEMU's documented plugin
- * API, version 1 (QEMU 7.x; QEMU >= 8.2 needs API 2 and will refuse this
- * plugin, see the README). Only vCPU 0 (the main thread) is recorded;
+ * (cc -O2 -shared -fPIC). Debian ships no qemu-plugin.h: the few
+ * declarations used (plugin API version 1, QEMU 7.x) are written out in
+ * qemu_plugin_v1.h. Only vCPU 0 (the main thread) is recorded;
  * instructions of other threads are counted in a closing comment.
  * Invariant: all state hangs off one context passed as callback userdata
  * (no globals besides the version QEMU requires).
@@ -25,40 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- QEMU plugin API v1, the subset used ---- */
-typedef uint64_t qemu_plugin_id_t;
-typedef uint32_t qemu_plugin_meminfo_t;
-typedef struct qemu_info_t {
-    const char *target_name;
-    struct {
-        int min, cur;
-    } version;
-    /* further fields unused */
-} qemu_info_t;
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
-enum qemu_plugin_mem_rw { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W, QEMU_PLUGIN_MEM_RW };
-typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t, struct qemu_plugin_tb *);
-typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu, void *udata);
-typedef void (*qemu_plugin_vcpu_mem_cb_t)(unsigned int vcpu, qemu_plugin_meminfo_t info,
-                                          uint64_t vaddr, void *udata);
-typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t, void *udata);
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t, qemu_plugin_vcpu_tb_trans_cb_t);
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *, qemu_plugin_vcpu_udata_cb_t,
-                                            enum qemu_plugin_cb_flags, void *);
-void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *, qemu_plugin_vcpu_mem_cb_t,
-                                      enum qemu_plugin_cb_flags, enum qemu_plugin_mem_rw, void *);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t, qemu_plugin_udata_cb_t, void *);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *, size_t);
-const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *);
-size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *);
-uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *);
-unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t);
-_Bool qemu_plugin_mem_is_store(qemu_plugin_meminfo_t);
-/* tb_trans callbacks get no userdata in API v1: the context is reached
- * through the plugin id, which QEMU hands back unchanged. */
+#include "qemu_plugin_v1.h"
 
 #define EXPORT __attribute__((visibility("default")))
 EXPORT extern const int qemu_plugin_version;
