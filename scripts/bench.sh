@@ -23,12 +23,17 @@
 #    RUNS, one core; issue 14's targets: >= 50 M and >= 20 M).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+
+jnum() { # jnum FILE KEY -> first numeric value of "KEY": in FILE
+  sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # bench_warmup RUNS BIN TMP: section 4
 bench_warmup() {
-  local runs=$1 bin=$2 tmp=$3 pin=""
-  command -v taskset >/dev/null && pin="taskset -c 0"
-  jn() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
+  local runs=$1 bin=$2 tmp=$3
   # each trace repeated to about 4 M records, so that building the machine
   # (the same in both) weighs little
   for t in gzip-mid ppc64le-sort ppc64le-matmul stream-8m random-96m; do
@@ -39,8 +44,8 @@ bench_warmup() {
       for i in $(seq "$runs"); do
         $pin "$bin" replay "$tr" --quiet --json "$tmp/w.json" --set "lpars[0].vcpus[0].repeat=$rep" \
           --set "run.warmup_records=$w"
-        jn "$tmp/w.json" host_seconds
-      done | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' > "$tmp/w.$w"
+        jnum "$tmp/w.json" host_seconds
+      done | median > "$tmp/w.$w"
     done
     awk -v t="$t" -v r=$((n * rep)) -v d="$(cat "$tmp/w.0")" -v w="$(cat "$tmp/w.1000000000000")" \
       -v k="$runs" 'BEGIN {printf "warm-up: %-15s %9d records: detailed %6.2f M/s, warm-up %6.2f M/s, %.2fx (median of %s)\n", t, r, r / d / 1e6, r / w / 1e6, d / w, k}'
@@ -48,40 +53,34 @@ bench_warmup() {
 }
 # bench_shipped RUNS BIN TMP: section 5
 bench_shipped() {
-  local runs=$1 bin=$2 tmp=$3 pin=""
-  command -v taskset >/dev/null && pin="taskset -c 0"
-  jn() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
-  med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  local runs=$1 bin=$2 tmp=$3
   for t in gzip-head gzip-mid ppc64le-sort; do
     for rep in 1 8; do
       for i in $(seq "$runs"); do
         $pin "$bin" replay "$top/traces/$t.trc" --quiet --json "$tmp/s.json" \
           --set "lpars[0].vcpus[0].repeat=$rep"
-        jn "$tmp/s.json" records_per_host_second
-      done | med > "$tmp/s.$rep"
+        jnum "$tmp/s.json" records_per_host_second
+      done | median > "$tmp/s.$rep"
     done
     awk -v t="$t" -v a="$(cat "$tmp/s.1")" -v b="$(cat "$tmp/s.8")" -v k="$runs" \
       'BEGIN {printf "shipped: %-13s %6.2f M records/s as shipped, %6.2f M repeated 8x (median of %s; target >= 50 M)\n", t, a / 1e6, b / 1e6, k}'
   done
   for i in $(seq "$runs"); do
     (cd "$top" && $pin "$bin" run configs/default.yaml --quiet --json "$tmp/d.json")
-    jn "$tmp/d.json" records_per_host_second
-  done | med > "$tmp/d.med"
+    jnum "$tmp/d.json" records_per_host_second
+  done | median > "$tmp/d.med"
   awk -v a="$(cat "$tmp/d.med")" -v k="$runs" \
     'BEGIN {printf "default: configs/default.yaml %6.2f M records/s (median of %s; target >= 20 M)\n", a / 1e6, k}'
 }
-if [ "${1:-}" = "--shipped" ]; then
+if [ "${1:-}" = "--shipped" ] || [ "${1:-}" = "--warmup" ]; then # one section alone
   "$top/scripts/setup.sh" release
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  bench_shipped "${2:-3}" "$top/build/release/lparsim" "$tmp"
-  exit 0
-fi
-if [ "${1:-}" = "--warmup" ]; then
-  "$top/scripts/setup.sh" release
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  bench_warmup "${2:-3}" "$top/build/release/lparsim" "$tmp"
+  if [ "$1" = "--shipped" ]; then
+    bench_shipped "${2:-3}" "$top/build/release/lparsim" "$tmp"
+  else
+    bench_warmup "${2:-3}" "$top/build/release/lparsim" "$tmp"
+  fi
   exit 0
 fi
 lackey="${1:?usage: $0 LACKEY_TRACE DRAMSIM3_TRACE [RUNS]}"
@@ -91,13 +90,6 @@ runs="${3:-3}"
 bin="$top/build/release/lparsim"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pin=""
-command -v taskset >/dev/null && pin="taskset -c 0"
-
-jnum() { # jnum FILE KEY -> first numeric value of "KEY": in FILE
-  sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1
-}
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "lparsim bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"
 t0=$(date +%s.%N)

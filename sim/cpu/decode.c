@@ -295,22 +295,24 @@ static inline size_t front_of(uint32_t w)
     return (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
 }
 
-static inline dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent *tmp)
+/* The front-cache entry of w, or NULL (the common case is a hit). */
+static inline dec_ent *front_hit(const ppc_decoder *d, uint32_t w)
 {
-    size_t f = front_of(w);
-    dec_ent *x = d->front[f];
-    if (__builtin_expect(x && x->word == w, 1)) {
-        x->count++;
-        return x;
-    }
+    dec_ent *x = d->front[front_of(w)];
+    return __builtin_expect(x && x->word == w, 1) ? x : NULL;
+}
+
+/* w missed the front cache: its table entry (now in the front), counted;
+ * or, if it cannot be cached (host out of memory), *tmp counted directly. */
+static __attribute__((noinline)) dec_ent *decode_miss(ppc_decoder *d, uint32_t w, dec_ent *tmp)
+{
     int hit;
-    x = (dec_ent *)lookup(d, w, &hit, tmp);
+    dec_ent *x = (dec_ent *)lookup(d, w, &hit, tmp);
     if (__builtin_expect(x != tmp, 1)) {
-        d->front[f] = x;
+        d->front[front_of(w)] = x;
         x->count++;
         return x;
     }
-    /* not cacheable (host out of memory): count it directly */
     d->st.decodes++;
     d->st.by_class[x->cls]++;
     if (x->path == PPC_PATH_CAPSTONE)
@@ -324,14 +326,25 @@ static inline dec_ent *decode_counted(ppc_decoder *d, uint32_t w, dec_ent *tmp)
 
 ppc_class ppc_decode(ppc_decoder *d, uint32_t word)
 {
+    dec_ent *x = front_hit(d, word);
+    if (x) {
+        x->count++;
+        return (ppc_class)x->cls;
+    }
     dec_ent tmp = {0};
-    return (ppc_class)decode_counted(d, word, &tmp)->cls;
+    return (ppc_class)decode_miss(d, word, &tmp)->cls;
 }
 
 uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
 {
+    dec_ent *x = front_hit(d, word);
+    if (x) { /* every executed word but the first of each (the replay's path) */
+        x->count++;
+        x->charged++;
+        return d->cycles[x->slot];
+    }
     dec_ent tmp = {0};
-    dec_ent *x = decode_counted(d, word, &tmp);
+    x = decode_miss(d, word, &tmp);
     uint64_t c = d->cycles[x->slot];
     if (x != &tmp)
         x->charged++;
@@ -343,17 +356,7 @@ uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
 uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word)
 {
     (void)pc;
-    ppc_decoder *d = ctx;
-    /* the common case first: the word is in the front cache (what
-     * decode_counted and ppc_decode_cycles do for it, without their
-     * uncached-entry scratch) */
-    dec_ent *x = d->front[front_of(word)];
-    if (__builtin_expect(x && x->word == word, 1)) {
-        x->count++;
-        x->charged++;
-        return d->cycles[x->slot];
-    }
-    return ppc_decode_cycles(d, word);
+    return ppc_decode_cycles(ctx, word);
 }
 
 ppc_path ppc_decode_path(ppc_decoder *d, uint32_t word)

@@ -184,10 +184,8 @@ static void thread_finished(cpu_thread *t)
 
 /* TLB/SLB management words (primary opcode 31, extended opcode in bits
  * 21-30): their effect on the model; returns extra cycles. */
-static uint64_t insn_effect(cpu_thread *t, uint32_t word)
+static uint64_t insn_effect_31(cpu_thread *t, uint32_t word)
 {
-    if ((word >> 26) != 31)
-        return 0;
     switch ((word >> 1) & 0x3ff) {
     case 306: /* tlbie */
         t->st.traced_tlbie++;
@@ -212,6 +210,13 @@ static uint64_t insn_effect(cpu_thread *t, uint32_t word)
     default:
         return 0;
     }
+}
+
+/* Any instruction word's effect (only primary opcode 31 has one: the test
+ * is inline, the work out of line). */
+static inline uint64_t insn_effect(cpu_thread *t, uint32_t word)
+{
+    return (word >> 26) == 31 ? insn_effect_31(t, word) : 0;
 }
 
 /* Cycles of one instruction whose base cost is c. */
@@ -659,8 +664,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             if (r->flags & TRF_WORD) {
                 issue(t, t->v->b.decode ? t->v->b.decode(t->v->b.decode_ctx, r->addr, r->word)
                                      : t->cfg->insn_cycles);
-                if ((r->word >> 26) == 31) /* the only primary opcode with an effect */
-                    t->clock += insn_effect(t, r->word);
+                t->clock += insn_effect(t, r->word);
             } else {
                 issue(t, t->cfg->insn_cycles);
             }
