@@ -346,8 +346,10 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
             return r->addr; /* no dispatcher: the thread idles in place */
         return cyc;
     }
+    if (r->kind == TR_HRET) /* what the recording's reference returned: the */
+        return 0;           /* guest model makes its own hcalls (docs/linux-guests.md) */
     g->st.hcall_records++;
-    uint64_t args[8] = {0}, rets[8], cyc;
+    uint64_t args[TR_MAX_ARGS > 8 ? TR_MAX_ARGS : 8] = {0}, rets[8], cyc;
     for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS; i++)
         args[i] = r->args[i];
     hyp_hcall(g->h, g->lpid, t->id, now, r->word, args, rets, &cyc);
