@@ -16,7 +16,7 @@
  *                             version 3: up to 9)
  *   R <rc> [<val>...]         version 3: what the hcall just before it
  *                             returned in the recording (return code, values)
- *   K <id> [<value>]          marker
+ *   K <id> [<value> [<arg>...]]  marker (arguments: version 3, up to 9)
  * Numbers are hex with 0x or decimal; '#' starts a comment. Text files may
  * also be gzipped. Readers stream: a trace is never loaded whole.
  */
@@ -38,7 +38,8 @@ enum tr_kind {
     TR_STORE = 2,
     TR_MODIFY = 3, /* load then store of the same bytes */
     TR_HCALL = 4,  /* word = hcall / operation number, args[0..nargs) */
-    TR_MARKER = 5, /* word = marker id, addr = value (ids below) */
+    TR_MARKER = 5, /* word = marker id, addr = value (ids below); version 3:
+                      args[0..nargs) */
     TR_HRET = 6,   /* version 3: the result the recording's functional reference
                       (QEMU) gave the TR_HCALL record just before it: word = return
                       code as int32 (tr_hret_rc), args[0..nargs) = returned values.
@@ -54,6 +55,10 @@ enum tr_kind {
  * the segment holding EA `value` (SLBIE), slbia (SLBIA). */
 enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
 enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
+/* Version 3: slbmte recorded with its operands (full-system traces, made
+ * after the slbmte instruction's I record): value = RB (ESID | V | index),
+ * args[0] = RS (B | VSID | Ks Kp N L C | LP), as the ISA lays them out. */
+enum { TR_MARK_SLBMTE = 18 };
 /* Version 2 traces only (a version 1 trace's markers 4..15 are ordinary,
  * ignored markers): region of interest begin / end, value = region id
  * (docs/roi.md); 6 is the free marker below; ids 7..15 are reserved, an error. */
@@ -70,7 +75,7 @@ typedef struct tr_rec {
     uint8_t kind;   /* enum tr_kind */
     uint8_t size;   /* access / instruction size in bytes (1..255) */
     uint8_t flags;  /* TRF_* */
-    uint8_t nargs;  /* TR_HCALL, TR_HRET */
+    uint8_t nargs;  /* TR_HCALL, TR_HRET; TR_MARKER in version 3 */
     uint32_t word;
     uint64_t addr;
     uint64_t args[TR_MAX_ARGS];

@@ -137,11 +137,12 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
             } else {
                 unsigned kind = t & 7, nargs = (t >> 3) & 7;
                 int hret = kind == TRB_KIND_HRET, call = kind == TR_HCALL;
-                if ((t & TRB_TAG_NARGS8) && (call || hret) && r->version >= 3)
+                int wide = call || hret || (kind == TR_MARKER && r->version >= 3);
+                if ((t & TRB_TAG_NARGS8) && wide && r->version >= 3)
                     nargs += 8;
                 else if (t & TRB_TAG_NARGS8)
                     nargs = ~0u;
-                if ((!call && !hret && nargs) || nargs > TR_MAX_ARGS ||
+                if ((!wide && nargs) || nargs > TR_MAX_ARGS ||
                     (kind != TR_HCALL && kind != TR_MARKER && kind != TRB_KIND_END && !hret)) {
                     why = -1;
                     what = "bad tag byte";
@@ -182,8 +183,9 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 if (kind == TR_MARKER)
                     VARINT(o->addr, "marker value");
                 for (unsigned a = 0; a < nargs; a++)
-                    VARINT(o->args[a], call ? "hcall argument" : "hcall returned value");
-                if (call || hret) {
+                    VARINT(o->args[a], call ? "hcall argument"
+                                       : hret ? "hcall returned value" : "marker argument");
+                if (call || hret || nargs) {
                     what = tr_seq_check(&r->last_hcall, r->nrec + (i - counted), o, r->version);
                     if (what) {
                         why = -1;

@@ -12,12 +12,12 @@
  *     Prediction: INSN -> previous pc + previous instruction size;
  *     data -> previous data address (LOAD/STORE/MODIFY share one class).
  *   tag byte, bit 7 set: bits 0-2 kind (4 HCALL, 5 MARKER, 6 END, 7 HRET),
- *     bits 3-5 nargs (HCALL and HRET only), bit 6 clear; version 3: bit 6
- *     set on an HCALL or HRET adds 8 to nargs (8 or 9).
+ *     bits 3-5 nargs (HCALL and HRET; version 3: MARKER too), bit 6 clear;
+ *     version 3: bit 6 set on an HCALL, HRET or MARKER adds 8 to nargs.
  *     HCALL:  varint number, nargs varints.
  *     HRET:   (version 3) zigzag varint return code (int32), nargs varints;
  *             only directly after an HCALL.
- *     MARKER: varint id, varint value.
+ *     MARKER: varint id, varint value, nargs varints (version 3).
  *     END:    varint count of records before it; nothing may follow.
  * Invariant: reader and writer update the two address predictors in the
  * same way after every memory record, so deltas stay small on real traces.
@@ -47,7 +47,8 @@
 #define TRB_KIND_HRET 7           /* TR_HRET's binary kind (6 is END) */
 #define TRB_TAG_NARGS8 0x40       /* v3, HCALL/HRET: nargs = 8 + bits 3-5 */
 
-#define TRB_MAXREC 96             /* longest encoded record, bytes */
+#define TRB_MAXREC 112            /* longest encoded record (a marker with 9
+                                     args: 1 + 5 + 10 + 90 bytes), bytes */
 #define TR_BUF_SIZE (256u * 1024) /* reader / writer chunk size */
 
 #define TRT_HEADER "#lparsim-trace v"
@@ -124,7 +125,8 @@ static inline int tr_wraps(const tr_rec *r)
  * arguments. */
 static inline int tr_needs_v3(const tr_rec *r)
 {
-    return r->kind == TR_HRET || (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS_V2);
+    return r->kind == TR_HRET || (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS_V2) ||
+           (r->kind == TR_MARKER && r->nargs);
 }
 
 /* Sequence and version rules every reader and the writer apply to the
@@ -140,6 +142,9 @@ static inline const char *tr_seq_check(uint64_t *last_hcall, uint64_t idx, const
         return r->kind == TR_HRET
                    ? "an hcall return record (R) in a trace of format version 1 or 2; "
                      "expected version 3 for R records"
+               : r->kind == TR_MARKER
+                   ? "a marker with arguments in a trace of format version 1 or 2; "
+                     "expected version 3 for marker arguments"
                    : "an hcall with more than 6 arguments in a trace of format version 1 "
                      "or 2; expected version 3 for up to 9";
     if (r->kind == TR_HCALL)

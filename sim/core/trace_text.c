@@ -45,8 +45,16 @@ int tr_format_text(const tr_rec *r, char *buf, size_t n)
         }
         return k;
     }
-    case TR_MARKER:
-        return snprintf(buf, n, "K %u 0x%llx", r->word, a);
+    case TR_MARKER: {
+        int k = snprintf(buf, n, "K %u 0x%llx", r->word, a);
+        for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
+            size_t used = (size_t)k < n ? (size_t)k : n;
+            int m = snprintf(buf + used, n - used, " 0x%llx",
+                             (unsigned long long)r->args[i]);
+            k = m < 0 ? m : k + m;
+        }
+        return k;
+    }
     default:
         return snprintf(buf, n, "# bad record kind %u", r->kind);
     }
@@ -107,7 +115,7 @@ static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
     return 0;
 }
 
-#define MAX_TOK (2 + TR_MAX_ARGS + 1) /* one extra to detect too many */
+#define MAX_TOK (3 + TR_MAX_ARGS + 1) /* K id value args; one extra to detect too many */
 
 int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
                        const char *path, unsigned long lineno, sim_err *e)
@@ -199,11 +207,16 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
         }
         break;
     case 'K':
-        expect = "'K <id> [<value>]' with a 32-bit id";
-        ok = ok && (nt == 2 || nt == 3) && v[1] <= UINT32_MAX;
+        expect = "'K <id> [<value> [<arg>...]]' with a 32-bit id and at most 9 args";
+        ok = ok && nt >= 2 && nt <= 3 + TR_MAX_ARGS && v[1] <= UINT32_MAX;
         out->kind = TR_MARKER;
         out->word = (uint32_t)v[1];
         out->addr = v[2];
+        if (ok && nt > 3) {
+            out->nargs = (uint8_t)(nt - 3);
+            for (size_t k = 0; k < out->nargs; k++)
+                out->args[k] = v[3 + k];
+        }
         break;
     default:
         ok = 0;

@@ -156,12 +156,14 @@ static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
             why = "unknown flags";
         else if ((r->flags & TRF_WORD) && r->kind != TR_INSN)
             why = "TRF_WORD on a data record";
-    } else if ((r->kind == TR_HCALL || r->kind == TR_HRET) && r->nargs > TR_MAX_ARGS)
-        why = r->kind == TR_HCALL ? "more than 9 hcall arguments" : "more than 9 returned values";
+    } else if (r->nargs > TR_MAX_ARGS)
+        why = "more than 9 arguments or returned values";
+    else if (r->nargs && r->kind != TR_HCALL && r->kind != TR_HRET && r->kind != TR_MARKER)
+        why = "arguments on a record kind without them";
     else if (r->kind == TR_HRET && (int64_t)(int32_t)r->word != tr_hret_rc(r))
         why = "return code out of range";
     uint64_t last = w->last_hcall;
-    if (!why && (r->kind == TR_HCALL || r->kind == TR_HRET))
+    if (!why && r->kind > TR_MODIFY)
         why = tr_seq_check(&last, w->nrec, r, w->version);
     if (!why && tr_wraps(r))
         return sim_errf(e, "%s: record %llu: cannot write: " TR_WRAP_FMT, w->path,
@@ -217,9 +219,13 @@ int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
         for (unsigned a = 0; a < r->nargs; a++)
             p += put_varint(p, r->args[a]);
     } else { /* TR_MARKER */
-        *p++ = (uint8_t)(TRB_TAG_EXT | TR_MARKER);
+        unsigned na = r->nargs;
+        *p++ = (uint8_t)(TRB_TAG_EXT | (na & 7) << 3 | (na >= 8 ? TRB_TAG_NARGS8 : 0) |
+                         TR_MARKER);
         p += put_varint(p, r->word);
         p += put_varint(p, r->addr);
+        for (unsigned a = 0; a < na; a++)
+            p += put_varint(p, r->args[a]);
     }
     w->len = (size_t)(p - w->buf);
     w->nrec++;

@@ -64,6 +64,13 @@ static size_t make_recs(tr_rec *v, size_t cap)
     }
     v[n++] = (tr_rec){.kind = TR_MARKER, .word = 0, .addr = 0};
     v[n++] = (tr_rec){.kind = TR_MARKER, .word = UINT32_MAX, .addr = UINT64_MAX};
+    /* version 3: markers with arguments (an slbmte: RB, then RS) */
+    v[n++] = (tr_rec){.kind = TR_MARKER, .word = TR_MARK_SLBMTE, .addr = 0xc000000008000000ull,
+                      .nargs = 1, .args = {0x4000d4c2b0a1c500ull}};
+    v[n] = (tr_rec){.kind = TR_MARKER, .word = 99, .addr = 1, .nargs = TR_MAX_ARGS};
+    for (unsigned j = 0; j < TR_MAX_ARGS; j++)
+        v[n].args[j] = UINT64_MAX >> j;
+    n++;
     /* a long pseudo-random tail to cross buffer refills */
     uint64_t s = 42, pc = 0x10000000;
     while (n < cap) {
@@ -87,7 +94,7 @@ static void assert_same(const tr_rec *a, const tr_rec *b, size_t i)
                   a->nargs == b->nargs && a->word == b->word && a->addr == b->addr,
                   "record %zu differs (kind %u/%u addr %llx/%llx)", i, a->kind, b->kind,
                   (unsigned long long)a->addr, (unsigned long long)b->addr);
-    if (a->kind == TR_HCALL || a->kind == TR_HRET)
+    if (a->kind >= TR_HCALL)
         for (unsigned j = 0; j < a->nargs; j++)
             ck_assert_uint_eq(a->args[j], b->args[j]);
 }
@@ -579,7 +586,11 @@ START_TEST(text_errors)
     read_fails(p, "%s:3: expected 'R <rc> [<value>...]' with a 32-bit signed return code and "
                   "at most 9 values, got 'R 0x80000000'");
     tu_write_file(p, "#lparsim-trace v1\nK\n");
-    read_fails(p, "%s:2: expected 'K <id> [<value>]' with a 32-bit id, got 'K'");
+    read_fails(p, "%s:2: expected 'K <id> [<value> [<arg>...]]' with a 32-bit id and at most "
+                  "9 args, got 'K'");
+    tu_write_file(p, "#lparsim-trace v2\nK 18 0x8000000 0x1\n");
+    read_fails(p, "%s:2: a marker with arguments in a trace of format version 1 or 2; "
+                  "expected version 3 for marker arguments");
     tu_write_file(p, "#lparsim-trace v1\nL 0xfffffffffffffffff 8\n");
     read_fails(p, "%s:2: expected 'L <ea> <size>' with size 1..255, got "
                   "'L 0xfffffffffffffffff 8'");
