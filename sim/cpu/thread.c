@@ -610,7 +610,14 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             break;
         }
         default:
+            if (r->kind == TR_HRET && v->b.record) { /* a recorded result: compared */
+                if (v->b.record(v->b.ctx, t, r, t->clock, e) == UINT64_MAX)
+                    goto fail;
+                break;
+            }
             if (r->kind == TR_MARKER && r->word == TR_MARK_SLBMTE && v->b.recorded_slb) {
+                warm_reset(&w); /* a segment may translate elsewhere now */
+                traced = t->st.traced_slb + 1 + t->st.traced_tlbie + t->st.traced_tlbiel;
                 if (cpu_thread_slbmte(t, r, e) != 0)
                     goto fail;
                 break;

@@ -9,6 +9,8 @@
  *  - each recorded result (R) is compared with lparsim's: return codes,
  *    H_ENTER's slot; a wrong recorded slot is counted and its record
  *    number kept; an hcall lparsim does not implement counts apart;
+ *  - a warm-up (run.warmup_records) replays the prologue and the slbmte
+ *    functionally, results checked as in detail;
  *  - errors: an access to a segment the trace never loaded, to a page
  *    the guest's HPT does not map, and an slbmte of another segment size.
  * The HPTEs and PTEG numbers are computed here from the ISA's 1 TB
@@ -90,7 +92,7 @@ static void write_trace(const char *name, int which)
     fclose(f);
 }
 
-static machine *build(const char *trace, machine_config *c)
+static machine *build(const char *trace, machine_config *c, const char *extra)
 {
     sim_err e;
     sim_err_clear(&e);
@@ -105,6 +107,8 @@ static machine *build(const char *trace, machine_config *c)
         ck_assert_msg(cfg_set(&machine_config_table, c, base[i], &e) == 0, "%s", e.msg);
     snprintf(set, sizeof set, "lpars[0].vcpus[0].trace=%s", tu_tmp(trace));
     ck_assert_int_eq(cfg_set(&machine_config_table, c, set, &e), 0);
+    if (extra)
+        ck_assert_msg(cfg_set(&machine_config_table, c, extra, &e) == 0, "%s", e.msg);
     machine *m = machine_create(c, NULL, &e);
     ck_assert_msg(m != NULL, "%s", e.msg);
     return m;
@@ -118,11 +122,11 @@ static double jnum(const jtree *j, const char *path)
 }
 
 /* Run case `which`; the report (caller destroys), or NULL with *err set. */
-static jtree *run(int which, char *err, size_t n)
+static jtree *run_with(int which, const char *extra, char *err, size_t n)
 {
     write_trace("fs.trc", which);
     machine_config c;
-    machine *m = build("fs.trc", &c);
+    machine *m = build("fs.trc", &c, extra);
     sim_err e;
     sim_err_clear(&e);
     jtree *j = NULL;
@@ -135,6 +139,11 @@ static jtree *run(int which, char *err, size_t n)
     machine_destroy(m);
     machine_config_free(&c);
     return j;
+}
+
+static jtree *run(int which, char *err, size_t n)
+{
+    return run_with(which, NULL, err, n);
 }
 
 START_TEST(guest_hpt_and_returns)
@@ -158,6 +167,26 @@ START_TEST(guest_hpt_and_returns)
     ck_assert_uint_eq(jnum(j, "ops.tlb.miss.breakdown.fault"), 0);
     ck_assert_uint_eq(jnum(j, "ops.hcall.H_ENTER.count"), 2);
     ck_assert_uint_eq(jnum(j, "ops.hcall.H_REMOVE.count"), 2);
+    jtree_destroy(j);
+}
+END_TEST
+
+/* A warm-up over the prologue, the slbmte and the first accesses: its
+ * H_ENTERs build the HPT functionally (the region's accesses translate,
+ * its walks are gone: the warm-up filled the TLB), and the statistics,
+ * the recorded comparisons included, restart with the region. */
+START_TEST(warm_up)
+{
+    char err[2048] = "";
+    jtree *j = run_with(T_OK, "run.warmup_records=20", err, sizeof err);
+    ck_assert_msg(j != NULL, "%s", err);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.hcalls"), 3);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.returns_checked"), 3);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.rc_agree"), 2);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.unmodelled"), 1);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.slot_agree"), 0);
+    ck_assert_uint_eq(jnum(j, "ops.tlb.miss.count"), 0);
+    ck_assert_uint_eq(jnum(j, "ops.hcall.H_ENTER.count"), 0);
     jtree_destroy(j);
 }
 END_TEST
@@ -201,6 +230,7 @@ static Suite *fullsys_suite(void)
     TCase *t = tcase_create("fullsys");
     tcase_add_test(t, guest_hpt_and_returns);
     tcase_add_test(t, wrong_recorded_slot_counted);
+    tcase_add_test(t, warm_up);
     tcase_add_test(t, errors);
     suite_add_tcase(s, t);
     return s;
