@@ -19,6 +19,9 @@
  *     "R <rc> [<val>...]"  what the hcall on the line before returned in
  *                      the recording: a TR_HRET (decimal return code, maybe
  *                      negative, at most TR_MAX_ARGS hex values)
+ *     "K <id> <value> [<arg>...]"  an SLB marker (decimal id 16..18, hex
+ *                      value and arguments): 18 is an slbmte with its
+ *                      operands, K 18 <RB> <RS>
  *     "E <count>"      last line: number of I lines (catches a cut log)
  *   QEMU's own log, `qemu-ppc64le -singlestep -d in_asm,exec,nochain`:
  *     in_asm blocks "IN: sym" then "0x<pc>:  <word>  <disassembly>" lines
@@ -305,6 +308,36 @@ static int hcall_line(tr_qemu *q, char k, const char *s, size_t n, size_t i, tr_
     return tr_write(w, &r, e) < 0 ? -2 : 0;
 }
 
+/* "K <id> <value> [<arg>...]": an SLB marker (decimal id 16..18, hex value
+ * and arguments; i after the tag and blanks). */
+static int marker_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer *w,
+                       const char *path, unsigned long line, sim_err *e)
+{
+    tr_rec r;
+    memset(&r, 0, sizeof r);
+    r.kind = TR_MARKER;
+    uint64_t id;
+    if (tr_imp_dec(s, n, &i, 0xffffffffu, &id) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
+        return -1;
+    skip_sp(s, n, &i);
+    if (hex_field(s, n, &i, &r.addr) < 0 || (i < n && s[i] != ' ' && s[i] != '\t'))
+        return -1;
+    r.word = (uint32_t)id;
+    int rc = hex_list(s, n, i, &r, path, line, e);
+    if (rc < 0)
+        return rc;
+    if (id < TR_MARK_SLBIE || id > TR_MARK_SLBMTE)
+        return sim_errf(e, "%s:%lu: marker line 'K %llu ...': expected an SLB marker (16 slbie, "
+                        "17 slbia, 18 slbmte)", path, line, (unsigned long long)id), -2;
+    if (id == TR_MARK_SLBMTE && r.nargs != 1)
+        return sim_errf(e, "%s:%lu: slbmte marker 'K 18 <rb> <rs>' with %u arguments; expected "
+                        "one (RS)", path, line, r.nargs), -2;
+    if (!q->have_insn)
+        return sim_errf(e, "%s:%lu: marker line before any instruction", path, line), -2;
+    q->after_sc = q->after_h = 0;
+    return tr_write(w, &r, e) < 0 ? -2 : 0;
+}
+
 static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *path,
                        unsigned long line, sim_err *e)
 {
@@ -326,6 +359,8 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
     }
     if (k == 'H' || k == 'R')
         return hcall_line(q, k, s, n, i, w, path, line, e);
+    if (k == 'K')
+        return marker_line(q, s, n, i, w, path, line, e);
     q->after_sc = q->after_h = 0;
     if (hex_field(s, n, &i, &a) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
         return -1;
@@ -373,7 +408,7 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
     if (tr_imp_blank(s, n) && q->dialect != 2)
         return 0;
     /* plugin lines are one letter and a blank; QEMU's start as below */
-    int plug = n >= 2 && strchr("ILSHRE", s[0]) && (s[1] == ' ' || s[1] == '\t');
+    int plug = n >= 2 && strchr("ILSHRKE", s[0]) && (s[1] == ' ' || s[1] == '\t');
     int qem = starts(s, n, "Trace ") || starts(s, n, "IN:") || starts(s, n, "0x");
     int d = q->dialect ? q->dialect : plug ? 1 : 2;
     if ((d == 1 && qem) || (d == 2 && plug))
@@ -388,7 +423,8 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
         return sim_errf(e, d == 1
                         ? "%s:%lu: expected a plugin log line 'I <pc> <word>', "
                           "'L|S <addr> <size> [<real addr>|-]' (size 1..255), "
-                          "'H <num> [<arg>...]', 'R <rc> [<val>...]' or 'E <count>', got '%s'"
+                          "'H <num> [<arg>...]', 'R <rc> [<val>...]', 'K <id> <value> [<arg>...]' or "
+                          "'E <count>', got '%s'"
                         : "%s:%lu: expected a QEMU -d in_asm,exec log line ('IN:', "
                           "'0x<pc>:  <8-digit word> ...', 'Trace ...'), got '%s'",
                         path, line, qt);

@@ -99,9 +99,9 @@ START_TEST(lpsys_returns)
     uint64_t n = 0;
     ck_assert_msg(tr_import(TR_FMT_QEMU, tu_src("tests/data/qemu/lpsys-ret.log"), out, &n,
                             &e) == 0, "%s", e.msg);
-    ck_assert_uint_eq(n, 16);
-    tr_rec v[16];
-    ck_assert_int_eq(read_all(out, v, 16), 16);
+    ck_assert_uint_eq(n, 18);
+    tr_rec v[20];
+    ck_assert_int_eq(read_all(out, v, 20), 18);
     tr_reader *r = tr_open(out, &e);
     ck_assert_uint_eq(tr_version(r), 3);
     tr_close(r);
@@ -110,11 +110,15 @@ START_TEST(lpsys_returns)
               v[1].args[0] == 0x7c);
     ck_assert(v[3].kind == TR_HRET && v[3].nargs == 2 && v[3].args[1] == 0x1ab0000193ull);
     is_insn(&v[4], 0x10000ae0, 0x68004c53);
-    ck_assert(v[10].kind == TR_HCALL && v[10].word == 0x124 && v[10].nargs == 8 &&
-              v[10].args[0] == 0x4000000000000080ull && v[10].args[2] == 0xc000000000000000ull);
-    ck_assert(v[11].kind == TR_HRET && v[11].nargs == 8 &&
-              v[11].args[0] == 0x8000000000000080ull);
-    ck_assert(v[15].kind == TR_HRET && tr_hret_rc(&v[15]) == -7 && v[15].nargs == 0);
+    is_insn(&v[9], 0xc000000000031234, 0x7d003324); /* slbmte r8,r6 */
+    ck_assert(v[10].kind == TR_MARKER && v[10].word == TR_MARK_SLBMTE &&
+              v[10].addr == 0xc000000008000001ull && v[10].nargs == 1 &&
+              v[10].args[0] == 0x4000123456000510ull);
+    ck_assert(v[12].kind == TR_HCALL && v[12].word == 0x124 && v[12].nargs == 8 &&
+              v[12].args[0] == 0x4000000000000080ull && v[12].args[2] == 0xc000000000000000ull);
+    ck_assert(v[13].kind == TR_HRET && v[13].nargs == 8 &&
+              v[13].args[0] == 0x8000000000000080ull);
+    ck_assert(v[17].kind == TR_HRET && tr_hret_rc(&v[17]) == -7 && v[17].nargs == 0);
 }
 END_TEST
 
@@ -155,7 +159,8 @@ static void fails(const char *text, const char *expect_fmt)
 }
 
 #define PLUGIN_EXPECT "expected a plugin log line 'I <pc> <word>', 'L|S <addr> <size> " \
-                      "[<real addr>|-]' (size 1..255), 'H <num> [<arg>...]', 'R <rc> [<val>...]' or 'E <count>', got "
+                      "[<real addr>|-]' (size 1..255), 'H <num> [<arg>...]', 'R <rc> " \
+                      "[<val>...]', 'K <id> <value> [<arg>...]' or 'E <count>', got "
 #define DLOG_EXPECT "expected a QEMU -d in_asm,exec log line ('IN:', '0x<pc>:  " \
                     "<8-digit word> ...', 'Trace ...'), got "
 #define TRACE_LINE(pc) "Trace 0: 0x7f00 [0000000000000000/" pc "/02806105/00000201] f\n"
@@ -206,6 +211,14 @@ START_TEST(lpsys_bad)
     fails(SC1 "R 0\nE 1\n", "%s:2: " NOT_AFTER_H);
     fails(SC1 "H 8\nR 0\nR 0\nE 1\n", "%s:4: " NOT_AFTER_H);
     fails("R 0\nI 100 3c40100e\nE 1\n", "%s:1: " NOT_AFTER_H);
+    /* SLB markers */
+    fails("I 100 3c40100e\nK 4 1\nE 1\n", "%s:2: marker line 'K 4 ...': expected an SLB "
+          "marker (16 slbie, 17 slbia, 18 slbmte)");
+    fails("I 100 3c40100e\nK 18 8000000\nE 1\n", "%s:2: slbmte marker 'K 18 <rb> <rs>' with 0 "
+          "arguments; expected one (RS)");
+    fails("K 18 8000000 1\nI 100 3c40100e\nE 1\n", "%s:1: marker line before any instruction");
+    fails("I 100 3c40100e\nK 18\nE 1\n", "%s:2: " PLUGIN_EXPECT "'K 18'");
+    fails("I 100 3c40100e\nK x 1 2\nE 1\n", "%s:2: " PLUGIN_EXPECT "'K x 1 2'");
     fails("I 100 3c40100e\nH 8\nE 1\n", "%s:2: " NOT_AFTER_SC);
     fails(SC1 "H 8\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
     fails(SC1 "L 10 8 10\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
