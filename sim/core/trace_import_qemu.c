@@ -332,9 +332,7 @@ static int marker_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer 
     if (id == TR_MARK_SLBMTE && r.nargs != 1)
         return sim_errf(e, "%s:%lu: slbmte marker 'K 18 <rb> <rs>' with %u arguments; expected "
                         "one (RS)", path, line, r.nargs), -2;
-    if (!q->have_insn)
-        return sim_errf(e, "%s:%lu: marker line before any instruction", path, line), -2;
-    q->after_sc = q->after_h = 0;
+    q->after_sc = q->after_h = 0; /* before the first I line: the prologue's SLB loads */
     return tr_write(w, &r, e) < 0 ? -2 : 0;
 }
 
