@@ -179,6 +179,10 @@ static void report(const hcheck *c, const char *trace, uint64_t records, jtree *
         strcpy(k + kl, "values_recorded"), jtree_set_str(j, k, a);
         strcpy(k + kl, "values_lparsim"), jtree_set_str(j, k, b);
     }
+    if (c->ndiff)
+        printf("result: %" PRIu64 " of %" PRIu64 " issued hcalls disagree\n", c->ndiff, calls);
+    else
+        printf("result: all %" PRIu64 " issued hcalls agree\n", calls);
     jtree_set_u64(j, "hcheck.hcalls_issued", calls);
     jtree_set_u64(j, "hcheck.disagreements", c->ndiff);
     jtree_set_bool(j, "hcheck.agree", c->ndiff == 0);
@@ -234,8 +238,9 @@ int cmd_trace_hcheck(int argc, char **argv)
     } else if (replay(&c, r, &records, &nret, &e) != 0) {
         status = bad(&e);
     } else if (!nret) {
-        fprintf(stderr, "lparsim: %s: no recorded returns (no R records after its %s); record "
-                "with hcall returns (format version 3, docs/linux-guests.md)\n", in,
+        fprintf(stderr, "lparsim: %s: no recorded returns (no R records after its %s); expected "
+                "a recording with hcall returns, an R after each H (format version 3, "
+                "docs/linux-guests.md)\n", in,
                 tr_version(r) < 3 ? "hcalls: a version 1 or 2 trace" : "hcalls");
         status = 2;
     }
@@ -247,8 +252,8 @@ int cmd_trace_hcheck(int argc, char **argv)
             status = cli_fail(&e);
     }
     if (!status && c.ndiff) {
-        fprintf(stderr, "lparsim: %s: %" PRIu64 " hcalls disagree with the recording (first at "
-                "record %" PRIu64 ")\n", in, c.ndiff, c.diff[0].record);
+        fprintf(stderr, "lparsim: %s: lparsim's hypervisor disagrees with the recording in %"
+                PRIu64 " hcall(s) (first at record %" PRIu64 ")\n", in, c.ndiff, c.diff[0].record);
         status = 1;
     }
     jtree_destroy(j);
