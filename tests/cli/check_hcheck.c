@@ -181,8 +181,8 @@ START_TEST(speed)
         }
         if (tail - head > LIVE) {
             unsigned long long x = fifo[head];
-            fprintf(f, "H 0x4 0x80000000 0x%llx 0x%llx\nR 0 0x%llx 0x%llx\n", x, vs[head] & ~0x7full,
-                    vs[head] | 0x40, rs[head]);
+            fprintf(f, "H 0x4 0x80000000 0x%llx 0x%llx\nR 0 0x%llx 0x%llx\n", x,
+                    vs[head] & ~0x7full, vs[head] | 0x40, rs[head]);
             occ[x / 8] &= (unsigned char)~(1u << (x % 8));
             head++;
             hcalls++;
