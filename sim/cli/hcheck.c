@@ -15,7 +15,7 @@
  *  - r bits R (0x100) and C (0x80): set by QEMU's TCG MMU on guest
  *    accesses between hcalls, which an hcall-only replay never makes;
  *  - H_BULK_REMOVE's responses: the RC field (0x0c00..., lparsim, PAPR,
- *    KVM) and bits 0x00c0... where QEMU puts R and C (`<< 43` instead of
+ *    KVM) and bits 0x000c... where QEMU puts R and C (`<< 43` instead of
  *    `<< 51`, into the PTEX field); type, code, flags and the rest of the
  *    PTEX are compared.
  */
@@ -30,14 +30,14 @@
 
 #define V_MASK (~0x40ULL)
 #define R_MASK (~(HPTE_R_R | HPTE_R_C))
-#define QEMU_BULK_RC 0x00c0000000000000ULL
+#define QEMU_BULK_RC 0x000c000000000000ULL
 #define TSH_MASK (~(H_BULK_REMOVE_RC | QEMU_BULK_RC))
 
 const char *const hcheck_mask_doc[] = {
     "old HPTE r words: lparsim's real RPN mapped back to the LPAR's logical address",
     "HPTE v bit 0x40 masked (QEMU HPTE64_V_HPTE_DIRTY / lparsim HPTE_V_HVLOCK)",
     "HPTE r bits R 0x100 and C 0x80 masked (set by QEMU's MMU on guest accesses)",
-    "H_BULK_REMOVE responses: RC bits 0x0c00000000000000 and 0x00c0000000000000 masked "
+    "H_BULK_REMOVE responses: RC bits 0x0c00000000000000 and 0x000c000000000000 masked "
     "(QEMU shifts R/C by 43, not 51)",
     NULL,
 };
@@ -56,11 +56,19 @@ static const struct {
     {0x28, "H_SET_DABR", false},          {0x54, "H_GET_TERM_CHAR", false},
     {0x58, "H_PUT_TERM_CHAR", false},     {0x64, "H_EOI", false},
     {0x68, "H_CPPR", false},              {0x74, "H_XIRR", false},
-    {0x1AC, "H_GET_CPU_CHARACTERISTICS", false},
+    {0x138, "H_STUFF_TCE", false},        {0x13C, "H_PUT_TCE_INDIRECT", false},
+    {0x1C8, "H_GET_CPU_CHARACTERISTICS", false},
+    {0x2EC, "H_HOME_NODE_ASSOCIATIVITY", false},
     {0x300, "H_RANDOM", false},           {0x31C, "H_SET_MODE", false},
     {0x358, "H_CLEAR_HPT", true},         {0x36C, "H_RESIZE_HPT_PREPARE", false},
     {0x370, "H_RESIZE_HPT_COMMIT", true}, {0x37C, "H_REGISTER_PROC_TBL", false},
+    {0x3A8, "H_INT_GET_SOURCE_INFO", false},
+    {0x3AC, "H_INT_SET_SOURCE_CONFIG", false},
+    {0x3B4, "H_INT_GET_QUEUE_INFO", false},
+    {0x3B8, "H_INT_SET_QUEUE_CONFIG", false},
+    {0x3D0, "H_INT_RESET", false},
     {0xF000, "KVMPPC_H_RTAS", false},     {0xF002, "KVMPPC_H_CAS", false},
+    {0xF003, "KVMPPC_H_UPDATE_DT", false},
 };
 
 const char *hcheck_op_name(unsigned i)
