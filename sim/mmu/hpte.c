@@ -15,7 +15,8 @@ static const int lp_code[PSZ_COUNT][PSZ_COUNT] = {
     [PSZ_4K] = {[PSZ_4K] = 0, [PSZ_64K] = 0x7, [PSZ_16M] = 0x38},
     [PSZ_64K] = {[PSZ_4K] = -1, [PSZ_64K] = 0x1, [PSZ_16M] = 0x8},
     /* 16M pages in a 16M segment: L = 1, LP 0 (QEMU's POWER7+ table
-     * {24, 0x0}; Linux bolts its linear mapping so under QEMU pseries) */
+     * {24, 0x0}; what Linux uses for its linear mapping where the platform
+     * offers 16M pages) */
     [PSZ_16M] = {[PSZ_4K] = -1, [PSZ_64K] = -1, [PSZ_16M] = 0},
 };
 
