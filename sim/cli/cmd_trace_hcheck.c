@@ -8,8 +8,9 @@
  * hardware and one LPAR of 1 GiB with an 8 MiB HPT, as QEMU's pseries
  * sizes it for -m 1G (spapr_hpt_shift_for_ramsize: RAM / 128 rounded up to
  * a power of two, at least 2^18 bytes). Instruction and data records are
- * skipped. Exit status: 0 every compared hcall agrees, 1 a disagreement,
- * 2 bad usage or input (errors name the file and the record or line).
+ * skipped. Exit status: 0 every compared hcall agrees, 3 a disagreement,
+ * 1 bad input, 2 bad usage, as every lparsim command (errors name the file
+ * and the record or line).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,10 +24,10 @@ static const char *const default_sets[] = {
     "lpars[0].name=hcheck", "lpars[0].memory=1G", "lpars[0].hpt_size=8M",
 };
 
+/* Bad input: one line on stderr, exit status 1 (as every lparsim command). */
 static int bad(const sim_err *e)
 {
-    fprintf(stderr, "lparsim: %s\n", e->msg);
-    return 2;
+    return cli_fail(e);
 }
 
 static machine *build(const char *cfg, const char *const *sets, int nsets, sim_err *e)
@@ -217,7 +218,7 @@ int cmd_trace_hcheck(int argc, char **argv)
     const char *ins[] = {in, cfg};
     int st = cli_check_outputs(&json, 1, ins, cfg ? 2 : 1);
     if (st)
-        return st == 1 ? 2 : st;
+        return st;
     sim_err e;
     sim_err_clear(&e);
     double t0 = cli_now();
@@ -242,7 +243,7 @@ int cmd_trace_hcheck(int argc, char **argv)
                 "a recording with hcall returns, an R after each H (format version 3, "
                 "docs/linux-guests.md)\n", in,
                 tr_version(r) < 3 ? "hcalls: a version 1 or 2 trace" : "hcalls");
-        status = 2;
+        status = 1;
     }
     jtree *j = jtree_create();
     if (!status) {
@@ -254,7 +255,7 @@ int cmd_trace_hcheck(int argc, char **argv)
     if (!status && c.ndiff) {
         fprintf(stderr, "lparsim: %s: lparsim's hypervisor disagrees with the recording in %"
                 PRIu64 " hcall(s) (first at record %" PRIu64 ")\n", in, c.ndiff, c.diff[0].record);
-        status = 1;
+        status = 3; /* the check's own verdict, apart from bad input (1) and usage (2) */
     }
     jtree_destroy(j);
     hcheck_free(&c);

@@ -8,9 +8,10 @@
  *    shipped configs/linux/hcheck.yaml gives the same table as the built-in
  *    default;
  *  - disagreement: disagree.txt (a slot, a return code and an unmasked
- *    value) exits 1 naming records 4, 6 and 8; --set reaches the LPAR (an
+ *    value) exits 3 naming records 4, 6 and 8; --set reaches the LPAR (an
  *    HPT too small for agree.txt's PTEGs disagrees);
- *  - bad input exits 2 with one line naming the file (and line): no R
+ *  - bad input exits 1 (bad usage 2) with one line naming the file (and
+ *    line): no R
  *    records (version 3 and version 1), an R after no H, a malformed line,
  *    a missing trace or config, a bad --set key, an unknown option;
  *  - many hcalls: a synthesised recording of about 100 k hcalls (H_ENTER
@@ -87,7 +88,7 @@ START_TEST(disagree)
     const char *json = tu_tmp("disagree.json");
     tu_run r = tu_lparsim(ARGV("trace", "hcheck", "tests/data/hcheck/disagree.txt", "--json",
                                json));
-    ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+    ck_assert_msg(r.status == 3, "exit %d: %s", r.status, r.err);
     has(r.out, "record 4: H_ENTER: rc recorded 0, lparsim 0; values recorded [0x802], "
                "lparsim [0x801]");
     has(r.out, "record 6: H_REMOVE: rc recorded -7, lparsim 0");
@@ -109,23 +110,28 @@ START_TEST(disagree)
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
     tu_run_free(&r);
     r = tu_lparsim(ARGV("trace", "hcheck", tu_tmp("big.txt"), "--set", "lpars[0].hpt_size=256K"));
-    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(r.status, 3);
     has(r.out, "HPT 256 KiB");
     has(r.out, "record 1: H_ENTER: rc recorded 0, lparsim -4");
     tu_run_free(&r);
 }
 END_TEST
 
-/* exit 2 and one stderr line containing `what` */
-static void bad(const char *const *argv, const char *what)
+/* exit `status` (1 bad input, 2 bad usage) and one stderr line containing `what` */
+static void bad_st(const char *const *argv, int status, const char *what)
 {
     tu_run r = tu_lparsim(argv);
-    ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+    ck_assert_msg(r.status == status, "exit %d: %s", r.status, r.err);
     const char *nl = strchr(r.err, '\n');
     ck_assert_msg(!strncmp(r.err, "lparsim: ", 9) && nl && !nl[1], "not one line: %s", r.err);
     has(r.err, what);
     ck_assert_str_eq(r.out, "");
     tu_run_free(&r);
+}
+
+static void bad(const char *const *argv, const char *what)
+{
+    bad_st(argv, 1, what);
 }
 
 START_TEST(bad_input)
@@ -143,8 +149,9 @@ START_TEST(bad_input)
         "none.yaml: cannot open");
     bad(ARGV("trace", "hcheck", "tests/data/hcheck/agree.txt", "--set", "lpars[0].bogus=1"),
         "unknown key 'lpars[0].bogus'");
-    bad(ARGV("trace", "hcheck", "tests/data/hcheck/agree.txt", "--frob"), "unknown option");
-    bad(ARGV("trace", "hcheck"), "usage: lparsim trace hcheck TRACE");
+    bad_st(ARGV("trace", "hcheck", "tests/data/hcheck/agree.txt", "--frob"), 2,
+           "unknown option");
+    bad_st(ARGV("trace", "hcheck"), 2, "usage: lparsim trace hcheck TRACE");
 }
 END_TEST
 
