@@ -36,10 +36,11 @@
  * segment lookasides. Markers give the operand: K 16 EA (slbie of EA's
  * segment) and K 17 (slbia), see docs/trace_format.md.
  * Full-system traces (binding recorded_slb): the guest's own slbmte
- * operands (K 18 RB RS) give each segment's VSID; the latest load of an
- * ESID is its translation (a successful access in the recording always
- * follows its segment's load, so slbie/slbia need not be replayed); an
- * access to a segment the trace never loaded is an error.
+ * operands (K 18 RB RS) give each segment's VSID and size (Linux mixes 1 TB
+ * kernel and 256 MB user segments); the latest load covering an EA is its
+ * translation (a successful access in the recording always follows its
+ * segment's load, so slbie/slbia need not be replayed); an access to a
+ * segment the trace never loaded is an error.
  * SLB and partition switch: when another vCPU comes onto the thread its
  * SLB is flushed (PowerVM restores only the bolted entries, from the SLB
  * shadow buffer the OS registers with H_REGISTER_VPA; see docs/memory.md).
@@ -196,7 +197,8 @@ typedef struct cpu_vcpu {
     uint32_t tag;                     /* the dispatcher's index of it */
     bool roi_in;                      /* inside region roi_id, begun at record roi_rec */
     uint64_t roi_id, roi_rec;
-    /* b.recorded_slb: the latest slbmte per segment, pairs (ESID + 1, VSID) */
+    /* b.recorded_slb: the latest slbmte per segment, quadruples (ESID,
+     * segment shift 28 or 40, VSID, storage key); no two overlap */
     uint64_t *rslb;
     unsigned nrslb, caprslb;
 } cpu_vcpu;
@@ -230,6 +232,10 @@ typedef struct cpu_thread {
     cpu_slb slb;
     const struct cpu_vcpu *slb_vcpu;
     uint64_t seg_key[3], seg_vsid[3];
+    unsigned seg_vshift[3];           /* the segment's size: 28 or 40 (full-system traces
+                                       * mix them; otherwise the vCPU's seg_shift) */
+    unsigned seg_pkey[3];             /* its storage key for the PP check: 1, or a
+                                       * full-system trace's (thread_slb.c) */
     op_id op_slb_miss;
     /* issue slots: single-cycle instructions cost max(1/thread_width,
      * active/issue_width) cycles, kept exactly as a fraction over

@@ -247,7 +247,8 @@ void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b)
     if (v->b.repeat == 0)
         v->b.repeat = 1;
     v->page_shift = hpt_psize_shift(v->b.psize);
-    v->seg_shift = v->b.seg_1t ? 40 : 28;
+    /* recorded segments may be 256 MB: the lookasides work at that grain */
+    v->seg_shift = v->b.seg_1t && !v->b.recorded_slb ? 40 : 28;
 }
 
 void cpu_thread_bind(cpu_thread *t, const cpu_binding *b)
@@ -289,15 +290,17 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     int hv_retries = 0;
     for (int tries = 0;; tries++) {
         hpt_result r;
-        int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift, t->v->b.seg_1t, 1,
-                              acc == CPU_STORE, t->walk_port, o.end, &r);
+        unsigned key = t->seg_pkey[acc];
+        int x = hpt_translate(t->v->b.hpt, t->seg_vsid[acc], ea, shift,
+                              t->seg_vshift[acc] == 40, key, acc == CPU_STORE, t->walk_port,
+                              o.end, &r);
         op_charge(&o, 0, r.cycles);
         if (x == HPT_XLATE_OK) {
             *rpn = hpte_real_addr(r.e.r, t->v->b.psize) >> shift;
             /* The TLB caches C: an entry loaded while C = 0 does not let a
              * store through (the store walks again and sets C), so the HPTE
              * records every modified page (H_CLEAR_MOD, paging). */
-            unsigned prot = hpte_prot(r.e.r, 1);
+            unsigned prot = hpte_prot(r.e.r, key);
             if (!(r.e.r & HPTE_R_C))
                 prot &= ~(unsigned)HPTE_PROT_W;
             tlb_insert(t->tlb, t->v->b.lpid, vpn, t->v->b.psize, *rpn, prot);
@@ -352,9 +355,9 @@ static inline uint64_t xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, si
     unsigned sshift = t->v->seg_shift;
     if ((ea >> sshift) + 1 != t->seg_key[acc] && cpu_thread_segment(t, ea, acc, e) != 0)
         return UINT64_MAX;
-    unsigned shift = t->v->page_shift;
-    uint64_t off = ea & ((1ULL << sshift) - 1);
-    uint64_t vpn = (t->seg_vsid[acc] << (sshift - shift)) | (off >> shift);
+    unsigned shift = t->v->page_shift, vshift = t->seg_vshift[acc];
+    uint64_t off = ea & ((1ULL << vshift) - 1);
+    uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) | (off >> shift);
     /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
      * walked here, so tlb.*.misses and the tlb.miss op agree */
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;

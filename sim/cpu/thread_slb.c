@@ -8,6 +8,7 @@
  * SLB whenever the thread has one.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu.h"
 #include "thread_int.h"
@@ -40,6 +41,8 @@ void cpu_thread_slb_marker(cpu_thread *t, const tr_rec *r)
 #define SLBV_B_SHIFT 62
 #define SLBV_L 0x100ULL
 #define SLBV_LP 0x30ULL
+#define SLBV_KS 0x800ULL
+#define SLBV_KP 0x400ULL
 
 int cpu_thread_slbmte(cpu_thread *t, const tr_rec *r, sim_err *e)
 {
@@ -52,52 +55,69 @@ int cpu_thread_slbmte(cpu_thread *t, const tr_rec *r, sim_err *e)
     unsigned llp = (rs & SLBV_L) ? 1u + (unsigned)((rs & SLBV_LP) >> 4) : 0;
     /* L||LP base page size: 0 4K, L with LP 01 64K, L with LP 00 16M */
     unsigned base = llp == 0 ? 12 : llp == 2 ? 16 : llp == 1 ? 24 : 0;
-    const char *why = NULL;
-    if (b != (v->seg_shift == 40 ? 1u : 0u))
-        why = v->seg_shift == 40 ? "a 256 MB segment in an LPAR of 1 TB segments"
-                                 : "a 1 TB segment in an LPAR of 256 MB segments";
-    else if (base != v->page_shift)
-        why = "a base page size other than the LPAR's page_size";
+    const char *why = b > 1 ? "a reserved segment size (B = 2 or 3)"
+                    : base != v->page_shift ? "a base page size other than the LPAR's page_size"
+                                            : NULL;
     if (why)
         return sim_errf(e, "LPAR %u vCPU %u: slbmte marker (K %d) RB 0x%llx RS 0x%llx loads %s; "
-                           "expected the LPAR's segment and page size (lpars[].segment, "
-                           "page_size)", v->b.lpid, v->b.vcpu, TR_MARK_SLBMTE,
+                           "expected 256 MB or 1 TB segments of the LPAR's page size "
+                           "(lpars[].page_size)", v->b.lpid, v->b.vcpu, TR_MARK_SLBMTE,
                         (unsigned long long)r->addr, (unsigned long long)rs, why);
-    uint64_t key = (r->addr >> v->seg_shift) + 1;
-    uint64_t vsid = (rs & ~(3ULL << SLBV_B_SHIFT)) >> (v->seg_shift == 40 ? 24 : 12);
-    seg_forget(t, key);
-    for (unsigned i = 0; i < v->nrslb; i++)
-        if (v->rslb[2 * i] == key) {
-            v->rslb[2 * i + 1] = vsid;
-            return 0;
+    uint64_t sh = b ? 40 : 28, esid = r->addr >> sh;
+    uint64_t vsid = (rs & ~(3ULL << SLBV_B_SHIFT)) >> (b ? 24 : 12);
+    /* the lookasides may name a segment this one replaces or overlaps */
+    t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
+    /* the latest load wins: drop every entry it overlaps (the guest keeps
+     * no two valid overlapping entries; older ones were invalidated) */
+    unsigned n = 0;
+    for (unsigned i = 0; i < v->nrslb; i++) {
+        uint64_t *q = &v->rslb[4 * i];
+        uint64_t big = q[1] > sh ? q[1] : sh;
+        if ((q[0] << q[1]) >> big != (esid << sh) >> big) {
+            memmove(&v->rslb[4 * n], q, 4 * sizeof *q);
+            n++;
         }
+    }
+    v->nrslb = n;
     if (v->nrslb == v->caprslb) {
         unsigned cap = v->caprslb ? 2 * v->caprslb : 32;
-        uint64_t *n = realloc(v->rslb, 2 * sizeof *n * cap);
-        if (!n)
+        uint64_t *m = realloc(v->rslb, 4 * sizeof *m * cap);
+        if (!m)
             return sim_errf(e, "out of host memory");
-        v->rslb = n;
+        v->rslb = m;
         v->caprslb = cap;
     }
-    v->rslb[2 * v->nrslb] = key;
-    v->rslb[2 * v->nrslb + 1] = vsid;
-    v->nrslb++;
+    uint64_t *q = &v->rslb[4 * v->nrslb++];
+    q[0] = esid;
+    q[1] = sh;
+    q[2] = vsid;
+    /* The key is Ks in supervisor state, Kp in problem state; a trace has no
+     * MSR[PR]. Linux gives kernel segments Kp only (only the kernel touches
+     * them: Ks, 0) and user segments Ks and Kp (1 in either state), so
+     * Ks AND Kp is the key of every access it makes (docs/full-system.md). */
+    q[3] = (rs & SLBV_KS) && (rs & SLBV_KP);
     return 0;
 }
 
 /* A full-system trace's segment of ea: its latest recorded slbmte. */
-static int seg_recorded(cpu_thread *t, uint64_t ea, uint64_t key, uint64_t *vsid, sim_err *e)
+static int seg_recorded(cpu_thread *t, uint64_t ea, uint64_t *vsid, unsigned *shift,
+                        unsigned *key, sim_err *e)
 {
     const cpu_vcpu *v = t->v;
-    for (unsigned i = 0; i < v->nrslb; i++)
-        if (v->rslb[2 * i] == key) {
-            *vsid = v->rslb[2 * i + 1];
+    for (unsigned i = 0; i < v->nrslb; i++) {
+        const uint64_t *q = &v->rslb[4 * i];
+        if (ea >> q[1] == q[0]) {
+            *vsid = q[2];
+            *shift = (unsigned)q[1];
+            *key = (unsigned)q[3];
             return 0;
         }
+    }
     return sim_errf(e, "LPAR %u vCPU %u: access at EA 0x%llx in a segment the trace never "
-                       "loaded; expected an slbmte marker (K %d) for ESID 0x%llx before it",
-                    v->b.lpid, v->b.vcpu, (unsigned long long)ea, TR_MARK_SLBMTE,
-                    (unsigned long long)(key - 1));
+                       "loaded; expected an slbmte marker (K %d) for its segment (256 MB ESID "
+                       "0x%llx or 1 TB ESID 0x%llx) before it", v->b.lpid, v->b.vcpu,
+                    (unsigned long long)ea, TR_MARK_SLBMTE, (unsigned long long)(ea >> 28),
+                    (unsigned long long)(ea >> 40));
 }
 
 /* The guest's segment of ea (creating it as the guest's SLB miss handler
@@ -125,10 +145,13 @@ int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err 
 {
     uint64_t key = (ea >> t->v->seg_shift) + 1, vsid = 0;
     if (t->v->b.recorded_slb) {
-        if (seg_recorded(t, ea, key, &vsid, e) != 0)
+        unsigned sh = 0, pk = 1;
+        if (seg_recorded(t, ea, &vsid, &sh, &pk, e) != 0)
             return -1;
         t->seg_key[acc] = key;
         t->seg_vsid[acc] = vsid;
+        t->seg_vshift[acc] = sh;
+        t->seg_pkey[acc] = pk;
         return 0;
     }
     const cpu_slb_entry *se = t->slb.n ? cpu_slb_find(&t->slb, key) : NULL;
@@ -151,5 +174,7 @@ int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err 
     }
     t->seg_key[acc] = key;
     t->seg_vsid[acc] = vsid;
+    t->seg_vshift[acc] = t->v->seg_shift;
+    t->seg_pkey[acc] = 1;
     return 0;
 }

@@ -11,8 +11,9 @@
  *    number kept; an hcall lparsim does not implement counts apart;
  *  - a warm-up (run.warmup_records) replays the prologue and the slbmte
  *    functionally, results checked as in detail;
+ *  - 1 TB and 256 MB segments mixed, as Linux loads them (kernel, user);
  *  - errors: an access to a segment the trace never loaded, to a page
- *    the guest's HPT does not map, and an slbmte of another segment size.
+ *    the guest's HPT does not map, and an slbmte of another page size.
  * The HPTEs and PTEG numbers are computed here from the ISA's 1 TB
  * segment hash (as Linux's hpt_hash computes it), independently of
  * lparsim's mmu code.
@@ -45,6 +46,23 @@ static uint64_t pteh(uint64_t ea) /* B = 1 TB | AVPN | L | V */
     return (1ULL << 62) | (va_hi << 7) | 0x4 | 0x1;
 }
 
+/* The same for a 256 MB segment of VSID2 (Linux's user segments). */
+#define VSID2 0x7654321ULL
+#define UPAGE 0x10020000ULL          /* user data, 256 MB segment 1 */
+static uint64_t group256(uint64_t ea)
+{
+    uint64_t h = VSID2 ^ ((ea & ((1ULL << 28) - 1)) >> 16);
+    return (h & 0x7fffffffffULL) & (NPTEG - 1);
+}
+
+static uint64_t pteh256(uint64_t ea) /* B = 256 MB | AVPN | L | V */
+{
+    uint64_t va_hi = (VSID2 << 5) | ((ea & ((1ULL << 28) - 1)) >> 23);
+    return (va_hi << 7) | 0x4 | 0x1;
+}
+#define RB2 ((UPAGE >> 28) << 28 | 0x08000000ULL | 1)                /* ESID | V | 1 */
+#define RS2 ((VSID2 << 12) | 0xc00 | 0x100 | 0x80 | 0x10)             /* 256M, Ks Kp L C LP 01 */
+
 static uint64_t ptel(uint64_t la) /* RPN | LP 64K-in-64K | M | PP 2 */
 {
     return la | (0x1ULL << 12) | 0x10 | 0x2;
@@ -53,7 +71,7 @@ static uint64_t ptel(uint64_t la) /* RPN | LP 64K-in-64K | M | PP 2 */
 #define RB ((KBASE >> 40) << 40 | 0x08000000ULL)                     /* ESID | V | 0 */
 #define RS ((1ULL << 62) | (VSID << 24) | 0x400 | 0x100 | 0x10)       /* 1T, Kp, L, LP 01 */
 
-enum { T_OK, T_BAD_SLOT, T_NO_SLB, T_NO_HPTE, T_SLB_256M };
+enum { T_OK, T_BAD_SLOT, T_NO_SLB, T_NO_HPTE, T_BAD_LLP, T_MIXED };
 
 /* The trace of case `which` into tu_tmp(name). */
 static void write_trace(const char *name, int which)
@@ -71,14 +89,19 @@ static void write_trace(const char *name, int which)
                 (unsigned long long)(group(PAGE2) * 8), (unsigned long long)pteh(PAGE2),
                 (unsigned long long)ptel(0x200000),
                 (unsigned long long)(group(PAGE2) * 8 + (which == T_BAD_SLOT)));
-    if (which == T_SLB_256M)
+    if (which == T_BAD_LLP) /* L = 0: 4K base pages in a 64K LPAR */
         fprintf(f, "K 18 0x%llx 0x%llx\n", (unsigned long long)RB,
-                (unsigned long long)(RS & ~(3ULL << 62)));
+                (unsigned long long)(RS & ~0x110ULL));
     else if (which != T_NO_SLB)
         fprintf(f, "K 18 0x%llx 0x%llx\n", (unsigned long long)RB, (unsigned long long)RS);
+    if (which == T_MIXED) /* a user page in a 256 MB segment too */
+        fprintf(f, "H 0x8 0x0 0x%llx 0x%llx 0x%llx\nR 0 0x%llx\nK 18 0x%llx 0x%llx\n",
+                (unsigned long long)(group256(UPAGE) * 8), (unsigned long long)pteh256(UPAGE),
+                (unsigned long long)ptel(0x300000), (unsigned long long)(group256(UPAGE) * 8),
+                (unsigned long long)RB2, (unsigned long long)RS2);
     for (int i = 0; i < 64; i++)
         fprintf(f, "I 0x%llx 4 0x60000000\nL 0x%llx 8\n", (unsigned long long)(PAGE1 + 4 * i),
-                (unsigned long long)(PAGE2 + 128 * i));
+                (unsigned long long)((which == T_MIXED && (i & 1) ? UPAGE : PAGE2) + 128 * i));
     /* H_REMOVE of an empty slot: H_NOT_FOUND; of the data page: found,
      * the old entry comes back; H_PUT_TERM_CHAR (the console), which
      * lparsim does not implement */
@@ -191,6 +214,20 @@ START_TEST(warm_up)
 }
 END_TEST
 
+/* Linux's mix: a 1 TB kernel segment and a 256 MB user segment, each
+ * walked with its own hash; three pages, three walks, no fault. */
+START_TEST(mixed_segment_sizes)
+{
+    char err[2048] = "";
+    jtree *j = run(T_MIXED, err, sizeof err);
+    ck_assert_msg(j != NULL, "%s", err);
+    ck_assert_uint_eq(jnum(j, "ops.tlb.miss.count"), 3);
+    ck_assert_uint_eq(jnum(j, "ops.tlb.miss.breakdown.fault"), 0);
+    ck_assert_uint_eq(jnum(j, "guest.linux.recorded.slot_agree"), 3);
+    jtree_destroy(j);
+}
+END_TEST
+
 START_TEST(wrong_recorded_slot_counted)
 {
     char err[2048] = "";
@@ -208,17 +245,18 @@ START_TEST(errors)
     char err[2048] = "", want[2048];
     ck_assert_ptr_null(run(T_NO_SLB, err, sizeof err));
     snprintf(want, sizeof want, "LPAR 0 vCPU 0: access at EA 0x%llx in a segment the trace "
-             "never loaded; expected an slbmte marker (K 18) for ESID 0xc00000 before it",
-             (unsigned long long)PAGE1);
-    ck_assert_ptr_nonnull(strstr(err, want));
+             "never loaded; expected an slbmte marker (K 18) for its segment (256 MB ESID "
+             "0xc00000000 or 1 TB ESID 0xc00000) before it", (unsigned long long)PAGE1);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
     ck_assert_ptr_null(run(T_NO_HPTE, err, sizeof err));
     snprintf(want, sizeof want, "LPAR linux vCPU 0: load at EA 0x%llx found no entry in the "
              "guest's HPT, but the recorded guest made it without a fault",
              (unsigned long long)PAGE2);
     ck_assert_msg(strstr(err, want) != NULL, "%s", err);
-    ck_assert_ptr_null(run(T_SLB_256M, err, sizeof err));
-    ck_assert_msg(strstr(err, "loads a 256 MB segment in an LPAR of 1 TB segments; expected "
-                              "the LPAR's segment and page size") != NULL, "%s", err);
+    ck_assert_ptr_null(run(T_BAD_LLP, err, sizeof err));
+    ck_assert_msg(strstr(err, "loads a base page size other than the LPAR's page_size; "
+                              "expected 256 MB or 1 TB segments of the LPAR's page size") != NULL,
+                  "%s", err);
     /* every message names the trace and the record */
     ck_assert_ptr_nonnull(strstr(err, tu_tmp("fs.trc")));
 }
@@ -230,6 +268,7 @@ static Suite *fullsys_suite(void)
     TCase *t = tcase_create("fullsys");
     tcase_add_test(t, guest_hpt_and_returns);
     tcase_add_test(t, wrong_recorded_slot_counted);
+    tcase_add_test(t, mixed_segment_sizes);
     tcase_add_test(t, warm_up);
     tcase_add_test(t, errors);
     suite_add_tcase(s, t);
