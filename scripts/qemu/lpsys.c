@@ -52,6 +52,7 @@ const int qemu_plugin_version = 1;
 #define W_START 0x68004c53u /* xori r0,r0,0x4c53 */
 #define W_STOP 0x68004c45u  /* xori r0,r0,0x4c45 */
 #define KERNEL_EA 0xc000000000000000ull
+#define SC1_PCS 256 /* distinct sc 1 pcs kept per vCPU (power of two) */
 
 typedef struct sys_ctx sys_ctx;
 typedef struct sys_insn { /* one translated instruction (callback userdata) */
@@ -70,6 +71,9 @@ typedef struct vstate { /* one vCPU: touched only by its own thread */
     int on, starts, stops;
     uint64_t logged, all, kernel, sc1_all, sc1_logged, real_hint;
     uint64_t last_pc; /* pc of the instruction last executed (real-mode hint) */
+    uint64_t sc1_before; /* sc1_all when the window first opened */
+    uint64_t sc1_pc[SC1_PCS], sc1_n[SC1_PCS]; /* distinct sc 1 pcs (open addressing) */
+    int sc1_full;                              /* more distinct pcs than SC1_PCS */
     size_t len;
     char buf[OBUF];
 } vstate;
@@ -155,6 +159,19 @@ static vstate *vget(sys_ctx *c, unsigned vcpu)
     return c->v[vcpu];
 }
 
+/* count an executed sc 1 at pc in the vCPU's table of distinct sites */
+static void sc1_note(vstate *s, uint64_t pc)
+{
+    unsigned h = (unsigned)((pc >> 2) * 0x9e3779b1u) & (SC1_PCS - 1);
+    for (unsigned k = 0; k < SC1_PCS; k++, h = (h + 1) & (SC1_PCS - 1))
+        if (s->sc1_n[h] == 0 || s->sc1_pc[h] == pc) {
+            s->sc1_pc[h] = pc;
+            s->sc1_n[h]++;
+            return;
+        }
+    s->sc1_full = 1;
+}
+
 static void on_exec(unsigned int vcpu, void *udata)
 {
     sys_insn *r = udata;
@@ -165,10 +182,14 @@ static void on_exec(unsigned int vcpu, void *udata)
     s->all++;
     s->kernel += !user;
     s->last_pc = r->pc;
-    if (r->word == W_SC1)
+    if (r->word == W_SC1) {
         s->sc1_all++;
+        sc1_note(s, r->pc);
+    }
     if (user && r->word == W_START && !s->on && !r->ctx->all_window) {
         s->on = 1; /* the first of the two marker words opens the window */
+        if (!s->starts)
+            s->sc1_before = s->sc1_all;
         s->starts++;
     }
     if (s->on) {
@@ -239,6 +260,31 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     pthread_mutex_unlock(&c->tb_lock);
 }
 
+/* DIR/sc1-pcs.txt: per vCPU every distinct pc an sc 1 executed at, with
+ * its count (the replay under gdb breaks at exactly these) */
+static void sc1_sites(sys_ctx *c)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sc1-pcs.txt", c->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "# vcpu pc count\n");
+    for (unsigned i = 0; i < MAXV; i++) {
+        vstate *s = c->v[i];
+        if (!s)
+            continue;
+        for (unsigned k = 0; k < SC1_PCS; k++)
+            if (s->sc1_n[k])
+                fprintf(f, "%u %llx %llu\n", i, (unsigned long long)s->sc1_pc[k],
+                        (unsigned long long)s->sc1_n[k]);
+        if (s->sc1_full)
+            fprintf(f, "# vcpu %u: more than %d distinct sc 1 pcs, list incomplete\n", i,
+                    SC1_PCS);
+    }
+    fclose(f);
+}
+
 static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
@@ -248,7 +294,7 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
     FILE *f = fopen(path, "w");
     if (f)
         fprintf(f, "# vcpu insns_all insns_kernel sc1_all insns_logged sc1_logged "
-                   "window_starts window_stops realmode_hints\n");
+                   "window_starts window_stops realmode_hints sc1_before_window\n");
     for (unsigned i = 0; i < MAXV; i++) {
         vstate *s = c->v[i];
         if (!s)
@@ -257,12 +303,13 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
         gzprintf(s->f, "E %llu\n", (unsigned long long)s->logged);
         gzclose(s->f);
         if (f)
-            fprintf(f, "%u %llu %llu %llu %llu %llu %d %d %llu\n", i,
+            fprintf(f, "%u %llu %llu %llu %llu %llu %d %d %llu %llu\n", i,
                     (unsigned long long)s->all, (unsigned long long)s->kernel,
                     (unsigned long long)s->sc1_all, (unsigned long long)s->logged,
                     (unsigned long long)s->sc1_logged, s->starts, s->stops,
-                    (unsigned long long)s->real_hint);
+                    (unsigned long long)s->real_hint, (unsigned long long)s->sc1_before);
     }
+    sc1_sites(c);
     if (f) {
         if (c->dropped)
             fprintf(f, "# %llu events of vCPUs >= %d not recorded\n",
