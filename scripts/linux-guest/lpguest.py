@@ -4,10 +4,13 @@
   lpguest.py sites VMLINUX               the kernel's sc 1 sites (stdout)
   lpguest.py stamp CONSOLE TIMES         copy stdin to CONSOLE, note host
                                          times of the @@ delimiter lines
-  lpguest.py merge DIR NCPU TIMES        decode the in-guest record from
-                                         DIR/console.txt, align it with the
-                                         plugin's sc 1 per vCPU, insert H
-                                         lines, write hcalls.txt, summary.txt
+  lpguest.py merge DIR NCPU TIMES SRC    SRC gdb: the replay's hcall log
+                                         (DIR/hcalls-gdb.txt, from reset);
+                                         tracepoint: the in-guest record in
+                                         DIR/console.txt; align it with the
+                                         plugin's sc 1 per vCPU, insert H (and
+                                         R) lines, write hcalls.txt, summary.txt
+  lpguest.py check LOG.gz                check a merged log's H/R structure
 
 In-guest record: the kernel's powerpc:hcall_entry (opcode) and hcall_exit
 (opcode, return code) tracepoints, per CPU in order. Debian's kernel marks
@@ -367,6 +370,43 @@ def summary(d, times, res):
     return ok
 
 
+def check(path):
+    """Structure of a merged log: H/R lines only in the prologue (before the
+    first I line) or right after an sc 1 (R right after its H); every
+    window sc 1 has an H line; argument and value counts follow shape()."""
+    pro = win = nr = 0
+    prev, seen_i, errs = "", False, []
+    with gzip.open(path, "rt") as f:
+        for n, line in enumerate(f, 1):
+            t = line[0]
+            if t == "H":
+                if seen_i and not prev.endswith(" 44000022"):
+                    errs.append("%d: H not after an sc 1" % n)
+                f_ = line.split()
+                op, args = int(f_[1], 16), [int(x, 16) for x in f_[2:]]
+                if len(args) != shape(op, args)[0]:
+                    errs.append("%d: %d args for %#x" % (n, len(args), op))
+                pro += not seen_i
+                win += seen_i
+                last_h = (op, args)
+            elif t == "R":
+                if not prev.startswith("H "):
+                    errs.append("%d: R not after an H" % n)
+                vals = line.split()[2:]
+                if len(vals) != shape(*last_h)[1]:
+                    errs.append("%d: %d values for %#x" % (n, len(vals), last_h[0]))
+            elif t == "I":
+                if prev.endswith(" 44000022"):
+                    errs.append("%d: sc 1 without an H line" % (n - 1))
+                seen_i = True
+                nr += 1
+            if t != "#":
+                prev = line.rstrip("\n")
+    print("%s: %d prologue H, %d window H, %d instructions, %d errors%s" % (
+        path, pro, win, nr, len(errs), "".join("\n  " + e for e in errs[:10])))
+    return not errs
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["sites"] and len(a) == 2:
@@ -381,6 +421,8 @@ def main():
             site_of[int(f[0], 16)] = f[1]
         res = merge(a[1], int(a[2]), site_of, a[4])
         sys.exit(0 if summary(a[1], a[3], res) else 3)
+    elif a[:1] == ["check"] and len(a) == 2:
+        sys.exit(0 if check(a[1]) else 1)
     else:
         sys.exit(__doc__)
 
