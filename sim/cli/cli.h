@@ -21,6 +21,7 @@ int cmd_dram(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_trace_mark(int argc, char **argv); /* cmd_trace_mark.c */
+int cmd_trace_hcheck(int argc, char **argv); /* cmd_trace_hcheck.c */
 int cmd_params(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 /* `lparsim run` of a platform file (cmd_platform.c). */

@@ -1,7 +1,8 @@
 /*
  * cmd_trace.c - `lparsim trace import|info|cat|mark`: convert foreign traces
  * to the native format, summarise and print native traces (mark, inserting
- * region-of-interest markers, is cmd_trace_mark.c).
+ * region-of-interest markers, is cmd_trace_mark.c; hcheck, the functional
+ * cross-check of recorded hcalls, is cmd_trace_hcheck.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -180,7 +181,7 @@ static int trace_cat(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
     if (argc < 1)
-        return cli_usage("trace needs a subcommand: import, info, cat or mark");
+        return cli_usage("trace needs a subcommand: import, info, cat, mark or hcheck");
     if (!strcmp(argv[0], "import"))
         return trace_import(argc - 1, argv + 1);
     if (!strcmp(argv[0], "info"))
@@ -189,6 +190,8 @@ int cmd_trace(int argc, char **argv)
         return trace_cat(argc - 1, argv + 1);
     if (!strcmp(argv[0], "mark"))
         return cmd_trace_mark(argc - 1, argv + 1);
-    return cli_usage("unknown trace subcommand '%s' (expected import, info, cat or mark)",
-                     argv[0]);
+    if (!strcmp(argv[0], "hcheck"))
+        return cmd_trace_hcheck(argc - 1, argv + 1);
+    return cli_usage("unknown trace subcommand '%s' (expected import, info, cat, mark or "
+                     "hcheck)", argv[0]);
 }

@@ -4,8 +4,8 @@
  * k (ids 1, 2, ... in the order given) covers input records B .. E-1, its
  * begin marker 'K 4 k' written before input record B and its end marker
  * 'K 5 k' before input record E (after the last record when E is the
- * record count). OUT is a binary trace of format version 2 with IN's header
- * flags. Invariants: regions are in order and do not overlap (B_k >= E_k-1),
+ * record count). OUT is a binary trace of format version 2 (IN's if higher)
+ * with IN's header flags. Invariants: regions are in order and do not overlap (B_k >= E_k-1),
  * B < E <= the record count of IN; IN has no ROI markers of its own.
  */
 #include <inttypes.h>
@@ -148,7 +148,8 @@ int cmd_trace_mark(int argc, char **argv)
     char note[512];
     snprintf(note, sizeof note, "%s%sregions of interest %s marked by lparsim trace mark",
              tr_note(r), tr_note(r)[0] ? "; " : "", spec);
-    tr_writer *w = tr_writer_create_version(pos[1], note, 6, tr_flags(r), 2, &e);
+    tr_writer *w = tr_writer_create_version(pos[1], note, 6, tr_flags(r),
+                                            tr_version(r) > 2 ? tr_version(r) : 2, &e);
     if (!w) {
         tr_close(r);
         free(sp);

@@ -12,8 +12,11 @@
  *   L <ea> <size>             load
  *   S <ea> <size>             store
  *   M <ea> <size>             modify (load then store of the same bytes)
- *   H <num> [<arg>...]        hypervisor call / sharing op (up to 6 args)
- *   K <id> [<value>]          marker
+ *   H <num> [<arg>...]        hypervisor call / sharing op (up to 6 args;
+ *                             version 3: up to 9)
+ *   R <rc> [<val>...]         version 3: what the hcall just before it
+ *                             returned in the recording (return code, values)
+ *   K <id> [<value> [<arg>...]]  marker (arguments: version 3, up to 9)
  * Numbers are hex with 0x or decimal; '#' starts a comment. Text files may
  * also be gzipped. Readers stream: a trace is never loaded whole.
  */
@@ -35,7 +38,12 @@ enum tr_kind {
     TR_STORE = 2,
     TR_MODIFY = 3, /* load then store of the same bytes */
     TR_HCALL = 4,  /* word = hcall / operation number, args[0..nargs) */
-    TR_MARKER = 5, /* word = marker id, addr = value (ids below) */
+    TR_MARKER = 5, /* word = marker id, addr = value (ids below); version 3:
+                      args[0..nargs) */
+    TR_HRET = 6,   /* version 3: the result the recording's functional reference
+                      (QEMU) gave the TR_HCALL record just before it: word = return
+                      code as int32 (tr_hret_rc), args[0..nargs) = returned values.
+                      Always directly after a TR_HCALL (readers and writers check) */
     TR_KIND_COUNT
 };
 
@@ -47,6 +55,10 @@ enum tr_kind {
  * the segment holding EA `value` (SLBIE), slbia (SLBIA). */
 enum { TR_MARK_IDLE = 1, TR_MARK_WAIT = 2, TR_MARK_DOORBELL = 3 };
 enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
+/* Version 3: slbmte recorded with its operands (full-system traces, made
+ * after the slbmte instruction's I record): value = RB (ESID | V | index),
+ * args[0] = RS (B | VSID | Ks Kp N L C | LP), as the ISA lays them out. */
+enum { TR_MARK_SLBMTE = 18 };
 /* Version 2 traces only (a version 1 trace's markers 4..15 are ordinary,
  * ignored markers): region of interest begin / end, value = region id
  * (docs/roi.md); 6 is the free marker below; ids 7..15 are reserved, an error. */
@@ -56,19 +68,23 @@ enum { TR_MARK_ROI_BEGIN = 4, TR_MARK_ROI_END = 5, TR_MARK_RESERVED_LAST = 15 };
 enum { TR_MARK_FREE = 6 };
 
 #define TRF_WORD 0x1   /* TR_INSN carries a 32-bit instruction word */
-#define TR_MAX_ARGS 6
+#define TR_MAX_ARGS 9      /* PAPR's widest hcalls (plpar_hcall9): 9 in, 9 out */
+#define TR_MAX_ARGS_V2 6   /* versions 1 and 2 carry at most 6 hcall arguments */
 
 typedef struct tr_rec {
     uint8_t kind;   /* enum tr_kind */
     uint8_t size;   /* access / instruction size in bytes (1..255) */
     uint8_t flags;  /* TRF_* */
-    uint8_t nargs;  /* TR_HCALL */
+    uint8_t nargs;  /* TR_HCALL, TR_HRET; TR_MARKER in version 3 */
     uint32_t word;
     uint64_t addr;
     uint64_t args[TR_MAX_ARGS];
 } tr_rec;
 
 const char *tr_kind_name(unsigned kind); /* "insn", "load", ... */
+
+/* The return code a TR_HRET record carries (PAPR's are small signed values). */
+static inline long tr_hret_rc(const tr_rec *r) { return (long)(int32_t)r->word; }
 
 /* Format r as its text-form line (no newline) into buf, snprintf-style:
  * returns the length the full line needs. Parsing the line gives back r.
@@ -97,8 +113,9 @@ int tr_rewind(tr_reader *r, sim_err *e);
 const char *tr_path(const tr_reader *r);
 const char *tr_note(const tr_reader *r); /* header note ("" for text) */
 int tr_is_text(const tr_reader *r);
-/* Format version of the trace: 1, or 2 (ROI markers; binary header version
- * or text header "#lparsim-trace v2"). */
+/* Format version of the trace: 1, 2 (ROI markers) or 3 (hcalls with up to 9
+ * arguments, TR_HRET records); binary header version or text header
+ * "#lparsim-trace vN". */
 unsigned tr_version(const tr_reader *r);
 /* Header flags of a binary trace (TRH_*; 0 for text or unknown). */
 unsigned tr_flags(const tr_reader *r);
@@ -124,9 +141,10 @@ tr_writer *tr_writer_create(const char *path, const char *note, int level,
 /* tr_writer_create with header flags (TRH_*). */
 tr_writer *tr_writer_create_flags(const char *path, const char *note, int level,
                                   unsigned flags, sim_err *e);
-/* tr_writer_create_flags writing format version `version` (1 or 2; 2 when
- * the trace carries ROI markers, so that an older lparsim refuses it rather
- * than ignoring them). */
+/* tr_writer_create_flags writing format version `version` (1, 2 or 3; 2 when
+ * the trace carries ROI markers, 3 when it carries TR_HRET records or hcalls
+ * with more than 6 arguments, so that an older lparsim refuses it rather
+ * than ignoring them; tr_write refuses those records below version 3). */
 tr_writer *tr_writer_create_version(const char *path, const char *note, int level,
                                     unsigned flags, unsigned version, sim_err *e);
 int tr_write(tr_writer *w, const tr_rec *rec, sim_err *e);

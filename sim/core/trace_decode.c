@@ -136,8 +136,14 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     data_prev = addr;
             } else {
                 unsigned kind = t & 7, nargs = (t >> 3) & 7;
-                if ((t & 0x40) || (kind != TR_HCALL && nargs) || nargs > TR_MAX_ARGS ||
-                    (kind != TR_HCALL && kind != TR_MARKER && kind != TRB_KIND_END)) {
+                int hret = kind == TRB_KIND_HRET, call = kind == TR_HCALL;
+                int wide = call || hret || (kind == TR_MARKER && r->version >= 3);
+                if ((t & TRB_TAG_NARGS8) && wide && r->version >= 3)
+                    nargs += 8;
+                else if (t & TRB_TAG_NARGS8)
+                    nargs = ~0u;
+                if ((!wide && nargs) || nargs > TR_MAX_ARGS ||
+                    (kind != TR_HCALL && kind != TR_MARKER && kind != TRB_KIND_END && !hret)) {
                     why = -1;
                     what = "bad tag byte";
                     goto stop;
@@ -154,14 +160,21 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     r->pos = (size_t)(p - r->buf);
                     break;
                 }
-                VARINT(v, kind == TR_HCALL ? "hcall number" : "marker id");
-                if (v > UINT32_MAX) {
+                VARINT(v, call ? "hcall number" : hret ? "hcall return code" : "marker id");
+                if (hret) {
+                    int64_t rc = (int64_t)((v >> 1) ^ (0 - (v & 1)));
+                    if (rc < INT32_MIN || rc > INT32_MAX) {
+                        why = -1;
+                        what = "hcall return code exceeds 32 bits";
+                        goto stop;
+                    }
+                    v = (uint32_t)(int32_t)rc;
+                } else if (v > UINT32_MAX) {
                     why = -1;
-                    what = kind == TR_HCALL ? "hcall number exceeds 32 bits"
-                                            : "marker id exceeds 32 bits";
+                    what = call ? "hcall number exceeds 32 bits" : "marker id exceeds 32 bits";
                     goto stop;
                 }
-                o->kind = (uint8_t)kind;
+                o->kind = (uint8_t)(hret ? TR_HRET : kind);
                 o->size = 0;
                 o->flags = 0;
                 o->word = (uint32_t)v;
@@ -170,7 +183,15 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 if (kind == TR_MARKER)
                     VARINT(o->addr, "marker value");
                 for (unsigned a = 0; a < nargs; a++)
-                    VARINT(o->args[a], "hcall argument");
+                    VARINT(o->args[a], call ? "hcall argument"
+                                       : hret ? "hcall returned value" : "marker argument");
+                if (call || hret || nargs) {
+                    what = tr_seq_check(&r->last_hcall, r->nrec + (i - counted), o, r->version);
+                    if (what) {
+                        why = -1;
+                        goto stop;
+                    }
+                }
             }
             i++;
             r->pos = (size_t)(p - r->buf);

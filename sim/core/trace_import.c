@@ -228,8 +228,11 @@ int tr_import(tr_import_fmt fmt, const char *in_path, const char *out_path,
     char note[1200];
     snprintf(note, sizeof note, "imported from %s (%s) by lparsim trace import",
              in_path, fname);
-    /* qemu: ppc64le programs (qemu-ppc64le); the others: unknown */
-    tr_writer *w = tr_writer_create_flags(out_path, note, 6, fmt == TR_FMT_QEMU ? TRH_CODE_LE : 0, e);
+    /* qemu: ppc64le programs (qemu-ppc64le), format version 3 (hcall
+     * returns, up to 9 arguments); the others: unknown byte order, version 1 */
+    tr_writer *w = fmt == TR_FMT_QEMU
+                       ? tr_writer_create_version(out_path, note, 6, TRH_CODE_LE, 3, e)
+                       : tr_writer_create_flags(out_path, note, 6, 0, e);
     int rc = w ? 0 : -1;
     tr_qemu *q = NULL;
     if (rc == 0 && fmt == TR_FMT_QEMU && !(q = tr_qemu_create()))

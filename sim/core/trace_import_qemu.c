@@ -13,7 +13,15 @@
  *     "S <ea> <size> [<ra>|-]"  store
  *     "H <num> [<arg>...]"  the hcall of the sc 1 (word 0x44000022) on the
  *                      line before: a TR_HCALL (hex number < 2^32, at most
- *                      TR_MAX_ARGS hex arguments)
+ *                      TR_MAX_ARGS hex arguments); before the first I line,
+ *                      an hcall the guest made before the recorded window
+ *                      (the prologue: any number of them)
+ *     "R <rc> [<val>...]"  what the hcall on the line before returned in
+ *                      the recording: a TR_HRET (decimal return code, maybe
+ *                      negative, at most TR_MAX_ARGS hex values)
+ *     "K <id> <value> [<arg>...]"  an SLB marker (decimal id 16..18, hex
+ *                      value and arguments): 18 is an slbmte with its
+ *                      operands, K 18 <RB> <RS>
  *     "E <count>"      last line: number of I lines (catches a cut log)
  *   QEMU's own log, `qemu-ppc64le -singlestep -d in_asm,exec,nochain`:
  *     in_asm blocks "IN: sym" then "0x<pc>:  <word>  <disassembly>" lines
@@ -26,7 +34,9 @@
  * instruction becomes a TR_INSN of size 4 with TRF_WORD.
  * Invariants: an executed pc always has a word (else an error); the last
  * line must end in a newline; a plugin log must end with a matching E line;
- * an H line follows its sc 1 directly, at most one per sc 1.
+ * an H line follows its sc 1 directly, at most one per sc 1, or comes
+ * before any I line; an R line follows its H line directly. The output is
+ * a format version 3 trace (R records, up to 9 hcall arguments).
  */
 #include "trace_priv.h"
 
@@ -46,6 +56,7 @@ struct tr_qemu {
     int ended;          /* plugin: E line seen */
     int have_insn;      /* plugin: an I line seen (data may follow) */
     int after_sc;       /* plugin: the line before was an sc 1 (an H may follow) */
+    int after_h;        /* plugin: the line before was an H (an R may follow) */
     uint64_t insns;     /* plugin: I lines */
     uint64_t tb_pc;     /* -d: first pc of the in_asm block being read */
     uint64_t tb_next;   /* -d: pc the next in_asm line must have */
@@ -239,34 +250,89 @@ static int dlog_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const ch
 
 #define SC1_WORD 0x44000022u /* sc 1: the hypervisor call */
 
-/* "H <num> [<arg>...]" (i after the tag and blanks). */
-static int hcall_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer *w,
-                      const char *path, unsigned long line, sim_err *e)
+/* Up to TR_MAX_ARGS hex values after s[i] into r (H arguments, R values). */
+static int hex_list(const char *s, size_t n, size_t i, tr_rec *r, const char *path,
+                    unsigned long line, sim_err *e)
 {
-    tr_rec r;
-    memset(&r, 0, sizeof r);
-    r.kind = TR_HCALL;
     uint64_t v;
-    if (hex_field(s, n, &i, &v) < 0 || v > 0xffffffffu)
-        return -1;
-    r.word = (uint32_t)v;
     for (;;) {
         size_t j = i;
         skip_sp(s, n, &i);
         if (tr_imp_blank(s + i, n - i))
-            break;
+            return 0;
         if (i == j || hex_field(s, n, &i, &v) < 0 || (i < n && s[i] != ' ' && s[i] != '\t'))
             return -1;
-        if (r.nargs == TR_MAX_ARGS)
-            return sim_errf(e, "%s:%lu: hcall line has more than %d arguments; a native "
-                            "hcall record holds at most %d", path, line, TR_MAX_ARGS,
+        if (r->nargs == TR_MAX_ARGS)
+            return sim_errf(e, "%s:%lu: %s line has more than %d values; a native "
+                            "%s record holds at most %d", path, line,
+                            r->kind == TR_HCALL ? "hcall" : "hcall return",
+                            TR_MAX_ARGS, r->kind == TR_HCALL ? "hcall" : "return",
                             TR_MAX_ARGS), -2;
-        r.args[r.nargs++] = v;
+        r->args[r->nargs++] = v;
     }
-    if (!q->after_sc)
+}
+
+/* "H <num> [<arg>...]" and "R <rc> [<val>...]" (i after the tag and blanks). */
+static int hcall_line(tr_qemu *q, char k, const char *s, size_t n, size_t i, tr_writer *w,
+                      const char *path, unsigned long line, sim_err *e)
+{
+    tr_rec r;
+    memset(&r, 0, sizeof r);
+    r.kind = k == 'H' ? TR_HCALL : TR_HRET;
+    uint64_t v;
+    if (k == 'H') {
+        if (hex_field(s, n, &i, &v) < 0 || v > 0xffffffffu)
+            return -1;
+    } else {
+        int neg = i < n && s[i] == '-';
+        i += (size_t)neg;
+        if (tr_imp_dec(s, n, &i, neg ? (uint64_t)INT32_MAX + 1 : INT32_MAX, &v) < 0 ||
+            (i < n && s[i] != ' ' && s[i] != '\t'))
+            return -1;
+        v = neg ? 0 - v : v;
+    }
+    r.word = (uint32_t)v;
+    int rc = hex_list(s, n, i, &r, path, line, e);
+    if (rc < 0)
+        return rc;
+    if (k == 'H' && !q->after_sc && q->have_insn)
         return sim_errf(e, "%s:%lu: hcall line 'H <num> ...' not right after an sc 1 "
-                        "('I <pc> 44000022'); expected one H line per sc 1", path, line), -2;
+                        "('I <pc> 44000022') nor before the first instruction; expected "
+                        "one H line per sc 1", path, line), -2;
+    if (k == 'R' && !q->after_h)
+        return sim_errf(e, "%s:%lu: hcall return line 'R <rc> ...' not right after an hcall "
+                        "line 'H <num> ...'; expected at most one R line per H", path, line),
+               -2;
     q->after_sc = 0;
+    q->after_h = k == 'H';
+    return tr_write(w, &r, e) < 0 ? -2 : 0;
+}
+
+/* "K <id> <value> [<arg>...]": an SLB marker (decimal id 16..18, hex value
+ * and arguments; i after the tag and blanks). */
+static int marker_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer *w,
+                       const char *path, unsigned long line, sim_err *e)
+{
+    tr_rec r;
+    memset(&r, 0, sizeof r);
+    r.kind = TR_MARKER;
+    uint64_t id;
+    if (tr_imp_dec(s, n, &i, 0xffffffffu, &id) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
+        return -1;
+    skip_sp(s, n, &i);
+    if (hex_field(s, n, &i, &r.addr) < 0 || (i < n && s[i] != ' ' && s[i] != '\t'))
+        return -1;
+    r.word = (uint32_t)id;
+    int rc = hex_list(s, n, i, &r, path, line, e);
+    if (rc < 0)
+        return rc;
+    if (id < TR_MARK_SLBIE || id > TR_MARK_SLBMTE)
+        return sim_errf(e, "%s:%lu: marker line 'K %llu ...': expected an SLB marker (16 slbie, "
+                        "17 slbia, 18 slbmte)", path, line, (unsigned long long)id), -2;
+    if (id == TR_MARK_SLBMTE && r.nargs != 1)
+        return sim_errf(e, "%s:%lu: slbmte marker 'K 18 <rb> <rs>' with %u arguments; expected "
+                        "one (RS)", path, line, r.nargs), -2;
+    q->after_sc = q->after_h = 0; /* before the first I line: the prologue's SLB loads */
     return tr_write(w, &r, e) < 0 ? -2 : 0;
 }
 
@@ -289,9 +355,11 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
         q->ended = 1;
         return 0;
     }
-    if (k == 'H')
-        return hcall_line(q, s, n, i, w, path, line, e);
-    q->after_sc = 0;
+    if (k == 'H' || k == 'R')
+        return hcall_line(q, k, s, n, i, w, path, line, e);
+    if (k == 'K')
+        return marker_line(q, s, n, i, w, path, line, e);
+    q->after_sc = q->after_h = 0;
     if (hex_field(s, n, &i, &a) < 0 || i >= n || (s[i] != ' ' && s[i] != '\t'))
         return -1;
     skip_sp(s, n, &i);
@@ -338,7 +406,7 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
     if (tr_imp_blank(s, n) && q->dialect != 2)
         return 0;
     /* plugin lines are one letter and a blank; QEMU's start as below */
-    int plug = n >= 2 && strchr("ILSHE", s[0]) && (s[1] == ' ' || s[1] == '\t');
+    int plug = n >= 2 && strchr("ILSHRKE", s[0]) && (s[1] == ' ' || s[1] == '\t');
     int qem = starts(s, n, "Trace ") || starts(s, n, "IN:") || starts(s, n, "0x");
     int d = q->dialect ? q->dialect : plug ? 1 : 2;
     if ((d == 1 && qem) || (d == 2 && plug))
@@ -353,7 +421,8 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
         return sim_errf(e, d == 1
                         ? "%s:%lu: expected a plugin log line 'I <pc> <word>', "
                           "'L|S <addr> <size> [<real addr>|-]' (size 1..255), "
-                          "'H <num> [<arg>...]' or 'E <count>', got '%s'"
+                          "'H <num> [<arg>...]', 'R <rc> [<val>...]', 'K <id> <value> [<arg>...]' or "
+                          "'E <count>', got '%s'"
                         : "%s:%lu: expected a QEMU -d in_asm,exec log line ('IN:', "
                           "'0x<pc>:  <8-digit word> ...', 'Trace ...'), got '%s'",
                         path, line, qt);

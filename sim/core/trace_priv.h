@@ -11,10 +11,13 @@
  *     Then [size byte] [zigzag varint delta from prediction] [word].
  *     Prediction: INSN -> previous pc + previous instruction size;
  *     data -> previous data address (LOAD/STORE/MODIFY share one class).
- *   tag byte, bit 7 set: bits 0-2 kind (4 HCALL, 5 MARKER, 6 END),
- *     bits 3-5 nargs (HCALL only), bit 6 clear.
+ *   tag byte, bit 7 set: bits 0-2 kind (4 HCALL, 5 MARKER, 6 END, 7 HRET),
+ *     bits 3-5 nargs (HCALL and HRET; version 3: MARKER too), bit 6 clear;
+ *     version 3: bit 6 set on an HCALL, HRET or MARKER adds 8 to nargs.
  *     HCALL:  varint number, nargs varints.
- *     MARKER: varint id, varint value.
+ *     HRET:   (version 3) zigzag varint return code (int32), nargs varints;
+ *             only directly after an HCALL.
+ *     MARKER: varint id, varint value, nargs varints (version 3).
  *     END:    varint count of records before it; nothing may follow.
  * Invariant: reader and writer update the two address predictors in the
  * same way after every memory record, so deltas stay small on real traces.
@@ -31,7 +34,8 @@
 #define TRB_MAGIC "LPSIMTRC"
 #define TRB_MAGIC_LEN 8
 #define TRB_VERSION 1
-#define TRB_VERSION_MAX 2      /* v2: markers 4..15 are lparsim's (ROI) */
+#define TRB_VERSION_MAX 3      /* v2: markers 4..15 are lparsim's (ROI);
+                                  v3: TR_HRET, hcalls with up to 9 args */
 #define TRB_HDR_FIXED 16          /* magic + u16 version + u16 flags + u32 */
 #define TRB_NOTE_MAX (1u << 20)   /* longest header note accepted */
 
@@ -40,8 +44,11 @@
 #define TRB_TAG_WORD 0x08
 #define TRB_SC_SHIFT 4
 #define TRB_KIND_END 6
+#define TRB_KIND_HRET 7           /* TR_HRET's binary kind (6 is END) */
+#define TRB_TAG_NARGS8 0x40       /* v3, HCALL/HRET: nargs = 8 + bits 3-5 */
 
-#define TRB_MAXREC 96             /* longest encoded record, bytes */
+#define TRB_MAXREC 112            /* longest encoded record (a marker with 9
+                                     args: 1 + 5 + 10 + 90 bytes), bytes */
 #define TR_BUF_SIZE (256u * 1024) /* reader / writer chunk size */
 
 #define TRT_HEADER "#lparsim-trace v"
@@ -60,7 +67,9 @@ struct tr_reader {
     char *note;
     int text;            /* text form */
     unsigned flags;      /* binary header flags (TRH_*) */
-    unsigned version;    /* 1 or 2 (binary header or text header) */
+    unsigned version;    /* 1..3 (binary header or text header) */
+    uint64_t last_hcall; /* 1 + index of the latest TR_HCALL record (0: none),
+                            so that a TR_HRET can be checked to follow one */
     int eof;             /* the byte source has no more */
     int gz_cut;          /* gzip stream ended early */
     int done;            /* END seen (binary) / end of file (text) */
@@ -111,6 +120,40 @@ static inline int tr_wraps(const tr_rec *r)
                     "address space; expected an address at most 0x%llx"
 #define TR_WRAP_ARGS(r) (unsigned)(r)->size, (unsigned long long)(r)->addr, \
                         (unsigned long long)(UINT64_MAX - ((r)->size - 1u))
+
+/* Records only version 3 can hold: TR_HRET, and hcalls with more than 6
+ * arguments. */
+static inline int tr_needs_v3(const tr_rec *r)
+{
+    return r->kind == TR_HRET || (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS_V2) ||
+           (r->kind == TR_MARKER && r->nargs);
+}
+
+/* Sequence and version rules every reader and the writer apply to the
+ * record at index idx (0-based) of a trace of format `version`: records
+ * only version 3 holds (tr_needs_v3), and a TR_HRET that does not directly
+ * follow a TR_HCALL. *last_hcall is 1 + the index of the latest TR_HCALL
+ * (0: none yet), updated here. Returns NULL, or what is wrong and what was
+ * expected (a message tail). */
+static inline const char *tr_seq_check(uint64_t *last_hcall, uint64_t idx, const tr_rec *r,
+                                       unsigned version)
+{
+    if (version < 3 && tr_needs_v3(r))
+        return r->kind == TR_HRET
+                   ? "an hcall return record (R) in a trace of format version 1 or 2; "
+                     "expected version 3 for R records"
+               : r->kind == TR_MARKER
+                   ? "a marker with arguments in a trace of format version 1 or 2; "
+                     "expected version 3 for marker arguments"
+                   : "an hcall with more than 6 arguments in a trace of format version 1 "
+                     "or 2; expected version 3 for up to 9";
+    if (r->kind == TR_HCALL)
+        *last_hcall = idx + 1;
+    else if (r->kind == TR_HRET && (!idx || *last_hcall != idx))
+        return "an hcall return record (R) that does not follow an hcall record (H); "
+               "expected R directly after its H";
+    return NULL;
+}
 
 /* Parse one text-form line (no newline; may end in '\r'). Returns 1 with
  * *out filled, 0 for a blank or comment line, -1 with e set

@@ -82,7 +82,7 @@ static int read_header(tr_reader *r, sim_err *e)
                         (uint32_t)b[15] << 24;
         if (ver < TRB_VERSION || ver > TRB_VERSION_MAX)
             return sim_errf(e, "%s: unsupported trace version %u (this lparsim "
-                            "reads versions 1 and 2)", r->path, ver);
+                            "reads versions 1 to 3)", r->path, ver);
         if ((flags & ~(TRH_CODE_LE | TRH_CODE_BE)) || flags == (TRH_CODE_LE | TRH_CODE_BE))
             return sim_errf(e, "%s: unsupported trace flags 0x%x (version %u "
                             "defines 0x1 little-endian code, 0x2 big-endian code)",
@@ -134,7 +134,7 @@ static int read_header(tr_reader *r, sim_err *e)
             char q[64];
             tr_quote_line((const char *)b + hl - 1, tl - hl + 1, q, sizeof q);
             return sim_errf(e, "%s: unsupported text trace version '%s' (this "
-                            "lparsim reads v1 and v2)", r->path, q);
+                            "lparsim reads v1 to v3)", r->path, q);
         }
         r->version = (unsigned)(b[hl] - '0');
         r->pos = end < r->len ? end + 1 : end;
@@ -198,6 +198,7 @@ int tr_rewind(tr_reader *r, sim_err *e)
     r->eof = r->gz_cut = r->done = r->failed = 0;
     r->pos = r->len = 0;
     r->nrec = 0;
+    r->last_hcall = 0;
     r->line = 0;
     if (read_header(r, e) < 0)
         return (int)tr_rd_fail(r, e);
@@ -266,6 +267,12 @@ static long text_read(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                                    r->path, r->line, e);
         if (k < 0)
             return text_fail(r, e, i);
+        const char *why = k ? tr_seq_check(&r->last_hcall, r->nrec + i, &out[i], r->version)
+                            : NULL;
+        if (why) {
+            sim_errf(e, "%s:%lu: %s", r->path, r->line, why);
+            return text_fail(r, e, i);
+        }
         r->pos += ll + (nl ? 1 : 0);
         i += (size_t)k;
     }

@@ -11,10 +11,10 @@
 #include <string.h>
 
 static const char *const kind_names[TR_KIND_COUNT] = {
-    "insn", "load", "store", "modify", "hcall", "marker",
+    "insn", "load", "store", "modify", "hcall", "marker", "hret",
 };
 
-static const char kind_letters[TR_KIND_COUNT] = {'I', 'L', 'S', 'M', 'H', 'K'};
+static const char kind_letters[TR_KIND_COUNT] = {'I', 'L', 'S', 'M', 'H', 'K', 'R'};
 
 const char *tr_kind_name(unsigned kind)
 {
@@ -33,8 +33,10 @@ int tr_format_text(const tr_rec *r, char *buf, size_t n)
     case TR_STORE:
     case TR_MODIFY:
         return snprintf(buf, n, "%c 0x%llx %u", kind_letters[r->kind], a, r->size);
-    case TR_HCALL: {
-        int k = snprintf(buf, n, "H 0x%x", r->word);
+    case TR_HCALL:
+    case TR_HRET: {
+        int k = r->kind == TR_HCALL ? snprintf(buf, n, "H 0x%x", r->word)
+                                    : snprintf(buf, n, "R %ld", tr_hret_rc(r));
         for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
             size_t used = (size_t)k < n ? (size_t)k : n;
             int m = snprintf(buf + used, n - used, " 0x%llx",
@@ -43,8 +45,16 @@ int tr_format_text(const tr_rec *r, char *buf, size_t n)
         }
         return k;
     }
-    case TR_MARKER:
-        return snprintf(buf, n, "K %u 0x%llx", r->word, a);
+    case TR_MARKER: {
+        int k = snprintf(buf, n, "K %u 0x%llx", r->word, a);
+        for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
+            size_t used = (size_t)k < n ? (size_t)k : n;
+            int m = snprintf(buf + used, n - used, " 0x%llx",
+                             (unsigned long long)r->args[i]);
+            k = m < 0 ? m : k + m;
+        }
+        return k;
+    }
     default:
         return snprintf(buf, n, "# bad record kind %u", r->kind);
     }
@@ -105,7 +115,7 @@ static int parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
     return 0;
 }
 
-#define MAX_TOK (2 + TR_MAX_ARGS + 1) /* one extra to detect too many */
+#define MAX_TOK (3 + TR_MAX_ARGS + 1) /* K id value args; one extra to detect too many */
 
 int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
                        const char *path, unsigned long lineno, sim_err *e)
@@ -140,9 +150,18 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
     const char *expect = NULL;
     uint64_t v[MAX_TOK] = {0};
     int ok = 1;
-    for (size_t k = 1; k < nt && k < MAX_TOK; k++)
-        if (parse_num(tok[k], tl[k], UINT64_MAX, &v[k]) < 0)
+    int neg = 0; /* R's return code may be negative decimal */
+    for (size_t k = 1; k < nt && k < MAX_TOK; k++) {
+        const char *t = tok[k];
+        size_t l = tl[k];
+        if (k == 1 && l > 1 && t[0] == '-' && tl[0] == 1 && tok[0][0] == 'R') {
+            neg = 1;
+            t++;
+            l--;
+        }
+        if (parse_num(t, l, UINT64_MAX, &v[k]) < 0)
             ok = 0;
+    }
     memset(out, 0, offsetof(tr_rec, args));
     char c = tl[0] == 1 ? tok[0][0] : '?';
     switch (c) {
@@ -164,7 +183,7 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
         out->kind = c == 'L' ? TR_LOAD : c == 'S' ? TR_STORE : TR_MODIFY;
         break;
     case 'H':
-        expect = "'H <num> [<arg>...]' with a 32-bit number and at most 6 args";
+        expect = "'H <num> [<arg>...]' with a 32-bit number and at most 9 args";
         ok = ok && nt >= 2 && nt <= 2 + TR_MAX_ARGS && v[1] <= UINT32_MAX;
         out->kind = TR_HCALL;
         out->word = (uint32_t)v[1];
@@ -174,17 +193,35 @@ int tr_text_parse_line(const char *line, size_t len, tr_rec *out,
                 out->args[k] = v[2 + k];
         }
         break;
+    case 'R':
+        expect = "'R <rc> [<value>...]' with a 32-bit signed return code and at most 9 "
+                 "values";
+        ok = ok && nt >= 2 && nt <= 2 + TR_MAX_ARGS &&
+             (neg ? v[1] <= (uint64_t)INT32_MAX + 1 : v[1] <= INT32_MAX);
+        out->kind = TR_HRET;
+        out->word = (uint32_t)(neg ? 0 - v[1] : v[1]);
+        if (ok) {
+            out->nargs = (uint8_t)(nt - 2);
+            for (size_t k = 0; k < out->nargs; k++)
+                out->args[k] = v[2 + k];
+        }
+        break;
     case 'K':
-        expect = "'K <id> [<value>]' with a 32-bit id";
-        ok = ok && (nt == 2 || nt == 3) && v[1] <= UINT32_MAX;
+        expect = "'K <id> [<value> [<arg>...]]' with a 32-bit id and at most 9 args";
+        ok = ok && nt >= 2 && nt <= 3 + TR_MAX_ARGS && v[1] <= UINT32_MAX;
         out->kind = TR_MARKER;
         out->word = (uint32_t)v[1];
         out->addr = v[2];
+        if (ok && nt > 3) {
+            out->nargs = (uint8_t)(nt - 3);
+            for (size_t k = 0; k < out->nargs; k++)
+                out->args[k] = v[3 + k];
+        }
         break;
     default:
         ok = 0;
-        expect = "a record 'I|L|S|M <addr> <size>', 'H <num> [<arg>...]' or "
-                 "'K <id> [<value>]' (numbers 0x-hex or decimal)";
+        expect = "a record 'I|L|S|M <addr> <size>', 'H <num> [<arg>...]', "
+                 "'R <rc> [<value>...]' or 'K <id> [<value>]' (numbers 0x-hex or decimal)";
     }
     if (!ok) {
         char q[96];

@@ -28,6 +28,8 @@ struct tr_writer {
     char *path;
     uint64_t nrec;
     uint64_t pc_pred, data_prev;
+    uint64_t last_hcall; /* 1 + index of the latest TR_HCALL written (0: none) */
+    unsigned version;
     size_t len;
     uint8_t buf[TR_BUF_SIZE];
 };
@@ -77,7 +79,7 @@ tr_writer *tr_writer_create_version(const char *path, const char *note, int leve
                                     unsigned flags, unsigned version, sim_err *e)
 {
     if (version < TRB_VERSION || version > TRB_VERSION_MAX) {
-        sim_errf(e, "%s: trace format version %u; expected 1 or 2", path, version);
+        sim_errf(e, "%s: trace format version %u; expected 1 to 3", path, version);
         return NULL;
     }
     if (flags & ~(TRH_CODE_LE | TRH_CODE_BE) || flags == (TRH_CODE_LE | TRH_CODE_BE)) {
@@ -106,6 +108,7 @@ tr_writer *tr_writer_create_version(const char *path, const char *note, int leve
             free_writer(w);
         return NULL;
     }
+    w->version = version;
     if (!(w->out = outfile_open(path, e))) {
         free_writer(w);
         return NULL;
@@ -153,8 +156,15 @@ static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
             why = "unknown flags";
         else if ((r->flags & TRF_WORD) && r->kind != TR_INSN)
             why = "TRF_WORD on a data record";
-    } else if (r->kind == TR_HCALL && r->nargs > TR_MAX_ARGS)
-        why = "more than 6 hcall arguments";
+    } else if (r->nargs > TR_MAX_ARGS)
+        why = "more than 9 arguments or returned values";
+    else if (r->nargs && r->kind != TR_HCALL && r->kind != TR_HRET && r->kind != TR_MARKER)
+        why = "arguments on a record kind without them";
+    else if (r->kind == TR_HRET && (int64_t)(int32_t)r->word != tr_hret_rc(r))
+        why = "return code out of range";
+    uint64_t last = w->last_hcall;
+    if (!why && r->kind > TR_MODIFY)
+        why = tr_seq_check(&last, w->nrec, r, w->version);
     if (!why && tr_wraps(r))
         return sim_errf(e, "%s: record %llu: cannot write: " TR_WRAP_FMT, w->path,
                         (unsigned long long)w->nrec, TR_WRAP_ARGS(r));
@@ -168,6 +178,8 @@ int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
 {
     if (check_rec(w, r, e) < 0)
         return -1;
+    if (r->kind == TR_HCALL)
+        w->last_hcall = w->nrec + 1;
     if (w->len > TR_BUF_SIZE - TRB_MAXREC && flush_buf(w, e) < 0)
         return -1;
     uint8_t *p = w->buf + w->len;
@@ -195,15 +207,25 @@ int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
             w->pc_pred = r->addr + size;
         else
             w->data_prev = r->addr;
-    } else if (r->kind == TR_HCALL) {
-        *p++ = (uint8_t)(TRB_TAG_EXT | (unsigned)r->nargs << 3 | TR_HCALL);
-        p += put_varint(p, r->word);
+    } else if (r->kind == TR_HCALL || r->kind == TR_HRET) {
+        unsigned k = r->kind == TR_HCALL ? TR_HCALL : TRB_KIND_HRET, na = r->nargs;
+        *p++ = (uint8_t)(TRB_TAG_EXT | (na & 7) << 3 | (na >= 8 ? TRB_TAG_NARGS8 : 0) | k);
+        if (r->kind == TR_HCALL)
+            p += put_varint(p, r->word);
+        else {
+            int64_t rc = tr_hret_rc(r);
+            p += put_varint(p, ((uint64_t)rc << 1) ^ (0 - ((uint64_t)rc >> 63)));
+        }
         for (unsigned a = 0; a < r->nargs; a++)
             p += put_varint(p, r->args[a]);
     } else { /* TR_MARKER */
-        *p++ = (uint8_t)(TRB_TAG_EXT | TR_MARKER);
+        unsigned na = r->nargs;
+        *p++ = (uint8_t)(TRB_TAG_EXT | (na & 7) << 3 | (na >= 8 ? TRB_TAG_NARGS8 : 0) |
+                         TR_MARKER);
         p += put_varint(p, r->word);
         p += put_varint(p, r->addr);
+        for (unsigned a = 0; a < na; a++)
+            p += put_varint(p, r->args[a]);
     }
     w->len = (size_t)(p - w->buf);
     w->nrec++;

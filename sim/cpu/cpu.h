@@ -35,6 +35,11 @@
  * the SLB, slbie/slbieg (target unknown) invalidate nothing but the
  * segment lookasides. Markers give the operand: K 16 EA (slbie of EA's
  * segment) and K 17 (slbia), see docs/trace_format.md.
+ * Full-system traces (binding recorded_slb): the guest's own slbmte
+ * operands (K 18 RB RS) give each segment's VSID; the latest load of an
+ * ESID is its translation (a successful access in the recording always
+ * follows its segment's load, so slbie/slbia need not be replayed); an
+ * access to a segment the trace never loaded is an error.
  * SLB and partition switch: when another vCPU comes onto the thread its
  * SLB is flushed (PowerVM restores only the bolted entries, from the SLB
  * shadow buffer the OS registers with H_REGISTER_VPA; see docs/memory.md).
@@ -153,6 +158,9 @@ typedef struct cpu_binding {
     void *decode_ctx;
     cpu_tlbie_fn tlbie;   /* traced tlbie (NULL: TLB left alone) */
     bool roi_markers;     /* the trace's markers 4..15 are ROI markers (version 2) */
+    bool recorded_slb;    /* full-system trace: segments come from its slbmte markers
+                           * (K 18), not from seg/context; no SLB miss is charged (the
+                           * guest's handler is in the trace) */
     cpu_roi_fn roi;       /* told of each ROI marker (NULL: checked only) */
     void *roi_ctx;
 } cpu_binding;
@@ -188,6 +196,9 @@ typedef struct cpu_vcpu {
     uint32_t tag;                     /* the dispatcher's index of it */
     bool roi_in;                      /* inside region roi_id, begun at record roi_rec */
     uint64_t roi_id, roi_rec;
+    /* b.recorded_slb: the latest slbmte per segment, pairs (ESID + 1, VSID) */
+    uint64_t *rslb;
+    unsigned nrslb, caprslb;
 } cpu_vcpu;
 
 /* Make v a fresh vCPU replaying b's trace from its start. */

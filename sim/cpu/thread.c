@@ -164,6 +164,9 @@ void cpu_vcpu_free(cpu_vcpu *v)
 {
     free(v->buf);
     v->buf = NULL;
+    free(v->rslb);
+    v->rslb = NULL;
+    v->nrslb = v->caprslb = 0;
 }
 
 void cpu_thread_share_core(cpu_thread *t, unsigned *active)
@@ -238,6 +241,7 @@ static inline void issue(cpu_thread *t, uint64_t c)
 void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b)
 {
     free(v->buf);
+    free(v->rslb);
     memset(v, 0, sizeof *v);
     v->b = *b;
     if (v->b.repeat == 0)
@@ -606,6 +610,18 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             break;
         }
         default:
+            if (r->kind == TR_HRET && v->b.record) { /* a recorded result: compared */
+                if (v->b.record(v->b.ctx, t, r, t->clock, e) == UINT64_MAX)
+                    goto fail;
+                break;
+            }
+            if (r->kind == TR_MARKER && r->word == TR_MARK_SLBMTE && v->b.recorded_slb) {
+                warm_reset(&w); /* a segment may translate elsewhere now */
+                traced = t->st.traced_slb + 1 + t->st.traced_tlbie + t->st.traced_tlbiel;
+                if (cpu_thread_slbmte(t, r, e) != 0)
+                    goto fail;
+                break;
+            }
             if (r->kind == TR_MARKER && r->word == TR_MARK_FREE && v->b.roi_markers) {
                 sim_errf(e, "free marker (K %d) inside the warm-up (run.warmup_records "
                             "covers the first %llu records); expected frees after it",
@@ -695,6 +711,11 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             if (r->kind == TR_MARKER &&
                 (r->word == TR_MARK_SLBIE || r->word == TR_MARK_SLBIA)) {
                 cpu_thread_slb_marker(t, r);
+                break;
+            }
+            if (r->kind == TR_MARKER && r->word == TR_MARK_SLBMTE && t->v->b.recorded_slb) {
+                if (cpu_thread_slbmte(t, r, e) != 0)
+                    goto fail;
                 break;
             }
             t->st.other_records++;

@@ -2,10 +2,13 @@
  * thread_slb.c - a hardware thread's segment translation (the slow path of
  * thread.c's xlate, once per change of ESID for an access kind): the SLB
  * lookup, the SLB miss (the guest's handler: cpu.slb.miss_cycles, op
- * slb.miss) and the trace's SLB markers. See cpu.h and slb.h.
+ * slb.miss), the trace's SLB markers and, for full-system traces, the
+ * guest's recorded slbmte operands. See cpu.h and slb.h.
  * Invariant: a segment lookaside (t->seg_key[k]) names an entry of the
  * SLB whenever the thread has one.
  */
+#include <stdlib.h>
+
 #include "cpu.h"
 #include "thread_int.h"
 
@@ -29,6 +32,72 @@ void cpu_thread_slb_marker(cpu_thread *t, const tr_rec *r)
     uint64_t key = (r->addr >> t->v->seg_shift) + 1;
     cpu_slb_inval(&t->slb, key);
     seg_forget(t, key);
+}
+
+/* SLB entry operand fields (ISA v3.0 slbmte: RB = ESID | V | index,
+ * RS = B | VSID | Ks Kp N L C | LP; IBM bit k is bit 63 - k here). */
+#define SLBE_V 0x08000000ULL
+#define SLBV_B_SHIFT 62
+#define SLBV_L 0x100ULL
+#define SLBV_LP 0x30ULL
+
+int cpu_thread_slbmte(cpu_thread *t, const tr_rec *r, sim_err *e)
+{
+    cpu_vcpu *v = t->v;
+    t->st.traced_slb++;
+    if (!(r->addr & SLBE_V))
+        return 0; /* an invalid entry written: nothing to translate with */
+    uint64_t rs = r->nargs ? r->args[0] : 0;
+    unsigned b = (unsigned)(rs >> SLBV_B_SHIFT);
+    unsigned llp = (rs & SLBV_L) ? 1u + (unsigned)((rs & SLBV_LP) >> 4) : 0;
+    /* L||LP base page size: 0 4K, L with LP 01 64K, L with LP 00 16M */
+    unsigned base = llp == 0 ? 12 : llp == 2 ? 16 : llp == 1 ? 24 : 0;
+    const char *why = NULL;
+    if (b != (v->seg_shift == 40 ? 1u : 0u))
+        why = v->seg_shift == 40 ? "a 256 MB segment in an LPAR of 1 TB segments"
+                                 : "a 1 TB segment in an LPAR of 256 MB segments";
+    else if (base != v->page_shift)
+        why = "a base page size other than the LPAR's page_size";
+    if (why)
+        return sim_errf(e, "LPAR %u vCPU %u: slbmte marker (K %d) RB 0x%llx RS 0x%llx loads %s; "
+                           "expected the LPAR's segment and page size (lpars[].segment, "
+                           "page_size)", v->b.lpid, v->b.vcpu, TR_MARK_SLBMTE,
+                        (unsigned long long)r->addr, (unsigned long long)rs, why);
+    uint64_t key = (r->addr >> v->seg_shift) + 1;
+    uint64_t vsid = (rs & ~(3ULL << SLBV_B_SHIFT)) >> (v->seg_shift == 40 ? 24 : 12);
+    seg_forget(t, key);
+    for (unsigned i = 0; i < v->nrslb; i++)
+        if (v->rslb[2 * i] == key) {
+            v->rslb[2 * i + 1] = vsid;
+            return 0;
+        }
+    if (v->nrslb == v->caprslb) {
+        unsigned cap = v->caprslb ? 2 * v->caprslb : 32;
+        uint64_t *n = realloc(v->rslb, 2 * sizeof *n * cap);
+        if (!n)
+            return sim_errf(e, "out of host memory");
+        v->rslb = n;
+        v->caprslb = cap;
+    }
+    v->rslb[2 * v->nrslb] = key;
+    v->rslb[2 * v->nrslb + 1] = vsid;
+    v->nrslb++;
+    return 0;
+}
+
+/* A full-system trace's segment of ea: its latest recorded slbmte. */
+static int seg_recorded(cpu_thread *t, uint64_t ea, uint64_t key, uint64_t *vsid, sim_err *e)
+{
+    const cpu_vcpu *v = t->v;
+    for (unsigned i = 0; i < v->nrslb; i++)
+        if (v->rslb[2 * i] == key) {
+            *vsid = v->rslb[2 * i + 1];
+            return 0;
+        }
+    return sim_errf(e, "LPAR %u vCPU %u: access at EA 0x%llx in a segment the trace never "
+                       "loaded; expected an slbmte marker (K %d) for ESID 0x%llx before it",
+                    v->b.lpid, v->b.vcpu, (unsigned long long)ea, TR_MARK_SLBMTE,
+                    (unsigned long long)(key - 1));
 }
 
 /* The guest's segment of ea (creating it as the guest's SLB miss handler
@@ -55,6 +124,13 @@ static int seg_find(cpu_thread *t, uint64_t ea, uint64_t *vsid, sim_err *e)
 int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
     uint64_t key = (ea >> t->v->seg_shift) + 1, vsid = 0;
+    if (t->v->b.recorded_slb) {
+        if (seg_recorded(t, ea, key, &vsid, e) != 0)
+            return -1;
+        t->seg_key[acc] = key;
+        t->seg_vsid[acc] = vsid;
+        return 0;
+    }
     const cpu_slb_entry *se = t->slb.n ? cpu_slb_find(&t->slb, key) : NULL;
     if (se) {
         vsid = se->vsid;

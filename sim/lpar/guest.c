@@ -111,10 +111,12 @@ guest *guest_create(const guest_config *c, hyp *h, unsigned lpid, const lpar_con
     char prefix[160];
     snprintf(prefix, sizeof prefix, "guest.%s", lc->name);
     g->shared = lc->memory_mode == LPAR_MEM_SHARED;
+    g->full = lc->guest == LPAR_GUEST_FULL_SYSTEM;
     g->top = g->npages;
     if (!g->name || !g->seg || g->op_fault == OP_INVALID || map_grow(g) != 0 ||
         stats_register(stats, prefix, &guest_stat_table, &g->st) != 0 ||
-        guest_coop_init(g, stats, prefix, e) != 0) {
+        guest_coop_init(g, stats, prefix, e) != 0 ||
+        (g->full && guest_fs_init(g, stats, prefix, e) != 0)) {
         if (e && !e->msg[0])
             sim_errf(e, "out of host memory");
         guest_destroy(g);
@@ -130,6 +132,7 @@ void guest_destroy(guest *g)
     seg_destroy(g->seg);
     free(g->vpa_done);
     guest_coop_free(g);
+    guest_fs_free(g);
     free(g->map);
     free(g->name);
     free(g);
@@ -346,8 +349,10 @@ static uint64_t guest_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t
             return r->addr; /* no dispatcher: the thread idles in place */
         return cyc;
     }
+    if (r->kind == TR_HRET) /* what the recording's reference returned: the */
+        return 0;           /* guest model makes its own hcalls (docs/linux-guests.md) */
     g->st.hcall_records++;
-    uint64_t args[8] = {0}, rets[8], cyc;
+    uint64_t args[TR_MAX_ARGS > 8 ? TR_MAX_ARGS : 8] = {0}, rets[8], cyc;
     for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS; i++)
         args[i] = r->args[i];
     hyp_hcall(g->h, g->lpid, t->id, now, r->word, args, rets, &cyc);
@@ -379,4 +384,6 @@ void guest_binding(guest *g, unsigned vcpu, uint32_t context, cpu_binding *b)
     b->record = guest_record;
     b->tlbie = guest_tlbie;
     b->ctx = g;
+    if (g->full)
+        guest_fs_binding(g, b);
 }

@@ -58,6 +58,7 @@ typedef struct vcpu_config {
 enum { LPAR_PAGE_4K = 0, LPAR_PAGE_64K = 1, LPAR_PAGE_16M = 2 };
 enum { LPAR_SEG_256M = 0, LPAR_SEG_1T = 1 };
 enum { LPAR_MEM_DEDICATED = 0, LPAR_MEM_SHARED = 1 };
+enum { LPAR_GUEST_MODEL = 0, LPAR_GUEST_FULL_SYSTEM = 1 };
 
 typedef struct lpar_config {
     char *name;
@@ -67,6 +68,7 @@ typedef struct lpar_config {
     uint64_t hpt_size;    /* bytes; 0 = hypervisor default */
     hyp_procs processors; /* dedicated or shared */
     unsigned memory_mode; /* LPAR_MEM_* */
+    unsigned guest;       /* LPAR_GUEST_*: the guest model, or full-system traces */
     uint64_t memory_weight; /* shared memory: 0..255 */
     param_list vcpus;     /* of vcpu_config */
     param_list home_nodes; /* of lpar_node_config: processor modules (numa.enabled) */

@@ -32,6 +32,19 @@ typedef struct guest_coop_stats {
     uint64_t cmm_loaned; /* pages in the balloon at the end */
 } guest_coop_stats;
 
+/* Full-system LPARs (guest_fullsys.c). */
+typedef struct guest_fs_stats {
+    uint64_t hcalls, checked, rc_agree, rc_disagree, unmodelled, slot_agree, slot_disagree;
+    uint64_t first_disagreement, markers;
+} guest_fs_stats;
+
+typedef struct guest_fs_call { /* a vCPU's last hcall, for its R record */
+    bool valid;
+    uint64_t op;
+    long rc;
+    uint64_t rets[8];
+} guest_fs_call;
+
 struct guest {
     guest_config cfg;
     hyp *h;
@@ -60,6 +73,11 @@ struct guest {
     uint64_t oom_freed, next_poll, poll_cycles;
     op_id op_free, op_cmm;
     guest_coop_stats cst;
+    /* full-system LPAR (lpars[].guest: full-system): the trace is the guest */
+    bool full;
+    guest_fs_stats fs;
+    guest_fs_call *fs_last;        /* per vCPU index */
+    unsigned nfs_last;
 };
 
 
@@ -69,6 +87,11 @@ int guest_mem(guest *g, cpu_thread *t, op_rec *o, uint64_t la, uint32_t size, me
 long guest_hcall(guest *g, cpu_thread *t, op_rec *o, uint64_t opcode, const uint64_t *args,
                  uint64_t *rets);
 uint64_t guest_mix(uint64_t x);
+/* guest_fullsys.c */
+int guest_fs_init(guest *g, stats_reg *stats, const char *prefix, sim_err *e);
+void guest_fs_free(guest *g);
+/* Replace the model's fault and record hooks by the full-system ones. */
+void guest_fs_binding(guest *g, cpu_binding *b);
 /* guest_coop.c */
 int guest_coop_init(guest *g, stats_reg *stats, const char *prefix, sim_err *e);
 void guest_coop_free(guest *g);

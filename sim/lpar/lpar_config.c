@@ -105,6 +105,12 @@ static const param_desc lpar_param_list[] = {
      "the LPAR furthest above its weighted share (AMS memory weight 0-255; default 128 an "
      "assumption, notes seed002 §2.4). Only with memory_mode: shared.", L_F(memory_weight),
      NULL},
+    {"guest", PT_ENUM, "", "model", 0, 0, "model|full-system",
+     "model: lparsim's guest OS model turns the vCPUs' user-mode traces into page faults and "
+     "hcalls; full-system: the traces are a whole guest recorded under QEMU pseries "
+     "(scripts/record-linux-guest.sh, format version 3): their hcalls go to the hypervisor "
+     "as recorded, their slbmte markers give the segments, no fault is modeled "
+     "(docs/linux-guests.md).", L_F(guest), NULL},
     {"processors", PT_STRUCT, "", NULL, 0, 0, NULL,
      "How the LPAR gets processors: dedicated (default) or shared.", L_F(processors),
      &hyp_procs_params},

@@ -99,7 +99,7 @@ bool hpte_lp_encode(hpt_psize base, hpt_psize actual, unsigned *code);
 /* Actual page size of an entry for a segment of base size `base`, from L and
  * the LP bits of r; -1 for a bad encoding. */
 int hpte_decode_psize(uint64_t v, uint64_t r, hpt_psize base);
-/* Same, accepting either a 4K or a 64K base (codes do not overlap). */
+/* Same, accepting a 4K, 64K or 16M base (codes do not overlap). */
 int hpte_decode_psize_any(uint64_t v, uint64_t r);
 
 /* ---- entries ------------------------------------------------------------ */

@@ -14,7 +14,9 @@ static const unsigned psize_shift[PSZ_COUNT] = {12, 16, 24};
 static const int lp_code[PSZ_COUNT][PSZ_COUNT] = {
     [PSZ_4K] = {[PSZ_4K] = 0, [PSZ_64K] = 0x7, [PSZ_16M] = 0x38},
     [PSZ_64K] = {[PSZ_4K] = -1, [PSZ_64K] = 0x1, [PSZ_16M] = 0x8},
-    [PSZ_16M] = {[PSZ_4K] = -1, [PSZ_64K] = -1, [PSZ_16M] = -1},
+    /* 16M pages in a 16M segment: L = 1, LP 0 (QEMU's POWER7+ table
+     * {24, 0x0}; Linux bolts its linear mapping so under QEMU pseries) */
+    [PSZ_16M] = {[PSZ_4K] = -1, [PSZ_64K] = -1, [PSZ_16M] = 0},
 };
 
 unsigned hpt_psize_shift(hpt_psize p)
@@ -61,7 +63,9 @@ int hpte_decode_psize(uint64_t v, uint64_t r, hpt_psize base)
 int hpte_decode_psize_any(uint64_t v, uint64_t r)
 {
     int p = hpte_decode_psize(v, r, PSZ_4K);
-    return p >= 0 ? p : hpte_decode_psize(v, r, PSZ_64K);
+    if (p < 0)
+        p = hpte_decode_psize(v, r, PSZ_64K);
+    return p >= 0 ? p : hpte_decode_psize(v, r, PSZ_16M);
 }
 
 /* VA >> 23 without forming the (up to 68-bit) VA; VA bits below the page

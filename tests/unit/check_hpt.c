@@ -147,7 +147,7 @@ START_TEST(psize_round_trip)
 {
     static const struct { hpt_psize base, actual; unsigned code; } ok[] = {
         {PSZ_4K, PSZ_4K, 0}, {PSZ_4K, PSZ_64K, 0x7}, {PSZ_4K, PSZ_16M, 0x38},
-        {PSZ_64K, PSZ_64K, 0x1}, {PSZ_64K, PSZ_16M, 0x8},
+        {PSZ_64K, PSZ_64K, 0x1}, {PSZ_64K, PSZ_16M, 0x8}, {PSZ_16M, PSZ_16M, 0x0},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         unsigned code = 99;
@@ -160,6 +160,10 @@ START_TEST(psize_round_trip)
         ck_assert_uint_eq(hpte_real_addr(x.r, ok[i].actual), pa);
     }
     ck_assert(!hpte_lp_encode(PSZ_64K, PSZ_4K, NULL));
+    /* L=1, LP 0: a 16M page in a 16M segment only (not in a 4K or 64K one) */
+    ck_assert_int_eq(hpte_decode_psize(HPTE_V_VALID | HPTE_V_LARGE, 0x1000000, PSZ_4K), -1);
+    ck_assert_int_eq(hpte_decode_psize(HPTE_V_VALID | HPTE_V_LARGE, 0x1000000, PSZ_64K), -1);
+    ck_assert_int_eq(hpte_decode_psize_any(HPTE_V_VALID | HPTE_V_LARGE, 0x1000000), PSZ_16M);
     /* L=1 with an unknown LP code (0x5) decodes to nothing */
     ck_assert_int_eq(hpte_decode_psize(HPTE_V_VALID | HPTE_V_LARGE, 0x5000, PSZ_4K), -1);
     ck_assert_int_eq(hpte_decode_psize_any(HPTE_V_VALID | HPTE_V_LARGE, 0x5000), -1);

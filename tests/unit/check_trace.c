@@ -51,11 +51,26 @@ static size_t make_recs(tr_rec *v, size_t cap)
         v[n] = (tr_rec){.kind = TR_HCALL, .word = a == 6 ? UINT32_MAX : 0x8 + a,
                         .nargs = (uint8_t)a};
         for (unsigned j = 0; j < a; j++)
-            v[n].args[j] = j == 0 ? UINT64_MAX : (uint64_t)j << (9 * j);
+            v[n].args[j] = j == 0 ? UINT64_MAX : (uint64_t)j << (6 * j);
+        n++;
+        if (a % 3 == 2) /* no return record after the others */
+            continue;
+        /* the return: negative, zero, the int32 extremes */
+        int32_t rc = a == 0 ? INT32_MIN : a == 1 ? INT32_MAX : a == 3 ? 0 : -(int32_t)a;
+        v[n] = (tr_rec){.kind = TR_HRET, .word = (uint32_t)rc, .nargs = (uint8_t)(9 - a)};
+        for (unsigned j = 0; j < 9 - a; j++)
+            v[n].args[j] = j == 1 ? UINT64_MAX : (uint64_t)(j + 1) << (7 * j);
         n++;
     }
     v[n++] = (tr_rec){.kind = TR_MARKER, .word = 0, .addr = 0};
     v[n++] = (tr_rec){.kind = TR_MARKER, .word = UINT32_MAX, .addr = UINT64_MAX};
+    /* version 3: markers with arguments (an slbmte: RB, then RS) */
+    v[n++] = (tr_rec){.kind = TR_MARKER, .word = TR_MARK_SLBMTE, .addr = 0xc000000008000000ull,
+                      .nargs = 1, .args = {0x4000d4c2b0a1c500ull}};
+    v[n] = (tr_rec){.kind = TR_MARKER, .word = 99, .addr = 1, .nargs = TR_MAX_ARGS};
+    for (unsigned j = 0; j < TR_MAX_ARGS; j++)
+        v[n].args[j] = UINT64_MAX >> j;
+    n++;
     /* a long pseudo-random tail to cross buffer refills */
     uint64_t s = 42, pc = 0x10000000;
     while (n < cap) {
@@ -79,7 +94,7 @@ static void assert_same(const tr_rec *a, const tr_rec *b, size_t i)
                   a->nargs == b->nargs && a->word == b->word && a->addr == b->addr,
                   "record %zu differs (kind %u/%u addr %llx/%llx)", i, a->kind, b->kind,
                   (unsigned long long)a->addr, (unsigned long long)b->addr);
-    if (a->kind == TR_HCALL)
+    if (a->kind >= TR_HCALL)
         for (unsigned j = 0; j < a->nargs; j++)
             ck_assert_uint_eq(a->args[j], b->args[j]);
 }
@@ -87,7 +102,8 @@ static void assert_same(const tr_rec *a, const tr_rec *b, size_t i)
 static void write_trace(const char *path, const tr_rec *v, size_t n)
 {
     sim_err e = {{0}};
-    tr_writer *w = tr_writer_create(path, "unit test", 6, &e);
+    /* version 3: the samples hold hcall returns and 9-argument hcalls */
+    tr_writer *w = tr_writer_create_version(path, "unit test", 6, 0, 3, &e);
     ck_assert_msg(w != NULL, "%s", e.msg);
     for (size_t i = 0; i < n; i++)
         ck_assert_msg(tr_write(w, &v[i], &e) == 0, "%s", e.msg);
@@ -210,7 +226,7 @@ START_TEST(text_round_trip)
     size_t n = make_recs(v, N);
     const char *p = tu_tmp("rt.txt");
     FILE *f = fopen(p, "w");
-    fprintf(f, "#lparsim-trace v1\n");
+    fprintf(f, "#lparsim-trace v3\n");
     char line[256];
     for (size_t i = 0; i < n; i++) {
         int k = tr_format_text(&v[i], line, sizeof line);
@@ -441,10 +457,10 @@ START_TEST(open_errors)
     open_fails(p, "%s: not an lparsim trace (expected binary magic LPSIMTRC or text "
                   "header '#lparsim-trace v1'); convert foreign traces with "
                   "`lparsim trace import --format lackey|dramsim3|qemu`");
-    write_raw(p, 3, hand_bytes, sizeof hand_bytes);
-    open_fails(p, "%s: unsupported trace version 3 (this lparsim reads versions 1 and 2)");
-    tu_write_file(p, "#lparsim-trace v3\nI 0 4\n");
-    open_fails(p, "%s: unsupported text trace version 'v3' (this lparsim reads v1 and v2)");
+    write_raw(p, 4, hand_bytes, sizeof hand_bytes);
+    open_fails(p, "%s: unsupported trace version 4 (this lparsim reads versions 1 to 3)");
+    tu_write_file(p, "#lparsim-trace v4\nI 0 4\n");
+    open_fails(p, "%s: unsupported text trace version 'v4' (this lparsim reads v1 to v3)");
     tu_write_file(p, "LPSIMTRC\1\0");
     open_fails(p, "%s: truncated trace: ended after 0 records without an END record");
 }
@@ -541,19 +557,97 @@ START_TEST(text_errors)
     tu_write_file(p, "#lparsim-trace v1\n# c\n\nS 0x20 256 # big\n");
     read_fails(p, "%s:4: expected 'S <ea> <size>' with size 1..255, got 'S 0x20 256'");
     tu_write_file(p, "#lparsim-trace v1\nX 1 2\n");
-    read_fails(p, "%s:2: expected a record 'I|L|S|M <addr> <size>', 'H <num> [<arg>...]' "
-                  "or 'K <id> [<value>]' (numbers 0x-hex or decimal), got 'X 1 2'");
+    read_fails(p, "%s:2: expected a record 'I|L|S|M <addr> <size>', 'H <num> [<arg>...]', "
+                  "'R <rc> [<value>...]' or 'K <id> [<value>]' (numbers 0x-hex or decimal), "
+                  "got 'X 1 2'");
     tu_write_file(p, "#lparsim-trace v1\nI 0x10 4 0x100000000\n");
     read_fails(p, "%s:2: expected 'I <pc> <size> [<word>]' with size 1..255 and a "
                   "32-bit word, got 'I 0x10 4 0x100000000'");
-    tu_write_file(p, "#lparsim-trace v1\nH 1 2 3 4 5 6 7 8\n");
+    tu_write_file(p, "#lparsim-trace v3\nH 1 2 3 4 5 6 7 8 9 10 11\n");
     read_fails(p, "%s:2: expected 'H <num> [<arg>...]' with a 32-bit number and at most "
-                  "6 args, got 'H 1 2 3 4 5 6 7 8'");
+                  "9 args, got 'H 1 2 3 4 5 6 7 8 9 10 11'");
+    /* version 3's records in an older trace, an R without its H, bad codes */
+    tu_write_file(p, "#lparsim-trace v2\nH 1 2 3 4 5 6 7 8\n");
+    read_fails(p, "%s:2: an hcall with more than 6 arguments in a trace of format version 1 "
+                  "or 2; expected version 3 for up to 9");
+    tu_write_file(p, "#lparsim-trace v1\nH 8\nR 0 1\n");
+    read_fails(p, "%s:3: an hcall return record (R) in a trace of format version 1 or 2; "
+                  "expected version 3 for R records");
+    tu_write_file(p, "#lparsim-trace v3\nH 8\nI 0 4\nR -7\n");
+    read_fails(p, "%s:4: an hcall return record (R) that does not follow an hcall record "
+                  "(H); expected R directly after its H");
+    tu_write_file(p, "#lparsim-trace v3\nH 8\nR 0\nR 0\n");
+    read_fails(p, "%s:4: an hcall return record (R) that does not follow an hcall record "
+                  "(H); expected R directly after its H");
+    tu_write_file(p, "#lparsim-trace v3\nH 8\nR -2147483649\n");
+    read_fails(p, "%s:3: expected 'R <rc> [<value>...]' with a 32-bit signed return code and "
+                  "at most 9 values, got 'R -2147483649'");
+    tu_write_file(p, "#lparsim-trace v3\nH 8\nR 0x80000000\n");
+    read_fails(p, "%s:3: expected 'R <rc> [<value>...]' with a 32-bit signed return code and "
+                  "at most 9 values, got 'R 0x80000000'");
     tu_write_file(p, "#lparsim-trace v1\nK\n");
-    read_fails(p, "%s:2: expected 'K <id> [<value>]' with a 32-bit id, got 'K'");
+    read_fails(p, "%s:2: expected 'K <id> [<value> [<arg>...]]' with a 32-bit id and at most "
+                  "9 args, got 'K'");
+    tu_write_file(p, "#lparsim-trace v2\nK 18 0x8000000 0x1\n");
+    read_fails(p, "%s:2: a marker with arguments in a trace of format version 1 or 2; "
+                  "expected version 3 for marker arguments");
     tu_write_file(p, "#lparsim-trace v1\nL 0xfffffffffffffffff 8\n");
     read_fails(p, "%s:2: expected 'L <ea> <size>' with size 1..255, got "
                   "'L 0xfffffffffffffffff 8'");
+}
+END_TEST
+
+/* Version 3's records by hand: an hcall with 9 arguments (tag bit 6) and
+ * its return (kind 7, zigzag code), refused in version 2 and out of order. */
+START_TEST(version3_records)
+{
+    static const uint8_t v3[] = {
+        0xcc, 0xa4, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 9, /* H 0x124 1..9: nargs 8+1 */
+        0x8f, 0x0d, 0x2a,                     /* R -7 0x2a */
+        0x86, 0x02,                           /* END 2 */
+    };
+    const char *p = tu_tmp("v3.trc");
+    sim_err e = {{0}};
+    tr_rec v[4];
+    write_raw(p, 3, v3, sizeof v3);
+    ck_assert_int_eq(read_all(p, v, 4, 4, &e), 2);
+    ck_assert(v[0].kind == TR_HCALL && v[0].word == 0x124 && v[0].nargs == 9 &&
+              v[0].args[0] == 1 && v[0].args[8] == 9);
+    ck_assert(v[1].kind == TR_HRET && v[1].nargs == 1 && v[1].args[0] == 0x2a);
+    ck_assert_int_eq(tr_hret_rc(&v[1]), -7);
+    char line[256];
+    tr_format_text(&v[1], line, sizeof line);
+    ck_assert_str_eq(line, "R -7 0x2a");
+    write_raw(p, 2, v3, sizeof v3);
+    read_fails(p, "%s: corrupt trace at record 0: bad tag byte");
+    static const uint8_t ret_only[] = {0x84, 0x08, 0x8f, 0x0d, 0x2a, 0x86, 0x02};
+    write_raw(p, 2, ret_only, sizeof ret_only);
+    read_fails(p, "%s: corrupt trace at record 1: an hcall return record (R) in a trace of "
+                  "format version 1 or 2; expected version 3 for R records");
+    static const uint8_t orphan[] = {0x84, 0x08, 0x85, 0x03, 0x05, 0x87, 0x00, 0x86, 0x03};
+    write_raw(p, 3, orphan, sizeof orphan);
+    read_fails(p, "%s: corrupt trace at record 2: an hcall return record (R) that does not "
+                  "follow an hcall record (H); expected R directly after its H");
+    /* the writer applies the same rules */
+    char want[2048];
+    tr_writer *w = tr_writer_create_version(p, NULL, 6, 0, 2, &e);
+    ck_assert_int_eq(tr_write(w, &v[0], &e), -1);
+    snprintf(want, sizeof want, "%s: record 0: cannot write: an hcall with more than 6 "
+             "arguments in a trace of format version 1 or 2; expected version 3 for up to 9",
+             p);
+    ck_assert_str_eq(e.msg, want);
+    tr_abort(w);
+    w = tr_writer_create_version(p, NULL, 6, 0, 3, &e);
+    ck_assert_int_eq(tr_write(w, &v[1], &e), -1);
+    snprintf(want, sizeof want, "%s: record 0: cannot write: an hcall return record (R) "
+             "that does not follow an hcall record (H); expected R directly after its H", p);
+    ck_assert_str_eq(e.msg, want);
+    ck_assert_int_eq(tr_write(w, &v[0], &e), 0);
+    ck_assert_int_eq(tr_write(w, &v[1], &e), 0);
+    ck_assert_int_eq(tr_write(w, &v[1], &e), -1);
+    ck_assert_int_eq(tr_finish(w, &e), 0);
+    ck_assert_int_eq(read_all(p, v + 2, 2, 2, &e), 2);
+    ck_assert_int_eq(tr_hret_rc(&v[3]), -7);
 }
 END_TEST
 
@@ -995,6 +1089,7 @@ static Suite *trace_suite(void)
     tcase_add_test(t, gzip_errors);
     tcase_add_test(t, text_errors);
     tcase_add_test(t, writer_errors);
+    tcase_add_test(t, version3_records);
     tcase_add_test(t, atomic_write);
     tcase_add_test(t, wrapping_access_refused);
     tcase_add_test(t, import_empty_refused);

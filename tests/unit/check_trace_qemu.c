@@ -90,6 +90,41 @@ START_TEST(lpsys_log)
 }
 END_TEST
 
+/* hcall arguments and returns (format version 3): the prologue before the
+ * first instruction, R lines after H lines, 8 arguments */
+START_TEST(lpsys_returns)
+{
+    const char *out = tu_tmp("lpsys-ret.trc");
+    sim_err e = {{0}};
+    uint64_t n = 0;
+    ck_assert_msg(tr_import(TR_FMT_QEMU, tu_src("tests/data/qemu/lpsys-ret.log"), out, &n,
+                            &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(n, 19);
+    tr_rec v[20];
+    ck_assert_int_eq(read_all(out, v, 20), 19);
+    /* the prologue's SLB load */
+    ck_assert(v[4].kind == TR_MARKER && v[4].word == TR_MARK_SLBMTE && v[4].nargs == 1);
+    memmove(v + 4, v + 5, 14 * sizeof *v); /* the window as before */
+    tr_reader *r = tr_open(out, &e);
+    ck_assert_uint_eq(tr_version(r), 3);
+    tr_close(r);
+    ck_assert(v[0].kind == TR_HCALL && v[0].word == 8 && v[0].nargs == 4);
+    ck_assert(v[1].kind == TR_HRET && tr_hret_rc(&v[1]) == 0 && v[1].nargs == 1 &&
+              v[1].args[0] == 0x7c);
+    ck_assert(v[3].kind == TR_HRET && v[3].nargs == 2 && v[3].args[1] == 0x1ab0000193ull);
+    is_insn(&v[4], 0x10000ae0, 0x68004c53);
+    is_insn(&v[9], 0xc000000000031234, 0x7d003324); /* slbmte r8,r6 */
+    ck_assert(v[10].kind == TR_MARKER && v[10].word == TR_MARK_SLBMTE &&
+              v[10].addr == 0xc000000008000001ull && v[10].nargs == 1 &&
+              v[10].args[0] == 0x4000123456000510ull);
+    ck_assert(v[12].kind == TR_HCALL && v[12].word == 0x124 && v[12].nargs == 8 &&
+              v[12].args[0] == 0x4000000000000080ull && v[12].args[2] == 0xc000000000000000ull);
+    ck_assert(v[13].kind == TR_HRET && v[13].nargs == 8 &&
+              v[13].args[0] == 0x8000000000000080ull);
+    ck_assert(v[17].kind == TR_HRET && tr_hret_rc(&v[17]) == -7 && v[17].nargs == 0);
+}
+END_TEST
+
 START_TEST(qemu_d_log)
 {
     const char *out = tu_tmp("dlog.trc");
@@ -127,7 +162,8 @@ static void fails(const char *text, const char *expect_fmt)
 }
 
 #define PLUGIN_EXPECT "expected a plugin log line 'I <pc> <word>', 'L|S <addr> <size> " \
-                      "[<real addr>|-]' (size 1..255), 'H <num> [<arg>...]' or 'E <count>', got "
+                      "[<real addr>|-]' (size 1..255), 'H <num> [<arg>...]', 'R <rc> " \
+                      "[<val>...]', 'K <id> <value> [<arg>...]' or 'E <count>', got "
 #define DLOG_EXPECT "expected a QEMU -d in_asm,exec log line ('IN:', '0x<pc>:  " \
                     "<8-digit word> ...', 'Trace ...'), got "
 #define TRACE_LINE(pc) "Trace 0: 0x7f00 [0000000000000000/" pc "/02806105/00000201] f\n"
@@ -152,8 +188,10 @@ START_TEST(garbage_lines)
 END_TEST
 
 #define SC1 "I c0000000000e13dc 44000022\n"
-#define NOT_AFTER_SC "hcall line 'H <num> ...' not right after an sc 1 ('I <pc> 44000022'); " \
-                     "expected one H line per sc 1"
+#define NOT_AFTER_SC "hcall line 'H <num> ...' not right after an sc 1 ('I <pc> 44000022') " \
+                     "nor before the first instruction; expected one H line per sc 1"
+#define NOT_AFTER_H "hcall return line 'R <rc> ...' not right after an hcall line 'H <num> " \
+                    "...'; expected at most one R line per H"
 
 /* the system-mode additions: real addresses and hcall lines */
 START_TEST(lpsys_bad)
@@ -165,11 +203,26 @@ START_TEST(lpsys_bad)
     fails(SC1 "H 8x\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 8x'");
     fails(SC1 "H 100000000\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 100000000'");
     fails(SC1 "H 8 1 zz\nE 1\n", "%s:2: " PLUGIN_EXPECT "'H 8 1 zz'");
-    fails(SC1 "H 8 1 2 3 4 5 6 7\nE 1\n",
-          "%s:2: hcall line has more than 6 arguments; a native hcall record holds at most 6");
+    fails(SC1 "H 8 1 2 3 4 5 6 7 8 9 a\nE 1\n",
+          "%s:2: hcall line has more than 9 values; a native hcall record holds at most 9");
+    fails(SC1 "H 8\nR 0 1 2 3 4 5 6 7 8 9 a\nE 1\n",
+          "%s:3: hcall return line has more than 9 values; a native return record holds at "
+          "most 9");
+    fails(SC1 "H 8\nR x\nE 1\n", "%s:3: " PLUGIN_EXPECT "'R x'");
+    fails(SC1 "H 8\nR -2147483649\nE 1\n", "%s:3: " PLUGIN_EXPECT "'R -2147483649'");
+    fails(SC1 "H 8\nR 2147483648\nE 1\n", "%s:3: " PLUGIN_EXPECT "'R 2147483648'");
+    fails(SC1 "R 0\nE 1\n", "%s:2: " NOT_AFTER_H);
+    fails(SC1 "H 8\nR 0\nR 0\nE 1\n", "%s:4: " NOT_AFTER_H);
+    fails("R 0\nI 100 3c40100e\nE 1\n", "%s:1: " NOT_AFTER_H);
+    /* SLB markers */
+    fails("I 100 3c40100e\nK 4 1\nE 1\n", "%s:2: marker line 'K 4 ...': expected an SLB "
+          "marker (16 slbie, 17 slbia, 18 slbmte)");
+    fails("I 100 3c40100e\nK 18 8000000\nE 1\n", "%s:2: slbmte marker 'K 18 <rb> <rs>' with 0 "
+          "arguments; expected one (RS)");
+    fails("I 100 3c40100e\nK 18\nE 1\n", "%s:2: " PLUGIN_EXPECT "'K 18'");
+    fails("I 100 3c40100e\nK x 1 2\nE 1\n", "%s:2: " PLUGIN_EXPECT "'K x 1 2'");
     fails("I 100 3c40100e\nH 8\nE 1\n", "%s:2: " NOT_AFTER_SC);
     fails(SC1 "H 8\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
-    fails("H 8\nE 0\n", "%s:1: " NOT_AFTER_SC);
     fails(SC1 "L 10 8 10\nH 8\nE 1\n", "%s:3: " NOT_AFTER_SC);
     /* a cut recording: the last sc 1's H line and the end line missing */
     fails("I 10000ae0 68004c53\n" SC1 "H 124\n" SC1,
@@ -210,6 +263,7 @@ int main(void)
     TCase *ok = tcase_create("import");
     tcase_add_test(ok, plugin_log);
     tcase_add_test(ok, lpsys_log);
+    tcase_add_test(ok, lpsys_returns);
     tcase_add_test(ok, qemu_d_log);
     suite_add_tcase(s, ok);
     TCase *bad = tcase_create("bad_input");
