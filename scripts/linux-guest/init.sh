@@ -27,7 +27,8 @@ N=$(nproc)
 echo "@@LPSYS-WORKLOAD-BEGIN cpus=$N"
 [ "$SRC" = tracepoint ] && echo 1 > $T/tracing_on
 /lpmark start "$N" $MARK
-if [ -x /workload.bin ]; then /workload.bin; else sh /workload.sh; fi
+# a script runs in this shell (no fork and exec of a second sh in the window)
+if [ -x /workload.bin ]; then /workload.bin; else . /workload.sh; fi
 echo "@@LPSYS-WORKLOAD-STATUS $?"
 /lpmark stop "$N" $MARK
 [ "$SRC" = tracepoint ] && echo 0 > $T/tracing_on
