@@ -1,6 +1,6 @@
-# fork-exec.sh - a small fork/exec-heavy workload (shipped recording
-# traces/linux/fork-exec): external commands only (busybox sh runs `true`
-# as a builtin, /bin/true is a fork plus an exec of busybox)
+# fork-exec.sh - the shipped fork/exec recording (traces/linux/fork-exec),
+# sized for a native trace under 2 MB (about 1 M instructions per
+# fork+exec of busybox): one fork plus exec of /bin/true (busybox sh runs a
+# bare `true` as a builtin) and one fork without exec (a subshell).
 /bin/true
-/bin/true
-/bin/echo fork-exec
+( : )
