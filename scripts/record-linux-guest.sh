@@ -30,6 +30,10 @@
 #                      gdb log, the replay's console (must equal console.txt)
 #   summary.txt        host times, records, kernel share, hcalls by kind,
 #                      sc 1 per vCPU vs in-guest hcalls per CPU
+#   slbmte-gdb.txt     (gdb) every slbmte from reset with its operands; the
+#                      logs carry them as K 18 lines (scripts/linux-guest/slbmerge.py)
+#   replay.yaml        (gdb) a full-system LPAR replaying vcpu0.trace
+#                      (docs/full-system.md)
 #   console.txt, plugin-counts.txt, sc1-sites.txt, cmdline.txt, times.txt
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -161,7 +165,11 @@ if [ "$vcpus" -gt 1 ]; then
        "this recording is not deterministic" >&2
 fi
 # shellcheck disable=SC2054
-base=(qemu-system-ppc64 -M pseries -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
+# ic-mode=xics: the XICS interrupt controller, driven by hcalls (H_XIRR, H_EOI,
+# H_CPPR, H_IPI); with XIVE (QEMU's default for POWER9) the guest maps the
+# controller's MMIO pages with H_ENTER and loads from them on every
+# interrupt, I/O space lparsim does not model (docs/full-system.md)
+base=(qemu-system-ppc64 -M pseries,ic-mode=xics -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
       -display none -monitor none -serial stdio -no-reboot -seed 1
       -rtc clock=vm,base=2026-01-01T00:00:00
       -kernel "$vmlinux" -initrd "$out/initrd.gz" -append "$cmdline")
@@ -202,6 +210,7 @@ print(s.getsockname()[1])')
     sleep 0.2
   done
   LPGDB_PCS="$out/sc1-pcs.txt" LPGDB_OUT="$out/hcalls-gdb.txt" \
+    LPGDB_SLB_PCS="$out/slbmte-pcs.txt" LPGDB_SLB_OUT="$out/slbmte-gdb.txt" \
     nice -n 10 gdb-multiarch -q -nx -batch -ex 'set architecture powerpc:common64' \
       -ex 'set endian little' -ex "file $vmlinux" -ex 'set trust-readonly-sections on' \
       -ex "target remote 127.0.0.1:$port" -x "$gd/hcalls-gdb.py" > "$out/gdb.stdout" 2>&1 ||
@@ -220,6 +229,10 @@ fi
 
 status=0
 python3 "$gd/lpguest.py" merge "$out" "$vcpus" "$out/times.txt" "$hsrc" || status=$?
+# the guest's SLB loads (K 18 lines) for the full-system replay's segments
+if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
+  python3 "$gd/slbmerge.py" "$out" "$vcpus" || status=$?
+fi
 [ "$rr" -eq 1 ] && echo "replay console equals the recording's: yes" >> "$out/summary.txt"
 cat "$out/times-total.txt" >> "$out/summary.txt"
 rm -f "$out"/vcpu*[0-9].log.gz
@@ -232,6 +245,37 @@ if [ -x "$lparsim" ]; then
   done
 else
   echo "record-linux-guest: $lparsim not built: no native traces" >&2
+fi
+# ---- a config that replays the recording as one full-system LPAR ----
+if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
+  python3 - "$out" "$mem" > "$out/replay.yaml" <<'PY'
+import gzip, sys
+d, mem = sys.argv[1], sys.argv[2]
+units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+b = int(mem[:-1]) * units[mem[-1].upper()] if mem[-1].upper() in units else int(mem) << 20
+hpt = 1 << max(18, (b - 1).bit_length() - 7)  # QEMU: RAM / 128, a power of two, >= 256K
+pro = 0
+with gzip.open(d + "/vcpu0.qemu.log.gz", "rt") as f:
+    for line in f:
+        if line[0] == "I":
+            break
+        pro += line[0] in "HRK"
+print("""# replay.yaml - the recording replayed by a full-system LPAR (written by
+# scripts/record-linux-guest.sh; docs/full-system.md). The warm-up covers
+# the prologue (the %d hcall and SLB-load records before the window), so the
+# statistics are the window's.
+run:
+  warmup_records: %d
+lpars:
+  - name: linux
+    memory: %s
+    hpt_size: %d
+    page_size: 64K
+    segment: 1T
+    guest: full-system
+    vcpus:
+      - {thread: 0, trace: vcpu0.trace}""" % (pro, pro, mem, hpt))
+PY
 fi
 [ "$status" -eq 0 ] || echo "record-linux-guest: FAILED: the plugin's sc 1 and the hcall" \
                             "record disagree (summary.txt)" >&2

@@ -12,6 +12,10 @@
 #   environment: LPGDB_PCS  the plugin's sc1-pcs.txt (vcpu pc count: every
 #                           pc an sc 1 executed at during the recording)
 #                LPGDB_OUT  the output file
+#                LPGDB_SLB_PCS, LPGDB_SLB_OUT  optional: the plugin's
+#                           slbmte-pcs.txt, and where to write every slbmte
+#                           from reset with its operands ("vcpu seq pc rb rs",
+#                           hex), for the full-system replay's segments
 #
 # No single steps: QEMU 7.2's replay hung (the vCPU spinning idle, measured
 # twice near the end of boot) when gdb stepped over a breakpoint, which it
@@ -38,6 +42,7 @@ import sys
 import gdb
 
 SC1 = 0x44000022
+SLBMTE, SLBMTE_MASK = 0x7C000324, 0xFC0007FE
 REGS = ["r%d" % i for i in range(3, 13)]
 
 
@@ -50,6 +55,7 @@ class Log:
         self.not_sc = {}
         self.check_word = set()
         self.other = 0  # stops at no enabled breakpoint (none expected)
+        self.slb = {}   # vcpu -> [(pc, rb, rs)] of every slbmte
 
     def regs(self):
         f = gdb.selected_frame()
@@ -74,6 +80,27 @@ class Log:
             self.calls[v][st.pop()][2] = self.regs()
         else:
             self.bad_ret[v] = self.bad_ret.get(v, 0) + 1
+
+    def slbmte(self, pc):
+        """An slbmte: its RB and RS (the word says which registers). False
+        if the word is not an slbmte (a firmware pc later reused)."""
+        v = gdb.selected_thread().num - 1
+        w = int.from_bytes(gdb.selected_inferior().read_memory(pc, 4).tobytes(), "little")
+        if w & SLBMTE_MASK != SLBMTE:
+            self.not_sc[v] = self.not_sc.get(v, 0) + 1
+            return False
+        f = gdb.selected_frame()
+        rs = int(f.read_register("r%d" % ((w >> 21) & 31))) & 0xFFFFFFFFFFFFFFFF
+        rb = int(f.read_register("r%d" % ((w >> 11) & 31))) & 0xFFFFFFFFFFFFFFFF
+        self.slb.setdefault(v, []).append((pc, rb, rs))
+        return True
+
+    def write_slb(self, out):
+        with open(out, "w") as f:
+            f.write("# vcpu seq pc rb rs  (every slbmte from reset; hcalls-gdb.py)\n")
+            for v in sorted(self.slb):
+                for k, (pc, rb, rs) in enumerate(self.slb[v]):
+                    f.write("%d %d %x %x %x\n" % (v, k, pc, rb, rs))
 
     def write(self):
         with open(self.out, "w") as f:
@@ -118,6 +145,25 @@ def main():
             sys.exit("hcalls-gdb: sc 1 at both %x and %x: not supported" % (pc, pc + 4))
         ret[pc + 4] = bp(pc + 4)
         ret[pc + 4].enabled = False
+    # slbmte sites (LPGDB_SLB_PCS, optional): a stop reads RB and RS, then the
+    # site is disabled and a helper breakpoint at pc+4 enabled (no single
+    # step); the next stop anywhere re-enables the site (pending)
+    slb, after, pending = {}, {}, None
+    slb_pcs = set()
+    if os.environ.get("LPGDB_SLB_PCS"):
+        for line in open(os.environ["LPGDB_SLB_PCS"]):
+            if not line.startswith("#"):
+                slb_pcs.add(int(line.split()[1], 16))
+    for pc in sorted(slb_pcs):
+        if pc in entry or pc in ret:
+            sys.exit("hcalls-gdb: slbmte at %x is also an sc 1 site: not supported" % pc)
+        slb[pc] = bp(pc)
+    for pc in sorted(slb_pcs):
+        if pc + 4 in entry or pc + 4 in ret:
+            sys.exit("hcalls-gdb: slbmte at %x followed by an sc 1 site: not supported" % pc)
+        if pc + 4 not in slb:
+            after[pc + 4] = bp(pc + 4)
+            after[pc + 4].enabled = False
     n = 0
     try:
         while True:
@@ -129,7 +175,21 @@ def main():
             if not gdb.selected_inferior().pid:
                 break
             pc = int(gdb.selected_frame().pc())
-            if pc in entry and entry[pc].enabled:
+            at_after = pc in after and after[pc].enabled
+            if pending is not None and pc != pending:
+                slb[pending].enabled = True
+                if pending + 4 in after:
+                    after[pending + 4].enabled = False
+                pending = None
+            if at_after:
+                pass  # just past an slbmte: its site is enabled again above
+            elif pc in slb and slb[pc].enabled:
+                log.slbmte(pc)  # (not logged if the word there is not an slbmte)
+                slb[pc].enabled = False
+                if pc + 4 in after:
+                    after[pc + 4].enabled = True
+                pending = pc
+            elif pc in entry and entry[pc].enabled:
                 if not log.entry(pc):
                     continue
                 entry[pc].enabled = False
@@ -147,6 +207,8 @@ def main():
         print("hcalls-gdb: %s" % e)
     finally:
         log.write()
+        if os.environ.get("LPGDB_SLB_OUT"):
+            log.write_slb(os.environ["LPGDB_SLB_OUT"])
 
 
 main()
