@@ -271,7 +271,6 @@ lpars:
     memory: %s
     hpt_size: %d
     page_size: 64K
-    segment: 1T
     guest: full-system
     vcpus:
       - {thread: 0, trace: vcpu0.trace}""" % (pro, pro, mem, hpt))
