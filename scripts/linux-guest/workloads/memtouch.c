@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 
 #ifndef MB
-#define MB 4
+#define MB 3
 #endif
 #ifndef REPS
 #define REPS 2
