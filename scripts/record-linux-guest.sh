@@ -76,9 +76,6 @@ if [ "$vcpus" -gt 1 ] && [ "$hsrc" = gdb ]; then
        "icount, which hangs SMP boot under QEMU 7.2)" >&2; exit 2
 fi
 rr=0; [ "$vcpus" -eq 1 ] && rr=1
-[ "$rr" -eq 0 ] || [ "$window" = marks ] || {
-  echo "record-linux-guest: --window all with 1 vCPU is not supported (the record/replay" \
-       "pass logs hcalls from reset anyway)" >&2; exit 2; }
 tools=(qemu-system-ppc64 powerpc64le-linux-gnu-gcc powerpc64le-linux-gnu-objdump python3 cpio
        gzip "${CC:-cc}")
 [ "$rr" -eq 0 ] || tools+=(gdb-multiarch)

@@ -41,6 +41,7 @@ NAMES = {0x04: "H_REMOVE", 0x08: "H_ENTER", 0x0C: "H_READ", 0x10: "H_CLEAR_MOD",
          0xE0: "H_CEDE", 0xE4: "H_CONFER", 0xE8: "H_PROD", 0x124: "H_BULK_REMOVE",
          0x300: "H_RANDOM", 0x31C: "H_SET_MODE", 0xF000: "H_RTAS", 0x138: "H_STUFF_TCE",
          0x1C8: "H_GET_CPU_CHARACTERISTICS", 0x37C: "H_REGISTER_PROC_TBL",
+         0x2EC: "H_HOME_NODE_ASSOCIATIVITY",
          0x3A8: "H_INT_GET_SOURCE_INFO", 0x3AC: "H_INT_SET_SOURCE_CONFIG",
          0x3B4: "H_INT_GET_QUEUE_INFO", 0x3B8: "H_INT_SET_QUEUE_CONFIG"}
 
@@ -286,9 +287,9 @@ def merge(d, ncpu, site_of, source):
                 else:
                     hc.write("%d %d %s %s %s %s\n" % (c, sc - 1, pc, "%#x" % op if op is not None
                                                        else "?", NAMES.get(op, "?"), src_))
-                    if op is not None:
-                        fo.write("H %x\n" % op)
-                        recs += 1
+                    if op is not None:  # the tracepoint's return code, no values
+                        fo.write("H %x\n" % op + ("R %d\n" % ret if src_ != "li-r3" else ""))
+                        recs += 1 + (src_ != "li-r3")
                 if op is not None:
                     kinds[name(op)] = kinds.get(name(op), 0) + 1
         if have_gdb:
@@ -387,7 +388,7 @@ def check(path):
                     errs.append("%d: H not after an sc 1" % n)
                 f_ = line.split()
                 op, args = int(f_[1], 16), [int(x, 16) for x in f_[2:]]
-                if len(args) != shape(op, args)[0]:
+                if args and len(args) != shape(op, args)[0]:  # none: tracepoint source
                     errs.append("%d: %d args for %#x" % (n, len(args), op))
                 pro += not seen_i
                 win += seen_i
@@ -396,7 +397,7 @@ def check(path):
                 if not prev.startswith("H "):
                     errs.append("%d: R not after an H" % n)
                 vals = line.split()[2:]
-                if len(vals) != shape(*last_h)[1]:
+                if last_h[1] and len(vals) != shape(*last_h)[1]:
                     errs.append("%d: %d values for %#x" % (n, len(vals), last_h[0]))
             elif t == "I":
                 if prev.endswith(" 44000022"):
