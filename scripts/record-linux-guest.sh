@@ -2,11 +2,16 @@
 # record-linux-guest.sh - record a real ppc64le Linux guest (Debian's
 # kernel, a busybox initramfs) running WORKLOAD under qemu-system-ppc64
 # -M pseries -cpu POWER9 (TCG, icount): per vCPU every instruction and data
-# access (plugin scripts/qemu/lpsys.c), plus the guest's own hcall record
-# (kprobes on the hvCall.S wrappers). See docs/linux-guests.md.
+# access (plugin scripts/qemu/lpsys.c), plus every hypervisor call. With
+# 1 vCPU the run is a QEMU record (rr=record) and a second pass replays it
+# under gdb (scripts/linux-guest/hcalls-gdb.py), which logs every hcall from
+# reset with its arguments and returned values; with more vCPUs (no icount,
+# so no record/replay) only the opcodes and return codes of the kernel's
+# hcall tracepoints are recorded. See docs/linux-guests.md.
 #
 #   scripts/record-linux-guest.sh WORKLOAD -o DIR [--vcpus N] [--memory SIZE]
 #                                 [--mmu hash] [--window marks|all]
+#                                 [--hcall-source gdb|tracepoint]
 #
 # WORKLOAD: a shell script (*.sh, run by busybox sh) or a C program (*.c,
 # cross-compiled static for ppc64le). --mmu hash (the default, and for now
@@ -14,21 +19,29 @@
 # Packages come from apt (linux-image-powerpc64le:ppc64el's current kernel,
 # busybox-static:ppc64el) into $LPARSIM_CACHE (~/.cache/lparsim/linux-guest);
 # $LPARSIM_KERNEL_PKG names another kernel package. Writes into DIR:
-#   vcpuN.qemu.log.gz  plugin log with H lines (input of
-#                      `lparsim trace import --format qemu`)
+#   vcpuN.qemu.log.gz  plugin log with H (and with gdb R) lines (input of
+#                      `lparsim trace import --format qemu`); with gdb the
+#                      hcalls before the window come first (the prologue)
 #   vcpuN.trace        native trace (if lparsim is built)
-#   hcalls.txt         every sc 1 of the window: opcode (in-guest tracepoint
+#   hcalls.txt         gdb: every hcall from reset with its registers;
+#                      tracepoint: every sc 1 of the window: opcode (in-guest
 #                      record, or recovered), return code
+#   rr.bin, hcalls-gdb.txt, console-replay.txt   (gdb) the QEMU record, the
+#                      gdb log, the replay's console (must equal console.txt)
 #   summary.txt        host times, records, kernel share, hcalls by kind,
 #                      sc 1 per vCPU vs in-guest hcalls per CPU
+#   slbmte-gdb.txt     (gdb) every slbmte from reset with its operands; the
+#                      logs carry them as K 18 lines (scripts/linux-guest/slbmerge.py)
+#   replay.yaml        (gdb) a full-system LPAR replaying vcpu0.trace
+#                      (docs/full-system.md)
 #   console.txt, plugin-counts.txt, sc1-sites.txt, cmdline.txt, times.txt
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 usage() {
   echo "usage: $0 WORKLOAD(.sh|.c) -o DIR [--vcpus N] [--memory SIZE] [--mmu hash]" \
-       "[--window marks|all]" >&2; exit 2; }
+       "[--window marks|all] [--hcall-source gdb|tracepoint]" >&2; exit 2; }
 
-wl="" out="" vcpus=1 mem=1G mmu=hash window=marks
+wl="" out="" vcpus=1 mem=1G mmu=hash window=marks hsrc=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) [ $# -ge 2 ] || usage; out="$2"; shift 2 ;;
@@ -36,6 +49,7 @@ while [ $# -gt 0 ]; do
     --memory) [ $# -ge 2 ] || usage; mem="$2"; shift 2 ;;
     --mmu) [ $# -ge 2 ] || usage; mmu="$2"; shift 2 ;;
     --window) [ $# -ge 2 ] || usage; window="$2"; shift 2 ;;
+    --hcall-source) [ $# -ge 2 ] || usage; hsrc="$2"; shift 2 ;;
     -*) echo "record-linux-guest: unknown option '$1'" >&2; usage ;;
     *) [ -z "$wl" ] || usage; wl="$1"; shift ;;
   esac
@@ -52,11 +66,24 @@ case "$window" in marks|all) ;; *) echo "record-linux-guest: --window $window: e
                                         "marks or all" >&2; exit 2 ;; esac
 case "$wl" in *.sh|*.c) ;; *) echo "record-linux-guest: $wl: expected a .sh or .c file" >&2
                               exit 2 ;; esac
-for t in qemu-system-ppc64 powerpc64le-linux-gnu-gcc powerpc64le-linux-gnu-objdump \
-         python3 cpio gzip "${CC:-cc}"; do
+# 1 vCPU: record/replay (icount), hcall registers from gdb on the replay;
+# SMP: no icount, so no record/replay: the in-guest tracepoints only
+[ -n "$hsrc" ] || { hsrc=gdb; [ "$vcpus" -eq 1 ] || hsrc=tracepoint; }
+case "$hsrc" in gdb|tracepoint) ;; *) echo "record-linux-guest: --hcall-source $hsrc:" \
+                                          "expected gdb or tracepoint" >&2; exit 2 ;; esac
+if [ "$vcpus" -gt 1 ] && [ "$hsrc" = gdb ]; then
+  echo "record-linux-guest: --hcall-source gdb needs --vcpus 1 (QEMU record/replay needs" \
+       "icount, which hangs SMP boot under QEMU 7.2)" >&2; exit 2
+fi
+rr=0; [ "$vcpus" -eq 1 ] && rr=1
+tools=(qemu-system-ppc64 powerpc64le-linux-gnu-gcc powerpc64le-linux-gnu-objdump python3 cpio
+       gzip "${CC:-cc}")
+[ "$rr" -eq 0 ] || tools+=(gdb-multiarch)
+for t in "${tools[@]}"; do
   command -v "$t" >/dev/null || {
     echo "record-linux-guest: $t not found (Debian: qemu-system-ppc," \
-         "gcc-powerpc64le-linux-gnu, binutils-powerpc64le-linux-gnu, cpio)" >&2; exit 1; }
+         "gcc-powerpc64le-linux-gnu, binutils-powerpc64le-linux-gnu, cpio," \
+         "gdb-multiarch)" >&2; exit 1; }
 done
 
 # ---- packages (cached) ----
@@ -103,6 +130,7 @@ for a in $(qemu-ppc64le "$r/bin/busybox" --list 2>/dev/null || echo sh mount cat
 done
 cp "$gd/init.sh" "$r/init"
 chmod 755 "$r/init"
+echo "$hsrc" > "$r/hcall-source"
 powerpc64le-linux-gnu-gcc -O2 -static -o "$r/lpmark" "$gd/lpmark.c"
 case "$wl" in
   *.sh) cp "$wl" "$r/workload.sh" ;;
@@ -113,31 +141,39 @@ python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
 # fixed timestamps and order: the same inputs give the same archive
 find "$r" -exec touch -h -d @0 {} +
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
-  > "$tmp/initrd.gz"
+  > "$out/initrd.gz"
 
 # ---- boot under the plugin ----
 "${CC:-cc}" -O2 -shared -fPIC -o "$tmp/lpsys.so" "$top/scripts/qemu/lpsys.c" -lz -lpthread
-rm -f "$out"/vcpu*.log.gz "$out"/vcpu*.qemu.log.gz "$out"/vcpu*.trace
+rm -f "$out"/vcpu*.log.gz "$out"/vcpu*.qemu.log.gz "$out"/vcpu*.trace "$out"/rr.bin \
+      "$out"/hcalls-gdb.txt "$out"/console-replay.txt
 cmdline="console=hvc0 disable_radix rdinit=/init quiet random.trust_cpu=on"
 # icount (one instruction = 1 ns of virtual time) and a fixed -seed make a
 # 1-vCPU recording deterministic; with 2 vCPUs QEMU 7.2's icount mode hangs
 # this kernel's boot (after "evm: HMAC attrs", measured), so SMP guests run
 # without icount and are not deterministic (docs/linux-guests.md)
 # shellcheck disable=SC2054  # QEMU's option syntax has commas
-timing=(-icount shift=0,align=off,sleep=off)
+# 1 vCPU: the run is also a QEMU record (rr.bin, the non-deterministic
+# inputs), replayed below under gdb
+timing=(-icount "shift=0,align=off,sleep=off,rr=record,rrfile=$out/rr.bin")
 if [ "$vcpus" -gt 1 ]; then
   timing=()
   echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
        "this recording is not deterministic" >&2
 fi
 # shellcheck disable=SC2054
-cmd=(qemu-system-ppc64 -M pseries -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
-     -display none -monitor none -serial stdio -no-reboot -seed 1 "${timing[@]}"
-     -rtc clock=vm,base=2026-01-01T00:00:00
-     -kernel "$vmlinux" -initrd "$tmp/initrd.gz" -append "$cmdline"
-     -plugin "$tmp/lpsys.so,dir=$out,window=$window")
+# ic-mode=xics: the XICS interrupt controller, driven by hcalls (H_XIRR, H_EOI,
+# H_CPPR, H_IPI); with XIVE (QEMU's default for POWER9) the guest maps the
+# controller's MMIO pages with H_ENTER and loads from them on every
+# interrupt, I/O space lparsim does not model (docs/full-system.md)
+base=(qemu-system-ppc64 -M pseries,ic-mode=xics -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
+      -display none -monitor none -serial stdio -no-reboot -seed 1
+      -rtc clock=vm,base=2026-01-01T00:00:00
+      -kernel "$vmlinux" -initrd "$out/initrd.gz" -append "$cmdline")
+cmd=("${base[@]}" "${timing[@]}" -plugin "$tmp/lpsys.so,dir=$out,window=$window")
 { echo "kernel package: $kpkg ($(dpkg-deb -f "$kdir"/"$kpkg"_*.deb Version 2>/dev/null))"
   echo "vmlinux sha256: $(sha256sum "$vmlinux" | cut -d' ' -f1)"
+  echo "hcall source: $hsrc"
   echo "${cmd[*]}"; } > "$out/cmdline.txt"
 echo "record-linux-guest: booting $kpkg with $vcpus vCPUs under the plugin (minutes)" >&2
 t0=$(date +%s.%N)
@@ -149,8 +185,52 @@ grep -q '@@LPSYS-DONE' "$out/console.txt" || {
        "$out/qemu.stderr)" >&2; exit 1; }
 awk -v a="$t0" -v b="$t1" 'BEGIN{printf "host time, whole QEMU run: %.1f s\n", b - a}' \
   > "$out/times-total.txt"
+
+# ---- replay under gdb: every hcall's registers (1 vCPU) ----
+if [ "$rr" -eq 1 ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+  # the same machine and inputs, no plugin (it does not change the guest:
+  # checked by the console comparison below), stopped until gdb continues
+  rcmd=("${base[@]}" -icount "shift=0,align=off,sleep=off,rr=replay,rrfile=$out/rr.bin"
+        -S -gdb "tcp:127.0.0.1:$port")
+  echo "${rcmd[*]}" >> "$out/cmdline.txt"
+  echo "record-linux-guest: replaying under gdb (every hcall's registers; minutes)" >&2
+  t2=$(date +%s.%N)
+  # the console goes through the same copier as the recording's (same bytes)
+  { nice -n 10 "${rcmd[@]}" < /dev/null 2> "$out/qemu-replay.stderr" |
+      python3 "$gd/lpguest.py" stamp "$out/console-replay.txt" "$tmp/times-replay.txt"; } &
+  qpid=$!
+  for _ in $(seq 50); do  # wait until QEMU listens
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" \
+      2>/dev/null && break
+    sleep 0.2
+  done
+  LPGDB_PCS="$out/sc1-pcs.txt" LPGDB_OUT="$out/hcalls-gdb.txt" \
+    LPGDB_SLB_PCS="$out/slbmte-pcs.txt" LPGDB_SLB_OUT="$out/slbmte-gdb.txt" \
+    nice -n 10 gdb-multiarch -q -nx -batch -ex 'set architecture powerpc:common64' \
+      -ex 'set endian little' -ex "file $vmlinux" -ex 'set trust-readonly-sections on' \
+      -ex "target remote 127.0.0.1:$port" -x "$gd/hcalls-gdb.py" > "$out/gdb.stdout" 2>&1 ||
+    true
+  wait "$qpid" || true
+  t3=$(date +%s.%N)
+  awk -v a="$t2" -v b="$t3" 'BEGIN{printf "host time, replay under gdb: %.1f s\n", b - a}' \
+    >> "$out/times-total.txt"
+  if ! cmp -s "$out/console.txt" "$out/console-replay.txt"; then
+    echo "record-linux-guest: the replay's console differs from the recording's" \
+         "(console.txt vs console-replay.txt): the replay diverged" >&2; exit 1
+  fi
+  [ -s "$out/hcalls-gdb.txt" ] || {
+    echo "record-linux-guest: gdb wrote no hcall log (see $out/gdb.stdout)" >&2; exit 1; }
+fi
+
 status=0
-python3 "$gd/lpguest.py" merge "$out" "$vcpus" "$out/times.txt" || status=$?
+python3 "$gd/lpguest.py" merge "$out" "$vcpus" "$out/times.txt" "$hsrc" || status=$?
+# the guest's SLB loads (K 18 lines) for the full-system replay's segments
+if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
+  python3 "$gd/slbmerge.py" "$out" "$vcpus" || status=$?
+fi
+[ "$rr" -eq 1 ] && echo "replay console equals the recording's: yes" >> "$out/summary.txt"
 cat "$out/times-total.txt" >> "$out/summary.txt"
 rm -f "$out"/vcpu*[0-9].log.gz
 
@@ -163,6 +243,36 @@ if [ -x "$lparsim" ]; then
 else
   echo "record-linux-guest: $lparsim not built: no native traces" >&2
 fi
-[ "$status" -eq 0 ] || echo "record-linux-guest: sc 1 and the in-guest record disagree" \
-                            "(summary.txt)" >&2
+# ---- a config that replays the recording as one full-system LPAR ----
+if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
+  python3 - "$out" "$mem" > "$out/replay.yaml" <<'PY'
+import gzip, sys
+d, mem = sys.argv[1], sys.argv[2]
+units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+b = int(mem[:-1]) * units[mem[-1].upper()] if mem[-1].upper() in units else int(mem) << 20
+hpt = 1 << max(18, (b - 1).bit_length() - 7)  # QEMU: RAM / 128, a power of two, >= 256K
+pro = 0
+with gzip.open(d + "/vcpu0.qemu.log.gz", "rt") as f:
+    for line in f:
+        if line[0] == "I":
+            break
+        pro += line[0] in "HRK"
+print("""# replay.yaml - the recording replayed by a full-system LPAR (written by
+# scripts/record-linux-guest.sh; docs/full-system.md). The warm-up covers
+# the prologue (the %d hcall and SLB-load records before the window), so the
+# statistics are the window's.
+run:
+  warmup_records: %d
+lpars:
+  - name: linux
+    memory: %s
+    hpt_size: %d
+    page_size: 64K
+    guest: full-system
+    vcpus:
+      - {thread: 0, trace: vcpu0.trace}""" % (pro, pro, mem, hpt))
+PY
+fi
+[ "$status" -eq 0 ] || echo "record-linux-guest: FAILED: the plugin's sc 1 and the hcall" \
+                            "record disagree (summary.txt)" >&2
 exit "$status"

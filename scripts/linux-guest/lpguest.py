@@ -4,10 +4,13 @@
   lpguest.py sites VMLINUX               the kernel's sc 1 sites (stdout)
   lpguest.py stamp CONSOLE TIMES         copy stdin to CONSOLE, note host
                                          times of the @@ delimiter lines
-  lpguest.py merge DIR NCPU TIMES        decode the in-guest record from
-                                         DIR/console.txt, align it with the
-                                         plugin's sc 1 per vCPU, insert H
-                                         lines, write hcalls.txt, summary.txt
+  lpguest.py merge DIR NCPU TIMES SRC    SRC gdb: the replay's hcall log
+                                         (DIR/hcalls-gdb.txt, from reset);
+                                         tracepoint: the in-guest record in
+                                         DIR/console.txt; align it with the
+                                         plugin's sc 1 per vCPU, insert H (and
+                                         R) lines, write hcalls.txt, summary.txt
+  lpguest.py check LOG.gz                check a merged log's H/R structure
 
 In-guest record: the kernel's powerpc:hcall_entry (opcode) and hcall_exit
 (opcode, return code) tracepoints, per CPU in order. Debian's kernel marks
@@ -23,6 +26,7 @@ the immediate of the last `li r3,IMM` the vCPU executed before the sc 1
 """
 import base64
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -35,7 +39,11 @@ NAMES = {0x04: "H_REMOVE", 0x08: "H_ENTER", 0x0C: "H_READ", 0x10: "H_CLEAR_MOD",
          0x58: "H_PUT_TERM_CHAR", 0x64: "H_EOI", 0x68: "H_CPPR", 0x6C: "H_IPI", 0x70: "H_IPOLL",
          0x74: "H_XIRR", 0xDC: "H_REGISTER_VPA",
          0xE0: "H_CEDE", 0xE4: "H_CONFER", 0xE8: "H_PROD", 0x124: "H_BULK_REMOVE",
-         0x300: "H_RANDOM", 0x31C: "H_SET_MODE", 0xF000: "H_RTAS"}
+         0x300: "H_RANDOM", 0x31C: "H_SET_MODE", 0xF000: "H_RTAS", 0x138: "H_STUFF_TCE",
+         0x1C8: "H_GET_CPU_CHARACTERISTICS", 0x37C: "H_REGISTER_PROC_TBL",
+         0x2EC: "H_HOME_NODE_ASSOCIATIVITY",
+         0x3A8: "H_INT_GET_SOURCE_INFO", 0x3AC: "H_INT_SET_SOURCE_CONFIG",
+         0x3B4: "H_INT_GET_QUEUE_INFO", 0x3B8: "H_INT_SET_QUEUE_CONFIG"}
 
 
 def sites(vmlinux):
@@ -115,23 +123,119 @@ def pair_hcalls(evs, c):
     return out, bad
 
 
-def merge(d, ncpu, site_of):
-    cpus, stats = guest_record(d + "/console.txt", ncpu)
+# Registers an hcall takes and gives back, per opcode (PAPR; Linux's callers
+# in arch/powerpc): (arguments r4.., returned values r4..). Opcodes not
+# listed get all 9 of each. H_READ with H_READ_4 (flags bit 1<<37) returns
+# four PTEs (8 values); H_BULK_REMOVE writes its responses over r4..r11.
+ARGS_RETS = {0x04: (3, 2), 0x08: (4, 1), 0x0C: (2, 2), 0x10: (2, 1), 0x14: (2, 1),
+             0x18: (3, 0), 0x124: (8, 8), 0xE0: (0, 0), 0x58: (4, 0), 0x54: (1, 3),
+             0xE4: (2, 0), 0xE8: (1, 0), 0xDC: (3, 0), 0x300: (0, 1)}
+H_READ_4 = 1 << 37
+
+
+def shape(op, args):
+    """(number of arguments, number of returned values) of hcall op."""
+    na, nr = ARGS_RETS.get(op, (9, 9))
+    if op == 0x0C and args and args[0] & H_READ_4:
+        nr = 8
+    return na, nr
+
+
+def hr_lines(call):
+    """The H and R lines of one gdb-logged call (pc, op, args, rc, vals)."""
+    _, op, args, rc, vals = call
+    na, nr = shape(op, args)
+    h = "H %#x%s\n" % (op, "".join(" %#x" % x for x in args[:na]))
+    if rc is None:
+        return h
+    return h + "R %d%s\n" % (rc, "".join(" %#x" % x for x in vals[:nr]))
+
+
+def gdb_log(path):
+    """Per vCPU its hcalls from reset, in sc 1 order: (pc, op, args, rc, vals);
+    rc None if the call never returned. And the stats lines."""
+    calls, stats = {}, []
+    for line in open(path):
+        if line.startswith("# stats"):
+            stats.append(line[2:].strip())
+            continue
+        if line.startswith("#"):
+            continue
+        left, right = line.split("|")
+        f, g = left.split(), right.split()
+        args = [int(x, 16) for x in f[4:13]]
+        rc = None if g[0] == "?" else int(g[0])
+        vals = [int(x, 16) for x in g[1:10]]
+        calls.setdefault(int(f[0]), []).append((int(f[2], 16), int(f[3], 16), args, rc, vals))
+    return calls, stats
+
+
+def plugin_counts(d):
     counts = {}
     for l in open(d + "/plugin-counts.txt"):
         if not l.startswith("#"):
             f = l.split()
             counts[int(f[0])] = [int(x) for x in f[1:]]
+    return counts
+
+
+def name(op):
+    return NAMES.get(op, "%#x" % op)
+
+
+def merge(d, ncpu, site_of, source):
+    """Insert H (and with gdb, R) lines into each vCPU's log; write hcalls.txt.
+    source: "gdb" (DIR/hcalls-gdb.txt, from reset, with registers) or
+    "tracepoint" (the in-guest record of the window, opcodes and return
+    codes only). With gdb and a tracepoint record both present (1 vCPU,
+    --hcall-source tracepoint), the two are cross-checked."""
+    have_gdb = os.path.exists(d + "/hcalls-gdb.txt")
+    if source == "gdb" and not have_gdb:
+        sys.exit("lpguest: %s/hcalls-gdb.txt missing (the replay under gdb failed?)" % d)
+    gcalls, gstats = gdb_log(d + "/hcalls-gdb.txt") if have_gdb else ({}, [])
+    tp, stats = guest_record(d + "/console.txt", ncpu) if source == "tracepoint" else ({}, {})
+    counts = plugin_counts(d)
     hc = open(d + "/hcalls.txt", "w")
-    hc.write("# cpu seq site opcode name source [return code]  (source: tracepoint = the "
-             "in-guest record; li-r3 = recovered from the plugin stream, no return code)\n")
-    rows, kinds = [], {}
+    if have_gdb:
+        hc.write("# cpu seq site opcode name part args | rc values  (seq from reset; part: "
+                 "prologue = before the window, window, after; registers from the replay "
+                 "under gdb: args r4.. and values r4.. as many as the opcode uses)\n")
+    else:
+        hc.write("# cpu seq site opcode name source [return code]  (source: tracepoint = the "
+                 "in-guest record; li-r3 = recovered from the plugin stream, no return code)\n")
+    rows, kinds, pkinds, checks = [], {}, {}, []
+    ok = True
     for c in range(ncpu):
-        calls, bad = pair_hcalls(cpus[c], c)
+        pc_ = counts.get(c, [0] * 9)
+        sc1_all, before = pc_[2], pc_[8] if len(pc_) > 8 else 0
+        calls, bad = pair_hcalls(tp[c], c) if tp else ([], 0)
+        g = gcalls.get(c, [])
+        if have_gdb:
+            same = len(g) == sc1_all
+            ok &= same
+            checks.append("vcpu %d: sc 1 seen by gdb on the replay %d, by the plugin on the "
+                          "recording %d: %s" % (c, len(g), sc1_all, "equal" if same else
+                                                "DIFFERENT"))
+            for k, call in enumerate(g):
+                part = "prologue" if k < before else "window" if k < before + pc_[4] \
+                    else "after"
+                hc.write("%d %d %x %#x %s %s %s | %s\n" % (
+                    c, k, call[0], call[1], name(call[1]), part,
+                    " ".join("%#x" % x for x in call[2][:shape(call[1], call[2])[0]]),
+                    "?" if call[3] is None else "%d %s" % (call[3], " ".join(
+                        "%#x" % x for x in call[4][:shape(call[1], call[2])[1]]))))
         src, dst = d + "/vcpu%d.log.gz" % c, d + "/vcpu%d.qemu.log.gz" % c
         k = ins = kern = recs = sc = traced = inferred = unknown = mism = 0
+        gmis = tp_same = tp_diff = 0
         last_li = None
         with gzip.open(src, "rt") as fi, gzip.open(dst, "wt", compresslevel=6) as fo:
+            head = fi.readline()
+            fo.write(head)
+            if have_gdb:  # the prologue: every hcall before the window
+                for call in g[:before]:
+                    fo.write(hr_lines(call))
+                    recs += 1 + (call[3] is not None)
+                    pkinds[name(call[1])] = pkinds.get(name(call[1]), 0) + 1
             for line in fi:
                 fo.write(line)
                 t = line[0]
@@ -156,59 +260,155 @@ def merge(d, ncpu, site_of):
                     k += 1
                     traced += 1
                     src_ = "tracepoint %d" % ret
-                elif fn.endswith("_trace"):
+                elif fn.endswith("_trace") and tp:
                     op, src_ = None, "?"
                     mism += 1
-                elif last_li is not None:
+                elif last_li is not None and not have_gdb:
                     op, src_ = last_li, "li-r3"
                     inferred += 1
                 else:
                     op, src_ = None, "?"
-                    unknown += 1
+                    unknown += not have_gdb
                 last_li = None
-                hc.write("%d %d %s %s %s %s\n" % (c, sc - 1, pc, "%#x" % op if op is not None
-                                                   else "?", NAMES.get(op, "?"), src_))
+                if have_gdb:
+                    gi = before + sc - 1
+                    call = g[gi] if gi < len(g) else None
+                    if call is None or call[0] != int(pc, 16):
+                        gmis += 1
+                        continue
+                    if op is not None:  # cross-check against the tracepoint record
+                        if op == call[1] and ret == call[3]:
+                            tp_same += 1
+                        else:
+                            tp_diff += 1
+                    op = call[1]
+                    fo.write(hr_lines(call))
+                    recs += 1 + (call[3] is not None)
+                else:
+                    hc.write("%d %d %s %s %s %s\n" % (c, sc - 1, pc, "%#x" % op if op is not None
+                                                       else "?", NAMES.get(op, "?"), src_))
+                    if op is not None:  # the tracepoint's return code, no values
+                        fo.write("H %x\n" % op + ("R %d\n" % ret if src_ != "li-r3" else ""))
+                        recs += 1 + (src_ != "li-r3")
                 if op is not None:
-                    nm = NAMES.get(op, "%#x" % op)
-                    kinds[nm] = kinds.get(nm, 0) + 1
-                    fo.write("H %x\n" % op)
-                    recs += 1
-        pc_ = counts.get(c, [0] * 8)
+                    kinds[name(op)] = kinds.get(name(op), 0) + 1
+        if have_gdb:
+            ok &= gmis == 0
+            checks.append("vcpu %d: window sc 1 at the pc gdb logged for that sc 1: %d of %d%s"
+                          % (c, sc - gmis, sc, "" if gmis == 0 else " (MISALIGNED)"))
+            if tp:
+                checks.append("vcpu %d: traced-site sc 1 whose tracepoint opcode and return "
+                              "code equal gdb's: %d, different: %d" % (c, tp_same, tp_diff))
+                ok &= tp_diff == 0
         rows.append((c, ins, kern, recs, sc, traced, len(calls), inferred, unknown,
-                     mism + (len(calls) - k), bad, pc_, stats[c].get("overrun", "?").strip()))
+                     mism + (len(calls) - k), bad, pc_,
+                     stats[c].get("overrun", "?").strip() if tp else "-"))
     hc.close()
-    return rows, kinds
+    if have_gdb:
+        checks += ["gdb: " + x for x in gstats]
+        ok &= per_pc_check(d, gcalls, checks)
+    return rows, kinds, pkinds, checks, ok, source
 
 
-def summary(d, times, rows, kinds):
+def per_pc_check(d, gcalls, checks):
+    """sc 1 per pc: gdb's count equals the plugin's (sc1-pcs.txt)."""
+    want, got = {}, {}
+    for l in open(d + "/sc1-pcs.txt"):
+        if not l.startswith("#"):
+            f = l.split()
+            want[(int(f[0]), int(f[1], 16))] = int(f[2])
+    for c, g in gcalls.items():
+        for call in g:
+            got[(c, call[0])] = got.get((c, call[0]), 0) + 1
+    diff = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+    checks.append("sc 1 per pc, gdb vs plugin: %d pcs, %s" % (
+        len(want), "all equal" if not diff else "DIFFERENT at " + ", ".join(
+            "vcpu %d pc %x (%s vs %s)" % (c, p, got.get((c, p)), want.get((c, p)))
+            for c, p in diff[:5])))
+    return not diff
+
+
+def summary(d, times, res):
+    rows, kinds, pkinds, checks, ok, source = res
     t = {}
     for l in open(times):
-        s, name = l.split()
-        t.setdefault(name, float(s))
+        s, nm = l.split()
+        t.setdefault(nm, float(s))
     w = open(d + "/summary.txt", "w")
     wb, we, dn = (t.get(k) for k in ("@@LPSYS-WORKLOAD-BEGIN", "@@LPSYS-WORKLOAD-END",
                                      "@@LPSYS-DONE"))
+    w.write("hcall source: %s\n" % source)
     w.write("host time, QEMU start to workload begin (boot): %.1f s\n" % wb)
     w.write("host time, workload (between the delimiters): %.1f s\n" % (we - wb))
-    w.write("host time, dump of the in-guest record and power-off: %.1f s\n" % (dn - we))
+    w.write("host time, workload end to power-off: %.1f s\n" % (dn - we))
     w.write("\nper vCPU (run = from reset; window = between the lpmark rounds):\n")
     w.write("vcpu insns_run kernel_share_run insns_window kernel_share_window records_window "
             "sc1_window sc1_traced_sites hcalls_in_guest recovered_li_r3 unknown_opcode "
             "match ftrace_unpaired ftrace_overrun\n")
-    ok = True
     for (c, ins, kern, recs, sc, traced, ng, inf, unk, mism, bad, pc_, ovr) in rows:
-        match = traced == ng and mism == 0 and bad == 0
-        ok &= match
+        match = "-"
+        if source == "tracepoint":
+            m = traced == ng and mism == 0 and bad == 0
+            ok &= m
+            match = "yes" if m else "NO"
         w.write("%d %d %.3f %d %.3f %d %d %d %d %d %d %s %d %s\n" % (
             c, pc_[0], pc_[1] / max(pc_[0], 1), ins, kern / max(ins, 1), recs, sc, traced, ng,
-            inf, unk, "yes" if match else "NO", bad, ovr))
-    w.write("\nsc 1 at traced sites per vCPU (plugin) equals hcalls per CPU (in-guest): %s\n"
-            % ("yes, every vCPU" if ok else "NO (see above)"))
-    w.write("\nhcalls by kind (window; tracepoint record plus li-r3 recoveries):\n")
+            inf, unk, match, bad, ovr))
+    if source == "tracepoint":
+        w.write("\nsc 1 at traced sites per vCPU (plugin) equals hcalls per CPU (in-guest): %s\n"
+                % ("yes, every vCPU" if all(r[5] == r[6] for r in rows) else "NO"))
+    if checks:
+        w.write("\nreplay under gdb (registers of every hcall from reset):\n")
+        for x in checks:
+            w.write("  %s\n" % x)
+    w.write("\nhcalls by kind (window):\n")
     for k, n in sorted(kinds.items(), key=lambda x: -x[1]):
         w.write("  %-28s %d\n" % (k, n))
+    if pkinds:
+        w.write("\nhcalls by kind (prologue: from reset to the window, H/R lines at the top "
+                "of the log):\n")
+        for k, n in sorted(pkinds.items(), key=lambda x: -x[1]):
+            w.write("  %-28s %d\n" % (k, n))
+    w.write("\nall checks: %s\n" % ("passed" if ok else "FAILED"))
     w.close()
     return ok
+
+
+def check(path):
+    """Structure of a merged log: H/R lines only in the prologue (before the
+    first I line) or right after an sc 1 (R right after its H); every
+    window sc 1 has an H line; argument and value counts follow shape()."""
+    pro = win = nr = 0
+    prev, seen_i, errs = "", False, []
+    with gzip.open(path, "rt") as f:
+        for n, line in enumerate(f, 1):
+            t = line[0]
+            if t == "H":
+                if seen_i and not prev.endswith(" 44000022"):
+                    errs.append("%d: H not after an sc 1" % n)
+                f_ = line.split()
+                op, args = int(f_[1], 16), [int(x, 16) for x in f_[2:]]
+                if args and len(args) != shape(op, args)[0]:  # none: tracepoint source
+                    errs.append("%d: %d args for %#x" % (n, len(args), op))
+                pro += not seen_i
+                win += seen_i
+                last_h = (op, args)
+            elif t == "R":
+                if not prev.startswith("H "):
+                    errs.append("%d: R not after an H" % n)
+                vals = line.split()[2:]
+                if last_h[1] and len(vals) != shape(*last_h)[1]:
+                    errs.append("%d: %d values for %#x" % (n, len(vals), last_h[0]))
+            elif t == "I":
+                if prev.endswith(" 44000022"):
+                    errs.append("%d: sc 1 without an H line" % (n - 1))
+                seen_i = True
+                nr += 1
+            if t != "#":
+                prev = line.rstrip("\n")
+    print("%s: %d prologue H, %d window H, %d instructions, %d errors%s" % (
+        path, pro, win, nr, len(errs), "".join("\n  " + e for e in errs[:10])))
+    return not errs
 
 
 def main():
@@ -218,13 +418,15 @@ def main():
             print("%x %s" % (addr, fn))
     elif a[:1] == ["stamp"] and len(a) == 3:
         stamp(a[1], a[2])
-    elif a[:1] == ["merge"] and len(a) == 4:
+    elif a[:1] == ["merge"] and len(a) == 5 and a[4] in ("gdb", "tracepoint"):
         site_of = {}
         for l in open(a[1] + "/sc1-sites.txt"):
             f = l.split()
             site_of[int(f[0], 16)] = f[1]
-        rows, kinds = merge(a[1], int(a[2]), site_of)
-        sys.exit(0 if summary(a[1], a[3], rows, kinds) else 3)
+        res = merge(a[1], int(a[2]), site_of, a[4])
+        sys.exit(0 if summary(a[1], a[3], res) else 3)
+    elif a[:1] == ["check"] and len(a) == 2:
+        sys.exit(0 if check(a[1]) else 1)
     else:
         sys.exit(__doc__)
 

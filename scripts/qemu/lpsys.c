@@ -9,6 +9,8 @@
  *   S <ea> <size> <ra>     the guest-real address QEMU's softmmu resolved
  *                          (qemu_plugin_hwaddr_phys_addr; '-' for I/O)
  *   E <count>              at exit: the number of I lines of this file
+ * Also DIR/plugin-counts.txt (per vCPU counts from reset), DIR/sc1-pcs.txt
+ * and DIR/slbmte-pcs.txt (every pc an sc 1 / slbmte executed at).
  *
  * An `sc 1` (word 0x44000022) is an ordinary I line; the recorder script
  * later inserts the hcall the guest recorded after it (an H line).
@@ -52,6 +54,9 @@ const int qemu_plugin_version = 1;
 #define W_START 0x68004c53u /* xori r0,r0,0x4c53 */
 #define W_STOP 0x68004c45u  /* xori r0,r0,0x4c45 */
 #define KERNEL_EA 0xc000000000000000ull
+#define SC1_PCS 256 /* distinct sc 1 (and slbmte) pcs kept per vCPU (power of two) */
+#define W_SLBMTE 0x7c000324u     /* slbmte RS,RB: opcode 31, XO 402 */
+#define W_SLBMTE_MASK 0xfc0007feu
 
 typedef struct sys_ctx sys_ctx;
 typedef struct sys_insn { /* one translated instruction (callback userdata) */
@@ -70,6 +75,13 @@ typedef struct vstate { /* one vCPU: touched only by its own thread */
     int on, starts, stops;
     uint64_t logged, all, kernel, sc1_all, sc1_logged, real_hint;
     uint64_t last_pc; /* pc of the instruction last executed (real-mode hint) */
+    uint64_t sc1_before; /* sc1_all when the window first opened */
+    uint64_t sc1_pc[SC1_PCS], sc1_n[SC1_PCS]; /* distinct sc 1 pcs (open addressing) */
+    int sc1_full;                              /* more distinct pcs than SC1_PCS */
+    /* slbmte: the same (the replay under gdb reads its operands) */
+    uint64_t slb_all, slb_before;
+    uint64_t slb_pc[SC1_PCS], slb_n[SC1_PCS];
+    int slb_full;
     size_t len;
     char buf[OBUF];
 } vstate;
@@ -155,6 +167,20 @@ static vstate *vget(sys_ctx *c, unsigned vcpu)
     return c->v[vcpu];
 }
 
+/* count an executed sc 1 or slbmte at pc in a table of distinct sites
+ * (tpc/tn: SC1_PCS slots, open addressing) */
+static void site_note(uint64_t *tpc, uint64_t *tn, int *full, uint64_t pc)
+{
+    unsigned h = (unsigned)((pc >> 2) * 0x9e3779b1u) & (SC1_PCS - 1);
+    for (unsigned k = 0; k < SC1_PCS; k++, h = (h + 1) & (SC1_PCS - 1))
+        if (tn[h] == 0 || tpc[h] == pc) {
+            tpc[h] = pc;
+            tn[h]++;
+            return;
+        }
+    *full = 1;
+}
+
 static void on_exec(unsigned int vcpu, void *udata)
 {
     sys_insn *r = udata;
@@ -165,10 +191,19 @@ static void on_exec(unsigned int vcpu, void *udata)
     s->all++;
     s->kernel += !user;
     s->last_pc = r->pc;
-    if (r->word == W_SC1)
+    if (r->word == W_SC1) {
         s->sc1_all++;
+        site_note(s->sc1_pc, s->sc1_n, &s->sc1_full, r->pc);
+    } else if ((r->word & W_SLBMTE_MASK) == W_SLBMTE) {
+        s->slb_all++;
+        site_note(s->slb_pc, s->slb_n, &s->slb_full, r->pc);
+    }
     if (user && r->word == W_START && !s->on && !r->ctx->all_window) {
         s->on = 1; /* the first of the two marker words opens the window */
+        if (!s->starts) {
+            s->sc1_before = s->sc1_all;
+            s->slb_before = s->slb_all;
+        }
         s->starts++;
     }
     if (s->on) {
@@ -239,6 +274,33 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     pthread_mutex_unlock(&c->tb_lock);
 }
 
+/* DIR/NAME: per vCPU every distinct pc an sc 1 (sc1-pcs.txt) or an slbmte
+ * (slbmte-pcs.txt) executed at, with its count (the replay under gdb
+ * breaks at exactly these and checks the counts) */
+static void write_sites(sys_ctx *c, int slb)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", c->dir, slb ? "slbmte-pcs.txt" : "sc1-pcs.txt");
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "# vcpu pc count\n");
+    for (unsigned i = 0; i < MAXV; i++) {
+        vstate *s = c->v[i];
+        if (!s)
+            continue;
+        const uint64_t *tpc = slb ? s->slb_pc : s->sc1_pc, *tn = slb ? s->slb_n : s->sc1_n;
+        for (unsigned k = 0; k < SC1_PCS; k++)
+            if (tn[k])
+                fprintf(f, "%u %llx %llu\n", i, (unsigned long long)tpc[k],
+                        (unsigned long long)tn[k]);
+        if (slb ? s->slb_full : s->sc1_full)
+            fprintf(f, "# vcpu %u: more than %d distinct %s pcs, list incomplete\n", i,
+                    SC1_PCS, slb ? "slbmte" : "sc 1");
+    }
+    fclose(f);
+}
+
 static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
@@ -248,7 +310,8 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
     FILE *f = fopen(path, "w");
     if (f)
         fprintf(f, "# vcpu insns_all insns_kernel sc1_all insns_logged sc1_logged "
-                   "window_starts window_stops realmode_hints\n");
+                   "window_starts window_stops realmode_hints sc1_before_window "
+                   "slbmte_all slbmte_before_window\n");
     for (unsigned i = 0; i < MAXV; i++) {
         vstate *s = c->v[i];
         if (!s)
@@ -257,12 +320,15 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
         gzprintf(s->f, "E %llu\n", (unsigned long long)s->logged);
         gzclose(s->f);
         if (f)
-            fprintf(f, "%u %llu %llu %llu %llu %llu %d %d %llu\n", i,
+            fprintf(f, "%u %llu %llu %llu %llu %llu %d %d %llu %llu %llu %llu\n", i,
                     (unsigned long long)s->all, (unsigned long long)s->kernel,
                     (unsigned long long)s->sc1_all, (unsigned long long)s->logged,
                     (unsigned long long)s->sc1_logged, s->starts, s->stops,
-                    (unsigned long long)s->real_hint);
+                    (unsigned long long)s->real_hint, (unsigned long long)s->sc1_before,
+                    (unsigned long long)s->slb_all, (unsigned long long)s->slb_before);
     }
+    write_sites(c, 0);
+    write_sites(c, 1);
     if (f) {
         if (c->dropped)
             fprintf(f, "# %llu events of vCPUs >= %d not recorded\n",

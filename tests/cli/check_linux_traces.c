@@ -1,0 +1,183 @@
+/*
+ * check_linux_traces.c - the shipped real-Linux recordings in traces/linux
+ * (docs/linux-guests.md; made by scripts/record-linux-guest.sh, 1 vCPU,
+ * hcalls from the QEMU replay under gdb) replayed on lparsim's hypervisor
+ * with `lparsim trace hcheck`:
+ *  - every issued hcall agrees with what QEMU returned (exit 0, "all N
+ *    issued hcalls agree");
+ *  - the trace carries every hcall the recorder logged: per HPT opcode, the
+ *    calls hcheck counts (plus the H_ENTERs of I/O pages it mirrors) equal
+ *    the calls of that opcode in the recording's own hcall list up to the
+ *    end of the window (hcalls.txt.gz, written from the gdb log, not from
+ *    the native trace), and N is their sum;
+ *  - replayed on the timed machine by a full-system LPAR (its replay.yaml:
+ *    the prologue as warm-up, then the window without the guest model), the
+ *    window's hcalls are the recording's, per HPT opcode, every return code
+ *    and H_ENTER slot agrees with QEMU's, and no access needed a fault.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "testutil.h"
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+enum { NOPS = 5 };
+static const char *const op_name[NOPS] = {"H_ENTER", "H_REMOVE", "H_READ", "H_PROTECT",
+                                          "H_BULK_REMOVE"};
+static const unsigned long op_num[NOPS] = {0x08, 0x04, 0x0c, 0x18, 0x124};
+
+/* Calls per opcode of op_num in DIR/hcalls.txt.gz ("cpu seq site 0x<op> name
+ * part ..."), parts prologue and window (the trace ends with the window). */
+static void recorded(const char *dir, unsigned long n[NOPS])
+{
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/hcalls.txt.gz", tu_src(dir));
+    gzFile f = gzopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    memset(n, 0, NOPS * sizeof n[0]);
+    while (gzgets(f, line, sizeof line)) {
+        unsigned long cpu, seq, op;
+        char site[32], name[64], part[16];
+        if (line[0] == '#' || sscanf(line, "%lu %lu %31s %lx %63s %15s", &cpu, &seq, site, &op,
+                                     name, part) != 6 || !strcmp(part, "after"))
+            continue;
+        for (int i = 0; i < NOPS; i++)
+            n[i] += op == op_num[i];
+    }
+    gzclose(f);
+}
+
+/* The "calls" column of hcheck's row `name`. */
+static unsigned long calls(const char *out, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(out, key);
+    ck_assert_msg(p != NULL, "no row %s in: %s", name, out);
+    return strtoul(p + strlen(key), NULL, 10);
+}
+
+static void check_recording(const char *dir)
+{
+    unsigned long want[NOPS];
+    recorded(dir, want);
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s/vcpu0.trc", dir);
+    tu_run r = tu_lparsim(ARGV("trace", "hcheck", trace));
+    ck_assert_msg(r.status == 0, "%s: exit %d: %s%s", trace, r.status, r.out, r.err);
+    unsigned long io = 0, total = 0;
+    const char *p = strstr(r.out, "H_ENTER of I/O pages ");
+    if (p)
+        io = strtoul(p + strlen("H_ENTER of I/O pages "), NULL, 10);
+    for (int i = 0; i < NOPS; i++) {
+        unsigned long got = calls(r.out, op_name[i]) + (i == 0 ? io : 0);
+        ck_assert_msg(got == want[i], "%s: %s: %lu in the trace, %lu recorded", dir,
+                      op_name[i], got, want[i]);
+        total += calls(r.out, op_name[i]);
+    }
+    ck_assert_msg(want[0] > 1000 && want[1] > 1000, "%s: too few hcalls recorded", dir);
+    char res[96];
+    snprintf(res, sizeof res, "result: all %lu issued hcalls agree", total);
+    ck_assert_msg(strstr(r.out, res) != NULL, "%s: lacks '%s': %s", dir, res, r.out);
+    tu_run_free(&r);
+}
+
+/* Window calls per opcode of op_num in DIR/hcalls.txt.gz, and all of them. */
+static unsigned long window_calls(const char *dir, unsigned long n[NOPS])
+{
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/hcalls.txt.gz", tu_src(dir));
+    gzFile f = gzopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    memset(n, 0, NOPS * sizeof n[0]);
+    unsigned long all = 0;
+    while (gzgets(f, line, sizeof line)) {
+        unsigned long cpu, seq, op;
+        char site[32], name[64], part[16];
+        if (line[0] == '#' || sscanf(line, "%lu %lu %31s %lx %63s %15s", &cpu, &seq, site, &op,
+                                     name, part) != 6 || strcmp(part, "window"))
+            continue;
+        all++;
+        for (int i = 0; i < NOPS; i++)
+            n[i] += op == op_num[i];
+    }
+    gzclose(f);
+    return all;
+}
+
+static double jnum(const char *json, const char *key)
+{
+    const char *p = strstr(json, key);
+    ck_assert_msg(p != NULL, "no %s in the JSON", key);
+    return strtod(p + strlen(key), NULL);
+}
+
+static void check_full_system(const char *dir)
+{
+    unsigned long want[NOPS];
+    unsigned long all = window_calls(dir, want);
+    char cfg[512], json[512];
+    snprintf(cfg, sizeof cfg, "%s/replay.yaml", dir);
+    snprintf(json, sizeof json, "%s", tu_tmp("linux.json"));
+    tu_run r = tu_lparsim(ARGV("run", cfg, "--json", json, "--quiet"));
+    ck_assert_msg(r.status == 0, "%s: exit %d: %s", cfg, r.status, r.err);
+    tu_run_free(&r);
+    char *j = tu_read_file(json, NULL);
+    ck_assert_ptr_nonnull(j);
+    size_t k = 0; /* drop the pretty-printing's blanks: keys then read "a":{"b":1 */
+    for (size_t i = 0; j[i]; i++)
+        if (j[i] != ' ' && j[i] != '\n' && j[i] != '\t')
+            j[k++] = j[i];
+    j[k] = 0;
+    /* guest.linux.recorded.*: the window's hcalls (the warm-up's are reset) */
+    const char *rec = strstr(j, "\"recorded\"");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_uint_eq(jnum(rec, "\"hcalls\":"), all);
+    ck_assert_uint_eq(jnum(rec, "\"returns_checked\":"), all);
+    ck_assert_uint_eq(jnum(rec, "\"rc_disagree\":"), 0);
+    ck_assert_uint_eq(jnum(rec, "\"slot_disagree\":"), 0);
+    ck_assert_uint_eq(jnum(rec, "\"slot_agree\":"), want[0]);
+    ck_assert_uint_eq(jnum(rec, "\"rc_agree\":") + jnum(rec, "\"unmodelled\":"), all);
+    /* the per-op table counts the same calls; no translation faulted */
+    char key[96];
+    for (int i = 0; i < NOPS; i++) {
+        if (!want[i])
+            continue;
+        snprintf(key, sizeof key, "\"%s\":{\"count\":", op_name[i]);
+        ck_assert_uint_eq(jnum(j, key), want[i]);
+    }
+    const char *miss = strstr(j, "\"tlb\":{\"miss\":");
+    ck_assert_ptr_nonnull(miss);
+    ck_assert_uint_eq(jnum(miss, "\"fault\":"), 0);
+    ck_assert_uint_eq(jnum(j, "\"page_faults\":"), 0);
+    free(j);
+}
+
+START_TEST(fork_exec)
+{
+    check_recording("traces/linux/fork-exec");
+    check_full_system("traces/linux/fork-exec");
+}
+END_TEST
+
+START_TEST(memtouch)
+{
+    check_recording("traces/linux/memtouch");
+    check_full_system("traces/linux/memtouch");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("linux_traces");
+    TCase *t = tcase_create("hcheck");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, fork_exec);
+    tcase_add_test(t, memtouch);
+    suite_add_tcase(s, t);
+    return tu_run_suite(s);
+}
