@@ -862,6 +862,8 @@ START_TEST(shipped_sweeps_parse)
         {"configs/sweeps/dispatch.yaml", NULL},
         {"configs/sweeps/consolidation.yaml", NULL},
         {"configs/sweeps/smr-invalidation.yaml", NULL},
+        /* a real guest's trace as the base, the driver's as a group's */
+        {"configs/sweeps/linux-coherency.yaml", "sweep: 12 points in 2 groups"},
         /* the PAPR groups (232 points) and, with their own base, mode
          * remap (54), mode shadow (25) and the producers (80) */
         {"configs/sweeps/coherency.yaml", "sweep: 391 points in 25 groups"},
