@@ -21,6 +21,18 @@ const char *tr_kind_name(unsigned kind)
     return kind < TR_KIND_COUNT ? kind_names[kind] : "?";
 }
 
+/* After the k characters a line's head needs: " 0x<arg>" per argument;
+ * returns the length the whole line needs (snprintf-style). */
+static int append_args(const tr_rec *r, char *buf, size_t n, int k)
+{
+    for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
+        size_t used = (size_t)k < n ? (size_t)k : n;
+        int m = snprintf(buf + used, n - used, " 0x%llx", (unsigned long long)r->args[i]);
+        k = m < 0 ? m : k + m;
+    }
+    return k;
+}
+
 int tr_format_text(const tr_rec *r, char *buf, size_t n)
 {
     unsigned long long a = r->addr;
@@ -34,27 +46,11 @@ int tr_format_text(const tr_rec *r, char *buf, size_t n)
     case TR_MODIFY:
         return snprintf(buf, n, "%c 0x%llx %u", kind_letters[r->kind], a, r->size);
     case TR_HCALL:
-    case TR_HRET: {
-        int k = r->kind == TR_HCALL ? snprintf(buf, n, "H 0x%x", r->word)
-                                    : snprintf(buf, n, "R %ld", tr_hret_rc(r));
-        for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
-            size_t used = (size_t)k < n ? (size_t)k : n;
-            int m = snprintf(buf + used, n - used, " 0x%llx",
-                             (unsigned long long)r->args[i]);
-            k = m < 0 ? m : k + m;
-        }
-        return k;
-    }
-    case TR_MARKER: {
-        int k = snprintf(buf, n, "K %u 0x%llx", r->word, a);
-        for (unsigned i = 0; i < r->nargs && i < TR_MAX_ARGS && k >= 0; i++) {
-            size_t used = (size_t)k < n ? (size_t)k : n;
-            int m = snprintf(buf + used, n - used, " 0x%llx",
-                             (unsigned long long)r->args[i]);
-            k = m < 0 ? m : k + m;
-        }
-        return k;
-    }
+        return append_args(r, buf, n, snprintf(buf, n, "H 0x%x", r->word));
+    case TR_HRET:
+        return append_args(r, buf, n, snprintf(buf, n, "R %ld", tr_hret_rc(r)));
+    case TR_MARKER:
+        return append_args(r, buf, n, snprintf(buf, n, "K %u 0x%llx", r->word, a));
     default:
         return snprintf(buf, n, "# bad record kind %u", r->kind);
     }
