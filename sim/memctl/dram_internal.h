@@ -30,6 +30,7 @@ typedef struct dram_timing {
 typedef struct dram_map {
     unsigned shift;
     unsigned pos[6], bits[6]; /* indexed by DM_* */
+    uint32_t mask[6];         /* (1 << bits) - 1, for dram_decode_loc */
 } dram_map;
 enum { DM_CH, DM_RA, DM_BG, DM_BA, DM_RO, DM_CO };
 
@@ -161,7 +162,7 @@ static inline void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l)
 {
     const dram_map *m = &d->map;
     uint64_t a = addr >> m->shift;
-#define DRAM_F(i) (uint32_t)((a >> m->pos[i]) & ((1ULL << m->bits[i]) - 1))
+#define DRAM_F(i) ((uint32_t)(a >> m->pos[i]) & m->mask[i])
     l->channel = DRAM_F(DM_CH);
     l->rank = DRAM_F(DM_RA);
     l->bankgroup = DRAM_F(DM_BG);
@@ -314,7 +315,7 @@ int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q,
                     void *ctx, sim_err *e);
 
 /* dram_queue.c */
-/* The pending-address table: find, get (find or add), drop when empty. */
+/* The pending-address table: find, add (when absent), drop when empty. */
 static inline uint32_t dram_pend_hash(const dram *d, uint64_t key)
 {
     return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & d->pend_mask;
@@ -328,7 +329,8 @@ static inline dram_pend *dram_pend_find(const dram *d, uint64_t key)
     return NULL;
 }
 
-dram_pend *dram_pend_get(dram *d, uint64_t key);
+/* Add key, which is not in the table (dram_reserve() ran first). */
+dram_pend *dram_pend_add(dram *d, uint64_t key);
 
 static inline void dram_pend_drop_if_empty(dram *d, dram_pend *p)
 {

@@ -32,11 +32,9 @@ static bool grow(void **p, uint32_t *n, size_t elem)
     return true;
 }
 
-dram_pend *dram_pend_get(dram *d, uint64_t key)
+dram_pend *dram_pend_add(dram *d, uint64_t key)
 {
-    dram_pend *p = dram_pend_find(d, key);
-    if (p)
-        return p;
+    dram_pend *p;
     assert(d->pend_free != DRAM_NIL); /* dram_reserve() ran first */
     uint32_t i = d->pend_free, h = dram_pend_hash(d, key);
     p = &d->pend[i];
@@ -260,7 +258,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
                                dram_loc_queue(d, &l),
                                DRAM_NIL, true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
-            dram_pend_get(d, key)->write = ti;
+            (p ? p : dram_pend_add(d, key))->write = ti;
         }
         if (d->done)
             d->done(d->done_ctx, tag, arrival + 1);
@@ -280,7 +278,8 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
                            dram_loc_queue(d, &l),
                            DRAM_NIL, false};
-        p = dram_pend_get(d, key);
+        if (!p) /* found above, or not there */
+            p = dram_pend_add(d, key);
         if (p->reads != DRAM_NIL) { /* join the pending READ */
             d->st.merged_reads++;
             tr->next = d->tr[p->reads].next;

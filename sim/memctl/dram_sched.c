@@ -417,7 +417,8 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 DRAM_INLINE void run(dram *d, dram_chan *c, uint64_t until, uint32_t nw)
 {
     for (;;) {
-        if (!dram_chan_busy(c) && c->ref_next < until && !c->sched_again) {
+        /* cheapest test first: the next refresh is rarely before until */
+        if (c->ref_next < until && !c->sched_again && !dram_chan_busy(c)) {
             dram_refresh_skip_idle(d, c, until);
             c->next = c->ref_next; /* nothing but refresh can be pending */
         }
