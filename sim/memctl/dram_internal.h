@@ -210,6 +210,17 @@ static inline bool dram_chan_busy(const dram_chan *c)
     return c->nrq || c->nwq || c->cmds || c->ref_n;
 }
 
+/* Whether the write buffer starts draining (DRAMsim3's policy; when not
+ * draining already): it is full, or holds more than write_drain_min
+ * writes while every command queue is empty, or the end of a trace
+ * (flushing) finds writes and no reads. */
+static inline bool dram_drain_starts(const dram *d, const dram_chan *c)
+{
+    return c->nwq >= d->cfg.trans_queue_size ||
+           (c->nwq > d->cfg.write_drain_min && c->cmds == 0) ||
+           (d->flushing && c->nwq && !c->nrq);
+}
+
 /* Append v to the list l[0..n) held in buf (2 * cap entries; n < cap). */
 static inline void dram_list_push(uint32_t **l, uint32_t *n, uint32_t *buf, uint64_t cap,
                                   uint32_t v)

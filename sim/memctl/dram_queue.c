@@ -289,7 +289,11 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         p->reads = ti;
         dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
     }
-    if (arrival < c->next)
+    /* the channel acts at arrival (schedule() moves it or starts a drain),
+     * except for a write that does not start a drain: schedule() would
+     * do nothing then (every transaction that can move has moved), and the
+     * cycle is no event (dram_next_event() is a lower bound either way) */
+    if (arrival < c->next && (!is_write || c->write_draining || dram_drain_starts(d, c)))
         c->next = arrival;
     return true;
 }

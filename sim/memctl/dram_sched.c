@@ -357,13 +357,10 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
  * buffer) into its bank's command queue; sched_again if one moved. */
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
-    uint64_t cap = d->cfg.trans_queue_size;
     c->sched_again = false;
     if (!c->nrq && !c->nwq)
         return;
-    if (!c->write_draining &&
-        (c->nwq >= cap || (c->nwq > d->cfg.write_drain_min && c->cmds == 0) ||
-         (d->flushing && c->nwq && !c->nrq)))
+    if (!c->write_draining && dram_drain_starts(d, c))
         c->write_draining = c->nwq;
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
