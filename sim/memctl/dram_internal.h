@@ -123,6 +123,10 @@ typedef struct dram_chan {
     uint32_t ref_next_rank;
     uint32_t *refq, ref_head, ref_n; /* ring of ranks waiting */
     uint64_t next; /* cached earliest event cycle */
+    /* the earliest arrival since the last cycle visited that made no
+     * event (dram_queue.c), UINT64_MAX if none: dram_next_event() counts
+     * it as one, as a visit of that cycle would (it does nothing) */
+    uint64_t quiet;
 } dram_chan;
 
 struct dram {

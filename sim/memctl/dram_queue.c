@@ -145,6 +145,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
         c->rr = c->nq - 1; /* the first search starts at queue 0 */
         dram_refresh_init(d, c);
         c->next = c->ref_next;
+        c->quiet = UINT64_MAX;
     }
     return d;
 oom:
@@ -205,9 +206,11 @@ void dram_run_until(dram *d, uint64_t cycle)
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t best = UINT64_MAX;
-    for (uint64_t i = 0; i < d->cfg.channels; i++)
-        if (d->ch[i].next < best)
-            best = d->ch[i].next;
+    for (uint64_t i = 0; i < d->cfg.channels; i++) {
+        const dram_chan *c = &d->ch[i];
+        uint64_t n = c->next < c->quiet ? c->next : c->quiet;
+        best = n < best ? n : best;
+    }
     return best < d->now ? d->now : best;
 }
 
@@ -289,12 +292,17 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         p->reads = ti;
         dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
     }
-    /* the channel acts at arrival (schedule() moves it or starts a drain),
-     * except for a write that does not start a drain: schedule() would
-     * do nothing then (every transaction that can move has moved), and the
-     * cycle is no event (dram_next_event() is a lower bound either way) */
-    if (arrival < c->next && (!is_write || c->write_draining || dram_drain_starts(d, c)))
-        c->next = arrival;
+    /* the channel acts at arrival (schedule() moves the request or starts
+     * a drain), except for a write that starts no drain: schedule() would
+     * do nothing then (whatever could move has moved) and, with the next
+     * event two or more cycles ahead, a visit of arrival would leave next
+     * as it is; it is only remembered (quiet) for dram_next_event() */
+    if (arrival < c->next) {
+        if (is_write && !c->write_draining && !dram_drain_starts(d, c) && arrival + 1 < c->next)
+            c->quiet = arrival < c->quiet ? arrival : c->quiet;
+        else
+            c->next = arrival;
+    }
     return true;
 }
 

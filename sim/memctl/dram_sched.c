@@ -428,6 +428,8 @@ DRAM_INLINE void run(dram *d, dram_chan *c, uint64_t until, uint32_t nw)
 /* Visit every cycle < until at which the channel can act. */
 void dram_chan_run(dram *d, dram_chan *c, uint64_t until)
 {
+    if (c->quiet < until) /* passed: the visit would have done nothing */
+        c->quiet = UINT64_MAX;
     if (c->nwords == 1)
         run(d, c, until, 1);
     else
