@@ -156,6 +156,8 @@ int dram_map_parse(const dram_config *c, dram_map *m, sim_err *e)
         m->pos[order[i]] = pos;
         pos += m->bits[order[i]];
     }
+    for (int i = 0; i < 6; i++)
+        m->mask[i] = (uint32_t)((1ULL << m->bits[i]) - 1);
     return 0;
 bad:
     return sim_errf(e, "dram.address_mapping: '%.40s' is not a valid mapping; expected six "

@@ -30,6 +30,7 @@ typedef struct dram_timing {
 typedef struct dram_map {
     unsigned shift;
     unsigned pos[6], bits[6]; /* indexed by DM_* */
+    uint32_t mask[6];         /* (1 << bits) - 1, for dram_decode_loc */
 } dram_map;
 enum { DM_CH, DM_RA, DM_BG, DM_BA, DM_RO, DM_CO };
 
@@ -122,6 +123,10 @@ typedef struct dram_chan {
     uint32_t ref_next_rank;
     uint32_t *refq, ref_head, ref_n; /* ring of ranks waiting */
     uint64_t next; /* cached earliest event cycle */
+    /* the earliest arrival since the last cycle visited that made no
+     * event (dram_queue.c), UINT64_MAX if none: dram_next_event() counts
+     * it as one, as a visit of that cycle would (it does nothing) */
+    uint64_t quiet;
 } dram_chan;
 
 struct dram {
@@ -161,7 +166,7 @@ static inline void dram_decode_loc(const dram *d, uint64_t addr, dram_loc *l)
 {
     const dram_map *m = &d->map;
     uint64_t a = addr >> m->shift;
-#define DRAM_F(i) (uint32_t)((a >> m->pos[i]) & ((1ULL << m->bits[i]) - 1))
+#define DRAM_F(i) ((uint32_t)(a >> m->pos[i]) & m->mask[i])
     l->channel = DRAM_F(DM_CH);
     l->rank = DRAM_F(DM_RA);
     l->bankgroup = DRAM_F(DM_BG);
@@ -207,6 +212,17 @@ void dram_chan_run(dram *d, dram_chan *c, uint64_t until);
 static inline bool dram_chan_busy(const dram_chan *c)
 {
     return c->nrq || c->nwq || c->cmds || c->ref_n;
+}
+
+/* Whether the write buffer starts draining (DRAMsim3's policy; when not
+ * draining already): it is full, or holds more than write_drain_min
+ * writes while every command queue is empty, or the end of a trace
+ * (flushing) finds writes and no reads. */
+static inline bool dram_drain_starts(const dram *d, const dram_chan *c)
+{
+    return c->nwq >= d->cfg.trans_queue_size ||
+           (c->nwq > d->cfg.write_drain_min && c->cmds == 0) ||
+           (d->flushing && c->nwq && !c->nrq);
 }
 
 /* Append v to the list l[0..n) held in buf (2 * cap entries; n < cap). */
@@ -314,7 +330,7 @@ int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q,
                     void *ctx, sim_err *e);
 
 /* dram_queue.c */
-/* The pending-address table: find, get (find or add), drop when empty. */
+/* The pending-address table: find, add (when absent), drop when empty. */
 static inline uint32_t dram_pend_hash(const dram *d, uint64_t key)
 {
     return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 40) & d->pend_mask;
@@ -328,7 +344,8 @@ static inline dram_pend *dram_pend_find(const dram *d, uint64_t key)
     return NULL;
 }
 
-dram_pend *dram_pend_get(dram *d, uint64_t key);
+/* Add key, which is not in the table (dram_reserve() ran first). */
+dram_pend *dram_pend_add(dram *d, uint64_t key);
 
 static inline void dram_pend_drop_if_empty(dram *d, dram_pend *p)
 {

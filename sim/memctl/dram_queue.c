@@ -32,11 +32,9 @@ static bool grow(void **p, uint32_t *n, size_t elem)
     return true;
 }
 
-dram_pend *dram_pend_get(dram *d, uint64_t key)
+dram_pend *dram_pend_add(dram *d, uint64_t key)
 {
-    dram_pend *p = dram_pend_find(d, key);
-    if (p)
-        return p;
+    dram_pend *p;
     assert(d->pend_free != DRAM_NIL); /* dram_reserve() ran first */
     uint32_t i = d->pend_free, h = dram_pend_hash(d, key);
     p = &d->pend[i];
@@ -147,6 +145,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
         c->rr = c->nq - 1; /* the first search starts at queue 0 */
         dram_refresh_init(d, c);
         c->next = c->ref_next;
+        c->quiet = UINT64_MAX;
     }
     return d;
 oom:
@@ -207,9 +206,11 @@ void dram_run_until(dram *d, uint64_t cycle)
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t best = UINT64_MAX;
-    for (uint64_t i = 0; i < d->cfg.channels; i++)
-        if (d->ch[i].next < best)
-            best = d->ch[i].next;
+    for (uint64_t i = 0; i < d->cfg.channels; i++) {
+        const dram_chan *c = &d->ch[i];
+        uint64_t n = c->next < c->quiet ? c->next : c->quiet;
+        best = n < best ? n : best;
+    }
     return best < d->now ? d->now : best;
 }
 
@@ -260,7 +261,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
                                dram_loc_queue(d, &l),
                                DRAM_NIL, true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
-            dram_pend_get(d, key)->write = ti;
+            (p ? p : dram_pend_add(d, key))->write = ti;
         }
         if (d->done)
             d->done(d->done_ctx, tag, arrival + 1);
@@ -280,7 +281,8 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
                            dram_loc_queue(d, &l),
                            DRAM_NIL, false};
-        p = dram_pend_get(d, key);
+        if (!p) /* found above, or not there */
+            p = dram_pend_add(d, key);
         if (p->reads != DRAM_NIL) { /* join the pending READ */
             d->st.merged_reads++;
             tr->next = d->tr[p->reads].next;
@@ -290,8 +292,17 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         p->reads = ti;
         dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
     }
-    if (arrival < c->next)
-        c->next = arrival;
+    /* the channel acts at arrival (schedule() moves the request or starts
+     * a drain), except for a write that starts no drain: schedule() would
+     * do nothing then (whatever could move has moved) and, with the next
+     * event two or more cycles ahead, a visit of arrival would leave next
+     * as it is; it is only remembered (quiet) for dram_next_event() */
+    if (arrival < c->next) {
+        if (is_write && !c->write_draining && !dram_drain_starts(d, c) && arrival + 1 < c->next)
+            c->quiet = arrival < c->quiet ? arrival : c->quiet;
+        else
+            c->next = arrival;
+    }
     return true;
 }
 

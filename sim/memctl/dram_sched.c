@@ -357,13 +357,10 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
  * buffer) into its bank's command queue; sched_again if one moved. */
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
-    uint64_t cap = d->cfg.trans_queue_size;
     c->sched_again = false;
     if (!c->nrq && !c->nwq)
         return;
-    if (!c->write_draining &&
-        (c->nwq >= cap || (c->nwq > d->cfg.write_drain_min && c->cmds == 0) ||
-         (d->flushing && c->nwq && !c->nrq)))
+    if (!c->write_draining && dram_drain_starts(d, c))
         c->write_draining = c->nwq;
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
@@ -417,7 +414,8 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 DRAM_INLINE void run(dram *d, dram_chan *c, uint64_t until, uint32_t nw)
 {
     for (;;) {
-        if (!dram_chan_busy(c) && c->ref_next < until && !c->sched_again) {
+        /* cheapest test first: the next refresh is rarely before until */
+        if (c->ref_next < until && !c->sched_again && !dram_chan_busy(c)) {
             dram_refresh_skip_idle(d, c, until);
             c->next = c->ref_next; /* nothing but refresh can be pending */
         }
@@ -430,6 +428,8 @@ DRAM_INLINE void run(dram *d, dram_chan *c, uint64_t until, uint32_t nw)
 /* Visit every cycle < until at which the channel can act. */
 void dram_chan_run(dram *d, dram_chan *c, uint64_t until)
 {
+    if (c->quiet < until) /* passed: the visit would have done nothing */
+        c->quiet = UINT64_MAX;
     if (c->nwords == 1)
         run(d, c, until, 1);
     else
