@@ -13,9 +13,11 @@
 #                                 [--mmu hash] [--window marks|all]
 #                                 [--hcall-source gdb|tracepoint]
 #
-# WORKLOAD: a shell script (*.sh, run by busybox sh) or a C program (*.c,
-# cross-compiled static for ppc64le). --mmu hash (the default, and for now
-# the only value) boots with disable_radix: the hashed page table.
+# WORKLOAD: a shell script (*.sh, sourced by the init's busybox sh) or a C
+# program (*.c, cross-compiled static for ppc64le; one that mentions
+# LPSYS_OWN_MARKS executes the window markers itself, 1 vCPU only).
+# --mmu hash (the default, and for now the only value) boots with
+# disable_radix: the hashed page table.
 # Packages come from apt (linux-image-powerpc64le:ppc64el's current kernel,
 # busybox-static:ppc64el) into $LPARSIM_CACHE (~/.cache/lparsim/linux-guest);
 # $LPARSIM_KERNEL_PKG names another kernel package. Writes into DIR:
@@ -29,7 +31,7 @@
 #   rr.bin, hcalls-gdb.txt, console-replay.txt   (gdb) the QEMU record, the
 #                      gdb log, the replay's console (must equal console.txt)
 #   summary.txt        host times, records, kernel share, hcalls by kind,
-#                      sc 1 per vCPU vs in-guest hcalls per CPU
+#                      the checks (gdb vs plugin, tracepoints vs plugin)
 #   console.txt, plugin-counts.txt, sc1-sites.txt, cmdline.txt, times.txt
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -131,7 +133,14 @@ powerpc64le-linux-gnu-gcc -O2 -static -o "$r/lpmark" "$gd/lpmark.c"
 case "$wl" in
   *.sh) cp "$wl" "$r/workload.sh" ;;
   *.c) # shellcheck disable=SC2086  # CFLAGS is a list of flags
-       powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm ;;
+       powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm
+       # a program that executes the window markers itself (1 vCPU: the
+       # window is then its own work, without its exec and exit)
+       if grep -q LPSYS_OWN_MARKS "$wl"; then
+         [ "$vcpus" -eq 1 ] || { echo "record-linux-guest: $wl marks its own window:" \
+                                      "--vcpus 1 only" >&2; exit 2; }
+         touch "$r/workload.marks"
+       fi ;;
 esac
 python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
 # fixed timestamps and order: the same inputs give the same archive
