@@ -164,7 +164,8 @@ timing=(-icount "shift=0,align=off,sleep=off,rr=record,rrfile=$out/rr.bin")
 if [ "$vcpus" -gt 1 ]; then
   timing=()
   echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
-       "this recording is not deterministic" >&2
+       "this recording is not deterministic, and without record/replay the hcalls'" \
+       "arguments and returned values are NOT recorded (opcodes and return codes only)" >&2
 fi
 # shellcheck disable=SC2054
 base=(qemu-system-ppc64 -M pseries -cpu POWER9 -smp "$vcpus" -m "$mem" -nodefaults
