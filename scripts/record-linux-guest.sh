@@ -13,9 +13,11 @@
 #                                 [--mmu hash] [--window marks|all]
 #                                 [--hcall-source gdb|tracepoint]
 #
-# WORKLOAD: a shell script (*.sh, run by busybox sh) or a C program (*.c,
-# cross-compiled static for ppc64le). --mmu hash (the default, and for now
-# the only value) boots with disable_radix: the hashed page table.
+# WORKLOAD: a shell script (*.sh, sourced by the init's busybox sh) or a C
+# program (*.c, cross-compiled static for ppc64le; one that mentions
+# LPSYS_OWN_MARKS executes the window markers itself, 1 vCPU only).
+# --mmu hash (the default, and for now the only value) boots with
+# disable_radix: the hashed page table.
 # Packages come from apt (linux-image-powerpc64le:ppc64el's current kernel,
 # busybox-static:ppc64el) into $LPARSIM_CACHE (~/.cache/lparsim/linux-guest);
 # $LPARSIM_KERNEL_PKG names another kernel package. Writes into DIR:
@@ -29,7 +31,7 @@
 #   rr.bin, hcalls-gdb.txt, console-replay.txt   (gdb) the QEMU record, the
 #                      gdb log, the replay's console (must equal console.txt)
 #   summary.txt        host times, records, kernel share, hcalls by kind,
-#                      sc 1 per vCPU vs in-guest hcalls per CPU
+#                      the checks (gdb vs plugin, tracepoints vs plugin)
 #   slbmte-gdb.txt     (gdb) every slbmte from reset with its operands; the
 #                      logs carry them as K 18 lines (scripts/linux-guest/slbmerge.py)
 #   replay.yaml        (gdb) a full-system LPAR replaying vcpu0.trace
@@ -135,7 +137,14 @@ powerpc64le-linux-gnu-gcc -O2 -static -o "$r/lpmark" "$gd/lpmark.c"
 case "$wl" in
   *.sh) cp "$wl" "$r/workload.sh" ;;
   *.c) # shellcheck disable=SC2086  # CFLAGS is a list of flags
-       powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm ;;
+       powerpc64le-linux-gnu-gcc ${CFLAGS:--O2} -static -o "$r/workload.bin" "$wl" -lm
+       # a program that executes the window markers itself (1 vCPU: the
+       # window is then its own work, without its exec and exit)
+       if grep -q LPSYS_OWN_MARKS "$wl"; then
+         [ "$vcpus" -eq 1 ] || { echo "record-linux-guest: $wl marks its own window:" \
+                                      "--vcpus 1 only" >&2; exit 2; }
+         touch "$r/workload.marks"
+       fi ;;
 esac
 python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
 # fixed timestamps and order: the same inputs give the same archive
@@ -159,7 +168,8 @@ timing=(-icount "shift=0,align=off,sleep=off,rr=record,rrfile=$out/rr.bin")
 if [ "$vcpus" -gt 1 ]; then
   timing=()
   echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
-       "this recording is not deterministic" >&2
+       "this recording is not deterministic, and without record/replay the hcalls'" \
+       "arguments and returned values are NOT recorded (opcodes and return codes only)" >&2
 fi
 # shellcheck disable=SC2054
 # ic-mode=xics: the XICS interrupt controller, driven by hcalls (H_XIRR, H_EOI,

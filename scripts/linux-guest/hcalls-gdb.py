@@ -17,9 +17,11 @@
 #                           from reset with its operands ("vcpu seq pc rb rs",
 #                           hex), for the full-system replay's segments
 #
-# No single steps: QEMU 7.2's replay hung (the vCPU spinning idle, measured
-# twice near the end of boot) when gdb stepped over a breakpoint, which it
-# does to resume from any pc that holds one. So each pc holds one enabled
+# No single steps: with gdb stepping over each breakpoint (which it does to
+# resume from any pc that holds one), QEMU 7.2's replay stalled once near
+# the end of boot (gdb idle, the vCPU thread spinning inside QEMU, no
+# progress for over 10 minutes; cause not established), while toggling
+# completed every replay tried since. So each pc holds one enabled
 # breakpoint at a time and the script toggles them: every sc 1 pc of
 # LPGDB_PCS has an entry breakpoint (r3 = opcode, r4..r12 = arguments);
 # when it stops there it disables that entry and enables the return

@@ -337,7 +337,9 @@ def summary(d, times, res):
     w = open(d + "/summary.txt", "w")
     wb, we, dn = (t.get(k) for k in ("@@LPSYS-WORKLOAD-BEGIN", "@@LPSYS-WORKLOAD-END",
                                      "@@LPSYS-DONE"))
-    w.write("hcall source: %s\n" % source)
+    w.write("hcall source: %s%s\n" % (source, "" if checks else
+                                       " (opcodes and return codes only: arguments and "
+                                       "returned values NOT recorded, no prologue)"))
     w.write("host time, QEMU start to workload begin (boot): %.1f s\n" % wb)
     w.write("host time, workload (between the delimiters): %.1f s\n" % (we - wb))
     w.write("host time, workload end to power-off: %.1f s\n" % (dn - we))

@@ -18,7 +18,10 @@
  * user-mode marker instructions the workload's lpmark helper executes on
  * it: start = xori r0,r0,0x4c53 ('LS'), stop = xori r0,r0,0x4c45 ('LE')
  * (each executed twice, so r0 is unchanged); window=all logs from reset.
- * Everything outside the window is counted, not logged.
+ * Everything outside the window is counted, not logged. At exit it writes
+ * DIR/plugin-counts.txt (per vCPU counts from reset, with the number of
+ * sc 1 before the window opened) and DIR/sc1-pcs.txt (every pc an sc 1
+ * executed at, with its count: the replay under gdb breaks at these).
  * Privilege: plugin API v1 has no register access (no MSR); the rule is by
  * EA only: pc >= 0xc000000000000000 is the kernel (relocation on), any
  * other pc is "other" (user, or kernel code in real mode, which an
