@@ -92,9 +92,10 @@ static int trace_info(int argc, char **argv)
     const char *order = info.flags & TRH_CODE_LE ? "little-endian"
                         : info.flags & TRH_CODE_BE ? "big-endian" : "unknown";
     jtree_set_str(j, "trace.code_byte_order", order);
+    jtree_set_u64(j, "trace.version", info.version);
     jtree_set_u64(j, "trace.min_addr", info.min_addr);
     jtree_set_u64(j, "trace.max_addr", info.max_addr);
-    printf("%s: %" PRIu64 " records\n", in, info.records);
+    printf("%s: %" PRIu64 " records (format version %u)\n", in, info.records, info.version);
     for (unsigned i = 0; i < TR_KIND_COUNT; i++)
         printf("  %-8s %" PRIu64 "\n", tr_kind_name(i), info.by_kind[i]);
     printf("footprint: %" PRIu64 " 4K pages (%" PRIu64 " KiB), %" PRIu64 " 64K pages\n",

@@ -183,6 +183,7 @@ typedef struct tr_info {
                                           crosses a page boundary touches both) */
     uint64_t min_addr, max_addr;       /* over memory records */
     unsigned flags;                    /* header flags (TRH_*) */
+    unsigned version;                  /* format version (1..3) */
 } tr_info;
 
 int tr_summarize(const char *path, tr_info *out, sim_err *e);

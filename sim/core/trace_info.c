@@ -84,6 +84,7 @@ int tr_summarize(const char *path, tr_info *out, sim_err *e)
     if (!r)
         return -1;
     out->flags = tr_flags(r);
+    out->version = tr_version(r);
     tr_rec *buf = malloc(INFO_BATCH * sizeof *buf);
     pageset p4 = {0}, p64 = {0};
     int rc = buf ? 0 : sim_errf(e, "%s: out of memory", path);

@@ -122,6 +122,13 @@ START_TEST(lpsys_returns)
     ck_assert(v[13].kind == TR_HRET && v[13].nargs == 8 &&
               v[13].args[0] == 0x8000000000000080ull);
     ck_assert(v[17].kind == TR_HRET && tr_hret_rc(&v[17]) == -7 && v[17].nargs == 0);
+    /* `lparsim trace info`'s summary: the version and the new kinds */
+    tr_info info;
+    ck_assert_msg(tr_summarize(out, &info, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(info.version, 3);
+    ck_assert_uint_eq(info.by_kind[TR_HRET], 5);
+    ck_assert_uint_eq(info.by_kind[TR_HCALL], 5);
+    ck_assert_uint_eq(info.by_kind[TR_MARKER], 2);
 }
 END_TEST
 
