@@ -421,8 +421,8 @@ int tr_qemu_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const char *
         return sim_errf(e, d == 1
                         ? "%s:%lu: expected a plugin log line 'I <pc> <word>', "
                           "'L|S <addr> <size> [<real addr>|-]' (size 1..255), "
-                          "'H <num> [<arg>...]', 'R <rc> [<val>...]', 'K <id> <value> [<arg>...]' or "
-                          "'E <count>', got '%s'"
+                          "'H <num> [<arg>...]', 'R <rc> [<val>...]', "
+                          "'K <id> <value> [<arg>...]' or 'E <count>', got '%s'"
                         : "%s:%lu: expected a QEMU -d in_asm,exec log line ('IN:', "
                           "'0x<pc>:  <8-digit word> ...', 'Trace ...'), got '%s'",
                         path, line, qt);

@@ -197,11 +197,18 @@ typedef struct cpu_vcpu {
     uint32_t tag;                     /* the dispatcher's index of it */
     bool roi_in;                      /* inside region roi_id, begun at record roi_rec */
     uint64_t roi_id, roi_rec;
-    /* b.recorded_slb: the latest slbmte per segment, quadruples (ESID,
-     * segment shift 28 or 40, VSID, storage key); no two overlap */
-    uint64_t *rslb;
+    /* b.recorded_slb: the latest slbmte per segment; no two overlap */
+    struct cpu_rseg *rslb;
     unsigned nrslb, caprslb;
 } cpu_vcpu;
+
+/* A segment a full-system trace loaded (thread_slb.c). */
+typedef struct cpu_rseg {
+    uint64_t esid;  /* ea >> shift */
+    unsigned shift; /* 28 (256 MB) or 40 (1 TB) */
+    unsigned key;   /* storage key of its accesses (0/1) */
+    uint64_t vsid;
+} cpu_rseg;
 
 /* Make v a fresh vCPU replaying b's trace from its start. */
 void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b);

@@ -619,10 +619,10 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
                 break;
             }
             if (r->kind == TR_MARKER && r->word == TR_MARK_SLBMTE && v->b.recorded_slb) {
-                warm_reset(&w); /* a segment may translate elsewhere now */
-                traced = t->st.traced_slb + 1 + t->st.traced_tlbie + t->st.traced_tlbiel;
                 if (cpu_thread_slbmte(t, r, e) != 0)
                     goto fail;
+                warm_reset(&w); /* a segment may translate elsewhere now */
+                traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
                 break;
             }
             if (r->kind == TR_MARKER && r->word == TR_MARK_FREE && v->b.roi_markers) {

@@ -8,7 +8,6 @@
  * SLB whenever the thread has one.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "cpu.h"
 #include "thread_int.h"
@@ -63,61 +62,55 @@ int cpu_thread_slbmte(cpu_thread *t, const tr_rec *r, sim_err *e)
                            "expected 256 MB or 1 TB segments of the LPAR's page size "
                            "(lpars[].page_size)", v->b.lpid, v->b.vcpu, TR_MARK_SLBMTE,
                         (unsigned long long)r->addr, (unsigned long long)rs, why);
-    uint64_t sh = b ? 40 : 28, esid = r->addr >> sh;
-    uint64_t vsid = (rs & ~(3ULL << SLBV_B_SHIFT)) >> (b ? 24 : 12);
+    unsigned sh = b ? 40 : 28;
+    cpu_rseg seg = {
+        .esid = r->addr >> sh,
+        .shift = sh,
+        /* The key is Ks in supervisor state, Kp in problem state; a trace
+         * has no MSR[PR]. Linux gives kernel segments Kp only (only the
+         * kernel touches them: Ks, 0) and user segments Ks and Kp (1 in
+         * either state), so Ks AND Kp is the key of every access it makes
+         * (docs/full-system.md). */
+        .key = (rs & SLBV_KS) && (rs & SLBV_KP),
+        .vsid = (rs & ~(3ULL << SLBV_B_SHIFT)) >> (b ? 24 : 12),
+    };
     /* the lookasides may name a segment this one replaces or overlaps */
     t->seg_key[0] = t->seg_key[1] = t->seg_key[2] = 0;
     /* the latest load wins: drop every entry it overlaps (the guest keeps
      * no two valid overlapping entries; older ones were invalidated) */
     unsigned n = 0;
     for (unsigned i = 0; i < v->nrslb; i++) {
-        uint64_t *q = &v->rslb[4 * i];
-        uint64_t big = q[1] > sh ? q[1] : sh;
-        if ((q[0] << q[1]) >> big != (esid << sh) >> big) {
-            memmove(&v->rslb[4 * n], q, 4 * sizeof *q);
-            n++;
-        }
+        const cpu_rseg *q = &v->rslb[i];
+        unsigned big = q->shift > sh ? q->shift : sh;
+        if ((q->esid << q->shift) >> big != (seg.esid << sh) >> big)
+            v->rslb[n++] = *q;
     }
     v->nrslb = n;
     if (v->nrslb == v->caprslb) {
         unsigned cap = v->caprslb ? 2 * v->caprslb : 32;
-        uint64_t *m = realloc(v->rslb, 4 * sizeof *m * cap);
+        cpu_rseg *m = realloc(v->rslb, cap * sizeof *m);
         if (!m)
             return sim_errf(e, "out of host memory");
         v->rslb = m;
         v->caprslb = cap;
     }
-    uint64_t *q = &v->rslb[4 * v->nrslb++];
-    q[0] = esid;
-    q[1] = sh;
-    q[2] = vsid;
-    /* The key is Ks in supervisor state, Kp in problem state; a trace has no
-     * MSR[PR]. Linux gives kernel segments Kp only (only the kernel touches
-     * them: Ks, 0) and user segments Ks and Kp (1 in either state), so
-     * Ks AND Kp is the key of every access it makes (docs/full-system.md). */
-    q[3] = (rs & SLBV_KS) && (rs & SLBV_KP);
+    v->rslb[v->nrslb++] = seg;
     return 0;
 }
 
 /* A full-system trace's segment of ea: its latest recorded slbmte. */
-static int seg_recorded(cpu_thread *t, uint64_t ea, uint64_t *vsid, unsigned *shift,
-                        unsigned *key, sim_err *e)
+static const cpu_rseg *seg_recorded(cpu_thread *t, uint64_t ea, sim_err *e)
 {
     const cpu_vcpu *v = t->v;
-    for (unsigned i = 0; i < v->nrslb; i++) {
-        const uint64_t *q = &v->rslb[4 * i];
-        if (ea >> q[1] == q[0]) {
-            *vsid = q[2];
-            *shift = (unsigned)q[1];
-            *key = (unsigned)q[3];
-            return 0;
-        }
-    }
-    return sim_errf(e, "LPAR %u vCPU %u: access at EA 0x%llx in a segment the trace never "
-                       "loaded; expected an slbmte marker (K %d) for its segment (256 MB ESID "
-                       "0x%llx or 1 TB ESID 0x%llx) before it", v->b.lpid, v->b.vcpu,
-                    (unsigned long long)ea, TR_MARK_SLBMTE, (unsigned long long)(ea >> 28),
-                    (unsigned long long)(ea >> 40));
+    for (unsigned i = 0; i < v->nrslb; i++)
+        if (ea >> v->rslb[i].shift == v->rslb[i].esid)
+            return &v->rslb[i];
+    sim_errf(e, "LPAR %u vCPU %u: access at EA 0x%llx in a segment the trace never "
+                "loaded; expected an slbmte marker (K %d) for its segment (256 MB ESID "
+                "0x%llx or 1 TB ESID 0x%llx) before it", v->b.lpid, v->b.vcpu,
+             (unsigned long long)ea, TR_MARK_SLBMTE, (unsigned long long)(ea >> 28),
+             (unsigned long long)(ea >> 40));
+    return NULL;
 }
 
 /* The guest's segment of ea (creating it as the guest's SLB miss handler
@@ -145,13 +138,13 @@ int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err 
 {
     uint64_t key = (ea >> t->v->seg_shift) + 1, vsid = 0;
     if (t->v->b.recorded_slb) {
-        unsigned sh = 0, pk = 1;
-        if (seg_recorded(t, ea, &vsid, &sh, &pk, e) != 0)
+        const cpu_rseg *s = seg_recorded(t, ea, e);
+        if (!s)
             return -1;
         t->seg_key[acc] = key;
-        t->seg_vsid[acc] = vsid;
-        t->seg_vshift[acc] = sh;
-        t->seg_pkey[acc] = pk;
+        t->seg_vsid[acc] = s->vsid;
+        t->seg_vshift[acc] = s->shift;
+        t->seg_pkey[acc] = s->key;
         return 0;
     }
     const cpu_slb_entry *se = t->slb.n ? cpu_slb_find(&t->slb, key) : NULL;

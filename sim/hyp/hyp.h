@@ -283,8 +283,9 @@ void hyp_guest_freed(hyp *h, unsigned lpid, uint64_t la);
 
 
 /* Make an hcall on behalf of lpid from hardware thread `thread` at cycle
- * `now`. args/rets as PAPR (handlers read up to 8 args, write up to 8 rets). Returns the PAPR return code;
- * *cycles receives the hcall's duration (also recorded as its op). */
+ * `now`. args/rets as PAPR (handlers read up to 8 args, write up to 8
+ * rets). Returns the PAPR return code; *cycles receives the hcall's
+ * duration (also recorded as its op). */
 long hyp_hcall(hyp *h, unsigned lpid, unsigned thread, uint64_t now, uint64_t opcode,
                const uint64_t *args, uint64_t *rets, uint64_t *cycles);
 
