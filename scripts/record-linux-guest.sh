@@ -6,8 +6,10 @@
 # 1 vCPU the run is a QEMU record (rr=record) and a second pass replays it
 # under gdb (scripts/linux-guest/hcalls-gdb.py), which logs every hcall from
 # reset with its arguments and returned values; with more vCPUs (no icount,
-# so no record/replay) only the opcodes and return codes of the kernel's
-# hcall tracepoints are recorded. See docs/linux-guests.md.
+# so no record/replay) gdb does the same on the plugin run itself (live, not
+# deterministic) and the traces carry the hcalls' global order (K 19); with
+# --hcall-source tracepoint only the opcodes and return codes of the
+# kernel's hcall tracepoints are recorded. See docs/linux-guests.md.
 #
 #   scripts/record-linux-guest.sh WORKLOAD -o DIR [--vcpus N] [--memory SIZE]
 #                                 [--mmu hash] [--window marks|all]
@@ -34,8 +36,9 @@
 #                      the checks (gdb vs plugin, tracepoints vs plugin)
 #   slbmte-gdb.txt     (gdb) every slbmte from reset with its operands; the
 #                      logs carry them as K 18 lines (scripts/linux-guest/slbmerge.py)
-#   replay.yaml        (gdb) a full-system LPAR replaying vcpu0.trace
+#   replay.yaml        (gdb) a full-system LPAR replaying the vCPUs' traces
 #                      (docs/full-system.md)
+#   sc1-gdb-pcs.txt    (gdb, several vCPUs) the sc 1 sites gdb broke at
 #   console.txt, plugin-counts.txt, sc1-sites.txt, cmdline.txt, times.txt
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,19 +71,17 @@ case "$window" in marks|all) ;; *) echo "record-linux-guest: --window $window: e
                                         "marks or all" >&2; exit 2 ;; esac
 case "$wl" in *.sh|*.c) ;; *) echo "record-linux-guest: $wl: expected a .sh or .c file" >&2
                               exit 2 ;; esac
-# 1 vCPU: record/replay (icount), hcall registers from gdb on the replay;
-# SMP: no icount, so no record/replay: the in-guest tracepoints only
-[ -n "$hsrc" ] || { hsrc=gdb; [ "$vcpus" -eq 1 ] || hsrc=tracepoint; }
+# hcall registers from gdb: 1 vCPU on a replay of the run (record/replay,
+# icount); SMP (no icount: it hangs SMP boot under QEMU 7.2) on the plugin
+# run itself (live). --hcall-source tracepoint: the in-guest tracepoints only
+[ -n "$hsrc" ] || hsrc=gdb
 case "$hsrc" in gdb|tracepoint) ;; *) echo "record-linux-guest: --hcall-source $hsrc:" \
                                           "expected gdb or tracepoint" >&2; exit 2 ;; esac
-if [ "$vcpus" -gt 1 ] && [ "$hsrc" = gdb ]; then
-  echo "record-linux-guest: --hcall-source gdb needs --vcpus 1 (QEMU record/replay needs" \
-       "icount, which hangs SMP boot under QEMU 7.2)" >&2; exit 2
-fi
 rr=0; [ "$vcpus" -eq 1 ] && rr=1
+live=0; [ "$vcpus" -gt 1 ] && [ "$hsrc" = gdb ] && live=1
 tools=(qemu-system-ppc64 powerpc64le-linux-gnu-gcc powerpc64le-linux-gnu-objdump python3 cpio
        gzip "${CC:-cc}")
-[ "$rr" -eq 0 ] || tools+=(gdb-multiarch)
+[ "$rr" -eq 0 ] && [ "$live" -eq 0 ] || tools+=(gdb-multiarch)
 for t in "${tools[@]}"; do
   command -v "$t" >/dev/null || {
     echo "record-linux-guest: $t not found (Debian: qemu-system-ppc," \
@@ -147,6 +148,7 @@ case "$wl" in
        fi ;;
 esac
 python3 "$gd/lpguest.py" sites "$vmlinux" > "$out/sc1-sites.txt"
+python3 "$gd/lpguest.py" sites "$vmlinux" slbmte > "$out/slbmte-sites.txt"
 # fixed timestamps and order: the same inputs give the same archive
 find "$r" -exec touch -h -d @0 {} +
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
@@ -167,9 +169,15 @@ cmdline="console=hvc0 disable_radix rdinit=/init quiet random.trust_cpu=on"
 timing=(-icount "shift=0,align=off,sleep=off,rr=record,rrfile=$out/rr.bin")
 if [ "$vcpus" -gt 1 ]; then
   timing=()
-  echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
-       "this recording is not deterministic, and without record/replay the hcalls'" \
-       "arguments and returned values are NOT recorded (opcodes and return codes only)" >&2
+  if [ "$live" -eq 1 ]; then
+    echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
+         "this recording is not deterministic (the vCPUs' interleaving varies); gdb logs" \
+         "the hcalls on the plugin run itself" >&2
+  else
+    echo "record-linux-guest: --vcpus $vcpus: no icount (it hangs SMP boot under QEMU 7.2):" \
+         "this recording is not deterministic, and with --hcall-source tracepoint the" \
+         "hcalls' arguments and returned values are NOT recorded" >&2
+  fi
 fi
 # shellcheck disable=SC2054
 # ic-mode=xics: the XICS interrupt controller, driven by hcalls (H_XIRR, H_EOI,
@@ -181,14 +189,57 @@ base=(qemu-system-ppc64 -M pseries,ic-mode=xics -cpu POWER9 -smp "$vcpus" -m "$m
       -rtc clock=vm,base=2026-01-01T00:00:00
       -kernel "$vmlinux" -initrd "$out/initrd.gz" -append "$cmdline")
 cmd=("${base[@]}" "${timing[@]}" -plugin "$tmp/lpsys.so,dir=$out,window=$window")
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+wait_port() {  # until QEMU listens on port $1
+  for _ in $(seq 50); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $1)).close()" \
+      2>/dev/null && return 0
+    sleep 0.2
+  done
+}
+# gdb on QEMU's gdbstub at port $1: every hcall's registers and every slbmte
+# (LPGDB_LIVE set: on the live plugin run, SMP), into $out
+run_gdb() {
+  LPGDB_PCS="$2" LPGDB_OUT="$out/hcalls-gdb.txt" \
+    LPGDB_SLB_PCS="$3" LPGDB_SLB_OUT="$out/slbmte-gdb.txt" \
+    nice -n 10 gdb-multiarch -q -nx -batch -ex 'set architecture powerpc:common64' \
+      -ex 'set endian little' -ex "file $vmlinux" -ex 'set trust-readonly-sections on' \
+      -ex "target remote 127.0.0.1:$1" -x "$gd/hcalls-gdb.py" > "$out/gdb.stdout" 2>&1 ||
+    true
+}
+if [ "$live" -eq 1 ]; then
+  # the kernel's sites (objdump): the plugin's own lists come at the end;
+  # the per-pc check below compares the two
+  # not the idle cede site (plpar_hcall_norets_notrace: H_CEDE sleeps inside
+  # its sc 1; H_CONFER, H_PROD): those hcalls come without registers, their
+  # opcode from the vCPU's last `li r3` (lpguest.py)
+  awk '$2 != "plpar_hcall_norets_notrace" {print 0, $1, 0}' "$out/sc1-sites.txt" \
+    > "$tmp/sc1-sites.pcs"
+  cp "$tmp/sc1-sites.pcs" "$out/sc1-gdb-pcs.txt"
+  awk '{print 0, $1, 0}' "$out/slbmte-sites.txt" > "$tmp/slbmte-sites.pcs"
+  lport=$(free_port)
+  cmd+=(-S -gdb "tcp:127.0.0.1:$lport")
+fi
 { echo "kernel package: $kpkg ($(dpkg-deb -f "$kdir"/"$kpkg"_*.deb Version 2>/dev/null))"
   echo "vmlinux sha256: $(sha256sum "$vmlinux" | cut -d' ' -f1)"
   echo "hcall source: $hsrc"
   echo "${cmd[*]}"; } > "$out/cmdline.txt"
 echo "record-linux-guest: booting $kpkg with $vcpus vCPUs under the plugin (minutes)" >&2
 t0=$(date +%s.%N)
-nice -n 10 "${cmd[@]}" < /dev/null 2> "$out/qemu.stderr" |
-  python3 "$gd/lpguest.py" stamp "$out/console.txt" "$out/times.txt"
+if [ "$live" -eq 1 ]; then
+  { nice -n 10 "${cmd[@]}" < /dev/null 2> "$out/qemu.stderr" |
+      python3 "$gd/lpguest.py" stamp "$out/console.txt" "$out/times.txt"; } &
+  qpid=$!
+  wait_port "$lport"
+  LPGDB_LIVE=1 run_gdb "$lport" "$tmp/sc1-sites.pcs" "$tmp/slbmte-sites.pcs"
+  wait "$qpid" || true
+else
+  nice -n 10 "${cmd[@]}" < /dev/null 2> "$out/qemu.stderr" |
+    python3 "$gd/lpguest.py" stamp "$out/console.txt" "$out/times.txt"
+fi
 t1=$(date +%s.%N)
 grep -q '@@LPSYS-DONE' "$out/console.txt" || {
   echo "record-linux-guest: the guest did not finish (see $out/console.txt," \
@@ -198,8 +249,7 @@ awk -v a="$t0" -v b="$t1" 'BEGIN{printf "host time, whole QEMU run: %.1f s\n", b
 
 # ---- replay under gdb: every hcall's registers (1 vCPU) ----
 if [ "$rr" -eq 1 ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+  port=$(free_port)
   # the same machine and inputs, no plugin (it does not change the guest:
   # checked by the console comparison below), stopped until gdb continues
   rcmd=("${base[@]}" -icount "shift=0,align=off,sleep=off,rr=replay,rrfile=$out/rr.bin"
@@ -211,17 +261,8 @@ print(s.getsockname()[1])')
   { nice -n 10 "${rcmd[@]}" < /dev/null 2> "$out/qemu-replay.stderr" |
       python3 "$gd/lpguest.py" stamp "$out/console-replay.txt" "$tmp/times-replay.txt"; } &
   qpid=$!
-  for _ in $(seq 50); do  # wait until QEMU listens
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" \
-      2>/dev/null && break
-    sleep 0.2
-  done
-  LPGDB_PCS="$out/sc1-pcs.txt" LPGDB_OUT="$out/hcalls-gdb.txt" \
-    LPGDB_SLB_PCS="$out/slbmte-pcs.txt" LPGDB_SLB_OUT="$out/slbmte-gdb.txt" \
-    nice -n 10 gdb-multiarch -q -nx -batch -ex 'set architecture powerpc:common64' \
-      -ex 'set endian little' -ex "file $vmlinux" -ex 'set trust-readonly-sections on' \
-      -ex "target remote 127.0.0.1:$port" -x "$gd/hcalls-gdb.py" > "$out/gdb.stdout" 2>&1 ||
-    true
+  wait_port "$port"
+  run_gdb "$port" "$out/sc1-pcs.txt" "$out/slbmte-pcs.txt"
   wait "$qpid" || true
   t3=$(date +%s.%N)
   awk -v a="$t2" -v b="$t3" 'BEGIN{printf "host time, replay under gdb: %.1f s\n", b - a}' \
@@ -237,7 +278,7 @@ fi
 status=0
 python3 "$gd/lpguest.py" merge "$out" "$vcpus" "$out/times.txt" "$hsrc" || status=$?
 # the guest's SLB loads (K 18 lines) for the full-system replay's segments
-if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
+if { [ "$rr" -eq 1 ] || [ "$live" -eq 1 ]; } && [ "$status" -eq 0 ]; then
   python3 "$gd/slbmerge.py" "$out" "$vcpus" || status=$?
 fi
 [ "$rr" -eq 1 ] && echo "replay console equals the recording's: yes" >> "$out/summary.txt"
@@ -254,33 +295,46 @@ else
   echo "record-linux-guest: $lparsim not built: no native traces" >&2
 fi
 # ---- a config that replays the recording as one full-system LPAR ----
-if [ "$rr" -eq 1 ] && [ "$status" -eq 0 ]; then
-  python3 - "$out" "$mem" > "$out/replay.yaml" <<'PY'
+if { [ "$rr" -eq 1 ] || [ "$live" -eq 1 ]; } && [ "$status" -eq 0 ]; then
+  python3 - "$out" "$mem" "$vcpus" > "$out/replay.yaml" <<'PY'
 import gzip, sys
-d, mem = sys.argv[1], sys.argv[2]
+d, mem, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 b = int(mem[:-1]) * units[mem[-1].upper()] if mem[-1].upper() in units else int(mem) << 20
 hpt = 1 << max(18, (b - 1).bit_length() - 7)  # QEMU: RAM / 128, a power of two, >= 256K
-pro = 0
-with gzip.open(d + "/vcpu0.qemu.log.gz", "rt") as f:
-    for line in f:
-        if line[0] == "I":
-            break
-        pro += line[0] in "HRK"
-print("""# replay.yaml - the recording replayed by a full-system LPAR (written by
+pros = []
+for c in range(n):
+    pro = 0
+    with gzip.open(d + "/vcpu%d.qemu.log.gz" % c, "rt") as f:
+        for line in f:
+            if line[0] == "I":
+                break
+            pro += line[0] in "HRK"
+    pros.append(pro)
+if n == 1:
+    print("""# replay.yaml - the recording replayed by a full-system LPAR (written by
 # scripts/record-linux-guest.sh; docs/full-system.md). The warm-up covers
 # the prologue (the %d hcall and SLB-load records before the window), so the
 # statistics are the window's.
 run:
-  warmup_records: %d
-lpars:
+  warmup_records: %d""" % (pros[0], pros[0]))
+else:
+    print("""# replay.yaml - the recording replayed by a full-system LPAR of %d vCPUs
+# (written by scripts/record-linux-guest.sh; docs/full-system.md). Each
+# vCPU's warm-up covers its prologue (its hcall, order and SLB-load records
+# before the window: %s), so the statistics are the window's; the K 19
+# records keep the recording's hcall order across the vCPUs.""" % (
+        n, ", ".join(str(p) for p in pros)))
+print("""lpars:
   - name: linux
     memory: %s
     hpt_size: %d
     page_size: 64K
     guest: full-system
-    vcpus:
-      - {thread: 0, trace: vcpu0.trace}""" % (pro, pro, mem, hpt))
+    vcpus:""" % (mem, hpt))
+for c in range(n):
+    print("      - {thread: %d, trace: vcpu%d.trace%s}" % (
+        c, c, "" if n == 1 else ", warmup_records: %d" % pros[c]))
 PY
 fi
 [ "$status" -eq 0 ] || echo "record-linux-guest: FAILED: the plugin's sc 1 and the hcall" \

@@ -58,6 +58,8 @@ class Log:
         self.check_word = set()
         self.other = 0  # stops at no enabled breakpoint (none expected)
         self.slb = {}   # vcpu -> [(pc, rb, rs)] of every slbmte
+        self.order = 0  # entries so far, all vCPUs (the global order of the calls)
+        self.other_note = ""
 
     def regs(self):
         f = gdb.selected_frame()
@@ -72,7 +74,8 @@ class Log:
                 return False
         cl = self.calls.setdefault(v, [])
         self.stack.setdefault(v, []).append(len(cl))
-        cl.append([pc, self.regs(), None])
+        cl.append([pc, self.regs(), None, self.order])
+        self.order += 1
         return True
 
     def ret(self, pc):
@@ -106,27 +109,144 @@ class Log:
 
     def write(self):
         with open(self.out, "w") as f:
-            f.write("# vcpu seq pc opcode a1..a9 | rc v1..v9  (from reset; hcalls-gdb.py)\n")
+            f.write("# vcpu seq pc opcode a1..a9 | rc v1..v9 @order  (from reset; order: "
+                    "the entry's rank over all vCPUs; hcalls-gdb.py)\n")
             for v in sorted(self.calls):
-                for k, (pc, a, r) in enumerate(self.calls[v]):
-                    f.write("%d %d %x %x %s | %s\n" % (
+                for k, (pc, a, r, o) in enumerate(self.calls[v]):
+                    f.write("%d %d %x %x %s | %s @%d\n" % (
                         v, k, pc, a[0], " ".join("%x" % x for x in a[1:]),
                         "?" if r is None else "%d %s" % (
                             r[0] - (1 << 64) if r[0] >> 63 else r[0],
-                            " ".join("%x" % x for x in r[1:]))))
+                            " ".join("%x" % x for x in r[1:])), o))
             for v in sorted(set(self.calls) | set(self.not_sc) | set(self.bad_ret)):
                 cl = self.calls.get(v, [])
                 f.write("# stats vcpu %d entries %d returns %d open %d unmatched_returns %d "
                         "non_sc_stops %d\n" % (v, len(cl), sum(1 for c in cl if c[2]),
                                                len(self.stack.get(v, [])),
                                                self.bad_ret.get(v, 0), self.not_sc.get(v, 0)))
-            f.write("# stats other stops %d\n" % self.other)
+            f.write("# stats other stops %d%s\n" % (
+                self.other, ", " + self.other_note if self.other_note else ""))
 
 
 def bp(pc):
     b = gdb.Breakpoint("*0x%x" % pc, internal=True)
     b.silent = True
     return b
+
+
+def live(log, entry, ret, slb, after):
+    """SMP, on the live plugin run (no record/replay, no single step: a
+    step over a breakpoint can stall a ceding vCPU, measured). Toggling as
+    on the replay, but while a site is disabled only the vCPU that stopped
+    there runs (scheduler-locking on: QEMU resumes that vCPU alone) until it
+    reaches the return (or after-slbmte) breakpoint, so no other vCPU can
+    pass the disabled site unseen. A hop is one instruction (the sc 1 or
+    the slbmte): MSR[EE] is cleared for it and restored at its end, so that
+    no interrupt comes in between (the handler could spin on a lock held by
+    a stopped vCPU, measured); the guest never runs an instruction of its
+    own with the changed MSR. If a hop has not ended after LPGDB_HOP_WAIT
+    seconds anyway, gdb interrupts it and the hop goes on with every vCPU
+    running (counted: `hop timeouts`; a call missed meanwhile fails the
+    per-pc check).
+    The recorder leaves the idle cede site out of LPGDB_PCS (its H_CEDE
+    sleeps inside sc 1, which a one-vCPU hop cannot end)."""
+    import signal
+    import threading
+    hop_wait = float(os.environ.get("LPGDB_HOP_WAIT", "2"))
+    hops = []      # open hops of the running vCPU: (kind, site, EE was set)
+    EE = 0x8000
+
+    def mask_ee():
+        """Clear the stopped vCPU's MSR[EE] for its hop; True if it was set."""
+        msr = int(gdb.selected_frame().read_register("msr")) & 0xFFFFFFFFFFFFFFFF
+        if msr & EE:
+            gdb.execute("set $msr = %d" % (msr & ~EE), to_string=True)
+        return bool(msr & EE)
+
+    def unmask_ee(h):
+        if h[2]:
+            msr = int(gdb.selected_frame().read_register("msr")) & 0xFFFFFFFFFFFFFFFF
+            gdb.execute("set $msr = %d" % (msr | EE), to_string=True)
+    timeouts = [0]
+    gdb.execute("set scheduler-locking off")
+
+    def go(locked):
+        gdb.execute("set scheduler-locking %s" % ("on" if locked else "off"))
+        if not locked:
+            gdb.execute("continue", to_string=True)
+            return
+        fired = []
+
+        def wake():
+            fired.append(1)
+            os.kill(os.getpid(), signal.SIGINT)
+        t = threading.Timer(hop_wait, wake)
+        t.start()
+        try:
+            gdb.execute("continue", to_string=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            t.cancel()
+        if fired:
+            timeouts[0] += 1
+            gdb.execute("set scheduler-locking off")
+            raise TimeoutError
+
+    n = 0
+    locked = False
+    try:
+        while True:
+            try:
+                go(locked)
+            except TimeoutError:
+                locked = False  # the hop goes on unlocked
+                continue
+            except gdb.error as e:  # QEMU exits at the guest's power-off
+                print("hcalls-gdb: %s" % e)
+                break
+            if not gdb.selected_inferior().pid:
+                break
+            pc = int(gdb.selected_frame().pc())
+            for h in [h for h in hops if h[0] == "slb" and h[1] + 4 == pc]:
+                hops.remove(h)  # just past that slbmte (at its after breakpoint, or at
+                slb[h[1]].enabled = True  # the next slbmte site)
+                unmask_ee(h)
+                if pc in after:
+                    after[pc].enabled = False
+            if pc in slb and slb[pc].enabled:
+                log.slbmte(pc)
+                slb[pc].enabled = False
+                if pc + 4 in after:
+                    after[pc + 4].enabled = True
+                hops.append(("slb", pc, mask_ee()))
+            elif pc in entry and entry[pc].enabled:
+                if log.entry(pc):
+                    entry[pc].enabled = False
+                    ret[pc + 4].enabled = True
+                    hops.append(("sc", pc, mask_ee()))
+            elif pc in ret and ret[pc].enabled:
+                log.ret(pc)
+                ret[pc].enabled = False
+                entry[pc - 4].enabled = True
+                for h in [h for h in hops if h[:2] == ("sc", pc - 4)]:
+                    hops.remove(h)
+                    unmask_ee(h)
+            elif pc in after:
+                pass  # ended its hop above
+            else:
+                log.other += 1
+            locked = bool(hops)
+            n += 1
+            if n % 20000 == 0:
+                print("hcalls-gdb: %d stops, %d hop timeouts" % (n, timeouts[0]), flush=True)
+    except gdb.error as e:  # the target went away mid-stop
+        print("hcalls-gdb: %s" % e)
+    finally:
+        log.other_note = "hop timeouts %d" % timeouts[0]
+        log.write()
+        if os.environ.get("LPGDB_SLB_OUT"):
+            log.write_slb(os.environ["LPGDB_SLB_OUT"])
 
 
 def main():
@@ -167,6 +287,9 @@ def main():
             after[pc + 4] = bp(pc + 4)
             after[pc + 4].enabled = False
     n = 0
+    if os.environ.get("LPGDB_LIVE"):
+        live(log, entry, ret, slb, after)
+        return
     try:
         while True:
             try:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lpguest.py - host-side helpers of scripts/record-linux-guest.sh.
 
-  lpguest.py sites VMLINUX               the kernel's sc 1 sites (stdout)
+  lpguest.py sites VMLINUX [slbmte]      the kernel's sc 1 (or slbmte) sites (stdout)
   lpguest.py stamp CONSOLE TIMES         copy stdin to CONSOLE, note host
                                          times of the @@ delimiter lines
   lpguest.py merge DIR NCPU TIMES SRC    SRC gdb: the replay's hcall log
@@ -46,8 +46,8 @@ NAMES = {0x04: "H_REMOVE", 0x08: "H_ENTER", 0x0C: "H_READ", 0x10: "H_CLEAR_MOD",
          0x3B4: "H_INT_GET_QUEUE_INFO", 0x3B8: "H_INT_SET_QUEUE_CONFIG"}
 
 
-def sites(vmlinux):
-    """(address, enclosing symbol) of every sc 1 in the image."""
+def sites(vmlinux, insn="sc 1"):
+    """(address, enclosing symbol) of every `insn` (sc 1, or slbmte) in the image."""
     out = subprocess.run(["powerpc64le-linux-gnu-objdump", "-d", "--no-show-raw-insn",
                           vmlinux], check=True, capture_output=True, text=True).stdout
     res, fn = [], "?"
@@ -55,7 +55,8 @@ def sites(vmlinux):
         m = re.match(r"^([0-9a-f]{16}) <(.*)>:$", line)
         if m:
             fn = m.group(2)
-        elif re.match(r"^\s*[0-9a-f]+:\s+sc\s+1\s*$", line):
+        elif (re.match(r"^\s*[0-9a-f]+:\s+sc\s+1\s*$", line) if insn == "sc 1" else
+              re.match(r"^\s*[0-9a-f]+:\s+slbmte\s", line)):
             res.append((int(line.split(":")[0], 16), fn))
     return res
 
@@ -141,19 +142,24 @@ def shape(op, args):
     return na, nr
 
 
-def hr_lines(call):
-    """The H and R lines of one gdb-logged call (pc, op, args, rc, vals)."""
-    _, op, args, rc, vals = call
+def hr_lines(call, rank=None):
+    """The H and R lines of one gdb-logged call (pc, op, args, rc, vals,
+    order), after its K 19 line if rank (its place in the LPAR's hcall
+    order, several vCPUs) is given."""
+    _, op, args, rc, vals = call[:5]
     na, nr = shape(op, args)
     h = "H %#x%s\n" % (op, "".join(" %#x" % x for x in args[:na]))
+    if rank is not None:
+        h = "K 19 %d\n" % rank + h
     if rc is None:
         return h
     return h + "R %d%s\n" % (rc, "".join(" %#x" % x for x in vals[:nr]))
 
 
 def gdb_log(path):
-    """Per vCPU its hcalls from reset, in sc 1 order: (pc, op, args, rc, vals);
-    rc None if the call never returned. And the stats lines."""
+    """Per vCPU its hcalls from reset, in sc 1 order: (pc, op, args, rc, vals,
+    order); rc None if the call never returned; order: the entry's rank
+    over all vCPUs (None in a log without it). And the stats lines."""
     calls, stats = {}, []
     for line in open(path):
         if line.startswith("# stats"):
@@ -163,10 +169,12 @@ def gdb_log(path):
             continue
         left, right = line.split("|")
         f, g = left.split(), right.split()
+        order = int(g.pop()[1:]) if g and g[-1][0] == "@" else None
         args = [int(x, 16) for x in f[4:13]]
         rc = None if g[0] == "?" else int(g[0])
         vals = [int(x, 16) for x in g[1:10]]
-        calls.setdefault(int(f[0]), []).append((int(f[2], 16), int(f[3], 16), args, rc, vals))
+        calls.setdefault(int(f[0]), []).append((int(f[2], 16), int(f[3], 16), args, rc, vals,
+                                                order))
     return calls, stats
 
 
@@ -195,6 +203,13 @@ def merge(d, ncpu, site_of, source):
     gcalls, gstats = gdb_log(d + "/hcalls-gdb.txt") if have_gdb else ({}, [])
     tp, stats = guest_record(d + "/console.txt", ncpu) if source == "tracepoint" else ({}, {})
     counts = plugin_counts(d)
+    # live gdb (several vCPUs): the sites gdb broke at; sc 1 elsewhere (the
+    # idle cede site) come without registers, opcode from `li r3`
+    covered = None
+    if have_gdb and os.path.exists(d + "/sc1-gdb-pcs.txt"):
+        covered = {int(l.split()[1], 16) for l in open(d + "/sc1-gdb-pcs.txt")
+                   if not l.startswith("#")}
+    sc1_pcs = site_counts(d + "/sc1-pcs.txt")
     hc = open(d + "/hcalls.txt", "w")
     if have_gdb:
         hc.write("# cpu seq site opcode name part args | rc values  (seq from reset; part: "
@@ -205,9 +220,13 @@ def merge(d, ncpu, site_of, source):
                  "in-guest record; li-r3 = recovered from the plugin stream, no return code)\n")
     rows, kinds, pkinds, checks = [], {}, {}, []
     ok = True
+    rank = hcall_order(d, gcalls, counts, ncpu, covered, sc1_pcs) \
+        if have_gdb and ncpu > 1 else {}
     for c in range(ncpu):
         pc_ = counts.get(c, [0] * 9)
         sc1_all, before = pc_[2], pc_[8] if len(pc_) > 8 else 0
+        if covered is not None:
+            sc1_all, before = covered_counts(sc1_pcs, c, covered)
         calls, bad = pair_hcalls(tp[c], c) if tp else ([], 0)
         g = gcalls.get(c, [])
         if have_gdb:
@@ -216,8 +235,9 @@ def merge(d, ncpu, site_of, source):
             checks.append("vcpu %d: sc 1 seen by gdb on the replay %d, by the plugin on the "
                           "recording %d: %s" % (c, len(g), sc1_all, "equal" if same else
                                                 "DIFFERENT"))
+            nwin = pc_[4] if covered is None else window_covered(d, c, covered)
             for k, call in enumerate(g):
-                part = "prologue" if k < before else "window" if k < before + pc_[4] \
+                part = "prologue" if k < before else "window" if k < before + nwin \
                     else "after"
                 hc.write("%d %d %x %#x %s %s %s | %s\n" % (
                     c, k, call[0], call[1], name(call[1]), part,
@@ -226,14 +246,15 @@ def merge(d, ncpu, site_of, source):
                         "%#x" % x for x in call[4][:shape(call[1], call[2])[1]]))))
         src, dst = d + "/vcpu%d.log.gz" % c, d + "/vcpu%d.qemu.log.gz" % c
         k = ins = kern = recs = sc = traced = inferred = unknown = mism = 0
-        gmis = tp_same = tp_diff = 0
+        gmis = tp_same = tp_diff = skipped = 0
         last_li = None
         with gzip.open(src, "rt") as fi, gzip.open(dst, "wt", compresslevel=6) as fo:
             head = fi.readline()
             fo.write(head)
             if have_gdb:  # the prologue: every hcall before the window
                 for call in g[:before]:
-                    fo.write(hr_lines(call))
+                    fo.write(hr_lines(call, rank.get(call[5])))
+                    recs += bool(rank)
                     recs += 1 + (call[3] is not None)
                     pkinds[name(call[1])] = pkinds.get(name(call[1]), 0) + 1
             for line in fi:
@@ -252,6 +273,19 @@ def merge(d, ncpu, site_of, source):
                 if w & 0xffff0000 == LI_R3:
                     last_li = w & 0xffff
                 if w != 0x44000022:
+                    continue
+                if covered is not None and int(pc, 16) not in covered:
+                    # not a gdb site (the idle cede): opcode from `li r3`, no registers
+                    skipped += 1
+                    if last_li is not None:
+                        fo.write("H %x\n" % last_li)
+                        recs += 1
+                        kinds[name(last_li)] = kinds.get(name(last_li), 0) + 1
+                        hc.write("%d - %s %#x %s window li-r3 |\n" % (c, pc, last_li,
+                                                                        name(last_li)))
+                    else:
+                        unknown += 1
+                    last_li = None
                     continue
                 sc += 1
                 fn = site_of.get(int(pc, 16), "?")
@@ -282,8 +316,8 @@ def merge(d, ncpu, site_of, source):
                         else:
                             tp_diff += 1
                     op = call[1]
-                    fo.write(hr_lines(call))
-                    recs += 1 + (call[3] is not None)
+                    fo.write(hr_lines(call, rank.get(call[5])))
+                    recs += 1 + (call[3] is not None) + bool(rank)
                 else:
                     hc.write("%d %d %s %s %s %s\n" % (c, sc - 1, pc, "%#x" % op if op is not None
                                                        else "?", NAMES.get(op, "?"), src_))
@@ -296,6 +330,9 @@ def merge(d, ncpu, site_of, source):
             ok &= gmis == 0
             checks.append("vcpu %d: window sc 1 at the pc gdb logged for that sc 1: %d of %d%s"
                           % (c, sc - gmis, sc, "" if gmis == 0 else " (MISALIGNED)"))
+            if covered is not None:
+                checks.append("vcpu %d: window sc 1 at the idle cede site (no registers, "
+                              "opcode from li r3): %d" % (c, skipped))
             if tp:
                 checks.append("vcpu %d: traced-site sc 1 whose tracepoint opcode and return "
                               "code equal gdb's: %d, different: %d" % (c, tp_same, tp_diff))
@@ -306,17 +343,61 @@ def merge(d, ncpu, site_of, source):
     hc.close()
     if have_gdb:
         checks += ["gdb: " + x for x in gstats]
-        ok &= per_pc_check(d, gcalls, checks)
+        ok &= per_pc_check(d, gcalls, checks, covered)
     return rows, kinds, pkinds, checks, ok, source
 
 
-def per_pc_check(d, gcalls, checks):
+def site_counts(path):
+    """{(vcpu, pc): (count, count before the window)} of the plugin's sc1-pcs.txt."""
+    out = {}
+    for l in open(path):
+        if not l.startswith("#"):
+            f = l.split()
+            n = int(f[2])
+            out[(int(f[0]), int(f[1], 16))] = (n, int(f[3]) if len(f) > 3 else n)
+    return out
+
+
+def covered_counts(sc1_pcs, c, covered):
+    """vCPU c's sc 1 at gdb's sites: (from reset, before the window)."""
+    kv = [v for (vc, pc), v in sc1_pcs.items() if vc == c and pc in covered]
+    return sum(v[0] for v in kv), sum(v[1] for v in kv)
+
+
+def hcall_order(d, gcalls, counts, ncpu, covered, sc1_pcs):
+    """Several vCPUs: {gdb order: rank} of the calls the traces hold (each
+    vCPU's prologue and window), ranks dense from 0 in the recording's global
+    entry order (K 19 lines: the full-system replay keeps that order)."""
+    kept = []
+    for c in range(ncpu):
+        pc_ = counts.get(c, [0] * 9)
+        n = (pc_[8] if len(pc_) > 8 else 0) + pc_[4]
+        if covered is not None:  # the plugin's window count includes the cede site's
+            n = covered_counts(sc1_pcs, c, covered)[1] + window_covered(d, c, covered)
+        kept += [call[5] for call in gcalls.get(c, [])[:n]]
+    if None in kept:
+        sys.exit("lpguest: hcalls-gdb.txt has no @order fields: several vCPUs need them")
+    return {o: r for r, o in enumerate(sorted(kept))}
+
+
+def window_covered(d, c, covered):
+    """vCPU c's window sc 1 at gdb's sites (a pass over its plugin log)."""
+    n = 0
+    with gzip.open(d + "/vcpu%d.log.gz" % c, "rt") as f:
+        for line in f:
+            if line.endswith(" 44000022\n") and line[0] == "I":
+                n += int(line.split()[1], 16) in covered
+    return n
+
+
+def per_pc_check(d, gcalls, checks, covered=None):
     """sc 1 per pc: gdb's count equals the plugin's (sc1-pcs.txt)."""
     want, got = {}, {}
     for l in open(d + "/sc1-pcs.txt"):
         if not l.startswith("#"):
             f = l.split()
-            want[(int(f[0]), int(f[1], 16))] = int(f[2])
+            if covered is None or int(f[1], 16) in covered:
+                want[(int(f[0]), int(f[1], 16))] = int(f[2])
     for c, g in gcalls.items():
         for call in g:
             got[(c, call[0])] = got.get((c, call[0]), 0) + 1
@@ -343,8 +424,9 @@ def summary(d, times, res):
     w.write("host time, QEMU start to workload begin (boot): %.1f s\n" % wb)
     w.write("host time, workload (between the delimiters): %.1f s\n" % (we - wb))
     w.write("host time, workload end to power-off: %.1f s\n" % (dn - we))
-    w.write("\nper vCPU (run = from reset; window = between the lpmark rounds):\n")
-    w.write("vcpu insns_run kernel_share_run insns_window kernel_share_window records_window "
+    w.write("\nper vCPU (run = from reset; window = between the lpmark rounds; "
+            "records_trace = the vCPU's trace: window and prologue):\n")
+    w.write("vcpu insns_run kernel_share_run insns_window kernel_share_window records_trace "
             "sc1_window sc1_traced_sites hcalls_in_guest recovered_li_r3 unknown_opcode "
             "match ftrace_unpaired ftrace_overrun\n")
     for (c, ins, kern, recs, sc, traced, ng, inf, unk, mism, bad, pc_, ovr) in rows:
@@ -385,6 +467,8 @@ def check(path):
     with gzip.open(path, "rt") as f:
         for n, line in enumerate(f, 1):
             t = line[0]
+            if line.startswith("K 19 "):  # an hcall's order (several vCPUs): before its H
+                continue
             if t == "H":
                 if seen_i and not prev.endswith(" 44000022"):
                     errs.append("%d: H not after an sc 1" % n)
@@ -415,8 +499,8 @@ def check(path):
 
 def main():
     a = sys.argv[1:]
-    if a[:1] == ["sites"] and len(a) == 2:
-        for addr, fn in sites(a[1]):
+    if a[:1] == ["sites"] and len(a) in (2, 3) and a[2:] in ([], ["slbmte"]):
+        for addr, fn in sites(a[1], "slbmte" if a[2:] else "sc 1"):
             print("%x %s" % (addr, fn))
     elif a[:1] == ["stamp"] and len(a) == 3:
         stamp(a[1], a[2])

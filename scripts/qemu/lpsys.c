@@ -80,10 +80,11 @@ typedef struct vstate { /* one vCPU: touched only by its own thread */
     uint64_t last_pc; /* pc of the instruction last executed (real-mode hint) */
     uint64_t sc1_before; /* sc1_all when the window first opened */
     uint64_t sc1_pc[SC1_PCS], sc1_n[SC1_PCS]; /* distinct sc 1 pcs (open addressing) */
+    uint64_t sc1_nb[SC1_PCS];                  /* sc1_n when the window first opened */
     int sc1_full;                              /* more distinct pcs than SC1_PCS */
     /* slbmte: the same (the replay under gdb reads its operands) */
     uint64_t slb_all, slb_before;
-    uint64_t slb_pc[SC1_PCS], slb_n[SC1_PCS];
+    uint64_t slb_pc[SC1_PCS], slb_n[SC1_PCS], slb_nb[SC1_PCS];
     int slb_full;
     size_t len;
     char buf[OBUF];
@@ -206,6 +207,8 @@ static void on_exec(unsigned int vcpu, void *udata)
         if (!s->starts) {
             s->sc1_before = s->sc1_all;
             s->slb_before = s->slb_all;
+            memcpy(s->sc1_nb, s->sc1_n, sizeof s->sc1_nb);
+            memcpy(s->slb_nb, s->slb_n, sizeof s->slb_nb);
         }
         s->starts++;
     }
@@ -278,8 +281,9 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 }
 
 /* DIR/NAME: per vCPU every distinct pc an sc 1 (sc1-pcs.txt) or an slbmte
- * (slbmte-pcs.txt) executed at, with its count (the replay under gdb
- * breaks at exactly these and checks the counts) */
+ * (slbmte-pcs.txt) executed at, with its count and the count before the
+ * window first opened (the replay under gdb breaks at exactly these and
+ * checks the counts) */
 static void write_sites(sys_ctx *c, int slb)
 {
     char path[4200];
@@ -287,16 +291,18 @@ static void write_sites(sys_ctx *c, int slb)
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    fprintf(f, "# vcpu pc count\n");
+    fprintf(f, "# vcpu pc count before_window\n");
     for (unsigned i = 0; i < MAXV; i++) {
         vstate *s = c->v[i];
         if (!s)
             continue;
         const uint64_t *tpc = slb ? s->slb_pc : s->sc1_pc, *tn = slb ? s->slb_n : s->sc1_n;
+        const uint64_t *tb = slb ? s->slb_nb : s->sc1_nb;
         for (unsigned k = 0; k < SC1_PCS; k++)
             if (tn[k])
-                fprintf(f, "%u %llx %llu\n", i, (unsigned long long)tpc[k],
-                        (unsigned long long)tn[k]);
+                fprintf(f, "%u %llx %llu %llu\n", i, (unsigned long long)tpc[k],
+                        (unsigned long long)tn[k],
+                        (unsigned long long)(s->starts ? tb[k] : tn[k]));
         if (slb ? s->slb_full : s->sc1_full)
             fprintf(f, "# vcpu %u: more than %d distinct %s pcs, list incomplete\n", i,
                     SC1_PCS, slb ? "slbmte" : "sc 1");
