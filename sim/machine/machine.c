@@ -582,7 +582,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;
-    m->warmup = c->run.warmup_records;
+    m->warmup = m->warm_max = c->run.warmup_records;
     m->cfg = c;
     m->ops = ops_create();
     m->stats = stats_create();
@@ -627,15 +627,17 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     for (unsigned i = 0; i < m->nthreads; i++)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
-    for (unsigned l = 0; m->warmup && l < hyp_lpar_count(m->hyp); l++)
+    /* a warm-up (run.warmup_records, or a vCPU's own count) */
+    const char *wkey = m->warmup ? "run.warmup_records" : "lpars[].vcpus[].warmup_records";
+    for (unsigned l = 0; m->warm_max && l < hyp_lpar_count(m->hyp); l++)
         if (hyp_lpar_shared(m->hyp, l)) {
-            cfg_error(e, src, "run.warmup_records",
+            cfg_error(e, src, wkey,
                       "a warm-up cannot page; expected 0 with shared-memory LPARs "
                       "(lpars[].memory_mode: shared)");
             goto fail;
         }
-    if (m->warmup && m->nsvcpus) {
-        cfg_error(e, src, "run.warmup_records",
+    if (m->warm_max && m->nsvcpus) {
+        cfg_error(e, src, wkey,
                   "a warm-up needs every vCPU on its own thread; expected 0 with shared "
                   "processors (lpars[].processors.mode: shared)");
         goto fail;
