@@ -21,7 +21,8 @@
  *                 entry loaded while C = 0), so ops.tlb.miss.count equals
  *                 the threads' tlb misses
  * Records that are not memory accesses (hcalls, markers) go to the binding's
- * record hook (the guest OS). The instruction word, when a trace carries it,
+ * record hook (the guest OS), which may make the vCPU wait for another
+ * (CPU_RECORD_WAIT: the record is undone, the caller runs the others). The instruction word, when a trace carries it,
  * is handed to an optional decode hook (the Capstone front end of decode.h
  * plugs in there, with cycles per instruction class from class_cycles);
  * without a word or a hook, every instruction costs insn_cycles.

@@ -3,9 +3,11 @@
  * (ROI markers of version 2 traces); docs/roi.md is the user's view.
  *
  * Warm-up: before the first scheduler step every dedicated vCPU's first
- * run.warmup_records records are replayed functionally (cpu_thread_warm),
- * the threads taking turns WARM_CHUNK records at a time (a deterministic
- * stand-in for their interleaving in the shared L3 and DRAM), with the
+ * run.warmup_records records (or its own lpars[].vcpus[].warmup_records)
+ * are replayed functionally (cpu_thread_warm), the threads taking turns
+ * WARM_CHUNK records at a time (a deterministic stand-in for their
+ * interleaving in the shared L3 and DRAM; a vCPU that must wait for
+ * another's hcall, CPU_RECORD_WAIT, ends its turn early), with the
  * cache hierarchy in functional mode (memhier_set_functional: DRAM rows
  * opened, nothing timed). Then every statistic and op record is reset and
  * the detailed replay starts from the threads' clocks.
