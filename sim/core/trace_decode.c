@@ -70,6 +70,7 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
     sim_err tmp;
     sim_err *ee = e ? e : &tmp;
     size_t counted = 0; /* records of this call already added to r->nrec */
+    int hseq_open = r->seq.hseq_open; /* a copy for the memory records' path (tr_seq) */
     while (i < n && !r->done) {
         r->nrec += i - counted;
         counted = i;
@@ -107,7 +108,7 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     VARINT(z, "address delta");
                     addr = pred + ((z >> 1) ^ (0 - (z & 1)));
                 }
-                if (__builtin_expect(r->seq.hseq_open, 0)) {
+                if (__builtin_expect(hseq_open, 0)) {
                     why = -1;
                     what = TR_HSEQ_NOT_H;
                     goto stop;
@@ -197,6 +198,7 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                                        : hret ? "hcall returned value" : "marker argument");
                 if (call || hret || kind == TR_MARKER) {
                     what = tr_seq_check(&r->seq, r->nrec + (i - counted), o, r->version);
+                    hseq_open = r->seq.hseq_open;
                     if (what) {
                         why = -1;
                         goto stop;
