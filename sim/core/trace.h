@@ -59,6 +59,13 @@ enum { TR_MARK_SLBIE = 16, TR_MARK_SLBIA = 17 };
  * after the slbmte instruction's I record): value = RB (ESID | V | index),
  * args[0] = RS (B | VSID | Ks Kp N L C | LP), as the ISA lays them out. */
 enum { TR_MARK_SLBMTE = 18 };
+/* Version 3: hcall order (traces of an LPAR with several vCPUs): value = the
+ * rank of the H record that directly follows it in the recording's order of
+ * all the LPAR's hcalls (dense from 0, increasing per vCPU; the replay keeps
+ * that order, docs/full-system.md). Always directly before a TR_HCALL
+ * (readers and writers check); no arguments. In versions 1 and 2 an
+ * ordinary marker like 16..18. */
+enum { TR_MARK_HSEQ = 19 };
 /* Version 2 traces only (a version 1 trace's markers 4..15 are ordinary,
  * ignored markers): region of interest begin / end, value = region id
  * (docs/roi.md); 6 is the free marker below; ids 7..15 are reserved, an error. */

@@ -70,6 +70,7 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
     sim_err tmp;
     sim_err *ee = e ? e : &tmp;
     size_t counted = 0; /* records of this call already added to r->nrec */
+    int hseq_open = r->seq.hseq_open; /* a copy for the memory records' path (tr_seq) */
     while (i < n && !r->done) {
         r->nrec += i - counted;
         counted = i;
@@ -106,6 +107,11 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     uint64_t z;
                     VARINT(z, "address delta");
                     addr = pred + ((z >> 1) ^ (0 - (z & 1)));
+                }
+                if (__builtin_expect(hseq_open, 0)) {
+                    why = -1;
+                    what = TR_HSEQ_NOT_H;
+                    goto stop;
                 }
                 o->kind = (uint8_t)kind;
                 o->size = (uint8_t)size;
@@ -151,6 +157,11 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 uint64_t v;
                 if (kind == TRB_KIND_END) {
                     VARINT(v, "END count");
+                    if (r->seq.hseq_open) {
+                        why = -1;
+                        what = TR_HSEQ_END;
+                        goto stop;
+                    }
                     if (v != r->nrec + (i - counted)) {
                         why = -1;
                         what = "END record count does not match the records read";
@@ -185,8 +196,9 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 for (unsigned a = 0; a < nargs; a++)
                     VARINT(o->args[a], call ? "hcall argument"
                                        : hret ? "hcall returned value" : "marker argument");
-                if (call || hret || nargs) {
-                    what = tr_seq_check(&r->last_hcall, r->nrec + (i - counted), o, r->version);
+                if (call || hret || kind == TR_MARKER) {
+                    what = tr_seq_check(&r->seq, r->nrec + (i - counted), o, r->version);
+                    hseq_open = r->seq.hseq_open;
                     if (what) {
                         why = -1;
                         goto stop;

@@ -21,7 +21,9 @@
  *                      negative, at most TR_MAX_ARGS hex values)
  *     "K <id> <value> [<arg>...]"  an SLB marker (decimal id 16..18, hex
  *                      value and arguments): 18 is an slbmte with its
- *                      operands, K 18 <RB> <RS>
+ *                      operands, K 18 <RB> <RS>; or K 19 <n>, the hcall
+ *                      order of the H line that directly follows (no
+ *                      arguments; it keeps an sc 1 before it pending)
  *     "E <count>"      last line: number of I lines (catches a cut log)
  *   QEMU's own log, `qemu-ppc64le -singlestep -d in_asm,exec,nochain`:
  *     in_asm blocks "IN: sym" then "0x<pc>:  <word>  <disassembly>" lines
@@ -57,6 +59,8 @@ struct tr_qemu {
     int have_insn;      /* plugin: an I line seen (data may follow) */
     int after_sc;       /* plugin: the line before was an sc 1 (an H may follow) */
     int after_h;        /* plugin: the line before was an H (an R may follow) */
+    unsigned long hseq_line; /* plugin: the line before was 'K 19 <n>' (its line; 0:
+                                not): only an H line may follow */
     uint64_t insns;     /* plugin: I lines */
     uint64_t tb_pc;     /* -d: first pc of the in_asm block being read */
     uint64_t tb_next;   /* -d: pc the next in_asm line must have */
@@ -309,7 +313,8 @@ static int hcall_line(tr_qemu *q, char k, const char *s, size_t n, size_t i, tr_
 }
 
 /* "K <id> <value> [<arg>...]": an SLB marker (decimal id 16..18, hex value
- * and arguments; i after the tag and blanks). */
+ * and arguments) or an hcall order marker (K 19 <n>, before its H line);
+ * i after the tag and blanks. */
 static int marker_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer *w,
                        const char *path, unsigned long line, sim_err *e)
 {
@@ -326,12 +331,21 @@ static int marker_line(tr_qemu *q, const char *s, size_t n, size_t i, tr_writer 
     int rc = hex_list(s, n, i, &r, path, line, e);
     if (rc < 0)
         return rc;
-    if (id < TR_MARK_SLBIE || id > TR_MARK_SLBMTE)
+    if (id < TR_MARK_SLBIE || id > TR_MARK_HSEQ)
         return sim_errf(e, "%s:%lu: marker line 'K %llu ...': expected an SLB marker (16 slbie, "
-                        "17 slbia, 18 slbmte)", path, line, (unsigned long long)id), -2;
+                        "17 slbia, 18 slbmte) or an hcall order (19)", path, line,
+                        (unsigned long long)id), -2;
     if (id == TR_MARK_SLBMTE && r.nargs != 1)
         return sim_errf(e, "%s:%lu: slbmte marker 'K 18 <rb> <rs>' with %u arguments; expected "
                         "one (RS)", path, line, r.nargs), -2;
+    if (id == TR_MARK_HSEQ && r.nargs)
+        return sim_errf(e, "%s:%lu: hcall order marker 'K 19 <n>' with %u arguments; expected "
+                        "none", path, line, r.nargs), -2;
+    if (id == TR_MARK_HSEQ) {
+        q->hseq_line = line; /* an sc 1 before it stays pending for its H line */
+        q->after_h = 0;
+        return tr_write(w, &r, e) < 0 ? -2 : 0;
+    }
     q->after_sc = q->after_h = 0; /* before the first I line: the prologue's SLB loads */
     return tr_write(w, &r, e) < 0 ? -2 : 0;
 }
@@ -344,6 +358,11 @@ static int plugin_line(tr_qemu *q, const char *s, size_t n, tr_writer *w, const 
     char k = s[0];
     if (q->ended)
         return sim_errf(e, "%s:%lu: data after the end line 'E <count>'", path, line), -2;
+    if (q->hseq_line && k != 'H')
+        return sim_errf(e, "%s:%lu: an hcall order line 'K 19 <n>' (line %lu) not directly "
+                        "followed by an hcall line 'H <num> ...'; expected K 19 right before "
+                        "the H it orders", path, line, q->hseq_line), -2;
+    q->hseq_line = 0;
     skip_sp(s, n, &i);
     if (k == 'E') {
         if (tr_imp_dec(s, n, &i, UINT64_MAX / 10 - 1, &a) < 0 || !tr_imp_blank(s + i, n - i))
@@ -435,6 +454,10 @@ int tr_qemu_finish(tr_qemu *q, tr_writer *w, const char *path, unsigned long lin
 {
     if (line && !last_has_newline)
         return sim_errf(e, "%s:%lu: truncated log: the last line has no newline", path, line);
+    if (q->hseq_line)
+        return sim_errf(e, "%s:%lu: the log ends after an hcall order line 'K 19 <n>' (line "
+                        "%lu); expected the H line it orders after it", path, line,
+                        q->hseq_line);
     if (q->dialect == 1 && !q->ended)
         return sim_errf(e, "%s:%lu: truncated log: no end line 'E <count>' (was QEMU or "
                         "the program killed?)", path, line);

@@ -59,6 +59,14 @@
 
 #include "core/gzin.h" /* the byte source (trace_gzin.c) */
 
+/* Sequence state of a reader or writer: 1 + the index of the latest
+ * TR_HCALL (0: none yet), and whether the record before was an hcall order
+ * marker (version 3 K 19), which only a TR_HCALL may follow. */
+typedef struct tr_seq {
+    uint64_t last_hcall;
+    int hseq_open;
+} tr_seq;
+
 /* Reader state, shared by trace_read.c (open, header, text) and
  * trace_decode.c (binary records). */
 struct tr_reader {
@@ -68,8 +76,8 @@ struct tr_reader {
     int text;            /* text form */
     unsigned flags;      /* binary header flags (TRH_*) */
     unsigned version;    /* 1..3 (binary header or text header) */
-    uint64_t last_hcall; /* 1 + index of the latest TR_HCALL record (0: none),
-                            so that a TR_HRET can be checked to follow one */
+    tr_seq seq;          /* sequence rules (tr_seq_check): a TR_HRET follows a
+                            TR_HCALL, a K 19 precedes one */
     int eof;             /* the byte source has no more */
     int gz_cut;          /* gzip stream ended early */
     int done;            /* END seen (binary) / end of file (text) */
@@ -129,13 +137,19 @@ static inline int tr_needs_v3(const tr_rec *r)
            (r->kind == TR_MARKER && r->nargs);
 }
 
+#define TR_HSEQ_NOT_H "an hcall order marker (K 19) not directly followed by an hcall " \
+                      "record (H); expected K 19 <n> directly before the H it orders"
+#define TR_HSEQ_END "the trace ends after an hcall order marker (K 19); expected the " \
+                    "hcall record (H) it orders after it"
+
 /* Sequence and version rules every reader and the writer apply to the
  * record at index idx (0-based) of a trace of format `version`: records
- * only version 3 holds (tr_needs_v3), and a TR_HRET that does not directly
- * follow a TR_HCALL. *last_hcall is 1 + the index of the latest TR_HCALL
- * (0: none yet), updated here. Returns NULL, or what is wrong and what was
- * expected (a message tail). */
-static inline const char *tr_seq_check(uint64_t *last_hcall, uint64_t idx, const tr_rec *r,
+ * only version 3 holds (tr_needs_v3), a TR_HRET that does not directly
+ * follow a TR_HCALL, and (version 3) a record other than a TR_HCALL after an
+ * hcall order marker, or such a marker with arguments. *s is updated here.
+ * Returns NULL, or what is wrong and what was expected (a message tail).
+ * At the end of a trace, s->hseq_open is an error (TR_HSEQ_END). */
+static inline const char *tr_seq_check(tr_seq *s, uint64_t idx, const tr_rec *r,
                                        unsigned version)
 {
     if (version < 3 && tr_needs_v3(r))
@@ -147,9 +161,15 @@ static inline const char *tr_seq_check(uint64_t *last_hcall, uint64_t idx, const
                      "expected version 3 for marker arguments"
                    : "an hcall with more than 6 arguments in a trace of format version 1 "
                      "or 2; expected version 3 for up to 9";
+    if (s->hseq_open && r->kind != TR_HCALL)
+        return TR_HSEQ_NOT_H;
+    s->hseq_open = version >= 3 && r->kind == TR_MARKER && r->word == TR_MARK_HSEQ;
+    if (s->hseq_open && r->nargs)
+        return "an hcall order marker (K 19) with arguments; expected 'K 19 <n>' (the "
+               "order in its value only)";
     if (r->kind == TR_HCALL)
-        *last_hcall = idx + 1;
-    else if (r->kind == TR_HRET && (!idx || *last_hcall != idx))
+        s->last_hcall = idx + 1;
+    else if (r->kind == TR_HRET && (!idx || s->last_hcall != idx))
         return "an hcall return record (R) that does not follow an hcall record (H); "
                "expected R directly after its H";
     return NULL;

@@ -198,7 +198,7 @@ int tr_rewind(tr_reader *r, sim_err *e)
     r->eof = r->gz_cut = r->done = r->failed = 0;
     r->pos = r->len = 0;
     r->nrec = 0;
-    r->last_hcall = 0;
+    r->seq = (tr_seq){0, 0};
     r->line = 0;
     if (read_header(r, e) < 0)
         return (int)tr_rd_fail(r, e);
@@ -253,6 +253,10 @@ static long text_read(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
             return text_fail(r, e, i);
         }
         if (!nl && !avail) {
+            if (r->seq.hseq_open) {
+                sim_errf(e, "%s:%lu: %s", r->path, r->line, TR_HSEQ_END);
+                return text_fail(r, e, i);
+            }
             r->done = 1;
             break;
         }
@@ -267,7 +271,7 @@ static long text_read(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                                    r->path, r->line, e);
         if (k < 0)
             return text_fail(r, e, i);
-        const char *why = k ? tr_seq_check(&r->last_hcall, r->nrec + i, &out[i], r->version)
+        const char *why = k ? tr_seq_check(&r->seq, r->nrec + i, &out[i], r->version)
                             : NULL;
         if (why) {
             sim_errf(e, "%s:%lu: %s", r->path, r->line, why);

@@ -28,7 +28,7 @@ struct tr_writer {
     char *path;
     uint64_t nrec;
     uint64_t pc_pred, data_prev;
-    uint64_t last_hcall; /* 1 + index of the latest TR_HCALL written (0: none) */
+    tr_seq seq;          /* sequence rules (tr_seq_check) after the last record */
     unsigned version;
     size_t len;
     uint8_t buf[TR_BUF_SIZE];
@@ -144,7 +144,7 @@ tr_writer *tr_writer_create_version(const char *path, const char *note, int leve
 }
 
 /* Record validity: what a reader can decode back to the same record. */
-static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
+static int check_rec(const tr_writer *w, const tr_rec *r, tr_seq *next, sim_err *e)
 {
     const char *why = NULL;
     if (r->kind >= TR_KIND_COUNT)
@@ -162,9 +162,9 @@ static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
         why = "arguments on a record kind without them";
     else if (r->kind == TR_HRET && (int64_t)(int32_t)r->word != tr_hret_rc(r))
         why = "return code out of range";
-    uint64_t last = w->last_hcall;
-    if (!why && r->kind > TR_MODIFY)
-        why = tr_seq_check(&last, w->nrec, r, w->version);
+    *next = w->seq;
+    if (!why && (r->kind > TR_MODIFY || w->seq.hseq_open))
+        why = tr_seq_check(next, w->nrec, r, w->version);
     if (!why && tr_wraps(r))
         return sim_errf(e, "%s: record %llu: cannot write: " TR_WRAP_FMT, w->path,
                         (unsigned long long)w->nrec, TR_WRAP_ARGS(r));
@@ -176,10 +176,10 @@ static int check_rec(const tr_writer *w, const tr_rec *r, sim_err *e)
 
 int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
 {
-    if (check_rec(w, r, e) < 0)
+    tr_seq next;
+    if (check_rec(w, r, &next, e) < 0)
         return -1;
-    if (r->kind == TR_HCALL)
-        w->last_hcall = w->nrec + 1;
+    w->seq = next;
     if (w->len > TR_BUF_SIZE - TRB_MAXREC && flush_buf(w, e) < 0)
         return -1;
     uint8_t *p = w->buf + w->len;
@@ -234,6 +234,12 @@ int tr_write(tr_writer *w, const tr_rec *r, sim_err *e)
 
 int tr_finish(tr_writer *w, sim_err *e)
 {
+    if (w->seq.hseq_open) {
+        sim_errf(e, "%s: record %llu: cannot write: %s", w->path,
+                 (unsigned long long)w->nrec, TR_HSEQ_END);
+        tr_abort(w);
+        return -1;
+    }
     if (w->len > TR_BUF_SIZE - TRB_MAXREC && flush_buf(w, e) < 0) {
         tr_abort(w);
         return -1;

@@ -21,7 +21,8 @@
  *                 entry loaded while C = 0), so ops.tlb.miss.count equals
  *                 the threads' tlb misses
  * Records that are not memory accesses (hcalls, markers) go to the binding's
- * record hook (the guest OS). The instruction word, when a trace carries it,
+ * record hook (the guest OS), which may make the vCPU wait for another
+ * (CPU_RECORD_WAIT: the record is undone, the caller runs the others). The instruction word, when a trace carries it,
  * is handed to an optional decode hook (the Capstone front end of decode.h
  * plugs in there, with cycles per instruction class from class_cycles);
  * without a word or a hook, every instruction costs insn_cycles.
@@ -111,9 +112,20 @@ enum cpu_hv_fault { CPU_HVF_REFLECT = 0, CPU_HVF_RETRY = 1, CPU_HVF_BLOCKED = 2 
 typedef int (*cpu_hv_fault_fn)(void *ctx, struct cpu_thread *t, uint64_t ea, uint64_t vsid,
                                enum cpu_access acc, uint64_t now, uint64_t *cycles, sim_err *e);
 /* A trace record that is not a memory access (TR_HCALL, TR_MARKER).
- * Returns cycles, or UINT64_MAX with e set. */
+ * Returns cycles, or UINT64_MAX with e set, or CPU_RECORD_WAIT: the vCPU
+ * may not replay the record yet (another vCPU must act first: a
+ * full-system LPAR's hcall order, K 19). The record is then undone as a
+ * blocked record is (its counts back, replayed from its start next time),
+ * t->waiting is set and cpu_thread_run / cpu_thread_warm return 1; the
+ * caller lets the other threads run and comes back. The hook sets no error
+ * for a wait; the binding's stuck hook says why when nobody can release it. */
+#define CPU_RECORD_WAIT (UINT64_MAX - 1)
 typedef uint64_t (*cpu_record_fn)(void *ctx, struct cpu_thread *t, const tr_rec *r,
                                   uint64_t now, sim_err *e);
+/* A vCPU that waits (CPU_RECORD_WAIT) and that no other vCPU can release
+ * (the caller found every thread waiting, or none left to run): set e to
+ * why (naming its LPAR, vCPU and what it waits for). Returns -1. */
+typedef int (*cpu_stuck_fn)(void *ctx, struct cpu_thread *t, sim_err *e);
 /* Decode hook for instruction words: returns the cycles of the instruction
  * (replacing insn_cycles). */
 typedef uint64_t (*cpu_decode_fn)(void *ctx, uint64_t pc, uint32_t word);
@@ -154,7 +166,8 @@ typedef struct cpu_binding {
     cpu_fault_fn fault;
     cpu_hv_fault_fn hv_fault; /* NULL: misses go to the guest's fault directly */
     cpu_record_fn record;
-    void *ctx;            /* for fault / record */
+    cpu_stuck_fn stuck;   /* why a waiting vCPU cannot go on (NULL: a generic message) */
+    void *ctx;            /* for fault / record / stuck */
     cpu_decode_fn decode;
     void *decode_ctx;
     cpu_tlbie_fn tlbie;   /* traced tlbie (NULL: TLB left alone) */
@@ -162,6 +175,8 @@ typedef struct cpu_binding {
     bool recorded_slb;    /* full-system trace: segments come from its slbmte markers
                            * (K 18), not from seg/context; no SLB miss is charged (the
                            * guest's handler is in the trace) */
+    bool hseq_markers;    /* the trace's K 19 markers are hcall orders (version 3): the
+                           * warm-up hands them to the record hook too */
     cpu_roi_fn roi;       /* told of each ROI marker (NULL: checked only) */
     void *roi_ctx;
 } cpu_binding;
@@ -227,6 +242,8 @@ typedef struct cpu_thread {
     bool bound, done;                 /* has a vCPU; that vCPU has nothing left */
     bool restart;                     /* the record in progress was abandoned: its vCPU
                                        * blocked in a hypervisor fault (CPU_HVF_BLOCKED) */
+    bool waiting;                     /* the last run / warm-up stopped at a record its
+                                       * vCPU may not replay yet (CPU_RECORD_WAIT) */
     /* one-entry TLB lookaside per access kind (fetch, load, store): the
      * entry last hit, re-validated by its tag on every use, so it never
      * outlives an invalidation or an eviction; hits still count in the TLB */
@@ -283,7 +300,8 @@ static inline uint64_t cpu_thread_vsid(const cpu_thread *t, enum cpu_access acc)
  * itself while bound and not done). NULL: no sharing. */
 void cpu_thread_share_core(cpu_thread *t, unsigned *active);
 
-/* Run records until the clock reaches `until` (or the trace ends).
+/* Run records until the clock reaches `until` (or the trace ends, or the
+ * vCPU must wait: t->waiting, see CPU_RECORD_WAIT).
  * Returns 1 if the thread has more to do, 0 when its trace is finished,
  * -1 on an error (e set: a bad trace, a page fault that failed). */
 int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e);
@@ -297,8 +315,10 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e);
  * time of walks, faults, hcalls and traced tlbie (the hypervisor's work, so
  * its resources stay ordered); the caller makes the memory below
  * functional (memhier_set_functional). A ROI marker is an error, so is an
- * hcall after which the vCPU leaves the thread. Returns 1 if the trace has
- * more, 0 at its end, -1 on an error (e names the trace and record). */
+ * hcall after which the vCPU leaves the thread. A record the vCPU must wait
+ * for (CPU_RECORD_WAIT) stops it early: t->waiting, record undone, 1.
+ * Returns 1 if the trace has more, 0 at its end, -1 on an error (e names
+ * the trace and record). */
 int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e);
 
 #ifdef __cplusplus

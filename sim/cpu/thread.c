@@ -470,6 +470,22 @@ static int roi_marker(cpu_thread *t, const tr_rec *r, sim_err *e)
     return v->b.roi ? v->b.roi(v->b.roi_ctx, t, begin, id, e) : 0;
 }
 
+/* Undo the counts of the record rv just replayed (rv->buf[rv->pos - 1]):
+ * it was abandoned and is replayed from its start next time. */
+static void undo_record(cpu_thread *t, cpu_vcpu *rv)
+{
+    rv->pos--;
+    rv->records--;
+    t->st.records--;
+    switch (rv->buf[rv->pos].kind) {
+    case TR_INSN: t->st.insns--; break;
+    case TR_LOAD: t->st.loads--; break;
+    case TR_STORE: t->st.stores--; break;
+    case TR_MODIFY: t->st.modifies--; break;
+    default: break;
+    }
+}
+
 /* What the warm-up knows has not changed since the previous access of this
  * thread's turn: a repeated access that would only hit the MRU entry of
  * its TLB set or cache set changes no state but the hit counters (reset
@@ -553,6 +569,7 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
     warm_track w;
     warm_reset(&w);
     uint64_t traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+    t->waiting = false;
     if (!t->line_shift && t->port->line_bytes)
         t->line_shift = (unsigned)__builtin_ctz(t->port->line_bytes);
     while (v->records < upto) {
@@ -603,6 +620,11 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             uint64_t c = v->b.record ? v->b.record(v->b.ctx, t, r, t->clock, e) : 0;
             if (c == UINT64_MAX)
                 goto fail;
+            if (c == CPU_RECORD_WAIT) { /* another vCPU's hcall first */
+                undo_record(t, v);
+                t->waiting = true;
+                return 1;
+            }
             t->clock += c;
             if (t->v != v) {
                 sim_errf(e, "the vCPU left its thread during the warm-up "
@@ -623,6 +645,12 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
                     goto fail;
                 warm_reset(&w); /* a segment may translate elsewhere now */
                 traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+                break;
+            }
+            if (r->kind == TR_MARKER && r->word == TR_MARK_HSEQ && v->b.hseq_markers &&
+                v->b.record) { /* an hcall order: the hook keeps it for the hcall */
+                if (v->b.record(v->b.ctx, t, r, t->clock, e) == UINT64_MAX)
+                    goto fail;
                 break;
             }
             if (r->kind == TR_MARKER && r->word == TR_MARK_FREE && v->b.roi_markers) {
@@ -660,6 +688,7 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
     uint64_t start = t->clock;
     int rc = 1;
     cpu_vcpu *rv = t->v; /* the current record's vCPU (for a restart) */
+    t->waiting = false;
     while (t->clock < until) {
         if (t->v->pos == t->v->len) {
             int r = refill(t, e);
@@ -731,6 +760,15 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             uint64_t c = t->v->b.record ? t->v->b.record(t->v->b.ctx, t, r, t->clock, e) : 0;
             if (c == UINT64_MAX)
                 goto fail;
+            if (c == CPU_RECORD_WAIT) {
+                /* another vCPU's hcall first: the record is replayed again
+                 * when the caller comes back (as a blocked one, below) */
+                undo_record(t, rv);
+                t->st.other_records--;
+                t->waiting = true;
+                t->st.busy_cycles += t->clock - start;
+                return 1;
+            }
             t->clock += c;
             if (t->v != cur) {
                 /* the hypervisor took the vCPU off the thread (it ceded or
@@ -751,16 +789,7 @@ fail:
         /* its vCPU blocked in a hypervisor fault inside this record: undo
          * the record's counts; it runs again from its start */
         t->restart = false;
-        rv->pos--;
-        rv->records--;
-        t->st.records--;
-        switch (rv->buf[rv->pos].kind) {
-        case TR_INSN: t->st.insns--; break;
-        case TR_LOAD: t->st.loads--; break;
-        case TR_STORE: t->st.stores--; break;
-        case TR_MODIFY: t->st.modifies--; break;
-        default: break;
-        }
+        undo_record(t, rv);
         t->st.busy_cycles += t->clock - start;
         return t->bound && !t->done ? 1 : 0;
     }

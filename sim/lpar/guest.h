@@ -53,6 +53,7 @@ typedef struct vcpu_config {
     char *trace;           /* native trace file */
     uint64_t process;      /* address-space id; 0 = a private one per vCPU */
     uint64_t repeat;       /* passes over the trace */
+    int64_t warmup_records; /* records of its warm-up; -1: run.warmup_records */
 } vcpu_config;
 
 enum { LPAR_PAGE_4K = 0, LPAR_PAGE_64K = 1, LPAR_PAGE_16M = 2 };

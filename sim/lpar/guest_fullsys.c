@@ -14,8 +14,12 @@
  * returned) is compared with lparsim's: return code, and for H_ENTER the
  * slot (PTE index); agreements and disagreements are counted, never hidden
  * (`lparsim trace hcheck` compares the returned values in full).
- * Invariant: per vCPU, a TR_HRET compares with the hcall that vCPU made
- * last (readers guarantee it follows its TR_HCALL directly).
+ * Several vCPUs share the HPT, so the order of their hcalls matters: an
+ * hcall order marker (K 19 <n>, version 3) before an H record makes that
+ * hcall wait (CPU_RECORD_WAIT) until the LPAR's hcalls 0..n-1 have run.
+ * Invariants: per vCPU, a TR_HRET compares with the hcall that vCPU made
+ * last (readers guarantee it follows its TR_HCALL directly); the LPAR's
+ * ordered hcalls run in the order of their K 19 values, each exactly once.
  */
 #include "guest_int.h"
 
@@ -53,11 +57,24 @@ static const stat_desc fs_stat_list[] = {
 };
 static const stat_table fs_stat_table = {"recorded", fs_stat_list, PARAM_COUNT(fs_stat_list)};
 
+#define FO_F(f) offsetof(guest_fs_order_stats, f)
+static const stat_desc fs_order_list[] = {
+    {"order_waits", SK_COUNTER, "hcalls",
+     "hcalls whose vCPU had to wait for the LPAR's hcall order (K 19) to reach them",
+     FO_F(waits), NULL},
+    {"order_wait_cycles", SK_COUNTER, "cycles",
+     "cycles those vCPUs spent waiting (from the first try of the hcall to its run)",
+     FO_F(wait_cycles), NULL},
+};
+static const stat_table fs_order_table = {"recorded", fs_order_list,
+                                          PARAM_COUNT(fs_order_list)};
+
 int guest_fs_init(guest *g, stats_reg *stats, const char *prefix, sim_err *e)
 {
     char p[200];
     snprintf(p, sizeof p, "%s.recorded", prefix); /* guest.<lpar>.recorded.* */
-    if (stats_register(stats, p, &fs_stat_table, &g->fs) != 0)
+    if (stats_register(stats, p, &fs_stat_table, &g->fs) != 0 ||
+        stats_register_if_used(stats, p, &fs_order_table, &g->fs_order) != 0)
         return sim_errf(e, "out of host memory");
     return 0;
 }
@@ -95,6 +112,32 @@ static uint64_t fs_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t no
     if (!c) {
         sim_errf(e, "out of host memory");
         return UINT64_MAX;
+    }
+    if (r->kind == TR_MARKER && r->word == TR_MARK_HSEQ && t->v->b.hseq_markers) {
+        c->has_order = true; /* for the H record right after it (readers check) */
+        c->order = r->addr;
+        return 0;
+    }
+    if (r->kind == TR_HCALL && c->has_order) {
+        if (g->fs_next_order < c->order) { /* another vCPU's hcall comes first */
+            if (!c->waiting) {
+                c->waiting = true;
+                c->wait_since = now;
+                g->fs_order.waits++;
+            }
+            return CPU_RECORD_WAIT;
+        }
+        if (g->fs_next_order > c->order) {
+            sim_errf(e, "LPAR %s vCPU %u: hcall order %llu already passed (the LPAR's next "
+                        "is %llu); expected the K 19 orders of the LPAR's traces to be dense "
+                        "from 0 and increasing per vCPU", g->name, t->v->b.vcpu,
+                     (unsigned long long)c->order, (unsigned long long)g->fs_next_order);
+            return UINT64_MAX;
+        }
+        if (c->waiting)
+            g->fs_order.wait_cycles += now - c->wait_since;
+        c->waiting = c->has_order = false;
+        g->fs_next_order++;
     }
     if (r->kind == TR_HCALL) {
         uint64_t args[TR_MAX_ARGS > 8 ? TR_MAX_ARGS : 8] = {0}, cyc;
@@ -137,6 +180,20 @@ static uint64_t fs_record(void *ctx, cpu_thread *t, const tr_rec *r, uint64_t no
     return 0;
 }
 
+/* A waiting vCPU nobody can release (cpu_stuck_fn). */
+static int fs_stuck(void *ctx, cpu_thread *t, sim_err *e)
+{
+    guest *g = ctx;
+    unsigned v = t->v->b.vcpu;
+    unsigned long long n = v < g->nfs_last ? g->fs_last[v].order : 0;
+    sim_errf(e, "LPAR %s: vCPU %u waits for hcall order %llu, which no vCPU can reach (the "
+                "LPAR's next is %llu); expected the K 19 orders of the LPAR's traces to be "
+                "dense from 0 and increasing per vCPU", g->name, v, n,
+             (unsigned long long)g->fs_next_order);
+    return sim_err_prefix(e, "%s record %llu", tr_path(t->v->b.trace),
+                          (unsigned long long)t->v->records + 1);
+}
+
 static uint64_t fs_fault(void *ctx, cpu_thread *t, uint64_t ea, enum cpu_access acc,
                          uint64_t now, sim_err *e)
 {
@@ -156,5 +213,6 @@ void guest_fs_binding(guest *g, cpu_binding *b)
     b->ctx = g;
     b->fault = fs_fault;
     b->record = fs_record;
+    b->stuck = fs_stuck;
     b->recorded_slb = true;
 }

@@ -38,11 +38,19 @@ typedef struct guest_fs_stats {
     uint64_t first_disagreement, markers;
 } guest_fs_stats;
 
+typedef struct guest_fs_order_stats { /* hcall order (K 19), reported once used */
+    uint64_t waits, wait_cycles;
+} guest_fs_order_stats;
+
 typedef struct guest_fs_call { /* a vCPU's last hcall, for its R record */
     bool valid;
     uint64_t op;
     long rc;
     uint64_t rets[8];
+    /* hcall order: the K 19 before its next hcall (has_order), and whether
+     * that hcall waits for the LPAR's order to reach it, since wait_since */
+    bool has_order, waiting;
+    uint64_t order, wait_since;
 } guest_fs_call;
 
 struct guest {
@@ -78,6 +86,8 @@ struct guest {
     guest_fs_stats fs;
     guest_fs_call *fs_last;        /* per vCPU index */
     unsigned nfs_last;
+    uint64_t fs_next_order;        /* the order (K 19) of the LPAR's next hcall */
+    guest_fs_order_stats fs_order;
 };
 
 

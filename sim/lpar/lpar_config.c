@@ -60,6 +60,11 @@ static const param_desc vcpu_param_list[] = {
     {"repeat", PT_UINT, "passes", "1", 1, 1e6, NULL,
      "Number of passes over the trace (later passes find warm caches, TLB and HPT).",
      V_F(repeat), NULL},
+    {"warmup_records", PT_INT, "records", "-1", -1, 0x1p62, NULL,
+     "Records of this vCPU's trace the warm-up replays functionally (its own "
+     "run.warmup_records, e.g. the length of a full-system recording's prologue, which "
+     "differs per vCPU); -1 = run.warmup_records. Same rules as run.warmup_records.",
+     V_F(warmup_records), NULL},
 };
 const param_table vcpu_params = {"vcpu", sizeof(vcpu_config), vcpu_param_list,
                                  PARAM_COUNT(vcpu_param_list), "One virtual CPU of an LPAR."};

@@ -186,7 +186,8 @@ static int build_cpus(machine *m, const machine_config *c, sim_err *e)
     m->threads = calloc(m->nthreads, sizeof *m->threads);
     m->tlbs = calloc(m->nthreads, sizeof *m->tlbs);
     m->ports = calloc(m->nthreads, sizeof *m->ports);
-    if (!m->threads || !m->tlbs || !m->ports)
+    m->warm_to = calloc(m->nthreads, sizeof *m->warm_to);
+    if (!m->threads || !m->tlbs || !m->ports || !m->warm_to)
         return sim_errf(e, "out of host memory");
     for (unsigned i = 0; i < m->nthreads; i++) {
         unsigned core = i / tpc;
@@ -334,11 +335,27 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
             b.roi = machine_roi_marker;
             b.roi_ctx = m;
         }
+        b.hseq_markers = tr_version(r) >= 3;
+        uint64_t warm = vc[v].warmup_records >= 0 ? (uint64_t)vc[v].warmup_records
+                                                  : c->run.warmup_records;
+        if (vc[v].warmup_records > 0 && (shared || lc->memory_mode == LPAR_MEM_SHARED)) {
+            snprintf(path, sizeof path, "lpars[%u].vcpus[%u].warmup_records", i, v);
+            const char *why = shared ? "a warm-up needs every vCPU on its own thread; expected "
+                                       "0 or -1 with shared processors (lpars[].processors."
+                                       "mode: shared)"
+                                     : "a warm-up cannot page; expected 0 or -1 with "
+                                       "shared-memory LPARs (lpars[].memory_mode: shared)";
+            return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, why)
+                       : cfg_error(e, src, path, why);
+        }
         if (m->dec) {
             b.decode = ppc_decode_hook;
             b.decode_ctx = m->dec;
         }
         if (t) {
+            m->warm_to[t->id] = warm;
+            if (warm > m->warm_max)
+                m->warm_max = warm;
             cpu_thread_bind(t, &b);
             if (hyp_lpar_add_vcpu(m->hyp, (unsigned)lpid, &t->own, t->id, e) != 0)
                 return -1;
@@ -390,6 +407,7 @@ static int driver_add_lpar(void *ctx, const hyp_lpar_spec *s, sim_err *e)
     for (unsigned v = 0; v < s->vcpus; v++) {
         vc[v].trace = (char *)s->trace;
         vc[v].repeat = s->repeat;
+        vc[v].warmup_records = -1; /* run.warmup_records */
         if (s->procs.mode != HYP_PROCS_SHARED) {
             while (m->next_thread < m->nthreads && m->threads[m->next_thread].bound)
                 m->next_thread++;
@@ -564,7 +582,7 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     m->name = strdup(c->machine.name ? c->machine.name : "");
     m->cpu_cfg = c->cpu;
     m->max_cycles = c->run.max_cycles;
-    m->warmup = c->run.warmup_records;
+    m->warmup = m->warm_max = c->run.warmup_records;
     m->cfg = c;
     m->ops = ops_create();
     m->stats = stats_create();
@@ -609,15 +627,17 @@ machine *machine_create(const machine_config *c, const cfg_src *src, sim_err *e)
     }
     for (unsigned i = 0; i < m->nthreads; i++)
         cpu_thread_share_core(&m->threads[i], &m->core_active[m->threads[i].core]);
-    for (unsigned l = 0; m->warmup && l < hyp_lpar_count(m->hyp); l++)
+    /* a warm-up (run.warmup_records, or a vCPU's own count) */
+    const char *wkey = m->warmup ? "run.warmup_records" : "lpars[].vcpus[].warmup_records";
+    for (unsigned l = 0; m->warm_max && l < hyp_lpar_count(m->hyp); l++)
         if (hyp_lpar_shared(m->hyp, l)) {
-            cfg_error(e, src, "run.warmup_records",
+            cfg_error(e, src, wkey,
                       "a warm-up cannot page; expected 0 with shared-memory LPARs "
                       "(lpars[].memory_mode: shared)");
             goto fail;
         }
-    if (m->warmup && m->nsvcpus) {
-        cfg_error(e, src, "run.warmup_records",
+    if (m->warm_max && m->nsvcpus) {
+        cfg_error(e, src, wkey,
                   "a warm-up needs every vCPU on its own thread; expected 0 with shared "
                   "processors (lpars[].processors.mode: shared)");
         goto fail;
@@ -658,6 +678,7 @@ void machine_destroy(machine *m)
         for (unsigned i = 0; i < m->nthreads; i++)
             cpu_thread_free(&m->threads[i]);
     free(m->threads);
+    free(m->warm_to);
     free(m->core_active);
     if (m->tlbs)
         for (unsigned i = 0; i < m->nthreads; i++)

@@ -58,6 +58,11 @@ struct machine {
     uint64_t dram_horizon;       /* while a thread runs: how far the others may still come */
     /* warm-up and regions of interest (machine_roi.c) */
     uint64_t warmup;             /* run.warmup_records */
+    uint64_t *warm_to;           /* per thread: its vCPU's warm-up records (run.warmup_records
+                                  * or lpars[].vcpus[].warmup_records) */
+    uint64_t warm_max;           /* the largest of them and run.warmup_records (0: none) */
+    unsigned wait_streak;        /* threads come back waiting (CPU_RECORD_WAIT) since the
+                                  * last record replayed (machine_run.c) */
     bool warmed;                 /* the warm-up has been done */
     uint64_t warm_records, warm_cycles;
     struct machine_region *regions; /* regions open now */

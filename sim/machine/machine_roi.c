@@ -3,9 +3,11 @@
  * (ROI markers of version 2 traces); docs/roi.md is the user's view.
  *
  * Warm-up: before the first scheduler step every dedicated vCPU's first
- * run.warmup_records records are replayed functionally (cpu_thread_warm),
- * the threads taking turns WARM_CHUNK records at a time (a deterministic
- * stand-in for their interleaving in the shared L3 and DRAM), with the
+ * run.warmup_records records (or its own lpars[].vcpus[].warmup_records)
+ * are replayed functionally (cpu_thread_warm), the threads taking turns
+ * WARM_CHUNK records at a time (a deterministic stand-in for their
+ * interleaving in the shared L3 and DRAM; a vCPU that must wait for
+ * another's hcall, CPU_RECORD_WAIT, ends its turn early), with the
  * cache hierarchy in functional mode (memhier_set_functional: DRAM rows
  * opened, nothing timed). Then every statistic and op record is reset and
  * the detailed replay starts from the threads' clocks.
@@ -19,7 +21,9 @@
  * Invariants: regions[] holds the open regions, each with inside >= 1; an
  * id is open at most once; roi_done counts the regions written to roi_out.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "machine_int.h"
 
@@ -46,30 +50,60 @@ void machine_roi_free(machine *m)
     m->roi_out = NULL;
 }
 
+/* No vCPU of the warm-up can go on: the first waiting one's reason (its
+ * binding's stuck hook), which may also be a warm-up count too short. */
+static int warm_stuck(cpu_thread *t, sim_err *e)
+{
+    if (t->v->b.stuck)
+        t->v->b.stuck(t->v->b.ctx, t, e);
+    else
+        sim_errf(e, "LPAR %u vCPU %u waits for another vCPU, which none can reach",
+                 t->v->b.lpid, t->v->b.vcpu);
+    size_t n = strlen(e->msg);
+    snprintf(e->msg + n, sizeof e->msg - n, " (in the warm-up: or warm-up counts, "
+             "lpars[].vcpus[].warmup_records, that replay the hcalls it waits for)");
+    return -1;
+}
+
 int machine_warmup(machine *m, sim_err *e)
 {
-    if (m->warmed || !m->warmup)
+    if (m->warmed || !m->warm_max)
         return 0;
     m->warmed = true;
     memhier_set_functional(m->mh, true);
     int rc = 0;
-    bool more = true;
-    for (uint64_t upto = 0; upto < m->warmup && rc == 0 && more;) {
-        upto = m->warmup - upto > WARM_CHUNK ? upto + WARM_CHUNK : m->warmup;
-        more = false;
+    /* rounds: every thread up to `upto` (or its own count), until each has
+     * replayed its count or finished; a vCPU that waits for another's hcall
+     * (CPU_RECORD_WAIT) tries again in the next round */
+    for (uint64_t upto = 0;;) {
+        uint64_t prev = upto;
+        upto = m->warm_max - upto > WARM_CHUNK ? upto + WARM_CHUNK : m->warm_max;
+        bool pending = false, progress = false;
+        cpu_thread *stuck = NULL;
         for (unsigned i = 0; i < m->nthreads; i++) {
             cpu_thread *t = &m->threads[i];
             if (!t->bound || t->done)
                 continue;
-            int r = cpu_thread_warm(t, upto, e);
+            uint64_t want = upto < m->warm_to[i] ? upto : m->warm_to[i], before = t->st.records;
+            int r = cpu_thread_warm(t, want, e);
             if (r < 0) {
                 rc = -1;
                 break;
             }
-            if (r == 0)
+            progress |= t->st.records != before;
+            if (r == 0) {
                 hyp_thread_idle(m->hyp, i, t->clock); /* its trace ended in the warm-up */
-            else
-                more = true;
+            } else if (t->v->records < m->warm_to[i]) {
+                pending = true; /* at its count for this round, or waiting */
+                if (!stuck || (t->waiting && !stuck->waiting))
+                    stuck = t;
+            }
+        }
+        if (rc != 0 || !pending)
+            break;
+        if (!progress && upto == prev) { /* counts reached: only waiting ones pend */
+            rc = warm_stuck(stuck, e);
+            break;
         }
     }
     memhier_set_functional(m->mh, false);
@@ -158,7 +192,7 @@ int machine_roi_marker(void *ctx, cpu_thread *t, bool begin, uint64_t id, sim_er
 
 void machine_roi_report(const machine *m, jtree *j)
 {
-    if (m->warmup) {
+    if (m->warm_max) {
         jtree_set_u64(j, "sim.warmup.records", m->warm_records);
         jtree_set_u64(j, "sim.warmup.cycles", m->warm_cycles);
     }

@@ -7,6 +7,9 @@
  * runs to (lparsim runs to the end, lparsim-sc quantum by quantum). A
  * thread's clock moved by the hypervisor during another thread's record
  * (an interrupt delivered to it) is re-read when the thread comes up.
+ * A thread whose vCPU must wait for another's record (CPU_RECORD_WAIT: a
+ * full-system LPAR's hcall order) moves its clock just past the next
+ * thread's and tries again when it is furthest behind again (wait_turn).
  */
 #include "core/sched.h"
 #include "machine_int.h"
@@ -58,6 +61,35 @@ uint64_t machine_now(const machine *m)
     return next != UINT64_MAX ? next : machine_cycles(m);
 }
 
+/* Thread t came back waiting (its vCPU may not replay its next record
+ * before another vCPU has acted, CPU_RECORD_WAIT): its clock moves just past
+ * the next thread's, so that the others run first (not past `event`, which
+ * comes first when no other thread runs: it may bring one back). Every
+ * remaining thread waiting with no record replayed in between (more waits
+ * in a row than twice the threads), or nobody left to wake it: t's vCPU's
+ * stuck hook says why. 0 or -1. */
+static int wait_turn(machine *m, cpu_thread *t, uint64_t event, sim_err *e)
+{
+    uint64_t other = sched_second_clock(&m->sched), to = other;
+    if (other != UINT64_MAX)
+        m->wait_streak++;
+    if (other == UINT64_MAX ? event == UINT64_MAX
+                            : m->wait_streak > 2 * (uint64_t)sched_size(&m->sched)) {
+        if (t->v->b.stuck)
+            return t->v->b.stuck(t->v->b.ctx, t, e);
+        return sim_errf(e, "LPAR %u vCPU %u waits for another vCPU, which none can reach",
+                        t->v->b.lpid, t->v->b.vcpu);
+    }
+    if (other != UINT64_MAX)
+        to = other + 1;
+    if (event < to)
+        to = event;
+    if (to <= t->clock)
+        to = t->clock + 1;
+    t->clock = to;
+    return 0;
+}
+
 /* The threads alone, until the one furthest behind reaches limit: 1 then,
  * 0 when every trace is finished, -1 on an error. No thread runs past
  * `event` (the next hypervisor or driver event) by more than a record. */
@@ -98,6 +130,10 @@ static int threads_run_until(machine *m, uint64_t limit, uint64_t event, machine
         m->dram_horizon = UINT64_MAX;
         m->run_records += t->st.records - before;
         if (r < 0)
+            return -1;
+        if (t->st.records != before)
+            m->wait_streak = 0;
+        if (r == 1 && t->waiting && wait_turn(m, t, event, e) != 0)
             return -1;
         if (r == 0) {
             sched_remove(s, id);

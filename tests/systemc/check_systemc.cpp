@@ -459,6 +459,10 @@ static const char *const SHIPPED[][2] = {
     /* cache.coherence: mesi (the snoops follow the order of the accesses) */
     {"configs/default.yaml", "cache.coherence=mesi"},
     {"configs/smr/base.yaml", "cache.coherence=mesi"},
+    /* a full-system LPAR whose vCPUs wait for their recorded hcall order
+     * (K 19), in the run and in a warm-up */
+    {"tests/data/fullsys/order.yaml", nullptr},
+    {"tests/data/fullsys/order.yaml", "run.warmup_records=408"},
 };
 
 START_TEST(lparsim_sc_equals_lparsim_on_shipped_configs)

@@ -651,6 +651,73 @@ START_TEST(version3_records)
 }
 END_TEST
 
+/* The hcall order marker (K 19 <n>, version 3): only directly before an
+ * H record, without arguments; in versions 1 and 2 an ordinary marker. */
+START_TEST(hseq_marker)
+{
+    const char *p = tu_tmp("hseq.txt");
+    sim_err e = {{0}};
+    tr_rec v[8];
+    tu_write_file(p, "#lparsim-trace v3\nK 19 0\n# c\nH 8 1\nR 0 0x7c\nI 0 4\n");
+    ck_assert_int_eq(read_all(p, v, 8, 8, &e), 4);
+    ck_assert(v[0].kind == TR_MARKER && v[0].word == TR_MARK_HSEQ && v[0].addr == 0);
+    tu_write_file(p, "#lparsim-trace v3\nK 19 0\nI 0 4\nH 8\n");
+    read_fails(p, "%s:3: an hcall order marker (K 19) not directly followed by an hcall "
+                  "record (H); expected K 19 <n> directly before the H it orders");
+    tu_write_file(p, "#lparsim-trace v3\nK 19 0\nK 19 1\nH 8\n");
+    read_fails(p, "%s:3: an hcall order marker (K 19) not directly followed by an hcall "
+                  "record (H); expected K 19 <n> directly before the H it orders");
+    tu_write_file(p, "#lparsim-trace v3\nH 8\nK 19 1\n");
+    read_fails(p, "%s:3: the trace ends after an hcall order marker (K 19); expected the "
+                  "hcall record (H) it orders after it");
+    tu_write_file(p, "#lparsim-trace v3\nK 19 1 2\nH 8\n");
+    read_fails(p, "%s:2: an hcall order marker (K 19) with arguments; expected 'K 19 <n>' "
+                  "(the order in its value only)");
+    /* versions 1 and 2: an ordinary marker, as 16..18 */
+    tu_write_file(p, "#lparsim-trace v2\nK 19 0\nI 0 4\nK 19 1\n");
+    ck_assert_int_eq(read_all(p, v, 8, 8, &e), 3);
+    /* binary: K 19 0, then an instruction (tag 0x44: size 4 at the predicted pc) */
+    const char *b = tu_tmp("hseq.trc");
+    static const uint8_t not_h[] = {0x85, 0x13, 0x00, 0x44, 0x86, 0x02};
+    write_raw(b, 3, not_h, sizeof not_h);
+    read_fails(b, "%s: corrupt trace at record 1: an hcall order marker (K 19) not directly "
+                  "followed by an hcall record (H); expected K 19 <n> directly before the H "
+                  "it orders");
+    static const uint8_t at_end[] = {0x85, 0x13, 0x00, 0x86, 0x01};
+    write_raw(b, 3, at_end, sizeof at_end);
+    read_fails(b, "%s: corrupt trace at record 1: the trace ends after an hcall order marker "
+                  "(K 19); expected the hcall record (H) it orders after it");
+    write_raw(b, 2, not_h, sizeof not_h);
+    ck_assert_int_eq(read_all(b, v, 8, 8, &e), 2);
+    /* the writer applies the same rules, at tr_finish too */
+    char want[2048];
+    tr_rec k = {.kind = TR_MARKER, .word = TR_MARK_HSEQ, .addr = 5};
+    tr_rec h = {.kind = TR_HCALL, .word = 8};
+    tr_rec i = {.kind = TR_INSN, .size = 4};
+    tr_writer *w = tr_writer_create_version(b, NULL, 6, 0, 3, &e);
+    ck_assert_int_eq(tr_write(w, &k, &e), 0);
+    ck_assert_int_eq(tr_write(w, &i, &e), -1);
+    snprintf(want, sizeof want, "%s: record 1: cannot write: an hcall order marker (K 19) not "
+             "directly followed by an hcall record (H); expected K 19 <n> directly before the "
+             "H it orders", b);
+    ck_assert_str_eq(e.msg, want);
+    ck_assert_int_eq(tr_write(w, &h, &e), 0);
+    ck_assert_int_eq(tr_write(w, &k, &e), 0);
+    ck_assert_int_eq(tr_finish(w, &e), -1);
+    snprintf(want, sizeof want, "%s: record 3: cannot write: the trace ends after an hcall "
+             "order marker (K 19); expected the hcall record (H) it orders after it", b);
+    ck_assert_str_eq(e.msg, want);
+    w = tr_writer_create_version(b, NULL, 6, 0, 3, &e);
+    ck_assert_int_eq(tr_write(w, &k, &e), 0);
+    ck_assert_int_eq(tr_write(w, &h, &e), 0);
+    ck_assert_int_eq(tr_write(w, &i, &e), 0);
+    ck_assert_int_eq(tr_finish(w, &e), 0);
+    ck_assert_int_eq(read_all(b, v, 8, 8, &e), 3);
+    ck_assert(v[0].kind == TR_MARKER && v[0].word == TR_MARK_HSEQ && v[0].addr == 5 &&
+              v[1].kind == TR_HCALL);
+}
+END_TEST
+
 START_TEST(writer_errors)
 {
     const char *p = tu_tmp("w.trc");
@@ -1090,6 +1157,7 @@ static Suite *trace_suite(void)
     tcase_add_test(t, text_errors);
     tcase_add_test(t, writer_errors);
     tcase_add_test(t, version3_records);
+    tcase_add_test(t, hseq_marker);
     tcase_add_test(t, atomic_write);
     tcase_add_test(t, wrapping_access_refused);
     tcase_add_test(t, import_empty_refused);

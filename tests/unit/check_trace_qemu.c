@@ -223,7 +223,15 @@ START_TEST(lpsys_bad)
     fails("R 0\nI 100 3c40100e\nE 1\n", "%s:1: " NOT_AFTER_H);
     /* SLB markers */
     fails("I 100 3c40100e\nK 4 1\nE 1\n", "%s:2: marker line 'K 4 ...': expected an SLB "
-          "marker (16 slbie, 17 slbia, 18 slbmte)");
+          "marker (16 slbie, 17 slbia, 18 slbmte) or an hcall order (19)");
+    /* hcall order markers: K 19 <n> directly before its H line */
+    fails(SC1 "K 19 0\nI 104 3c40100e\nE 2\n", "%s:3: an hcall order line 'K 19 <n>' "
+          "(line 2) not directly followed by an hcall line 'H <num> ...'; expected K 19 right "
+          "before the H it orders");
+    fails(SC1 "K 19 0 5\nH 8\nE 1\n", "%s:2: hcall order marker 'K 19 <n>' with 1 "
+          "arguments; expected none");
+    fails(SC1 "H 8\nK 19 0\n", "%s:3: the log ends after an hcall order line 'K 19 <n>' "
+          "(line 3); expected the H line it orders after it");
     fails("I 100 3c40100e\nK 18 8000000\nE 1\n", "%s:2: slbmte marker 'K 18 <rb> <rs>' with 0 "
           "arguments; expected one (RS)");
     fails("I 100 3c40100e\nK 18\nE 1\n", "%s:2: " PLUGIN_EXPECT "'K 18'");
@@ -264,6 +272,28 @@ START_TEST(truncated)
 }
 END_TEST
 
+/* hcall order markers: K 19 <n> before its H line, in the prologue and
+ * between an sc 1 and its H */
+START_TEST(lpsys_hseq)
+{
+    const char *in = tu_tmp("hseq.log"), *out = tu_tmp("hseq.trc");
+    ck_assert_int_eq(tu_write_file(in, "K 19 0\nH 8 0 7f\nR 0 7c\n"
+                                       "I c0000000000e13dc 44000022\nK 19 3\nH 8 0 7f\n"
+                                       "R 0 7d\nI c0000000000e13e0 60000000\nE 2\n"), 0);
+    sim_err e = {{0}};
+    uint64_t n = 0;
+    ck_assert_msg(tr_import(TR_FMT_QEMU, in, out, &n, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(n, 8);
+    tr_rec v[8];
+    ck_assert_int_eq(read_all(out, v, 8), 8);
+    ck_assert(v[0].kind == TR_MARKER && v[0].word == TR_MARK_HSEQ && v[0].addr == 0 &&
+              v[0].nargs == 0);
+    ck_assert(v[1].kind == TR_HCALL && v[1].word == 8);
+    ck_assert(v[4].kind == TR_MARKER && v[4].word == TR_MARK_HSEQ && v[4].addr == 3);
+    ck_assert(v[5].kind == TR_HCALL && v[6].kind == TR_HRET && v[6].args[0] == 0x7d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_qemu");
@@ -271,6 +301,7 @@ int main(void)
     tcase_add_test(ok, plugin_log);
     tcase_add_test(ok, lpsys_log);
     tcase_add_test(ok, lpsys_returns);
+    tcase_add_test(ok, lpsys_hseq);
     tcase_add_test(ok, qemu_d_log);
     suite_add_tcase(s, ok);
     TCase *bad = tcase_create("bad_input");
