@@ -134,6 +134,27 @@ def bp(pc):
     return b
 
 
+KERNEL = 0xC000000000000000
+
+
+def add_aliases(log, entry, ret, slb, after):
+    """Breakpoints at the real-mode address of every kernel site (entry and
+    slbmte sites enabled, return and after-slbmte ones not); the word at a
+    real-mode sc 1 site is checked at each stop (log.check_word)."""
+    for d, on in ((entry, True), (ret, False), (slb, True), (after, False)):
+        for pc in [p for p in d if p >= KERNEL]:
+            a = pc & ~KERNEL
+            if a not in d:
+                d[a] = bp(a)
+                d[a].enabled = on
+                if d is entry:
+                    log.check_word.add(a)
+    for pc in [p for p in slb if p < KERNEL]:
+        if pc + 4 not in slb and pc + 4 not in after:
+            after[pc + 4] = bp(pc + 4)
+            after[pc + 4].enabled = False
+
+
 def live(log, entry, ret, slb, after):
     """SMP, on the live plugin run (no record/replay, no single step: a
     step over a breakpoint can stall a ceding vCPU, measured). Toggling as
@@ -195,6 +216,7 @@ def live(log, entry, ret, slb, after):
 
     n = 0
     locked = False
+    aliases = False
     try:
         while True:
             try:
@@ -208,6 +230,12 @@ def live(log, entry, ret, slb, after):
             if not gdb.selected_inferior().pid:
                 break
             pc = int(gdb.selected_frame().pc())
+            if not aliases and pc >= KERNEL:
+                # the kernel runs from its final place (SLOF is gone): its sites at
+                # their real-mode addresses too (a secondary vCPU's slb_initialize
+                # runs with the MMU off, measured)
+                add_aliases(log, entry, ret, slb, after)
+                aliases = True
             for h in [h for h in hops if h[0] == "slb" and h[1] + 4 == pc]:
                 hops.remove(h)  # just past that slbmte (at its after breakpoint, or at
                 slb[h[1]].enabled = True  # the next slbmte site)
@@ -215,16 +243,16 @@ def live(log, entry, ret, slb, after):
                 if pc in after:
                     after[pc].enabled = False
             if pc in slb and slb[pc].enabled:
-                log.slbmte(pc)
+                log.slbmte(pc)  # (counted, not logged, if the word is no slbmte)
                 slb[pc].enabled = False
                 if pc + 4 in after:
                     after[pc + 4].enabled = True
                 hops.append(("slb", pc, mask_ee()))
             elif pc in entry and entry[pc].enabled:
-                if log.entry(pc):
-                    entry[pc].enabled = False
-                    ret[pc + 4].enabled = True
-                    hops.append(("sc", pc, mask_ee()))
+                log.entry(pc)  # (counted, not logged, if the word is no sc 1)
+                entry[pc].enabled = False
+                ret[pc + 4].enabled = True
+                hops.append(("sc", pc, mask_ee()))
             elif pc in ret and ret[pc].enabled:
                 log.ret(pc)
                 ret[pc].enabled = False

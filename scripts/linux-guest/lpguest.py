@@ -150,7 +150,7 @@ def hr_lines(call, rank=None):
     na, nr = shape(op, args)
     h = "H %#x%s\n" % (op, "".join(" %#x" % x for x in args[:na]))
     if rank is not None:
-        h = "K 19 %d\n" % rank + h
+        h = "K 19 %x\n" % rank + h  # (a K line's value is hex)
     if rc is None:
         return h
     return h + "R %d%s\n" % (rc, "".join(" %#x" % x for x in vals[:nr]))
@@ -213,8 +213,11 @@ def merge(d, ncpu, site_of, source):
     hc = open(d + "/hcalls.txt", "w")
     if have_gdb:
         hc.write("# cpu seq site opcode name part args | rc values  (seq from reset; part: "
-                 "prologue = before the window, window, after; registers from the replay "
-                 "under gdb: args r4.. and values r4.. as many as the opcode uses)\n")
+                 "prologue = before the window, prologue-late = before its vCPU's window "
+                 "but ordered after another vCPU's window began (several vCPUs: replayed "
+                 "in detail), window, after; li-r3 rows: the idle cede site, no registers; "
+                 "registers from gdb: args r4.. and values r4.. as many as the opcode "
+                 "uses)\n")
     else:
         hc.write("# cpu seq site opcode name source [return code]  (source: tracepoint = the "
                  "in-guest record; li-r3 = recovered from the plugin stream, no return code)\n")
@@ -222,6 +225,7 @@ def merge(d, ncpu, site_of, source):
     ok = True
     rank = hcall_order(d, gcalls, counts, ncpu, covered, sc1_pcs) \
         if have_gdb and ncpu > 1 else {}
+    late = late_order(gcalls, counts, ncpu, covered, sc1_pcs, rank)
     for c in range(ncpu):
         pc_ = counts.get(c, [0] * 9)
         sc1_all, before = pc_[2], pc_[8] if len(pc_) > 8 else 0
@@ -237,8 +241,8 @@ def merge(d, ncpu, site_of, source):
                                                 "DIFFERENT"))
             nwin = pc_[4] if covered is None else window_covered(d, c, covered)
             for k, call in enumerate(g):
-                part = "prologue" if k < before else "window" if k < before + nwin \
-                    else "after"
+                part = ("prologue" if rank.get(call[5], -1) < late else "prologue-late") \
+                    if k < before else "window" if k < before + nwin else "after"
                 hc.write("%d %d %x %#x %s %s %s | %s\n" % (
                     c, k, call[0], call[1], name(call[1]), part,
                     " ".join("%#x" % x for x in call[2][:shape(call[1], call[2])[0]]),
@@ -388,6 +392,23 @@ def window_covered(d, c, covered):
             if line.endswith(" 44000022\n") and line[0] == "I":
                 n += int(line.split()[1], 16) in covered
     return n
+
+
+def late_order(gcalls, counts, ncpu, covered, sc1_pcs, rank):
+    """Several vCPUs: the rank of the first hcall of any vCPU's window. A
+    prologue call ranked at or after it ("prologue-late" in hcalls.txt) is
+    replayed in detail (replay.yaml's warm-up stops before it: the window
+    that began first may need to run before it)."""
+    firsts = []
+    for c in range(ncpu if rank else 0):
+        pc_ = counts.get(c, [0] * 9)
+        before = pc_[8] if len(pc_) > 8 else 0
+        if covered is not None:
+            before = covered_counts(sc1_pcs, c, covered)[1]
+        g = gcalls.get(c, [])
+        if before < len(g) and g[before][5] in rank:
+            firsts.append(rank[g[before][5]])
+    return min(firsts) if firsts else 1 << 62
 
 
 def per_pc_check(d, gcalls, checks, covered=None):
