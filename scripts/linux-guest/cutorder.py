@@ -109,14 +109,14 @@ def main():
     with open(os.path.join(d, "summary.txt"), "a") as f:
         f.write("\ncut at hcall order %d (scripts/linux-guest/cutorder.py, at most %d window "
                 "instructions per vCPU):\n" % (k, limit))
-        kept = {}
+        keep = {}
         for x in logs:
             n, hs = cut(os.path.join(d, x), k)
-            kept[int(x[4:].split(".")[0])] = hs
+            keep[int(x[4:].split(".")[0])] = hs
             f.write("  %s: %d of %d window instructions kept, %d + %d window hcalls (with "
                     "registers + from li r3)\n" % (x, n, sc[x][0], hs[0], hs[1]))
             print("cutorder: %s: %d of %d window instructions kept" % (x, n, sc[x][0]))
-    mark_cut(d, kept)
+    mark_cut(d, keep)
 
 
 if __name__ == "__main__":
