@@ -215,12 +215,23 @@ run_gdb() {
       -ex "target remote 127.0.0.1:$1" -x "$gd/hcalls-gdb.py" > "$out/gdb.stdout" 2>&1 ||
     true
 }
+# after gdb is done: QEMU (gdbstub on port $1) must have ended with the
+# guest; a QEMU gdb left stopped (gdb failed) is killed, not waited for
+reap_qemu() {
+  for _ in $(seq 150); do
+    pgrep -f "tcp:127.0.0.1:$1" > /dev/null || return 0
+    sleep 0.2
+  done
+  pkill -f "tcp:127.0.0.1:$1" || true
+  echo "record-linux-guest: QEMU was still running after gdb ended (see $out/gdb.stdout):" \
+       "killed" >&2
+}
 if [ "$live" -eq 1 ]; then
-  # the kernel's sites (objdump): the plugin's own lists come at the end;
-  # the per-pc check below compares the two
-  # not the idle cede site (plpar_hcall_norets_notrace: H_CEDE sleeps inside
-  # its sc 1; H_CONFER, H_PROD): those hcalls come without registers, their
-  # opcode from the vCPU's last `li r3` (lpguest.py)
+  # the kernel's sites (objdump; the plugin's own lists come at the end and
+  # the per-pc check below compares the two), but not the idle cede site
+  # (plpar_hcall_norets_notrace: H_CEDE sleeps inside its sc 1; H_CONFER,
+  # H_PROD): those hcalls come without registers, their opcode from the
+  # vCPU's last `li r3` (lpguest.py)
   awk '$2 != "plpar_hcall_norets_notrace" {print 0, $1, 0}' "$out/sc1-sites.txt" \
     > "$tmp/sc1-sites.pcs"
   cp "$tmp/sc1-sites.pcs" "$out/sc1-gdb-pcs.txt"
@@ -240,6 +251,7 @@ if [ "$live" -eq 1 ]; then
   qpid=$!
   wait_port "$lport"
   LPGDB_LIVE=1 run_gdb "$lport" "$tmp/sc1-sites.pcs" "$tmp/slbmte-sites.pcs"
+  reap_qemu "$lport"
   wait "$qpid" || true
 else
   nice -n 10 "${cmd[@]}" < /dev/null 2> "$out/qemu.stderr" |
@@ -268,6 +280,7 @@ if [ "$rr" -eq 1 ]; then
   qpid=$!
   wait_port "$port"
   run_gdb "$port" "$out/sc1-pcs.txt" "$out/slbmte-pcs.txt"
+  reap_qemu "$port"
   wait "$qpid" || true
   t3=$(date +%s.%N)
   awk -v a="$t2" -v b="$t3" 'BEGIN{printf "host time, replay under gdb: %.1f s\n", b - a}' \
