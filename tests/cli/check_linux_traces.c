@@ -184,6 +184,13 @@ START_TEST(memtouch)
 }
 END_TEST
 
+START_TEST(forkloop)
+{
+    check_recording("traces/linux/forkloop");
+    free(check_full_system("traces/linux/forkloop"));
+}
+END_TEST
+
 START_TEST(fork_exec_smp2)
 {
     char *j = check_full_system("traces/linux/fork-exec-smp2");
@@ -203,6 +210,7 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, fork_exec);
     tcase_add_test(t, memtouch);
+    tcase_add_test(t, forkloop);
     tcase_add_test(t, fork_exec_smp2);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
