@@ -1,7 +1,9 @@
 /*
  * forkloop.c - a fork/exec-heavy guest workload (shipped recording
- * traces/linux/forkloop): REPS times, fork(); the child execve()s a tiny
- * program; the parent waits for it. The tiny program is a 132-byte ELF
+ * traces/linux/forkloop): REPS times, fork (clone(SIGCHLD)); the child
+ * execve()s a tiny program; the parent waits for it (wait4), all three by
+ * raw `sc` (fork_exec below; -DLIBC_FORK: glibc's fork, execve, waitpid).
+ * The tiny program is a 132-byte ELF
  * (ELFv2 ppc64le, one PT_LOAD, three instructions: li r0,234
  * (exit_group); li r3,CHILD_STATUS; sc) that this program writes to
  * /tmp before the window: the recorder only copies workload.bin into the
@@ -79,10 +81,12 @@ static int write_child(void)
  * One round with raw system calls (sc): clone(SIGCHLD) - the kernel's fork -
  * and in the child, without a store, execve(CHILD_PATH) (exit(127) if it
  * fails); returns the child's pid or -errno. Between the clone and the
- * child's exec neither side writes memory, so no copy-on-write page
- * (64 KiB) is copied: glibc's fork() and execve() wrappers write the stack
- * and libc data in both processes, which made each round 334 K
- * instructions, 55 K of them three page copies (measured, -DLIBC_FORK).
+ * child's exec neither side's code writes memory, so the parent copies no
+ * copy-on-write page (64 KiB); the child still copies one, its TLS page,
+ * when the kernel clears glibc's rseq area on its first return to user
+ * mode (measured: 277 K instructions a round). glibc's fork() and execve()
+ * wrappers write the stack and libc data in both processes: 334 K
+ * instructions a round, 55 K of them three page copies (-DLIBC_FORK).
  */
 static long fork_exec(char *const *argv, char *const *envp)
 {
