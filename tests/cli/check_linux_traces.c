@@ -184,6 +184,13 @@ START_TEST(memtouch)
 }
 END_TEST
 
+START_TEST(forkloop)
+{
+    check_recording("traces/linux/forkloop");
+    free(check_full_system("traces/linux/forkloop"));
+}
+END_TEST
+
 /* H_ENTERs with registers in the traces (every part but after and cut) that
  * succeeded (rc 0) in DIR/hcalls.txt.gz, and all calls with registers. */
 static unsigned long entered(const char *dir, unsigned long *all)
@@ -251,6 +258,7 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, fork_exec);
     tcase_add_test(t, memtouch);
+    tcase_add_test(t, forkloop);
     tcase_add_test(t, fork_exec_smp2);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
