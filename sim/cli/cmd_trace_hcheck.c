@@ -1,7 +1,9 @@
 /*
- * cmd_trace_hcheck.c - `lparsim trace hcheck TRACE [-c CONFIG] [--set K=V]...
- * [--json FILE]`: the functional cross-check of a recording's hcalls
- * against lparsim's hypervisor (hcheck.h; docs/linux-guests.md).
+ * cmd_trace_hcheck.c - `lparsim trace hcheck TRACE... [-c CONFIG] [--set
+ * K=V]... [--json FILE]`: the functional cross-check of a recording's
+ * hcalls against lparsim's hypervisor (hcheck.h; docs/linux-guests.md).
+ * Several traces are one LPAR's vCPUs, checked in their recorded hcall
+ * order (hcheck_order.c).
  *
  * The machine is the config's (its first LPAR is the guest) or, without
  * -c, the built-in one that configs/linux/hcheck.yaml spells out: default
@@ -102,7 +104,8 @@ static void vals(char *buf, size_t len, const uint64_t *v, unsigned n)
         at += (size_t)snprintf(buf + at, len - at, "%s0x%" PRIx64, i ? " " : "", v[i]);
 }
 
-static void report(const hcheck *c, const char *trace, uint64_t records, jtree *j)
+static void report(const hcheck *c, const char *trace, const char *const *paths,
+                   uint64_t records, jtree *j)
 {
     char k[160], name[24], a[200], b[200];
     const hpt *t = hyp_lpar_hpt(c->h, c->lpid);
@@ -166,6 +169,8 @@ static void report(const hcheck *c, const char *trace, uint64_t records, jtree *
         const char *n = hcheck_opcode_name(d->opcode, name);
         vals(a, sizeof a, d->rec, d->nval);
         vals(b, sizeof b, d->sim, d->nval);
+        if (paths)
+            printf("%s ", paths[d->trace]);
         printf("record %" PRIu64 ": %s: rc recorded %ld, lparsim %ld", d->record, n, d->rc_rec,
                d->rc_sim);
         if (d->nval)
@@ -174,6 +179,8 @@ static void report(const hcheck *c, const char *trace, uint64_t records, jtree *
         snprintf(k, sizeof k, "hcheck.first_disagreements.%" PRIu64 ".", i);
         size_t kl = strlen(k);
         strcpy(k + kl, "record"), jtree_set_u64(j, k, d->record);
+        if (paths)
+            strcpy(k + kl, "trace"), jtree_set_str(j, k, paths[d->trace]);
         strcpy(k + kl, "hcall"), jtree_set_str(j, k, n);
         strcpy(k + kl, "rc_recorded"), jtree_set_i64(j, k, d->rc_rec);
         strcpy(k + kl, "rc_lparsim"), jtree_set_i64(j, k, d->rc_sim);
@@ -191,8 +198,10 @@ static void report(const hcheck *c, const char *trace, uint64_t records, jtree *
 
 int cmd_trace_hcheck(int argc, char **argv)
 {
-    const char *in = NULL, *cfg = NULL, *json = NULL, *sets[64];
+    enum { MAXT = 64 };
+    const char *in = NULL, *cfg = NULL, *json = NULL, *sets[64], *paths[MAXT];
     int nsets = 0;
+    unsigned nt = 0;
     for (int i = 0; i < argc; i++) {
         int r;
         if ((r = cli_opt(argc, argv, &i, "-c", &cfg)) != 0 ||
@@ -206,28 +215,37 @@ int cmd_trace_hcheck(int argc, char **argv)
                 return cli_usage("too many --set options (at most 63)");
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("unknown option '%s'", argv[i]);
-        } else if (in) {
-            return cli_usage("trace hcheck takes one trace");
+        } else if (nt == MAXT) {
+            return cli_usage("trace hcheck takes at most %d traces", MAXT);
         } else {
-            in = argv[i];
+            paths[nt++] = argv[i];
         }
     }
-    if (!in)
-        return cli_usage("usage: lparsim trace hcheck TRACE [-c CONFIG] [--set KEY=VALUE]... "
+    if (!nt)
+        return cli_usage("usage: lparsim trace hcheck TRACE... [-c CONFIG] [--set KEY=VALUE]... "
                          "[--json FILE]");
-    const char *ins[] = {in, cfg};
-    int st = cli_check_outputs(&json, 1, ins, cfg ? 2 : 1);
+    in = paths[0];
+    const char *ins[MAXT + 1];
+    memcpy(ins, paths, nt * sizeof *ins);
+    ins[nt] = cfg;
+    int st = cli_check_outputs(&json, 1, ins, cfg ? nt + 1 : nt);
     if (st)
         return st;
     sim_err e;
     sim_err_clear(&e);
     double t0 = cli_now();
-    tr_reader *r = tr_open(in, &e);
-    if (!r)
-        return bad(&e);
+    tr_reader *rs[MAXT] = {0};
+    for (unsigned i = 0; i < nt; i++)
+        if (!(rs[i] = tr_open(paths[i], &e))) {
+            for (unsigned k = 0; k < i; k++)
+                tr_close(rs[k]);
+            return bad(&e);
+        }
+    tr_reader *r = rs[0];
     machine *m = build(cfg, sets, nsets, &e);
     if (!m) {
-        tr_close(r);
+        for (unsigned i = 0; i < nt; i++)
+            tr_close(rs[i]);
         return bad(&e);
     }
     hcheck c;
@@ -236,7 +254,8 @@ int cmd_trace_hcheck(int argc, char **argv)
     if (hcheck_init(&c, machine_hyp(m), 0) != 0) {
         sim_errf(&e, "out of memory");
         status = bad(&e);
-    } else if (replay(&c, r, &records, &nret, &e) != 0) {
+    } else if (nt == 1 ? replay(&c, r, &records, &nret, &e) != 0
+                       : hcheck_ordered(&c, rs, paths, nt, &records, &nret, &e) != 0) {
         status = bad(&e);
     } else if (!nret) {
         fprintf(stderr, "lparsim: %s: no recorded returns (no R records after its %s); expected "
@@ -246,20 +265,25 @@ int cmd_trace_hcheck(int argc, char **argv)
         status = 1;
     }
     jtree *j = jtree_create();
+    char names[4096] = "";
+    for (unsigned i = 0, at = 0; i < nt && at < sizeof names; i++)
+        at += (unsigned)snprintf(names + at, sizeof names - at, "%s%s", i ? "," : "", paths[i]);
     if (!status) {
-        report(&c, in, records, j);
+        report(&c, names, nt > 1 ? paths : NULL, records, j);
         jtree_set_double(j, "hcheck.host_seconds", cli_now() - t0);
         if (json && cli_write_json(j, json, &e) != 0)
             status = cli_fail(&e);
     }
     if (!status && c.ndiff) {
         fprintf(stderr, "lparsim: %s: lparsim's hypervisor disagrees with the recording in %"
-                PRIu64 " hcall(s) (first at record %" PRIu64 ")\n", in, c.ndiff, c.diff[0].record);
+                PRIu64 " hcall(s) (first at record %" PRIu64 ")\n",
+                nt > 1 ? paths[c.diff[0].trace] : in, c.ndiff, c.diff[0].record);
         status = 3; /* the check's own verdict, apart from bad input (1) and usage (2) */
     }
     jtree_destroy(j);
     hcheck_free(&c);
     machine_destroy(m);
-    tr_close(r);
+    for (unsigned i = 0; i < nt; i++)
+        tr_close(rs[i]);
     return status;
 }

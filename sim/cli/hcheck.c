@@ -196,7 +196,7 @@ static bool io_enter(hcheck *c, uint64_t record, const tr_rec *hc, const tr_rec 
         s->disagree++;
         if (c->ndiff < HCHECK_MAX_DIFFS)
             c->diff[c->ndiff] = (hcheck_diff){record, hc->word, H_SUCCESS, H_PTEG_FULL, 0,
-                                              {0}, {0}};
+                                              {0}, {0}, c->trace};
         c->ndiff++;
         return true;
     }
@@ -289,7 +289,7 @@ int hcheck_step(hcheck *c, uint64_t record, const tr_rec *hc, const tr_rec *ret)
     long want = tr_hret_rc(ret);
     bool ok = rc == want;
     s->rc_agree += ok;
-    hcheck_diff d = {record, hc->word, want, rc, 0, {0}, {0}};
+    hcheck_diff d = {record, hc->word, want, rc, 0, {0}, {0}, c->trace};
     if (ok && (rc == H_SUCCESS || op == HCHECK_BULK_REMOVE)) {
         d.nval = values(c, op, hc, ret, rets, io_before, d.rec, d.sim);
         if (d.nval) {

@@ -45,6 +45,7 @@ typedef struct hcheck_diff {
     long rc_rec, rc_sim;
     unsigned nval;           /* values compared (masked) */
     uint64_t rec[TR_MAX_ARGS], sim[TR_MAX_ARGS];
+    unsigned trace;          /* index of its trace (hcheck.trace when it was stepped) */
 } hcheck_diff;
 #define HCHECK_MAX_DIFFS 10
 
@@ -69,6 +70,8 @@ typedef struct hcheck {
     uint64_t ndiff;          /* all disagreements (calls) */
     uint64_t hpt_warn;       /* not-modelled hcalls that change QEMU's HPT */
     uint64_t first_hpt_warn; /* record of the first of those (0: none) */
+    unsigned trace;          /* the caller's index of the trace being stepped (several
+                              * traces: hcheck_ordered) */
 } hcheck;
 
 /* Check on lpid of h from hardware thread 0. 0, or -1 (out of memory). */
@@ -84,5 +87,14 @@ const char *hcheck_op_name(unsigned i);
 const char *hcheck_opcode_name(uint32_t opcode, char *buf);
 /* The masks, one line each (NULL-terminated), for the report. */
 extern const char *const hcheck_mask_doc[];
+
+/* Several traces of one LPAR (its vCPUs, hcheck_order.c): every trace's
+ * H/R pairs are read, then stepped in the recorded hcall order (the K 19
+ * marker before each ordered H; an H without one is stepped as soon as its
+ * trace reaches it), so that slot choices are made in the recording's
+ * order. *records and *nret count all traces' records and R records. 0, or
+ * -1 with e set (a bad trace; an order missing or repeated, naming it). */
+int hcheck_ordered(hcheck *c, tr_reader *const *r, const char *const *paths, unsigned n,
+                   uint64_t *records, uint64_t *nret, sim_err *e);
 
 #endif

@@ -30,7 +30,7 @@ static const char usage[] =
     "  trace info FILE [--json FILE]\n"
     "  trace cat FILE [--limit N] [--disasm]\n"
     "  trace mark IN OUT --roi BEGIN:END[,BEGIN:END...]\n"
-    "  trace hcheck TRACE [-c CONFIG] [--set KEY=VALUE]... [--json FILE]\n"
+    "  trace hcheck TRACE... [-c CONFIG] [--set KEY=VALUE]... [--json FILE]\n"
     "        convert, summarise and print traces (native format: docs/trace_format.md);\n"
     "        hcheck: replay recorded hcalls on lparsim's hypervisor, compare the results\n"
     "  params [COMPONENT] [--markdown] [--platform]\n"

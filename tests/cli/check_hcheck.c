@@ -155,6 +155,31 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* Two vCPUs' traces (tests/data/fullsys/order*.trace: vCPU1's H_ENTERs come
+ * first in the recorded order, K 19) are checked in that order, whatever
+ * the order of the arguments; one alone disagrees (the order matters); an
+ * order that no trace holds is bad input naming the trace and record. */
+START_TEST(ordered)
+{
+    const char *t0 = "tests/data/fullsys/order0.trace", *t1 = "tests/data/fullsys/order1.trace";
+    const char *const *both[] = {ARGV("trace", "hcheck", t0, t1), ARGV("trace", "hcheck", t1, t0)};
+    for (int i = 0; i < 2; i++) {
+        tu_run r = tu_lparsim(both[i]);
+        ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+        has(r.out, "result: all 6 issued hcalls agree");
+        tu_run_free(&r);
+    }
+    tu_run r = tu_lparsim(ARGV("trace", "hcheck", t0));
+    ck_assert_int_eq(r.status, 3);
+    has(r.out, "result: 3 of 4 issued hcalls disagree");
+    tu_run_free(&r);
+    tu_write_tmp("gap.txt", "#lparsim-trace v3\nK 19 7\nH 0x8 0x0 0x22b8 0x4000123456000005 "
+                            "0x101012\nR 0 0x22b9\n");
+    bad(ARGV("trace", "hcheck", t0, tu_tmp("gap.txt")),
+        "order0.trace record 11: hcall order 3, but the LPAR's next is 1, which no trace holds");
+}
+END_TEST
+
 /* About 100 k hcalls: H_ENTER into 1024 PTEGs (QEMU's rule: the first slot
  * without V, or H_PTEG_FULL) and H_REMOVE(H_AVPN) of the oldest of 3000 live
  * entries (found: old v with QEMU's 0x40, r). */
@@ -215,6 +240,7 @@ int main(void)
     tcase_add_test(t, agree);
     tcase_add_test(t, disagree);
     tcase_add_test(t, bad_input);
+    tcase_add_test(t, ordered);
     tcase_add_test(t, many_hcalls);
     suite_add_tcase(s, t);
     return tu_run_suite(s);
