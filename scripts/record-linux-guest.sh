@@ -160,9 +160,10 @@ rm -f "$out"/vcpu*.log.gz "$out"/vcpu*.qemu.log.gz "$out"/vcpu*.trace "$out"/rr.
       "$out"/hcalls-gdb.txt "$out"/console-replay.txt
 cmdline="console=hvc0 disable_radix rdinit=/init quiet random.trust_cpu=on"
 # SMP: an idle vCPU cedes at once (pseries_lpar_idle) instead of polling
-# first in cpuidle's snooze loop, which filled both vCPUs' windows with
-# idle-loop instructions (fork-exec: 7.8 M and 7.4 M window instructions,
-# 98-99.9% kernel, where 1 vCPU runs it in 1.3 M; measured)
+# first in cpuidle's snooze loop (less idle-loop code in the windows). It
+# did not shrink them (fork-exec: 7.8 M and 7.4 M window instructions per
+# vCPU without it, 8.3-10 M with it, where 1 vCPU runs it in 1.3 M; most
+# of them spinlock and timekeeping code: gdb's stops slow the guest)
 [ "$vcpus" -eq 1 ] || cmdline+=" cpuidle.off=1"
 # icount (one instruction = 1 ns of virtual time) and a fixed -seed make a
 # 1-vCPU recording deterministic; with 2 vCPUs QEMU 7.2's icount mode hangs
