@@ -3,7 +3,7 @@
  * K=V]... [--json FILE]`: the functional cross-check of a recording's
  * hcalls against lparsim's hypervisor (hcheck.h; docs/linux-guests.md).
  * Several traces are one LPAR's vCPUs, checked in their recorded hcall
- * order (hcheck_order.c).
+ * order; one trace is checked in its own order (hcheck_order.c).
  *
  * The machine is the config's (its first LPAR is the guest) or, without
  * -c, the built-in one that configs/linux/hcheck.yaml spells out: default
@@ -54,46 +54,6 @@ static machine *build(const char *cfg, const char *const *sets, int nsets, sim_e
     machine_config_free(&c);
     cfg_src_destroy(src);
     return m;
-}
-
-/* Read the trace, pairing each H with the R directly after it. */
-static int replay(hcheck *c, tr_reader *r, uint64_t *records, uint64_t *nret, sim_err *e)
-{
-    enum { N = 4096 };
-    tr_rec *buf = malloc(N * sizeof *buf);
-    if (!buf)
-        return sim_errf(e, "out of memory");
-    tr_rec pend;
-    uint64_t pend_at = 0, n_rec = 0;
-    bool have = false;
-    long n;
-    int rc = 0;
-    while (!rc && (n = tr_read(r, buf, N, e)) > 0) {
-        for (long i = 0; i < n && !rc; i++) {
-            const tr_rec *x = &buf[i];
-            n_rec++;
-            if (x->kind == TR_HRET) {
-                (*nret)++;
-                rc = hcheck_step(c, pend_at, &pend, x); /* the reader checked it follows an H */
-                have = false;
-            } else if (x->kind == TR_HCALL) {
-                if (have)
-                    rc = hcheck_step(c, pend_at, &pend, NULL);
-                pend = *x;
-                pend_at = n_rec;
-                have = true;
-            }
-        }
-    }
-    if (!rc && n < 0)
-        rc = -1;
-    else if (!rc && have)
-        rc = hcheck_step(c, pend_at, &pend, NULL);
-    if (rc && !e->msg[0])
-        sim_errf(e, "out of memory");
-    *records = n_rec;
-    free(buf);
-    return rc;
 }
 
 static void vals(char *buf, size_t len, const uint64_t *v, unsigned n)
@@ -254,8 +214,7 @@ int cmd_trace_hcheck(int argc, char **argv)
     if (hcheck_init(&c, machine_hyp(m), 0) != 0) {
         sim_errf(&e, "out of memory");
         status = bad(&e);
-    } else if (nt == 1 ? replay(&c, r, &records, &nret, &e) != 0
-                       : hcheck_ordered(&c, rs, paths, nt, &records, &nret, &e) != 0) {
+    } else if (hcheck_ordered(&c, rs, paths, nt, &records, &nret, &e) != 0) {
         status = bad(&e);
     } else if (!nret) {
         fprintf(stderr, "lparsim: %s: no recorded returns (no R records after its %s); expected "

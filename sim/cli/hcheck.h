@@ -88,11 +88,11 @@ const char *hcheck_opcode_name(uint32_t opcode, char *buf);
 /* The masks, one line each (NULL-terminated), for the report. */
 extern const char *const hcheck_mask_doc[];
 
-/* Several traces of one LPAR (its vCPUs, hcheck_order.c): every trace's
- * H/R pairs are read, then stepped in the recorded hcall order (the K 19
- * marker before each ordered H; an H without one is stepped as soon as its
- * trace reaches it), so that slot choices are made in the recording's
- * order. *records and *nret count all traces' records and R records. 0, or
+/* The traces of one LPAR (hcheck_order.c): every trace's H/R pairs are
+ * read, then stepped; several traces (its vCPUs) in the recorded hcall
+ * order (the K 19 marker before each ordered H; an H without one is
+ * stepped as soon as its trace reaches it), so that slot choices are made
+ * in the recording's order; one trace in its own order. *records and *nret count all traces' records and R records. 0, or
  * -1 with e set (a bad trace; an order missing or repeated, naming it). */
 int hcheck_ordered(hcheck *c, tr_reader *const *r, const char *const *paths, unsigned n,
                    uint64_t *records, uint64_t *nret, sim_err *e);

@@ -1,8 +1,10 @@
 /*
- * hcheck_order.c - `lparsim trace hcheck` on several traces of one LPAR
- * (a recording of several vCPUs, docs/linux-guests.md): the vCPUs share
- * the HPT, so their hcalls are checked in the recording's order, which the
- * K 19 marker before each ordered H gives (docs/trace_format.md).
+ * hcheck_order.c - the traces `lparsim trace hcheck` checks, read and
+ * stepped. Several traces are one LPAR's vCPUs (a recording of several
+ * vCPUs, docs/linux-guests.md): they share the HPT, so their hcalls are
+ * checked in the recording's order, which the K 19 marker before each
+ * ordered H gives (docs/trace_format.md). One trace is checked in its own
+ * order, its K 19 markers ignored (one vCPU of such a recording alone).
  *
  * Each trace's H records (with the R after each, and the order before
  * each) are read first; then a merge steps them: an H without an order is
@@ -44,7 +46,8 @@ static int push(hlist *l, const hitem *x)
 
 /* Every H of trace r with its R and order; the readers checked the order
  * marker directly precedes its H and the R directly follows it. */
-static int collect(tr_reader *r, hlist *l, uint64_t *records, uint64_t *nret, sim_err *e)
+static int collect(tr_reader *r, bool orders, hlist *l, uint64_t *records, uint64_t *nret,
+                   sim_err *e)
 {
     enum { N = 4096 };
     tr_rec *buf = malloc(N * sizeof *buf);
@@ -59,7 +62,8 @@ static int collect(tr_reader *r, hlist *l, uint64_t *records, uint64_t *nret, si
         for (long i = 0; i < n && !rc; i++) {
             const tr_rec *x = &buf[i];
             n_rec++;
-            if (x->kind == TR_MARKER && x->word == TR_MARK_HSEQ && tr_version(r) >= 3) {
+            if (orders && x->kind == TR_MARKER && x->word == TR_MARK_HSEQ &&
+                tr_version(r) >= 3) {
                 ordered = true;
                 order = x->addr;
             } else if (x->kind == TR_HCALL) {
@@ -92,7 +96,7 @@ int hcheck_ordered(hcheck *c, tr_reader *const *r, const char *const *paths, uns
         return sim_errf(e, "out of memory");
     int rc = 0;
     for (unsigned i = 0; i < n && !rc; i++)
-        rc = collect(r[i], &l[i], records, nret, e);
+        rc = collect(r[i], n > 1, &l[i], records, nret, e);
     uint64_t next = 0;
     while (!rc) {
         unsigned pick = n;
