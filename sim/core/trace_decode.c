@@ -5,7 +5,8 @@
  * Records are decoded out of the reader's buffer in one tight loop that
  * keeps the address predictors in locals; the buffer is refilled when at
  * most TRB_MAXREC bytes remain, so a record is never split unless the input
- * ended. Every read is bounds-checked against the buffer end; a record that
+ * ended. Every read is bounds-checked against the buffer end (an address
+ * delta's varint only once, when its 10 bytes surely fit); a record that
  * does not fit at EOF means the trace was truncated. Invariant: the
  * predictors advance exactly as the writer's do (trace_write.c).
  */
@@ -30,6 +31,23 @@ static inline int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v
         x |= (uint64_t)(c & 0x7f) << sh;
         if (!(c & 0x80))
             break;
+    }
+    *pp = p;
+    *v = x;
+    return DEC_OK;
+}
+
+/* get_varint where VARINT_MAX bytes surely follow p (no bounds checks). */
+#define VARINT_MAX 10
+static inline int get_varint_in(const uint8_t **pp, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    uint64_t c = *p++, x = c & 0x7f;
+    for (unsigned sh = 7; c & 0x80; sh += 7) {
+        c = *p++;
+        if (sh == 63 && c > 1)
+            return DEC_OVERFLOW;
+        x |= (c & 0x7f) << sh;
     }
     *pp = p;
     *v = x;
@@ -105,7 +123,15 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 uint64_t pred = kind == TR_INSN ? pc_pred : data_prev, addr = pred;
                 if (!(t & TRB_TAG_SEQ)) {
                     uint64_t z;
-                    VARINT(z, "address delta");
+                    if (__builtin_expect(end - p >= VARINT_MAX, 1)) {
+                        int w_ = get_varint_in(&p, &z);
+                        if (w_) {
+                            why = w_;
+                            what = "address delta";
+                            goto stop;
+                        }
+                    } else
+                        VARINT(z, "address delta");
                     addr = pred + ((z >> 1) ^ (0 - (z & 1)));
                 }
                 if (__builtin_expect(hseq_open, 0)) {
@@ -206,12 +232,13 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                 }
             }
             i++;
-            r->pos = (size_t)(p - r->buf);
             continue;
         stop:
             r->pos = (size_t)(start - r->buf);
             break;
         }
+        if (!why)
+            r->pos = (size_t)(p - r->buf);
         if (why)
             break;
     }

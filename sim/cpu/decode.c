@@ -7,9 +7,12 @@
  * by mnemonic (Capstone 4's PPC instruction groups carry no class
  * information - blr is in no jump group - so detail mode stays off, which
  * also makes each call cheaper). The cache is open addressing with linear
- * probing, kept at most half full, doubled when needed, never evicted.
+ * probing, kept at most a quarter full, doubled when needed, never evicted.
+ * In front of it a direct-mapped copy (word -> key) answers the hot path
+ * from one 8-byte load; executions are counted per key (timing slot, path),
+ * not per word, so a hit writes only a small counter array.
  * Invariant: every word in the cache has the class, path and divide flag
- * its first decode gave it.
+ * its first decode gave it, and its front copy the same key.
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -23,9 +26,19 @@
 typedef struct dec_ent {
     uint32_t word;
     uint8_t used, cls, path, slot; /* slot: timing slot (class or PPC_COST_DIV) */
-    uint64_t count;                /* executions (decode calls) of this word */
-    uint64_t charged;              /* of which through ppc_decode_cycles */
 } dec_ent;
+
+/* A word's counting key: its timing slot (which gives the class) and path. */
+#define DEC_KEY(slot, path) ((unsigned)(slot) << 2 | (unsigned)(path))
+#define DEC_NKEY (PPC_COST_COUNT << 2)
+#define KEY_SLOT(k) ((k) >> 2)
+#define KEY_PATH(k) ((k) & 3u)
+
+/* A front slot: the word and its key + 1 (0: empty). */
+typedef struct dec_front {
+    uint32_t word;
+    uint32_t key1;
+} dec_front;
 
 struct ppc_decoder {
     csh cs;
@@ -34,11 +47,13 @@ struct ppc_decoder {
     size_t cap;      /* power of two */
     unsigned shift;  /* 32 - log2(cap) */
     uint64_t cycles[PPC_COST_COUNT];
-    ppc_decode_stats st;   /* uncached executions and distinct_words */
-    ppc_decode_stats sum;  /* filled by ppc_decoder_stats */
-    /* direct-mapped front of the table for the hot path: slot -> entry
-     * (NULL or an entry whose word is checked on use); cleared on growth */
-    dec_ent *front[DEC_FRONT];
+    uint64_t distinct_words; /* table entries */
+    uint64_t uncached;       /* executions of words the table could not hold */
+    uint64_t plain[DEC_NKEY];   /* executions through ppc_decode, by key */
+    uint64_t charged[DEC_NKEY]; /* executions through ppc_decode_cycles */
+    ppc_decode_stats sum;    /* filled by ppc_decoder_stats */
+    /* direct-mapped front of the table for the hot path (a copy of entries) */
+    dec_front front[DEC_FRONT];
 };
 
 static const char *const class_names[PPC_CLASS_COUNT] = {
@@ -181,29 +196,31 @@ void ppc_decoder_set_cycles(ppc_decoder *d, const uint64_t cycles[PPC_COST_COUNT
     memcpy(d->cycles, cycles, sizeof d->cycles);
 }
 
-/* The per-word execution counts are summed here, at report time, so an
- * executed word costs one cache lookup and one increment. d->st holds only
- * the executions of words that could not be cached (host out of memory). */
+/* The executions are counted per key and summed by class and path here,
+ * at report time, so an executed word costs one front lookup and one
+ * increment. */
 const ppc_decode_stats *ppc_decoder_stats(ppc_decoder *d)
 {
     ppc_decode_stats *s = &d->sum;
-    *s = d->st;
-    for (size_t k = 0; k < d->cap; k++) {
-        const dec_ent *x = &d->tab[k];
-        if (!x->used)
+    memset(s, 0, sizeof *s);
+    s->distinct_words = d->distinct_words;
+    for (unsigned k = 0; k < DEC_NKEY; k++) {
+        uint64_t n = d->plain[k] + d->charged[k];
+        if (!n)
             continue;
-        s->decodes += x->count;
-        s->by_class[x->cls] += x->count;
-        s->cycles[x->cls] += x->charged * d->cycles[x->slot];
-        if (x->path == PPC_PATH_CAPSTONE)
-            s->capstone += x->count;
-        else if (x->path == PPC_PATH_FALLBACK)
-            s->fallback += x->count;
+        unsigned slot = KEY_SLOT(k), cls = slot == PPC_COST_DIV ? PPC_MULDIV : slot;
+        s->decodes += n;
+        s->by_class[cls] += n;
+        s->cycles[cls] += d->charged[k] * d->cycles[slot];
+        if (KEY_PATH(k) == PPC_PATH_CAPSTONE)
+            s->capstone += n;
+        else if (KEY_PATH(k) == PPC_PATH_FALLBACK)
+            s->fallback += n;
         else
-            s->invalid += x->count;
+            s->invalid += n;
     }
     /* a cached word missed once (its first decode); uncached ones always */
-    s->cache_hits = s->decodes - d->st.decodes - d->st.distinct_words;
+    s->cache_hits = s->decodes - d->uncached - d->distinct_words;
     return s;
 }
 
@@ -224,7 +241,7 @@ static int cs_decode(ppc_decoder *d, uint32_t w)
 
 static dec_ent classify(ppc_decoder *d, uint32_t w)
 {
-    dec_ent x = {w, 1, PPC_INVALID, PPC_PATH_INVALID, PPC_INVALID, 0, 0};
+    dec_ent x = {w, 1, PPC_INVALID, PPC_PATH_INVALID, PPC_INVALID};
     int div = 0;
     if (cs_decode(d, w)) {
         x.cls = (uint8_t)ppc_class_of_mnemonic(d->insn->mnemonic);
@@ -258,7 +275,6 @@ static int grow(ppc_decoder *d)
         nt[k] = old[i];
     }
     free(old);
-    memset(d->front, 0, sizeof d->front);
     return 0;
 }
 
@@ -277,7 +293,7 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
     }
     *hit = 0;
     *tmp = classify(d, w);
-    if ((d->st.distinct_words + 1) * 4 > d->cap) { /* load factor <= 1/4: short probes */
+    if ((d->distinct_words + 1) * 4 > d->cap) { /* load factor <= 1/4: short probes */
         if (grow(d) != 0)
             return tmp;
         k = slot_of(d, w);
@@ -285,7 +301,7 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
             k = (k + 1) & (d->cap - 1);
     }
     d->tab[k] = *tmp;
-    d->st.distinct_words++;
+    d->distinct_words++;
     return &d->tab[k];
 }
 
@@ -295,62 +311,42 @@ static inline size_t front_of(uint32_t w)
     return (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
 }
 
-/* The front-cache entry of w, or NULL (the common case is a hit). */
-static inline dec_ent *front_hit(const ppc_decoder *d, uint32_t w)
-{
-    dec_ent *x = d->front[front_of(w)];
-    return __builtin_expect(x && x->word == w, 1) ? x : NULL;
-}
-
-/* w missed the front cache: its table entry (now in the front), counted;
- * or, if it cannot be cached (host out of memory), *tmp counted directly. */
-static __attribute__((noinline)) dec_ent *decode_miss(ppc_decoder *d, uint32_t w, dec_ent *tmp)
+/* w missed the front cache: its key (decoding it on a first sight), now in
+ * the front unless the table could not hold it (host out of memory). */
+static __attribute__((noinline)) unsigned decode_miss(ppc_decoder *d, uint32_t w)
 {
     int hit;
-    dec_ent *x = (dec_ent *)lookup(d, w, &hit, tmp);
-    if (__builtin_expect(x != tmp, 1)) {
-        d->front[front_of(w)] = x;
-        x->count++;
-        return x;
-    }
-    d->st.decodes++;
-    d->st.by_class[x->cls]++;
-    if (x->path == PPC_PATH_CAPSTONE)
-        d->st.capstone++;
-    else if (x->path == PPC_PATH_FALLBACK)
-        d->st.fallback++;
+    dec_ent tmp = {0};
+    const dec_ent *x = lookup(d, w, &hit, &tmp);
+    unsigned key = DEC_KEY(x->slot, x->path);
+    if (__builtin_expect(x != &tmp, 1))
+        d->front[front_of(w)] = (dec_front){w, key + 1};
     else
-        d->st.invalid++;
-    return x;
+        d->uncached++;
+    return key;
+}
+
+/* The counting key of w, from the front cache or its miss path. */
+static inline unsigned key_of(ppc_decoder *d, uint32_t w)
+{
+    dec_front f = d->front[front_of(w)];
+    if (__builtin_expect(f.word == w && f.key1, 1))
+        return f.key1 - 1;
+    return decode_miss(d, w);
 }
 
 ppc_class ppc_decode(ppc_decoder *d, uint32_t word)
 {
-    dec_ent *x = front_hit(d, word);
-    if (x) {
-        x->count++;
-        return (ppc_class)x->cls;
-    }
-    dec_ent tmp = {0};
-    return (ppc_class)decode_miss(d, word, &tmp)->cls;
+    unsigned key = key_of(d, word), slot = KEY_SLOT(key);
+    d->plain[key]++;
+    return slot == PPC_COST_DIV ? PPC_MULDIV : (ppc_class)slot;
 }
 
 uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
 {
-    dec_ent *x = front_hit(d, word);
-    if (x) { /* every executed word but the first of each (the replay's path) */
-        x->count++;
-        x->charged++;
-        return d->cycles[x->slot];
-    }
-    dec_ent tmp = {0};
-    x = decode_miss(d, word, &tmp);
-    uint64_t c = d->cycles[x->slot];
-    if (x != &tmp)
-        x->charged++;
-    else
-        d->st.cycles[x->cls] += c;
-    return c;
+    unsigned key = key_of(d, word);
+    d->charged[key]++;
+    return d->cycles[KEY_SLOT(key)];
 }
 
 uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word)

@@ -232,10 +232,17 @@ static inline void issue(cpu_thread *t, uint64_t c)
     /* in units of 1/(tw*iw) cycle: one slot of the thread = iw units, one
      * share of the core = k * tw units */
     uint64_t tw = t->cfg->thread_width, iw = t->cfg->issue_width, k = *t->core_active;
-    uint64_t units = iw > k * tw ? iw : k * tw;
+    uint64_t units = iw > k * tw ? iw : k * tw, whole = tw * iw;
     t->issue_frac += units;
-    t->clock += t->issue_frac / (tw * iw);
-    t->issue_frac %= tw * iw;
+    if (t->issue_frac < whole)
+        return;
+    if (t->issue_frac < 2 * whole) { /* the usual carry: no division */
+        t->clock++;
+        t->issue_frac -= whole;
+        return;
+    }
+    t->clock += t->issue_frac / whole;
+    t->issue_frac %= whole;
 }
 
 void cpu_vcpu_init(cpu_vcpu *v, const cpu_binding *b)
