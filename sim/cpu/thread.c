@@ -647,6 +647,13 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
                     goto fail;
                 break;
             }
+            if (r->kind == TR_MARKER &&
+                (r->word == TR_MARK_SLBIE || r->word == TR_MARK_SLBIA)) {
+                cpu_thread_slb_marker(t, r); /* as in detail: the SLB forgets */
+                warm_reset(&w);
+                traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+                break;
+            }
             if (r->kind == TR_MARKER && r->word == TR_MARK_SLBMTE && v->b.recorded_slb) {
                 if (cpu_thread_slbmte(t, r, e) != 0)
                     goto fail;

@@ -4,7 +4,7 @@
  *  - a replay with a functional warm-up then a region gives the region's
  *    per-op figures within 2% of a detailed replay of the whole trace over
  *    the same records (same counts), and the warm-up resets the run's own
- *    figures;
+ *    figures; slbie/slbia markers inside the warm-up act on the SLB;
  *  - regions: ids and record counts in the JSON, two regions in a trace,
  *    one region shared by two vCPUs, markers of a version 1 trace ignored;
  *  - every bad marker (unknown kind, end without begin, nested begin, an
@@ -168,6 +168,30 @@ START_TEST(regions_in_the_json)
 }
 END_TEST
 
+/* An slbie (K 16) or slbia (K 17) inside the warm-up acts on the SLB as in
+ * detail: the access after it misses the SLB in the detailed part. */
+START_TEST(warmup_applies_slb_markers)
+{
+    static const char *const body[] = {
+        "#lparsim-trace v2\nL 0x10000 8\nK 16 0x10000\nL 0x10000 8\n",
+        "#lparsim-trace v2\nL 0x10000 8\nK 17 0\nL 0x10000 8\n",
+        "#lparsim-trace v2\nL 0x10000 8\nK 16 0x20000000\nL 0x10000 8\n", /* another segment */
+    };
+    static const double want[] = {1, 1, 0};
+    for (int k = 0; k < 3; k++) {
+        const char *t = tu_tmp("slbw.txt");
+        tu_write_file(t, body[k]);
+        jtree *d = replay(&t, 1, 0), *w = replay(&t, 1, 2);
+        ck_assert_uint_eq(jnum(d, "cpu.thread0.slb_misses"), 1 + want[k]);
+        ck_assert_msg(jnum(w, "cpu.thread0.slb_misses") == want[k],
+                      "case %d: %g SLB misses after the warm-up, expected %g", k,
+                      jnum(w, "cpu.thread0.slb_misses"), want[k]);
+        jtree_destroy(d);
+        jtree_destroy(w);
+    }
+}
+END_TEST
+
 /* `lparsim replay FILE [--set run.warmup_records=W]` of a text trace fails
  * with exactly `want` (%s = the trace's path) and exit status 1. */
 static void replay_fails(const char *body, const char *warm, const char *want_fmt)
@@ -278,6 +302,7 @@ int main(void)
     tcase_add_test(tc, warmup_region_matches_detailed);
     tcase_add_test(tc, regions_in_the_json);
     tcase_add_test(tc, marker_errors);
+    tcase_add_test(tc, warmup_applies_slb_markers);
     tcase_add_test(tc, trace_mark);
     tcase_add_test(tc, warmup_refused_with_shared_processors);
     suite_add_tcase(s, tc);
