@@ -726,7 +726,8 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             if (r->flags & TRF_WORD) {
                 issue(t, t->v->b.decode ? t->v->b.decode(t->v->b.decode_ctx, r->addr, r->word)
                                      : t->cfg->insn_cycles);
-                t->clock += insn_effect(t, r->word);
+                if ((r->word >> 26) == 31) /* no clock update for the others */
+                    t->clock += insn_effect_31(t, r->word);
             } else {
                 issue(t, t->cfg->insn_cycles);
             }

@@ -73,11 +73,23 @@ const param_table cache_params = {
 };
 
 
+static uint64_t mh_slow(memhier *h, unsigned core, uint64_t paddr, uint32_t size,
+                        mem_kind kind, uint64_t now);
+
 static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind kind,
                                uint64_t now)
 {
     memhier_core_port *p = ctx;
-    return memhier_access(p->h, p->core, paddr, size, kind, now);
+    /* memhier_access's fast path, from the port's copies */
+    if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> p->line_shift) == 0, 1)) {
+        if (kind == MEM_IFETCH) {
+            if (cache_hit_mru(p->l1i, paddr, false))
+                return p->lat_l1i;
+        } else if (cache_hit_mru(p->l1d, paddr, kind == MEM_WRITE || kind == MEM_ZERO)) {
+            return p->lat_l1d;
+        }
+    }
+    return mh_slow(p->h, p->core, paddr, size, kind, now);
 }
 
 static void mh_port_stream(void *ctx, uint64_t paddr, uint64_t bytes, mem_kind kind,
@@ -169,6 +181,11 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         }
         h->ports[i].h = h;
         h->ports[i].core = i;
+        h->ports[i].line_shift = h->line_shift;
+        h->ports[i].l1i = h->l1i[i];
+        h->ports[i].l1d = h->l1d[i];
+        h->ports[i].lat_l1i = h->lat_l1i;
+        h->ports[i].lat_l1d = h->lat_l1d;
         h->ports[i].port.access = mh_port_access;
         h->ports[i].port.ctx = &h->ports[i];
         h->ports[i].port.line_bytes = (uint32_t)ls;

@@ -14,6 +14,12 @@
 typedef struct memhier_core_port {
     memhier *h;
     unsigned core;
+    /* copies for the hot path (fixed after memhier_create): h->l1i[core],
+     * h->l1d[core], their latencies and h->line_shift, one load away from
+     * the port instead of three */
+    unsigned line_shift;
+    cache *l1i, *l1d;
+    uint64_t lat_l1i, lat_l1d;
     mem_port port;
 } memhier_core_port;
 
