@@ -21,7 +21,7 @@
 
 #include "decode.h"
 
-#define DEC_FRONT 4096u /* power of two */
+#define DEC_FRONT (1u << FRONT_BITS)
 
 typedef struct dec_ent {
     uint32_t word;
@@ -34,11 +34,15 @@ typedef struct dec_ent {
 #define KEY_SLOT(k) ((k) >> 2)
 #define KEY_PATH(k) ((k) & 3u)
 
-/* A front slot: the word and its key + 1 (0: empty). */
-typedef struct dec_front {
-    uint32_t word;
-    uint32_t key1;
-} dec_front;
+/* Front slots are 32-bit: m = w * FRONT_MUL (odd, so a bijection of the
+ * words) picks the slot by its top FRONT_BITS bits and the slot holds m's
+ * other bits above the key + 1 (0: empty); slot and bits give back w.
+ * 4096 slots take 16 KiB, half an L1D of the host. */
+#define FRONT_BITS 12
+#define FRONT_MUL 0x9E3779B1u
+#define FRONT_KEY ((1u << FRONT_BITS) - 1) /* the key + 1 field */
+_Static_assert(DEC_NKEY < FRONT_KEY, "a key + 1 must fit below the slot's word bits");
+typedef uint32_t dec_front;
 
 struct ppc_decoder {
     csh cs;
@@ -305,10 +309,16 @@ static const dec_ent *lookup(ppc_decoder *d, uint32_t w, int *hit, dec_ent *tmp)
     return &d->tab[k];
 }
 
-/* The front-cache slot of w (DEC_FRONT = 4096 slots). */
+/* The front-cache slot of w (DEC_FRONT = 2^FRONT_BITS slots). */
 static inline size_t front_of(uint32_t w)
 {
-    return (uint32_t)(w * 0x9E3779B1u) >> (32 - 12);
+    return (uint32_t)(w * FRONT_MUL) >> (32 - FRONT_BITS);
+}
+
+/* What slot front_of(w) holds for w, less the key. */
+static inline uint32_t front_tag(uint32_t w)
+{
+    return (uint32_t)(w * FRONT_MUL) << FRONT_BITS;
 }
 
 /* w missed the front cache: its key (decoding it on a first sight), now in
@@ -320,7 +330,7 @@ static __attribute__((noinline)) unsigned decode_miss(ppc_decoder *d, uint32_t w
     const dec_ent *x = lookup(d, w, &hit, &tmp);
     unsigned key = DEC_KEY(x->slot, x->path);
     if (__builtin_expect(x != &tmp, 1))
-        d->front[front_of(w)] = (dec_front){w, key + 1};
+        d->front[front_of(w)] = front_tag(w) | (key + 1);
     else
         d->uncached++;
     return key;
@@ -330,8 +340,9 @@ static __attribute__((noinline)) unsigned decode_miss(ppc_decoder *d, uint32_t w
 static inline unsigned key_of(ppc_decoder *d, uint32_t w)
 {
     dec_front f = d->front[front_of(w)];
-    if (__builtin_expect(f.word == w && f.key1, 1))
-        return f.key1 - 1;
+    unsigned key1 = f & FRONT_KEY;
+    if (__builtin_expect((f & ~FRONT_KEY) == front_tag(w) && key1, 1))
+        return key1 - 1;
     return decode_miss(d, w);
 }
 
