@@ -9,7 +9,10 @@
  * and length in each member's trailer (inflateValidate(, 0)); this file
  * computes both over the bytes inflate hands out (lp_crc32, much faster
  * than zlib's table CRC) and compares them at the member's end with the
- * trailer, kept as the last 8 input bytes inflate consumed.
+ * trailer, kept as the last 8 input bytes inflate consumed. Exception: a
+ * member whose header has its own CRC (FLG.FHCRC, which gzip(1) does not
+ * write) is checked by zlib as before, since turning zlib's check off
+ * would skip the header CRC too.
  * Invariants: `in[ipos..ilen)` is input
  * read from fd and not yet consumed (zs.next_in/avail_in mirror it while
  * inflating); `inpos` counts every byte read from fd, so the file offset of
@@ -37,6 +40,7 @@ struct tr_gzin {
     int in_eof;       /* read() returned 0 */
     int end, cut, err;
     uint64_t inpos;   /* bytes read from fd so far */
+    int own_check;    /* this member's CRC-32 and length are checked here */
     uint32_t crc;     /* CRC-32 of this member's output so far */
     uint32_t isize;   /* its length mod 2^32 */
     unsigned char last[8]; /* the last 8 input bytes inflate consumed */
@@ -118,12 +122,15 @@ static long garbage(tr_gzin *g)
     return fail(g, TR_GZ_GARBAGE, m);
 }
 
-/* Start a member: zlib checks neither CRC-32 nor length, we do. */
+/* Start a member (after inflateInit2 or inflateReset, at least 2 of its
+ * bytes at next_in): zlib checks neither CRC-32 nor length, we do, unless
+ * its FLG byte is unseen (the stream ends there) or asks for a header CRC. */
 static int member_start(tr_gzin *g)
 {
     g->crc = 0;
     g->isize = 0;
-    return inflateValidate(&g->zs, 0);
+    g->own_check = g->zs.avail_in >= 4 && !(g->zs.next_in[3] & 0x02);
+    return inflateValidate(&g->zs, !g->own_check);
 }
 
 /* Remember the last 8 of the k input bytes just consumed at `p`. */
@@ -149,7 +156,7 @@ static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
     size_t want = g->zs.avail_out;
     while (g->zs.avail_out) {
         if (g->member_end) {
-            if (fill(g, 2) < 0)
+            if (fill(g, 4) < 0)
                 return -1;
             if (!g->zs.avail_in) {
                 g->end = 1;
@@ -175,15 +182,17 @@ static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
         const unsigned char *in0 = g->zs.next_in, *out0 = g->zs.next_out;
         uInt avail0 = g->zs.avail_in;
         int rc = inflate(&g->zs, Z_NO_FLUSH);
-        size_t made = (size_t)(g->zs.next_out - out0);
-        g->crc = lp_crc32(g->crc, out0, made);
-        g->isize += (uint32_t)made;
-        keep_last(g, in0, avail0 - g->zs.avail_in);
+        if (g->own_check) {
+            size_t made = (size_t)(g->zs.next_out - out0);
+            g->crc = lp_crc32(g->crc, out0, made);
+            g->isize += (uint32_t)made;
+            keep_last(g, in0, avail0 - g->zs.avail_in);
+        }
         if (rc == Z_STREAM_END) {
             g->member_end = 1;
-            if (le32(g->last) != g->crc)
+            if (g->own_check && le32(g->last) != g->crc)
                 return fail(g, TR_GZ_CORRUPT, "incorrect data check");
-            if (le32(g->last + 4) != g->isize)
+            if (g->own_check && le32(g->last + 4) != g->isize)
                 return fail(g, TR_GZ_CORRUPT, "incorrect length check");
         } else if (rc == Z_MEM_ERROR)
             return fail(g, TR_GZ_NOMEM, "out of memory");
@@ -198,19 +207,21 @@ long tr_gzin_read(tr_gzin *g, void *buf, size_t n)
     if (g->err)
         return -1;
     if (!g->sniffed) {
-        if (fill(g, 2) < 0)
+        if (fill(g, 4) < 0)
             return -1;
         g->sniffed = 1;
         g->gzip = g->zs.avail_in >= 2 && g->zs.next_in[0] == 0x1f && g->zs.next_in[1] == 0x8b;
         if (g->gzip && !g->zinit) {
             unsigned char *ni = g->zs.next_in;
             uInt ai = g->zs.avail_in;
-            if (inflateInit2(&g->zs, 16 + MAX_WBITS) != Z_OK || member_start(g) != Z_OK)
+            if (inflateInit2(&g->zs, 16 + MAX_WBITS) != Z_OK)
                 return fail(g, TR_GZ_NOMEM, "out of memory");
             g->zs.next_in = ni;
             g->zs.avail_in = ai;
             g->zinit = 1;
         }
+        if (g->gzip && member_start(g) != Z_OK)
+            return fail(g, TR_GZ_CORRUPT, "inflateValidate failed");
     }
     if (g->end || g->cut || !n)
         return 0;
@@ -247,7 +258,7 @@ int tr_gzin_rewind(tr_gzin *g)
 {
     if (lseek(g->fd, 0, SEEK_SET) != 0)
         return (int)fail(g, TR_GZ_ERRNO, strerror(errno));
-    if (g->zinit && (inflateReset(&g->zs) != Z_OK || member_start(g) != Z_OK))
+    if (g->zinit && inflateReset(&g->zs) != Z_OK) /* member_start: at the sniff */
         return (int)fail(g, TR_GZ_CORRUPT, "inflateReset failed");
     g->zs.next_in = g->in;
     g->zs.avail_in = 0;

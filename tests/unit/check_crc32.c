@@ -221,6 +221,68 @@ START_TEST(members_checked_apart)
 }
 END_TEST
 
+/* `m` (one member of `len` bytes, FLG 0) copied to `out` with a header
+ * CRC added (FLG.FHCRC), a wrong one if `bad`; the new length. */
+static size_t with_hcrc(unsigned char *out, const unsigned char *m, size_t len, int bad)
+{
+    ck_assert_uint_eq(m[3], 0);
+    memcpy(out, m, 10);
+    out[3] = 0x02;
+    uint32_t c = (uint32_t)crc32_z(0, out, 10) ^ (bad ? 1u : 0u);
+    out[10] = (unsigned char)c;
+    out[11] = (unsigned char)(c >> 8);
+    memcpy(out + 12, m + 10, len - 10);
+    return len + 2;
+}
+
+/* A header CRC (which gzip(1) does not write) is still checked, and so are
+ * the trailers of such members and of the members around them. */
+START_TEST(header_crc_members)
+{
+    enum { CAP = 200000, N1 = 50000, N2 = 60000 };
+    unsigned char *data = random_bytes(N1 + N2, 17), *got = malloc(CAP);
+    unsigned char *m1 = malloc(CAP), *m2 = malloc(CAP), *gz = malloc(CAP);
+    const char *p = tu_tmp("hcrc.gz");
+    char msg[256];
+    size_t l1 = 0, l2 = 0;
+    gz_member(data, N1, m1, &l1, CAP);
+    gz_member(data + N1, N2, m2, &l2, CAP);
+    for (int first = 0; first < 2; first++) /* which member has FHCRC */
+        for (int bad = 0; bad < 4; bad++) {
+            /* bad: 0 none, 1 the header CRC, 2 the CRC-32 of the member
+             * with FHCRC, 3 the CRC-32 of the other member */
+            size_t len = 0, ends[2];
+            for (int m = 0; m < 2; m++) {
+                const unsigned char *src = m ? m2 : m1;
+                size_t sl = m ? l2 : l1;
+                if (m == first) {
+                    len += with_hcrc(gz + len, src, sl, bad == 1);
+                } else {
+                    memcpy(gz + len, src, sl);
+                    len += sl;
+                }
+                ends[m] = len;
+            }
+            if (bad >= 2)
+                gz[ends[bad == 2 ? first : !first] - 6] ^= 0x40;
+            write_bytes(p, gz, len);
+            long k = gzin_all(p, got, CAP, msg, sizeof msg);
+            if (!bad) {
+                ck_assert_int_eq(k, N1 + N2);
+                ck_assert(!memcmp(got, data, N1 + N2));
+            } else {
+                ck_assert_int_eq(k, -1);
+                ck_assert_str_eq(msg, bad == 1 ? "header crc mismatch" : "incorrect data check");
+            }
+        }
+    free(data);
+    free(got);
+    free(m1);
+    free(m2);
+    free(gz);
+}
+END_TEST
+
 static Suite *crc32_suite(void)
 {
     Suite *s = suite_create("crc32");
@@ -234,6 +296,7 @@ static Suite *crc32_suite(void)
     t = tcase_create("gzin_trailer");
     tcase_add_test(t, trailer_across_refill);
     tcase_add_test(t, members_checked_apart);
+    tcase_add_test(t, header_crc_members);
     tcase_set_timeout(t, 120);
     suite_add_tcase(s, t);
     return s;
