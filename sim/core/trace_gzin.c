@@ -5,13 +5,22 @@
  *
  * zlib's gzread is not used because it silently ignores anything after the
  * last gzip member that does not start another member; here such bytes are
- * an error naming their byte offset. Invariants: `in[ipos..ilen)` is input
+ * an error naming their byte offset. zlib is told not to check the CRC-32
+ * and length in each member's trailer (inflateValidate(, 0)); this file
+ * computes both over the bytes inflate hands out (lp_crc32, much faster
+ * than zlib's table CRC) and compares them at the member's end with the
+ * trailer, kept as the last 8 input bytes inflate consumed. Exception: a
+ * member whose header has its own CRC (FLG.FHCRC, which gzip(1) does not
+ * write) is checked by zlib as before, since turning zlib's check off
+ * would skip the header CRC too.
+ * Invariants: `in[ipos..ilen)` is input
  * read from fd and not yet consumed (zs.next_in/avail_in mirror it while
  * inflating); `inpos` counts every byte read from fd, so the file offset of
  * the next unconsumed byte is inpos - (ilen - ipos); once `err` is set every
  * later read returns -1.
  */
 #include "trace_priv.h"
+#include "crc32_fast.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +40,10 @@ struct tr_gzin {
     int in_eof;       /* read() returned 0 */
     int end, cut, err;
     uint64_t inpos;   /* bytes read from fd so far */
+    int own_check;    /* this member's CRC-32 and length are checked here */
+    uint32_t crc;     /* CRC-32 of this member's output so far */
+    uint32_t isize;   /* its length mod 2^32 */
+    unsigned char last[8]; /* the last 8 input bytes inflate consumed */
     z_stream zs;
     char msg[200];
     unsigned char in[GZIN_BUF];
@@ -109,6 +122,33 @@ static long garbage(tr_gzin *g)
     return fail(g, TR_GZ_GARBAGE, m);
 }
 
+/* Start a member (after inflateInit2 or inflateReset, at least 2 of its
+ * bytes at next_in): zlib checks neither CRC-32 nor length, we do, unless
+ * its FLG byte is unseen (the stream ends there) or asks for a header CRC. */
+static int member_start(tr_gzin *g)
+{
+    g->crc = 0;
+    g->isize = 0;
+    g->own_check = g->zs.avail_in >= 4 && !(g->zs.next_in[3] & 0x02);
+    return inflateValidate(&g->zs, !g->own_check);
+}
+
+/* Remember the last 8 of the k input bytes just consumed at `p`. */
+static void keep_last(tr_gzin *g, const unsigned char *p, size_t k)
+{
+    if (k >= 8) {
+        memcpy(g->last, p + k - 8, 8);
+    } else if (k) {
+        memmove(g->last, g->last + k, 8 - k);
+        memcpy(g->last + 8 - k, p, k);
+    }
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
 {
     g->zs.next_out = buf;
@@ -116,7 +156,7 @@ static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
     size_t want = g->zs.avail_out;
     while (g->zs.avail_out) {
         if (g->member_end) {
-            if (fill(g, 2) < 0)
+            if (fill(g, 4) < 0)
                 return -1;
             if (!g->zs.avail_in) {
                 g->end = 1;
@@ -127,7 +167,7 @@ static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
                     break;
                 return garbage(g);
             }
-            if (inflateReset(&g->zs) != Z_OK)
+            if (inflateReset(&g->zs) != Z_OK || member_start(g) != Z_OK)
                 return fail(g, TR_GZ_CORRUPT, "inflateReset failed");
             g->member_end = 0;
         }
@@ -139,10 +179,22 @@ static long read_gzip(tr_gzin *g, unsigned char *buf, size_t n)
                 break;
             }
         }
+        const unsigned char *in0 = g->zs.next_in, *out0 = g->zs.next_out;
+        uInt avail0 = g->zs.avail_in;
         int rc = inflate(&g->zs, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END)
+        if (g->own_check) {
+            size_t made = (size_t)(g->zs.next_out - out0);
+            g->crc = lp_crc32(g->crc, out0, made);
+            g->isize += (uint32_t)made;
+            keep_last(g, in0, avail0 - g->zs.avail_in);
+        }
+        if (rc == Z_STREAM_END) {
             g->member_end = 1;
-        else if (rc == Z_MEM_ERROR)
+            if (g->own_check && le32(g->last) != g->crc)
+                return fail(g, TR_GZ_CORRUPT, "incorrect data check");
+            if (g->own_check && le32(g->last + 4) != g->isize)
+                return fail(g, TR_GZ_CORRUPT, "incorrect length check");
+        } else if (rc == Z_MEM_ERROR)
             return fail(g, TR_GZ_NOMEM, "out of memory");
         else if ((rc != Z_OK && rc != Z_BUF_ERROR) || (rc == Z_BUF_ERROR && g->zs.avail_in))
             return fail(g, TR_GZ_CORRUPT, g->zs.msg ? g->zs.msg : "invalid deflate data");
@@ -155,7 +207,7 @@ long tr_gzin_read(tr_gzin *g, void *buf, size_t n)
     if (g->err)
         return -1;
     if (!g->sniffed) {
-        if (fill(g, 2) < 0)
+        if (fill(g, 4) < 0)
             return -1;
         g->sniffed = 1;
         g->gzip = g->zs.avail_in >= 2 && g->zs.next_in[0] == 0x1f && g->zs.next_in[1] == 0x8b;
@@ -168,6 +220,8 @@ long tr_gzin_read(tr_gzin *g, void *buf, size_t n)
             g->zs.avail_in = ai;
             g->zinit = 1;
         }
+        if (g->gzip && member_start(g) != Z_OK)
+            return fail(g, TR_GZ_CORRUPT, "inflateValidate failed");
     }
     if (g->end || g->cut || !n)
         return 0;
@@ -204,7 +258,7 @@ int tr_gzin_rewind(tr_gzin *g)
 {
     if (lseek(g->fd, 0, SEEK_SET) != 0)
         return (int)fail(g, TR_GZ_ERRNO, strerror(errno));
-    if (g->zinit && inflateReset(&g->zs) != Z_OK)
+    if (g->zinit && inflateReset(&g->zs) != Z_OK) /* member_start: at the sniff */
         return (int)fail(g, TR_GZ_CORRUPT, "inflateReset failed");
     g->zs.next_in = g->in;
     g->zs.avail_in = 0;

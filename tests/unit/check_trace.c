@@ -543,6 +543,17 @@ START_TEST(gzip_errors)
     ck_assert_msg(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
     const char *tail = ": gzip stream: incorrect data check";
     ck_assert_str_eq(e.msg + strlen(e.msg) - strlen(tail), tail);
+    /* a bad length (ISIZE) in the trailer, the CRC-32 good again */
+    raw[len - 8] ^= 0x55;
+    raw[len - 2] ^= 0x01;
+    f = fopen(q, "wb");
+    fwrite(raw, 1, len, f);
+    fclose(f);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(read_all(q, got, N, 1000, &e), -1);
+    ck_assert_msg(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
+    tail = ": gzip stream: incorrect length check";
+    ck_assert_str_eq(e.msg + strlen(e.msg) - strlen(tail), tail);
     free(got);
     free(raw);
     free(v);
