@@ -38,7 +38,7 @@ bench_warmup() {
   # (the same in both) weighs little
   for t in gzip-mid ppc64le-sort ppc64le-matmul stream-8m random-96m; do
     local tr="$top/traces/$t.trc" n rep
-    n=$("$bin" trace info "$tr" | sed -n 's/.*: \([0-9]*\) records/\1/p')
+    n=$("$bin" trace info "$tr" | sed -n 's/.*: \([0-9]*\) records.*/\1/p')
     rep=$(( 4000000 / n + 1 ))
     for w in 0 1000000000000; do
       for i in $(seq "$runs"); do
@@ -95,7 +95,7 @@ echo "lparsim bench on $(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"
 t0=$(date +%s.%N)
 $bin trace import --format lackey "$lackey" -o "$tmp/lackey.trc" 2>/dev/null
 t1=$(date +%s.%N)
-recs=$($bin trace info "$tmp/lackey.trc" | sed -n 's/.*: \([0-9]*\) records/\1/p')
+recs=$($bin trace info "$tmp/lackey.trc" | sed -n 's/.*: \([0-9]*\) records.*/\1/p')
 awk -v r="$recs" -v a="$t0" -v b="$t1" 'BEGIN {printf "import:  %s records in %.2f s\n", r, b - a}'
 
 for i in $(seq "$runs"); do
