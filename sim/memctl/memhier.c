@@ -80,7 +80,8 @@ static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kin
                                uint64_t now)
 {
     memhier_core_port *p = ctx;
-    /* memhier_access's fast path, from the port's copies */
+    /* fast path (memhier_access's too): one line, in the MRU way of its L1
+     * set, from the port's copies */
     if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> p->line_shift) == 0, 1)) {
         if (kind == MEM_IFETCH) {
             if (cache_hit_mru(p->l1i, paddr, false))
@@ -338,16 +339,7 @@ uint64_t memhier_access(memhier *h, unsigned core, uint64_t paddr, uint32_t size
                         mem_kind kind, uint64_t now)
 {
     assert(core < h->ncores);
-    /* fast path: one line, in the MRU way of its L1 set */
-    if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> h->line_shift) == 0, 1)) {
-        if (kind == MEM_IFETCH) {
-            if (cache_hit_mru(h->l1i[core], paddr, false))
-                return h->lat_l1i;
-        } else if (cache_hit_mru(h->l1d[core], paddr, kind == MEM_WRITE || kind == MEM_ZERO)) {
-            return h->lat_l1d;
-        }
-    }
-    return mh_slow(h, core, paddr, size, kind, now);
+    return mh_port_access(&h->ports[core], paddr, size, kind, now);
 }
 
 /* ---- streams (memhier_stream) ---- */
