@@ -573,6 +573,34 @@ static inline __attribute__((always_inline)) int warm_access(cpu_thread *t, warm
     return 0;
 }
 
+/* One instruction or memory record during a warm-up; 0 or -1. */
+static inline __attribute__((always_inline)) int warm_mem(cpu_thread *t, warm_track *w,
+                                                       uint64_t *traced, unsigned pshift,
+                                                       unsigned lshift, const tr_rec *r,
+                                                       sim_err *e)
+{
+    switch (r->kind) {
+    case TR_INSN:
+        if ((r->flags & TRF_WORD) && (r->word >> 26) == 31) {
+            uint64_t c = insn_effect(t, r->word);
+            if (t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb != *traced) {
+                *traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
+                warm_reset(w);
+            }
+            t->clock += c;
+        }
+        return warm_access(t, w, pshift, lshift, r->addr, r->size, CPU_IFETCH, e);
+    case TR_LOAD:
+        return warm_access(t, w, pshift, lshift, r->addr, r->size, CPU_LOAD, e);
+    case TR_STORE:
+        return warm_access(t, w, pshift, lshift, r->addr, r->size, CPU_STORE, e);
+    default: /* TR_MODIFY */
+        if (warm_access(t, w, pshift, lshift, r->addr, r->size, CPU_LOAD, e) != 0)
+            return -1;
+        return warm_access(t, w, pshift, lshift, r->addr, r->size, CPU_STORE, e);
+    }
+}
+
 int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
 {
     if (!t->bound || t->done)
@@ -599,35 +627,32 @@ int cpu_thread_warm(cpu_thread *t, uint64_t upto, sim_err *e)
             thread_finished(t);
             return 0;
         }
+        /* a run of instruction and memory records, counted once at its end
+         * (nothing they call reads the record counts; a failure counts its
+         * record, as below) */
+        size_t stop = v->len, i = v->pos;
+        uint64_t room = upto - v->records;
+        if (v->b.max_records && v->b.max_records - v->records < room)
+            room = v->b.max_records - v->records;
+        if (stop - i > room)
+            stop = i + (size_t)room;
+        int bad = 0;
+        for (; i < stop && v->buf[i].kind <= TR_MODIFY; i++)
+            if ((bad = warm_mem(t, &w, &traced, pshift, lshift, &v->buf[i], e)) != 0) {
+                i++;
+                break;
+            }
+        t->st.records += i - v->pos;
+        v->records += i - v->pos;
+        v->pos = i;
+        if (bad)
+            goto fail;
+        if (i == stop)
+            continue; /* the loop's tests: warm-up done, buffer empty or max_records */
         const tr_rec *r = &v->buf[v->pos++];
         t->st.records++;
         v->records++;
         switch (r->kind) {
-        case TR_INSN:
-            if ((r->flags & TRF_WORD) && (r->word >> 26) == 31) {
-                uint64_t c = insn_effect(t, r->word);
-                if (t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb != traced) {
-                    traced = t->st.traced_tlbie + t->st.traced_tlbiel + t->st.traced_slb;
-                    warm_reset(&w);
-                }
-                t->clock += c;
-            }
-            if (warm_access(t, &w, pshift, lshift, r->addr, r->size, CPU_IFETCH, e) != 0)
-                goto fail;
-            break;
-        case TR_LOAD:
-            if (warm_access(t, &w, pshift, lshift, r->addr, r->size, CPU_LOAD, e) != 0)
-                goto fail;
-            break;
-        case TR_STORE:
-            if (warm_access(t, &w, pshift, lshift, r->addr, r->size, CPU_STORE, e) != 0)
-                goto fail;
-            break;
-        case TR_MODIFY:
-            if (warm_access(t, &w, pshift, lshift, r->addr, r->size, CPU_LOAD, e) != 0 ||
-                warm_access(t, &w, pshift, lshift, r->addr, r->size, CPU_STORE, e) != 0)
-                goto fail;
-            break;
         case TR_HCALL: {
             warm_reset(&w);
             uint64_t c = v->b.record ? v->b.record(v->b.ctx, t, r, t->clock, e) : 0;
