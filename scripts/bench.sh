@@ -19,8 +19,8 @@
 #    `lparsim replay` of traces/gzip-head.trc, gzip-mid.trc and
 #    ppc64le-sort.trc as shipped (the whole run: building the machine
 #    included) and repeated 8 times (start-up amortised), and
-#    `lparsim run configs/default.yaml`; records per host second (median of
-#    RUNS, one core; issue 14's targets: >= 50 M and >= 20 M).
+#    `lparsim run configs/default.yaml`; records per host second (median and
+#    best of RUNS, one core; issue 14's targets: >= 50 M and >= 20 M).
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pin=""
@@ -30,6 +30,8 @@ jnum() { # jnum FILE KEY -> first numeric value of "KEY": in FILE
   sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# "median best" of rates (best = the highest: on a shared VM noise only slows)
+medbest() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[NR]}'; }
 
 # bench_warmup RUNS BIN TMP: section 4
 bench_warmup() {
@@ -60,17 +62,20 @@ bench_shipped() {
         $pin "$bin" replay "$top/traces/$t.trc" --quiet --json "$tmp/s.json" \
           --set "lpars[0].vcpus[0].repeat=$rep"
         jnum "$tmp/s.json" records_per_host_second
-      done | median > "$tmp/s.$rep"
+      done | medbest > "$tmp/s.$rep"
     done
-    awk -v t="$t" -v a="$(cat "$tmp/s.1")" -v b="$(cat "$tmp/s.8")" -v k="$runs" \
-      'BEGIN {printf "shipped: %-13s %6.2f M records/s as shipped, %6.2f M repeated 8x (median of %s; target >= 50 M)\n", t, a / 1e6, b / 1e6, k}'
+    read -r a ab < "$tmp/s.1"
+    read -r b bb < "$tmp/s.8"
+    awk -v t="$t" -v a="$a" -v ab="$ab" -v b="$b" -v bb="$bb" -v k="$runs" \
+      'BEGIN {printf "shipped: %-13s %6.2f M records/s as shipped (best %6.2f), %6.2f M repeated 8x (best %6.2f); median of %s; target >= 50 M\n", t, a / 1e6, ab / 1e6, b / 1e6, bb / 1e6, k}'
   done
   for i in $(seq "$runs"); do
     (cd "$top" && $pin "$bin" run configs/default.yaml --quiet --json "$tmp/d.json")
     jnum "$tmp/d.json" records_per_host_second
-  done | median > "$tmp/d.med"
-  awk -v a="$(cat "$tmp/d.med")" -v k="$runs" \
-    'BEGIN {printf "default: configs/default.yaml %6.2f M records/s (median of %s; target >= 20 M)\n", a / 1e6, k}'
+  done | medbest > "$tmp/d.med"
+  read -r a ab < "$tmp/d.med"
+  awk -v a="$a" -v ab="$ab" -v k="$runs" \
+    'BEGIN {printf "default: configs/default.yaml %6.2f M records/s (best %6.2f; median of %s; target >= 20 M)\n", a / 1e6, ab / 1e6, k}'
 }
 if [ "${1:-}" = "--shipped" ] || [ "${1:-}" = "--warmup" ]; then # one section alone
   "$top/scripts/setup.sh" release
