@@ -126,9 +126,6 @@ typedef uint64_t (*cpu_record_fn)(void *ctx, struct cpu_thread *t, const tr_rec 
  * (the caller found every thread waiting, or none left to run): set e to
  * why (naming its LPAR, vCPU and what it waits for). Returns -1. */
 typedef int (*cpu_stuck_fn)(void *ctx, struct cpu_thread *t, sim_err *e);
-/* Decode hook for instruction words: returns the cycles of the instruction
- * (replacing insn_cycles). */
-typedef uint64_t (*cpu_decode_fn)(void *ctx, uint64_t pc, uint32_t word);
 /* A traced tlbie (global, LPAR-scoped): invalidate the LPAR's entries in
  * every thread's TLB through the tlbie fabric; returns the cycles. */
 typedef uint64_t (*cpu_tlbie_fn)(void *ctx, struct cpu_thread *t, uint64_t now);
@@ -168,8 +165,8 @@ typedef struct cpu_binding {
     cpu_record_fn record;
     cpu_stuck_fn stuck;   /* why a waiting vCPU cannot go on (NULL: a generic message) */
     void *ctx;            /* for fault / record / stuck */
-    cpu_decode_fn decode;
-    void *decode_ctx;
+    struct ppc_decoder *decoder; /* instruction words' cycles (decode.h); NULL: every
+                                  * instruction costs cpu.insn_cycles */
     cpu_tlbie_fn tlbie;   /* traced tlbie (NULL: TLB left alone) */
     bool roi_markers;     /* the trace's markers 4..15 are ROI markers (version 2) */
     bool recorded_slb;    /* full-system trace: segments come from its slbmte markers

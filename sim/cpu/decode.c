@@ -360,12 +360,6 @@ uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word)
     return d->cycles[KEY_SLOT(key)];
 }
 
-uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word)
-{
-    (void)pc;
-    return ppc_decode_cycles(ctx, word);
-}
-
 ppc_path ppc_decode_path(ppc_decoder *d, uint32_t word)
 {
     int hit;

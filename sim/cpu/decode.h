@@ -104,9 +104,6 @@ void ppc_decoder_set_cycles(ppc_decoder *d, const uint64_t cycles[PPC_COST_COUNT
 /* Classify (cached) and return the cycles of the word's timing slot,
  * adding them to stats.cycles[class]. */
 uint64_t ppc_decode_cycles(ppc_decoder *d, uint32_t word);
-/* The same with the signature of the CPU's decode hook (cpu_decode_fn):
- * ctx is the ppc_decoder. */
-uint64_t ppc_decode_hook(void *ctx, uint64_t pc, uint32_t word);
 
 /* Text of one instruction for `trace cat --disasm`: Capstone's mnemonic
  * and operands, or the fallback's mnemonic followed by " (fallback)", or

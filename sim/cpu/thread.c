@@ -755,11 +755,8 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
         case TR_INSN:
             t->st.insns++;
             if (r->flags & TRF_WORD) {
-                cpu_decode_fn dec = t->v->b.decode;
-                /* the machine's decoder called directly (inlined with LTO) */
-                issue(t, dec == ppc_decode_hook ? ppc_decode_cycles(t->v->b.decode_ctx, r->word)
-                         : dec                  ? dec(t->v->b.decode_ctx, r->addr, r->word)
-                                                : t->cfg->insn_cycles);
+                issue(t, t->v->b.decoder ? ppc_decode_cycles(t->v->b.decoder, r->word)
+                                         : t->cfg->insn_cycles);
                 if ((r->word >> 26) == 31) /* no clock update for the others */
                     t->clock += insn_effect_31(t, r->word);
             } else {

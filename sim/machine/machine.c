@@ -348,10 +348,7 @@ static int add_lpar(machine *m, const lpar_config *lc, unsigned i, const char *k
             return key ? sim_errf(e, "%s: LPAR %s: %s", key, lc->name, why)
                        : cfg_error(e, src, path, why);
         }
-        if (m->dec) {
-            b.decode = ppc_decode_hook;
-            b.decode_ctx = m->dec;
-        }
+        b.decoder = m->dec;
         if (t) {
             m->warm_to[t->id] = warm;
             if (warm > m->warm_max)
