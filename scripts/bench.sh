@@ -120,7 +120,7 @@ for mode in pinned free; do
   done | median > "$tmp/dram.$mode"
 done
 lat=$(jnum "$tmp/dram1.json" mean)
-awk -v a="$(cat "$tmp/dram.pinned")" -v b="$(cat "$tmp/dram.free")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second on one core, %.0f k with the reader thread on a second (median of %s; DRAMsim3 231 k, target >= 2310 k)\n", a / 1e3, b / 1e3, n}'
+awk -v a="$(cat "$tmp/dram.pinned")" -v b="$(cat "$tmp/dram.free")" -v n="$runs" 'BEGIN {printf "dram:    %.0f k requests per host second on one core, %.0f k with the reader thread on a second (median of %s; DRAMsim3 231 k, target 20x = 4620 k)\n", a / 1e3, b / 1e3, n}'
 printf "dram:    average read latency %s DRAM cycles (DRAMsim3: 109.13)\n" "$lat"
 bench_warmup "$runs" "$bin" "$tmp"
 bench_shipped "$runs" "$bin" "$tmp"
