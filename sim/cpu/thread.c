@@ -405,6 +405,31 @@ uint64_t cpu_thread_mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_a
     }
 }
 
+/* cpu_thread_mem_op for the replay loop, inlined there: an access within
+ * one page whose segment and TLB entry are the lookaside's (the common
+ * case) goes straight to the port, doing what the general path would do
+ * for it (the TLB hit noted, then the access); anything else takes it. */
+static inline __attribute__((always_inline)) uint64_t
+mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *e)
+{
+    static const mem_kind kinds[] = {MEM_READ, MEM_WRITE, MEM_IFETCH};
+    const cpu_vcpu *v = t->v;
+    unsigned shift = v->page_shift, vshift = t->seg_vshift[acc];
+    uint64_t last = ea + (size ? size - 1 : 0);
+    const tlb_entry *te = t->la_entry[acc];
+    if (((ea ^ last) >> shift) != 0 || (ea >> v->seg_shift) + 1 != t->seg_key[acc] || !te ||
+        t->on_access)
+        return cpu_thread_mem_op(t, ea, size, acc, e);
+    uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) |
+                   ((ea & ((1ULL << vshift) - 1)) >> shift);
+    unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
+    if (te->vpn != vpn || te->ctx != t->la_ctx || (te->prot & need) != need)
+        return cpu_thread_mem_op(t, ea, size, acc, e);
+    tlb_note_hit(t->tlb, te);
+    uint64_t pa = (te->rpn << shift) | (ea & ((1ULL << shift) - 1));
+    return mem_access(t->port, pa, (uint32_t)(last - ea + 1), kinds[acc], t->clock);
+}
+
 static inline void stall(cpu_thread *t, uint64_t lat)
 {
     uint64_t h = t->cfg->hidden_latency;
@@ -526,27 +551,27 @@ int cpu_thread_run(cpu_thread *t, uint64_t until, sim_err *e)
             } else {
                 issue(t, t->cfg->insn_cycles);
             }
-            if ((lat = cpu_thread_mem_op(t, r->addr, r->size, CPU_IFETCH, e)) == UINT64_MAX)
+            if ((lat = mem_op(t, r->addr, r->size, CPU_IFETCH, e)) == UINT64_MAX)
                 goto fail;
             stall(t, lat);
             break;
         case TR_LOAD:
             t->st.loads++;
-            if ((lat = cpu_thread_mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
+            if ((lat = mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
                 goto fail;
             stall(t, lat);
             break;
         case TR_STORE:
             t->st.stores++;
-            if (cpu_thread_mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
+            if (mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
                 goto fail;
             break;
         case TR_MODIFY:
             t->st.modifies++;
-            if ((lat = cpu_thread_mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
+            if ((lat = mem_op(t, r->addr, r->size, CPU_LOAD, e)) == UINT64_MAX)
                 goto fail;
             stall(t, lat);
-            if (cpu_thread_mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
+            if (mem_op(t, r->addr, r->size, CPU_STORE, e) == UINT64_MAX)
                 goto fail;
             break;
         default: {
