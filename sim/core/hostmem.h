@@ -18,11 +18,17 @@ extern "C" {
 #endif
 
 #define HOSTMEM_HUGE (2u << 20) /* the huge page size asked for */
+#define HOSTMEM_MAP (16u << 10) /* from this size on, a mapping of its own */
 
 /* `bytes` of zeroed memory, aligned to HOSTMEM_HUGE when bytes >=
- * HOSTMEM_HUGE (and then advised to use huge pages); NULL if out of host
- * memory. */
+ * HOSTMEM_HUGE (and then advised to use huge pages); from HOSTMEM_MAP
+ * bytes on, pages are zeroed by the host only when first touched. NULL if
+ * out of host memory. */
 void *hostmem_alloc(size_t bytes);
+/* The same without the huge-page advice: only the 4 KiB pages touched
+ * are ever zeroed by the host. For a block that may stay nearly unused
+ * (zeroing a 2 MiB huge page at its first touch costs about 0.2 ms). */
+void *hostmem_alloc_plain(size_t bytes);
 void hostmem_free(void *p, size_t bytes);
 
 #ifdef __cplusplus

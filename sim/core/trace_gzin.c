@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define GZIN_BUF (256u * 1024)
+#define GZIN_BUF (64u * 1024) /* read() size: fewer fresh pages than larger */
 
 struct tr_gzin {
     int fd;

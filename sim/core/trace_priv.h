@@ -49,7 +49,9 @@
 
 #define TRB_MAXREC 112            /* longest encoded record (a marker with 9
                                      args: 1 + 5 + 10 + 90 bytes), bytes */
-#define TR_BUF_SIZE (256u * 1024) /* reader / writer chunk size */
+#define TR_BUF_SIZE (256u * 1024) /* writer / importer chunk size */
+#define TR_RD_BUF (64u * 1024)    /* reader chunk size (decompressed bytes): a
+                                     short run touches fewer fresh pages */
 
 #define TRT_HEADER "#lparsim-trace v"
 #define TRT_HEADER_V1 "#lparsim-trace v1"
@@ -88,7 +90,7 @@ struct tr_reader {
     uint64_t pc_pred;    /* binary: predicted next pc */
     uint64_t data_prev;  /* binary: previous data address */
     char errmsg[SIM_ERR_MAX];
-    uint8_t buf[TR_BUF_SIZE + 1]; /* +1: NUL for text scanning */
+    uint8_t buf[TR_RD_BUF + 1]; /* +1: NUL for text scanning */
 };
 
 /* Sticky failure: remember e's message; returns -1. */

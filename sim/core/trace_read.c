@@ -2,7 +2,7 @@
  * trace_read.c - streaming reader for native traces (binary or text form,
  * gzipped or not). See trace_priv.h for the binary record encoding.
  *
- * The reader keeps one 256 KiB chunk of decompressed bytes; tr_read decodes
+ * The reader keeps one 64 KiB chunk of decompressed bytes; tr_read decodes
  * records out of it in a tight loop and refills it from the byte source
  * (trace_gzin.c: gzip or plain; bytes after the gzip stream are refused)
  * when fewer than TRB_MAXREC bytes remain. Invariants: buf[pos..len) is undecoded
@@ -35,8 +35,8 @@ int tr_rd_refill(tr_reader *r, sim_err *e)
         memmove(r->buf, r->buf + r->pos, left);
     r->pos = 0;
     r->len = left;
-    while (!r->eof && r->len < TR_BUF_SIZE) {
-        long k = tr_gzin_read(r->in, r->buf + r->len, TR_BUF_SIZE - r->len);
+    while (!r->eof && r->len < TR_RD_BUF) {
+        long k = tr_gzin_read(r->in, r->buf + r->len, TR_RD_BUF - r->len);
         if (k > 0) {
             r->len += (size_t)k;
             continue;

@@ -190,7 +190,7 @@ typedef struct cpu_thread_stats {
 
 extern const stat_table cpu_thread_stat_table;
 
-#define CPU_TRACE_BUF 1024
+#define CPU_TRACE_BUF 256 /* records decoded per batch (22 KiB: few fresh pages) */
 
 /* A vCPU's own state: what it replays and how far it got. A dedicated
  * vCPU lives in its hardware thread (cpu_thread_bind); a dispatcher may

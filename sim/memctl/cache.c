@@ -19,6 +19,7 @@
  */
 #include "cache.h"
 #include "cache_int.h"
+#include "core/hostmem.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -76,14 +77,19 @@ int cache_level_check(const cache_level_config *cf, uint64_t line_size, const ch
 
 /* Host memory for the tag words: room for 64-bit words from the start
  * (narrow words use the first half), so that widening needs no allocation
- * and cannot fail. Zeroed by calloc (all ways invalid): a large block comes
- * from fresh pages the kernel zeroes on first touch, so the sets a run
- * never touches cost neither host memory nor start-up time. The aligned
- * start is returned; *base is what free takes. */
+ * and cannot fail. Zeroed (all ways invalid) by hostmem: a block of some
+ * size is a mapping whose pages the kernel zeroes on first touch, so the
+ * sets a run never touches (and the caches of cores it never uses) cost
+ * neither host memory nor start-up time. The aligned start is returned;
+ * *base is what hostmem_free takes, with ca_bytes. */
+static size_t ca_bytes(uint64_t sets, unsigned ways)
+{
+    return (size_t)sets * ways * sizeof(uint64_t) + CA_HOST_LINE;
+}
+
 static void *ca_alloc(uint64_t sets, unsigned ways, void **base)
 {
-    size_t bytes = (size_t)sets * ways * sizeof(uint64_t);
-    char *b = calloc(1, bytes + CA_HOST_LINE);
+    char *b = hostmem_alloc_plain(ca_bytes(sets, ways));
     *base = b;
     if (!b)
         return NULL;
@@ -116,7 +122,7 @@ void cache_destroy(cache *c)
 {
     if (!c)
         return;
-    free(c->tags_base);
+    hostmem_free(c->tags_base, ca_bytes(c->set_mask + 1, c->ways));
     free(c);
 }
 

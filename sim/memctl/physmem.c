@@ -4,7 +4,8 @@
  * load <= 1/2) keyed by chunk number, plus a one-entry cache of the last
  * chunk looked up (which may record "absent", as a NULL data pointer).
  * Chunk data come from 2 MiB slabs (hostmem: huge pages, so that reads
- * scattered over large tables such as HPTs do not also miss the host TLB);
+ * scattered over large tables such as HPTs do not also miss the host TLB;
+ * the first slab on small pages, as a short run touches few of its pages);
  * a released chunk goes to a free list and is zeroed when reused.
  * Invariants: every slot key is a chunk number or PM_EMPTY; each present
  * chunk is reachable from its home slot without crossing an empty slot;
@@ -68,7 +69,10 @@ static uint64_t *pm_chunk_alloc(physmem *pm_)
             pm->slabs = ns;
             pm->slab_cap = cap;
         }
-        uint64_t *slab = hostmem_alloc(HOSTMEM_HUGE); /* zeroed */
+        /* zeroed; the first slab on small pages: a short run touches a few
+         * of its pages, and the huge page's zeroing would cost more */
+        uint64_t *slab = pm->nslabs ? hostmem_alloc(HOSTMEM_HUGE)
+                                    : hostmem_alloc_plain(HOSTMEM_HUGE);
         if (!slab)
             return NULL;
         pm->slabs[pm->nslabs++] = slab;
