@@ -241,10 +241,11 @@ typedef struct cpu_thread {
                                        * blocked in a hypervisor fault (CPU_HVF_BLOCKED) */
     bool waiting;                     /* the last run / warm-up stopped at a record its
                                        * vCPU may not replay yet (CPU_RECORD_WAIT) */
-    /* one-entry TLB lookaside per access kind (fetch, load, store): the
-     * entry last hit, re-validated by its tag on every use, so it never
-     * outlives an invalidation or an eviction; hits still count in the TLB */
-    const tlb_entry *la_entry[3];
+    /* two-entry TLB lookaside per access kind (fetch, load, store): the
+     * entry last hit and the one hit before it, re-validated by their tags
+     * on every use, so they never outlive an invalidation or an eviction;
+     * hits still count in the TLB */
+    const tlb_entry *la_entry[3], *la_prev[3];
     uint32_t la_ctx;
     /* SLB (n = 0 when cpu.slb.enabled is false) and, per access kind, the
      * segment last used (ESID + 1, 0 = none) and its VSID: always an entry

@@ -186,6 +186,12 @@ void cpu_thread_finished(cpu_thread *t)
         t->v->done = true;
 }
 
+static void la_clear(cpu_thread *t)
+{
+    for (unsigned a = 0; a < 3; a++)
+        t->la_entry[a] = t->la_prev[a] = NULL;
+}
+
 /* TLB/SLB management words (primary opcode 31, extended opcode in bits
  * 21-30): their effect on the model; returns extra cycles. */
 uint64_t cpu_thread_insn_effect_31(cpu_thread *t, uint32_t word)
@@ -193,12 +199,12 @@ uint64_t cpu_thread_insn_effect_31(cpu_thread *t, uint32_t word)
     switch ((word >> 1) & 0x3ff) {
     case 306: /* tlbie */
         t->st.traced_tlbie++;
-        t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+        la_clear(t);
         return t->v->b.tlbie ? t->v->b.tlbie(t->v->b.ctx, t, t->clock) : 0;
     case 274: { /* tlbiel */
         t->st.traced_tlbiel++;
         tlb_inval_lpid(t->tlb, t->v->b.lpid);
-        t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+        la_clear(t);
         const tlb_config *c = tlb_get_config(t->tlb);
         return tlbiel_local_work(c, tlb_sets(t->tlb), (unsigned)c->tlbiel_flush_threshold + 1);
     }
@@ -273,7 +279,7 @@ void cpu_thread_switch(cpu_thread *t, cpu_vcpu *v)
     t->bound = v != NULL;
     t->done = !now;
     t->la_ctx = v ? tlb_make_ctx(v->b.lpid, v->b.psize) : 0;
-    t->la_entry[0] = t->la_entry[1] = t->la_entry[2] = NULL;
+    la_clear(t);
     if (v && v != t->slb_vcpu) {
         /* another vCPU's segments: the partition switch leaves only the
          * bolted entries (cpu.h) */
@@ -352,6 +358,22 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     return 0;
 }
 
+/* The lookaside's entry for vpn (made the last hit), or NULL. */
+static inline const tlb_entry *la_find(cpu_thread *t, enum cpu_access acc, uint64_t vpn,
+                                       unsigned need)
+{
+    const tlb_entry *te = t->la_entry[acc];
+    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need)
+        return te;
+    te = t->la_prev[acc];
+    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need) {
+        t->la_prev[acc] = t->la_entry[acc];
+        t->la_entry[acc] = te;
+        return te;
+    }
+    return NULL;
+}
+
 /* Translate ea; returns the real address or UINT64_MAX on error. */
 uint64_t cpu_thread_xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err *e)
 {
@@ -364,11 +386,13 @@ uint64_t cpu_thread_xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_e
     /* one decision, hit or miss (tlb.h): a miss is counted by the TLB and
      * walked here, so tlb.*.misses and the tlb.miss op agree */
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
-    const tlb_entry *te = t->la_entry[acc];
-    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need) {
+    const tlb_entry *te = la_find(t, acc, vpn, need);
+    if (te) {
         tlb_note_hit(t->tlb, te);
     } else {
         te = tlb_lookup_access(t->tlb, t->v->b.lpid, vpn, t->v->b.psize, need);
+        if (t->la_entry[acc])
+            t->la_prev[acc] = t->la_entry[acc];
         t->la_entry[acc] = te;
     }
     uint64_t rpn = 0;
@@ -416,14 +440,13 @@ mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *
     const cpu_vcpu *v = t->v;
     unsigned shift = v->page_shift, vshift = t->seg_vshift[acc];
     uint64_t last = ea + (size ? size - 1 : 0);
-    const tlb_entry *te = t->la_entry[acc];
-    if (((ea ^ last) >> shift) != 0 || (ea >> v->seg_shift) + 1 != t->seg_key[acc] || !te ||
+    if (((ea ^ last) >> shift) != 0 || (ea >> v->seg_shift) + 1 != t->seg_key[acc] ||
         t->on_access)
         return cpu_thread_mem_op(t, ea, size, acc, e);
     uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) |
                    ((ea & ((1ULL << vshift) - 1)) >> shift);
-    unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
-    if (te->vpn != vpn || te->ctx != t->la_ctx || (te->prot & need) != need)
+    const tlb_entry *te = la_find(t, acc, vpn, acc == CPU_STORE ? HPTE_PROT_W : 0);
+    if (!te)
         return cpu_thread_mem_op(t, ea, size, acc, e);
     tlb_note_hit(t->tlb, te);
     uint64_t pa = (te->rpn << shift) | (ea & ((1ULL << shift) - 1));
