@@ -140,6 +140,7 @@ __attribute__((noinline)) void ca_widen(cache *c)
         memcpy(p + 8 * i, &y, 8);
     }
     c->wide = true;
+    c->gen++;
 }
 
 
@@ -240,6 +241,7 @@ CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t writ
 static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint64_t key,
                                                      uint64_t write, uint64_t *out)
 {
+    c->gen++;
     ca_room(c, key);
     if (c->wide)
         return ca_access_body(c, set, key, write, out, true);
@@ -288,6 +290,16 @@ int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
     return ca_mru_hit(c, set, key, write);
 }
 
+uint64_t cache_gen(const cache *c) { return c->gen; }
+
+int cache_hit_again(cache *c, uint64_t gen)
+{
+    if (c->gen != gen)
+        return 0;
+    c->st.hits++;
+    return 1;
+}
+
 CA_INLINE int ca_writeback_body(cache *c, uint64_t set, uint64_t key, uint64_t *out, bool wide)
 {
     void *s = ca_set(c, set, wide);
@@ -306,6 +318,7 @@ int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_lin
 {
     uint64_t set, key;
     ca_key(c, line_addr, &set, &key);
+    c->gen++;
     ca_room(c, key);
     if (c->wide)
         return ca_writeback_body(c, set, key, evicted_dirty_line, true);
@@ -331,6 +344,7 @@ int cache_set_shared(cache *c, uint64_t line_addr, bool shared)
     int k = wide ? ca_find(c, s, key, true) : ca_find(c, s, key, false);
     if (k < 0)
         return -1;
+    c->gen++;
     uint64_t w = w_get(s, (unsigned)k, wide);
     w_set(s, (unsigned)k, shared ? w | CACHE_SHARED : w & ~(uint64_t)CACHE_SHARED, wide);
     return (int)(w & CA_STATE);
@@ -375,6 +389,7 @@ int cache_invalidate_line(cache *c, uint64_t line_addr)
 {
     uint64_t set, key;
     ca_key(c, line_addr, &set, &key);
+    c->gen++;
     if (c->wide)
         return ca_invalidate_body(c, set, key, true);
     return ca_invalidate_body(c, set, key, false);
@@ -386,6 +401,7 @@ uint64_t cache_flush_all(cache *c)
     for (uint64_t i = 0; i < n; i++)
         dirty += c->wide ? ((const uint64_t *)c->tags)[i] & 1u : ((const uint32_t *)c->tags)[i] & 1u;
     memset(c->tags, 0, (size_t)n * (c->wide ? 8u : 4u)); /* all invalid */
+    c->gen++;
     c->st.writebacks += dirty;
     return dirty;
 }

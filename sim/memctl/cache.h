@@ -71,6 +71,15 @@ int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dir
  * return 0 and change nothing (the caller then uses cache_access). */
 int cache_hit_mru(cache *c, uint64_t line_addr, bool write);
 
+/* A count that changes whenever a line of the cache is filled, evicted,
+ * invalidated, reordered or changes state; MRU hits (cache_hit_mru) leave
+ * it. So a line that hit the MRU way when cache_gen was g is still there
+ * while it is g. */
+uint64_t cache_gen(const cache *c);
+/* If cache_gen is still gen, count one more hit (of a read that hit the
+ * MRU way when it was gen) and return 1; else 0, nothing changed. */
+int cache_hit_again(cache *c, uint64_t gen);
+
 /* A dirty line written back into this cache from the level above: marks it
  * dirty if present (LRU order unchanged), else allocates it dirty as MRU.
  * Not counted as a hit or miss. Returns 1 if the line was present. */

@@ -26,6 +26,8 @@ struct cache {
     unsigned line_shift, set_bits;
     bool wide;
     unsigned victim_state; /* CACHE_DIRTY|CACHE_SHARED of the last dirty victim reported */
+    uint64_t gen;       /* changes with every change of any set's lines, their order or
+                         * state (not with MRU hits): cache_gen */
     cache_stats st;
 };
 

@@ -96,6 +96,7 @@ uint64_t cache_stream_fill(cache *c, uint64_t line_addr, uint64_t nlines, bool d
         return 0;
     uint64_t l0 = line_addr >> c->line_shift, sets = c->set_mask + 1, left = 0;
     uint64_t old[1024]; /* ways <= 1024 (cache_level_check) */
+    c->gen++;
     ca_room(c, (((l0 + nlines - 1) >> c->set_bits) + 1) << 2);
     uint64_t touched = nlines < sets ? nlines : sets;
     for (uint64_t j = 0; j < touched; j++) {

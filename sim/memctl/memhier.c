@@ -84,8 +84,14 @@ static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kin
      * set, from the port's copies */
     if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> p->line_shift) == 0, 1)) {
         if (kind == MEM_IFETCH) {
-            if (cache_hit_mru(p->l1i, paddr, false))
+            uint64_t line = paddr >> p->line_shift;
+            if (line == p->iline && cache_hit_again(p->l1i, p->igen))
                 return p->lat_l1i;
+            if (cache_hit_mru(p->l1i, paddr, false)) {
+                p->iline = line;
+                p->igen = cache_gen(p->l1i);
+                return p->lat_l1i;
+            }
         } else if (cache_hit_mru(p->l1d, paddr, kind == MEM_WRITE || kind == MEM_ZERO)) {
             return p->lat_l1d;
         }
@@ -187,6 +193,7 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         h->ports[i].l1d = h->l1d[i];
         h->ports[i].lat_l1i = h->lat_l1i;
         h->ports[i].lat_l1d = h->lat_l1d;
+        h->ports[i].iline = UINT64_MAX;
         h->ports[i].port.access = mh_port_access;
         h->ports[i].port.ctx = &h->ports[i];
         h->ports[i].port.line_bytes = (uint32_t)ls;

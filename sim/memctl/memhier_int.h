@@ -20,6 +20,10 @@ typedef struct memhier_core_port {
     unsigned line_shift;
     cache *l1i, *l1d;
     uint64_t lat_l1i, lat_l1d;
+    /* the line of the last fetch that hit the L1I's MRU way, and the L1I's
+     * cache_gen then: the next fetch of that line hits again while the
+     * generation holds (UINT64_MAX: none) */
+    uint64_t iline, igen;
     mem_port port;
 } memhier_core_port;
 

@@ -30,6 +30,50 @@ static cache *small_cache(void)
 #define BASE 0x10000ull /* set 0 */
 #define SET0(k) (BASE + (uint64_t)(k) * 512)
 
+static void count_victim(void *ctx, uint64_t line) { (void)line; ++*(int *)ctx; }
+
+/* cache_gen moves with every change of the tags but MRU hits, and
+ * cache_hit_again counts a hit only under the generation it was given. */
+START_TEST(ca_generation)
+{
+    cache *c = small_cache();
+    uint64_t g = cache_gen(c), out;
+    int victims = 0;
+    ck_assert_int_eq(cache_access(c, SET0(0), false, &out), 0); /* miss: fill */
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    ck_assert_int_eq(cache_hit_mru(c, SET0(0), false), 1);
+    ck_assert_int_eq(cache_hit_mru(c, SET0(0), true), 1); /* dirty, still MRU */
+    ck_assert_uint_eq(cache_gen(c), g);
+    ck_assert_int_eq(cache_hit_again(c, g), 1);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    ck_assert_int_eq(cache_hit_again(c, g + 1), 0);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    cache_access(c, SET0(1), false, &out); /* SET0(0) leaves the MRU way */
+    ck_assert_uint_ne(cache_gen(c), g);
+    ck_assert_int_eq(cache_hit_again(c, g), 0);
+    g = cache_gen(c);
+    cache_access(c, SET0(0), false, &out); /* a hit below the MRU way reorders */
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_set_shared(c, SET0(0), true);
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_writeback_in(c, SET0(2), &out);
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_invalidate_line(c, SET0(2));
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_stream_fill(c, SET0(8), 4, false, count_victim, &victims);
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_flush_all(c);
+    ck_assert_uint_ne(cache_gen(c), g);
+    cache_destroy(c);
+}
+END_TEST
+
 START_TEST(ca_geometry)
 {
     sim_err e = {""};
@@ -466,6 +510,37 @@ START_TEST(mh_ifetch_vs_data)
 }
 END_TEST
 
+/* A fetch of the line the last fetch hit in the L1I's MRU way hits again
+ * without a tag lookup (the port's memo), but only while the L1I has not
+ * changed: after another line of the set moved in front, or after the line
+ * was invalidated, the fetch takes the full path. */
+START_TEST(mh_ifetch_memo)
+{
+    fake_below f;
+    memhier *h = small_hier(&f);
+    const mem_port *p = memhier_port(h, 0);
+    const cache *l1i = memhier_l1i(h, 0);
+    ck_assert_uint_eq(mem_access(p, 0x4000, 4, MEM_IFETCH, 0), 127); /* miss */
+    ck_assert_uint_eq(mem_access(p, 0x4004, 4, MEM_IFETCH, 0), 3);   /* MRU hit: memo set */
+    ck_assert_uint_eq(mem_access(p, 0x4008, 4, MEM_IFETCH, 0), 3);   /* memo hit */
+    ck_assert_uint_eq(cache_get_stats(l1i)->hits, 2);
+    /* 0x4200 (same set) moves in front: the next fetch of 0x4000 is a hit
+     * in way 1 that makes it MRU again, so 0x4400 evicts 0x4200 */
+    ck_assert_uint_eq(mem_access(p, 0x4200, 4, MEM_IFETCH, 0), 127);
+    ck_assert_uint_eq(mem_access(p, 0x400c, 4, MEM_IFETCH, 0), 3);
+    ck_assert_uint_eq(mem_access(p, 0x4400, 4, MEM_IFETCH, 0), 127);
+    ck_assert_uint_eq(mem_access(p, 0x4010, 4, MEM_IFETCH, 0), 3);  /* kept */
+    ck_assert_uint_eq(mem_access(p, 0x4200, 4, MEM_IFETCH, 0), 13); /* evicted: L2 */
+    ck_assert_uint_eq(cache_get_stats(l1i)->hits, 4);
+    ck_assert_uint_eq(cache_get_stats(l1i)->misses, 4);
+    ck_assert_uint_eq(mem_access(p, 0x4204, 4, MEM_IFETCH, 0), 3); /* MRU hit: memo set */
+    memhier_invalidate(h, 0x4200);
+    ck_assert_uint_eq(mem_access(p, 0x4208, 4, MEM_IFETCH, 0), 127); /* gone everywhere */
+    ck_assert_uint_eq(cache_get_stats(l1i)->misses, 5);
+    memhier_destroy(h);
+}
+END_TEST
+
 START_TEST(mh_port_and_invalidate)
 {
     fake_below f;
@@ -588,6 +663,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, ca_lru_order);
     tcase_add_test(t, ca_dirty_writeback);
     tcase_add_test(t, ca_invalidate_flush_wbin);
+    tcase_add_test(t, ca_generation);
     tcase_add_test(t, ca_matches_reference_across_widening);
     suite_add_tcase(s, t);
     t = tcase_create("memhier");
@@ -598,6 +674,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, mh_line_crossing);
     tcase_add_test(t, mh_zero_line_no_fetch);
     tcase_add_test(t, mh_ifetch_vs_data);
+    tcase_add_test(t, mh_ifetch_memo);
     tcase_add_test(t, mh_port_and_invalidate);
     tcase_add_test(t, mh_stats_names);
     tcase_add_test(t, mh_defaults_and_errors);
