@@ -50,8 +50,10 @@
 #define TRB_MAXREC 112            /* longest encoded record (a marker with 9
                                      args: 1 + 5 + 10 + 90 bytes), bytes */
 #define TR_BUF_SIZE (256u * 1024) /* writer / importer chunk size */
-#define TR_RD_BUF (64u * 1024)    /* reader chunk size (decompressed bytes): a
-                                     short run touches fewer fresh pages */
+#define TR_RD_BUF (128u * 1024)   /* reader chunk size (decompressed bytes):
+                                     smaller touches fewer fresh pages in a
+                                     short run, larger makes zlib copy its
+                                     32 KiB window less often */
 
 #define TRT_HEADER "#lparsim-trace v"
 #define TRT_HEADER_V1 "#lparsim-trace v1"

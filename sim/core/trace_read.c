@@ -2,7 +2,7 @@
  * trace_read.c - streaming reader for native traces (binary or text form,
  * gzipped or not). See trace_priv.h for the binary record encoding.
  *
- * The reader keeps one 64 KiB chunk of decompressed bytes; tr_read decodes
+ * The reader keeps one 128 KiB chunk of decompressed bytes; tr_read decodes
  * records out of it in a tight loop and refills it from the byte source
  * (trace_gzin.c: gzip or plain; bytes after the gzip stream are refused)
  * when fewer than TRB_MAXREC bytes remain. Invariants: buf[pos..len) is undecoded
