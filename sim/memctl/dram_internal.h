@@ -61,6 +61,7 @@ typedef struct dram_trans {
     uint64_t addr, tag, arrival;
     uint32_t row, col, queue; /* queue = rank * banks + bank index */
     uint32_t next;            /* free list / merged-read chain */
+    uint32_t pend;            /* its pending-address entry while queued */
     bool is_write;
 } dram_trans;
 

@@ -257,11 +257,13 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         } else {
             uint32_t ti = dram_trans_alloc(d);
             dram_trans *tr = &d->tr[ti];
+            if (!p)
+                p = dram_pend_add(d, key);
             *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
                                dram_loc_queue(d, &l),
-                               DRAM_NIL, true};
+                               DRAM_NIL, (uint32_t)(p - d->pend), true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
-            (p ? p : dram_pend_add(d, key))->write = ti;
+            p->write = ti;
         }
         if (d->done)
             d->done(d->done_ctx, tag, arrival + 1);
@@ -278,11 +280,11 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         }
         uint32_t ti = dram_trans_alloc(d);
         dram_trans *tr = &d->tr[ti];
-        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
-                           dram_loc_queue(d, &l),
-                           DRAM_NIL, false};
         if (!p) /* found above, or not there */
             p = dram_pend_add(d, key);
+        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
+                           dram_loc_queue(d, &l),
+                           DRAM_NIL, (uint32_t)(p - d->pend), false};
         if (p->reads != DRAM_NIL) { /* join the pending READ */
             d->st.merged_reads++;
             tr->next = d->tr[p->reads].next;

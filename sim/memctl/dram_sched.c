@@ -209,12 +209,13 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
     q->n--;
     dram_qset_due(c, qi, q->n ? 0 : UINT64_MAX, nw);
     c->cmds--;
-    dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
+    dram_pend *p = &d->pend[tr->pend]; /* the queued one is its line's */
+    assert(p->key == tr->addr >> d->map.shift);
     if (kind == DC_READ || kind == DC_READP) {
         uint64_t done = t + d->tm.read_delay;
-        uint32_t r = p ? p->reads : ti;
-        if (p)
-            p->reads = DRAM_NIL;
+        uint32_t r = p->reads;
+        assert(r == ti);
+        p->reads = DRAM_NIL;
         while (r != DRAM_NIL) {
             uint32_t nx = d->tr[r].next;
             dram_complete(d, r, done);
@@ -225,12 +226,11 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
         uint64_t done = t + d->tm.write_delay;
         if (done > d->last_done)
             d->last_done = done;
-        if (p && p->write == ti)
-            p->write = DRAM_NIL;
+        assert(p->write == ti);
+        p->write = DRAM_NIL;
         dram_trans_free(d, ti);
     }
-    if (p)
-        dram_pend_drop_if_empty(d, p);
+    dram_pend_drop_if_empty(d, p);
 }
 
 /* ---- the channel's queues ---- */
@@ -371,8 +371,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             if (q->n >= d->cfg.cmd_queue_size)
                 continue;
             if (w) {
-                const dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
-                if (p && p->reads != DRAM_NIL) {
+                if (d->pend[tr->pend].reads != DRAM_NIL) {
                     /* read-before-write to this line: stop draining; unlike
                      * DRAMsim3 serve reads this cycle (avoids a livelock) */
                     c->write_draining = 0;
