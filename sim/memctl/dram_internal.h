@@ -123,6 +123,11 @@ typedef struct dram_chan {
     uint64_t ref_next;      /* next insertion cycle (UINT64_MAX: off) */
     uint32_t ref_next_rank;
     uint32_t *refq, ref_head, ref_n; /* ring of ranks waiting */
+    /* the queues of the rank waiting at the ring's head, [xlo, xhi) (empty
+     * if none; with <= 64 queues also as the bit mask xmask): no command
+     * goes to them until its REFRESH issues (dram_refresh.c keeps these) */
+    uint32_t xlo, xhi;
+    uint64_t xmask;
     uint64_t next; /* cached earliest event cycle */
     /* the earliest arrival since the last cycle visited that made no
      * event (dram_queue.c), UINT64_MAX if none: dram_next_event() counts

@@ -242,16 +242,9 @@ typedef struct excl {
     uint64_t mask; /* the same as a bit mask, with at most 64 queues */
 } excl;
 
-DRAM_INLINE excl excluded(const dram *d, const dram_chan *c)
+DRAM_INLINE excl excluded(const dram_chan *c)
 {
-    excl x = {c->nq, c->nq, 0};
-    if (c->ref_n) {
-        x.lo = c->refq[c->ref_head] * d->banks;
-        x.hi = x.lo + d->banks;
-        if (c->nwords == 1)
-            x.mask = (d->banks >= 64 ? ~0ULL : (1ULL << d->banks) - 1) << x.lo;
-    }
-    return x;
+    return (excl){c->xlo, c->xhi, c->xmask}; /* dram_refresh.c keeps them */
 }
 
 /* Look into queue qi at t during the round-robin visit: issue its command
@@ -396,7 +389,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
     bool ref = (t == c->ref_next || c->ref_n) && dram_refresh_tick(d, c, t);
-    excl x = excluded(d, c);
+    excl x = excluded(c);
     if (!ref)
         issue_from_queues(d, c, t, x, nw);
     schedule(d, c, nw);
