@@ -34,8 +34,8 @@ DRAM_INLINE uint64_t dram_ready_col_q(const dram_cmdq *q, bool wr)
     const dram_bgrp *g = q->bg;
     const dram_rank *rk = q->rk;
     if (wr)
-        return dram_mx(dram_mx(bk->t_wr, g->t_wr), dram_mx(rk->t_wr, rk->t_xwr));
-    return dram_mx(dram_mx(bk->t_rd, g->t_rd), dram_mx(rk->t_rd, rk->t_xrd));
+        return dram_mx(dram_mx(bk->t_wr, g->t_wr), rk->t_wr);
+    return dram_mx(dram_mx(bk->t_rd, g->t_rd), rk->t_rd);
 }
 
 /* The effects of a column command on its bank group, rank and the other
@@ -53,8 +53,8 @@ DRAM_INLINE void dram_col_common(dram *d, dram_chan *c, const dram_cmdq *q, bool
     for (dram_rank *r = c->rank, *end = c->rank + d->cfg.ranks; r < end; r++) {
         if (r == rk)
             continue;
-        dram_up(&r->t_xrd, xr);
-        dram_up(&r->t_xwr, xw);
+        dram_up(&r->t_rd, xr);
+        dram_up(&r->t_wr, xw);
     }
 }
 

@@ -38,8 +38,8 @@ uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32
     const dram_rank *rk = &c->rank[rank];
     const dram_bgrp *g = &c->bg[rank * d->cfg.bankgroups + b / (uint32_t)d->cfg.banks_per_group];
     if (wr)
-        return mx(mx(bk->t_wr, g->t_wr), mx(rk->t_wr, rk->t_xwr));
-    return mx(mx(bk->t_rd, g->t_rd), mx(rk->t_rd, rk->t_xrd));
+        return mx(mx(bk->t_wr, g->t_wr), rk->t_wr);
+    return mx(mx(bk->t_rd, g->t_rd), rk->t_rd);
 }
 
 /* Earliest cycle the refresh of `rank` can make progress: a precharge of

@@ -45,8 +45,10 @@ typedef struct dram_bgrp {
 } dram_bgrp;
 
 typedef struct dram_rank {
-    uint64_t t_act, t_rd, t_wr, t_ref; /* from this rank's own commands */
-    uint64_t t_xrd, t_xwr;             /* from other ranks (bus turnaround) */
+    uint64_t t_act, t_ref; /* from this rank's own commands */
+    /* column commands: from this rank's own ones and (bus turnaround)
+     * other ranks' ones, in one field as only their max counts */
+    uint64_t t_rd, t_wr;
     uint64_t faw[4];                   /* last four activates (ring) */
     unsigned faw_n, faw_i;
 } dram_rank;

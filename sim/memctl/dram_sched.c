@@ -162,9 +162,9 @@ DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, 
     if (q->dirty)
         q_candidates(d, q);
     uint64_t rp = q->pre_ok ? bk->t_pre : UINT64_MAX;
-    uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), mx(rk->t_rd, rk->t_xrd))
+    uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), rk->t_rd)
                                          : UINT64_MAX;
-    uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), mx(rk->t_wr, rk->t_xwr))
+    uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), rk->t_wr)
                                          : UINT64_MAX;
     uint64_t r = mn(rp, mn(rr, rw));
     if (r > t || !kind)
