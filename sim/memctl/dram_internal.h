@@ -51,6 +51,8 @@ typedef struct dram_rank {
     uint64_t t_rd, t_wr;
     uint64_t faw[4];                   /* last four activates (ring) */
     unsigned faw_n, faw_i;
+    uint64_t t_faw; /* their bound on the next activate: faw[faw_i] + tFAW
+                     * once four were issued, else 0 (set at each one) */
 } dram_rank;
 
 /* A posted write held by dram_access until the controller's time
