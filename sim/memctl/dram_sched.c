@@ -349,10 +349,12 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
     c->sched_again = false;
-    if (!c->nrq && !c->nwq)
-        return;
-    if (!c->write_draining && dram_drain_starts(d, c))
-        c->write_draining = c->nwq;
+    if (!c->write_draining) { /* (draining, the write buffer is not empty) */
+        if (dram_drain_starts(d, c))
+            c->write_draining = c->nwq;
+        else if (!c->nrq)
+            return; /* nothing to move: the usual case */
+    }
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
         uint32_t **lp = w ? &c->wq : &c->rq, *l = *lp, *n = w ? &c->nwq : &c->nrq;
