@@ -142,7 +142,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
             if (!c->q[q].t)
                 goto oom;
         }
-        c->rr = c->nq - 1; /* the first search starts at queue 0 */
+        c->rr = 0; /* the first search starts at queue 0 */
         dram_refresh_init(d, c);
         c->next = c->ref_next;
         c->quiet = UINT64_MAX;

@@ -254,7 +254,7 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
     uint64_t r = q_eval(d, &c->q[qi], t, &kind, &idx);
     if (r == t) {
         issue(d, c, qi, idx, kind, t, nw);
-        c->rr = qi;
+        c->rr = qi + 1 < c->nq ? qi + 1 : 0;
         return true;
     }
     dram_qset_due(c, qi, r, nw);
@@ -268,7 +268,7 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
 DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, uint32_t nw)
 {
     advance(c, t, nw);
-    uint32_t start = c->rr + 1 < c->nq ? c->rr + 1 : 0;
+    uint32_t start = c->rr;
     if (nw == 1) { /* the set bits of one word, from start on, then below it:
                     * the word rotated right by start, bit j is queue j + start */
         uint64_t m = c->due1 & ~x.mask, rot = m >> start | m << ((64 - start) % 64);
