@@ -115,7 +115,7 @@ typedef struct dram_chan {
     uint64_t wmask, wbase, farmin;
     uint64_t due1, far1, wheel1[DRAM_WHEEL];
     uint32_t nq, nwords;
-    uint32_t rr; /* the round robin's next start: the queue after the last issuer */
+    uint32_t rr; /* the round robin starts here: after the last issuer (nq: at 0) */
     /* read queue and write buffer, oldest first: rq[0..nrq) and wq[0..nwq)
      * slide forward inside rqbuf/wqbuf (2 x trans_queue_size entries each)
      * so that taking the oldest moves nothing (dram_list_push/_remove) */

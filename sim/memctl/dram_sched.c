@@ -233,18 +233,6 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
 
 /* ---- the channel's queues ---- */
 
-/* The queues of the rank waiting for refresh, [lo, hi) (empty if none):
- * no command goes to them until its REFRESH issues. */
-typedef struct excl {
-    uint32_t lo, hi;
-    uint64_t mask; /* the same as a bit mask, with at most 64 queues */
-} excl;
-
-DRAM_INLINE excl excluded(const dram_chan *c)
-{
-    return (excl){c->xlo, c->xhi, c->xmask}; /* dram_refresh.c keeps them */
-}
-
 /* Look into queue qi at t during the round-robin visit: issue its command
  * if it has one ready (true), else refresh its cached ready cycle. */
 DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint32_t nw)
@@ -254,7 +242,7 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
     uint64_t r = q_eval(d, &c->q[qi], t, &kind, &idx);
     if (r == t) {
         issue(d, c, qi, idx, kind, t, nw);
-        c->rr = qi + 1 < c->nq ? qi + 1 : 0;
+        c->rr = qi + 1; /* (nq: from queue 0) */
         return true;
     }
     dram_qset_due(c, qi, r, nw);
@@ -265,13 +253,15 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
  * the first with a command ready at t issues it. Queues not yet due are
  * not looked into; each due queue looked into gets its ready cycle
  * refreshed. */
-DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, uint32_t nw)
+DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
     advance(c, t, nw);
     uint32_t start = c->rr;
     if (nw == 1) { /* the set bits of one word, from start on, then below it:
-                    * the word rotated right by start, bit j is queue j + start */
-        uint64_t m = c->due1 & ~x.mask, rot = m >> start | m << ((64 - start) % 64);
+                    * the word rotated right by start, bit j is queue j + start
+                    * (start = nq <= 64 works as 0) */
+        start %= 64;
+        uint64_t m = c->due1 & ~c->xmask, rot = m >> start | m << ((64 - start) % 64);
         for (uint64_t b = rot; b; b &= b - 1)
             if (try_queue(d, c, ((uint32_t)__builtin_ctzll(b) + start) % 64, t, nw))
                 return;
@@ -281,8 +271,8 @@ DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, ui
         uint32_t lo = pass ? 0 : start, hi = pass ? start : c->nq;
         for (uint32_t qi = next_bit(c->due, lo, hi, nw); qi < hi;
              qi = next_bit(c->due, qi + 1, hi, nw)) {
-            if (qi >= x.lo && qi < x.hi) {
-                qi = x.hi - 1;
+            if (qi >= c->xlo && qi < c->xhi) {
+                qi = c->xhi - 1;
                 continue;
             }
             if (try_queue(d, c, qi, t, nw))
@@ -305,18 +295,18 @@ DRAM_INLINE bool recheck(dram *d, dram_chan *c, uint32_t qi, uint64_t from, uint
 
 /* Earliest cycle >= from at which some queue may issue (a lower bound;
  * UINT64_MAX if none), re-evaluating the cached cycles that are due. */
-DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, uint32_t nw)
+DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t nw)
 {
     advance(c, from, nw);
     bool now = false;
     if (nw == 1) {
-        for (uint64_t b = c->due1 & ~x.mask; b; b &= b - 1)
+        for (uint64_t b = c->due1 & ~c->xmask; b; b &= b - 1)
             now |= recheck(d, c, (uint32_t)__builtin_ctzll(b), from, nw);
     } else {
         for (uint32_t qi = next_bit(c->due, 0, c->nq, nw); qi < c->nq;
              qi = next_bit(c->due, qi + 1, c->nq, nw)) {
-            if (qi >= x.lo && qi < x.hi) {
-                qi = x.hi - 1;
+            if (qi >= c->xlo && qi < c->xhi) {
+                qi = c->xhi - 1;
                 continue;
             }
             now |= recheck(d, c, qi, from, nw);
@@ -325,13 +315,13 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     if (now)
         return from;
     /* the first wheel slot holding a queue that is not excluded */
-    bool none = nw == 1 ? x.mask == 0 : x.lo == x.hi; /* no rank excluded */
+    bool none = nw == 1 ? c->xmask == 0 : c->xlo == c->xhi; /* no rank excluded */
     unsigned k = (unsigned)(c->wbase % DRAM_WHEEL);
     uint64_t rot = k ? (c->wmask >> k | c->wmask << (64 - k)) : c->wmask;
     for (; rot; rot &= rot - 1) {
         uint64_t cyc = c->wbase + (uint64_t)__builtin_ctzll(rot);
-        if (none || (nw == 1 ? (c->wheel1[cyc % DRAM_WHEEL] & ~x.mask) != 0
-                             : dram_any_outside(c, dram_slot(c, cyc, nw), x.lo, x.hi)))
+        if (none || (nw == 1 ? (c->wheel1[cyc % DRAM_WHEEL] & ~c->xmask) != 0
+                             : dram_any_outside(c, dram_slot(c, cyc, nw), c->xlo, c->xhi)))
             return cyc;
     }
     if (none)
@@ -339,7 +329,7 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     uint64_t m = UINT64_MAX;
     for (uint32_t qi = next_bit(dram_far(c, nw), 0, c->nq, nw); qi < c->nq;
          qi = next_bit(dram_far(c, nw), qi + 1, c->nq, nw))
-        if (qi < x.lo || qi >= x.hi)
+        if (qi < c->xlo || qi >= c->xhi)
             m = mn(m, c->q[qi].ready);
     return m;
 }
@@ -389,9 +379,8 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
     bool ref = (t == c->ref_next || c->ref_n) && dram_refresh_tick(d, c, t);
-    excl x = excluded(c);
-    if (!ref)
-        issue_from_queues(d, c, t, x, nw);
+    if (!ref) /* (the queues of a rank waiting for refresh are excluded) */
+        issue_from_queues(d, c, t, nw);
     schedule(d, c, nw);
     uint64_t from = t + 1;
     if (c->sched_again) {
@@ -399,7 +388,7 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
         return;
     }
     uint64_t best = c->ref_n ? dram_refresh_next(d, c, from) : c->ref_next;
-    best = mn(best, queues_next(d, c, from, x, nw));
+    best = mn(best, queues_next(d, c, from, nw));
     c->next = mx(best, from);
 }
 
