@@ -95,10 +95,23 @@ DRAM_INLINE void advance(dram_chan *c, uint64_t x, uint32_t nw)
     uint64_t wb = c->wbase;
     if (x < wb)
         return;
+    c->wbase = x + 1;
+    if (x == wb) { /* the usual step: one slot */
+        uint64_t bit = 1ULL << (wb % DRAM_WHEEL);
+        if (c->wmask & bit) {
+            uint64_t *w = dram_slot(c, wb, nw);
+            c->wmask &= ~bit;
+            for (uint32_t k = 0; k < nw; k++) {
+                dram_due(c, nw)[k] |= w[k];
+                w[k] = 0;
+            }
+        }
+        if (c->farmin < x + 1 + DRAM_WHEEL)
+            dram_far_migrate(c);
+        return;
+    }
     uint64_t fire = c->wmask, span = x - wb + 1;
-    if (span == 1) { /* the usual step: one slot */
-        fire &= 1ULL << (wb % DRAM_WHEEL);
-    } else if (span < DRAM_WHEEL) { /* the slots of cycles wb..x */
+    if (span < DRAM_WHEEL) { /* the slots of cycles wb..x */
         unsigned k = (unsigned)(wb % DRAM_WHEEL);
         uint64_t m = (1ULL << span) - 1;
         fire &= m << k | m >> ((64 - k) % 64);
@@ -114,7 +127,6 @@ DRAM_INLINE void advance(dram_chan *c, uint64_t x, uint32_t nw)
             fire &= fire - 1;
         } while (fire);
     }
-    c->wbase = x + 1;
     if (c->farmin < x + 1 + DRAM_WHEEL)
         dram_far_migrate(c);
 }
