@@ -75,6 +75,7 @@ typedef struct dram_trans {
  * when the queue or its bank changes (dirty). */
 typedef struct dram_cmdq {
     _Alignas(64) uint32_t n; /* one cache line per queue */
+    uint32_t nrd; /* how many of the n are reads */
     uint32_t *t; /* transaction indices, oldest first */
     dram_bank *bk;
     dram_bgrp *bg;

@@ -40,6 +40,16 @@ static void q_candidates_n(const dram *d, dram_cmdq *q)
 {
     const dram_bank *bk = q->bk;
     bool hit = false;
+    if (!q->nrd) { /* writes only (write-backs): the first row hit, no older reads */
+        for (uint32_t i = 0; i < q->n; i++)
+            if (d->tr[q->t[i]].row == bk->open_row) {
+                q->i_wr = (uint16_t)i;
+                hit = true;
+                break;
+            }
+        q->pre_ok = d->tr[q->t[0]].row != bk->open_row && (!hit || bk->hits >= 4);
+        return;
+    }
     for (uint32_t i = 0; i < q->n; i++) {
         const dram_trans *tr = &d->tr[q->t[i]];
         if (tr->row != bk->open_row)
@@ -217,6 +227,7 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
     for (uint32_t k = i + 1; k < q->n; k++) /* short: no memmove call */
         q->t[k - 1] = q->t[k];
     q->n--;
+    q->nrd -= !tr->is_write;
     dram_qset_due(c, qi, q->n ? 0 : UINT64_MAX, nw);
     c->cmds--;
     dram_pend *p = &d->pend[tr->pend]; /* the queued one is its line's */
@@ -375,6 +386,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
                 c->write_draining--;
             }
             q->t[q->n++] = l[i];
+            q->nrd += !w;
             q->dirty = true;
             dram_qset(c, tr->queue, 0, nw);
             c->cmds++;
