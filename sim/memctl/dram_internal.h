@@ -125,6 +125,10 @@ typedef struct dram_chan {
     uint64_t write_draining;
     uint64_t cmds; /* commands in all queues */
     bool sched_again;
+    /* schedule() found nothing to move and nothing it reads changed since
+     * (cleared when a command queue shrinks, a request is queued, or a
+     * flush starts or ends): calling it again would find nothing */
+    bool sched_idle;
     /* refresh */
     uint64_t ref_next;      /* next insertion cycle (UINT64_MAX: off) */
     uint32_t ref_next_rank;

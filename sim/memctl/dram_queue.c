@@ -263,6 +263,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
                                dram_loc_queue(d, &l),
                                DRAM_NIL, (uint32_t)(p - d->pend), true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
+            c->sched_idle = false;
             p->write = ti;
         }
         if (d->done)
@@ -293,6 +294,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         }
         p->reads = ti;
         dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
+        c->sched_idle = false;
     }
     /* the channel acts at arrival (schedule() moves the request or starts
      * a drain), except for a write that starts no drain: schedule() would
@@ -314,6 +316,7 @@ uint64_t dram_drain(dram *d)
     d->flushing = true;
     for (uint64_t i = 0; i < d->cfg.channels; i++) {
         dram_chan *c = &d->ch[i];
+        c->sched_idle = false; /* flushing changes the drain decision */
         if (dram_chan_busy(c) && d->now < c->next)
             c->next = d->now; /* re-evaluate the drain decision now */
         uint64_t t = d->now;
@@ -326,6 +329,8 @@ uint64_t dram_drain(dram *d)
             end = t;
     }
     d->flushing = false;
+    for (uint64_t i = 0; i < d->cfg.channels; i++)
+        d->ch[i].sched_idle = false;
     d->now = end;
     return d->last_done;
 }

@@ -228,6 +228,7 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
         q->t[k - 1] = q->t[k];
     q->n--;
     q->nrd -= !tr->is_write;
+    c->sched_idle = false; /* a transaction may move into q */
     dram_qset_due(c, qi, q->n ? 0 : UINT64_MAX, nw);
     c->cmds--;
     dram_pend *p = &d->pend[tr->pend]; /* the queued one is its line's */
@@ -362,11 +363,15 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t 
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
     c->sched_again = false;
+    if (c->sched_idle)
+        return;
     if (!c->write_draining) { /* (draining, the write buffer is not empty) */
-        if (dram_drain_starts(d, c))
+        if (dram_drain_starts(d, c)) {
             c->write_draining = c->nwq;
-        else if (!c->nrq)
+        } else if (!c->nrq) {
+            c->sched_idle = true;
             return; /* nothing to move: the usual case */
+        }
     }
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
@@ -394,8 +399,10 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             c->sched_again = true;
             return;
         }
-        if (!w || c->write_draining)
+        if (!w || c->write_draining) {
+            c->sched_idle = pass == 0; /* (not after a drain stopped) */
             return;
+        }
     }
 }
 
