@@ -6,7 +6,9 @@
  * refresh. While it waits the controller issues no other command to that
  * rank; it precharges the rank's open banks (first ready one in bank
  * order, one command per cycle), then issues REFRESH when every bank is
- * closed and ready, blocking the rank for tRFC.
+ * closed and ready, blocking the rank for tRFC. The waiting rank's queues
+ * (the scheduler's exclusion, c->xlo/xhi/xmask) are updated here whenever
+ * the head of the waiting ring changes.
  *
  * Idle spans are not ticked: when a channel has no work, its banks are
  * closed and no timing is pending, the refreshes due before a target cycle
