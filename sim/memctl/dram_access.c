@@ -114,7 +114,7 @@ static uint64_t access_fcfs(dram *d, uint64_t addr, bool is_write, uint64_t arri
     if (bk->open_row != l.row) {
         if (bk->open_row != DRAM_NO_ROW)
             APPLY(DC_PRE, 0, mx(t0, bk->t_pre));
-        APPLY(DC_ACT, l.row, mx(t0, dram_ready_act_q(d, q)));
+        APPLY(DC_ACT, l.row, mx(t0, dram_ready_act_q(q)));
     }
     uint64_t col = mx(t0, dram_ready_col_q(q, is_write));
     if (d->cfg.row_policy == DRAM_CLOSE_PAGE) {

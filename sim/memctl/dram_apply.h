@@ -17,13 +17,10 @@ DRAM_INLINE void dram_up(uint64_t *f, uint64_t v) { if (v > *f) *f = v; }
 DRAM_INLINE uint64_t dram_mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 /* Earliest cycle an ACTIVATE may issue on queue q's bank (dram_ready_act). */
-DRAM_INLINE uint64_t dram_ready_act_q(const dram *d, const dram_cmdq *q)
+DRAM_INLINE uint64_t dram_ready_act_q(const dram_cmdq *q)
 {
     const dram_rank *rk = q->rk;
-    uint64_t t = dram_mx(dram_mx(q->bk->t_act, q->bg->t_act), rk->t_act);
-    if (rk->faw_n >= 4)
-        t = dram_mx(t, rk->faw[rk->faw_i] + d->tm.faw); /* oldest of the last four */
-    return t;
+    return dram_mx(dram_mx(q->bk->t_act, q->bg->t_act), dram_mx(rk->t_act, rk->t_faw));
 }
 
 /* Earliest cycle a column command may issue on queue q's bank
@@ -34,8 +31,8 @@ DRAM_INLINE uint64_t dram_ready_col_q(const dram_cmdq *q, bool wr)
     const dram_bgrp *g = q->bg;
     const dram_rank *rk = q->rk;
     if (wr)
-        return dram_mx(dram_mx(bk->t_wr, g->t_wr), dram_mx(rk->t_wr, rk->t_xwr));
-    return dram_mx(dram_mx(bk->t_rd, g->t_rd), dram_mx(rk->t_rd, rk->t_xrd));
+        return dram_mx(dram_mx(bk->t_wr, g->t_wr), rk->t_wr);
+    return dram_mx(dram_mx(bk->t_rd, g->t_rd), rk->t_rd);
 }
 
 /* The effects of a column command on its bank group, rank and the other
@@ -53,8 +50,8 @@ DRAM_INLINE void dram_col_common(dram *d, dram_chan *c, const dram_cmdq *q, bool
     for (dram_rank *r = c->rank, *end = c->rank + d->cfg.ranks; r < end; r++) {
         if (r == rk)
             continue;
-        dram_up(&r->t_xrd, xr);
-        dram_up(&r->t_xwr, xw);
+        dram_up(&r->t_rd, xr);
+        dram_up(&r->t_wr, xw);
     }
 }
 
@@ -113,6 +110,8 @@ DRAM_INLINE void dram_apply_inl(dram *d, dram_chan *c, const dram_cmdq *q, int k
             rk->faw[rk->faw_i] = t;
             rk->faw_i = (rk->faw_i + 1) % 4;
         }
+        if (rk->faw_n >= 4) /* the oldest of the last four */
+            rk->t_faw = rk->faw[rk->faw_i] + tm->faw;
         bk->open_row = row;
         bk->hits = 0;
         d->st.acts++;

@@ -26,10 +26,8 @@ uint64_t dram_ready_act(const dram *d, const dram_chan *c, uint32_t rank, uint32
     const dram_bank *bk = &c->bank[rank * d->banks + b];
     const dram_rank *rk = &c->rank[rank];
     uint32_t g = b / (uint32_t)d->cfg.banks_per_group;
-    uint64_t t = mx(mx(bk->t_act, c->bg[rank * d->cfg.bankgroups + g].t_act), rk->t_act);
-    if (rk->faw_n >= 4)
-        t = mx(t, rk->faw[rk->faw_i] + d->tm.faw); /* oldest of the last four */
-    return t;
+    return mx(mx(bk->t_act, c->bg[rank * d->cfg.bankgroups + g].t_act),
+              mx(rk->t_act, rk->t_faw)); /* t_faw: the oldest of the last four ACTs */
 }
 
 uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b, bool wr)
@@ -38,8 +36,8 @@ uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32
     const dram_rank *rk = &c->rank[rank];
     const dram_bgrp *g = &c->bg[rank * d->cfg.bankgroups + b / (uint32_t)d->cfg.banks_per_group];
     if (wr)
-        return mx(mx(bk->t_wr, g->t_wr), mx(rk->t_wr, rk->t_xwr));
-    return mx(mx(bk->t_rd, g->t_rd), mx(rk->t_rd, rk->t_xrd));
+        return mx(mx(bk->t_wr, g->t_wr), rk->t_wr);
+    return mx(mx(bk->t_rd, g->t_rd), rk->t_rd);
 }
 
 /* Earliest cycle the refresh of `rank` can make progress: a precharge of

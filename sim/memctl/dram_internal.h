@@ -45,10 +45,14 @@ typedef struct dram_bgrp {
 } dram_bgrp;
 
 typedef struct dram_rank {
-    uint64_t t_act, t_rd, t_wr, t_ref; /* from this rank's own commands */
-    uint64_t t_xrd, t_xwr;             /* from other ranks (bus turnaround) */
+    uint64_t t_act, t_ref; /* from this rank's own commands */
+    /* column commands: from this rank's own ones and (bus turnaround)
+     * other ranks' ones, in one field as only their max counts */
+    uint64_t t_rd, t_wr;
     uint64_t faw[4];                   /* last four activates (ring) */
     unsigned faw_n, faw_i;
+    uint64_t t_faw; /* their bound on the next activate: faw[faw_i] + tFAW
+                     * once four were issued, else 0 (set at each one) */
 } dram_rank;
 
 /* A posted write held by dram_access until the controller's time
@@ -61,6 +65,7 @@ typedef struct dram_trans {
     uint64_t addr, tag, arrival;
     uint32_t row, col, queue; /* queue = rank * banks + bank index */
     uint32_t next;            /* free list / merged-read chain */
+    uint32_t pend;            /* its pending-address entry while queued */
     bool is_write;
 } dram_trans;
 
@@ -70,6 +75,7 @@ typedef struct dram_trans {
  * when the queue or its bank changes (dirty). */
 typedef struct dram_cmdq {
     _Alignas(64) uint32_t n; /* one cache line per queue */
+    uint32_t nrd; /* how many of the n are reads */
     uint32_t *t; /* transaction indices, oldest first */
     dram_bank *bk;
     dram_bgrp *bg;
@@ -109,7 +115,8 @@ typedef struct dram_chan {
     uint64_t *due, *wheel, *far; /* see above */
     uint64_t wmask, wbase, farmin;
     uint64_t due1, far1, wheel1[DRAM_WHEEL];
-    uint32_t nq, nwords, rr;
+    uint32_t nq, nwords;
+    uint32_t rr; /* the round robin starts here: after the last issuer (nq: at 0) */
     /* read queue and write buffer, oldest first: rq[0..nrq) and wq[0..nwq)
      * slide forward inside rqbuf/wqbuf (2 x trans_queue_size entries each)
      * so that taking the oldest moves nothing (dram_list_push/_remove) */
@@ -118,10 +125,19 @@ typedef struct dram_chan {
     uint64_t write_draining;
     uint64_t cmds; /* commands in all queues */
     bool sched_again;
+    /* schedule() found nothing to move and nothing it reads changed since
+     * (cleared when a command queue shrinks, a request is queued, or a
+     * flush starts or ends): calling it again would find nothing */
+    bool sched_idle;
     /* refresh */
     uint64_t ref_next;      /* next insertion cycle (UINT64_MAX: off) */
     uint32_t ref_next_rank;
     uint32_t *refq, ref_head, ref_n; /* ring of ranks waiting */
+    /* the queues of the rank waiting at the ring's head, [xlo, xhi) (empty
+     * if none; with <= 64 queues also as the bit mask xmask): no command
+     * goes to them until its REFRESH issues (dram_refresh.c keeps these) */
+    uint32_t xlo, xhi;
+    uint64_t xmask;
     uint64_t next; /* cached earliest event cycle */
     /* the earliest arrival since the last cycle visited that made no
      * event (dram_queue.c), UINT64_MAX if none: dram_next_event() counts

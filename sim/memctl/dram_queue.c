@@ -142,7 +142,7 @@ dram *dram_create(const dram_config *cfg, sim_err *e)
             if (!c->q[q].t)
                 goto oom;
         }
-        c->rr = c->nq - 1; /* the first search starts at queue 0 */
+        c->rr = 0; /* the first search starts at queue 0 */
         dram_refresh_init(d, c);
         c->next = c->ref_next;
         c->quiet = UINT64_MAX;
@@ -257,11 +257,14 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         } else {
             uint32_t ti = dram_trans_alloc(d);
             dram_trans *tr = &d->tr[ti];
+            if (!p)
+                p = dram_pend_add(d, key);
             *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
                                dram_loc_queue(d, &l),
-                               DRAM_NIL, true};
+                               DRAM_NIL, (uint32_t)(p - d->pend), true};
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
-            (p ? p : dram_pend_add(d, key))->write = ti;
+            c->sched_idle = false;
+            p->write = ti;
         }
         if (d->done)
             d->done(d->done_ctx, tag, arrival + 1);
@@ -278,11 +281,11 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         }
         uint32_t ti = dram_trans_alloc(d);
         dram_trans *tr = &d->tr[ti];
-        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
-                           dram_loc_queue(d, &l),
-                           DRAM_NIL, false};
         if (!p) /* found above, or not there */
             p = dram_pend_add(d, key);
+        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
+                           dram_loc_queue(d, &l),
+                           DRAM_NIL, (uint32_t)(p - d->pend), false};
         if (p->reads != DRAM_NIL) { /* join the pending READ */
             d->st.merged_reads++;
             tr->next = d->tr[p->reads].next;
@@ -291,6 +294,7 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         }
         p->reads = ti;
         dram_list_push(&c->rq, &c->nrq, c->rqbuf, d->cfg.trans_queue_size, ti);
+        c->sched_idle = false;
     }
     /* the channel acts at arrival (schedule() moves the request or starts
      * a drain), except for a write that starts no drain: schedule() would
@@ -312,6 +316,7 @@ uint64_t dram_drain(dram *d)
     d->flushing = true;
     for (uint64_t i = 0; i < d->cfg.channels; i++) {
         dram_chan *c = &d->ch[i];
+        c->sched_idle = false; /* flushing changes the drain decision */
         if (dram_chan_busy(c) && d->now < c->next)
             c->next = d->now; /* re-evaluate the drain decision now */
         uint64_t t = d->now;
@@ -324,6 +329,8 @@ uint64_t dram_drain(dram *d)
             end = t;
     }
     d->flushing = false;
+    for (uint64_t i = 0; i < d->cfg.channels; i++)
+        d->ch[i].sched_idle = false;
     d->now = end;
     return d->last_done;
 }

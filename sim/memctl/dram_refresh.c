@@ -6,7 +6,9 @@
  * refresh. While it waits the controller issues no other command to that
  * rank; it precharges the rank's open banks (first ready one in bank
  * order, one command per cycle), then issues REFRESH when every bank is
- * closed and ready, blocking the rank for tRFC.
+ * closed and ready, blocking the rank for tRFC. The waiting rank's queues
+ * (the scheduler's exclusion, c->xlo/xhi/xmask) are updated here whenever
+ * the head of the waiting ring changes.
  *
  * Idle spans are not ticked: when a channel has no work, its banks are
  * closed and no timing is pending, the refreshes due before a target cycle
@@ -16,11 +18,25 @@
 
 static inline void up(uint64_t *f, uint64_t v) { if (v > *f) *f = v; }
 
+/* The queues excluded while the ring's head waits (c->xlo, xhi, xmask). */
+static void excl_update(const dram *d, dram_chan *c)
+{
+    c->xlo = c->xhi = c->nq;
+    c->xmask = 0;
+    if (c->ref_n) {
+        c->xlo = c->refq[c->ref_head] * d->banks;
+        c->xhi = c->xlo + d->banks;
+        if (c->nwords == 1)
+            c->xmask = (d->banks >= 64 ? ~0ULL : (1ULL << d->banks) - 1) << c->xlo;
+    }
+}
+
 void dram_refresh_init(dram *d, dram_chan *c)
 {
     c->ref_next = d->cfg.refresh == DRAM_REFRESH_STAGGERED ? d->tm.ref_interval : UINT64_MAX;
     c->ref_next_rank = 0;
     c->ref_head = c->ref_n = 0;
+    excl_update(d, c);
 }
 
 static uint32_t refq_cap(const dram *d) { return (uint32_t)d->cfg.ranks * 2 + 2; }
@@ -31,8 +47,10 @@ bool dram_refresh_tick(dram *d, dram_chan *c, uint64_t t)
 {
     if (t == c->ref_next) {
         uint32_t cap = refq_cap(d);
-        if (c->ref_n < cap) /* a backlog beyond cap postpones refreshes */
+        if (c->ref_n < cap) { /* a backlog beyond cap postpones refreshes */
             c->refq[(c->ref_head + c->ref_n++) % cap] = c->ref_next_rank;
+            excl_update(d, c);
+        }
         c->ref_next_rank = (c->ref_next_rank + 1) % (uint32_t)d->cfg.ranks;
         c->ref_next += d->tm.ref_interval;
     }
@@ -57,6 +75,7 @@ bool dram_refresh_tick(dram *d, dram_chan *c, uint64_t t)
     dram_apply(d, c, DC_REF, r, 0, 0, t);
     c->ref_head = (c->ref_head + 1) % refq_cap(d);
     c->ref_n--; /* the rank's queues may issue again */
+    excl_update(d, c);
     return true;
 }
 

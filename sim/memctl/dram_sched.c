@@ -40,6 +40,16 @@ static void q_candidates_n(const dram *d, dram_cmdq *q)
 {
     const dram_bank *bk = q->bk;
     bool hit = false;
+    if (!q->nrd) { /* writes only (write-backs): the first row hit, no older reads */
+        for (uint32_t i = 0; i < q->n; i++)
+            if (d->tr[q->t[i]].row == bk->open_row) {
+                q->i_wr = (uint16_t)i;
+                hit = true;
+                break;
+            }
+        q->pre_ok = d->tr[q->t[0]].row != bk->open_row && (!hit || bk->hits >= 4);
+        return;
+    }
     for (uint32_t i = 0; i < q->n; i++) {
         const dram_trans *tr = &d->tr[q->t[i]];
         if (tr->row != bk->open_row)
@@ -95,10 +105,23 @@ DRAM_INLINE void advance(dram_chan *c, uint64_t x, uint32_t nw)
     uint64_t wb = c->wbase;
     if (x < wb)
         return;
+    c->wbase = x + 1;
+    if (x == wb) { /* the usual step: one slot */
+        uint64_t bit = 1ULL << (wb % DRAM_WHEEL);
+        if (c->wmask & bit) {
+            uint64_t *w = dram_slot(c, wb, nw);
+            c->wmask &= ~bit;
+            for (uint32_t k = 0; k < nw; k++) {
+                dram_due(c, nw)[k] |= w[k];
+                w[k] = 0;
+            }
+        }
+        if (c->farmin < x + 1 + DRAM_WHEEL)
+            dram_far_migrate(c);
+        return;
+    }
     uint64_t fire = c->wmask, span = x - wb + 1;
-    if (span == 1) { /* the usual step: one slot */
-        fire &= 1ULL << (wb % DRAM_WHEEL);
-    } else if (span < DRAM_WHEEL) { /* the slots of cycles wb..x */
+    if (span < DRAM_WHEEL) { /* the slots of cycles wb..x */
         unsigned k = (unsigned)(wb % DRAM_WHEEL);
         uint64_t m = (1ULL << span) - 1;
         fire &= m << k | m >> ((64 - k) % 64);
@@ -114,7 +137,6 @@ DRAM_INLINE void advance(dram_chan *c, uint64_t x, uint32_t nw)
             fire &= fire - 1;
         } while (fire);
     }
-    c->wbase = x + 1;
     if (c->farmin < x + 1 + DRAM_WHEEL)
         dram_far_migrate(c);
 }
@@ -150,9 +172,7 @@ DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, 
     const dram_rank *rk = q->rk;
     const dram_bgrp *bg = q->bg;
     if (bk->open_row == DRAM_NO_ROW) {
-        uint64_t r = mx(mx(bk->t_act, bg->t_act), rk->t_act);
-        if (rk->faw_n >= 4)
-            r = mx(r, rk->faw[rk->faw_i] + d->tm.faw);
+        uint64_t r = mx(mx(bk->t_act, bg->t_act), mx(rk->t_act, rk->t_faw));
         if (kind) {
             *kind = DC_ACT;
             *idx = 0;
@@ -162,9 +182,9 @@ DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, 
     if (q->dirty)
         q_candidates(d, q);
     uint64_t rp = q->pre_ok ? bk->t_pre : UINT64_MAX;
-    uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), mx(rk->t_rd, rk->t_xrd))
+    uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), rk->t_rd)
                                          : UINT64_MAX;
-    uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), mx(rk->t_wr, rk->t_xwr))
+    uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), rk->t_wr)
                                          : UINT64_MAX;
     uint64_t r = mn(rp, mn(rr, rw));
     if (r > t || !kind)
@@ -207,14 +227,17 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
     for (uint32_t k = i + 1; k < q->n; k++) /* short: no memmove call */
         q->t[k - 1] = q->t[k];
     q->n--;
+    q->nrd -= !tr->is_write;
+    c->sched_idle = false; /* a transaction may move into q */
     dram_qset_due(c, qi, q->n ? 0 : UINT64_MAX, nw);
     c->cmds--;
-    dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
+    dram_pend *p = &d->pend[tr->pend]; /* the queued one is its line's */
+    assert(p->key == tr->addr >> d->map.shift);
     if (kind == DC_READ || kind == DC_READP) {
         uint64_t done = t + d->tm.read_delay;
-        uint32_t r = p ? p->reads : ti;
-        if (p)
-            p->reads = DRAM_NIL;
+        uint32_t r = p->reads;
+        assert(r == ti);
+        p->reads = DRAM_NIL;
         while (r != DRAM_NIL) {
             uint32_t nx = d->tr[r].next;
             dram_complete(d, r, done);
@@ -225,34 +248,14 @@ DRAM_INLINE void issue(dram *d, dram_chan *c, uint32_t qi, uint32_t i, int kind,
         uint64_t done = t + d->tm.write_delay;
         if (done > d->last_done)
             d->last_done = done;
-        if (p && p->write == ti)
-            p->write = DRAM_NIL;
+        assert(p->write == ti);
+        p->write = DRAM_NIL;
         dram_trans_free(d, ti);
     }
-    if (p)
-        dram_pend_drop_if_empty(d, p);
+    dram_pend_drop_if_empty(d, p);
 }
 
 /* ---- the channel's queues ---- */
-
-/* The queues of the rank waiting for refresh, [lo, hi) (empty if none):
- * no command goes to them until its REFRESH issues. */
-typedef struct excl {
-    uint32_t lo, hi;
-    uint64_t mask; /* the same as a bit mask, with at most 64 queues */
-} excl;
-
-DRAM_INLINE excl excluded(const dram *d, const dram_chan *c)
-{
-    excl x = {c->nq, c->nq, 0};
-    if (c->ref_n) {
-        x.lo = c->refq[c->ref_head] * d->banks;
-        x.hi = x.lo + d->banks;
-        if (c->nwords == 1)
-            x.mask = (d->banks >= 64 ? ~0ULL : (1ULL << d->banks) - 1) << x.lo;
-    }
-    return x;
-}
 
 /* Look into queue qi at t during the round-robin visit: issue its command
  * if it has one ready (true), else refresh its cached ready cycle. */
@@ -263,7 +266,7 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
     uint64_t r = q_eval(d, &c->q[qi], t, &kind, &idx);
     if (r == t) {
         issue(d, c, qi, idx, kind, t, nw);
-        c->rr = qi;
+        c->rr = qi + 1; /* (nq: from queue 0) */
         return true;
     }
     dram_qset_due(c, qi, r, nw);
@@ -274,13 +277,15 @@ DRAM_INLINE bool try_queue(dram *d, dram_chan *c, uint32_t qi, uint64_t t, uint3
  * the first with a command ready at t issues it. Queues not yet due are
  * not looked into; each due queue looked into gets its ready cycle
  * refreshed. */
-DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, uint32_t nw)
+DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
     advance(c, t, nw);
-    uint32_t start = c->rr + 1 < c->nq ? c->rr + 1 : 0;
+    uint32_t start = c->rr;
     if (nw == 1) { /* the set bits of one word, from start on, then below it:
-                    * the word rotated right by start, bit j is queue j + start */
-        uint64_t m = c->due1 & ~x.mask, rot = m >> start | m << ((64 - start) % 64);
+                    * the word rotated right by start, bit j is queue j + start
+                    * (start = nq <= 64 works as 0) */
+        start %= 64;
+        uint64_t m = c->due1 & ~c->xmask, rot = m >> start | m << ((64 - start) % 64);
         for (uint64_t b = rot; b; b &= b - 1)
             if (try_queue(d, c, ((uint32_t)__builtin_ctzll(b) + start) % 64, t, nw))
                 return;
@@ -290,8 +295,8 @@ DRAM_INLINE void issue_from_queues(dram *d, dram_chan *c, uint64_t t, excl x, ui
         uint32_t lo = pass ? 0 : start, hi = pass ? start : c->nq;
         for (uint32_t qi = next_bit(c->due, lo, hi, nw); qi < hi;
              qi = next_bit(c->due, qi + 1, hi, nw)) {
-            if (qi >= x.lo && qi < x.hi) {
-                qi = x.hi - 1;
+            if (qi >= c->xlo && qi < c->xhi) {
+                qi = c->xhi - 1;
                 continue;
             }
             if (try_queue(d, c, qi, t, nw))
@@ -314,18 +319,18 @@ DRAM_INLINE bool recheck(dram *d, dram_chan *c, uint32_t qi, uint64_t from, uint
 
 /* Earliest cycle >= from at which some queue may issue (a lower bound;
  * UINT64_MAX if none), re-evaluating the cached cycles that are due. */
-DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, uint32_t nw)
+DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t nw)
 {
     advance(c, from, nw);
     bool now = false;
     if (nw == 1) {
-        for (uint64_t b = c->due1 & ~x.mask; b; b &= b - 1)
+        for (uint64_t b = c->due1 & ~c->xmask; b; b &= b - 1)
             now |= recheck(d, c, (uint32_t)__builtin_ctzll(b), from, nw);
     } else {
         for (uint32_t qi = next_bit(c->due, 0, c->nq, nw); qi < c->nq;
              qi = next_bit(c->due, qi + 1, c->nq, nw)) {
-            if (qi >= x.lo && qi < x.hi) {
-                qi = x.hi - 1;
+            if (qi >= c->xlo && qi < c->xhi) {
+                qi = c->xhi - 1;
                 continue;
             }
             now |= recheck(d, c, qi, from, nw);
@@ -334,13 +339,13 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     if (now)
         return from;
     /* the first wheel slot holding a queue that is not excluded */
-    bool none = nw == 1 ? x.mask == 0 : x.lo == x.hi; /* no rank excluded */
+    bool none = nw == 1 ? c->xmask == 0 : c->xlo == c->xhi; /* no rank excluded */
     unsigned k = (unsigned)(c->wbase % DRAM_WHEEL);
     uint64_t rot = k ? (c->wmask >> k | c->wmask << (64 - k)) : c->wmask;
     for (; rot; rot &= rot - 1) {
         uint64_t cyc = c->wbase + (uint64_t)__builtin_ctzll(rot);
-        if (none || (nw == 1 ? (c->wheel1[cyc % DRAM_WHEEL] & ~x.mask) != 0
-                             : dram_any_outside(c, dram_slot(c, cyc, nw), x.lo, x.hi)))
+        if (none || (nw == 1 ? (c->wheel1[cyc % DRAM_WHEEL] & ~c->xmask) != 0
+                             : dram_any_outside(c, dram_slot(c, cyc, nw), c->xlo, c->xhi)))
             return cyc;
     }
     if (none)
@@ -348,7 +353,7 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
     uint64_t m = UINT64_MAX;
     for (uint32_t qi = next_bit(dram_far(c, nw), 0, c->nq, nw); qi < c->nq;
          qi = next_bit(dram_far(c, nw), qi + 1, c->nq, nw))
-        if (qi < x.lo || qi >= x.hi)
+        if (qi < c->xlo || qi >= c->xhi)
             m = mn(m, c->q[qi].ready);
     return m;
 }
@@ -358,10 +363,16 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, excl x, u
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
     c->sched_again = false;
-    if (!c->nrq && !c->nwq)
+    if (c->sched_idle)
         return;
-    if (!c->write_draining && dram_drain_starts(d, c))
-        c->write_draining = c->nwq;
+    if (!c->write_draining) { /* (draining, the write buffer is not empty) */
+        if (dram_drain_starts(d, c)) {
+            c->write_draining = c->nwq;
+        } else if (!c->nrq) {
+            c->sched_idle = true;
+            return; /* nothing to move: the usual case */
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         bool w = c->write_draining > 0;
         uint32_t **lp = w ? &c->wq : &c->rq, *l = *lp, *n = w ? &c->nwq : &c->nrq;
@@ -371,8 +382,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             if (q->n >= d->cfg.cmd_queue_size)
                 continue;
             if (w) {
-                const dram_pend *p = dram_pend_find(d, tr->addr >> d->map.shift);
-                if (p && p->reads != DRAM_NIL) {
+                if (d->pend[tr->pend].reads != DRAM_NIL) {
                     /* read-before-write to this line: stop draining; unlike
                      * DRAMsim3 serve reads this cycle (avoids a livelock) */
                     c->write_draining = 0;
@@ -381,6 +391,7 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
                 c->write_draining--;
             }
             q->t[q->n++] = l[i];
+            q->nrd += !w;
             q->dirty = true;
             dram_qset(c, tr->queue, 0, nw);
             c->cmds++;
@@ -388,8 +399,10 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             c->sched_again = true;
             return;
         }
-        if (!w || c->write_draining)
+        if (!w || c->write_draining) {
+            c->sched_idle = pass == 0; /* (not after a drain stopped) */
             return;
+        }
     }
 }
 
@@ -397,9 +410,8 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
 {
     bool ref = (t == c->ref_next || c->ref_n) && dram_refresh_tick(d, c, t);
-    excl x = excluded(d, c);
-    if (!ref)
-        issue_from_queues(d, c, t, x, nw);
+    if (!ref) /* (the queues of a rank waiting for refresh are excluded) */
+        issue_from_queues(d, c, t, nw);
     schedule(d, c, nw);
     uint64_t from = t + 1;
     if (c->sched_again) {
@@ -407,7 +419,7 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
         return;
     }
     uint64_t best = c->ref_n ? dram_refresh_next(d, c, from) : c->ref_next;
-    best = mn(best, queues_next(d, c, from, x, nw));
+    best = mn(best, queues_next(d, c, from, nw));
     c->next = mx(best, from);
 }
 
