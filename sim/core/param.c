@@ -280,52 +280,69 @@ int param_parse_value(const param_desc *d, const char *text, void *dst,
 
 /* ---- ranges of a filled struct ------------------------------------------ */
 
+/* The dotted path of d under prefix, into path (n bytes). */
+static void range_path(char *path, size_t n, const char *prefix, const param_desc *d)
+{
+    snprintf(path, n, "%s%s%s", prefix, *prefix ? "." : "", d->name);
+}
+
+/* Every field within its range; the path and the value's text are formatted
+ * only for a sub-structure's prefix or an error (this runs for every
+ * component built, SMT thread by SMT thread). */
 static int check_ranges(const param_table *t, const void *obj, const char *prefix, sim_err *e)
 {
     for (size_t i = 0; i < t->n; i++) {
         const param_desc *d = &t->p[i];
         const void *f = (const char *)obj + d->offset;
         char path[256], text[64];
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", d->name);
-        bool bad = false;
         switch (d->type) {
         case PT_UINT:
         case PT_SIZE: {
             uint64_t v = *(const uint64_t *)f;
+            if (!param_has_range(d) || (v >= dbl_to_u64(d->min) && v <= dbl_to_u64(d->max)))
+                break;
             if (d->type == PT_SIZE)
                 param_fmt_size(v, text, sizeof text);
             else
                 snprintf(text, sizeof text, "%llu", (unsigned long long)v);
-            bad = param_has_range(d) && (v < dbl_to_u64(d->min) || v > dbl_to_u64(d->max));
-            break;
+            range_path(path, sizeof path, prefix, d);
+            return range_err(d, text, path, e);
         }
         case PT_INT: {
             int64_t v = *(const int64_t *)f;
+            if (!param_has_range(d) || (v >= dbl_to_i64(d->min) && v <= dbl_to_i64(d->max)))
+                break;
             snprintf(text, sizeof text, "%lld", (long long)v);
-            bad = param_has_range(d) && (v < dbl_to_i64(d->min) || v > dbl_to_i64(d->max));
-            break;
+            range_path(path, sizeof path, prefix, d);
+            return range_err(d, text, path, e);
         }
         case PT_DOUBLE: {
             double v = *(const double *)f;
+            if (isfinite(v) && (!param_has_range(d) || (v >= d->min && v <= d->max)))
+                break;
             snprintf(text, sizeof text, "%g", v);
-            bad = !isfinite(v) || (param_has_range(d) && (v < d->min || v > d->max));
-            break;
+            range_path(path, sizeof path, prefix, d);
+            return range_err(d, text, path, e);
         }
         case PT_ENUM: {
             unsigned v = *(const unsigned *)f, n = 1;
             for (const char *c = d->choices ? d->choices : ""; *c; c++)
                 n += *c == '|';
-            if (v >= n)
+            if (v >= n) {
+                range_path(path, sizeof path, prefix, d);
                 return sim_errf(e, "%s: choice %u does not exist; expected one of %s", path, v,
                                 d->choices ? d->choices : "(none)");
+            }
             break;
         }
         case PT_STRUCT:
+            range_path(path, sizeof path, prefix, d);
             if (check_ranges(d->sub, f, path, e) != 0)
                 return -1;
             break;
         case PT_LIST: {
             const param_list *l = f;
+            range_path(path, sizeof path, prefix, d);
             for (size_t k = 0; k < l->n; k++) {
                 char ip[300];
                 snprintf(ip, sizeof ip, "%s[%zu]", path, k);
@@ -338,8 +355,6 @@ static int check_ranges(const param_table *t, const void *obj, const char *prefi
         case PT_STRING:
             break;
         }
-        if (bad)
-            return range_err(d, text, path, e);
     }
     return 0;
 }
