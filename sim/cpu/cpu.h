@@ -265,6 +265,10 @@ typedef struct cpu_thread {
      * still replaying (shared by the core's threads, owned by the caller) */
     unsigned *core_active;
     uint64_t issue_frac;
+    /* the fraction's step and whole for issue_k active threads (UINT_MAX:
+     * none yet), recomputed when the count changes */
+    unsigned issue_k;
+    uint64_t issue_units, issue_whole;
     ops_reg *ops;
     op_id op_tlb_miss;
     /* TLB-fill listener (NULL: none; set by whoever owns the machine's

@@ -6,6 +6,7 @@
  * functional warm-up is in thread_warm.c.
  */
 #include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,7 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     t->port = port;
     t->walk_port = port;
     t->cfg = cfg;
+    t->issue_k = UINT_MAX;
     t->ops = ops;
     t->done = true;
     t->op_tlb_miss = ops_declare(ops, "tlb.miss", "TLB miss (a lookup without a translation "
@@ -173,6 +175,7 @@ void cpu_vcpu_free(cpu_vcpu *v)
 void cpu_thread_share_core(cpu_thread *t, unsigned *active)
 {
     t->core_active = active;
+    t->issue_k = UINT_MAX;
     if (active && t->bound && !t->done)
         (*active)++;
 }
@@ -233,9 +236,15 @@ static inline void issue(cpu_thread *t, uint64_t c)
     }
     /* in units of 1/(tw*iw) cycle: one slot of the thread = iw units, one
      * share of the core = k * tw units */
-    uint64_t tw = t->cfg->thread_width, iw = t->cfg->issue_width, k = *t->core_active;
-    uint64_t units = iw > k * tw ? iw : k * tw, whole = tw * iw;
-    t->issue_frac += units;
+    unsigned k = *t->core_active;
+    if (k != t->issue_k) {
+        uint64_t tw = t->cfg->thread_width, iw = t->cfg->issue_width;
+        t->issue_k = k;
+        t->issue_units = iw > k * tw ? iw : k * tw;
+        t->issue_whole = tw * iw;
+    }
+    uint64_t whole = t->issue_whole;
+    t->issue_frac += t->issue_units;
     if (t->issue_frac < whole)
         return;
     if (t->issue_frac < 2 * whole) { /* the usual carry: no division */
