@@ -139,10 +139,8 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                     what = TR_HSEQ_NOT_H;
                     goto stop;
                 }
-                o->kind = (uint8_t)kind;
-                o->size = (uint8_t)size;
-                o->nargs = 0;
-                o->addr = addr;
+                uint32_t word = 0;
+                unsigned flags = 0;
                 if (t & TRB_TAG_WORD) {
                     if (kind != TR_INSN) {
                         why = -1;
@@ -150,14 +148,18 @@ long tr_rd_binary(tr_reader *r, tr_rec *out, size_t n, sim_err *e)
                         goto stop;
                     }
                     NEED(4);
-                    o->word = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                              (uint32_t)p[3] << 24;
-                    o->flags = TRF_WORD;
+                    word = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                           (uint32_t)p[3] << 24;
+                    flags = TRF_WORD;
                     p += 4;
-                } else {
-                    o->word = 0;
-                    o->flags = 0;
                 }
+                /* the fields in order, so that the compiler may merge the stores */
+                o->kind = (uint8_t)kind;
+                o->size = (uint8_t)size;
+                o->flags = (uint8_t)flags;
+                o->nargs = 0;
+                o->word = word;
+                o->addr = addr;
                 if (addr > UINT64_MAX - (size - 1u)) { /* tr_wraps */
                     why = DEC_WRAP;
                     goto stop;
