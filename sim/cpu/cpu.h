@@ -246,6 +246,11 @@ typedef struct cpu_thread {
      * on every use, so they never outlive an invalidation or an eviction;
      * hits still count in the TLB */
     const tlb_entry *la_entry[3], *la_prev[3];
+    /* the effective page number and VPN la_entry was last hit for
+     * (la_epn UINT64_MAX: none), so that the loop's fast path need not
+     * form the VPN again for the same page; forgotten whenever the segment
+     * slot is set (cpu_thread_segment) or la_entry cleared */
+    uint64_t la_epn[3], la_vpn[3];
     uint32_t la_ctx;
     /* SLB (n = 0 when cpu.slb.enabled is false) and, per access kind, the
      * segment last used (ESID + 1, 0 = none) and its VSID: always an entry

@@ -135,6 +135,8 @@ int cpu_thread_init(cpu_thread *t, unsigned id, unsigned module, unsigned core, 
     t->walk_port = port;
     t->cfg = cfg;
     t->issue_k = UINT_MAX;
+    for (unsigned a = 0; a < 3; a++)
+        t->la_epn[a] = UINT64_MAX; /* (la_entry NULL) */
     t->ops = ops;
     t->done = true;
     t->op_tlb_miss = ops_declare(ops, "tlb.miss", "TLB miss (a lookup without a translation "
@@ -191,8 +193,10 @@ void cpu_thread_finished(cpu_thread *t)
 
 static void la_clear(cpu_thread *t)
 {
-    for (unsigned a = 0; a < 3; a++)
+    for (unsigned a = 0; a < 3; a++) {
         t->la_entry[a] = t->la_prev[a] = NULL;
+        t->la_epn[a] = UINT64_MAX;
+    }
 }
 
 /* TLB/SLB management words (primary opcode 31, extended opcode in bits
@@ -404,6 +408,8 @@ uint64_t cpu_thread_xlate(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_e
             t->la_prev[acc] = t->la_entry[acc];
         t->la_entry[acc] = te;
     }
+    t->la_epn[acc] = te ? ea >> shift : UINT64_MAX;
+    t->la_vpn[acc] = vpn;
     uint64_t rpn = 0;
     if (te) {
         rpn = te->rpn;
@@ -452,11 +458,18 @@ mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *
     if (((ea ^ last) >> shift) != 0 || (ea >> v->seg_shift) + 1 != t->seg_key[acc] ||
         t->on_access)
         return cpu_thread_mem_op(t, ea, size, acc, e);
-    uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) |
-                   ((ea & ((1ULL << vshift) - 1)) >> shift);
-    const tlb_entry *te = la_find(t, acc, vpn, acc == CPU_STORE ? HPTE_PROT_W : 0);
-    if (!te)
-        return cpu_thread_mem_op(t, ea, size, acc, e);
+    uint64_t epn = ea >> shift;
+    unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
+    const tlb_entry *te = t->la_entry[acc]; /* not NULL while la_epn is set */
+    if (epn != t->la_epn[acc] || te->vpn != t->la_vpn[acc] || te->ctx != t->la_ctx ||
+        (te->prot & need) != need) {
+        uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) |
+                       ((ea & ((1ULL << vshift) - 1)) >> shift);
+        if (!(te = la_find(t, acc, vpn, need)))
+            return cpu_thread_mem_op(t, ea, size, acc, e);
+        t->la_epn[acc] = epn;
+        t->la_vpn[acc] = vpn;
+    }
     tlb_note_hit(t->tlb, te);
     uint64_t pa = (te->rpn << shift) | (ea & ((1ULL << shift) - 1));
     return mem_access(t->port, pa, (uint32_t)(last - ea + 1), kinds[acc], t->clock);

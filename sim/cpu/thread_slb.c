@@ -142,6 +142,7 @@ int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err 
         if (!s)
             return -1;
         t->seg_key[acc] = key;
+        t->la_epn[acc] = UINT64_MAX; /* its VPNs may differ */
         t->seg_vsid[acc] = s->vsid;
         t->seg_vshift[acc] = s->shift;
         t->seg_pkey[acc] = s->key;
@@ -166,6 +167,7 @@ int cpu_thread_segment(cpu_thread *t, uint64_t ea, enum cpu_access acc, sim_err 
         }
     }
     t->seg_key[acc] = key;
+    t->la_epn[acc] = UINT64_MAX; /* its VPNs may differ */
     t->seg_vsid[acc] = vsid;
     t->seg_vshift[acc] = t->v->seg_shift;
     t->seg_pkey[acc] = 1;

@@ -71,7 +71,10 @@ static uint64_t ptel(uint64_t la) /* RPN | LP 64K-in-64K | M | PP 2 */
 #define RB ((KBASE >> 40) << 40 | 0x08000000ULL)                     /* ESID | V | 0 */
 #define RS ((1ULL << 62) | (VSID << 24) | 0x400 | 0x100 | 0x10)       /* 1T, Kp, L, LP 01 */
 
-enum { T_OK, T_BAD_SLOT, T_NO_SLB, T_NO_HPTE, T_BAD_LLP, T_MIXED };
+enum { T_OK, T_BAD_SLOT, T_NO_SLB, T_NO_HPTE, T_BAD_LLP, T_MIXED, T_RESEG };
+
+#define VSID3 0x0654321ULL           /* the kernel's ESID reloaded with another VSID */
+#define RS3 ((1ULL << 62) | (VSID3 << 24) | 0x400 | 0x100 | 0x10)
 
 /* The trace of case `which` into tu_tmp(name). */
 static void write_trace(const char *name, int which)
@@ -112,6 +115,11 @@ static void write_trace(const char *name, int which)
             (unsigned long long)pteh(PAGE2), (unsigned long long)ptel(0x200000));
     fprintf(f, "I 0x%llx 4 0x44000022\nH 0x58 0x0 0x1 0x4100000000000000\nR 0\n",
             (unsigned long long)(PAGE1 + 0x108));
+    if (which == T_RESEG) /* a load through the segment, then through another VSID */
+        fprintf(f, "L 0x%llx 8\nK 16 0x%llx\nK 18 0x%llx 0x%llx\nL 0x%llx 8\n",
+                (unsigned long long)(PAGE1 + 8), (unsigned long long)KBASE,
+                (unsigned long long)RB, (unsigned long long)RS3,
+                (unsigned long long)(PAGE1 + 16));
     fclose(f);
 }
 
@@ -252,6 +260,13 @@ START_TEST(errors)
     snprintf(want, sizeof want, "LPAR linux vCPU 0: load at EA 0x%llx found no entry in the "
              "guest's HPT, but the recorded guest made it without a fault",
              (unsigned long long)PAGE2);
+    ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+    /* the same page through a reloaded segment is another VPN: the old
+     * translation (still in the TLB and the lookaside) must not serve it */
+    ck_assert_ptr_null(run(T_RESEG, err, sizeof err));
+    snprintf(want, sizeof want, "LPAR linux vCPU 0: load at EA 0x%llx found no entry in the "
+             "guest's HPT, but the recorded guest made it without a fault",
+             (unsigned long long)(PAGE1 + 16));
     ck_assert_msg(strstr(err, want) != NULL, "%s", err);
     ck_assert_ptr_null(run(T_BAD_LLP, err, sizeof err));
     ck_assert_msg(strstr(err, "loads a base page size other than the LPAR's page_size; "
