@@ -18,6 +18,21 @@ extern "C" {
  * costs the L2 latency instead of a fetch from DRAM. */
 typedef enum mem_kind { MEM_READ = 0, MEM_WRITE = 1, MEM_IFETCH = 2, MEM_ZERO = 3 } mem_kind;
 
+/* A port's memo of its last instruction fetch (mem_port.ifetch): the line
+ * (paddr >> shift) of the last fetch that hit the first-level instruction
+ * cache's most recently used way, and that cache's generation then (at).
+ * While *gen == at, a fetch within that line is such a hit again: it
+ * costs lat and counts by ++*hits, and changes nothing else. The port
+ * keeps it up to date; a caller may answer such a fetch itself
+ * (mem_fetch) instead of calling access. */
+typedef struct mem_port_memo {
+    uint64_t line, at;
+    const uint64_t *gen;
+    uint64_t *hits;
+    uint64_t lat;
+    unsigned shift;
+} mem_port_memo;
+
 typedef struct mem_port {
     /* Access `size` bytes at real address paddr, issued at core cycle `now`.
      * Returns the latency in core cycles (>= 1). Accesses that cross a cache
@@ -38,12 +53,27 @@ typedef struct mem_port {
      * simulating it line by line (hyp_stream's sampled scans). */
     void (*stream)(void *ctx, uint64_t paddr, uint64_t bytes, mem_kind kind, uint64_t now,
                    uint64_t span);
+    /* Optional (NULL: none): the fetch memo above. */
+    const mem_port_memo *ifetch;
 } mem_port;
 
 static inline uint64_t mem_access(const mem_port *p, uint64_t paddr, uint32_t size,
                                   mem_kind kind, uint64_t now)
 {
     return p->access(p->ctx, paddr, size, kind, now);
+}
+
+/* An instruction fetch: answered from the port's memo when it can be (the
+ * same effect as access), else through access. */
+static inline uint64_t mem_fetch(const mem_port *p, uint64_t paddr, uint32_t size, uint64_t now)
+{
+    const mem_port_memo *m = p->ifetch;
+    if (m && (paddr >> m->shift) == m->line &&
+        ((paddr + size - (size != 0)) >> m->shift) == m->line && *m->gen == m->at) {
+        ++*m->hits;
+        return m->lat;
+    }
+    return p->access(p->ctx, paddr, size, MEM_IFETCH, now);
 }
 
 static inline void mem_stream(const mem_port *p, uint64_t paddr, uint64_t bytes, mem_kind kind,

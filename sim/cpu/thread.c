@@ -472,6 +472,8 @@ mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *
     }
     tlb_note_hit(t->tlb, te);
     uint64_t pa = (te->rpn << shift) | (ea & ((1ULL << shift) - 1));
+    if (acc == CPU_IFETCH) /* the port's fetch memo may answer it here */
+        return mem_fetch(t->port, pa, (uint32_t)(last - ea + 1), t->clock);
     return mem_access(t->port, pa, (uint32_t)(last - ea + 1), kinds[acc], t->clock);
 }
 

@@ -291,6 +291,8 @@ int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
 }
 
 uint64_t cache_gen(const cache *c) { return c->gen; }
+const uint64_t *cache_gen_ptr(const cache *c) { return &c->gen; }
+uint64_t *cache_hits_ptr(cache *c) { return &c->st.hits; }
 
 int cache_hit_again(cache *c, uint64_t gen)
 {

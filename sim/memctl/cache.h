@@ -79,6 +79,10 @@ uint64_t cache_gen(const cache *c);
 /* If cache_gen is still gen, count one more hit (of a read that hit the
  * MRU way when it was gen) and return 1; else 0, nothing changed. */
 int cache_hit_again(cache *c, uint64_t gen);
+/* Where cache_gen and the hit count live (for a port's fetch memo,
+ * memport.h: it reads the one and counts hits in the other). */
+const uint64_t *cache_gen_ptr(const cache *c);
+uint64_t *cache_hits_ptr(cache *c);
 
 /* A dirty line written back into this cache from the level above: marks it
  * dirty if present (LRU order unchanged), else allocates it dirty as MRU.

@@ -85,11 +85,11 @@ static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kin
     if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> p->line_shift) == 0, 1)) {
         if (kind == MEM_IFETCH) {
             uint64_t line = paddr >> p->line_shift;
-            if (line == p->iline && cache_hit_again(p->l1i, p->igen))
+            if (line == p->imemo.line && cache_hit_again(p->l1i, p->imemo.at))
                 return p->lat_l1i;
             if (cache_hit_mru(p->l1i, paddr, false)) {
-                p->iline = line;
-                p->igen = cache_gen(p->l1i);
+                p->imemo.line = line;
+                p->imemo.at = cache_gen(p->l1i);
                 return p->lat_l1i;
             }
         } else if (cache_hit_mru(p->l1d, paddr, kind == MEM_WRITE || kind == MEM_ZERO)) {
@@ -193,13 +193,17 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
         h->ports[i].l1d = h->l1d[i];
         h->ports[i].lat_l1i = h->lat_l1i;
         h->ports[i].lat_l1d = h->lat_l1d;
-        h->ports[i].iline = UINT64_MAX;
+        h->ports[i].imemo = (mem_port_memo){UINT64_MAX, 0, cache_gen_ptr(h->l1i[i]),
+                                            cache_hits_ptr(h->l1i[i]), h->lat_l1i,
+                                            h->line_shift};
         h->ports[i].port.access = mh_port_access;
         h->ports[i].port.ctx = &h->ports[i];
         h->ports[i].port.line_bytes = (uint32_t)ls;
         h->ports[i].port.stream = mh_port_stream;
+        h->ports[i].port.ifetch = &h->ports[i].imemo;
         h->walk_ports[i] = h->ports[i];
         h->walk_ports[i].port.access = mh_walk_port_access;
+        h->walk_ports[i].port.ifetch = NULL; /* its accesses go to the L2 */
         h->walk_ports[i].port.ctx = &h->walk_ports[i];
     }
     for (unsigned m = 0; m < h->nmod; m++)

@@ -22,8 +22,8 @@ typedef struct memhier_core_port {
     uint64_t lat_l1i, lat_l1d;
     /* the line of the last fetch that hit the L1I's MRU way, and the L1I's
      * cache_gen then: the next fetch of that line hits again while the
-     * generation holds (UINT64_MAX: none) */
-    uint64_t iline, igen;
+     * generation holds (line UINT64_MAX: none); published as port.ifetch */
+    mem_port_memo imemo;
     mem_port port;
 } memhier_core_port;
 

@@ -514,28 +514,35 @@ END_TEST
  * without a tag lookup (the port's memo), but only while the L1I has not
  * changed: after another line of the set moved in front, or after the line
  * was invalidated, the fetch takes the full path. */
+/* Fetch through the port's access (_i = 0) or through mem_fetch, which
+ * answers from the port's published memo when it can (_i = 1). */
+static uint64_t fetch(const mem_port *p, uint64_t a, int how)
+{
+    return how ? mem_fetch(p, a, 4, 0) : mem_access(p, a, 4, MEM_IFETCH, 0);
+}
+
 START_TEST(mh_ifetch_memo)
 {
     fake_below f;
     memhier *h = small_hier(&f);
     const mem_port *p = memhier_port(h, 0);
     const cache *l1i = memhier_l1i(h, 0);
-    ck_assert_uint_eq(mem_access(p, 0x4000, 4, MEM_IFETCH, 0), 127); /* miss */
-    ck_assert_uint_eq(mem_access(p, 0x4004, 4, MEM_IFETCH, 0), 3);   /* MRU hit: memo set */
-    ck_assert_uint_eq(mem_access(p, 0x4008, 4, MEM_IFETCH, 0), 3);   /* memo hit */
+    ck_assert_uint_eq(fetch(p, 0x4000, _i), 127); /* miss */
+    ck_assert_uint_eq(fetch(p, 0x4004, _i), 3);   /* MRU hit: memo set */
+    ck_assert_uint_eq(fetch(p, 0x4008, _i), 3);   /* memo hit */
     ck_assert_uint_eq(cache_get_stats(l1i)->hits, 2);
     /* 0x4200 (same set) moves in front: the next fetch of 0x4000 is a hit
      * in way 1 that makes it MRU again, so 0x4400 evicts 0x4200 */
-    ck_assert_uint_eq(mem_access(p, 0x4200, 4, MEM_IFETCH, 0), 127);
-    ck_assert_uint_eq(mem_access(p, 0x400c, 4, MEM_IFETCH, 0), 3);
-    ck_assert_uint_eq(mem_access(p, 0x4400, 4, MEM_IFETCH, 0), 127);
-    ck_assert_uint_eq(mem_access(p, 0x4010, 4, MEM_IFETCH, 0), 3);  /* kept */
-    ck_assert_uint_eq(mem_access(p, 0x4200, 4, MEM_IFETCH, 0), 13); /* evicted: L2 */
+    ck_assert_uint_eq(fetch(p, 0x4200, _i), 127);
+    ck_assert_uint_eq(fetch(p, 0x400c, _i), 3);
+    ck_assert_uint_eq(fetch(p, 0x4400, _i), 127);
+    ck_assert_uint_eq(fetch(p, 0x4010, _i), 3);  /* kept */
+    ck_assert_uint_eq(fetch(p, 0x4200, _i), 13); /* evicted: L2 */
     ck_assert_uint_eq(cache_get_stats(l1i)->hits, 4);
     ck_assert_uint_eq(cache_get_stats(l1i)->misses, 4);
-    ck_assert_uint_eq(mem_access(p, 0x4204, 4, MEM_IFETCH, 0), 3); /* MRU hit: memo set */
+    ck_assert_uint_eq(fetch(p, 0x4204, _i), 3); /* MRU hit: memo set */
     memhier_invalidate(h, 0x4200);
-    ck_assert_uint_eq(mem_access(p, 0x4208, 4, MEM_IFETCH, 0), 127); /* gone everywhere */
+    ck_assert_uint_eq(fetch(p, 0x4208, _i), 127); /* gone everywhere */
     ck_assert_uint_eq(cache_get_stats(l1i)->misses, 5);
     memhier_destroy(h);
 }
@@ -674,7 +681,7 @@ static Suite *cache_suite(void)
     tcase_add_test(t, mh_line_crossing);
     tcase_add_test(t, mh_zero_line_no_fetch);
     tcase_add_test(t, mh_ifetch_vs_data);
-    tcase_add_test(t, mh_ifetch_memo);
+    tcase_add_loop_test(t, mh_ifetch_memo, 0, 2);
     tcase_add_test(t, mh_port_and_invalidate);
     tcase_add_test(t, mh_stats_names);
     tcase_add_test(t, mh_defaults_and_errors);

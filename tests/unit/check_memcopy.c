@@ -27,7 +27,7 @@ static uint64_t fake_access(void *ctx, uint64_t paddr, uint32_t size, mem_kind k
     return kind == MEM_READ ? f->rd : f->wr;
 }
 
-static mem_port port_of(fake *f) { return (mem_port){fake_access, f, 128, NULL}; }
+static mem_port port_of(fake *f) { return (mem_port){fake_access, f, 128, NULL, NULL}; }
 
 START_TEST(bytes_roundtrip_any_alignment)
 {

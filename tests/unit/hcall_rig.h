@@ -94,7 +94,7 @@ static inline void env_base(env *v, uint64_t total, uint64_t pmb)
     for (unsigned i = 0; i < NTHREADS; i++) {
         v->tlbs[i] = tlb_create(&v->tc, &e);
         ck_assert_ptr_nonnull(v->tlbs[i]);
-        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0, NULL};
+        v->ports[i] = (mem_port){fport_access, &v->fp[i], 0, NULL, NULL};
         v->pp[i] = &v->ports[i];
     }
     v->fab = tlbie_fabric_create(&v->tc, 4, &e);
