@@ -63,16 +63,25 @@ static inline uint64_t mem_access(const mem_port *p, uint64_t paddr, uint32_t si
     return p->access(p->ctx, paddr, size, kind, now);
 }
 
+/* A fetch of [paddr, paddr + size) the memo answers: its hit counted, 1;
+ * else 0, nothing changed. The one test of the memo (the port's own
+ * access uses it too). */
+static inline int mem_memo_hit(const mem_port_memo *m, uint64_t paddr, uint32_t size)
+{
+    if ((paddr >> m->shift) != m->line ||
+        ((paddr + size - (size != 0)) >> m->shift) != m->line || *m->gen != m->at)
+        return 0;
+    ++*m->hits;
+    return 1;
+}
+
 /* An instruction fetch: answered from the port's memo when it can be (the
  * same effect as access), else through access. */
 static inline uint64_t mem_fetch(const mem_port *p, uint64_t paddr, uint32_t size, uint64_t now)
 {
     const mem_port_memo *m = p->ifetch;
-    if (m && (paddr >> m->shift) == m->line &&
-        ((paddr + size - (size != 0)) >> m->shift) == m->line && *m->gen == m->at) {
-        ++*m->hits;
+    if (m && mem_memo_hit(m, paddr, size))
         return m->lat;
-    }
     return p->access(p->ctx, paddr, size, MEM_IFETCH, now);
 }
 

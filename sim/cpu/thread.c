@@ -229,8 +229,6 @@ uint64_t cpu_thread_insn_effect_31(cpu_thread *t, uint32_t word)
     }
 }
 
-/* Any instruction word's effect (only primary opcode 31 has one: the test
- * is inline, the work out of line). */
 /* Cycles of one instruction whose base cost is c. */
 static inline void issue(cpu_thread *t, uint64_t c)
 {
@@ -371,15 +369,22 @@ static int walk(cpu_thread *t, uint64_t ea, uint64_t vpn, unsigned shift, enum c
     return 0;
 }
 
+/* A lookaside entry still translates vpn for this vCPU with the rights
+ * `need` (its tag is checked on every use). */
+static inline bool la_ok(const cpu_thread *t, const tlb_entry *te, uint64_t vpn, unsigned need)
+{
+    return te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need;
+}
+
 /* The lookaside's entry for vpn (made the last hit), or NULL. */
 static inline const tlb_entry *la_find(cpu_thread *t, enum cpu_access acc, uint64_t vpn,
                                        unsigned need)
 {
     const tlb_entry *te = t->la_entry[acc];
-    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need)
+    if (te && la_ok(t, te, vpn, need))
         return te;
     te = t->la_prev[acc];
-    if (te && te->vpn == vpn && te->ctx == t->la_ctx && (te->prot & need) == need) {
+    if (te && la_ok(t, te, vpn, need)) {
         t->la_prev[acc] = t->la_entry[acc];
         t->la_entry[acc] = te;
         return te;
@@ -461,8 +466,7 @@ mem_op(cpu_thread *t, uint64_t ea, uint32_t size, enum cpu_access acc, sim_err *
     uint64_t epn = ea >> shift;
     unsigned need = acc == CPU_STORE ? HPTE_PROT_W : 0;
     const tlb_entry *te = t->la_entry[acc]; /* not NULL while la_epn is set */
-    if (epn != t->la_epn[acc] || te->vpn != t->la_vpn[acc] || te->ctx != t->la_ctx ||
-        (te->prot & need) != need) {
+    if (epn != t->la_epn[acc] || !la_ok(t, te, t->la_vpn[acc], need)) {
         uint64_t vpn = (t->seg_vsid[acc] << (vshift - shift)) |
                        ((ea & ((1ULL << vshift) - 1)) >> shift);
         if (!(te = la_find(t, acc, vpn, need)))

@@ -294,14 +294,6 @@ uint64_t cache_gen(const cache *c) { return c->gen; }
 const uint64_t *cache_gen_ptr(const cache *c) { return &c->gen; }
 uint64_t *cache_hits_ptr(cache *c) { return &c->st.hits; }
 
-int cache_hit_again(cache *c, uint64_t gen)
-{
-    if (c->gen != gen)
-        return 0;
-    c->st.hits++;
-    return 1;
-}
-
 CA_INLINE int ca_writeback_body(cache *c, uint64_t set, uint64_t key, uint64_t *out, bool wide)
 {
     void *s = ca_set(c, set, wide);

@@ -74,11 +74,8 @@ int cache_hit_mru(cache *c, uint64_t line_addr, bool write);
 /* A count that changes whenever a line of the cache is filled, evicted,
  * invalidated, reordered or changes state; MRU hits (cache_hit_mru) leave
  * it. So a line that hit the MRU way when cache_gen was g is still there
- * while it is g. */
+ * while it is g, and a read of it again is a hit and nothing else. */
 uint64_t cache_gen(const cache *c);
-/* If cache_gen is still gen, count one more hit (of a read that hit the
- * MRU way when it was gen) and return 1; else 0, nothing changed. */
-int cache_hit_again(cache *c, uint64_t gen);
 /* Where cache_gen and the hit count live (for a port's fetch memo,
  * memport.h: it reads the one and counts hits in the other). */
 const uint64_t *cache_gen_ptr(const cache *c);

@@ -84,11 +84,10 @@ static uint64_t mh_port_access(void *ctx, uint64_t paddr, uint32_t size, mem_kin
      * set, from the port's copies */
     if (__builtin_expect(((paddr ^ (paddr + size - (size != 0))) >> p->line_shift) == 0, 1)) {
         if (kind == MEM_IFETCH) {
-            uint64_t line = paddr >> p->line_shift;
-            if (line == p->imemo.line && cache_hit_again(p->l1i, p->imemo.at))
+            if (mem_memo_hit(&p->imemo, paddr, size))
                 return p->lat_l1i;
             if (cache_hit_mru(p->l1i, paddr, false)) {
-                p->imemo.line = line;
+                p->imemo.line = paddr >> p->line_shift;
                 p->imemo.at = cache_gen(p->l1i);
                 return p->lat_l1i;
             }

@@ -32,26 +32,31 @@ static cache *small_cache(void)
 
 static void count_victim(void *ctx, uint64_t line) { (void)line; ++*(int *)ctx; }
 
-/* cache_gen moves with every change of the tags but MRU hits, and
- * cache_hit_again counts a hit only under the generation it was given. */
+/* cache_gen moves with every change of the tags but MRU hits, and a
+ * fetch memo over the cache (memport.h) counts a hit only under the
+ * generation it was taken at. */
 START_TEST(ca_generation)
 {
     cache *c = small_cache();
     uint64_t g = cache_gen(c), out;
     int victims = 0;
+    mem_port_memo m = {SET0(0) >> 7, 0, cache_gen_ptr(c), cache_hits_ptr(c), 3, 7};
     ck_assert_int_eq(cache_access(c, SET0(0), false, &out), 0); /* miss: fill */
     ck_assert_uint_ne(cache_gen(c), g);
     g = cache_gen(c);
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), false), 1);
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), true), 1); /* dirty, still MRU */
     ck_assert_uint_eq(cache_gen(c), g);
-    ck_assert_int_eq(cache_hit_again(c, g), 1);
+    m.at = g;
+    ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 1);
     ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
-    ck_assert_int_eq(cache_hit_again(c, g + 1), 0);
+    m.at = g + 1;
+    ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
     ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
     cache_access(c, SET0(1), false, &out); /* SET0(0) leaves the MRU way */
     ck_assert_uint_ne(cache_gen(c), g);
-    ck_assert_int_eq(cache_hit_again(c, g), 0);
+    m.at = g;
+    ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
     g = cache_gen(c);
     cache_access(c, SET0(0), false, &out); /* a hit below the MRU way reorders */
     ck_assert_uint_ne(cache_gen(c), g);
