@@ -270,11 +270,33 @@ void jtree_graft(jtree *t, const char *path, const jtree *src)
     graft_into(n, src->root, &t->probes);
 }
 
+/* v in decimal into buf (at least 21 bytes): what "%" PRIu64 prints, without
+ * printf's cost (a report holds about a thousand numbers). */
+static void u64_text(uint64_t v, char *buf)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+}
+
 static void scalar_text(const jnode *n, char *buf, size_t sz)
 {
     switch (n->type) {
-    case JN_U64: snprintf(buf, sz, "%" PRIu64, n->v.u); break;
-    case JN_I64: snprintf(buf, sz, "%" PRId64, n->v.i); break;
+    case JN_U64: u64_text(n->v.u, buf); break;
+    case JN_I64:
+        if (n->v.i < 0) {
+            buf[0] = '-';
+            u64_text(0 - (uint64_t)n->v.i, buf + 1);
+        } else {
+            u64_text((uint64_t)n->v.i, buf);
+        }
+        break;
     case JN_DBL:
         if (isfinite(n->v.d))
             snprintf(buf, sz, "%.10g", n->v.d);
@@ -289,16 +311,32 @@ static void scalar_text(const jnode *n, char *buf, size_t sz)
 static void write_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*s) {
+        size_t run = 0; /* characters that need no escape, written at once */
+        while (s[run] && s[run] != '"' && s[run] != '\\' && (unsigned char)s[run] >= 0x20)
+            run++;
+        fwrite(s, 1, run, f);
+        s += run;
+        if (!*s)
+            break;
+        unsigned char c = (unsigned char)*s++;
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            fprintf(f, "\\u%04x", c);
     }
     fputc('"', f);
+}
+
+/* 2 * depth spaces */
+static void indent(FILE *f, int depth)
+{
+    static const char sp[] = "                                ";
+    for (size_t k = 2 * (size_t)depth; k; ) {
+        size_t m = k < sizeof sp - 1 ? k : sizeof sp - 1;
+        fwrite(sp, 1, m, f);
+        k -= m;
+    }
 }
 
 static void write_node(const jnode *n, FILE *f, int depth)
@@ -310,13 +348,14 @@ static void write_node(const jnode *n, FILE *f, int depth)
         }
         fputs("{\n", f);
         for (const jnode *c = n->first; c; c = c->next) {
-            fprintf(f, "%*s", 2 * (depth + 1), "");
+            indent(f, depth + 1);
             write_str(f, c->key);
             fputs(": ", f);
             write_node(c, f, depth + 1);
             fputs(c->next ? ",\n" : "\n", f);
         }
-        fprintf(f, "%*s}", 2 * depth, "");
+        indent(f, depth);
+        fputc('}', f);
         return;
     }
     if (n->type == JN_STR) {

@@ -381,17 +381,21 @@ int param_defaults(const param_table *t, void *obj, sim_err *e)
         }
         if (d->type == PT_LIST)
             continue; /* lists start empty (zeroed) */
+        /* (a default that does not parse is the program's error: its place
+         * is formatted only then, and the value parsed again to report it;
+         * a component's defaults are set for every one built) */
         char where[160];
-        snprintf(where, sizeof where, "param table '%s': default of '%s'",
-                 t->name ? t->name : "?", d->name);
         const char *def = d->def;
-        if (!def) {
-            if (d->type != PT_STRING)
-                return sim_errf(e, "%s: missing", where);
+        if (!def && d->type == PT_STRING)
             def = "";
+        sim_err quiet;
+        if (!def || param_parse_value(d, def, f, "", &quiet) != 0) {
+            snprintf(where, sizeof where, "param table '%s': default of '%s'",
+                     t->name ? t->name : "?", d->name);
+            if (!def)
+                return sim_errf(e, "%s: missing", where);
+            return param_parse_value(d, def, f, where, e);
         }
-        if (param_parse_value(d, def, f, where, e) != 0)
-            return -1;
     }
     return 0;
 }

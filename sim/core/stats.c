@@ -84,22 +84,38 @@ static bool used(const stats_inst *in)
     return false;
 }
 
+/* "a.b" (b NULL: "a") into dst (cap bytes), cut short as snprintf would:
+ * the report's keys, built without printf's cost. */
+static void key_join(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t n = 0;
+    for (const char *s = a; *s && n + 1 < cap; s++)
+        dst[n++] = *s;
+    if (b) {
+        if (n + 1 < cap)
+            dst[n++] = '.';
+        for (const char *s = b; *s && n + 1 < cap; s++)
+            dst[n++] = *s;
+    }
+    dst[n] = '\0';
+}
+
 void hist_to_json(const hist *h, jtree *j, const char *path)
 {
     char k[512];
-    snprintf(k, sizeof k, "%s.count", path);
+    key_join(k, sizeof k, path, "count");
     jtree_set_u64(j, k, h->count);
-    snprintf(k, sizeof k, "%s.min", path);
+    key_join(k, sizeof k, path, "min");
     jtree_set_u64(j, k, h->count ? h->min : 0);
-    snprintf(k, sizeof k, "%s.mean", path);
+    key_join(k, sizeof k, path, "mean");
     jtree_set_double(j, k, hist_mean(h));
-    snprintf(k, sizeof k, "%s.p50", path);
+    key_join(k, sizeof k, path, "p50");
     jtree_set_u64(j, k, hist_pct(h, 0.50));
-    snprintf(k, sizeof k, "%s.p90", path);
+    key_join(k, sizeof k, path, "p90");
     jtree_set_u64(j, k, hist_pct(h, 0.90));
-    snprintf(k, sizeof k, "%s.p99", path);
+    key_join(k, sizeof k, path, "p99");
     jtree_set_u64(j, k, hist_pct(h, 0.99));
-    snprintf(k, sizeof k, "%s.max", path);
+    key_join(k, sizeof k, path, "max");
     jtree_set_u64(j, k, h->max);
 }
 
@@ -112,7 +128,7 @@ void stats_to_json(const stats_reg *r, jtree *j)
             continue;
         for (size_t k = 0; k < in->t->n; k++) {
             const stat_desc *d = &in->t->s[k];
-            snprintf(path, sizeof path, "%s.%s", in->prefix, d->name);
+            key_join(path, sizeof path, in->prefix, d->name);
             const char *field = (const char *)in->base + d->offset;
             switch (d->kind) {
             case SK_COUNTER: {
@@ -249,7 +265,8 @@ int stats_snap_delta_json(const stats_reg *r, const stats_snap *s, jtree *j, con
                 hi += sd->kind == SK_HIST;
                 continue;
             }
-            snprintf(path, sizeof path, "%s.%s.%s", prefix, in->prefix, sd->name);
+            key_join(path, sizeof path, prefix, in->prefix);
+            key_join(path + strlen(path), sizeof path - strlen(path), "", sd->name);
             const char *field = (const char *)in->base + sd->offset;
             if (sd->kind == SK_COUNTER) {
                 uint64_t v;

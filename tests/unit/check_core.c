@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,39 @@ START_TEST(jtree_nested_ordered)
     ck_assert_double_eq(d, 4.0);
     ck_assert_int_eq(jtree_get_double(t, "ops.hcall", &d), -1);
     ck_assert_int_eq(jtree_get_double(t, "nope.x", &d), -1);
+    free(s);
+    jtree_destroy(t);
+}
+END_TEST
+
+/* The writer formats integers and indents without printf: the text must be
+ * what printf gives, at the extremes too, at any depth, with escapes. */
+START_TEST(jtree_numbers_indent_escapes)
+{
+    jtree *t = jtree_create();
+    jtree_set_u64(t, "a.max", UINT64_MAX);
+    jtree_set_u64(t, "a.zero", 0);
+    jtree_set_i64(t, "a.min", INT64_MIN);
+    jtree_set_i64(t, "a.neg", -10);
+    jtree_set_i64(t, "a.pos", 1000000007);
+    jtree_set_str(t, "a.s", "x\\y\tz\"");
+    jtree_set_u64(t, "b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s", 9); /* 18 deep: 36 spaces */
+    char *s = jtree_text(t);
+    char want[2048];
+    int n = snprintf(want, sizeof want,
+                     "{\n  \"a\": {\n    \"max\": %" PRIu64 ",\n    \"zero\": 0,\n"
+                     "    \"min\": %" PRId64 ",\n    \"neg\": -10,\n    \"pos\": 1000000007,\n"
+                     "    \"s\": \"x\\\\y\\u0009z\\\"\"\n  },\n  \"b\": ",
+                     UINT64_MAX, INT64_MIN);
+    const char *keys = "cdefghijklmnopqrs";
+    for (int d = 0; keys[d]; d++)
+        n += snprintf(want + n, sizeof want - (size_t)n, "{\n%*s\"%c\": ", 2 * (d + 2), "",
+                      keys[d]);
+    n += snprintf(want + n, sizeof want - (size_t)n, "9\n");
+    for (int d = 17; d >= 1; d--)
+        n += snprintf(want + n, sizeof want - (size_t)n, "%*s}\n", 2 * d, "");
+    snprintf(want + n, sizeof want - (size_t)n, "}\n");
+    ck_assert_str_eq(s, want);
     free(s);
     jtree_destroy(t);
 }
@@ -586,6 +620,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("jtree");
     tcase_add_test(tc, jtree_nested_ordered);
+    tcase_add_test(tc, jtree_numbers_indent_escapes);
     tcase_add_test(tc, jtree_graft_nests_a_copy);
     tcase_add_test(tc, jtree_wide_objects_indexed);
     suite_add_tcase(s, tc);
