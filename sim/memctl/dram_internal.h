@@ -45,14 +45,15 @@ typedef struct dram_bgrp {
 } dram_bgrp;
 
 typedef struct dram_rank {
-    uint64_t t_act, t_ref; /* from this rank's own commands */
+    /* from this rank's own commands; t_act also holds the four-activate
+     * window's bound (the oldest of the last four activates + tFAW, set at
+     * each activate once four were issued): only their max is read */
+    uint64_t t_act, t_ref;
     /* column commands: from this rank's own ones and (bus turnaround)
      * other ranks' ones, in one field as only their max counts */
     uint64_t t_rd, t_wr;
     uint64_t faw[4];                   /* last four activates (ring) */
     unsigned faw_n, faw_i;
-    uint64_t t_faw; /* their bound on the next activate: faw[faw_i] + tFAW
-                     * once four were issued, else 0 (set at each one) */
 } dram_rank;
 
 /* A posted write held by dram_access until the controller's time

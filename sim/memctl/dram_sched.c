@@ -172,7 +172,7 @@ DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, 
     const dram_rank *rk = q->rk;
     const dram_bgrp *bg = q->bg;
     if (bk->open_row == DRAM_NO_ROW) {
-        uint64_t r = mx(mx(bk->t_act, bg->t_act), mx(rk->t_act, rk->t_faw));
+        uint64_t r = mx(mx(bk->t_act, bg->t_act), rk->t_act);
         if (kind) {
             *kind = DC_ACT;
             *idx = 0;
