@@ -84,8 +84,15 @@ typedef struct dram_cmdq {
     uint64_t ready; /* cached ready cycle, see dram_chan */
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
+    /* which of the candidates exist, as one DRAM_CAND_* (set with them,
+     * valid while !dirty): q_eval reads only the bound it needs */
+    uint8_t cand;
 } dram_cmdq;
 #define DRAM_NONE16 UINT16_MAX
+/* dram_cmdq.cand: the bank is closed (an ACTIVATE), or of an open bank's
+ * candidates a bit each for the precharge, the read, the write (none: 0;
+ * more than one: the general case) */
+enum { DRAM_CAND_PRE = 1, DRAM_CAND_RD = 2, DRAM_CAND_WR = 4, DRAM_CAND_ACT = 8 };
 
 /* Pending-address table entry: reads waiting for one READ, one write. */
 typedef struct dram_pend {
