@@ -85,7 +85,8 @@ typedef struct dram_cmdq {
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
     /* which of the candidates exist, as one DRAM_CAND_* (set with them,
-     * valid while !dirty): q_eval reads only the bound it needs */
+     * valid while !dirty): q_eval reads only the bound it needs, and of
+     * i_rd, i_wr, pre_ok only those cand names (the others may be stale) */
     uint8_t cand;
 } dram_cmdq;
 #define DRAM_NONE16 UINT16_MAX

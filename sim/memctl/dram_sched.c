@@ -76,9 +76,7 @@ static void q_candidates_n(const dram *d, dram_cmdq *q)
 DRAM_INLINE void q_candidates(const dram *d, dram_cmdq *q)
 {
     const dram_bank *bk = q->bk;
-    q->i_rd = q->i_wr = DRAM_NONE16;
-    q->pre_ok = false;
-    q->dirty = false;
+    q->dirty = false; /* (i_rd, i_wr, pre_ok: only those cand names are read) */
     if (bk->open_row == DRAM_NO_ROW) {
         q->cand = DRAM_CAND_ACT;
         return;
@@ -90,7 +88,6 @@ DRAM_INLINE void q_candidates(const dram *d, dram_cmdq *q)
     if (q->n == 1) { /* the common case, in short */
         const dram_trans *tr = &d->tr[q->t[0]];
         if (tr->row != bk->open_row) {
-            q->pre_ok = true;
             q->cand = DRAM_CAND_PRE;
         } else if (tr->is_write) {
             q->i_wr = 0;
@@ -101,6 +98,7 @@ DRAM_INLINE void q_candidates(const dram *d, dram_cmdq *q)
         }
         return;
     }
+    q->i_rd = q->i_wr = DRAM_NONE16;
     q_candidates_n(d, q);
     q->cand = (uint8_t)(q->pre_ok * DRAM_CAND_PRE + (q->i_rd != DRAM_NONE16) * DRAM_CAND_RD +
                         (q->i_wr != DRAM_NONE16) * DRAM_CAND_WR);
