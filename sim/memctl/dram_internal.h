@@ -84,9 +84,11 @@ typedef struct dram_cmdq {
     uint64_t ready; /* cached ready cycle, see dram_chan */
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
-    /* which of the candidates exist, as one DRAM_CAND_* (set with them,
-     * valid while !dirty): q_eval reads only the bound it needs, and of
-     * i_rd, i_wr, pre_ok only those cand names (the others may be stale) */
+    /* which of the candidates exist, as one DRAM_CAND_* (set with them by
+     * q_candidates; like them void once dirty is set, which every change
+     * of the queue or its bank does: a command, a move into the queue,
+     * dram_apply, dram_access, dram_touch): q_eval reads only the bound it
+     * needs, and of i_rd, i_wr, pre_ok only those cand names */
     uint8_t cand;
 } dram_cmdq;
 #define DRAM_NONE16 UINT16_MAX
