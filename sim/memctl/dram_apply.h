@@ -20,7 +20,7 @@ DRAM_INLINE uint64_t dram_mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 DRAM_INLINE uint64_t dram_ready_act_q(const dram_cmdq *q)
 {
     const dram_rank *rk = q->rk;
-    return dram_mx(dram_mx(q->bk->t_act, q->bg->t_act), dram_mx(rk->t_act, rk->t_faw));
+    return dram_mx(dram_mx(q->bk->t_act, q->bg->t_act), rk->t_act);
 }
 
 /* Earliest cycle a column command may issue on queue q's bank
@@ -111,7 +111,7 @@ DRAM_INLINE void dram_apply_inl(dram *d, dram_chan *c, const dram_cmdq *q, int k
             rk->faw_i = (rk->faw_i + 1) % 4;
         }
         if (rk->faw_n >= 4) /* the oldest of the last four */
-            rk->t_faw = rk->faw[rk->faw_i] + tm->faw;
+            dram_up(&rk->t_act, rk->faw[rk->faw_i] + tm->faw);
         bk->open_row = row;
         bk->hits = 0;
         d->st.acts++;

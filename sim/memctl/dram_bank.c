@@ -27,7 +27,7 @@ uint64_t dram_ready_act(const dram *d, const dram_chan *c, uint32_t rank, uint32
     const dram_rank *rk = &c->rank[rank];
     uint32_t g = b / (uint32_t)d->cfg.banks_per_group;
     return mx(mx(bk->t_act, c->bg[rank * d->cfg.bankgroups + g].t_act),
-              mx(rk->t_act, rk->t_faw)); /* t_faw: the oldest of the last four ACTs */
+              rk->t_act); /* (with the four-activate window's bound) */
 }
 
 uint64_t dram_ready_col(const dram *d, const dram_chan *c, uint32_t rank, uint32_t b, bool wr)

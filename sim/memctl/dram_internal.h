@@ -45,14 +45,15 @@ typedef struct dram_bgrp {
 } dram_bgrp;
 
 typedef struct dram_rank {
-    uint64_t t_act, t_ref; /* from this rank's own commands */
+    /* from this rank's own commands; t_act also holds the four-activate
+     * window's bound (the oldest of the last four activates + tFAW, set at
+     * each activate once four were issued): only their max is read */
+    uint64_t t_act, t_ref;
     /* column commands: from this rank's own ones and (bus turnaround)
      * other ranks' ones, in one field as only their max counts */
     uint64_t t_rd, t_wr;
     uint64_t faw[4];                   /* last four activates (ring) */
     unsigned faw_n, faw_i;
-    uint64_t t_faw; /* their bound on the next activate: faw[faw_i] + tFAW
-                     * once four were issued, else 0 (set at each one) */
 } dram_rank;
 
 /* A posted write held by dram_access until the controller's time
@@ -83,8 +84,18 @@ typedef struct dram_cmdq {
     uint64_t ready; /* cached ready cycle, see dram_chan */
     uint16_t i_rd, i_wr; /* DRAM_NONE16 when absent */
     bool pre_ok, dirty;
+    /* which of the candidates exist, as one DRAM_CAND_* (set with them by
+     * q_candidates; like them void once dirty is set, which every change
+     * of the queue or its bank does: a command, a move into the queue,
+     * dram_apply, dram_access, dram_touch): q_eval reads only the bound it
+     * needs, and of i_rd, i_wr, pre_ok only those cand names */
+    uint8_t cand;
 } dram_cmdq;
 #define DRAM_NONE16 UINT16_MAX
+/* dram_cmdq.cand: the bank is closed (an ACTIVATE), or of an open bank's
+ * candidates a bit each for the precharge, the read, the write (none: 0;
+ * more than one: the general case) */
+enum { DRAM_CAND_PRE = 1, DRAM_CAND_RD = 2, DRAM_CAND_WR = 4, DRAM_CAND_ACT = 8 };
 
 /* Pending-address table entry: reads waiting for one READ, one write. */
 typedef struct dram_pend {

@@ -227,6 +227,18 @@ bool dram_try_enqueue(dram *d, uint64_t addr, bool is_write, uint64_t arrival, u
     return dram_enqueue_stamped(d, addr, is_write, arrival, arrival, tag);
 }
 
+/* A queued transaction's row, column and command queue (rank * banks +
+ * bank index), from its line (addr >> map.shift): dram_decode_loc's. */
+static inline void trans_loc(const dram *d, dram_trans *tr, uint64_t key)
+{
+    const dram_map *m = &d->map;
+#define F(i) ((uint32_t)(key >> m->pos[i]) & m->mask[i])
+    tr->row = F(DM_RO);
+    tr->col = F(DM_CO);
+    tr->queue = F(DM_RA) * d->banks + F(DM_BG) * (uint32_t)d->cfg.banks_per_group + F(DM_BA);
+#undef F
+}
+
 bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t stamp,
                           uint64_t tag)
 {
@@ -237,9 +249,8 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
     dram_run_until(d, arrival);
     if (addr >= d->capacity) /* no division in the usual case */
         addr %= d->capacity;
-    dram_loc l;
-    dram_decode_loc(d, addr, &l);
-    dram_chan *c = &d->ch[l.channel];
+    uint64_t key = addr >> d->map.shift; /* the line; its location only when queued */
+    dram_chan *c = &d->ch[(uint32_t)(key >> d->map.pos[DM_CH]) & d->map.mask[DM_CH]];
     if ((is_write ? c->nwq : c->nrq) >= d->cfg.trans_queue_size) {
         d->st.queue_full++;
         return false;
@@ -248,7 +259,6 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         d->oom = true;
         return false;
     }
-    uint64_t key = addr >> d->map.shift;
     dram_pend *p = dram_pend_find(d, key);
     if (is_write) {
         d->st.writes++;
@@ -259,9 +269,9 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
             dram_trans *tr = &d->tr[ti];
             if (!p)
                 p = dram_pend_add(d, key);
-            *tr = (dram_trans){addr, tag, arrival, l.row, l.column,
-                               dram_loc_queue(d, &l),
+            *tr = (dram_trans){addr, tag, arrival, 0, 0, 0,
                                DRAM_NIL, (uint32_t)(p - d->pend), true};
+            trans_loc(d, tr, key);
             dram_list_push(&c->wq, &c->nwq, c->wqbuf, d->cfg.trans_queue_size, ti);
             c->sched_idle = false;
             p->write = ti;
@@ -283,9 +293,9 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
         dram_trans *tr = &d->tr[ti];
         if (!p) /* found above, or not there */
             p = dram_pend_add(d, key);
-        *tr = (dram_trans){addr, tag, stamp, l.row, l.column,
-                           dram_loc_queue(d, &l),
+        *tr = (dram_trans){addr, tag, stamp, 0, 0, 0,
                            DRAM_NIL, (uint32_t)(p - d->pend), false};
+        trans_loc(d, tr, key);
         if (p->reads != DRAM_NIL) { /* join the pending READ */
             d->st.merged_reads++;
             tr->next = d->tr[p->reads].next;

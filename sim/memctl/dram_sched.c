@@ -76,22 +76,32 @@ static void q_candidates_n(const dram *d, dram_cmdq *q)
 DRAM_INLINE void q_candidates(const dram *d, dram_cmdq *q)
 {
     const dram_bank *bk = q->bk;
-    q->i_rd = q->i_wr = DRAM_NONE16;
-    q->pre_ok = false;
-    q->dirty = false;
-    if (bk->open_row == DRAM_NO_ROW || !q->n)
-        return;
-    if (q->n == 1) { /* the common case, in short */
-        const dram_trans *tr = &d->tr[q->t[0]];
-        if (tr->row != bk->open_row)
-            q->pre_ok = true;
-        else if (tr->is_write)
-            q->i_wr = 0;
-        else
-            q->i_rd = 0;
+    q->dirty = false; /* (i_rd, i_wr, pre_ok: only those cand names are read) */
+    if (bk->open_row == DRAM_NO_ROW) {
+        q->cand = DRAM_CAND_ACT;
         return;
     }
+    if (!q->n) {
+        q->cand = 0;
+        return;
+    }
+    if (q->n == 1) { /* the common case, in short */
+        const dram_trans *tr = &d->tr[q->t[0]];
+        if (tr->row != bk->open_row) {
+            q->cand = DRAM_CAND_PRE;
+        } else if (tr->is_write) {
+            q->i_wr = 0;
+            q->cand = DRAM_CAND_WR;
+        } else {
+            q->i_rd = 0;
+            q->cand = DRAM_CAND_RD;
+        }
+        return;
+    }
+    q->i_rd = q->i_wr = DRAM_NONE16;
     q_candidates_n(d, q);
+    q->cand = (uint8_t)(q->pre_ok * DRAM_CAND_PRE + (q->i_rd != DRAM_NONE16) * DRAM_CAND_RD +
+                        (q->i_wr != DRAM_NONE16) * DRAM_CAND_WR);
 }
 
 static inline uint64_t mn(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -171,25 +181,53 @@ DRAM_INLINE uint64_t q_eval(const dram *d, dram_cmdq *q, uint64_t t, int *kind, 
     const dram_bank *bk = q->bk;
     const dram_rank *rk = q->rk;
     const dram_bgrp *bg = q->bg;
-    if (bk->open_row == DRAM_NO_ROW) {
-        uint64_t r = mx(mx(bk->t_act, bg->t_act), mx(rk->t_act, rk->t_faw));
+    if (q->dirty)
+        q_candidates(d, q);
+    unsigned cand = q->cand; /* one candidate: only its bound */
+    bool close = d->cfg.row_policy == DRAM_CLOSE_PAGE;
+    uint64_t r;
+    if (cand == DRAM_CAND_ACT) {
+        r = mx(mx(bk->t_act, bg->t_act), rk->t_act);
         if (kind) {
             *kind = DC_ACT;
             *idx = 0;
         }
         return mx(t, r);
     }
-    if (q->dirty)
-        q_candidates(d, q);
+    if (cand == DRAM_CAND_RD) {
+        r = mx(mx(bk->t_rd, bg->t_rd), rk->t_rd);
+        if (r > t || !kind)
+            return mx(t, r);
+        *kind = close ? DC_READP : DC_READ;
+        *idx = q->i_rd;
+        return t;
+    }
+    if (cand == DRAM_CAND_PRE) {
+        r = bk->t_pre;
+        if (r > t || !kind)
+            return mx(t, r);
+        *kind = DC_PRE;
+        *idx = 0;
+        return t;
+    }
+    if (cand == DRAM_CAND_WR) {
+        r = mx(mx(bk->t_wr, bg->t_wr), rk->t_wr);
+        if (r > t || !kind)
+            return mx(t, r);
+        *kind = close ? DC_WRITEP : DC_WRITE;
+        *idx = q->i_wr;
+        return t;
+    }
+    if (!cand)
+        return UINT64_MAX;
     uint64_t rp = q->pre_ok ? bk->t_pre : UINT64_MAX;
     uint64_t rr = q->i_rd != DRAM_NONE16 ? mx(mx(bk->t_rd, bg->t_rd), rk->t_rd)
                                          : UINT64_MAX;
     uint64_t rw = q->i_wr != DRAM_NONE16 ? mx(mx(bk->t_wr, bg->t_wr), rk->t_wr)
                                          : UINT64_MAX;
-    uint64_t r = mn(rp, mn(rr, rw));
+    r = mn(rp, mn(rr, rw));
     if (r > t || !kind)
         return mx(t, r);
-    bool close = d->cfg.row_policy == DRAM_CLOSE_PAGE;
     if (rp <= t) { /* the oldest command (index 0) */
         *kind = DC_PRE;
         *idx = 0;

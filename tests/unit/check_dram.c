@@ -335,6 +335,35 @@ START_TEST(s_frfcfs)
 }
 END_TEST
 
+/* A queue whose candidates change kind while it waits (activate, row hits,
+ * then a precharge and a hit together: dram_cmdq.cand, recomputed with
+ * the candidates whenever the queue or its bank changes). Five reads open
+ * row 1 (ACT 1, RDs every tCCD_L from 18: 18 .. 42); B (row 2) and C (row
+ * 1) queue behind them. After four hits the row may close although C
+ * still hits it: B's precharge (ready at 42 + tRTP = 51) and C's read
+ * (42 + tCCD_L = 48) are both candidates; C goes first, then B: PRE at
+ * 48 + tRTP = 57, ACT 74, RD 91. */
+START_TEST(s_candidate_kinds)
+{
+    dram_config c;
+    done_log l;
+    dram *d = mk(&c, false, &l);
+    for (uint64_t i = 0; i < 5; i++)
+        enq(d, A(1, 0, 0, 0, i), false, i, i);
+    enq(d, A(2, 0, 0, 0, 0), false, 5, 5);
+    enq(d, A(1, 0, 0, 0, 5), false, 6, 6);
+    dram_drain(d);
+    for (uint64_t i = 0; i < 5; i++)
+        ck_assert_uint_eq(l.done[i], 18 + 6 * i + 21);
+    ck_assert_uint_eq(l.done[6], 48 + 21);
+    ck_assert_uint_eq(l.done[5], 57 + 17 + 17 + 21);
+    ck_assert_uint_eq(dram_get_stats(d)->read_row_hits, 5);
+    ck_assert_uint_eq(dram_get_stats(d)->pres, 1);
+    dram_destroy(d);
+    param_free(&dram_param_table, &c);
+}
+END_TEST
+
 START_TEST(s_write_drain)
 {
     for (int n = 8; n <= 9; n++) {
@@ -649,6 +678,7 @@ static Suite *dram_suite(void)
     tc = tcase_create("scheduler");
     tcase_add_test(tc, s_frfcfs);
     tcase_add_test(tc, s_write_drain);
+    tcase_add_test(tc, s_candidate_kinds);
     tcase_add_test(tc, s_forward_and_merge);
     tcase_add_test(tc, s_queue_full);
     suite_add_tcase(s, tc);
