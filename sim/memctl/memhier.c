@@ -276,6 +276,24 @@ static void mh_wb_l3(memhier *h, cache *l3, uint64_t line, uint64_t now)
     mh_wb_below(h, v, now);
 }
 
+/* The write-backs of one fill's dirty victims (mh_writebacks), inlined
+ * into mh_miss. */
+static inline __attribute__((always_inline)) void mh_wbs(memhier *h, unsigned core,
+                                                         cache *l2, cache *l3, uint64_t v1,
+                                                         uint64_t v2, uint64_t v3, uint64_t t3)
+{
+    mh_wb_below(h, v3, t3);
+    mh_wb_l3(h, l3, v2, t3);
+    if (v1 != CACHE_NO_LINE) {
+        uint64_t v;
+        /* only L1D victims are dirty; a T line stays shared in the L2 */
+        bool shared = h->coh && (cache_victim_state(h->l1d[core]) & CACHE_SHARED);
+        if (!cache_writeback_in(l2, v1, &v) && shared)
+            (void)cache_set_shared(l2, v1, true);
+        mh_wb_l3(h, l3, v, t3);
+    }
+}
+
 /* One line that missed in L1 (already filled there, victim v1; CACHE_NO_LINE
  * for an access entering at the L2): walk L2, L3 and below; returns its
  * latency. write2: the access writes the L2 line (one entering at the L2). */
@@ -295,24 +313,14 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
     else
         lat = h->lat_l3 + mh_fill(h, core, line, t3);
     /* writebacks of the fills' dirty victims, deepest first */
-    mh_writebacks(h, core, v1, v2, v3, t3);
+    mh_wbs(h, core, l2, l3, v1, v2, v3, t3);
     return lat;
 }
 
 void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
                    uint64_t t3)
 {
-    cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
-    mh_wb_below(h, v3, t3);
-    mh_wb_l3(h, l3, v2, t3);
-    if (v1 != CACHE_NO_LINE) {
-        uint64_t v;
-        /* only L1D victims are dirty; a T line stays shared in the L2 */
-        bool shared = h->coh && (cache_victim_state(h->l1d[core]) & CACHE_SHARED);
-        if (!cache_writeback_in(l2, v1, &v) && shared)
-            (void)cache_set_shared(l2, v1, true);
-        mh_wb_l3(h, l3, v, t3);
-    }
+    mh_wbs(h, core, h->l2[core], h->l3[core / h->cpm], v1, v2, v3, t3);
 }
 
 /* One line: returns its latency. */
