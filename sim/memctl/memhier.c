@@ -170,9 +170,10 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
     h->l1d = calloc(h->ncores, sizeof *h->l1d);
     h->l2 = calloc(h->ncores, sizeof *h->l2);
     h->l3 = calloc(h->nmod, sizeof *h->l3);
+    h->l3c = calloc(h->ncores, sizeof *h->l3c);
     h->ports = calloc(h->ncores, sizeof *h->ports);
     h->walk_ports = calloc(h->ncores, sizeof *h->walk_ports);
-    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports || !h->walk_ports ||
+    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->l3c || !h->ports || !h->walk_ports ||
         (h->coh && mh_coh_init(h) != 0)) {
         memhier_destroy(h);
         sim_errf(e, "cache: out of host memory");
@@ -210,6 +211,8 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
             memhier_destroy(h);
             return NULL;
         }
+    for (unsigned i = 0; i < h->ncores; i++)
+        h->l3c[i] = h->l3[i / h->cpm];
     return h;
 }
 
@@ -231,6 +234,7 @@ void memhier_destroy(memhier *h)
     free(h->l1d);
     free(h->l2);
     free(h->l3);
+    free(h->l3c);
     free(h->ports);
     free(h->wb);
     free(h->walk_ports);
@@ -302,7 +306,7 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
                                                   bool write2)
 {
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
-    cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
+    cache *l2 = h->l2[core], *l3 = h->l3c[core];
     uint64_t t3 = now + h->lat_l3;
     if (cache_access(l2, line, write2, &v2))
         lat = h->lat_l2;
@@ -320,7 +324,7 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
 void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
                    uint64_t t3)
 {
-    mh_wbs(h, core, h->l2[core], h->l3[core / h->cpm], v1, v2, v3, t3);
+    mh_wbs(h, core, h->l2[core], h->l3c[core], v1, v2, v3, t3);
 }
 
 /* One line: returns its latency. */
@@ -412,7 +416,7 @@ void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, m
     uint64_t first = paddr >> h->line_shift, last = (paddr + bytes - 1) >> h->line_shift;
     uint64_t n = last - first + 1, at = first << h->line_shift;
     bool dirty = kind == MEM_WRITE || kind == MEM_ZERO;
-    mh_stream_ctx x = {h, h->l2[core], h->l3[core / h->cpm]};
+    mh_stream_ctx x = {h, h->l2[core], h->l3c[core]};
     h->nwb = 0;
     h->wb_now = now;
     cache_stream_fill(kind == MEM_IFETCH ? h->l1i[core] : h->l1d[core], at, n, dirty, st_into_l2,
