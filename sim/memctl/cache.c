@@ -262,20 +262,26 @@ CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_
 }
 
 
-/* Hit below the MRU way, or miss (the caller checked the MRU way), or a
- * write hit in the MRU way on a shared line (which the MRU check refuses). */
+/* Any access the MRU fast path did not answer (or that skipped it:
+ * cache_access_nomru). The generation changes unless the line hit in the
+ * MRU way and its word stays the same, so that an MRU hit leaves it
+ * whichever path served it. */
 CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t write,
                              uint64_t *out, bool wide)
 {
     void *s = ca_set(c, set, wide);
     int k = ca_find(c, s, key, wide);
     if (k >= 0) {
+        uint64_t w = w_get(s, (unsigned)k, wide);
+        if (k > 0 || ca_touch(w, write) != w)
+            c->gen++;
         ca_to_front(s, (unsigned)k, write, wide);
         c->st.hits++;
         if (out)
             *out = CACHE_NO_LINE;
         return 1;
     }
+    c->gen++;
     c->st.misses++;
     ca_victim(c, ca_fill(c, s, key | write, wide), set, out, wide);
     return 0;
@@ -295,7 +301,6 @@ static __attribute__((noinline)) int ca_access_wide(cache *c, uint64_t set, uint
 static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint64_t key,
                                                      uint64_t write, uint64_t *out)
 {
-    c->gen++;
     if (__builtin_expect(c->wide || key > CA_NARROW_KEY_MAX, 0))
         return ca_access_wide(c, set, key, write, out);
     return ca_access_body(c, set, key, write, out, false);
@@ -333,6 +338,13 @@ int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dir
             *evicted_dirty_line = CACHE_NO_LINE;
         return 1;
     }
+    return ca_access_slow(c, set, key, (uint64_t)write, evicted_dirty_line);
+}
+
+int cache_access_nomru(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
     return ca_access_slow(c, set, key, (uint64_t)write, evicted_dirty_line);
 }
 

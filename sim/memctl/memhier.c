@@ -308,9 +308,9 @@ static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uin
     uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
     cache *l2 = h->l2[core], *l3 = h->l3c[core];
     uint64_t t3 = now + h->lat_l3;
-    if (cache_access(l2, line, write2, &v2))
+    if (cache_access_nomru(l2, line, write2, &v2))
         lat = h->lat_l2;
-    else if (cache_access(l3, line, false, &v3))
+    else if (cache_access_nomru(l3, line, false, &v3))
         lat = h->lat_l3;
     else if (zero)
         lat = h->lat_l2; /* dcbz: the line is established, nothing is read */

@@ -47,18 +47,32 @@ START_TEST(ca_generation)
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), false), 1);
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), true), 1); /* dirty, still MRU */
     ck_assert_uint_eq(cache_gen(c), g);
+    /* so do MRU hits that skip the shortcut, unless the word changes */
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), false, &out), 1);
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), true, &out), 1);
+    ck_assert_uint_eq(cache_gen(c), g);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 4);
+    cache_set_shared(c, SET0(0), true);
+    g = cache_gen(c);
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), true, &out), 1); /* T -> M */
+    ck_assert_uint_ne(cache_gen(c), g);
+    ck_assert_int_eq(cache_state(c, SET0(0)), CACHE_DIRTY);
+    g = cache_gen(c);
     m.at = g;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 1);
-    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 6);
     m.at = g + 1;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
-    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 6);
     cache_access(c, SET0(1), false, &out); /* SET0(0) leaves the MRU way */
     ck_assert_uint_ne(cache_gen(c), g);
     m.at = g;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
     g = cache_gen(c);
     cache_access(c, SET0(0), false, &out); /* a hit below the MRU way reorders */
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_access_nomru(c, SET0(1), false, &out); /* through either path */
     ck_assert_uint_ne(cache_gen(c), g);
     g = cache_gen(c);
     cache_set_shared(c, SET0(0), true);
@@ -304,8 +318,8 @@ START_TEST(ca_matches_reference_across_widening)
         int k = ref_find(&r, s, line), got, exp;
         bool wr = (x >> 40) & 1;
         switch (op) {
-        case 0: case 1: /* demand access */
-            got = cache_access(c, addr, wr, &v);
+        case 0: case 1: /* demand access, with and without the MRU shortcut */
+            got = op ? cache_access(c, addr, wr, &v) : cache_access_nomru(c, addr, wr, &v);
             exp = k >= 0;
             if (k >= 0) {
                 r.st.hits++;
