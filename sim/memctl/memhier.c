@@ -327,7 +327,10 @@ void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t
     mh_wbs(h, core, h->l2[core], h->l3c[core], v1, v2, v3, t3);
 }
 
-/* One line: returns its latency. */
+/* One line: returns its latency. The L1D is accessed without the MRU
+ * shortcut: the port has tried it for an access within one line, and the
+ * lines of a longer one (a page zeroed, a line-crossing access) seldom
+ * hit there (fetches do: the L1I keeps it). */
 static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind,
                                uint64_t now)
 {
@@ -339,7 +342,8 @@ static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kin
             return mh_coh_miss(h, core, line, v1, now, kind);
     } else if (h->coh) {
         return mh_coh_line(h, core, line, kind, now);
-    } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO, &v1)) {
+    } else if (cache_access_nomru(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO,
+                                  &v1)) {
         return h->lat_l1d;
     }
     return mh_miss(h, core, line, v1, now, kind == MEM_ZERO, false);
