@@ -40,9 +40,10 @@ static uint64_t below_access(void *ctx, uint64_t line_paddr, bool write, uint64_
         mod = memmap_module_of(m->mm, line_paddr);
         off = line_paddr - memmap_module_base(m->mm, mod);
     }
-    off %= m->dram_capacity;
+    if (off >= m->dram_capacity) /* a division only when it changes something */
+        off %= m->dram_capacity;
     uint64_t t = core_to_dram(m, now);
-    dram *d = m->drams[mod % m->ndrams];
+    dram *d = m->drams[mod < m->ndrams ? mod : mod % m->ndrams];
     /* how far the threads may still bring requests: the running thread's
      * window, else (hypervisor and driver work) a quantum past the thread
      * furthest behind */

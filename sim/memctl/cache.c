@@ -113,6 +113,9 @@ cache *cache_create(const cache_level_config *cf, uint64_t line_size, const char
     }
     c->set_mask = sets - 1;
     c->ways = (unsigned)cf->ways;
+    c->ways8 = c->ways & ~7u;
+    for (unsigned i = 0; i < 4; i++) /* used when ways >= 5 */
+        c->shift_at[i] = c->ways >= 5 && 4 * (i + 1) > c->ways - 5 ? c->ways - 5 : 4 * (i + 1);
     c->line_shift = (unsigned)__builtin_ctzll(line_size);
     c->set_bits = (unsigned)__builtin_ctzll(sets);
     return c;
@@ -144,7 +147,9 @@ __attribute__((noinline)) void ca_widen(cache *c)
 }
 
 
-/* The way of set s holding key, or -1 (a line is in at most one way). */
+/* The way of set s holding key, or -1 (a line is in at most one way).
+ * Narrow words are compared 8 at a time (two compares packed into one
+ * mask of two bits per way), then 4, then one by one. */
 CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
 {
     unsigned k = 0;
@@ -154,11 +159,20 @@ CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
     if (!wide) {
         const uint32_t *t = s;
         __m128i kk = _mm_set1_epi32((int)(uint32_t)key), m = _mm_set1_epi32(~(int)CA_STATE);
-        for (; k + 4 <= c->ways; k += 4) {
+        for (; k < c->ways8; k += 8) {
+            __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)(t + k)), m);
+            __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)(t + k + 4)), m);
+            __m128i ab = _mm_packs_epi32(_mm_cmpeq_epi32(a, kk), _mm_cmpeq_epi32(b, kk));
+            int bits = _mm_movemask_epi8(ab);
+            if (bits)
+                return (int)k + __builtin_ctz((unsigned)bits) / 2;
+        }
+        if (k + 4 <= c->ways) {
             __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(t + k)), m);
             int b = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, kk)));
             if (b)
                 return (int)k + __builtin_ctz((unsigned)b);
+            k += 4;
         }
     }
 #endif
@@ -168,13 +182,44 @@ CA_INLINE int ca_find(const cache *c, const void *s, uint64_t key, bool wide)
     return -1;
 }
 
+/* Shift the words 0 .. n-2 of set s to 1 .. n-1, without a call (so that
+ * the access and write-back paths need no stack frame). Narrow words,
+ * 5 <= n <= 20: the 4-word blocks at words 0 and c->shift_at[0..3]
+ * (4, 8, 12, 16, each capped at n - 5) are all loaded before any is stored
+ * one word further on; every store writes the old values of the words it
+ * covers, so the overlaps agree. Otherwise one word at a time, from the
+ * end. */
+CA_INLINE void ca_shift(const cache *c, void *s, unsigned n, bool wide)
+{
+#ifdef __SSE2__
+    if (!wide && n >= 5 && n <= 20) {
+        uint32_t *t = s;
+        const unsigned *p = c->shift_at;
+        __m128i v0 = _mm_loadu_si128((const __m128i *)t);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(t + p[0]));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(t + p[1]));
+        __m128i v3 = _mm_loadu_si128((const __m128i *)(t + p[2]));
+        __m128i v4 = _mm_loadu_si128((const __m128i *)(t + p[3]));
+        _mm_storeu_si128((__m128i *)(t + 1), v0);
+        _mm_storeu_si128((__m128i *)(t + p[0] + 1), v1);
+        _mm_storeu_si128((__m128i *)(t + p[1] + 1), v2);
+        _mm_storeu_si128((__m128i *)(t + p[2] + 1), v3);
+        _mm_storeu_si128((__m128i *)(t + p[3] + 1), v4);
+        return;
+    }
+#else
+    (void)c;
+#endif
+    for (unsigned k = n - 1; k > 0; k--)
+        w_set(s, k, w_get(s, k - 1, wide), wide);
+}
+
 /* Insert word as MRU, shifting the set down by one; returns the evicted
  * word. */
 CA_INLINE uint64_t ca_fill(const cache *c, void *s, uint64_t word, bool wide)
 {
-    size_t ws = wide ? 8u : 4u;
     uint64_t victim = w_get(s, c->ways - 1, wide);
-    memmove((char *)s + ws, s, (c->ways - 1) * ws);
+    ca_shift(c, s, c->ways, wide);
     w_set(s, 0, word, wide);
     return victim;
 }
@@ -217,23 +262,38 @@ CA_INLINE void ca_key(const cache *c, uint64_t line_addr, uint64_t *set, uint64_
 }
 
 
-/* Hit below the MRU way, or miss (the caller checked the MRU way), or a
- * write hit in the MRU way on a shared line (which the MRU check refuses). */
+/* Any access the MRU fast path did not answer (or that skipped it:
+ * cache_access_nomru). The generation changes unless the line hit in the
+ * MRU way and its word stays the same, so that an MRU hit leaves it
+ * whichever path served it. */
 CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t write,
                              uint64_t *out, bool wide)
 {
     void *s = ca_set(c, set, wide);
     int k = ca_find(c, s, key, wide);
     if (k >= 0) {
+        uint64_t w = w_get(s, (unsigned)k, wide);
+        if (k > 0 || ca_touch(w, write) != w)
+            c->gen++;
         ca_to_front(s, (unsigned)k, write, wide);
         c->st.hits++;
         if (out)
             *out = CACHE_NO_LINE;
         return 1;
     }
+    c->gen++;
     c->st.misses++;
     ca_victim(c, ca_fill(c, s, key | write, wide), set, out, wide);
     return 0;
+}
+
+/* 64-bit words, or a key that needs them (widening first): kept out of
+ * the narrow path below so that it needs fewer registers. */
+static __attribute__((noinline)) int ca_access_wide(cache *c, uint64_t set, uint64_t key,
+                                                     uint64_t write, uint64_t *out)
+{
+    ca_room(c, key);
+    return ca_access_body(c, set, key, write, out, true);
 }
 
 /* Kept out of line so that the MRU hit path of cache_access needs no stack
@@ -241,10 +301,8 @@ CA_INLINE int ca_access_body(cache *c, uint64_t set, uint64_t key, uint64_t writ
 static __attribute__((noinline)) int ca_access_slow(cache *c, uint64_t set, uint64_t key,
                                                      uint64_t write, uint64_t *out)
 {
-    c->gen++;
-    ca_room(c, key);
-    if (c->wide)
-        return ca_access_body(c, set, key, write, out, true);
+    if (__builtin_expect(c->wide || key > CA_NARROW_KEY_MAX, 0))
+        return ca_access_wide(c, set, key, write, out);
     return ca_access_body(c, set, key, write, out, false);
 }
 
@@ -283,6 +341,13 @@ int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dir
     return ca_access_slow(c, set, key, (uint64_t)write, evicted_dirty_line);
 }
 
+int cache_access_nomru(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line)
+{
+    uint64_t set, key;
+    ca_key(c, line_addr, &set, &key);
+    return ca_access_slow(c, set, key, (uint64_t)write, evicted_dirty_line);
+}
+
 int cache_hit_mru(cache *c, uint64_t line_addr, bool write)
 {
     uint64_t set, key;
@@ -308,14 +373,20 @@ CA_INLINE int ca_writeback_body(cache *c, uint64_t set, uint64_t key, uint64_t *
     return 0;
 }
 
+static __attribute__((noinline)) int ca_writeback_wide(cache *c, uint64_t set, uint64_t key,
+                                                        uint64_t *out)
+{
+    ca_room(c, key);
+    return ca_writeback_body(c, set, key, out, true);
+}
+
 int cache_writeback_in(cache *c, uint64_t line_addr, uint64_t *evicted_dirty_line)
 {
     uint64_t set, key;
     ca_key(c, line_addr, &set, &key);
     c->gen++;
-    ca_room(c, key);
-    if (c->wide)
-        return ca_writeback_body(c, set, key, evicted_dirty_line, true);
+    if (__builtin_expect(c->wide || key > CA_NARROW_KEY_MAX, 0))
+        return ca_writeback_wide(c, set, key, evicted_dirty_line);
     return ca_writeback_body(c, set, key, evicted_dirty_line, false);
 }
 

@@ -66,6 +66,11 @@ void cache_destroy(cache *c);
  * fill, or CACHE_NO_LINE. */
 int cache_access(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line);
 
+/* cache_access without its first check of the MRU way: the same result,
+ * state, counts and cache_gen; cheaper for a level whose MRU way seldom
+ * hits (an L2 or L3 behind an L1 miss). */
+int cache_access_nomru(cache *c, uint64_t line_addr, bool write, uint64_t *evicted_dirty_line);
+
 /* Fast path for callers: if the line is in the MRU way of its set, do what
  * cache_access would (count a hit, apply the write) and return 1; otherwise
  * return 0 and change nothing (the caller then uses cache_access). */

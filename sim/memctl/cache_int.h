@@ -23,6 +23,11 @@ struct cache {
     void *tags_base;    /* the allocation holding tags (its start is aligned inside) */
     uint64_t set_mask;  /* sets - 1 */
     unsigned ways;
+    /* fixed by cache_create from ways (cache.c): the ways searched 8 at a
+     * time (ways rounded down to a multiple of 8), and for ways 5..20 the
+     * starts of the 4-word blocks a fill shifts: min(4i, ways - 5), i = 1..4 */
+    unsigned ways8;
+    unsigned shift_at[4];
     unsigned line_shift, set_bits;
     bool wide;
     unsigned victim_state; /* CACHE_DIRTY|CACHE_SHARED of the last dirty victim reported */

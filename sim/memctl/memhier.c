@@ -170,9 +170,10 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
     h->l1d = calloc(h->ncores, sizeof *h->l1d);
     h->l2 = calloc(h->ncores, sizeof *h->l2);
     h->l3 = calloc(h->nmod, sizeof *h->l3);
+    h->l3c = calloc(h->ncores, sizeof *h->l3c);
     h->ports = calloc(h->ncores, sizeof *h->ports);
     h->walk_ports = calloc(h->ncores, sizeof *h->walk_ports);
-    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->ports || !h->walk_ports ||
+    if (!h->l1i || !h->l1d || !h->l2 || !h->l3 || !h->l3c || !h->ports || !h->walk_ports ||
         (h->coh && mh_coh_init(h) != 0)) {
         memhier_destroy(h);
         sim_errf(e, "cache: out of host memory");
@@ -210,6 +211,8 @@ memhier *memhier_create(const cache_config *c, unsigned modules,
             memhier_destroy(h);
             return NULL;
         }
+    for (unsigned i = 0; i < h->ncores; i++)
+        h->l3c[i] = h->l3[i / h->cpm];
     return h;
 }
 
@@ -231,6 +234,7 @@ void memhier_destroy(memhier *h)
     free(h->l1d);
     free(h->l2);
     free(h->l3);
+    free(h->l3c);
     free(h->ports);
     free(h->wb);
     free(h->walk_ports);
@@ -276,33 +280,12 @@ static void mh_wb_l3(memhier *h, cache *l3, uint64_t line, uint64_t now)
     mh_wb_below(h, v, now);
 }
 
-/* One line that missed in L1 (already filled there, victim v1; CACHE_NO_LINE
- * for an access entering at the L2): walk L2, L3 and below; returns its
- * latency. write2: the access writes the L2 line (one entering at the L2). */
-static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uint64_t line,
-                                                  uint64_t v1, uint64_t now, bool zero,
-                                                  bool write2)
+/* The write-backs of one fill's dirty victims (mh_writebacks), inlined
+ * into mh_miss. */
+static inline __attribute__((always_inline)) void mh_wbs(memhier *h, unsigned core,
+                                                         cache *l2, cache *l3, uint64_t v1,
+                                                         uint64_t v2, uint64_t v3, uint64_t t3)
 {
-    uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
-    cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
-    uint64_t t3 = now + h->lat_l3;
-    if (cache_access(l2, line, write2, &v2))
-        lat = h->lat_l2;
-    else if (cache_access(l3, line, false, &v3))
-        lat = h->lat_l3;
-    else if (zero)
-        lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
-    else
-        lat = h->lat_l3 + mh_fill(h, core, line, t3);
-    /* writebacks of the fills' dirty victims, deepest first */
-    mh_writebacks(h, core, v1, v2, v3, t3);
-    return lat;
-}
-
-void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
-                   uint64_t t3)
-{
-    cache *l2 = h->l2[core], *l3 = h->l3[core / h->cpm];
     mh_wb_below(h, v3, t3);
     mh_wb_l3(h, l3, v2, t3);
     if (v1 != CACHE_NO_LINE) {
@@ -315,7 +298,39 @@ void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t
     }
 }
 
-/* One line: returns its latency. */
+/* One line that missed in L1 (already filled there, victim v1; CACHE_NO_LINE
+ * for an access entering at the L2): walk L2, L3 and below; returns its
+ * latency. write2: the access writes the L2 line (one entering at the L2). */
+static __attribute__((noinline)) uint64_t mh_miss(memhier *h, unsigned core, uint64_t line,
+                                                  uint64_t v1, uint64_t now, bool zero,
+                                                  bool write2)
+{
+    uint64_t v2 = CACHE_NO_LINE, v3 = CACHE_NO_LINE, lat;
+    cache *l2 = h->l2[core], *l3 = h->l3c[core];
+    uint64_t t3 = now + h->lat_l3;
+    if (cache_access_nomru(l2, line, write2, &v2))
+        lat = h->lat_l2;
+    else if (cache_access_nomru(l3, line, false, &v3))
+        lat = h->lat_l3;
+    else if (zero)
+        lat = h->lat_l2; /* dcbz: the line is established, nothing is read */
+    else
+        lat = h->lat_l3 + mh_fill(h, core, line, t3);
+    /* writebacks of the fills' dirty victims, deepest first */
+    mh_wbs(h, core, l2, l3, v1, v2, v3, t3);
+    return lat;
+}
+
+void mh_writebacks(memhier *h, unsigned core, uint64_t v1, uint64_t v2, uint64_t v3,
+                   uint64_t t3)
+{
+    mh_wbs(h, core, h->l2[core], h->l3c[core], v1, v2, v3, t3);
+}
+
+/* One line: returns its latency. The L1D is accessed without the MRU
+ * shortcut: the port has tried it for an access within one line, and the
+ * lines of a longer one (a page zeroed, a line-crossing access) seldom
+ * hit there (fetches do: the L1I keeps it). */
 static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kind kind,
                                uint64_t now)
 {
@@ -327,7 +342,8 @@ static inline uint64_t mh_line(memhier *h, unsigned core, uint64_t line, mem_kin
             return mh_coh_miss(h, core, line, v1, now, kind);
     } else if (h->coh) {
         return mh_coh_line(h, core, line, kind, now);
-    } else if (cache_access(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO, &v1)) {
+    } else if (cache_access_nomru(h->l1d[core], line, kind == MEM_WRITE || kind == MEM_ZERO,
+                                  &v1)) {
         return h->lat_l1d;
     }
     return mh_miss(h, core, line, v1, now, kind == MEM_ZERO, false);
@@ -404,7 +420,7 @@ void memhier_stream(memhier *h, unsigned core, uint64_t paddr, uint64_t bytes, m
     uint64_t first = paddr >> h->line_shift, last = (paddr + bytes - 1) >> h->line_shift;
     uint64_t n = last - first + 1, at = first << h->line_shift;
     bool dirty = kind == MEM_WRITE || kind == MEM_ZERO;
-    mh_stream_ctx x = {h, h->l2[core], h->l3[core / h->cpm]};
+    mh_stream_ctx x = {h, h->l2[core], h->l3c[core]};
     h->nwb = 0;
     h->wb_now = now;
     cache_stream_fill(kind == MEM_IFETCH ? h->l1i[core] : h->l1d[core], at, n, dirty, st_into_l2,

@@ -33,6 +33,8 @@ struct memhier {
     uint64_t lat_l1i, lat_l1d, lat_l2, lat_l3;
     cache **l1i, **l1d, **l2; /* ncores each */
     cache **l3;               /* nmod */
+    cache **l3c;              /* ncores: l3c[c] == l3[c / cpm], its module's L3 (no
+                               * division per miss); fixed by memhier_create */
     memhier_below below;
     bool functional;          /* memhier_set_functional */
     memhier_core_port *ports;

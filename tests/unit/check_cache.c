@@ -47,18 +47,32 @@ START_TEST(ca_generation)
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), false), 1);
     ck_assert_int_eq(cache_hit_mru(c, SET0(0), true), 1); /* dirty, still MRU */
     ck_assert_uint_eq(cache_gen(c), g);
+    /* so do MRU hits that skip the shortcut, unless the word changes */
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), false, &out), 1);
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), true, &out), 1);
+    ck_assert_uint_eq(cache_gen(c), g);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 4);
+    cache_set_shared(c, SET0(0), true);
+    g = cache_gen(c);
+    ck_assert_int_eq(cache_access_nomru(c, SET0(0), true, &out), 1); /* T -> M */
+    ck_assert_uint_ne(cache_gen(c), g);
+    ck_assert_int_eq(cache_state(c, SET0(0)), CACHE_DIRTY);
+    g = cache_gen(c);
     m.at = g;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 1);
-    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 6);
     m.at = g + 1;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
-    ck_assert_uint_eq(cache_get_stats(c)->hits, 3);
+    ck_assert_uint_eq(cache_get_stats(c)->hits, 6);
     cache_access(c, SET0(1), false, &out); /* SET0(0) leaves the MRU way */
     ck_assert_uint_ne(cache_gen(c), g);
     m.at = g;
     ck_assert_int_eq(mem_memo_hit(&m, SET0(0), 8), 0);
     g = cache_gen(c);
     cache_access(c, SET0(0), false, &out); /* a hit below the MRU way reorders */
+    ck_assert_uint_ne(cache_gen(c), g);
+    g = cache_gen(c);
+    cache_access_nomru(c, SET0(1), false, &out); /* through either path */
     ck_assert_uint_ne(cache_gen(c), g);
     g = cache_gen(c);
     cache_set_shared(c, SET0(0), true);
@@ -230,8 +244,9 @@ END_TEST
  * their dirty bits, at most `ways` of them; what cache.h says, written
  * the plain way. */
 #define REF_SETS 4
-#define REF_WAYS 5
+#define REF_WAYS 24 /* the most ways tested */
 typedef struct ref_cache {
+    unsigned ways;
     uint64_t line[REF_SETS][REF_WAYS];
     bool dirty[REF_SETS][REF_WAYS];
     unsigned n[REF_SETS];
@@ -251,8 +266,8 @@ static int ref_find(const ref_cache *r, unsigned s, uint64_t line)
 static uint64_t ref_front(ref_cache *r, unsigned s, unsigned k, uint64_t line, bool dirty)
 {
     uint64_t out = CACHE_NO_LINE;
-    if (k == r->n[s] && r->n[s] == REF_WAYS) {
-        k = REF_WAYS - 1; /* the LRU line is the victim */
+    if (k == r->n[s] && r->n[s] == r->ways) {
+        k = r->ways - 1; /* the LRU line is the victim */
         if (r->dirty[s][k]) {
             out = r->line[s][k] << 7;
             r->st.writebacks++;
@@ -271,30 +286,40 @@ static uint64_t ref_front(ref_cache *r, unsigned s, unsigned k, uint64_t line, b
 
 /* The tag store keeps 32-bit words until a line's tag needs more, then
  * widens to 64-bit words: its answers must be those of the reference
- * before, across and after that, for every operation (4 sets x 5 ways x
- * 128 B; lines drawn from a small pool that gains, halfway, lines whose
- * tag is far above 2^31). */
+ * before, across and after that, for every operation (4 sets x 128 B;
+ * lines drawn from a small pool that gains, halfway, lines whose tag is
+ * far above 2^31). Run for several associativities: the narrow words are
+ * searched 8, 4 and 1 at a time and shifted in blocks up to 20 ways
+ * (cache.c), so every mix of those steps is covered. */
+static const unsigned ref_ways[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21, 24};
+
 START_TEST(ca_matches_reference_across_widening)
 {
-    cache_level_config cf = {REF_SETS * REF_WAYS * 128, REF_WAYS, 3};
+    const unsigned ways = ref_ways[_i];
+    cache_level_config cf = {REF_SETS * ways * 128, ways, 3};
     sim_err e = {""};
     cache *c = cache_create(&cf, 128, "cache.l2", &e);
     ck_assert_msg(c != NULL, "%s", e.msg);
     ref_cache r;
     memset(&r, 0, sizeof r);
-    uint64_t pool[40], x = 42;
-    for (unsigned i = 0; i < 40; i++) /* lines 0..63, then lines with huge tags */
-        pool[i] = i < 24 ? i * 3 % 64 : ((uint64_t)(i + 1) << 45) + i % REF_SETS;
+    r.ways = ways;
+    /* lines 0..(16 x ways), then lines with huge tags: enough to fill
+     * every set about three times over */
+    const unsigned npool = 6 * ways + 24, nsmall = 4 * ways + 16;
+    uint64_t pool[6 * REF_WAYS + 24], x = 42;
+    for (unsigned i = 0; i < npool; i++)
+        pool[i] = i < nsmall ? i * 3 % (16 * ways) : ((uint64_t)(i + 1) << 45) + i % REF_SETS;
     for (unsigned step = 0; step < 20000; step++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        unsigned op = (unsigned)(x >> 60) % 6, pick = (unsigned)(x >> 33) % (step < 10000 ? 24 : 40);
+        unsigned op = (unsigned)(x >> 60) % 6;
+        unsigned pick = (unsigned)(x >> 33) % (step < 10000 ? nsmall : npool);
         uint64_t line = pool[pick], addr = line << 7 | (x >> 20 & 127), v = 7, want = CACHE_NO_LINE;
         unsigned s = (unsigned)(line % REF_SETS);
         int k = ref_find(&r, s, line), got, exp;
         bool wr = (x >> 40) & 1;
         switch (op) {
-        case 0: case 1: /* demand access */
-            got = cache_access(c, addr, wr, &v);
+        case 0: case 1: /* demand access, with and without the MRU shortcut */
+            got = op ? cache_access(c, addr, wr, &v) : cache_access_nomru(c, addr, wr, &v);
             exp = k >= 0;
             if (k >= 0) {
                 r.st.hits++;
@@ -676,7 +701,8 @@ static Suite *cache_suite(void)
     tcase_add_test(t, ca_dirty_writeback);
     tcase_add_test(t, ca_invalidate_flush_wbin);
     tcase_add_test(t, ca_generation);
-    tcase_add_test(t, ca_matches_reference_across_widening);
+    tcase_add_loop_test(t, ca_matches_reference_across_widening, 0,
+                        (int)(sizeof ref_ways / sizeof ref_ways[0]));
     suite_add_tcase(s, t);
     t = tcase_create("memhier");
     tcase_add_test(t, mh_l1_hit_and_miss);
