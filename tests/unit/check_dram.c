@@ -527,6 +527,29 @@ static void replay_err(const char *name, const char *text, const char *want)
     param_free(&dram_param_table, &c);
 }
 
+/* The reader's fast path (it needs 64 bytes after a line's start, hence
+ * the padding) must read an address as the general parser does: mixed
+ * case, more than 8 digits, and every byte just outside the digit ranges
+ * (and a control byte and a high byte that look like digits once masked)
+ * ending it. */
+START_TEST(r_hex_digits)
+{
+    char text[512];
+    const char *pad = "0x100 READ 9\n0x100 READ 9\n0x100 READ 9\n0x100 READ 9\n"
+                      "0x100 READ 9\n0x100 READ 9\n";
+    snprintf(text, sizeof text, "0xAbCdEf98765 READ 0\n%s", pad);
+    replay_err("h0.trace", text,
+               ":1: address 0xabcdef98765 is beyond the configured capacity");
+    snprintf(text, sizeof text, "0x400000000 READ 0\n%s", pad);
+    replay_err("h1.trace", text, ":1: address 0x400000000 is beyond");
+    const char bad[] = {':', '@', 'G', '`', 'g', '/', 0x15, (char)0xb0};
+    for (size_t i = 0; i < sizeof bad; i++) {
+        snprintf(text, sizeof text, "0x100 READ 0\n0x1F0%c000 READ 1\n%s", bad[i], pad);
+        replay_err("h2.trace", text, ":2: expected '<hex address> <READ|WRITE> <cycle>'");
+    }
+}
+END_TEST
+
 START_TEST(r_bad_lines)
 {
     replay_err("a.trace", "0x100 READ 0\nfoo bar\n",
@@ -689,6 +712,7 @@ static Suite *dram_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("replay");
     tcase_add_test(tc, r_bad_lines);
+    tcase_add_test(tc, r_hex_digits);
     tcase_add_test(tc, r_replay_small);
     tcase_add_test(tc, r_replay_long);
     suite_add_tcase(s, tc);
