@@ -84,19 +84,17 @@ static bool used(const stats_inst *in)
     return false;
 }
 
-/* "a.b" (b NULL: "a") into dst (cap bytes), cut short as snprintf would:
- * the report's keys, built without printf's cost. */
+/* "a.b" into dst (cap bytes), cut short as snprintf would: the report's
+ * keys, built without printf's cost. */
 static void key_join(char *dst, size_t cap, const char *a, const char *b)
 {
     size_t n = 0;
     for (const char *s = a; *s && n + 1 < cap; s++)
         dst[n++] = *s;
-    if (b) {
-        if (n + 1 < cap)
-            dst[n++] = '.';
-        for (const char *s = b; *s && n + 1 < cap; s++)
-            dst[n++] = *s;
-    }
+    if (n + 1 < cap)
+        dst[n++] = '.';
+    for (const char *s = b; *s && n + 1 < cap; s++)
+        dst[n++] = *s;
     dst[n] = '\0';
 }
 
@@ -266,7 +264,8 @@ int stats_snap_delta_json(const stats_reg *r, const stats_snap *s, jtree *j, con
                 continue;
             }
             key_join(path, sizeof path, prefix, in->prefix);
-            key_join(path + strlen(path), sizeof path - strlen(path), "", sd->name);
+            size_t l = strlen(path);
+            key_join(path + l, sizeof path - l, "", sd->name); /* ".name" */
             const char *field = (const char *)in->base + sd->offset;
             if (sd->kind == SK_COUNTER) {
                 uint64_t v;
