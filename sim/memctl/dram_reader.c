@@ -13,12 +13,17 @@
  * of requests, handed over in file order through a small ring, while the
  * calling thread replays them; the requests, their order and every error
  * (the first one in file order wins) are exactly those of reading the
- * file inline, which is what happens if the thread cannot be started.
+ * file inline, which is what happens if the thread cannot be started, or
+ * if the process may run on one host CPU only (taskset -c 0).
  */
 #include <errno.h>
 #include <pthread.h>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/gzin.h"
 #include "memctl/dram_internal.h"
@@ -352,6 +357,19 @@ static int pipe_consume(tr_pipe *p, tr_sink sink, void *ctx, sim_err *e)
     }
 }
 
+/* Whether this process may run on two or more host CPUs (its affinity
+ * mask): with one, the reader thread would only take turns with the
+ * replay on it, and copy every batch for nothing. */
+static bool two_cpus(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set) >= 2;
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+}
+
 int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q, sim_err *e),
                     void *ctx, sim_err *e)
 {
@@ -361,7 +379,7 @@ int dram_trace_read(const char *path, int (*sink)(void *ctx, const dram_treq *q,
     tr_pipe p = {.f = f, .path = path};
     p.slot = malloc(TR_SLOTS * sizeof *p.slot);
     pthread_t th;
-    bool threaded = p.slot && pthread_mutex_init(&p.mu, NULL) == 0;
+    bool threaded = p.slot && two_cpus() && pthread_mutex_init(&p.mu, NULL) == 0;
     if (threaded && pthread_cond_init(&p.cv, NULL) != 0) {
         pthread_mutex_destroy(&p.mu);
         threaded = false;
