@@ -85,7 +85,8 @@ typedef struct dram_stats {
     uint64_t acts, pres, refs;
     uint64_t forwarded_reads;         /* served from a pending write */
     uint64_t merged_reads, merged_writes;
-    uint64_t queue_full;              /* rejected enqueues */
+    uint64_t queue_full;              /* requests refused (a retry counts once) */
+    uint64_t queue_full_cycles;       /* from their first refusal to acceptance */
     uint64_t out_of_order, out_of_order_cycles; /* dram_access: arrivals stepping back */
     uint64_t ahead_reads;             /* dram_access: beyond the horizon, unloaded */
     uint64_t behind_reads;            /* dram_access: behind its time, placed directly */

@@ -104,7 +104,11 @@ static const stat_desc dram_s[] = {
     C(forwarded_reads, "requests", "Reads served from a pending write to the same line."),
     C(merged_reads, "requests", "Reads merged into a pending read of the same line."),
     C(merged_writes, "requests", "Writes merged into a pending write of the same line."),
-    C(queue_full, "requests", "Enqueue attempts refused because the queue was full."),
+    C(queue_full, "requests",
+      "Requests refused at least once because their read queue or write buffer was full "
+      "(the caller's retries of the same request, address, direction and tag, count once)."),
+    C(queue_full_cycles, "cycles",
+      "The sum, over those requests, of the cycles from the first refusal to acceptance."),
     C(out_of_order, "requests",
       "Full machine: requests that arrived earlier than one already taken (threads interleave "
       "within the scheduler quantum); served as arriving with the latest, the difference not "

@@ -181,6 +181,10 @@ struct dram {
     uint64_t stage_seq;
     dram_request_fn req_hook;
     void *req_ctx;
+    bool refused;               /* the last request offered was refused: */
+    bool ref_wr;                /* it (a retry of it counts once in */
+    uint64_t ref_addr, ref_tag; /* queue_full), and the cycle of its */
+    uint64_t ref_since;         /* first refusal */
     dram_stats st;
 };
 

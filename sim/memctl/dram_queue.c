@@ -239,6 +239,12 @@ static inline void trans_loc(const dram *d, dram_trans *tr, uint64_t key)
 #undef F
 }
 
+/* Whether this request is the one last refused (being retried). */
+static inline bool refused_before(const dram *d, uint64_t addr, bool is_write, uint64_t tag)
+{
+    return d->refused && d->ref_addr == addr && d->ref_wr == is_write && d->ref_tag == tag;
+}
+
 bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arrival, uint64_t stamp,
                           uint64_t tag)
 {
@@ -252,8 +258,22 @@ bool dram_enqueue_stamped(dram *d, uint64_t addr, bool is_write, uint64_t arriva
     uint64_t key = addr >> d->map.shift; /* the line; its location only when queued */
     dram_chan *c = &d->ch[(uint32_t)(key >> d->map.pos[DM_CH]) & d->map.mask[DM_CH]];
     if ((is_write ? c->nwq : c->nrq) >= d->cfg.trans_queue_size) {
-        d->st.queue_full++;
+        /* counted once per request, not per retry: how often a caller
+         * polls (at dram_next_event(), a lower bound) is not the model's */
+        if (!refused_before(d, addr, is_write, tag)) {
+            d->st.queue_full++;
+            d->refused = true;
+            d->ref_addr = addr;
+            d->ref_wr = is_write;
+            d->ref_tag = tag;
+            d->ref_since = arrival;
+        }
         return false;
+    }
+    if (d->refused) { /* accepted at last (or another request is offered) */
+        if (refused_before(d, addr, is_write, tag))
+            d->st.queue_full_cycles += arrival - d->ref_since;
+        d->refused = false;
     }
     if (!dram_reserve(d)) {
         d->oom = true;

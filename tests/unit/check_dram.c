@@ -418,12 +418,26 @@ START_TEST(s_queue_full)
         ck_assert(!dram_will_accept(d, A(100, 0, 1, 0, 0), wr));
         ck_assert(!dram_try_enqueue(d, A(100, 0, 1, 0, 0), wr, 0, 40));
         ck_assert_uint_eq(dram_get_stats(d)->queue_full, 1);
+        /* a retry of the same request counts once */
+        ck_assert(!dram_try_enqueue(d, A(100, 0, 1, 0, 0), wr, 0, 40));
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full, 1);
         /* cycle 0 moves one transaction to its command queue (a full write
-         * buffer starts a drain), so the head enters at cycle 1 */
+         * buffer starts a drain), so the head enters at cycle 1, having
+         * waited one cycle */
         uint64_t t = dram_next_event(d);
         ck_assert_uint_eq(t, 0);
         ck_assert(dram_try_enqueue(d, A(100, 0, 1, 0, 0), wr, t + 1, 40));
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full, 1);
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full_cycles, 1);
+        /* full again: another request (address, direction or tag) counts
+         * anew, and one abandoned adds no cycles */
+        ck_assert(!dram_try_enqueue(d, A(101, 0, 1, 0, 0), wr, 1, 41));
+        ck_assert(!dram_try_enqueue(d, A(101, 0, 1, 0, 0), wr, 1, 42));
+        ck_assert(!dram_try_enqueue(d, A(102, 0, 1, 0, 0), wr, 1, 42));
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full, 4);
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full_cycles, 1);
         dram_drain(d);
+        ck_assert_uint_eq(dram_get_stats(d)->queue_full_cycles, 1);
         ck_assert_uint_eq(wr ? dram_get_stats(d)->write_cmds : dram_get_stats(d)->read_cmds, 33);
         dram_destroy(d);
         param_free(&dram_param_table, &c);
