@@ -21,11 +21,15 @@
  * when the queue or its bank changes) and sits in the due set, a slot of
  * a 64-cycle timing wheel or the far set by that cycle (dram_internal.h).
  * A visited cycle looks only into the due queues, in round-robin order;
- * after it, the due queues are re-evaluated at the next cycle and the
- * channel's next event is that cycle, the first non-empty wheel slot, the
- * far minimum or the next refresh. Which queues are re-evaluated when is
- * exactly as in a plain scan of every queue, so the cached cycles, and
- * dram_next_event(), are the same. The hot paths are compiled twice, for
+ * after it, the due queues are re-evaluated at the next cycle until one
+ * is found ready then (the next event is that cycle), else the next event
+ * is the first non-empty wheel slot, the far minimum or the next refresh.
+ * A queue left due is looked into by the next visit or re-evaluation, so
+ * the commands issued and their cycles are those of a plain scan of every
+ * queue at every cycle; which stale lower bounds are visited (and with
+ * them dram_next_event(), where a caller retries a full queue) is not
+ * (dram_stats.queue_full counts requests, not retries, for that reason).
+ * The hot paths are compiled twice, for
  * one-word sets (<= 64 queues: nw is the constant 1) and for any size;
  * the command effects (dram_apply.h) are inlined with their kind known.
  */
@@ -356,14 +360,15 @@ DRAM_INLINE bool recheck(dram *d, dram_chan *c, uint32_t qi, uint64_t from, uint
 }
 
 /* Earliest cycle >= from at which some queue may issue (a lower bound;
- * UINT64_MAX if none), re-evaluating the cached cycles that are due. */
+ * UINT64_MAX if none), re-evaluating the cached cycles that are due: up to
+ * the first queue ready at from (the rest stay due, for the visit). */
 DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t nw)
 {
     advance(c, from, nw);
-    bool now = false;
     if (nw == 1) {
         for (uint64_t b = c->due1 & ~c->xmask; b; b &= b - 1)
-            now |= recheck(d, c, (uint32_t)__builtin_ctzll(b), from, nw);
+            if (recheck(d, c, (uint32_t)__builtin_ctzll(b), from, nw))
+                return from;
     } else {
         for (uint32_t qi = next_bit(c->due, 0, c->nq, nw); qi < c->nq;
              qi = next_bit(c->due, qi + 1, c->nq, nw)) {
@@ -371,11 +376,10 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t 
                 qi = c->xhi - 1;
                 continue;
             }
-            now |= recheck(d, c, qi, from, nw);
+            if (recheck(d, c, qi, from, nw))
+                return from;
         }
     }
-    if (now)
-        return from;
     /* the first wheel slot holding a queue that is not excluded */
     bool none = nw == 1 ? c->xmask == 0 : c->xlo == c->xhi; /* no rank excluded */
     unsigned k = (unsigned)(c->wbase % DRAM_WHEEL);
