@@ -456,7 +456,10 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
         issue_from_queues(d, c, t, nw);
     schedule(d, c, nw);
     uint64_t from = t + 1;
-    if (c->sched_again) {
+    /* a transaction moved, or a drain stopped for a read of a written line
+     * that could not move yet: the next cycle's schedule() may act, as
+     * DRAMsim3's ClockTick would */
+    if (c->sched_again || !c->sched_idle) {
         c->next = from;
         return;
     }
