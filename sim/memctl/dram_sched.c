@@ -401,7 +401,8 @@ DRAM_INLINE uint64_t queues_next(dram *d, dram_chan *c, uint64_t from, uint32_t 
 }
 
 /* Move one transaction from the read queue (or, while draining, the write
- * buffer) into its bank's command queue; sched_again if one moved. */
+ * buffer) into its bank's command queue; sched_again if one moved (or the
+ * next cycle must be visited). */
 DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
 {
     c->sched_again = false;
@@ -442,7 +443,12 @@ DRAM_INLINE void schedule(dram *d, dram_chan *c, uint32_t nw)
             return;
         }
         if (!w || c->write_draining) {
-            c->sched_idle = pass == 0; /* (not after a drain stopped) */
+            /* nothing moved: idle until what it reads changes -- unless a
+             * drain stopped for a read of a written line that could not
+             * move yet: then the next cycle may act (DRAMsim3 ticks every
+             * cycle), whichever stale bounds are visited before it */
+            c->sched_idle = pass == 0;
+            c->sched_again = pass != 0;
             return;
         }
     }
@@ -456,10 +462,7 @@ DRAM_INLINE void tick(dram *d, dram_chan *c, uint64_t t, uint32_t nw)
         issue_from_queues(d, c, t, nw);
     schedule(d, c, nw);
     uint64_t from = t + 1;
-    /* a transaction moved, or a drain stopped for a read of a written line
-     * that could not move yet: the next cycle's schedule() may act, as
-     * DRAMsim3's ClockTick would */
-    if (c->sched_again || !c->sched_idle) {
+    if (c->sched_again) {
         c->next = from;
         return;
     }
